@@ -1,0 +1,43 @@
+# Thin wrapper over CMake (as neovim does). Real work is in CMakeLists.txt.
+#
+#   make deps     install the Debian 12 build dependencies (root)
+#   make          build into build/ (release with debug info)
+#   make run      build and start the service on the bundled data/
+#   make test     build and run the whole test suite (ctest)
+#   make asan     build with AddressSanitizer + UBSan into build-asan/ and test
+#   make install  install into PREFIX (default /usr/local)
+BUILD ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps run test asan install clean bench fuzz
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	scripts/install-deps.sh
+
+run: build
+	DATA_PATH=$${DATA_PATH:-data} $(BUILD)/octoflow run example_files.yml
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DOCTO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+install: build
+	cmake --install $(BUILD)
+
+bench: build
+	bench/run-all.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan
