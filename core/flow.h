@@ -1,0 +1,117 @@
+/* flow.h - the flow model: load, validate, compile, cache.
+ *
+ * A flow file is loaded once per (path, mtime): the YAML is parsed with
+ * line marks, the flow keys and every step's common keys are checked, the
+ * step's block is validated against the option schema of its plugin
+ * (defaults applied), `when` conditions and templated options are
+ * compiled, jq programs compiled, ignore_errors regexes compiled, and the
+ * plugin's prepare() called. The result is an immutable, reference
+ * counted struct octo_flow that any number of runs may use at once.
+ *
+ * Messages read  file:line: steps[i] ("name").block.field: what is wrong
+ * Unknown keys are warnings with a did-you-mean (the original ignored
+ * them), errors with OCTO_FLOW_STRICT.
+ */
+#ifndef OCTO_FLOW_H
+#define OCTO_FLOW_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <octoflow/octo_step.h>
+
+struct octo_tpl;
+struct octo_regex;
+struct octo_jq_prog;
+struct octo_steptype;
+
+#define OCTO_FLOW_STRICT (1u << 0) /* unknown keys are errors */
+
+/* A templated option value: where it sits in the block and its template. */
+struct octo_tmpl_opt {
+    char *option;  /* top-level option name ("uri", "query") */
+    char *key;     /* for OBJECT options: the member name; NULL otherwise */
+    struct octo_tpl *tpl;
+};
+
+struct octo_step {
+    size_t index;
+    int line;
+    char *name;
+    char *label;         /* steps[i] ("name") for messages */
+    const struct octo_steptype *type;
+    char *block_key;     /* the key the block was written under */
+    char *result_key;
+    struct octo_tpl **when;
+    size_t nwhen;
+    struct octo_regex **ignore;
+    char **ignore_src;
+    size_t nignore;
+    struct octo_jq_prog *jq; /* jq_expression, or NULL */
+    json_t *options;     /* the validated block, defaults applied (owned) */
+    const char *data_key; /* borrowed from options, NULL when absent or "" */
+    struct octo_tmpl_opt *tmpl;
+    size_t ntmpl;
+    int path_data_opt;   /* index of a PATH_DATA option in the schema, or -1 */
+    void *inst;          /* plugin instance */
+    int prepared;
+};
+
+struct octo_flow {
+    atomic_int refs;
+    char *path;          /* as resolved: relative to FLOWS_PATH when under it */
+    char *abs_path;
+    char *file_name;     /* base name: lock files and messages */
+    char *name;          /* the flow's name: key, or the file name */
+    struct timespec mtime;
+    off_t size;
+    ino_t ino;
+    struct octo_step *steps;
+    size_t nsteps;
+    long finally_index;  /* -1: none */
+    char *cron;          /* NULL when absent */
+    long every_seconds;  /* 0 when absent */
+    json_t *warnings;    /* array of strings */
+};
+
+/* Diagnostics of a load: arrays of message strings (new references, the
+ * caller releases them with octo_diags_free). */
+struct octo_diags {
+    json_t *errors;
+    json_t *warnings;
+};
+
+void octo_diags_init(struct octo_diags *d);
+void octo_diags_free(struct octo_diags *d);
+
+/* Load the flow file at abs_path; display is how messages name it
+ * ("flows/a.yml" or the path as given). On success *out is a new
+ * reference. On failure err holds the first error; diags (may be NULL)
+ * receives every error and warning. Any thread. */
+int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
+                   struct octo_flow **out, struct octo_diags *diags, octo_error *err);
+
+struct octo_flow *octo_flow_ref(struct octo_flow *f);
+void octo_flow_unref(struct octo_flow *f);
+
+/* Find a step by name (first match), or -1. */
+long octo_flow_step_index(const struct octo_flow *f, const char *name);
+
+/* The cache: the flow at rel (relative to FLOWS_PATH, confined), loaded
+ * or reused when the file's mtime, size and inode are unchanged. *out new
+ * reference. Missing file: OCTO_ENOENT ("flow x.yml not found"). Any
+ * thread. */
+int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *diags,
+                  octo_error *err);
+/* Forget every cached flow (tests, shutdown). */
+void octo_flow_cache_clear(void);
+
+/* Resolve a CLI argument: under FLOWS_PATH first, then as a filesystem
+ * path. Loads through the cache when under FLOWS_PATH. */
+int octo_flow_open_arg(const char *arg, unsigned flags, struct octo_flow **out,
+                       struct octo_diags *diags, octo_error *err);
+
+#endif

@@ -1,0 +1,157 @@
+/* flow_diag.c - validation messages and did-you-mean (see flow_diag.h). */
+#include "flow_diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "redact.h"
+#include "yaml_io.h"
+
+static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, const char *where,
+                const char *fmt, va_list ap)
+{
+    struct octo_buf b = OCTO_BUF_INIT;
+    int line = octo_yaml_line(lc->marks, mark_path != NULL ? mark_path : "");
+
+    if (line > 0) {
+        octo_buf_printf(&b, "%s:%d: ", lc->display, line);
+    } else {
+        octo_buf_printf(&b, "%s: ", lc->display);
+    }
+    if (where != NULL && where[0] != '\0') {
+        octo_buf_printf(&b, "%s: ", where);
+    }
+    octo_buf_vprintf(&b, fmt, ap);
+    octo_redact_buf(&b);
+    if (is_error) {
+        if (lc->nerrors == 0) {
+            snprintf(lc->first_error, sizeof(lc->first_error), "%s", octo_buf_cstr(&b));
+        }
+        lc->nerrors++;
+        if (lc->diags != NULL && lc->diags->errors != NULL) {
+            json_array_append_new(lc->diags->errors, json_string(octo_buf_cstr(&b)));
+        }
+    } else if (lc->diags != NULL && lc->diags->warnings != NULL) {
+        json_array_append_new(lc->diags->warnings, json_string(octo_buf_cstr(&b)));
+    }
+    octo_buf_free(&b);
+}
+
+void octo_diag_error(struct octo_loadctx *lc, const char *mark_path, const char *where,
+                     const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add(lc, 1, mark_path, where, fmt, ap);
+    va_end(ap);
+}
+
+void octo_diag_warn(struct octo_loadctx *lc, const char *mark_path, const char *where,
+                    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add(lc, 0, mark_path, where, fmt, ap);
+    va_end(ap);
+}
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+    size_t m = a < b ? a : b;
+
+    return m < c ? m : c;
+}
+
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    size_t lb = strlen(b);
+    size_t *row;
+    size_t i;
+    size_t j;
+    size_t d;
+
+    if (la > 64 || lb > 64) {
+        return 1000;
+    }
+    row = malloc((lb + 1) * sizeof(*row));
+    if (row == NULL) {
+        return 1000;
+    }
+    for (j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (i = 1; i <= la; i++) {
+        size_t prev = row[0];
+
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+
+            row[j] = min3(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1]));
+            prev = cur;
+        }
+    }
+    d = row[lb];
+    free(row);
+    return d;
+}
+
+const char *octo_did_you_mean(const char *key, const char *const *candidates)
+{
+    const char *best = NULL;
+    size_t best_d = 1000;
+    size_t limit = strlen(key) <= 4 ? 1 : (strlen(key) <= 8 ? 2 : 3);
+
+    for (; candidates != NULL && *candidates != NULL; candidates++) {
+        size_t d = distance(key, *candidates);
+
+        if (d < best_d) {
+            best_d = d;
+            best = *candidates;
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}
+
+void octo_diag_unknown_key(struct octo_loadctx *lc, const char *mark_path, const char *where,
+                           const char *key, const char *const *candidates)
+{
+    const char *hint = octo_did_you_mean(key, candidates);
+    char suffix[160];
+
+    if (hint != NULL) {
+        snprintf(suffix, sizeof(suffix), " (did you mean \"%s\"?)", hint);
+    } else {
+        suffix[0] = '\0';
+    }
+    if (lc->flags & OCTO_FLOW_STRICT) {
+        octo_diag_error(lc, mark_path, where, "unknown key \"%s\"%s", key, suffix);
+    } else {
+        octo_diag_warn(lc, mark_path, where, "unknown key \"%s\" is ignored%s", key, suffix);
+    }
+}
+
+void octo_diags_init(struct octo_diags *d)
+{
+    d->errors = json_array();
+    d->warnings = json_array();
+}
+
+void octo_diags_free(struct octo_diags *d)
+{
+    json_decref(d->errors);
+    json_decref(d->warnings);
+    d->errors = NULL;
+    d->warnings = NULL;
+}
+
+int octo_yaml_line_of(struct octo_loadctx *lc, const char *mark_path)
+{
+    return octo_yaml_line(lc->marks, mark_path);
+}

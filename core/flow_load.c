@@ -1,0 +1,235 @@
+/* flow_load.c - load a flow file into an immutable, compiled octo_flow.
+ *
+ * Flow keys: name, steps, finally_step, cron, every_seconds (and
+ * description, which is documented and ignored). Steps are validated and
+ * compiled by flow_step.c. A flow with any error is not returned; its
+ * warnings travel with it (octo_flow.warnings) and in the diagnostics.
+ */
+#include "flow.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cron.h"
+#include "errors.h"
+#include "flow_diag.h"
+#include "yaml_io.h"
+
+static const char *const FLOW_KEYS[] = {"name", "steps", "finally_step", "cron",
+                                        "every_seconds", "description", NULL};
+
+struct octo_flow *octo_flow_ref(struct octo_flow *f)
+{
+    if (f != NULL) {
+        atomic_fetch_add(&f->refs, 1);
+    }
+    return f;
+}
+
+static void flow_free(struct octo_flow *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->nsteps; i++) {
+        octo_flow_step_free(&f->steps[i]);
+    }
+    free(f->steps);
+    free(f->path);
+    free(f->abs_path);
+    free(f->file_name);
+    free(f->name);
+    free(f->cron);
+    json_decref(f->warnings);
+    free(f);
+}
+
+void octo_flow_unref(struct octo_flow *f)
+{
+    if (f != NULL && atomic_fetch_sub(&f->refs, 1) == 1) {
+        flow_free(f);
+    }
+}
+
+long octo_flow_step_index(const struct octo_flow *f, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < f->nsteps; i++) {
+        if (strcmp(f->steps[i].name, name) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t *root)
+{
+    json_t *v = json_object_get(root, "every_seconds");
+
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            octo_diag_error(lc, "every_seconds", "every_seconds",
+                            "must be a whole number of seconds (0 or more)");
+        } else {
+            f->every_seconds = (long)json_integer_value(v);
+        }
+    }
+    v = json_object_get(root, "cron");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_string(v)) {
+            octo_diag_error(lc, "cron", "cron", "must be a cron expression (text)");
+        } else if (json_string_length(v) > 0) {
+            struct octo_cron *c = NULL;
+            octo_error err;
+
+            memset(&err, 0, sizeof(err));
+            if (octo_cron_parse(json_string_value(v), &c, &err) != OCTO_OK) {
+                octo_diag_error(lc, "cron", "cron", "%s", err.msg);
+            } else {
+                octo_cron_free(c);
+                f->cron = strdup(json_string_value(v));
+            }
+        }
+    }
+}
+
+int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
+                   struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+{
+    struct octo_loadctx lc;
+    struct octo_flow *f = NULL;
+    json_t *root = NULL;
+    json_t *marks = NULL;
+    json_t *steps;
+    json_t *v;
+    struct stat st;
+    struct octo_diags local;
+    const char *key;
+    const char *base;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    local.errors = NULL;
+    local.warnings = NULL;
+    if (diags == NULL) {
+        octo_diags_init(&local);
+        diags = &local;
+    }
+    memset(&lc, 0, sizeof(lc));
+    lc.display = display;
+    lc.flags = flags;
+    lc.diags = diags;
+    if (stat(abs_path, &st) != 0) {
+        int e = errno;
+
+        octo_diags_free(&local);
+        return octo_error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, NULL, "flow %s %s",
+                              display, e == ENOENT ? "not found" : strerror(e));
+    }
+    rc = octo_yaml_load_file(abs_path, display, &root, &marks, err);
+    if (rc != OCTO_OK) {
+        if (diags->errors != NULL) {
+            json_array_append_new(diags->errors, json_string(err->msg));
+        }
+        octo_diags_free(&local);
+        return rc == OCTO_ENOENT ? OCTO_ENOENT : OCTO_EINVAL;
+    }
+    lc.marks = marks;
+    f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        rc = octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+        goto out;
+    }
+    atomic_init(&f->refs, 1);
+    f->finally_index = -1;
+    f->warnings = json_array();
+    f->abs_path = strdup(abs_path);
+    f->path = strdup(display);
+    base = strrchr(abs_path, '/');
+    f->file_name = strdup(base != NULL ? base + 1 : abs_path);
+    f->mtime = st.st_mtim;
+    f->size = st.st_size;
+    f->ino = st.st_ino;
+    if (json_is_null(root)) {
+        octo_diag_error(&lc, "", NULL, "the flow file is empty");
+        goto done;
+    }
+    if (!json_is_object(root)) {
+        octo_diag_error(&lc, "", NULL,
+                        "a flow must be a mapping with \"name\" and \"steps\", not a %s",
+                        json_is_array(root) ? "list" : "scalar");
+        goto done;
+    }
+    json_object_foreach(root, key, v) {
+        size_t k;
+
+        for (k = 0; FLOW_KEYS[k] != NULL; k++) {
+            if (strcmp(FLOW_KEYS[k], key) == 0) {
+                break;
+            }
+        }
+        if (FLOW_KEYS[k] == NULL) {
+            octo_diag_unknown_key(&lc, key, NULL, key, FLOW_KEYS);
+        }
+    }
+    v = json_object_get(root, "name");
+    if (json_is_string(v) && json_string_length(v) > 0) {
+        f->name = strdup(json_string_value(v));
+    } else {
+        if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
+            octo_diag_error(&lc, "name", "name", "must be text");
+        }
+        f->name = strdup(f->file_name);
+    }
+    check_schedule(&lc, f, root);
+    steps = json_object_get(root, "steps");
+    if (steps == NULL || json_is_null(steps)) {
+        octo_diag_warn(&lc, "", NULL, "the flow has no steps");
+    } else if (!json_is_array(steps)) {
+        octo_diag_error(&lc, "steps", "steps", "must be a list of steps");
+    } else {
+        f->steps = calloc(json_array_size(steps) + 1, sizeof(*f->steps));
+        if (f->steps == NULL) {
+            rc = octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+            goto out;
+        }
+        json_array_foreach(steps, i, v) {
+            octo_flow_check_step(&lc, &f->steps[i], v, i);
+            f->nsteps = i + 1;
+        }
+    }
+    v = json_object_get(root, "finally_step");
+    if (json_is_string(v) && json_string_length(v) > 0) {
+        f->finally_index = octo_flow_step_index(f, json_string_value(v));
+        if (f->finally_index < 0) {
+            octo_diag_warn(&lc, "finally_step", "finally_step",
+                           "no step is named \"%s\"; nothing runs when the flow fails",
+                           json_string_value(v));
+        }
+    } else if (v != NULL && !json_is_null(v)) {
+        octo_diag_error(&lc, "finally_step", "finally_step", "must be the name of a step");
+    }
+done:
+    if (lc.nerrors > 0) {
+        rc = octo_error_set(err, OCTO_EINVAL, NULL, "%s", lc.first_error);
+        goto out;
+    }
+    if (diags != NULL && diags->warnings != NULL) {
+        json_array_extend(f->warnings, diags->warnings);
+    }
+    *out = f;
+    f = NULL;
+    rc = OCTO_OK;
+out:
+    if (f != NULL) {
+        flow_free(f);
+    }
+    json_decref(root);
+    json_decref(marks);
+    octo_diags_free(&local);
+    return rc;
+}
