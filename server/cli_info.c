@@ -244,12 +244,3 @@ int octo_cmd_render(int argc, char **argv, const char *exe_dir)
     }
     return octo_tpl_render_cli(argc, argv, &g_render_env);
 }
-
-int octo_cmd_serve(int argc, char **argv, const char *exe_dir)
-{
-    (void)argc;
-    (void)argv;
-    (void)exe_dir;
-    fprintf(stderr, "octoflow serve: the service is not available in this build yet\n");
-    return OCTO_EXIT_USAGE;
-}

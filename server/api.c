@@ -1,0 +1,365 @@
+/* api.c - the REST API on civetweb: listening, routing, auth, CORS.
+ *
+ * DESIGN
+ * ------
+ * One catch-all civetweb handler dispatches through a route table
+ * (method, pattern, handler, auth). Order of checks, per request:
+ * OPTIONS preflight (no auth) -> exact docs/health routes (no auth) ->
+ * bearer token (constant-time) -> route match: a path that matches with
+ * another method is 405, no match is 404. Every error, civetweb's own
+ * included (http_error callback), is a JSON body. One access line per
+ * request goes to the log at INFO.
+ *
+ * HTTPS: Debian's civetweb needs our OpenSSL 3 shim (tlscompat/) loaded
+ * before mg_init_library; https is refused at start when civetweb does not
+ * report the TLS feature (decisions.md, fact 1).
+ */
+#include "api.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <octoflow/core.h>
+
+#include "http.h"
+#include "routes.h"
+
+#ifndef OCTO_INSTALLED_TLSCOMPAT
+#define OCTO_INSTALLED_TLSCOMPAT "/usr/local/lib/octoflow/tlscompat/libssl.so"
+#endif
+
+#define AUTH_NONE 0
+#define AUTH_TOKEN 1
+
+struct route {
+    const char *method;
+    const char *pattern; /* a trailing "{}" matches one non-empty segment */
+    octo_route_fn fn;
+    int auth;
+};
+
+static const struct route ROUTES[] = {
+    {"GET", "/api/flows", octo_route_flows_list, AUTH_TOKEN},
+    {"POST", "/api/flows/add", octo_route_flows_add, AUTH_TOKEN},
+    {"POST", "/api/flows/launch", octo_route_flows_launch, AUTH_TOKEN},
+    {"DELETE", "/api/flows/{}", octo_route_flows_delete, AUTH_TOKEN},
+    {"GET", "/api/locks", octo_route_locks_list, AUTH_TOKEN},
+    {"DELETE", "/api/locks", octo_route_locks_delete_all, AUTH_TOKEN},
+    {"DELETE", "/api/locks/{}", octo_route_locks_delete, AUTH_TOKEN},
+    {"GET", "/api/logs", octo_route_logs, AUTH_TOKEN},
+    {"GET", "/api/jobs", octo_route_jobs, AUTH_TOKEN},
+    {"GET", "/api/health", octo_route_health, AUTH_NONE},
+    {"GET", "/static/swagger.json", octo_route_swagger, AUTH_NONE},
+    {"GET", "/api/docs", octo_route_docs, AUTH_NONE},
+    {"GET", "/api/docs/", octo_route_docs, AUTH_NONE},
+    {NULL, NULL, NULL, 0},
+};
+
+static struct mg_context *g_ctx;
+static char g_expected_auth[600];
+static size_t g_expected_len;
+
+/* Match path against pattern; *param gets the {} segment. */
+static int match(const char *pattern, const char *path, const char **param)
+{
+    size_t n;
+    const char *brace = strstr(pattern, "{}");
+
+    *param = NULL;
+    if (brace == NULL) {
+        return strcmp(pattern, path) == 0;
+    }
+    n = (size_t)(brace - pattern);
+    if (strncmp(pattern, path, n) != 0 || path[n] == '\0' || strchr(path + n, '/') != NULL) {
+        return 0;
+    }
+    *param = path + n;
+    return 1;
+}
+
+/* Constant-time comparison of the Authorization header. */
+static int authorized(struct mg_connection *conn)
+{
+    const char *h = mg_get_header(conn, "Authorization");
+    size_t hl;
+    size_t i;
+    unsigned char diff = 0;
+
+    if (h == NULL) {
+        return 0;
+    }
+    hl = strlen(h);
+    for (i = 0; i < g_expected_len; i++) {
+        diff |= (unsigned char)(g_expected_auth[i] ^ (i < hl ? h[i] : 0));
+    }
+    return diff == 0 && hl == g_expected_len;
+}
+
+static void access_log(struct octo_req *req)
+{
+    const struct mg_request_info *ri = req->ri;
+
+    octo_log(OCTO_LOG_INFO, "%s - - \"%s %s%s%s HTTP/%s\" %d -", ri->remote_addr,
+             ri->request_method, ri->local_uri_raw != NULL ? ri->local_uri_raw : ri->local_uri,
+             ri->query_string != NULL ? "?" : "", ri->query_string != NULL ? ri->query_string : "",
+             ri->http_version, req->status);
+}
+
+static void preflight(struct octo_req *req)
+{
+    const char *want = mg_get_header(req->conn, "Access-Control-Request-Headers");
+
+    req->status = 204;
+    mg_response_header_start(req->conn, 204);
+    octo_http_cors_headers(req);
+    mg_response_header_add(req->conn, "Access-Control-Allow-Methods",
+                           "GET, POST, PUT, PATCH, DELETE, OPTIONS", -1);
+    mg_response_header_add(req->conn, "Access-Control-Allow-Headers",
+                           want != NULL ? want : "Authorization, Content-Type", -1);
+    mg_response_header_add(req->conn, "Access-Control-Max-Age", "600", -1);
+    mg_response_header_add(req->conn, "Content-Length", "0", -1);
+    mg_response_header_send(req->conn);
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+    struct octo_req req;
+    const struct route *r;
+    const struct route *found = NULL;
+    const char *param = NULL;
+    int path_known = 0;
+    int exempt = 0;
+    char allow[128] = "";
+
+    (void)cbdata;
+    memset(&req, 0, sizeof(req));
+    req.conn = conn;
+    req.ri = mg_get_request_info(conn);
+    req.path = req.ri->local_uri != NULL ? req.ri->local_uri : "/";
+    if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
+        preflight(&req);
+        access_log(&req);
+        return 1;
+    }
+    for (r = ROUTES; r->method != NULL; r++) {
+        const char *p;
+
+        if (!match(r->pattern, req.path, &p)) {
+            continue;
+        }
+        path_known = 1;
+        if (r->auth == AUTH_NONE) {
+            exempt = 1;
+        }
+        if (strcmp(r->method, req.ri->request_method) == 0 ||
+            (strcmp(req.ri->request_method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+            if (found == NULL) {
+                found = r;
+                param = p;
+            }
+        } else if (strlen(allow) + strlen(r->method) + 3 < sizeof(allow)) {
+            snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+                     allow[0] != '\0' ? ", " : "", r->method);
+        }
+    }
+    if (!(exempt && found != NULL && found->auth == AUTH_NONE) && !authorized(conn)) {
+        octo_http_error(&req, 401, "Unauthorized");
+    } else if (found != NULL) {
+        req.param = param;
+        found->fn(&req);
+    } else if (path_known) {
+        octo_http_error(&req, 405, "Method %s not allowed on %s (allowed: %s)",
+                        req.ri->request_method, req.path, allow);
+    } else {
+        octo_http_error(&req, 404, "Not Found: %s", req.path);
+    }
+    access_log(&req);
+    return 1;
+}
+
+/* civetweb's own errors (malformed requests, ...) as JSON. */
+static int on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    struct octo_req req;
+
+    memset(&req, 0, sizeof(req));
+    req.conn = conn;
+    req.ri = mg_get_request_info(conn);
+    octo_http_error(&req, status, "%s", msg != NULL && msg[0] != '\0' ? msg : "HTTP error");
+    return 0;
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    octo_log(OCTO_LOG_WARN, "http: %s", message);
+    return 1;
+}
+
+/* Load the OpenSSL 3 shim so civetweb's dlopen("libssl.so") finds it. */
+static void load_tls_compat(const char *exe_dir)
+{
+    const char *env = getenv("OCTO_SSL_COMPAT");
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (env != NULL && env[0] != '\0') {
+        snprintf(path, sizeof(path), "%s", env);
+    } else if (exe_dir != NULL &&
+               (snprintf(path, sizeof(path), "%s/tlscompat/libssl.so", exe_dir), stat(path, &st) == 0)) {
+        /* the build tree */
+    } else {
+        snprintf(path, sizeof(path), "%s", OCTO_INSTALLED_TLSCOMPAT);
+    }
+    if (dlopen(path, RTLD_NOW | RTLD_GLOBAL) == NULL) {
+        const char *e = dlerror();
+
+        octo_log(OCTO_LOG_WARN, "TLS compatibility library %s not loaded: %s", path,
+                 e != NULL ? e : "?");
+    }
+}
+
+/* Write cert+key into one private PEM file (civetweb wants both in one). */
+static int combined_pem(const char *cert, const char *key, char *out, size_t cap,
+                        octo_error *err)
+{
+    char tmpl[] = "/tmp/octoflow-tls-XXXXXX";
+    int fd = mkstemp(tmpl);
+    const char *files[2] = {cert, key};
+    int i;
+
+    if (fd < 0) {
+        return octo_error_set(err, OCTO_EIO, NULL, "cannot create a temporary file for TLS");
+    }
+    for (i = 0; i < 2; i++) {
+        FILE *fp = fopen(files[i], "rb");
+        char buf[4096];
+        size_t n;
+
+        if (fp == NULL) {
+            close(fd);
+            unlink(tmpl);
+            return octo_error_set(err, OCTO_EIO, NULL, "cannot read %s (%s)",
+                                  i == 0 ? "API_TLS_CERT" : "API_TLS_KEY", files[i]);
+        }
+        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+            if (write(fd, buf, n) != (ssize_t)n) {
+                break;
+            }
+        }
+        if (write(fd, "\n", 1) != 1) {
+            /* keep going: a missing newline between PEM blocks is tolerated */
+        }
+        fclose(fp);
+    }
+    close(fd);
+    snprintf(out, cap, "%s", tmpl);
+    return OCTO_OK;
+}
+
+static char g_pem[PATH_MAX];
+
+int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error *err)
+{
+    const struct octo_config *c = octo_config();
+    int want_http = strstr(c->api_protocol, "http") != NULL &&
+                    (strcmp(c->api_protocol, "https") != 0);
+    int want_https = strstr(c->api_protocol, "https") != NULL;
+    const char *host = c->api_host[0] != '\0' ? c->api_host
+                       : c->api_token_is_default ? "127.0.0.1"
+                                                 : "0.0.0.0";
+    char ports[512] = "";
+    char threads[16];
+    const char *opts[32];
+    int n = 0;
+    struct mg_callbacks cb;
+    unsigned features;
+
+    if (!want_http && !want_https) {
+        return octo_error_set(err, OCTO_EINVAL, "API_PROTOCOL",
+                              "API_PROTOCOL=\"%s\" must be http, https or http,https",
+                              c->api_protocol);
+    }
+    if (want_https) {
+        load_tls_compat(exe_dir);
+        if (c->api_tls_cert[0] == '\0') {
+            return octo_error_set(err, OCTO_EINVAL, "API_TLS_CERT",
+                                  "https needs API_TLS_CERT (and API_TLS_KEY) to name PEM files");
+        }
+    }
+    features = mg_init_library(want_https ? MG_FEATURES_TLS : 0);
+    if (want_https && !(features & MG_FEATURES_TLS)) {
+        return octo_error_set(err, OCTO_EINVAL, "API_PROTOCOL",
+                              "https is not available: civetweb could not load OpenSSL (is the "
+                              "tlscompat library installed?)");
+    }
+    snprintf(g_expected_auth, sizeof(g_expected_auth), "Bearer %s", c->api_token);
+    g_expected_len = strlen(g_expected_auth);
+    octo_http_setup(c->api_cors_origins, c->api_max_body);
+    if (want_http && want_https) {
+        snprintf(ports, sizeof(ports), "%s:%d,%s:%ds", host, c->api_port, host, c->api_https_port);
+    } else if (want_https) {
+        snprintf(ports, sizeof(ports), "%s:%ds", host, c->api_port);
+    } else {
+        snprintf(ports, sizeof(ports), "%s:%d", host, c->api_port);
+    }
+    snprintf(threads, sizeof(threads), "%d", c->api_threads);
+    opts[n++] = "listening_ports";
+    opts[n++] = ports;
+    opts[n++] = "num_threads";
+    opts[n++] = threads;
+    opts[n++] = "enable_keep_alive";
+    opts[n++] = "yes";
+    opts[n++] = "keep_alive_timeout_ms";
+    opts[n++] = "5000";
+    opts[n++] = "request_timeout_ms";
+    opts[n++] = "30000";
+    opts[n++] = "tcp_nodelay";
+    opts[n++] = "1";
+    if (want_https) {
+        const char *pem = c->api_tls_cert;
+
+        if (c->api_tls_key[0] != '\0' && strcmp(c->api_tls_key, c->api_tls_cert) != 0) {
+            if (combined_pem(c->api_tls_cert, c->api_tls_key, g_pem, sizeof(g_pem), err) !=
+                OCTO_OK) {
+                return err->code;
+            }
+            pem = g_pem;
+        }
+        opts[n++] = "ssl_certificate";
+        opts[n++] = pem;
+        opts[n++] = "ssl_protocol_version";
+        opts[n++] = "4"; /* TLS 1.2 and later */
+    }
+    opts[n] = NULL;
+    memset(&cb, 0, sizeof(cb));
+    cb.http_error = on_http_error;
+    cb.log_message = on_log_message;
+    g_ctx = mg_start(&cb, NULL, opts);
+    if (g_pem[0] != '\0') {
+        unlink(g_pem); /* civetweb read it at start */
+        g_pem[0] = '\0';
+    }
+    if (g_ctx == NULL) {
+        return octo_error_set(err, OCTO_EIO, NULL,
+                              "cannot listen on %s (port in use, or a bad TLS certificate?)",
+                              ports);
+    }
+    mg_set_request_handler(g_ctx, "/", dispatch, NULL);
+    snprintf(listening, cap, "%s (%s)", ports, c->api_protocol);
+    return OCTO_OK;
+}
+
+void octo_api_stop(void)
+{
+    if (g_ctx != NULL) {
+        mg_stop(g_ctx);
+        g_ctx = NULL;
+        mg_exit_library();
+    }
+}

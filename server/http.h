@@ -1,0 +1,50 @@
+/* http.h - request/response helpers shared by the API route handlers.
+ *
+ * Every response is JSON as Flask's jsonify wrote it for the original
+ * (sorted keys, compact separators, ASCII escapes, a trailing newline),
+ * with CORS headers. Request bodies are read with a size limit and parsed
+ * as a JSON object. Handlers run on civetweb worker threads.
+ */
+#ifndef OCTO_HTTP_H
+#define OCTO_HTTP_H
+
+#include <civetweb.h>
+#include <jansson.h>
+
+/* What a route handler receives. */
+struct octo_req {
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    const char *path;   /* local URI */
+    const char *param;  /* the matched {param} segment, or NULL */
+    int status;         /* the status sent (for the access log) */
+};
+
+typedef void (*octo_route_fn)(struct octo_req *req);
+
+/* Send value (new reference: stolen) with status. Secret values are
+ * redacted. */
+void octo_http_json(struct octo_req *req, int status, json_t *value);
+/* Send {"error": message} (printf) with status. */
+void octo_http_error(struct octo_req *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Send a non-JSON body (docs page). */
+void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,
+                   size_t len);
+
+/* Read and parse the body as a JSON object. Returns a new reference, or
+ * NULL after sending the error response (413, 415, 400). */
+json_t *octo_http_body(struct octo_req *req);
+
+/* The request query parameter name into out; returns its length or -1. */
+int octo_http_query(struct octo_req *req, const char *name, char *out, size_t cap);
+
+/* Configure CORS (API_CORS_ORIGINS: "*" or a comma-separated list) and the
+ * body limit. Call before the server starts. */
+void octo_http_setup(const char *cors_origins, long max_body);
+
+/* Add the CORS headers for this request's Origin to the response being
+ * built (after mg_response_header_start). */
+void octo_http_cors_headers(struct octo_req *req);
+
+#endif
