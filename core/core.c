@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secrets.h"
 #include "tplcache.h"
 
 static struct octo_config g_cfg;
@@ -56,6 +57,7 @@ void octo_core_shutdown(void)
     }
     octo_flow_cache_clear();
     octo_tplcache_clear();
+    octo_secrets_reset();
     octo_locks_release_all_owned();
     octo_timefmt_shutdown();
     curl_global_cleanup();

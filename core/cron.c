@@ -23,30 +23,30 @@ struct field_def {
 };
 
 static const struct field_def FIELDS[F_COUNT] = {
-    {"minute", 0, 59},   {"hour", 0, 23},        {"day-of-month", 1, 31},
-    {"month", 1, 12},    {"day-of-week", 0, 7}, {"second", 0, 59},
+    {"minute", 0, 59}, {"hour", 0, 23},       {"day-of-month", 1, 31},
+    {"month", 1, 12},  {"day-of-week", 0, 7}, {"second", 0, 59},
 };
 
 static const char *const MONTHS[12] = {"jan", "feb", "mar", "apr", "may", "jun",
                                        "jul", "aug", "sep", "oct", "nov", "dec"};
-static const char *const MONTH_NAMES[12] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+static const char *const MONTH_NAMES[12] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
 static const char *const DAYS[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 #define NTH_LAST 0x20u
 /* A fire time is searched for at most this far (a Gregorian cycle repeats
  * every 400 years, so any pattern that can match does so within it). */
-#define CRON_SPAN ((int64_t)401 * 366 * 86400)
+#define CRON_SPAN    ((int64_t)401 * 366 * 86400)
 #define CRON_T_LIMIT ((int64_t)1 << 55)
 
 struct octo_cron {
-    uint64_t sec;  /* bits 0-59; bit 0 only for five fields */
-    uint64_t min;  /* bits 0-59 */
-    uint32_t hour; /* bits 0-23 */
-    uint32_t dom;  /* bits 1-31 */
-    uint16_t mon;  /* bits 1-12 */
-    uint8_t dow;   /* bits 0-6, 0 = Sunday */
+    uint64_t sec;   /* bits 0-59; bit 0 only for five fields */
+    uint64_t min;   /* bits 0-59 */
+    uint32_t hour;  /* bits 0-23 */
+    uint32_t dom;   /* bits 1-31 */
+    uint16_t mon;   /* bits 1-12 */
+    uint8_t dow;    /* bits 0-6, 0 = Sunday */
     uint8_t nth[7]; /* per weekday: bit n-1 = the n-th (1-5), NTH_LAST = the last */
     unsigned dom_last : 1;
     unsigned dom_star : 1;
@@ -303,7 +303,9 @@ static int parse_element(struct pctx *px, int f, const char *s, size_t len)
     if (f == F_DOW && (s[0] == 'L' || s[0] == 'l')) {
         /* "L5" / "Lfri": the last such weekday of the month. */
         if (len == 1) {
-            return perr(px, "day-of-week \"L\" needs a weekday after it (L5 = the last Friday of the month)");
+            return perr(
+                px,
+                "day-of-week \"L\" needs a weekday after it (L5 = the last Friday of the month)");
         }
         if (parse_val(px, f, s + 1, len - 1, &a) != 0) {
             return OCTO_EINVAL;
@@ -321,7 +323,8 @@ static int parse_element(struct pctx *px, int f, const char *s, size_t len)
         const char *ns = hash + 1;
         size_t nlen = (size_t)(s + len - ns);
         int n;
-        if (memchr_c(s, (size_t)(hash - s), '/') != NULL || memchr_c(s, (size_t)(hash - s), '*') != NULL) {
+        if (memchr_c(s, (size_t)(hash - s), '/') != NULL ||
+            memchr_c(s, (size_t)(hash - s), '*') != NULL) {
             return perr(px, "day-of-week \"%s\": \"#\" follows a weekday or a range of weekdays",
                         qs(q, sizeof(q), s, len));
         }
@@ -349,8 +352,7 @@ static int parse_element(struct pctx *px, int f, const char *s, size_t len)
             return perr(px, "%s step in \"%s\" is missing", fd->name, qs(q, sizeof(q), s, len));
         }
         if (!all_digits(ss, slen)) {
-            return perr(px, "%s step \"%s\" is not a number", fd->name,
-                        qs(q, sizeof(q), ss, slen));
+            return perr(px, "%s step \"%s\" is not a number", fd->name, qs(q, sizeof(q), ss, slen));
         }
         step = slen > 3 ? 9999 : atoi(ss);
         if (step < 1 || step > max) {
@@ -439,7 +441,10 @@ static int check_possible(struct pctx *px, const char *domtext, size_t domlen)
     for (int m = 1; m <= 12; m++) {
         if (c->mon & (1u << m)) {
             int more = (c->mon >> (m + 1)) != 0;
-            int w = snprintf(months + n, sizeof(months) - n, "%s%s", n == 0 ? "" : more ? ", " : " or ",
+            int w = snprintf(months + n, sizeof(months) - n, "%s%s",
+                             n == 0 ? ""
+                             : more ? ", "
+                                    : " or ",
                              MONTH_NAMES[m - 1]);
             if (w < 0 || (size_t)w >= sizeof(months) - n) {
                 break;
@@ -562,8 +567,8 @@ int octo_cron_parse(const char *expr, struct octo_cron **out, octo_error *err)
                       (c->dow == 0x7F && !nth_any && contains_star(fs[F_DOM], fl[F_DOM]));
     }
     /* cronie's MIN_STAR / HR_STAR, extended to the seconds field. */
-    c->wildcard = fs[F_MIN][0] == '*' || fs[F_HOUR][0] == '*' ||
-                  (c->has_seconds && fs[F_SEC][0] == '*');
+    c->wildcard =
+        fs[F_MIN][0] == '*' || fs[F_HOUR][0] == '*' || (c->has_seconds && fs[F_SEC][0] == '*');
     rc = check_possible(&px, fs[F_DOM], fl[F_DOM]);
     if (rc != 0) {
         free(c);
@@ -742,8 +747,7 @@ static int is_repeat(const struct octo_tz *tz, int64_t w, int64_t t)
     return n == 2 && (int64_t)inst[0] < t;
 }
 
-int octo_cron_next(const struct octo_cron *c, const struct octo_tz *tz, time_t after,
-                   time_t *next)
+int octo_cron_next(const struct octo_cron *c, const struct octo_tz *tz, time_t after, time_t *next)
 {
     int64_t t, stop;
     int fixed = !c->wildcard;

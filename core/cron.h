@@ -45,8 +45,7 @@ void octo_cron_free(struct octo_cron *c);
  * expression being read in zone tz (NULL = UTC). Returns 0 and *next, or
  * OCTO_ENOENT when there is none within 400 years (cannot happen for an
  * expression octo_cron_parse accepted, short of the end of time). */
-int octo_cron_next(const struct octo_cron *c, const struct octo_tz *tz, time_t after,
-                   time_t *next);
+int octo_cron_next(const struct octo_cron *c, const struct octo_tz *tz, time_t after, time_t *next);
 
 /* 1 when the expression has the sixth (seconds) field, else 0. */
 int octo_cron_has_seconds(const struct octo_cron *c);

@@ -20,6 +20,7 @@
 #include "paths.h"
 #include "plugins.h"
 #include "pyfmt.h"
+#include "secrets.h"
 #include "template/template.h"
 #include "tplcache.h"
 
@@ -307,6 +308,17 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
         }
         if (o->flags & OCTO_OPT_PATH_DATA) {
             st->path_data_opt = (int)i;
+        }
+        if (o->flags & OCTO_OPT_SECRET) {
+            /* a secret name: the string itself, or an object's "secret" member */
+            json_t *nv = json_is_object(stored) ? json_object_get(stored, "secret") : stored;
+
+            if (json_is_string(nv) && octo_secrets_known(json_string_value(nv)) == 0) {
+                octo_diag_warn(lc, mark, where,
+                               "secret \"%s\" is not defined in secrets.yml (the step will fail "
+                               "when it runs)",
+                               json_string_value(nv));
+            }
         }
         json_object_set_new(st->options, o->name, stored);
     }

@@ -17,4 +17,7 @@ int octo_secrets_get(const char *name, json_t **out, octo_error *err);
  * cannot be read (validation warns on 0). */
 int octo_secrets_known(const char *name);
 
+/* Forget the loaded file and the Vault cache (tests, shutdown). */
+void octo_secrets_reset(void);
+
 #endif

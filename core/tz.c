@@ -19,14 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TZ_ABBR_MAX 32
-#define TZ_FILE_MAX (1024 * 1024)
+#define TZ_ABBR_MAX  32
+#define TZ_FILE_MAX  (1024 * 1024)
 #define TZ_MAX_TIMES 100000
 #define TZ_MAX_TYPES 256
 /* RFC 8536: utoff SHOULD be within [-89999, 93599]; we refuse beyond 26h
  * so that wall <-> instant scans can use a fixed window. */
 #define TZ_UTOFF_LIMIT 93599
-#define TZ_SCAN 93600
+#define TZ_SCAN        93600
 /* Instants beyond +-2^60 s (~36 billion years) are clamped: nothing here is
  * meaningful that far and it keeps every sum below overflow. */
 #define TZ_T_LIMIT ((int64_t)1 << 60)
@@ -68,8 +68,8 @@ struct octo_tz {
 
 /* ---- errors ------------------------------------------------------------ */
 
-__attribute__((format(printf, 3, 4))) static int tz_fail(octo_error *err, int code,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int tz_fail(octo_error *err, int code, const char *fmt,
+                                                         ...)
 {
     va_list ap;
 
@@ -271,9 +271,8 @@ static int px_rule(const char **sp, struct tz_rule *r)
     } else if (*s == 'M') {
         s++;
         r->kind = 'M';
-        if (px_num(&s, 12, &r->a) != 0 || r->a < 1 || *s++ != '.' ||
-            px_num(&s, 5, &r->b) != 0 || r->b < 1 || *s++ != '.' ||
-            px_num(&s, 6, &r->c) != 0) {
+        if (px_num(&s, 12, &r->a) != 0 || r->a < 1 || *s++ != '.' || px_num(&s, 5, &r->b) != 0 ||
+            r->b < 1 || *s++ != '.' || px_num(&s, 6, &r->c) != 0) {
             return -1;
         }
     } else {
@@ -561,8 +560,7 @@ int octo_tz_period(const struct octo_tz *tz, time_t t, struct octo_tz_period *p)
     return 0;
 }
 
-int octo_tz_wall_instants(const struct octo_tz *tz, int64_t wall, time_t out[2],
-                          time_t *gap_end)
+int octo_tz_wall_instants(const struct octo_tz *tz, int64_t wall, time_t out[2], time_t *gap_end)
 {
     struct tz_span sp;
     int n = 0;
@@ -580,8 +578,7 @@ int octo_tz_wall_instants(const struct octo_tz *tz, int64_t wall, time_t out[2],
                 out[n] = (time_t)cand;
             }
             n++;
-        } else if (gap == INT64_MAX && sp.start != INT64_MIN &&
-                   sp.start + sp.type->utoff > wall) {
+        } else if (gap == INT64_MAX && sp.start != INT64_MIN && sp.start + sp.type->utoff > wall) {
             gap = sp.start;
         }
         if (sp.end == INT64_MAX || sp.end > wall + TZ_SCAN) {
@@ -605,8 +602,8 @@ int octo_tz_local_to_utc(const struct octo_tz *tz, const struct tm *local, time_
     int64_t y = floor_div(months, 12) + 1900;
     int m = (int)(months - floor_div(months, 12) * 12) + 1;
     int64_t days = octo_days_from_civil(y, m, 1) + local->tm_mday - 1;
-    int64_t wall = days * 86400 + (int64_t)local->tm_hour * 3600 +
-                   (int64_t)local->tm_min * 60 + local->tm_sec;
+    int64_t wall =
+        days * 86400 + (int64_t)local->tm_hour * 3600 + (int64_t)local->tm_min * 60 + local->tm_sec;
     return octo_tz_wall_instants(tz, wall, out, gap_end);
 }
 
@@ -673,8 +670,7 @@ static uint64_t block_size(const struct tzif_hdr *h, int tsize)
 }
 
 /* Parse a TZif image into tz. Returns 0 or -1 with *why set. */
-static int parse_tzif(const unsigned char *d, size_t len, struct octo_tz *tz,
-                      const char **why)
+static int parse_tzif(const unsigned char *d, size_t len, struct octo_tz *tz, const char **why)
 {
     struct tzif_hdr h;
     const unsigned char *p;
@@ -713,8 +709,8 @@ static int parse_tzif(const unsigned char *d, size_t len, struct octo_tz *tz,
         *why = "leap-second (\"right/\") zones are not supported";
         return -1;
     }
-    if (h.typecnt == 0 || h.typecnt > TZ_MAX_TYPES || h.charcnt == 0 ||
-        h.timecnt > TZ_MAX_TIMES || (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) ||
+    if (h.typecnt == 0 || h.typecnt > TZ_MAX_TYPES || h.charcnt == 0 || h.timecnt > TZ_MAX_TIMES ||
+        (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) ||
         (h.isutcnt != 0 && h.isutcnt != h.typecnt)) {
         *why = "inconsistent TZif header";
         return -1;
@@ -749,8 +745,7 @@ static int parse_tzif(const unsigned char *d, size_t len, struct octo_tz *tz,
             int32_t utoff = (int32_t)be32(e);
             unsigned di = e[5];
             size_t k;
-            if (utoff < -TZ_UTOFF_LIMIT || utoff > TZ_UTOFF_LIMIT || e[4] > 1 ||
-                di >= h.charcnt) {
+            if (utoff < -TZ_UTOFF_LIMIT || utoff > TZ_UTOFF_LIMIT || e[4] > 1 || di >= h.charcnt) {
                 *why = "invalid TZif local time type";
                 return -1;
             }
@@ -879,8 +874,7 @@ int octo_tz_posix(const char *spec, struct octo_tz **out, octo_error *err)
 
 /* Read and parse a TZif file. display is the name for messages and for
  * octo_tz_name. Returns 0, OCTO_ENOENT (missing, a directory), OCTO_EIO. */
-static int load_path(const char *path, const char *display, struct octo_tz **out,
-                     octo_error *err)
+static int load_path(const char *path, const char *display, struct octo_tz **out, octo_error *err)
 {
     struct octo_tz *tz;
     struct stat st;
@@ -895,7 +889,8 @@ static int load_path(const char *path, const char *display, struct octo_tz **out
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == ENAMETOOLONG) {
-            return tz_fail(err, OCTO_ENOENT, "unknown time zone \"%s\" (not in the zoneinfo database)", q);
+            return tz_fail(err, OCTO_ENOENT,
+                           "unknown time zone \"%s\" (not in the zoneinfo database)", q);
         }
         return tz_fail(err, OCTO_EIO, "time zone \"%s\": cannot open %s: %s", q, path,
                        strerror(errno));
@@ -968,8 +963,8 @@ static int valid_name(const char *name)
 
 static int is_utc_name(const char *name)
 {
-    return strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0 ||
-           strcmp(name, "GMT") == 0 || strcmp(name, "Etc/GMT") == 0;
+    return strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0 || strcmp(name, "GMT") == 0 ||
+           strcmp(name, "Etc/GMT") == 0;
 }
 
 static const char *zone_dir(const char *dir)
@@ -983,8 +978,7 @@ static const char *zone_dir(const char *dir)
     return dir;
 }
 
-static int load_named(const char *dir, const char *name, struct octo_tz **out,
-                      octo_error *err)
+static int load_named(const char *dir, const char *name, struct octo_tz **out, octo_error *err)
 {
     char path[4096];
     char q[128];
@@ -1076,9 +1070,10 @@ static int load_local(const char *dir, struct octo_tz **out, octo_error *err)
             }
             return 0;
         }
-        return tz_fail(err, OCTO_ENOENT,
-                       "TZ=\"%s\": unknown time zone (neither a zoneinfo name nor a POSIX TZ string)",
-                       tz_quote(env, q, sizeof(q)));
+        return tz_fail(
+            err, OCTO_ENOENT,
+            "TZ=\"%s\": unknown time zone (neither a zoneinfo name nor a POSIX TZ string)",
+            tz_quote(env, q, sizeof(q)));
     }
     if (access("/etc/localtime", F_OK) == 0) {
         char name[256];
@@ -1088,8 +1083,7 @@ static int load_local(const char *dir, struct octo_tz **out, octo_error *err)
     return tz_utc("UTC", out, err);
 }
 
-int octo_tz_load_dir(const char *dir, const char *name, struct octo_tz **out,
-                     octo_error *err)
+int octo_tz_load_dir(const char *dir, const char *name, struct octo_tz **out, octo_error *err)
 {
     *out = NULL;
     dir = zone_dir(dir);

@@ -45,8 +45,7 @@ struct octo_tz; /* immutable after load, shareable across threads */
 int octo_tz_load(const char *name, struct octo_tz **out, octo_error *err);
 /* As octo_tz_load, with an explicit zoneinfo directory (tests, bundles).
  * dir NULL means $TZDIR or OCTO_TZ_DEFAULT_DIR. */
-int octo_tz_load_dir(const char *dir, const char *name, struct octo_tz **out,
-                     octo_error *err);
+int octo_tz_load_dir(const char *dir, const char *name, struct octo_tz **out, octo_error *err);
 /* A zone from a POSIX TZ string alone ("EST5EDT,M3.2.0,M11.1.0",
  * "<+0330>-3:30"); its name is the string. OCTO_EINVAL when malformed. */
 int octo_tz_posix(const char *spec, struct octo_tz **out, octo_error *err);
@@ -91,8 +90,7 @@ int octo_tz_period(const struct octo_tz *tz, time_t t, struct octo_tz_period *p)
  * a day would report 2 as well: only the first two are returned). When 0
  * and gap_end is not NULL, *gap_end is the first instant after the gap
  * (the transition instant; its wall time is the end of the gap). */
-int octo_tz_wall_instants(const struct octo_tz *tz, int64_t wall, time_t out[2],
-                          time_t *gap_end);
+int octo_tz_wall_instants(const struct octo_tz *tz, int64_t wall, time_t out[2], time_t *gap_end);
 /* Same, from a broken-down local time (tm_year, tm_mon, tm_mday, tm_hour,
  * tm_min, tm_sec; out-of-range members are normalized as timegm does;
  * tm_isdst, tm_wday and tm_yday are ignored). */

@@ -281,11 +281,16 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
 
             json_array_foreach(value, i, item) {
                 if (!json_is_object(item)) {
+                    /* Fix (test_yaml.c, test_merge_keys): name the item's
+                     * kind before releasing the list that owns it (this
+                     * read freed memory and said "a scalar" for "<<: [[1]]") */
+                    const char *kind = json_is_array(item) ? "a sequence" : "a scalar";
+
                     json_decref(value);
                     return fail(l, line, col,
                                 "while constructing a mapping: expected a mapping for merging, "
                                 "but found %s",
-                                json_is_array(item) ? "a sequence" : "a scalar");
+                                kind);
                 }
                 json_array_append(f->merge, item);
             }

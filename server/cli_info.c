@@ -192,7 +192,7 @@ int octo_cmd_plugins(int argc, char **argv, const char *exe_dir)
 static char g_tpl_dir[PATH_MAX];
 
 static int render_load(void *ud, const char *name, struct octo_tpl **out, octo_error *err);
-static const struct octo_tpl_env g_render_env = {render_load, NULL, 0, 0};
+static const struct octo_tpl_env g_render_env = {.load = render_load};
 
 static int render_load(void *ud, const char *name, struct octo_tpl **out, octo_error *err)
 {

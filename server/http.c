@@ -82,7 +82,11 @@ void octo_http_raw(struct octo_req *req, int status, const char *content_type, c
         mg_response_header_add(req->conn, "Connection", "close", -1);
     }
     mg_response_header_send(req->conn);
-    if (len > 0 && strcmp(req->ri->request_method, "HEAD") != 0) {
+    /* request_method is NULL when civetweb reports an error for a request
+     * it could not parse (e.g. headers over its size limit): strcmp on it
+     * crashed the whole service (found by tests/e2e/test_api_routes.py). */
+    if (len > 0 && (req->ri == NULL || req->ri->request_method == NULL ||
+                    strcmp(req->ri->request_method, "HEAD") != 0)) {
         mg_write(req->conn, body, len);
     }
 }

@@ -32,6 +32,9 @@ struct octo_tpl_env { /* caller-owned, outlives its templates */
     void *ud;
     size_t max_output; /* 0: 16 MiB  -> render error "output exceeds ..." */
     int max_depth;     /* 0: 100 (macro calls, includes, recursion) */
+    /* Additions (zero = default): */
+    unsigned long max_steps; /* 0: 50,000,000 loop iterations + calls per render */
+    size_t max_memory;       /* 0: 1 GiB of working memory per render */
 };
 
 /* Compile src (len bytes, UTF-8). name is for messages ("rest.uri",
@@ -60,6 +63,15 @@ int octo_tpl_is_template(const char *s);
 int octo_tpl_render_string(const char *src, size_t len, const char *name,
                            const struct octo_tpl_env *env, json_t *ctx, struct octo_buf *out,
                            octo_error *err);
+
+/* Integers beyond int64 in a context: jansson cannot hold them, so they are
+ * carried as a special JSON string that templates see as a Python int.
+ * octo_tpl_json_bigint makes one from decimal digits (optional leading
+ * '-'); NULL on bad input. octo_tpl_json_loads parses JSON text like
+ * json_loadb but turns such integers into these values (other flags as
+ * jansson's). Both return new references. */
+json_t *octo_tpl_json_bigint(const char *digits, size_t len);
+json_t *octo_tpl_json_loads(const char *text, size_t len, size_t flags, json_error_t *error);
 
 /* The `render` command: argv is "[--data FILE|--data @FILE] TEMPLATE_FILE"
  * (argv[0] is the program name). The context file is a JSON object

@@ -59,13 +59,13 @@ static struct octo_tz *zone(const char *name)
     return tz;
 }
 
-#define ZONE_OR_SKIP(var, name)                                          \
-    do {                                                                 \
-        var = zone(name);                                                \
-        if (var == NULL) {                                               \
-            print_message("zoneinfo %s missing: skipped\n", name);      \
-            skip();                                                      \
-        }                                                                \
+#define ZONE_OR_SKIP(var, name)                                                                    \
+    do {                                                                                           \
+        var = zone(name);                                                                          \
+        if (var == NULL) {                                                                         \
+            print_message("zoneinfo %s missing: skipped\n", name);                                 \
+            skip();                                                                                \
+        }                                                                                          \
     } while (0)
 
 static struct octo_cron *parse_ok(const char *expr)
@@ -104,10 +104,10 @@ static void expect_seq_tz(const char *expr, const struct octo_tz *tz, time_t aft
     octo_cron_free(c);
 }
 
-#define SEQ(expr, tz, after, ...)                                                  \
-    do {                                                                           \
-        const time_t want_[] = {__VA_ARGS__};                                      \
-        expect_seq_tz(expr, tz, after, want_, (int)(sizeof(want_) / sizeof(want_[0]))); \
+#define SEQ(expr, tz, after, ...)                                                                  \
+    do {                                                                                           \
+        const time_t want_[] = {__VA_ARGS__};                                                      \
+        expect_seq_tz(expr, tz, after, want_, (int)(sizeof(want_) / sizeof(want_[0])));            \
     } while (0)
 
 static int count_fires(const char *expr, const struct octo_tz *tz, time_t from, time_t to)
@@ -214,7 +214,8 @@ static void test_parse_errors(void **state)
     expect_error("@fortnightly", "unknown macro");
     expect_error("@daily 5", "a macro stands alone");
     /* Never fires: known at parse time. */
-    expect_error("0 0 30 2 *", "day-of-month 30 never occurs in February, so the expression never fires");
+    expect_error("0 0 30 2 *",
+                 "day-of-month 30 never occurs in February, so the expression never fires");
     expect_error("0 0 31 4,6 *", "day-of-month 31 never occurs in April or June");
     expect_error("0 0 30,31 feb *", "never occurs in February");
 
@@ -224,11 +225,26 @@ static void test_parse_errors(void **state)
 static void test_parse_accepts(void **state)
 {
     static const char *const ok[] = {
-        "* * * * *",      "0 0 * * *",        " 0\t0  * * * ",    "0 0 29 2 *",
-        "0 0 31 1-12 *",  "0 0 30 2 mon",     "0 0 L 2 *",         "0 0 * 2 1#5",
-        "0 0 ? * mon",    "0 0 1 * ?",        "0-59/7 */3 */4 */5 */2", "0 0 * * 0-7",
-        "0 0 * * sun-sat", "@DAILY",          "  @hourly  ",       "0 0 15-L * *",
-        "0 0 * * Lsun,2#1", "0 0 1 JAN-DEC/3 *", "5 4 * * * 30",      "0 22-2 * * *",
+        "* * * * *",
+        "0 0 * * *",
+        " 0\t0  * * * ",
+        "0 0 29 2 *",
+        "0 0 31 1-12 *",
+        "0 0 30 2 mon",
+        "0 0 L 2 *",
+        "0 0 * 2 1#5",
+        "0 0 ? * mon",
+        "0 0 1 * ?",
+        "0-59/7 */3 */4 */5 */2",
+        "0 0 * * 0-7",
+        "0 0 * * sun-sat",
+        "@DAILY",
+        "  @hourly  ",
+        "0 0 15-L * *",
+        "0 0 * * Lsun,2#1",
+        "0 0 1 JAN-DEC/3 *",
+        "5 4 * * * 30",
+        "0 22-2 * * *",
     };
     (void)state;
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -377,8 +393,8 @@ static void test_last_and_nth(void **state)
     /* Last day of the month, leap years included. */
     SEQ("0 0 L * *", NULL, U(2027, 12, 31, 12, 0, 0), U(2028, 1, 31, 0, 0, 0),
         U(2028, 2, 29, 0, 0, 0), U(2028, 3, 31, 0, 0, 0), U(2028, 4, 30, 0, 0, 0));
-    SEQ("0 0 L 2 *", NULL, U(2026, 1, 1, 0, 0, 0), U(2026, 2, 28, 0, 0, 0),
-        U(2027, 2, 28, 0, 0, 0), U(2028, 2, 29, 0, 0, 0));
+    SEQ("0 0 L 2 *", NULL, U(2026, 1, 1, 0, 0, 0), U(2026, 2, 28, 0, 0, 0), U(2027, 2, 28, 0, 0, 0),
+        U(2028, 2, 29, 0, 0, 0));
     SEQ("0 0 15,L * *", NULL, U(2026, 2, 1, 0, 0, 0), U(2026, 2, 15, 0, 0, 0),
         U(2026, 2, 28, 0, 0, 0), U(2026, 3, 15, 0, 0, 0));
     SEQ("0 0 25-L 2 *", NULL, U(2026, 2, 27, 0, 0, 0), U(2026, 2, 28, 0, 0, 0),
@@ -516,12 +532,11 @@ static void test_dst_brussels_fall(void **state)
         U(2026, 10, 25, 0, 30, 0), U(2026, 10, 25, 1, 0, 0), U(2026, 10, 25, 1, 30, 0),
         U(2026, 10, 25, 2, 0, 0));
     /* Every minute of 02:xx: 120 runs (cronie: wildcard jobs keep running). */
-    assert_int_equal(count_fires("* 2 * * *", tz, U(2026, 10, 24, 12, 0, 0),
-                                 U(2026, 10, 25, 12, 0, 0)),
-                     120);
-    assert_int_equal(count_fires("*/15 * * * *", tz, U(2026, 10, 24, 22, 0, 0),
-                                 U(2026, 10, 25, 23, 0, 0)),
-                     25 * 4);
+    assert_int_equal(
+        count_fires("* 2 * * *", tz, U(2026, 10, 24, 12, 0, 0), U(2026, 10, 25, 12, 0, 0)), 120);
+    assert_int_equal(
+        count_fires("*/15 * * * *", tz, U(2026, 10, 24, 22, 0, 0), U(2026, 10, 25, 23, 0, 0)),
+        25 * 4);
     /* 01:30 on fall-back day is not repeated in Brussels: once. */
     SEQ("30 1 * * *", tz, U(2026, 10, 24, 12, 0, 0), U(2026, 10, 24, 23, 30, 0),
         U(2026, 10, 26, 0, 30, 0));
@@ -538,15 +553,13 @@ static void test_dst_new_york(void **state)
     ZONE_OR_SKIP(tz, "America/New_York");
 
     /* Spring. */
-    SEQ("30 2 * * *", tz, U(2026, 3, 7, 7, 30, 0), U(2026, 3, 8, 7, 0, 0),
-        U(2026, 3, 9, 6, 30, 0));
-    SEQ("0 * * * *", tz, U(2026, 3, 8, 5, 30, 0), U(2026, 3, 8, 6, 0, 0),
-        U(2026, 3, 8, 7, 0, 0), U(2026, 3, 8, 8, 0, 0));
-    SEQ("*/30 * * * *", tz, U(2026, 3, 8, 6, 0, 0), U(2026, 3, 8, 6, 30, 0),
-        U(2026, 3, 8, 7, 0, 0), U(2026, 3, 8, 7, 30, 0));
-    assert_int_equal(count_fires("*/15 * * * *", tz, U(2026, 3, 8, 5, 0, 0),
-                                 U(2026, 3, 9, 5, 0, 0)),
-                     24 * 4);
+    SEQ("30 2 * * *", tz, U(2026, 3, 7, 7, 30, 0), U(2026, 3, 8, 7, 0, 0), U(2026, 3, 9, 6, 30, 0));
+    SEQ("0 * * * *", tz, U(2026, 3, 8, 5, 30, 0), U(2026, 3, 8, 6, 0, 0), U(2026, 3, 8, 7, 0, 0),
+        U(2026, 3, 8, 8, 0, 0));
+    SEQ("*/30 * * * *", tz, U(2026, 3, 8, 6, 0, 0), U(2026, 3, 8, 6, 30, 0), U(2026, 3, 8, 7, 0, 0),
+        U(2026, 3, 8, 7, 30, 0));
+    assert_int_equal(
+        count_fires("*/15 * * * *", tz, U(2026, 3, 8, 5, 0, 0), U(2026, 3, 9, 5, 0, 0)), 24 * 4);
 
     /* Fall: 01:00-01:59 happens twice. The 01:30 job runs once, at 01:30
      * EDT. */
@@ -555,17 +568,15 @@ static void test_dst_new_york(void **state)
     SEQ("30 1 * * *", tz, U(2026, 11, 1, 6, 10, 0), U(2026, 11, 2, 6, 30, 0));
     SEQ("30 2 * * *", tz, U(2026, 10, 31, 6, 30, 0), U(2026, 11, 1, 7, 30, 0),
         U(2026, 11, 2, 7, 30, 0));
-    SEQ("0 * * * *", tz, U(2026, 11, 1, 4, 30, 0), U(2026, 11, 1, 5, 0, 0),
-        U(2026, 11, 1, 6, 0, 0), U(2026, 11, 1, 7, 0, 0));
+    SEQ("0 * * * *", tz, U(2026, 11, 1, 4, 30, 0), U(2026, 11, 1, 5, 0, 0), U(2026, 11, 1, 6, 0, 0),
+        U(2026, 11, 1, 7, 0, 0));
     SEQ("*/30 * * * *", tz, U(2026, 11, 1, 4, 45, 0), U(2026, 11, 1, 5, 0, 0),
         U(2026, 11, 1, 5, 30, 0), U(2026, 11, 1, 6, 0, 0), U(2026, 11, 1, 6, 30, 0),
         U(2026, 11, 1, 7, 0, 0));
-    assert_int_equal(count_fires("*/15 * * * *", tz, U(2026, 11, 1, 4, 0, 0),
-                                 U(2026, 11, 2, 5, 0, 0)),
-                     25 * 4);
-    assert_int_equal(count_fires("0 0-3 * * *", tz, U(2026, 11, 1, 4, 0, 0),
-                                 U(2026, 11, 1, 12, 0, 0)),
-                     4);
+    assert_int_equal(
+        count_fires("*/15 * * * *", tz, U(2026, 11, 1, 4, 0, 0), U(2026, 11, 2, 5, 0, 0)), 25 * 4);
+    assert_int_equal(
+        count_fires("0 0-3 * * *", tz, U(2026, 11, 1, 4, 0, 0), U(2026, 11, 1, 12, 0, 0)), 4);
     octo_tz_free(tz);
 }
 
@@ -583,8 +594,8 @@ static void test_dst_footer_2040(void **state)
         U(2040, 10, 29, 1, 30, 0));
     SEQ("30 1 * * *", ny, U(2040, 11, 3, 5, 30, 0), U(2040, 11, 4, 5, 30, 0),
         U(2040, 11, 5, 6, 30, 0));
-    SEQ("0 * * * *", ny, U(2040, 11, 4, 4, 30, 0), U(2040, 11, 4, 5, 0, 0),
-        U(2040, 11, 4, 6, 0, 0), U(2040, 11, 4, 7, 0, 0));
+    SEQ("0 * * * *", ny, U(2040, 11, 4, 4, 30, 0), U(2040, 11, 4, 5, 0, 0), U(2040, 11, 4, 6, 0, 0),
+        U(2040, 11, 4, 7, 0, 0));
     octo_tz_free(bru);
     octo_tz_free(ny);
 }

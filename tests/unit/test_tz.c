@@ -58,12 +58,12 @@ static struct octo_tz *must_load(const char *name)
     return tz;
 }
 
-#define NEED_ZONE(name)                                                  \
-    do {                                                                 \
-        if (!have_zone(name)) {                                          \
-            print_message("zoneinfo %s missing: skipped\n", name);      \
-            skip();                                                      \
-        }                                                                \
+#define NEED_ZONE(name)                                                                            \
+    do {                                                                                           \
+        if (!have_zone(name)) {                                                                    \
+            print_message("zoneinfo %s missing: skipped\n", name);                                 \
+            skip();                                                                                \
+        }                                                                                          \
     } while (0)
 
 static void check_off(const struct octo_tz *tz, time_t t, int32_t utoff, int isdst,
@@ -74,8 +74,8 @@ static void check_off(const struct octo_tz *tz, time_t t, int32_t utoff, int isd
     const char *a = NULL;
     assert_int_equal(octo_tz_offset_at(tz, t, &o, &d, &a), 0);
     if (o != utoff || d != isdst || strcmp(a, abbr) != 0) {
-        fail_msg("%s at %lld: got %d/%d/%s, want %d/%d/%s", octo_tz_name(tz), (long long)t,
-                 (int)o, d, a, (int)utoff, isdst, abbr);
+        fail_msg("%s at %lld: got %d/%d/%s, want %d/%d/%s", octo_tz_name(tz), (long long)t, (int)o,
+                 d, a, (int)utoff, isdst, abbr);
     }
 }
 
@@ -144,9 +144,9 @@ static void test_unknown_zone(void **state)
 static void test_bad_names(void **state)
 {
     static const char *const bad[] = {
-        "../../etc/passwd", "/etc/localtime", "Europe/../UTC", "Europe/..", "..",
-        "Europe//Brussels", "Europe/Brussels/", ".hidden",  "Europe/.x", "a b",
-        "Europe\\Brussels", "Zone\n",         "x;rm",
+        "../../etc/passwd", "/etc/localtime",   "Europe/../UTC", "Europe/..", "..",
+        "Europe//Brussels", "Europe/Brussels/", ".hidden",       "Europe/.x", "a b",
+        "Europe\\Brussels", "Zone\n",           "x;rm",
     };
     (void)state;
 
@@ -303,8 +303,7 @@ static void test_wall_instants(void **state)
     /* Fall back: 02:00-02:59:59 happens twice. */
     check_wall(tz, W(2026, 10, 25, 2, 30, 0), 2, U(2026, 10, 25, 0, 30, 0),
                U(2026, 10, 25, 1, 30, 0));
-    check_wall(tz, W(2026, 10, 25, 2, 0, 0), 2, U(2026, 10, 25, 0, 0, 0),
-               U(2026, 10, 25, 1, 0, 0));
+    check_wall(tz, W(2026, 10, 25, 2, 0, 0), 2, U(2026, 10, 25, 0, 0, 0), U(2026, 10, 25, 1, 0, 0));
     check_wall(tz, W(2026, 10, 25, 3, 0, 0), 1, U(2026, 10, 25, 2, 0, 0), 0);
     check_wall(tz, W(2026, 10, 25, 1, 59, 59), 1, U(2026, 10, 24, 23, 59, 59), 0);
     check_wall(tz, W(2026, 7, 14, 12, 0, 0), 1, U(2026, 7, 14, 10, 0, 0), 0);
@@ -316,8 +315,7 @@ static void test_wall_instants(void **state)
 
     tz = must_load("America/New_York");
     check_wall(tz, W(2026, 3, 8, 2, 30, 0), 0, U(2026, 3, 8, 7, 0, 0), 0);
-    check_wall(tz, W(2026, 11, 1, 1, 30, 0), 2, U(2026, 11, 1, 5, 30, 0),
-               U(2026, 11, 1, 6, 30, 0));
+    check_wall(tz, W(2026, 11, 1, 1, 30, 0), 2, U(2026, 11, 1, 5, 30, 0), U(2026, 11, 1, 6, 30, 0));
     check_wall(tz, W(2026, 11, 1, 2, 0, 0), 1, U(2026, 11, 1, 7, 0, 0), 0);
     octo_tz_free(tz);
 }
@@ -333,7 +331,7 @@ static void test_local_to_utc(void **state)
     tz = must_load("America/New_York");
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = 2026 - 1900;
-    tm.tm_mon = 9; /* October ... */
+    tm.tm_mon = 9;   /* October ... */
     tm.tm_mday = 32; /* ... 32nd = November 1st */
     tm.tm_hour = 1;
     tm.tm_min = 30;
@@ -366,8 +364,7 @@ static void test_odd_zones(void **state)
     check_off(tz, U(2026, 4, 4, 14, 59, 59), 39600, 1, "+11");
     check_off(tz, U(2026, 4, 4, 15, 0, 0), 37800, 0, "+1030");
     /* 01:45 local on 2026-04-05 happens at +11 and again at +10:30. */
-    check_wall(tz, W(2026, 4, 5, 1, 45, 0), 2, U(2026, 4, 4, 14, 45, 0),
-               U(2026, 4, 4, 15, 15, 0));
+    check_wall(tz, W(2026, 4, 5, 1, 45, 0), 2, U(2026, 4, 4, 14, 45, 0), U(2026, 4, 4, 15, 15, 0));
     /* 02:15 local on 2026-10-04 does not exist (02:00 -> 02:30). */
     check_wall(tz, W(2026, 10, 4, 2, 15, 0), 0, U(2026, 10, 3, 15, 30, 0), 0);
     octo_tz_free(tz);
@@ -426,10 +423,16 @@ static void test_posix(void **state)
     octo_tz_free(tz);
 
     {
-        static const char *const bad[] = {"",        "EST",          "E5",
-                                          "EST5EDT,M3.2.0", "EST5EDT,M13.1.0,M11.1.0",
-                                          "EST5EDT,M3.6.0,M11.1.0", "EST25", "EST5EDT,J0,J365",
-                                          "<+05", "EST5EDT,M3.2.0,M11.1.0x"};
+        static const char *const bad[] = {"",
+                                          "EST",
+                                          "E5",
+                                          "EST5EDT,M3.2.0",
+                                          "EST5EDT,M13.1.0,M11.1.0",
+                                          "EST5EDT,M3.6.0,M11.1.0",
+                                          "EST25",
+                                          "EST5EDT,J0,J365",
+                                          "<+05",
+                                          "EST5EDT,M3.2.0,M11.1.0x"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             memset(&err, 0, sizeof(err));
             tz = NULL;
@@ -466,8 +469,9 @@ struct ttype {
 };
 
 /* One data block: time size 4 or 8. */
-static void put_block(FILE *f, char version, int tsize, const int64_t *ats, const unsigned char *idx,
-                      int n, const struct ttype *types, int ntypes, int leapcnt)
+static void put_block(FILE *f, char version, int tsize, const int64_t *ats,
+                      const unsigned char *idx, int n, const struct ttype *types, int ntypes,
+                      int leapcnt)
 {
     char chars[64];
     size_t clen = 0;

@@ -330,15 +330,17 @@ typedef enum octo_opt_type {
 #define OCTO_OPT_TEMPLATE (1u << 1)   /* STRING: Jinja text rendered per run with
                                          the flow data; OBJECT: each string value
                                          is. Compiled at load. */
-#define OCTO_OPT_PATH_DATA (1u << 2)  /* after rendering, resolved under DATA_PATH:
-                                         run() sees the absolute path */
+#define OCTO_OPT_PATH_DATA (1u << 2)  /* checked to stay under DATA_PATH (after
+                                         rendering, before run()); run() sees it as
+                                         rendered: resolve it with path_resolve */
 #define OCTO_OPT_PATH_TPL (1u << 3)   /* checked to stay under TEMPLATES_PATH;
                                          run() sees it as written */
 #define OCTO_OPT_PATH_FLOWS (1u << 4) /* checked to stay under FLOWS_PATH;
                                          run() sees it as written */
 #define OCTO_OPT_DATA_KEY (1u << 5)   /* key in flow data: its value becomes
                                          args->input ("." = whole flow data) */
-#define OCTO_OPT_SECRET (1u << 6)     /* names a secret: unknown names warn at load */
+#define OCTO_OPT_SECRET (1u << 6)     /* STRING: names a secret; OBJECT: its "secret"
+                                         member does. Unknown names warn at load */
 #define OCTO_OPT_JQ (1u << 7)         /* STRING: jq program, compiled at load */
 #define OCTO_OPT_DEPRECATED (1u << 8) /* accepted with a warning naming replaced_by */
 #define OCTO_OPT_NOCASE (1u << 9)     /* ENUM: case-insensitive */
@@ -359,7 +361,7 @@ typedef struct octo_option {
 typedef struct octo_run_args {
     uint32_t struct_size;
     json_t *options;       /* borrowed: the validated block, defaults applied,
-                              TEMPLATE options rendered, PATH_DATA resolved */
+                              TEMPLATE options rendered, PATH_DATA checked */
     json_t *input;         /* borrowed: the value at the DATA_KEY option, or
                               NULL when the step has none or the key is absent */
     const char *step_name; /* for messages */

@@ -1,0 +1,321 @@
+/* access.c - a.b, a[b] and a[i:j:k] with Jinja2's fallback rules:
+ * getattr tries the Python attribute (methods) then the item; getitem tries
+ * the item then, for string keys, the attribute; a miss gives an Undefined
+ * that remembers the object's type for its error message. */
+#include <string.h>
+
+#include "tpl.h"
+
+static tv obj_attr(struct rs *st, tv obj, const char *name, size_t n, int *found)
+{
+    struct tobj *o = obj.u.o;
+    tv r;
+    *found = 1;
+    switch (o->kind) {
+    case O_LOOP:
+        r = loop_attr(st, o->loop, name, n);
+        if (r.t != T_UNDEF) {
+            return r;
+        }
+        break;
+    case O_NAMESPACE:
+    case O_MODULE:
+        if (dict_get_str(o->attrs, name, n, &r)) {
+            return r;
+        }
+        break;
+    case O_CYCLER:
+        if (n == 7 && memcmp(name, "current", 7) == 0) {
+            return o->items.u.l->it[o->pos];
+        }
+        if (n == 4 && memcmp(name, "next", 4) == 0) {
+            r = v_func(st, F_CYCNEXT, "next", obj);
+            return r;
+        }
+        if (n == 5 && memcmp(name, "reset", 5) == 0) {
+            return v_func(st, F_CYCRESET, "reset", obj);
+        }
+        break;
+    case O_SELF: {
+        int i;
+        for (i = 0; i < st->nblocks; i++) {
+            if (strlen(st->blocks[i].name) == n && memcmp(st->blocks[i].name, name, n) == 0) {
+                tv f = v_func(st, F_BLOCK, st->blocks[i].name, obj);
+                f.u.fn->data = &st->blocks[i];
+                return f;
+            }
+        }
+        break;
+    }
+    default: break;
+    }
+    *found = 0;
+    return v_undef();
+}
+
+/* Python getattr(obj, name); *found = 0 when there is no such attribute. */
+static tv py_getattr(struct rs *st, tv obj, const char *name, size_t n, int *found)
+{
+    *found = 0;
+    switch (obj.t) {
+    case T_OBJ: return obj_attr(st, obj, name, n, found);
+    case T_TUPLE:
+        if (obj.sub == 1 && obj.u.l->n == 2) {
+            if (n == 7 && memcmp(name, "grouper", 7) == 0) {
+                *found = 1;
+                return obj.u.l->it[0];
+            }
+            if (n == 4 && memcmp(name, "list", 4) == 0) {
+                *found = 1;
+                return obj.u.l->it[1];
+            }
+        }
+        break;
+    case T_FUNC:
+        if ((obj.u.fn->kind == F_MACRO || obj.u.fn->kind == F_CALLER) && n == 4 &&
+            memcmp(name, "name", 4) == 0 && obj.u.fn->name) {
+            *found = 1;
+            return v_cstr(obj.u.fn->name);
+        }
+        break;
+    case T_INT:
+    case T_BOOL:
+    case T_BIG:
+        if ((n == 4 && memcmp(name, "real", 4) == 0) || (n == 9 && memcmp(name, "numerator", 9) == 0)) {
+            *found = 1;
+            return obj.t == T_BOOL ? v_int(obj.u.b) : obj;
+        }
+        if ((n == 4 && memcmp(name, "imag", 4) == 0)) {
+            *found = 1;
+            return v_int(0);
+        }
+        if (n == 11 && memcmp(name, "denominator", 11) == 0) {
+            *found = 1;
+            return v_int(1);
+        }
+        break;
+    case T_FLOAT:
+        if (n == 4 && memcmp(name, "real", 4) == 0) {
+            *found = 1;
+            return obj;
+        }
+        if (n == 4 && memcmp(name, "imag", 4) == 0) {
+            *found = 1;
+            return v_float(0.0);
+        }
+        break;
+    default: break;
+    }
+    if (has_method(obj, name, n)) {
+        char *nm = rs_alloc(st, n + 1);
+        memcpy(nm, name, n);
+        nm[n] = '\0';
+        *found = 1;
+        return v_func(st, F_METHOD, nm, obj);
+    }
+    return v_undef();
+}
+
+/* Python obj[key]; *found = 0 on a lookup/type error. */
+static tv py_getitem(struct rs *st, tv obj, tv key, int *found)
+{
+    *found = 1;
+    switch (obj.t) {
+    case T_DICT:
+    case T_JDICT: {
+        tv r;
+        if (map_get(st, obj, key, &r)) {
+            return r;
+        }
+        break;
+    }
+    case T_LIST:
+    case T_TUPLE:
+    case T_JLIST:
+    case T_STR:
+        if (key.t == T_INT || key.t == T_BOOL) {
+            int64_t i = key.t == T_BOOL ? key.u.b : key.u.i;
+            int64_t len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)seq_len(obj);
+            if (i < 0) {
+                i += len;
+            }
+            if (i >= 0 && i < len) {
+                if (obj.t == T_STR) {
+                    size_t a = u_offset(obj.u.s.p, obj.u.s.n, (size_t)i);
+                    size_t b = a;
+                    tv r;
+                    u_next(obj.u.s.p, obj.u.s.n, &b);
+                    r = v_str(obj.u.s.p + a, b - a);
+                    r.safe = obj.safe;
+                    return r;
+                }
+                return seq_at(obj, (size_t)i);
+            }
+        }
+        break;
+    case T_ITER:
+        if (obj.sub == IT_RANGE && (key.t == T_INT || key.t == T_BOOL)) {
+            int64_t i = key.t == T_BOOL ? key.u.b : key.u.i;
+            int64_t len = (int64_t)obj.u.l->n;
+            if (i < 0) {
+                i += len;
+            }
+            if (i >= 0 && i < len) {
+                return obj.u.l->it[i];
+            }
+        }
+        break;
+    default: break;
+    }
+    *found = 0;
+    return v_undef();
+}
+
+tv v_getattr(struct rs *st, tv obj, const char *name, size_t n)
+{
+    int found;
+    tv r;
+    if (obj.t == T_UNDEF) {
+        rs_undefined_fail(st, obj);
+    }
+    r = py_getattr(st, obj, name, n, &found);
+    if (found) {
+        return r;
+    }
+    r = py_getitem(st, obj, v_str(name, n), &found);
+    if (found) {
+        return r;
+    }
+    return v_undef_attr(st, obj, v_str(name, n));
+}
+
+tv v_getitem(struct rs *st, tv obj, tv key)
+{
+    int found;
+    tv r;
+    if (obj.t == T_UNDEF) {
+        rs_undefined_fail(st, obj);
+    }
+    r = py_getitem(st, obj, key, &found);
+    if (found) {
+        return r;
+    }
+    if (key.t == T_STR) {
+        r = py_getattr(st, obj, key.u.s.p, key.u.s.n, &found);
+        if (found) {
+            return r;
+        }
+    }
+    return v_undef_attr(st, obj, key);
+}
+
+static int64_t slice_arg(struct rs *st, tv v, int64_t dflt)
+{
+    if (v.t == T_NONE || v.t == T_UNDEF) {
+        return dflt;
+    }
+    if (v.t == T_INT) {
+        return v.u.i;
+    }
+    if (v.t == T_BOOL) {
+        return v.u.b;
+    }
+    if (v.t == T_BIG) {
+        return v.u.big->sign < 0 ? INT64_MIN / 2 : INT64_MAX / 2;
+    }
+    rs_fail(st, "slice indices must be integers or None or have an __index__ method");
+}
+
+tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
+{
+    int64_t len;
+    int64_t a;
+    int64_t b;
+    int64_t k;
+    int64_t i;
+    if (obj.t == T_UNDEF) {
+        rs_undefined_fail(st, obj);
+    }
+    if (obj.t != T_STR && !v_is_seq(obj)) {
+        rs_fail(st, "'%s' object is not subscriptable", v_typename(obj));
+    }
+    len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)seq_len(obj);
+    k = slice_arg(st, step, 1);
+    if (k == 0) {
+        rs_fail(st, "slice step cannot be zero");
+    }
+    if (k > 0) {
+        a = slice_arg(st, start, 0);
+        b = slice_arg(st, stop, len);
+        if (a < 0) {
+            a += len;
+            if (a < 0) {
+                a = 0;
+            }
+        } else if (a > len) {
+            a = len;
+        }
+        if (b < 0) {
+            b += len;
+            if (b < 0) {
+                b = 0;
+            }
+        } else if (b > len) {
+            b = len;
+        }
+    } else {
+        a = slice_arg(st, start, len - 1);
+        b = slice_arg(st, stop, -len - 1);
+        if (a < 0) {
+            a += len;
+            if (a < 0) {
+                a = -1;
+            }
+        } else if (a >= len) {
+            a = len - 1;
+        }
+        if (b < 0) {
+            b += len;
+            if (b < 0) {
+                b = -1;
+            }
+        } else if (b >= len) {
+            b = len - 1;
+        }
+    }
+    if (obj.t == T_STR) {
+        struct octo_buf *buf = rs_buf(st);
+        tv r;
+        if (k == 1) {
+            size_t x;
+            size_t y;
+            if (b <= a) {
+                r = v_str("", 0);
+                r.safe = obj.safe;
+                return r;
+            }
+            x = u_offset(obj.u.s.p, obj.u.s.n, (size_t)a);
+            y = u_offset(obj.u.s.p, obj.u.s.n, (size_t)b);
+            r = v_str(obj.u.s.p + x, y - x);
+            r.safe = obj.safe;
+            return r;
+        }
+        {
+            size_t cnt;
+            tv *chars = v_iterate(st, obj, (size_t *)&cnt);
+            for (i = a; k > 0 ? i < b : i > b; i += k) {
+                octo_buf_append(buf, chars[i].u.s.p, chars[i].u.s.n);
+            }
+        }
+        r = s_from_buf(st, buf);
+        r.safe = obj.safe;
+        return r;
+    }
+    {
+        tv r = obj.t == T_TUPLE ? v_tuple_new(st, 0) : v_list_new(st, 0);
+        for (i = a; k > 0 ? i < b : i > b; i += k) {
+            list_push(st, r.u.l, seq_at(obj, (size_t)i));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,319 @@
+/* eval.c - expression evaluation and name resolution. */
+#include <string.h>
+
+#include "tpl.h"
+
+uint32_t tpl_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    }
+    return h;
+}
+
+struct scope *scope_new(struct rs *st, struct scope *parent, json_t *ctx)
+{
+    struct scope *s = rs_alloc(st, sizeof(*s));
+    memset(s, 0, sizeof(*s));
+    s->parent = parent;
+    s->ctx = ctx;
+    return s;
+}
+
+void scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v)
+{
+    size_t i;
+    for (i = 0; i < sc->n; i++) {
+        if (sc->v[i].hash == h && sc->v[i].len == n && memcmp(sc->v[i].name, name, n) == 0) {
+            sc->v[i].val = v;
+            return;
+        }
+    }
+    if (sc->n == sc->cap) {
+        size_t nc = sc->cap ? sc->cap * 2 : 4;
+        struct var *nv = rs_alloc(st, nc * sizeof(*nv));
+        if (sc->n) {
+            memcpy(nv, sc->v, sc->n * sizeof(*nv));
+        }
+        sc->v = nv;
+        sc->cap = nc;
+    }
+    sc->v[sc->n].name = name;
+    sc->v[sc->n].len = n;
+    sc->v[sc->n].hash = h;
+    sc->v[sc->n].val = v;
+    sc->n++;
+}
+
+int scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
+{
+    size_t i;
+    for (i = sc->n; i-- > 0;) {
+        if (sc->v[i].hash == h && sc->v[i].len == n && memcmp(sc->v[i].name, name, n) == 0) {
+            *out = sc->v[i].val;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+tv lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h)
+{
+    tv v;
+    int found;
+    for (; sc != NULL; sc = sc->parent) {
+        if (sc->n && scope_get(sc, name, n, h, &v)) {
+            return v;
+        }
+        if (sc->ctx != NULL) {
+            json_t *j = json_object_getn(sc->ctx, name, n);
+            if (j != NULL) {
+                return v_from_json(j);
+            }
+        }
+    }
+    v = global_lookup(name, n, st, &found);
+    if (found) {
+        return v;
+    }
+    return v_undef_name(st, name, n);
+}
+
+void check_steps(struct rs *st)
+{
+    if (++st->steps > st->max_steps) {
+        rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
+    }
+}
+
+struct callargs eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw)
+{
+    struct callargs a;
+    int i;
+    size_t npos = (size_t)n->n;
+    size_t nkw = (size_t)n->nkw + (size_t)extra_kw;
+    tv dyn = v_undef();
+    tv dkw = v_undef();
+    tv *dynit = NULL;
+    size_t ndyn = 0;
+    if (n->c) {
+        dyn = eval(st, n->c, sc);
+        dynit = v_iterate(st, dyn, &ndyn);
+        npos += ndyn;
+    }
+    if (n->d) {
+        dkw = eval(st, n->d, sc);
+        if (!v_is_map(dkw)) {
+            rs_fail(st, "argument after ** must be a mapping, not %s", v_typename(dkw));
+        }
+        nkw += map_len(dkw);
+    }
+    memset(&a, 0, sizeof(a));
+    a.pos = npos ? rs_alloc(st, npos * sizeof(tv)) : NULL;
+    a.kwv = nkw ? rs_alloc(st, nkw * sizeof(tv)) : NULL;
+    a.kwn = nkw ? rs_alloc(st, nkw * sizeof(char *)) : NULL;
+    for (i = 0; i < n->n; i++) {
+        a.pos[a.npos++] = eval(st, n->items[i], sc);
+    }
+    for (i = 0; i < (int)ndyn; i++) {
+        a.pos[a.npos++] = dynit[i];
+    }
+    for (i = 0; i < n->nkw; i++) {
+        a.kwn[a.nkw] = n->kwn[i];
+        a.kwv[a.nkw++] = eval(st, n->kw[i], sc);
+    }
+    if (n->d) {
+        tv *ks;
+        tv *vs;
+        size_t cnt;
+        size_t k;
+        map_items(st, dkw, &ks, &vs, &cnt);
+        for (k = 0; k < cnt; k++) {
+            if (ks[k].t != T_STR) {
+                rs_fail(st, "keywords must be strings");
+            }
+            a.kwn[a.nkw] = v_strdup(st, ks[k].u.s.p, ks[k].u.s.n).u.s.p;
+            a.kwv[a.nkw++] = vs[k];
+        }
+    }
+    return a;
+}
+
+/* a filter chain of {% filter %} / {% set x | f %}: the innermost has a == NULL */
+tv apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc)
+{
+    struct callargs a;
+    tv v = f->a ? apply_filter_node(st, f->a, input, sc) : input;
+    a = eval_args(st, f, sc, 0);
+    st->line = f->line;
+    return f->ffn(st, v, &a);
+}
+
+static int compare(struct rs *st, int op, tv l, tv r)
+{
+    switch (op) {
+    case CMP_EQ: return v_eq(st, l, r);
+    case CMP_NE: return !v_eq(st, l, r);
+    case CMP_IN: return v_contains(st, r, l);
+    case CMP_NOTIN: return !v_contains(st, r, l);
+    default: break;
+    }
+    if (l.t == T_UNDEF) {
+        rs_undefined_fail(st, l);
+    }
+    if (r.t == T_UNDEF) {
+        rs_undefined_fail(st, r);
+    }
+    {
+        int c;
+        if (!((v_is_num(l) && v_is_num(r)) || (l.t == T_STR && r.t == T_STR) ||
+              ((l.t == T_LIST || l.t == T_JLIST) && (r.t == T_LIST || r.t == T_JLIST)) ||
+              (l.t == T_TUPLE && r.t == T_TUPLE))) {
+            static const char *const sym[] = {"==", "!=", "<", "<=", ">", ">="};
+            rs_fail(st, "'%s' not supported between instances of '%s' and '%s'", sym[op],
+                    v_typename(l), v_typename(r));
+        }
+        c = v_cmp(st, l, r);
+        if (c == 2) {
+            return 0; /* nan */
+        }
+        switch (op) {
+        case CMP_LT: return c < 0;
+        case CMP_LE: return c <= 0;
+        case CMP_GT: return c > 0;
+        default: return c >= 0;
+        }
+    }
+}
+
+static tv eval_call(struct rs *st, struct node *n, struct scope *sc)
+{
+    struct callargs a;
+    tv fn;
+    if (n->a->kind == N_GETATTR) {
+        tv obj = eval(st, n->a->a, sc);
+        if (obj.t == T_UNDEF) {
+            rs_undefined_fail(st, obj);
+        }
+        if (obj.t != T_OBJ && has_method(obj, n->a->str, n->a->slen)) {
+            a = eval_args(st, n, sc, 0);
+            st->line = n->line;
+            return call_method(st, obj, n->a->str, &a);
+        }
+        fn = v_getattr(st, obj, n->a->str, n->a->slen);
+    } else {
+        fn = eval(st, n->a, sc);
+    }
+    a = eval_args(st, n, sc, 0);
+    st->line = n->line;
+    return call_value(st, fn, &a);
+}
+
+tv eval(struct rs *st, struct node *n, struct scope *sc)
+{
+    tv l;
+    tv r;
+    int i;
+    switch (n->kind) {
+    case N_CONST: return n->val;
+    case N_NAME: return lookup_name(st, sc, n->str, n->slen, n->hash);
+    case N_GETATTR:
+        l = eval(st, n->a, sc);
+        st->line = n->line;
+        return v_getattr(st, l, n->str, n->slen);
+    case N_GETITEM:
+        l = eval(st, n->a, sc);
+        if (n->b->kind == N_SLICE) {
+            struct node *s = n->b;
+            tv a = s->a ? eval(st, s->a, sc) : v_none();
+            tv b = s->b ? eval(st, s->b, sc) : v_none();
+            tv c = s->c ? eval(st, s->c, sc) : v_none();
+            st->line = n->line;
+            return v_slice(st, l, a, b, c);
+        }
+        r = eval(st, n->b, sc);
+        st->line = n->line;
+        return v_getitem(st, l, r);
+    case N_CALL: return eval_call(st, n, sc);
+    case N_FILTER: {
+        struct callargs a;
+        l = eval(st, n->a, sc);
+        a = eval_args(st, n, sc, 0);
+        st->line = n->line;
+        return n->ffn(st, l, &a);
+    }
+    case N_TEST: {
+        struct callargs a;
+        l = eval(st, n->a, sc);
+        a = eval_args(st, n, sc, 0);
+        st->line = n->line;
+        return v_bool(n->tfn(st, l, &a));
+    }
+    case N_LIST:
+    case N_TUPLE:
+        l = n->kind == N_LIST ? v_list_new(st, (size_t)n->n) : v_tuple_new(st, (size_t)n->n);
+        for (i = 0; i < n->n; i++) {
+            l.u.l->it[i] = eval(st, n->items[i], sc);
+        }
+        l.u.l->n = (size_t)n->n;
+        return l;
+    case N_DICT:
+        l = v_dict_new(st, (size_t)n->n);
+        for (i = 0; i < n->n; i++) {
+            tv k = eval(st, n->items[i], sc);
+            tv v = eval(st, n->kw[i], sc);
+            if (k.t == T_LIST || k.t == T_JLIST || k.t == T_DICT || k.t == T_JDICT) {
+                rs_fail(st, "unhashable type: '%s'", v_typename(k));
+            }
+            dict_set(st, l.u.d, k, v);
+        }
+        return l;
+    case N_BINOP:
+        l = eval(st, n->a, sc);
+        r = eval(st, n->b, sc);
+        st->line = n->line;
+        return op_binary(st, n->op, l, r);
+    case N_NEG:
+        l = eval(st, n->a, sc);
+        st->line = n->line;
+        return op_neg(st, l);
+    case N_POS:
+        l = eval(st, n->a, sc);
+        st->line = n->line;
+        return op_pos(st, l);
+    case N_NOT: return v_bool(!v_truthy(st, eval(st, n->a, sc)));
+    case N_AND:
+        l = eval(st, n->a, sc);
+        return v_truthy(st, l) ? eval(st, n->b, sc) : l;
+    case N_OR:
+        l = eval(st, n->a, sc);
+        return v_truthy(st, l) ? l : eval(st, n->b, sc);
+    case N_CONCAT: {
+        struct octo_buf *b = rs_buf(st);
+        for (i = 0; i < n->n; i++) {
+            v_str_to(st, eval(st, n->items[i], sc), b);
+        }
+        return s_from_buf(st, b);
+    }
+    case N_COMPARE:
+        l = eval(st, n->a, sc);
+        for (i = 0; i < n->n; i++) {
+            r = eval(st, n->items[i], sc);
+            st->line = n->line;
+            if (!compare(st, n->ops[i], l, r)) {
+                return v_bool(0);
+            }
+            l = r;
+        }
+        return v_bool(1);
+    case N_COND:
+        if (v_truthy(st, eval(st, n->b, sc))) {
+            return eval(st, n->a, sc);
+        }
+        return n->c ? eval(st, n->c, sc) : v_undef();
+    default:
+        rs_fail(st, "cannot evaluate this expression");
+    }
+}

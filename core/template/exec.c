@@ -1,0 +1,453 @@
+/* exec.c - statements: output, if, for (loop context, recursion), set,
+ * with, filter blocks, macros and call blocks. Template-level statements
+ * (include, import, extends, block) are in inherit.c. */
+#include <string.h>
+
+#include "tpl.h"
+
+struct loopctx {
+    tv *items;
+    size_t n, i;
+    int depth0;
+    tv self;
+    tv last_changed;
+    int has_changed;
+    struct node *fornode;
+    struct scope *outer;
+};
+
+void exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc); /* inherit.c */
+
+void out_write(struct rs *st, const char *p, size_t n)
+{
+    octo_buf_append(st->out, p, n);
+    if (st->out->over) {
+        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+    }
+    if (st->out->oom) {
+        rs_oom(st);
+    }
+}
+
+tv escape_str(struct rs *st, tv s);
+
+static void write_value(struct rs *st, tv v)
+{
+    if (st->autoescape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
+        v = escape_str(st, v);
+    }
+    switch (v.t) {
+    case T_STR: out_write(st, v.u.s.p, v.u.s.n); return;
+    case T_UNDEF: return;
+    case T_INT: {
+        char tmp[24];
+        int k = snprintf(tmp, sizeof(tmp), "%lld", (long long)v.u.i);
+        out_write(st, tmp, (size_t)k);
+        return;
+    }
+    default:
+        v_str_to(st, v, st->out);
+        if (st->out->over) {
+            rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        }
+        return;
+    }
+}
+
+tv capture_body(struct rs *st, struct node *body, struct scope *sc)
+{
+    struct octo_buf *saved = st->out;
+    struct octo_buf *b = rs_buf(st);
+    tv r;
+    st->out = b;
+    exec_body(st, body, sc);
+    st->out = saved;
+    r = s_from_buf(st, b);
+    return r;
+}
+
+static void assign(struct rs *st, struct scope *sc, struct node *t, tv v)
+{
+    if (t->kind == N_NAME) {
+        scope_set(st, sc, t->str, t->slen, t->hash, v);
+        return;
+    }
+    if (t->kind == N_NSREF) {
+        tv ns = lookup_name(st, sc, t->str, t->slen, t->hash);
+        if (ns.t != T_OBJ || ns.u.o->kind != O_NAMESPACE) {
+            rs_fail(st, "Can only assign attributes to namespaces.");
+        }
+        dict_set(st, ns.u.o->attrs, v_cstr(t->str2), v);
+        return;
+    }
+    if (t->kind == N_TUPLE) {
+        size_t n;
+        tv *it;
+        int i;
+        if (v.t == T_UNDEF) {
+            rs_undefined_fail(st, v);
+        }
+        it = v_iterate(st, v, &n);
+        if (n < (size_t)t->n) {
+            rs_fail(st, "not enough values to unpack (expected %d, got %zu)", t->n, n);
+        }
+        if (n > (size_t)t->n) {
+            rs_fail(st, "too many values to unpack (expected %d)", t->n);
+        }
+        for (i = 0; i < t->n; i++) {
+            assign(st, sc, t->items[i], it[i]);
+        }
+        return;
+    }
+    rs_fail(st, "can't assign to this target");
+}
+
+tv loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
+{
+#define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
+    if (IS("index")) return v_int((int64_t)lc->i + 1);
+    if (IS("index0")) return v_int((int64_t)lc->i);
+    if (IS("length")) return v_int((int64_t)lc->n);
+    if (IS("revindex")) return v_int((int64_t)(lc->n - lc->i));
+    if (IS("revindex0")) return v_int((int64_t)(lc->n - lc->i - 1));
+    if (IS("first")) return v_bool(lc->i == 0);
+    if (IS("last")) return v_bool(lc->i + 1 == lc->n);
+    if (IS("depth")) return v_int(lc->depth0 + 1);
+    if (IS("depth0")) return v_int(lc->depth0);
+    if (IS("previtem")) {
+        if (lc->i == 0) {
+            return v_undef_name(st, "previtem", 8);
+        }
+        return lc->items[lc->i - 1];
+    }
+    if (IS("nextitem")) {
+        if (lc->i + 1 >= lc->n) {
+            return v_undef_name(st, "nextitem", 8);
+        }
+        return lc->items[lc->i + 1];
+    }
+    if (IS("cycle")) {
+        tv f = v_func(st, F_LOOPCYCLE, "cycle", lc->self);
+        return f;
+    }
+    if (IS("changed")) {
+        return v_func(st, F_LOOPCHANGED, "changed", lc->self);
+    }
+#undef IS
+    return v_undef();
+}
+
+tv loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
+{
+    struct loopctx *lc = f->self.u.o->loop;
+    if (f->kind == F_LOOPCYCLE) {
+        if (a->npos == 0) {
+            rs_fail(st, "no items for cycling given");
+        }
+        return a->pos[lc->i % (size_t)a->npos];
+    }
+    if (f->kind == F_LOOPCHANGED) {
+        tv cur = a->npos == 1 ? a->pos[0] : v_tuple_new(st, 0);
+        if (a->npos != 1) {
+            int i;
+            for (i = 0; i < a->npos; i++) {
+                list_push(st, cur.u.l, a->pos[i]);
+            }
+        }
+        if (!lc->has_changed || !v_eq(st, lc->last_changed, cur)) {
+            lc->has_changed = 1;
+            lc->last_changed = cur;
+            return v_bool(1);
+        }
+        return v_bool(0);
+    }
+    return v_none();
+}
+
+static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0);
+
+tv loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
+{
+    struct octo_buf *saved = st->out;
+    struct octo_buf *b = rs_buf(st);
+    if (!(lc->fornode->flags & 1)) {
+        rs_fail(st, "'LoopContext' object is not callable");
+    }
+    if (a->npos != 1) {
+        rs_fail(st, "loop() takes exactly one argument");
+    }
+    if (++st->depth > st->max_depth) {
+        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+    }
+    st->out = b;
+    run_for(st, lc->fornode, a->pos[0], lc->outer, lc->depth0 + 1);
+    st->out = saved;
+    st->depth--;
+    return s_from_buf(st, b);
+}
+
+static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0)
+{
+    size_t cnt;
+    tv *items = v_iterate(st, iter, &cnt);
+    struct loopctx *lc;
+    tv loopv = {T_OBJ, 0, 0, {0}};
+    struct tobj *o;
+    size_t i;
+    if (n->c) {
+        /* filtered loop: evaluate the condition per item first */
+        tv *kept = rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
+        size_t k = 0;
+        for (i = 0; i < cnt; i++) {
+            struct scope *fs = scope_new(st, sc, NULL);
+            check_steps(st);
+            assign(st, fs, n->a, items[i]);
+            if (v_truthy(st, eval(st, n->c, fs))) {
+                kept[k++] = items[i];
+            }
+        }
+        items = kept;
+        cnt = k;
+    }
+    lc = rs_alloc(st, sizeof(*lc));
+    memset(lc, 0, sizeof(*lc));
+    o = rs_alloc(st, sizeof(*o));
+    memset(o, 0, sizeof(*o));
+    o->kind = O_LOOP;
+    o->loop = lc;
+    loopv.u.o = o;
+    lc->items = items;
+    lc->n = cnt;
+    lc->depth0 = depth0;
+    lc->self = loopv;
+    lc->fornode = n;
+    lc->outer = sc;
+    for (i = 0; i < cnt; i++) {
+        struct scope *is = scope_new(st, sc, NULL);
+        struct node body;
+        check_steps(st);
+        lc->i = i;
+        scope_set(st, is, "loop", 4, tpl_hash("loop", 4), loopv);
+        assign(st, is, n->a, items[i]);
+        memset(&body, 0, sizeof(body));
+        body.kind = N_BODY;
+        body.items = n->items;
+        body.n = n->n;
+        exec_body(st, &body, is);
+    }
+    if (cnt == 0 && n->d) {
+        exec_body(st, n->d, sc);
+    }
+}
+
+static void exec_if(struct rs *st, struct node *n, struct scope *sc)
+{
+    while (n != NULL) {
+        st->line = n->line;
+        if (v_truthy(st, eval(st, n->a, sc))) {
+            struct node body;
+            memset(&body, 0, sizeof(body));
+            body.kind = N_BODY;
+            body.items = n->items;
+            body.n = n->n;
+            exec_body(st, &body, sc);
+            return;
+        }
+        n = n->b;
+        if (n != NULL && n->kind == N_BODY) {
+            exec_body(st, n, sc);
+            return;
+        }
+    }
+}
+
+static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
+{
+    tv f = v_func(st, kind, kind == F_MACRO ? n->str : "caller", v_none());
+    f.u.fn->node = n;
+    f.u.fn->closure = sc;
+    f.u.fn->tpl = st->tpl;
+    f.u.fn->catch_varargs = (n->flags & 1) != 0;
+    f.u.fn->catch_kwargs = (n->flags & 2) != 0;
+    f.u.fn->uses_caller = (n->flags & 4) != 0;
+    return f;
+}
+
+tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
+{
+    struct node *n = f->node;
+    struct scope *ms;
+    tv varargs = v_tuple_new(st, 0);
+    tv kwargs = v_dict_new(st, 0);
+    tv caller = v_undef();
+    tv *vals;
+    int *set;
+    int np = n->nnames;
+    int i;
+    int saved_line = st->line;
+    const struct octo_tpl *saved_tpl = st->tpl;
+    struct node body;
+    tv r;
+    if (++st->depth > st->max_depth) {
+        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+    }
+    check_steps(st);
+    vals = rs_alloc(st, (size_t)(np + 1) * sizeof(tv));
+    set = rs_alloc(st, (size_t)(np + 1) * sizeof(int));
+    memset(set, 0, (size_t)(np + 1) * sizeof(int));
+    for (i = 0; i < a->npos; i++) {
+        if (i < np) {
+            vals[i] = a->pos[i];
+            set[i] = 1;
+        } else if (f->catch_varargs) {
+            list_push(st, varargs.u.l, a->pos[i]);
+        } else {
+            rs_fail(st, "macro '%s' takes not more than %d argument(s)", f->name ? f->name : "caller", np);
+        }
+    }
+    for (i = 0; i < a->nkw; i++) {
+        int k;
+        int found = 0;
+        for (k = 0; k < np; k++) {
+            if (strcmp(n->names[k], a->kwn[i]) == 0) {
+                if (set[k]) {
+                    rs_fail(st, "macro '%s' got multiple values for argument '%s'", f->name, a->kwn[i]);
+                }
+                vals[k] = a->kwv[i];
+                set[k] = 1;
+                found = 1;
+                break;
+            }
+        }
+        if (found) {
+            continue;
+        }
+        if (strcmp(a->kwn[i], "caller") == 0 && f->uses_caller) {
+            caller = a->kwv[i];
+            continue;
+        }
+        if (f->catch_kwargs) {
+            dict_set(st, kwargs.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+            continue;
+        }
+        rs_fail(st, "macro '%s' takes no keyword argument '%s'", f->name, a->kwn[i]);
+    }
+    ms = scope_new(st, f->closure, NULL);
+    st->tpl = f->tpl;
+    for (i = 0; i < np; i++) {
+        const char *pn = n->names[i];
+        tv v;
+        if (set[i]) {
+            v = vals[i];
+        } else {
+            int di = i - (np - n->nkw);
+            if (di >= 0) {
+                v = eval(st, n->kw[di], ms);
+            } else {
+                v = v_undef_name(st, pn, strlen(pn));
+            }
+        }
+        scope_set(st, ms, pn, strlen(pn), tpl_hash(pn, strlen(pn)), v);
+    }
+    if (f->catch_varargs) {
+        scope_set(st, ms, "varargs", 7, tpl_hash("varargs", 7), varargs);
+    }
+    if (f->catch_kwargs) {
+        scope_set(st, ms, "kwargs", 6, tpl_hash("kwargs", 6), kwargs);
+    }
+    if (f->uses_caller) {
+        scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
+    }
+    memset(&body, 0, sizeof(body));
+    body.kind = N_BODY;
+    body.items = n->items;
+    body.n = n->n;
+    r = capture_body(st, &body, ms);
+    st->tpl = saved_tpl;
+    st->line = saved_line;
+    st->depth--;
+    return r;
+}
+
+void exec_body(struct rs *st, struct node *body, struct scope *sc)
+{
+    int i;
+    for (i = 0; i < body->n; i++) {
+        struct node *n = body->items[i];
+        st->line = n->line;
+        switch (n->kind) {
+        case N_OUTPUT: {
+            int k;
+            for (k = 0; k < n->n; k++) {
+                struct node *x = n->items[k];
+                if (x->kind == N_DATA) {
+                    out_write(st, x->str, x->slen);
+                } else {
+                    st->line = x->line;
+                    write_value(st, eval(st, x, sc));
+                }
+            }
+            break;
+        }
+        case N_IF: exec_if(st, n, sc); break;
+        case N_FOR: {
+            tv it = eval(st, n->b, sc);
+            run_for(st, n, it, sc, 0);
+            break;
+        }
+        case N_SET: assign(st, sc, n->a, eval(st, n->b, sc)); break;
+        case N_SETBLOCK: {
+            tv v = capture_body(st, n, sc);
+            if (n->c) {
+                v = apply_filter_node(st, n->c, v, sc);
+            }
+            assign(st, sc, n->a, v);
+            break;
+        }
+        case N_FILTERBLOCK: {
+            tv v = capture_body(st, n, sc);
+            v = apply_filter_node(st, n->c, v, sc);
+            write_value(st, v);
+            break;
+        }
+        case N_MACRO:
+            scope_set(st, sc, n->str, n->slen, n->hash, make_macro(st, n, sc, F_MACRO));
+            break;
+        case N_CALLBLOCK: {
+            struct node *call = n->a;
+            tv caller = make_macro(st, n, sc, F_CALLER);
+            struct callargs a = eval_args(st, call, sc, 1);
+            tv fn = eval(st, call->a, sc);
+            a.kwn[a.nkw] = "caller";
+            a.kwv[a.nkw++] = caller;
+            st->line = n->line;
+            write_value(st, call_value(st, fn, &a));
+            break;
+        }
+        case N_WITH: {
+            struct scope *ws = scope_new(st, sc, NULL);
+            int k;
+            tv *vals = rs_alloc(st, (size_t)(n->nkw + 1) * sizeof(tv));
+            for (k = 0; k < n->nkw; k++) {
+                vals[k] = eval(st, n->b->items[k], sc);
+            }
+            for (k = 0; k < n->nkw; k++) {
+                assign(st, ws, n->kw[k], vals[k]);
+            }
+            exec_body(st, n, ws);
+            break;
+        }
+        case N_BODY:
+            if (n->a != NULL) { /* {% autoescape expr %} */
+                int saved = st->autoescape;
+                st->autoescape = v_truthy(st, eval(st, n->a, sc));
+                exec_body(st, n, sc);
+                st->autoescape = saved;
+            } else {
+                exec_body(st, n, sc);
+            }
+            break;
+        default: exec_stmt_tpl(st, n, sc); break;
+        }
+    }
+}

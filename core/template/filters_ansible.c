@@ -1,0 +1,629 @@
+/* filters_ansible.c - the Ansible filters flows rely on: to_json,
+ * to_nice_json, from_json, to_yaml, to_nice_yaml, from_yaml, b64encode,
+ * b64decode, regex_search, regex_replace, regex_findall, combine,
+ * dict2items, items2dict, bool, ternary, mandatory. */
+#include <string.h>
+
+#include "tpl.h"
+#include "tre.h"
+#include "yaml_io.h"
+
+#define BIND(fname, ...)                                                           \
+    static const char *const names_[] = {__VA_ARGS__};                             \
+    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
+    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+
+tv json_text(struct rs *st, tv v, unsigned flags, int htmlsafe);
+tv dict_copy(struct rs *st, tv d);
+
+static int opt_bool(struct rs *st, tv v, int dflt)
+{
+    return arg_given(v) ? v_truthy(st, v) : dflt;
+}
+
+static unsigned json_flags(struct rs *st, tv indent, tv sort_keys, tv ensure_ascii, int dindent,
+                           int dsort)
+{
+    unsigned f = 0;
+    int64_t ind = dindent;
+    if (arg_given(indent)) {
+        ind = indent.t == T_NONE ? 0 : v_as_index(st, indent, "indent");
+    }
+    if (ind < 0) {
+        ind = 0;
+    }
+    if (ind > 255) {
+        ind = 255;
+    }
+    f |= OCTO_JSON_INDENT(ind);
+    if (opt_bool(st, sort_keys, dsort)) {
+        f |= OCTO_JSON_SORT_KEYS;
+    }
+    if (!opt_bool(st, ensure_ascii, 1)) {
+        f |= OCTO_JSON_UNICODE;
+    }
+    return f;
+}
+
+static tv f_to_json(struct rs *st, tv v, struct callargs *a)
+{
+    BIND("to_json", "indent", "sort_keys", "ensure_ascii");
+    return json_text(st, v, json_flags(st, args[0], args[1], args[2], 0, 0), 0);
+}
+
+static tv f_to_nice_json(struct rs *st, tv v, struct callargs *a)
+{
+    BIND("to_nice_json", "indent", "sort_keys", "ensure_ascii");
+    return json_text(st, v, json_flags(st, args[0], args[1], args[2], 4, 1), 0);
+}
+
+static void decref_cb(void *p)
+{
+    json_decref(p);
+}
+
+static tv f_from_json(struct rs *st, tv v, struct callargs *a)
+{
+    json_error_t je;
+    json_t *j;
+    (void)a;
+    v = v_to_str(st, v);
+    j = json_loadb(v.u.s.p, v.u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    if (j == NULL) {
+        j = json_loadb(v.u.s.p, v.u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+    }
+    if (j == NULL) {
+        rs_fail(st, "from_json: %s", je.text);
+    }
+    arena_on_free(&st->ar, decref_cb, j);
+    return v_from_json(j);
+}
+
+static tv yaml_text(struct rs *st, tv v, unsigned flags)
+{
+    json_t *j = v_to_json(st, v, 1);
+    struct octo_buf *b = rs_buf(st);
+    octo_error e;
+    memset(&e, 0, sizeof(e));
+    if (octo_yaml_dump(j, flags, b, &e) != 0) {
+        rs_fail(st, "to_yaml: %s", e.msg[0] ? e.msg : "YAML dump failed");
+    }
+    return s_from_buf(st, b);
+}
+
+static tv f_to_yaml(struct rs *st, tv v, struct callargs *a)
+{
+    unsigned flags = OCTO_YAML_UNICODE | OCTO_YAML_FLOW_LEAVES;
+    BIND("to_yaml", "indent", "default_flow_style", "sort_keys");
+    if (arg_given(args[0])) {
+        flags |= OCTO_YAML_INDENT(v_as_index(st, args[0], "indent") & 0xf);
+    }
+    if (arg_given(args[1]) && args[1].t == T_BOOL && !args[1].u.b) {
+        flags &= ~OCTO_YAML_FLOW_LEAVES;
+    }
+    if (arg_given(args[2]) && !v_truthy(st, args[2])) {
+        flags |= OCTO_YAML_NO_SORT;
+    }
+    return yaml_text(st, v, flags);
+}
+
+static tv f_to_nice_yaml(struct rs *st, tv v, struct callargs *a)
+{
+    unsigned flags = OCTO_YAML_UNICODE | OCTO_YAML_INDENT(4);
+    BIND("to_nice_yaml", "indent", "sort_keys");
+    if (arg_given(args[0])) {
+        flags = OCTO_YAML_UNICODE | OCTO_YAML_INDENT(v_as_index(st, args[0], "indent") & 0xf);
+    }
+    if (arg_given(args[1]) && !v_truthy(st, args[1])) {
+        flags |= OCTO_YAML_NO_SORT;
+    }
+    return yaml_text(st, v, flags);
+}
+
+static tv f_from_yaml(struct rs *st, tv v, struct callargs *a)
+{
+    json_t *j = NULL;
+    octo_error e;
+    (void)a;
+    if (v.t != T_STR) {
+        return v;
+    }
+    memset(&e, 0, sizeof(e));
+    if (octo_yaml_load(v.u.s.p, v.u.s.n, "from_yaml", &j, NULL, &e) != 0) {
+        rs_fail(st, "from_yaml: %s", e.msg[0] ? e.msg : "YAML load failed");
+    }
+    if (j == NULL) {
+        return v_none();
+    }
+    arena_on_free(&st->ar, decref_cb, j);
+    return v_from_json(j);
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static tv f_b64encode(struct rs *st, tv v, struct callargs *a)
+{
+    struct octo_buf *b = rs_buf(st);
+    size_t i;
+    const unsigned char *p;
+    (void)a;
+    v = v_to_str(st, v);
+    p = (const unsigned char *)v.u.s.p;
+    for (i = 0; i + 2 < v.u.s.n; i += 3) {
+        unsigned x = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        octo_buf_putc(b, B64[x >> 18]);
+        octo_buf_putc(b, B64[(x >> 12) & 63]);
+        octo_buf_putc(b, B64[(x >> 6) & 63]);
+        octo_buf_putc(b, B64[x & 63]);
+    }
+    if (v.u.s.n - i == 1) {
+        unsigned x = (unsigned)p[i] << 16;
+        octo_buf_putc(b, B64[x >> 18]);
+        octo_buf_putc(b, B64[(x >> 12) & 63]);
+        octo_buf_puts(b, "==");
+    } else if (v.u.s.n - i == 2) {
+        unsigned x = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        octo_buf_putc(b, B64[x >> 18]);
+        octo_buf_putc(b, B64[(x >> 12) & 63]);
+        octo_buf_putc(b, B64[(x >> 6) & 63]);
+        octo_buf_putc(b, '=');
+    }
+    return s_from_buf(st, b);
+}
+
+static tv f_b64decode(struct rs *st, tv v, struct callargs *a)
+{
+    struct octo_buf *b = rs_buf(st);
+    size_t i;
+    unsigned acc = 0;
+    int bits = 0;
+    size_t nvalid = 0;
+    (void)a;
+    v = v_to_str(st, v);
+    for (i = 0; i < v.u.s.n; i++) {
+        const char *q;
+        char c = v.u.s.p[i];
+        if (c == '=') {
+            break;
+        }
+        q = c ? strchr(B64, c) : NULL;
+        if (q == NULL) {
+            continue; /* Python's b64decode discards non-alphabet characters */
+        }
+        nvalid++;
+        acc = (acc << 6) | (unsigned)(q - B64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            octo_buf_putc(b, (char)((acc >> bits) & 0xFF));
+        }
+    }
+    if (nvalid % 4 == 1) {
+        rs_fail(st, "Invalid base64-encoded string: number of data characters (%zu) cannot be 1 more "
+                    "than a multiple of 4", nvalid);
+    }
+    return s_from_buf(st, b);
+}
+
+static unsigned re_flags(struct rs *st, tv ic, tv ml)
+{
+    return (opt_bool(st, ic, 0) ? TRE_ICASE : 0) | (opt_bool(st, ml, 0) ? TRE_MULTILINE : 0);
+}
+
+static tv f_regex_search(struct rs *st, tv v, struct callargs *a)
+{
+    struct tre *re;
+    size_t ov[2 * TRE_MAXG];
+    tv pat;
+    tv ic = v_undef();
+    tv ml = v_undef();
+    int i;
+    int ng;
+    tv groups = v_list_new(st, 0);
+    ic.sub = ml.sub = ARG_MISSING;
+    if (a->npos < 1) {
+        rs_fail(st, "regex_search() missing required argument: 'regex'");
+    }
+    for (i = 0; i < a->nkw; i++) {
+        if (strcmp(a->kwn[i], "ignorecase") == 0) {
+            ic = a->kwv[i];
+        } else if (strcmp(a->kwn[i], "multiline") == 0) {
+            ml = a->kwv[i];
+        } else {
+            rs_fail(st, "regex_search() got an unexpected keyword argument '%s'", a->kwn[i]);
+        }
+    }
+    v = v_to_str(st, v);
+    pat = v_to_str(st, a->pos[0]);
+    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, ic, ml));
+    ng = tre_groups(re);
+    if (ng >= TRE_MAXG) {
+        ng = TRE_MAXG - 1;
+    }
+    if (!tre_search(st, re, v.u.s.p, v.u.s.n, 0, 0, ov, ng + 1)) {
+        return v_none();
+    }
+    if (a->npos == 1) {
+        return v_str(v.u.s.p + ov[0], ov[1] - ov[0]);
+    }
+    for (i = 1; i < a->npos; i++) {
+        tv g = v_to_str(st, a->pos[i]);
+        int gi = -1;
+        if (g.u.s.n >= 2 && g.u.s.p[0] == '\\' && g.u.s.p[1] >= '0' && g.u.s.p[1] <= '9') {
+            int ok;
+            tv n = v_int_parse(st, g.u.s.p + 1, g.u.s.n - 1, 10, &ok);
+            gi = ok && n.t == T_INT ? (int)n.u.i : -1;
+        } else if (g.u.s.n > 4 && memcmp(g.u.s.p, "\\g<", 3) == 0 && g.u.s.p[g.u.s.n - 1] == '>') {
+            tv name = v_strdup(st, g.u.s.p + 3, g.u.s.n - 4);
+            gi = tre_group_index(re, name.u.s.p);
+        } else {
+            rs_fail(st, "Unknown argument");
+        }
+        if (gi < 0 || gi > ng) {
+            rs_fail(st, "no such group");
+        }
+        list_push(st, groups.u.l, ov[2 * gi] == (size_t)-1 ? v_none()
+                                                            : v_str(v.u.s.p + ov[2 * gi], ov[2 * gi + 1] - ov[2 * gi]));
+    }
+    return groups;
+}
+
+static tv f_regex_replace(struct rs *st, tv v, struct callargs *a)
+{
+    struct tre *re;
+    size_t ov[2 * TRE_MAXG];
+    tv pat;
+    tv rep = v_str("", 0);
+    int64_t count = 0;
+    int64_t done = 0;
+    size_t pos = 0;
+    size_t last = 0;
+    int ng;
+    struct octo_buf *b = rs_buf(st);
+    BIND("regex_replace", "pattern", "replacement", "ignorecase", "multiline", "count",
+         "mandatory_count");
+    v = arg_given(v) && v.t != T_UNDEF ? v_to_str(st, v) : v_str("", 0);
+    pat = arg_given(args[0]) ? v_to_str(st, args[0]) : v_str("", 0);
+    if (arg_given(args[1])) {
+        rep = v_to_str(st, args[1]);
+    }
+    if (arg_given(args[4])) {
+        count = v_as_index(st, args[4], "count");
+    }
+    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, args[2], args[3]));
+    ng = tre_groups(re);
+    if (ng >= TRE_MAXG) {
+        ng = TRE_MAXG - 1;
+    }
+    while (pos <= v.u.s.n && (count <= 0 || done < count)) {
+        if (!tre_search(st, re, v.u.s.p, v.u.s.n, pos, 0, ov, ng + 1)) {
+            break;
+        }
+        octo_buf_append(b, v.u.s.p + last, ov[0] - last);
+        tre_expand(st, re, rep.u.s.p, rep.u.s.n, v.u.s.p, ov, ng, b);
+        last = ov[1];
+        done++;
+        if (ov[1] == ov[0]) {
+            if (ov[1] >= v.u.s.n) {
+                break;
+            }
+            pos = ov[1];
+            u_next(v.u.s.p, v.u.s.n, &pos);
+            octo_buf_append(b, v.u.s.p + last, pos - last);
+            last = pos;
+        } else {
+            pos = ov[1];
+        }
+        check_steps(st);
+    }
+    octo_buf_append(b, v.u.s.p + last, v.u.s.n - last);
+    if (arg_given(args[5]) && v_as_index(st, args[5], "mandatory_count") > 0 &&
+        done != v_as_index(st, args[5], "mandatory_count")) {
+        rs_fail(st, "'%s' should match %lld times, but matches %lld times", pat.u.s.p,
+                (long long)v_as_index(st, args[5], "mandatory_count"), (long long)done);
+    }
+    return s_from_buf(st, b);
+}
+
+static tv f_regex_findall(struct rs *st, tv v, struct callargs *a)
+{
+    struct tre *re;
+    size_t ov[2 * TRE_MAXG];
+    tv pat;
+    size_t pos = 0;
+    int ng;
+    tv out = v_list_new(st, 0);
+    BIND("regex_findall", "regex", "multiline", "ignorecase");
+    v = v_to_str(st, v);
+    pat = v_to_str(st, args[0]);
+    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, args[2], args[1]));
+    ng = tre_groups(re);
+    if (ng >= TRE_MAXG) {
+        ng = TRE_MAXG - 1;
+    }
+    while (pos <= v.u.s.n && tre_search(st, re, v.u.s.p, v.u.s.n, pos, 0, ov, ng + 1)) {
+        if (ng == 0) {
+            list_push(st, out.u.l, v_str(v.u.s.p + ov[0], ov[1] - ov[0]));
+        } else if (ng == 1) {
+            list_push(st, out.u.l, ov[2] == (size_t)-1 ? v_str("", 0) : v_str(v.u.s.p + ov[2], ov[3] - ov[2]));
+        } else {
+            tv t = v_tuple_new(st, (size_t)ng);
+            int g;
+            for (g = 1; g <= ng; g++) {
+                t.u.l->it[g - 1] = ov[2 * g] == (size_t)-1 ? v_str("", 0)
+                                                           : v_str(v.u.s.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            }
+            t.u.l->n = (size_t)ng;
+            list_push(st, out.u.l, t);
+        }
+        if (ov[1] == ov[0]) {
+            pos = ov[1];
+            if (pos >= v.u.s.n) {
+                break;
+            }
+            u_next(v.u.s.p, v.u.s.n, &pos);
+        } else {
+            pos = ov[1];
+        }
+        check_steps(st);
+    }
+    return out;
+}
+
+enum { LM_REPLACE, LM_KEEP, LM_APPEND, LM_PREPEND, LM_APPEND_RP, LM_PREPEND_RP };
+
+static tv merge_lists(struct rs *st, tv x, tv y, int lm)
+{
+    size_t nx = seq_len(x);
+    size_t ny = seq_len(y);
+    size_t i;
+    size_t k;
+    tv out = v_list_new(st, nx + ny);
+    switch (lm) {
+    case LM_KEEP: return x;
+    case LM_APPEND:
+    case LM_PREPEND: {
+        tv first = lm == LM_APPEND ? x : y;
+        tv second = lm == LM_APPEND ? y : x;
+        for (i = 0; i < seq_len(first); i++) {
+            list_push(st, out.u.l, seq_at(first, i));
+        }
+        for (i = 0; i < seq_len(second); i++) {
+            list_push(st, out.u.l, seq_at(second, i));
+        }
+        return out;
+    }
+    case LM_APPEND_RP:
+        for (i = 0; i < nx; i++) {
+            int dup = 0;
+            for (k = 0; k < ny; k++) {
+                dup |= v_eq(st, seq_at(x, i), seq_at(y, k));
+            }
+            if (!dup) {
+                list_push(st, out.u.l, seq_at(x, i));
+            }
+        }
+        for (i = 0; i < ny; i++) {
+            list_push(st, out.u.l, seq_at(y, i));
+        }
+        return out;
+    case LM_PREPEND_RP:
+        for (i = 0; i < ny; i++) {
+            list_push(st, out.u.l, seq_at(y, i));
+        }
+        for (i = 0; i < nx; i++) {
+            int dup = 0;
+            for (k = 0; k < ny; k++) {
+                dup |= v_eq(st, seq_at(x, i), seq_at(y, k));
+            }
+            if (!dup) {
+                list_push(st, out.u.l, seq_at(x, i));
+            }
+        }
+        return out;
+    default: return y;
+    }
+}
+
+static tv merge_hash(struct rs *st, tv x, tv y, int recursive, int lm, int depth)
+{
+    tv out = dict_copy(st, x);
+    tv *ks;
+    tv *vs;
+    size_t n;
+    size_t i;
+    if (depth > 200) {
+        rs_fail(st, "combine: nesting too deep");
+    }
+    map_items(st, y, &ks, &vs, &n);
+    for (i = 0; i < n; i++) {
+        tv old;
+        tv nv = vs[i];
+        if (map_get(st, out, ks[i], &old)) {
+            if (recursive && v_is_map(old) && v_is_map(nv)) {
+                nv = merge_hash(st, old, nv, recursive, lm, depth + 1);
+            } else if ((old.t == T_LIST || old.t == T_JLIST) && (nv.t == T_LIST || nv.t == T_JLIST)) {
+                nv = merge_lists(st, old, nv, lm);
+            }
+        }
+        dict_set(st, out.u.d, ks[i], nv);
+    }
+    return out;
+}
+
+static tv f_combine(struct rs *st, tv v, struct callargs *a)
+{
+    int recursive = 0;
+    int lm = LM_REPLACE;
+    tv acc;
+    int i;
+    size_t n;
+    tv *terms;
+    tv all = v_list_new(st, 0);
+    for (i = 0; i < a->nkw; i++) {
+        if (strcmp(a->kwn[i], "recursive") == 0) {
+            recursive = v_truthy(st, a->kwv[i]);
+        } else if (strcmp(a->kwn[i], "list_merge") == 0) {
+            static const char *const modes[] = {"replace", "keep", "append", "prepend", "append_rp",
+                                                "prepend_rp"};
+            tv m = v_to_str(st, a->kwv[i]);
+            size_t k;
+            for (k = 0; k < 6; k++) {
+                if (strlen(modes[k]) == m.u.s.n && memcmp(modes[k], m.u.s.p, m.u.s.n) == 0) {
+                    lm = (int)k;
+                    break;
+                }
+            }
+            if (k == 6) {
+                rs_fail(st, "'%.*s' is not a valid list_merge value", (int)m.u.s.n, m.u.s.p);
+            }
+        } else {
+            rs_fail(st, "'%s' is not a valid keyword argument", a->kwn[i]);
+        }
+    }
+    /* terms: the input (a dict or list of dicts) then the arguments, lists flattened */
+    list_push(st, all.u.l, v);
+    for (i = 0; i < a->npos; i++) {
+        list_push(st, all.u.l, a->pos[i]);
+    }
+    acc = v_dict_new(st, 0);
+    for (n = 0; n < all.u.l->n; n++) {
+        tv t = all.u.l->it[n];
+        size_t cnt = 1;
+        size_t k;
+        terms = &all.u.l->it[n];
+        if (t.t == T_LIST || t.t == T_JLIST || t.t == T_TUPLE) {
+            terms = v_iterate(st, t, &cnt);
+        }
+        for (k = 0; k < cnt; k++) {
+            if (!v_is_map(terms[k])) {
+                rs_fail(st, "failed to combine variables, expected dicts but got a '%s'",
+                        v_typename(terms[k]));
+            }
+            acc = merge_hash(st, acc, terms[k], recursive, lm, 0);
+        }
+    }
+    return acc;
+}
+
+static tv f_dict2items(struct rs *st, tv v, struct callargs *a)
+{
+    tv kn = v_str("key", 3);
+    tv vn = v_str("value", 5);
+    tv *ks;
+    tv *vs;
+    size_t n;
+    size_t i;
+    tv out;
+    BIND("dict2items", "key_name", "value_name");
+    if (arg_given(args[0])) {
+        kn = args[0];
+    }
+    if (arg_given(args[1])) {
+        vn = args[1];
+    }
+    if (!v_is_map(v)) {
+        rs_fail(st, "dict2items requires a dictionary, got %s instead.", v_typename(v));
+    }
+    map_items(st, v, &ks, &vs, &n);
+    out = v_list_new(st, n);
+    for (i = 0; i < n; i++) {
+        tv d = v_dict_new(st, 2);
+        dict_set(st, d.u.d, kn, ks[i]);
+        dict_set(st, d.u.d, vn, vs[i]);
+        list_push(st, out.u.l, d);
+    }
+    return out;
+}
+
+static tv f_items2dict(struct rs *st, tv v, struct callargs *a)
+{
+    tv kn = v_str("key", 3);
+    tv vn = v_str("value", 5);
+    size_t n;
+    size_t i;
+    tv *it;
+    tv out = v_dict_new(st, 0);
+    BIND("items2dict", "key_name", "value_name");
+    if (arg_given(args[0])) {
+        kn = args[0];
+    }
+    if (arg_given(args[1])) {
+        vn = args[1];
+    }
+    if (!(v.t == T_LIST || v.t == T_JLIST || v.t == T_TUPLE || v.t == T_ITER)) {
+        rs_fail(st, "items2dict requires a list, got %s instead.", v_typename(v));
+    }
+    it = v_iterate(st, v, &n);
+    for (i = 0; i < n; i++) {
+        tv k;
+        tv x;
+        if (!v_is_map(it[i]) || !map_get(st, it[i], kn, &k) || !map_get(st, it[i], vn, &x)) {
+            rs_fail(st, "items2dict requires each item to be a dict with '%s' and '%s' keys",
+                    v_to_str(st, kn).u.s.p, v_to_str(st, vn).u.s.p);
+        }
+        dict_set(st, out.u.d, k, x);
+    }
+    return out;
+}
+
+static tv f_bool(struct rs *st, tv v, struct callargs *a)
+{
+    (void)a;
+    if (v.t == T_BOOL) {
+        return v;
+    }
+    if (v.t == T_STR) {
+        tv l = s_lower(st, v);
+        static const char *const yes[] = {"yes", "on", "1", "true"};
+        size_t i;
+        for (i = 0; i < 4; i++) {
+            if (strlen(yes[i]) == l.u.s.n && memcmp(yes[i], l.u.s.p, l.u.s.n) == 0) {
+                return v_bool(1);
+            }
+        }
+        return v_bool(0);
+    }
+    if (v_is_num(v)) {
+        return v_bool(v_eq(st, v, v_int(1)));
+    }
+    return v_bool(0);
+}
+
+static tv f_ternary(struct rs *st, tv v, struct callargs *a)
+{
+    BIND("ternary", "true_val", "false_val", "none_val");
+    if (v.t == T_NONE && arg_given(args[2]) && args[2].t != T_NONE) {
+        return args[2];
+    }
+    if (v_truthy(st, v)) {
+        return arg_given(args[0]) ? args[0] : v_undef();
+    }
+    return arg_given(args[1]) ? args[1] : v_undef();
+}
+
+static tv f_mandatory(struct rs *st, tv v, struct callargs *a)
+{
+    BIND("mandatory", "msg");
+    if (v.t == T_UNDEF) {
+        if (arg_given(args[0]) && args[0].t != T_NONE) {
+            tv m = v_to_str(st, args[0]);
+            rs_fail(st, "%.*s", (int)m.u.s.n, m.u.s.p);
+        }
+        if (v.u.u && v.u.u->objtype == NULL && v.u.u->name.t == T_STR) {
+            rs_fail(st, "Mandatory variable '%.*s' not defined.", (int)v.u.u->name.u.s.n,
+                    v.u.u->name.u.s.p);
+        }
+        rs_fail(st, "Mandatory variable not defined.");
+    }
+    return v;
+}
+
+const struct fentry tpl_filters_ansible[] = {
+    {"b64decode", f_b64decode}, {"b64encode", f_b64encode}, {"bool", f_bool},
+    {"combine", f_combine}, {"dict2items", f_dict2items}, {"from_json", f_from_json},
+    {"from_yaml", f_from_yaml}, {"items2dict", f_items2dict}, {"mandatory", f_mandatory},
+    {"regex_findall", f_regex_findall}, {"regex_replace", f_regex_replace},
+    {"regex_search", f_regex_search}, {"ternary", f_ternary}, {"to_json", f_to_json},
+    {"to_nice_json", f_to_nice_json}, {"to_nice_yaml", f_to_nice_yaml}, {"to_yaml", f_to_yaml},
+    {NULL, NULL}};

@@ -1,0 +1,735 @@
+/* filters_coll.c - sequence filters: sort, groupby, map, select, join,
+ * first/last, min/max, sum, unique, batch, slice, dictsort, ... */
+#include <string.h>
+
+#include "tpl.h"
+
+#define BIND(fname, ...)                                                           \
+    static const char *const names_[] = {__VA_ARGS__};                             \
+    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
+    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+#define NOARGS(fname)                                                              \
+    if (a->npos || a->nkw) {                                                       \
+        rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
+    }
+
+static tv gen(struct rs *st, tv list)
+{
+    return v_iter_from(st, list, IT_GEN);
+}
+
+static tv lower_if_str(struct rs *st, tv v)
+{
+    return v.t == T_STR ? s_lower(st, v) : v;
+}
+
+/* attribute path "a.b.0" -> list of keys (digits become ints) */
+static tv *attr_parts(struct rs *st, tv attr, size_t *n)
+{
+    if (attr.t != T_STR) {
+        tv *p = rs_alloc(st, sizeof(tv));
+        p[0] = attr;
+        *n = 1;
+        return p;
+    }
+    {
+        tv parts = s_split(st, attr, v_str(".", 1), -1, 0);
+        size_t i;
+        for (i = 0; i < parts.u.l->n; i++) {
+            tv s = parts.u.l->it[i];
+            size_t k;
+            int digits = s.u.s.n > 0;
+            for (k = 0; k < s.u.s.n; k++) {
+                if (s.u.s.p[k] < '0' || s.u.s.p[k] > '9') {
+                    digits = 0;
+                }
+            }
+            if (digits) {
+                int ok;
+                parts.u.l->it[i] = v_int_parse(st, s.u.s.p, s.u.s.n, 10, &ok);
+            }
+        }
+        *n = parts.u.l->n;
+        return parts.u.l->it;
+    }
+}
+
+static tv attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        item = v_getitem(st, item, parts[i]);
+        if (dflt.t != T_NONE && item.t == T_UNDEF) {
+            item = dflt;
+        }
+    }
+    return item;
+}
+
+/* ---- stable sort ---- */
+struct skey {
+    tv key;
+    tv item;
+};
+
+static int key_less(struct rs *st, tv x, tv y)
+{
+    int c = v_cmp(st, x, y);
+    return c == -1;
+}
+
+static void msort(struct rs *st, struct skey *a, struct skey *tmp, size_t n, int reverse)
+{
+    size_t mid;
+    size_t i;
+    size_t j;
+    size_t k;
+    if (n < 2) {
+        return;
+    }
+    mid = n / 2;
+    msort(st, a, tmp, mid, reverse);
+    msort(st, a + mid, tmp, n - mid, reverse);
+    i = 0;
+    j = mid;
+    k = 0;
+    while (i < mid && j < n) {
+        /* take from the right only when strictly before (stability) */
+        int right_first = reverse ? key_less(st, a[i].key, a[j].key) : key_less(st, a[j].key, a[i].key);
+        tmp[k++] = right_first ? a[j++] : a[i++];
+    }
+    while (i < mid) {
+        tmp[k++] = a[i++];
+    }
+    while (j < n) {
+        tmp[k++] = a[j++];
+    }
+    memcpy(a, tmp, n * sizeof(*a));
+}
+
+void sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys)
+{
+    struct skey *sk = rs_alloc(st, (n ? n : 1) * sizeof(*sk));
+    struct skey *tmp = rs_alloc(st, (n ? n : 1) * sizeof(*tmp));
+    size_t i;
+    for (i = 0; i < n; i++) {
+        sk[i].item = items[i];
+        sk[i].key = keys ? keys[i] : (case_sensitive ? items[i] : lower_if_str(st, items[i]));
+    }
+    msort(st, sk, tmp, n, reverse);
+    for (i = 0; i < n; i++) {
+        items[i] = sk[i].item;
+    }
+}
+
+static tv f_sort(struct rs *st, tv v, struct callargs *a)
+{
+    int reverse = 0;
+    int cs = 0;
+    size_t n;
+    tv *it;
+    tv out;
+    tv *keys = NULL;
+    BIND("sort", "reverse", "case_sensitive", "attribute");
+    if (arg_given(args[0])) {
+        reverse = v_truthy(st, args[0]);
+    }
+    if (arg_given(args[1])) {
+        cs = v_truthy(st, args[1]);
+    }
+    it = v_iterate(st, v, &n);
+    out = v_list_new(st, n);
+    if (n) {
+        memcpy(out.u.l->it, it, n * sizeof(tv));
+    }
+    out.u.l->n = n;
+    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    {
+        tv attrs;
+        size_t na = 1;
+        size_t i;
+        size_t k;
+        tv **parts;
+        size_t *np;
+        if (arg_given(args[2]) && args[2].t != T_NONE) {
+            attrs = args[2].t == T_STR ? s_split(st, args[2], v_str(",", 1), -1, 0) : v_undef();
+            na = attrs.t == T_UNDEF ? 1 : attrs.u.l->n;
+        } else {
+            attrs = v_undef();
+        }
+        parts = rs_alloc(st, na * sizeof(tv *));
+        np = rs_alloc(st, na * sizeof(size_t));
+        for (k = 0; k < na; k++) {
+            if (arg_given(args[2]) && args[2].t != T_NONE) {
+                parts[k] = attr_parts(st, attrs.t == T_UNDEF ? args[2] : attrs.u.l->it[k], &np[k]);
+            } else {
+                parts[k] = NULL;
+                np[k] = 0;
+            }
+        }
+        for (i = 0; i < n; i++) {
+            tv key = v_list_new(st, na);
+            for (k = 0; k < na; k++) {
+                tv x = attr_get(st, it[i], parts[k], np[k], v_none());
+                key.u.l->it[k] = cs ? x : lower_if_str(st, x);
+            }
+            key.u.l->n = na;
+            keys[i] = key;
+        }
+    }
+    sort_values(st, out.u.l->it, n, reverse, cs, keys);
+    return out;
+}
+
+static tv f_dictsort(struct rs *st, tv v, struct callargs *a)
+{
+    int cs = 0;
+    int byval = 0;
+    int reverse = 0;
+    tv *ks;
+    tv *vs;
+    size_t n;
+    size_t i;
+    tv out;
+    tv *keys;
+    BIND("dictsort", "case_sensitive", "by", "reverse");
+    if (arg_given(args[0])) {
+        cs = v_truthy(st, args[0]);
+    }
+    if (arg_given(args[1])) {
+        tv by = v_to_str(st, args[1]);
+        if (by.u.s.n == 5 && memcmp(by.u.s.p, "value", 5) == 0) {
+            byval = 1;
+        } else if (!(by.u.s.n == 3 && memcmp(by.u.s.p, "key", 3) == 0)) {
+            rs_fail(st, "You can only sort by either \"key\" or \"value\"");
+        }
+    }
+    if (arg_given(args[2])) {
+        reverse = v_truthy(st, args[2]);
+    }
+    if (!v_is_map(v)) {
+        rs_fail(st, "'%s' object has no attribute 'items'", v_typename(v));
+    }
+    map_items(st, v, &ks, &vs, &n);
+    out = v_list_new(st, n);
+    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    for (i = 0; i < n; i++) {
+        tv t = v_tuple_new(st, 2);
+        t.u.l->it[0] = ks[i];
+        t.u.l->it[1] = vs[i];
+        t.u.l->n = 2;
+        out.u.l->it[i] = t;
+        keys[i] = byval ? vs[i] : ks[i];
+        if (!cs) {
+            keys[i] = lower_if_str(st, keys[i]);
+        }
+    }
+    out.u.l->n = n;
+    sort_values(st, out.u.l->it, n, reverse, 1, keys);
+    return out;
+}
+
+static tv f_groupby(struct rs *st, tv v, struct callargs *a)
+{
+    int cs = 0;
+    tv dflt = v_none();
+    size_t n;
+    size_t i;
+    tv *it;
+    tv *keys;
+    tv *parts;
+    size_t np;
+    tv out = v_list_new(st, 0);
+    tv sorted;
+    BIND("groupby", "attribute", "default", "case_sensitive");
+    if (!arg_given(args[0])) {
+        rs_fail(st, "groupby() missing 1 required positional argument: 'attribute'");
+    }
+    if (arg_given(args[1])) {
+        dflt = args[1];
+    }
+    if (arg_given(args[2])) {
+        cs = v_truthy(st, args[2]);
+    }
+    parts = attr_parts(st, args[0], &np);
+    it = v_iterate(st, v, &n);
+    sorted = v_list_new(st, n);
+    if (n) {
+        memcpy(sorted.u.l->it, it, n * sizeof(tv));
+    }
+    sorted.u.l->n = n;
+    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    for (i = 0; i < n; i++) {
+        tv k = attr_get(st, it[i], parts, np, dflt);
+        keys[i] = cs ? k : lower_if_str(st, k);
+    }
+    {
+        /* sort items together with their keys */
+        struct skey *sk = rs_alloc(st, (n ? n : 1) * sizeof(*sk));
+        struct skey *tmp = rs_alloc(st, (n ? n : 1) * sizeof(*tmp));
+        for (i = 0; i < n; i++) {
+            sk[i].item = it[i];
+            sk[i].key = keys[i];
+        }
+        msort(st, sk, tmp, n, 0);
+        i = 0;
+        while (i < n) {
+            size_t j = i;
+            tv grp = v_list_new(st, 0);
+            tv t = v_tuple_new(st, 2);
+            while (j < n && v_eq(st, sk[j].key, sk[i].key)) {
+                list_push(st, grp.u.l, sk[j].item);
+                j++;
+            }
+            t.sub = 1;
+            t.u.l->it[0] = cs ? sk[i].key : attr_get(st, sk[i].item, parts, np, dflt);
+            t.u.l->it[1] = grp;
+            t.u.l->n = 2;
+            list_push(st, out.u.l, t);
+            i = j;
+        }
+    }
+    return out;
+}
+
+static tv f_join(struct rs *st, tv v, struct callargs *a)
+{
+    tv d = v_str("", 0);
+    size_t n;
+    size_t i;
+    tv *it;
+    struct octo_buf *b = rs_buf(st);
+    tv *parts = NULL;
+    size_t np = 0;
+    int any_safe = 0;
+    BIND("join", "d", "attribute");
+    if (arg_given(args[0])) {
+        d = v_to_str(st, args[0]);
+    }
+    if (arg_given(args[1]) && args[1].t != T_NONE) {
+        parts = attr_parts(st, args[1], &np);
+    }
+    it = v_iterate(st, v, &n);
+    for (i = 0; i < n; i++) {
+        tv x = parts ? attr_get(st, it[i], parts, np, v_none()) : it[i];
+        if (i) {
+            octo_buf_append(b, d.u.s.p, d.u.s.n);
+        }
+        any_safe |= x.t == T_STR && x.safe;
+        v_str_to(st, x, b);
+    }
+    (void)any_safe;
+    return s_from_buf(st, b);
+}
+
+static tv f_first(struct rs *st, tv v, struct callargs *a)
+{
+    size_t n;
+    tv *it;
+    NOARGS("first");
+    it = v_iterate(st, v, &n);
+    if (n == 0) {
+        tv u = v_undef_name(st, "first", 5);
+        u.u.u->hint = "No first item, sequence was empty.";
+        return u;
+    }
+    return it[0];
+}
+
+static tv f_last(struct rs *st, tv v, struct callargs *a)
+{
+    size_t n;
+    tv *it;
+    NOARGS("last");
+    if (v.t == T_ITER && (v.sub == IT_GEN || v.sub == IT_KEYITER)) {
+        rs_fail(st, "'%s' object is not reversible", v_typename(v));
+    }
+    it = v_iterate(st, v, &n);
+    if (n == 0) {
+        tv u = v_undef_name(st, "last", 4);
+        u.u.u->hint = "No last item, sequence was empty.";
+        return u;
+    }
+    return it[n - 1];
+}
+
+static tv f_length(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("length");
+    return v_int((int64_t)v_len(st, v));
+}
+
+static tv f_list(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("list");
+    return v_to_list(st, v);
+}
+
+static tv f_reverse(struct rs *st, tv v, struct callargs *a)
+{
+    size_t n;
+    size_t i;
+    tv *it;
+    tv out;
+    NOARGS("reverse");
+    if (v.t == T_STR) {
+        struct octo_buf *b = rs_buf(st);
+        tv *ch = v_iterate(st, v, &n);
+        for (i = n; i-- > 0;) {
+            octo_buf_append(b, ch[i].u.s.p, ch[i].u.s.n);
+        }
+        return s_from_buf(st, b);
+    }
+    it = v_iterate(st, v, &n);
+    out = v_list_new(st, n);
+    for (i = 0; i < n; i++) {
+        out.u.l->it[i] = it[n - 1 - i];
+    }
+    out.u.l->n = n;
+    if (v.t == T_LIST || v.t == T_JLIST || v.t == T_TUPLE || v_is_map(v) ||
+        (v.t == T_ITER && v.sub == IT_RANGE)) {
+        return v_iter_from(st, out, IT_REVERSE);
+    }
+    return out;
+}
+
+static tv f_map(struct rs *st, tv v, struct callargs *a)
+{
+    size_t n;
+    size_t i;
+    tv *it;
+    tv out;
+    if (!v_truthy(st, v)) {
+        return gen(st, v_list_new(st, 0));
+    }
+    it = v_iterate(st, v, &n);
+    out = v_list_new(st, n);
+    if (a->npos == 0 && a->nkw >= 1) {
+        tv attr = v_undef();
+        tv dflt = v_none();
+        tv *parts;
+        size_t np;
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (strcmp(a->kwn[k], "attribute") == 0) {
+                attr = a->kwv[k];
+            } else if (strcmp(a->kwn[k], "default") == 0) {
+                dflt = a->kwv[k];
+            } else {
+                rs_fail(st, "Unexpected keyword argument '%s'", a->kwn[k]);
+            }
+        }
+        if (attr.t == T_UNDEF) {
+            rs_fail(st, "map requires a filter argument");
+        }
+        parts = attr_parts(st, attr, &np);
+        for (i = 0; i < n; i++) {
+            out.u.l->it[i] = attr_get(st, it[i], parts, np, dflt);
+        }
+    } else {
+        struct callargs rest = *a;
+        tv name;
+        if (a->npos == 0) {
+            rs_fail(st, "map requires a filter argument");
+        }
+        name = v_to_str(st, a->pos[0]);
+        rest.pos = a->pos + 1;
+        rest.npos = a->npos - 1;
+        for (i = 0; i < n; i++) {
+            out.u.l->it[i] = apply_filter_name(st, v_strdup(st, name.u.s.p, name.u.s.n).u.s.p, it[i], &rest);
+        }
+    }
+    out.u.l->n = n;
+    return gen(st, out);
+}
+
+static tv select_impl(struct rs *st, tv v, struct callargs *a, int reject, int attr)
+{
+    size_t n;
+    size_t i;
+    tv *it;
+    tv out = v_list_new(st, 0);
+    tv *parts = NULL;
+    size_t np = 0;
+    int off = 0;
+    const char *test = NULL;
+    struct callargs rest;
+    if (!v_truthy(st, v)) {
+        return gen(st, out);
+    }
+    if (attr) {
+        if (a->npos < 1) {
+            rs_fail(st, "Missing parameter for attribute name");
+        }
+        parts = attr_parts(st, a->pos[0], &np);
+        off = 1;
+    }
+    memset(&rest, 0, sizeof(rest));
+    if (a->npos > off) {
+        tv nm = v_to_str(st, a->pos[off]);
+        test = v_strdup(st, nm.u.s.p, nm.u.s.n).u.s.p;
+        rest.pos = a->pos + off + 1;
+        rest.npos = a->npos - off - 1;
+        rest.kwn = a->kwn;
+        rest.kwv = a->kwv;
+        rest.nkw = a->nkw;
+    }
+    it = v_iterate(st, v, &n);
+    for (i = 0; i < n; i++) {
+        tv x = attr ? attr_get(st, it[i], parts, np, v_none()) : it[i];
+        int r = test ? apply_test_name(st, test, x, &rest) : v_truthy(st, x);
+        if (r != reject) {
+            list_push(st, out.u.l, it[i]);
+        }
+    }
+    return gen(st, out);
+}
+
+static tv f_select(struct rs *st, tv v, struct callargs *a)
+{
+    return select_impl(st, v, a, 0, 0);
+}
+static tv f_reject(struct rs *st, tv v, struct callargs *a)
+{
+    return select_impl(st, v, a, 1, 0);
+}
+static tv f_selectattr(struct rs *st, tv v, struct callargs *a)
+{
+    return select_impl(st, v, a, 0, 1);
+}
+static tv f_rejectattr(struct rs *st, tv v, struct callargs *a)
+{
+    return select_impl(st, v, a, 1, 1);
+}
+
+static tv minmax(struct rs *st, tv v, struct callargs *a, int want_max)
+{
+    int cs = 0;
+    size_t n;
+    size_t i;
+    tv *it;
+    tv *parts = NULL;
+    size_t np = 0;
+    size_t best = 0;
+    tv bestk;
+    BIND(want_max ? "max" : "min", "case_sensitive", "attribute");
+    if (arg_given(args[0])) {
+        cs = v_truthy(st, args[0]);
+    }
+    if (arg_given(args[1]) && args[1].t != T_NONE) {
+        parts = attr_parts(st, args[1], &np);
+    }
+    it = v_iterate(st, v, &n);
+    if (n == 0) {
+        tv u = v_undef_name(st, "min", 3);
+        u.u.u->hint = "No aggregated item, sequence was empty.";
+        return u;
+    }
+    for (i = 0; i < n; i++) {
+        tv k = parts ? attr_get(st, it[i], parts, np, v_none()) : it[i];
+        if (!cs) {
+            k = lower_if_str(st, k);
+        }
+        if (i == 0) {
+            bestk = k;
+            continue;
+        }
+        if (want_max ? key_less(st, bestk, k) : key_less(st, k, bestk)) {
+            bestk = k;
+            best = i;
+        }
+    }
+    return it[best];
+}
+
+static tv f_max(struct rs *st, tv v, struct callargs *a)
+{
+    return minmax(st, v, a, 1);
+}
+static tv f_min(struct rs *st, tv v, struct callargs *a)
+{
+    return minmax(st, v, a, 0);
+}
+
+static tv f_sum(struct rs *st, tv v, struct callargs *a)
+{
+    size_t n;
+    size_t i;
+    tv *it;
+    tv acc = v_int(0);
+    tv *parts = NULL;
+    size_t np = 0;
+    BIND("sum", "attribute", "start");
+    if (arg_given(args[0]) && args[0].t != T_NONE) {
+        parts = attr_parts(st, args[0], &np);
+    }
+    if (arg_given(args[1])) {
+        acc = args[1];
+    }
+    it = v_iterate(st, v, &n);
+    for (i = 0; i < n; i++) {
+        acc = op_binary(st, OP_ADD, acc, parts ? attr_get(st, it[i], parts, np, v_none()) : it[i]);
+    }
+    return acc;
+}
+
+static tv f_unique(struct rs *st, tv v, struct callargs *a)
+{
+    int cs = 0;
+    size_t n;
+    size_t i;
+    size_t k;
+    tv *it;
+    tv out = v_list_new(st, 0);
+    tv seen = v_list_new(st, 0);
+    tv *parts = NULL;
+    size_t np = 0;
+    BIND("unique", "case_sensitive", "attribute");
+    if (arg_given(args[0])) {
+        cs = v_truthy(st, args[0]);
+    }
+    if (arg_given(args[1]) && args[1].t != T_NONE) {
+        parts = attr_parts(st, args[1], &np);
+    }
+    it = v_iterate(st, v, &n);
+    for (i = 0; i < n; i++) {
+        tv key = parts ? attr_get(st, it[i], parts, np, v_none()) : it[i];
+        int dup = 0;
+        if (!cs) {
+            key = lower_if_str(st, key);
+        }
+        if (key.t == T_LIST || key.t == T_JLIST || key.t == T_DICT || key.t == T_JDICT) {
+            rs_fail(st, "unhashable type: '%s'", v_typename(key));
+        }
+        for (k = 0; k < seen.u.l->n; k++) {
+            if (v_eq(st, seen.u.l->it[k], key)) {
+                dup = 1;
+                break;
+            }
+        }
+        if (!dup) {
+            list_push(st, seen.u.l, key);
+            list_push(st, out.u.l, it[i]);
+        }
+    }
+    return gen(st, out);
+}
+
+static tv f_batch(struct rs *st, tv v, struct callargs *a)
+{
+    int64_t cnt;
+    size_t n;
+    size_t i;
+    tv *it;
+    tv out = v_list_new(st, 0);
+    tv cur = v_undef();
+    BIND("batch", "linecount", "fill_with");
+    cnt = v_as_index(st, args[0], "linecount");
+    if (cnt <= 0) {
+        rs_fail(st, "batch size must be positive");
+    }
+    it = v_iterate(st, v, &n);
+    for (i = 0; i < n; i++) {
+        if (cur.t == T_UNDEF || (int64_t)cur.u.l->n == cnt) {
+            cur = v_list_new(st, 0);
+            list_push(st, out.u.l, cur);
+        }
+        list_push(st, cur.u.l, it[i]);
+    }
+    if (cur.t != T_UNDEF && arg_given(args[1]) && args[1].t != T_NONE) {
+        while ((int64_t)cur.u.l->n < cnt) {
+            list_push(st, cur.u.l, args[1]);
+        }
+    }
+    return gen(st, out);
+}
+
+static tv f_slice(struct rs *st, tv v, struct callargs *a)
+{
+    int64_t slices;
+    size_t n;
+    tv *it;
+    tv out = v_list_new(st, 0);
+    int64_t per;
+    int64_t extra;
+    int64_t offset = 0;
+    int64_t s;
+    BIND("slice", "slices", "fill_with");
+    slices = v_as_index(st, args[0], "slices");
+    if (slices <= 0) {
+        rs_fail(st, "integer division or modulo by zero");
+    }
+    if (slices > 100000) {
+        rs_fail(st, "too many slices");
+    }
+    it = v_iterate(st, v, &n);
+    per = (int64_t)n / slices;
+    extra = (int64_t)n % slices;
+    for (s = 0; s < slices; s++) {
+        int64_t start = offset + s * per;
+        int64_t end;
+        int64_t k;
+        tv tmp = v_list_new(st, 0);
+        if (s < extra) {
+            offset++;
+        }
+        end = offset + (s + 1) * per;
+        for (k = start; k < end; k++) {
+            list_push(st, tmp.u.l, it[k]);
+        }
+        if (arg_given(args[1]) && args[1].t != T_NONE && s >= extra) {
+            list_push(st, tmp.u.l, args[1]);
+        }
+        list_push(st, out.u.l, tmp);
+    }
+    return gen(st, out);
+}
+
+static tv f_items(struct rs *st, tv v, struct callargs *a)
+{
+    tv *ks;
+    tv *vs;
+    size_t n;
+    size_t i;
+    tv out;
+    NOARGS("items");
+    if (v.t == T_UNDEF) {
+        return gen(st, v_list_new(st, 0));
+    }
+    if (!v_is_map(v)) {
+        rs_fail(st, "Can only get item pairs from a mapping.");
+    }
+    map_items(st, v, &ks, &vs, &n);
+    out = v_list_new(st, n);
+    for (i = 0; i < n; i++) {
+        tv t = v_tuple_new(st, 2);
+        t.u.l->it[0] = ks[i];
+        t.u.l->it[1] = vs[i];
+        t.u.l->n = 2;
+        out.u.l->it[i] = t;
+    }
+    out.u.l->n = n;
+    return gen(st, out);
+}
+
+static tv f_attr(struct rs *st, tv v, struct callargs *a)
+{
+    tv name;
+    BIND("attr", "name");
+    name = v_to_str(st, args[0]);
+    if (v.t == T_UNDEF) {
+        rs_undefined_fail(st, v);
+    }
+    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || has_method(v, name.u.s.p, name.u.s.n)) {
+        return v_getattr(st, v, name.u.s.p, name.u.s.n);
+    }
+    return v_undef_attr(st, v, name);
+}
+
+const struct fentry tpl_filters_coll[] = {
+    {"attr", f_attr}, {"batch", f_batch}, {"count", f_length}, {"dictsort", f_dictsort},
+    {"first", f_first}, {"groupby", f_groupby}, {"items", f_items}, {"join", f_join},
+    {"last", f_last}, {"length", f_length}, {"list", f_list}, {"map", f_map}, {"max", f_max},
+    {"min", f_min}, {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"reverse", f_reverse},
+    {"select", f_select}, {"selectattr", f_selectattr}, {"slice", f_slice}, {"sort", f_sort},
+    {"sum", f_sum}, {"unique", f_unique}, {NULL, NULL}};

@@ -1,0 +1,349 @@
+/* filters_misc.c - default, tojson, pprint, xmlattr; value -> JSON; the
+ * filter registry. */
+#include <math.h>
+#include <string.h>
+
+#include "pyjson.h"
+#include "tpl.h"
+
+tv escape_str(struct rs *st, tv s);
+
+#define BIND(fname, ...)                                                           \
+    static const char *const names_[] = {__VA_ARGS__};                             \
+    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
+    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+
+static void decref_cb(void *p)
+{
+    json_decref(p);
+}
+
+/* Every node built here is owned by the arena (released at the end of the
+ * render even when an error unwinds half-way); parents take their own
+ * reference (json_array_append / json_object_set). */
+static json_t *own(struct rs *st, json_t *j)
+{
+    if (j == NULL) {
+        rs_oom(st);
+    }
+    arena_on_free(&st->ar, decref_cb, j);
+    return j;
+}
+
+static json_t *to_json_rec(struct rs *st, tv v, int depth)
+{
+    json_t *j = NULL;
+    size_t i;
+    if (depth > 500) {
+        rs_fail(st, "maximum recursion depth exceeded while encoding a JSON object");
+    }
+    switch (v.t) {
+    case T_NONE: return json_null();
+    case T_BOOL: return json_boolean(v.u.b);
+    case T_INT: return own(st, json_integer(v.u.i));
+    case T_BIG: return own(st, json_real(big_to_double(v.u.big)));
+    case T_FLOAT:
+        j = json_real(v.u.f);
+        if (j == NULL) {
+            rs_fail(st, "cannot serialize %s to JSON", isnan(v.u.f) ? "NaN" : "Infinity");
+        }
+        return own(st, j);
+    case T_STR: return own(st, json_stringn_nocheck(v.u.s.p, v.u.s.n));
+    case T_JLIST:
+    case T_JDICT: return v.u.j;
+    case T_LIST:
+    case T_TUPLE:
+    case T_ITER:
+        j = own(st, json_array());
+        for (i = 0; i < v.u.l->n; i++) {
+            if (json_array_append(j, to_json_rec(st, v.u.l->it[i], depth + 1)) != 0) {
+                rs_oom(st);
+            }
+        }
+        return j;
+    case T_DICT:
+        j = own(st, json_object());
+        for (i = 0; i < v.u.d->n; i++) {
+            tv k = v.u.d->k[i];
+            if (k.t == T_NONE) {
+                k = v_str("null", 4);
+            } else if (k.t == T_BOOL) {
+                k = k.u.b ? v_str("true", 4) : v_str("false", 5);
+            } else if (k.t == T_INT || k.t == T_BIG || k.t == T_FLOAT) {
+                k = v_to_str(st, k);
+            } else if (k.t != T_STR) {
+                rs_fail(st, "keys must be str, int, float, bool or None, not %s", v_typename(k));
+            }
+            if (json_object_setn_nocheck(j, k.u.s.p, k.u.s.n, to_json_rec(st, v.u.d->v[i], depth + 1)) != 0) {
+                rs_oom(st);
+            }
+        }
+        return j;
+    case T_OBJ:
+        if (v.u.o->kind == O_NAMESPACE) {
+            tv d = {T_DICT, 0, 0, {0}};
+            d.u.d = v.u.o->attrs;
+            return to_json_rec(st, d, depth);
+        }
+        /* fallthrough */
+    default:
+        rs_fail(st, "Object of type %s is not JSON serializable", v_typename(v));
+    }
+}
+
+/* borrowed: valid until the render ends */
+json_t *v_to_json(struct rs *st, tv v, int strict)
+{
+    (void)strict;
+    return to_json_rec(st, v, 0);
+}
+
+/* json.dumps(v, flags) then Jinja's htmlsafe replacements when htmlsafe */
+tv json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
+{
+    json_t *j = v_to_json(st, v, 1);
+    struct octo_buf *b = rs_buf(st);
+    tv r;
+    if (octo_pyjson_dump(j, flags, b) != 0) {
+        rs_fail(st, "cannot serialize value to JSON");
+    }
+    if (!htmlsafe) {
+        return s_from_buf(st, b);
+    }
+    {
+        struct octo_buf *o = rs_buf(st);
+        size_t i;
+        for (i = 0; i < b->len; i++) {
+            switch (b->data[i]) {
+            case '<': octo_buf_puts(o, "\\u003c"); break;
+            case '>': octo_buf_puts(o, "\\u003e"); break;
+            case '&': octo_buf_puts(o, "\\u0026"); break;
+            case '\'': octo_buf_puts(o, "\\u0027"); break;
+            default: octo_buf_putc(o, b->data[i]);
+            }
+        }
+        r = s_from_buf(st, o);
+        octo_buf_free(b);
+    }
+    r.safe = 1;
+    return r;
+}
+
+static tv f_tojson(struct rs *st, tv v, struct callargs *a)
+{
+    unsigned flags = OCTO_JSON_SORT_KEYS;
+    BIND("tojson", "indent");
+    if (arg_given(args[0]) && args[0].t != T_NONE) {
+        int64_t ind = v_as_index(st, args[0], "indent");
+        if (ind < 0 || ind > 255) {
+            ind = ind < 0 ? 0 : 255;
+        }
+        flags |= OCTO_JSON_INDENT(ind);
+    }
+    return json_text(st, v, flags, 1);
+}
+
+static tv f_default(struct rs *st, tv v, struct callargs *a)
+{
+    tv d = v_str("", 0);
+    BIND("default", "default_value", "boolean");
+    if (arg_given(args[0])) {
+        d = args[0];
+    }
+    if (v.t == T_UNDEF || (arg_given(args[1]) && v_truthy(st, args[1]) && !v_truthy(st, v))) {
+        return d;
+    }
+    return v;
+}
+
+static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
+{
+    int autospace = 1;
+    tv *ks;
+    tv *vs;
+    size_t n;
+    size_t i;
+    struct octo_buf *b = rs_buf(st);
+    int any = 0;
+    BIND("xmlattr", "autospace");
+    if (arg_given(args[0])) {
+        autospace = v_truthy(st, args[0]);
+    }
+    if (!v_is_map(v)) {
+        rs_fail(st, "'%s' object has no attribute 'items'", v_typename(v));
+    }
+    map_items(st, v, &ks, &vs, &n);
+    for (i = 0; i < n; i++) {
+        tv k;
+        size_t c;
+        if (vs[i].t == T_NONE || vs[i].t == T_UNDEF) {
+            continue;
+        }
+        k = v_to_str(st, ks[i]);
+        for (c = 0; c < k.u.s.n; c++) {
+            char ch = k.u.s.p[c];
+            if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v' ||
+                ch == '/' || ch == '>' || ch == '=') {
+                rs_fail(st, "Invalid character in attribute name: %s", v_repr(st, k).u.s.p);
+            }
+        }
+        if (any) {
+            octo_buf_putc(b, ' ');
+        }
+        any = 1;
+        k = escape_str(st, k);
+        octo_buf_append(b, k.u.s.p, k.u.s.n);
+        octo_buf_puts(b, "=\"");
+        k = escape_str(st, vs[i]);
+        octo_buf_append(b, k.u.s.p, k.u.s.n);
+        octo_buf_putc(b, '"');
+    }
+    if (autospace && any) {
+        struct octo_buf *o = rs_buf(st);
+        octo_buf_putc(o, ' ');
+        octo_buf_append(o, b->data, b->len);
+        return s_from_buf(st, o);
+    }
+    return s_from_buf(st, b);
+}
+
+/* pprint.pformat: repr with sorted dict keys; containers wider than 80
+ * columns are broken one item per line. */
+static void pformat(struct rs *st, tv v, struct octo_buf *out, int indent, int width);
+
+static tv sorted_dict(struct rs *st, tv v)
+{
+    tv *ks;
+    tv *vs;
+    size_t n;
+    size_t i;
+    tv d;
+    tv keys;
+    map_items(st, v, &ks, &vs, &n);
+    keys = v_list_new(st, n);
+    for (i = 0; i < n; i++) {
+        keys.u.l->it[i] = ks[i];
+    }
+    keys.u.l->n = n;
+    {
+        struct callargs none;
+        memset(&none, 0, sizeof(none));
+        call_method(st, keys, "sort", &none);
+    }
+    d = v_dict_new(st, n);
+    for (i = 0; i < n; i++) {
+        tv x;
+        map_get(st, v, keys.u.l->it[i], &x);
+        dict_set(st, d.u.d, keys.u.l->it[i], x);
+    }
+    return d;
+}
+
+static tv sort_all(struct rs *st, tv v, int depth)
+{
+    size_t i;
+    if (depth > 200) {
+        return v;
+    }
+    if (v_is_map(v)) {
+        tv d = sorted_dict(st, v);
+        for (i = 0; i < d.u.d->n; i++) {
+            d.u.d->v[i] = sort_all(st, d.u.d->v[i], depth + 1);
+        }
+        return d;
+    }
+    if (v.t == T_LIST || v.t == T_JLIST || v.t == T_TUPLE) {
+        size_t n = seq_len(v);
+        tv r = v.t == T_TUPLE ? v_tuple_new(st, n) : v_list_new(st, n);
+        for (i = 0; i < n; i++) {
+            r.u.l->it[i] = sort_all(st, seq_at(v, i), depth + 1);
+        }
+        r.u.l->n = n;
+        return r;
+    }
+    return v;
+}
+
+static void pformat(struct rs *st, tv v, struct octo_buf *out, int indent, int width)
+{
+    tv r = v_repr(st, v);
+    size_t i;
+    size_t n;
+    int k;
+    if ((int)r.u.s.n + indent <= width || !(v.t == T_LIST || v.t == T_TUPLE || v.t == T_DICT)) {
+        octo_buf_append(out, r.u.s.p, r.u.s.n);
+        return;
+    }
+    if (v.t == T_DICT) {
+        octo_buf_putc(out, '{');
+        for (i = 0; i < v.u.d->n; i++) {
+            tv kr = v_repr(st, v.u.d->k[i]);
+            if (i) {
+                octo_buf_puts(out, ",\n");
+                for (k = 0; k < indent + 1; k++) {
+                    octo_buf_putc(out, ' ');
+                }
+            }
+            octo_buf_append(out, kr.u.s.p, kr.u.s.n);
+            octo_buf_puts(out, ": ");
+            pformat(st, v.u.d->v[i], out, indent + 1 + (int)kr.u.s.n + 2, width);
+        }
+        octo_buf_putc(out, '}');
+        return;
+    }
+    n = v.u.l->n;
+    octo_buf_putc(out, v.t == T_TUPLE ? '(' : '[');
+    for (i = 0; i < n; i++) {
+        if (i) {
+            octo_buf_puts(out, ",\n");
+            for (k = 0; k < indent + 1; k++) {
+                octo_buf_putc(out, ' ');
+            }
+        }
+        pformat(st, v.u.l->it[i], out, indent + 1, width);
+    }
+    if (v.t == T_TUPLE && n == 1) {
+        octo_buf_putc(out, ',');
+    }
+    octo_buf_putc(out, v.t == T_TUPLE ? ')' : ']');
+}
+
+static tv f_pprint(struct rs *st, tv v, struct callargs *a)
+{
+    struct octo_buf *b = rs_buf(st);
+    if (a->npos || a->nkw) {
+        rs_fail(st, "pprint() takes 1 positional argument");
+    }
+    pformat(st, sort_all(st, v, 0), b, 0, 80);
+    return s_from_buf(st, b);
+}
+
+const struct fentry tpl_filters_misc[] = {{"d", f_default},     {"default", f_default},
+                                          {"pprint", f_pprint}, {"tojson", f_tojson},
+                                          {"xmlattr", f_xmlattr}, {NULL, NULL}};
+
+static const struct fentry *const TABLES[] = {tpl_filters_string, tpl_filters_coll, tpl_filters_num,
+                                              tpl_filters_misc, tpl_filters_ansible};
+
+filter_fn filter_lookup(const char *name)
+{
+    size_t t;
+    for (t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]); t++) {
+        const struct fentry *e;
+        for (e = TABLES[t]; e->name; e++) {
+            if (strcmp(e->name, name) == 0) {
+                return e->fn;
+            }
+        }
+    }
+    return NULL;
+}
+
+tv apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a)
+{
+    filter_fn f = filter_lookup(name);
+    if (f == NULL) {
+        rs_fail(st, "No filter named '%s'.", name);
+    }
+    return f(st, v, a);
+}

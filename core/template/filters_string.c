@@ -1,0 +1,529 @@
+/* filters_string.c - text filters: case, trim, replace, truncate, indent,
+ * escape/safe, striptags, urlencode, urlize, wordcount, wordwrap, format. */
+#include <string.h>
+
+#include "tpl.h"
+#include "tre.h"
+
+#define BIND(fname, ...)                                                           \
+    static const char *const names_[] = {__VA_ARGS__};                             \
+    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
+    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+#define NOARGS(fname)                                                              \
+    if (a->npos || a->nkw) {                                                       \
+        rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
+    }
+
+/* str() as Jinja's soft_str: Markup stays Markup */
+static tv sstr(struct rs *st, tv v)
+{
+    return v_to_str(st, v);
+}
+
+tv escape_str(struct rs *st, tv s)
+{
+    struct octo_buf *b;
+    size_t i;
+    tv r;
+    if (s.t != T_STR) {
+        s = v_to_str(st, s);
+    }
+    if (s.safe) {
+        return s;
+    }
+    if (strpbrk(s.u.s.p, "&<>\"'") == NULL && memchr(s.u.s.p, 0, s.u.s.n) == NULL) {
+        r = s;
+        r.safe = 1;
+        return r;
+    }
+    b = rs_buf(st);
+    for (i = 0; i < s.u.s.n; i++) {
+        switch (s.u.s.p[i]) {
+        case '&': octo_buf_puts(b, "&amp;"); break;
+        case '<': octo_buf_puts(b, "&lt;"); break;
+        case '>': octo_buf_puts(b, "&gt;"); break;
+        case '"': octo_buf_puts(b, "&#34;"); break;
+        case '\'': octo_buf_puts(b, "&#39;"); break;
+        default: octo_buf_putc(b, s.u.s.p[i]);
+        }
+    }
+    r = s_from_buf(st, b);
+    r.safe = 1;
+    return r;
+}
+
+static tv f_escape(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("escape");
+    if (v.t == T_UNDEF) {
+        tv r = v_str("", 0);
+        r.safe = 1;
+        return r;
+    }
+    return escape_str(st, v);
+}
+
+static tv f_forceescape(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("forceescape");
+    v = v_to_str(st, v);
+    v.safe = 0;
+    return escape_str(st, v);
+}
+
+static tv f_safe(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("safe");
+    v = v_to_str(st, v);
+    v.safe = 1;
+    return v;
+}
+
+static tv f_string(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("string");
+    return sstr(st, v);
+}
+
+static tv f_upper(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("upper");
+    return s_upper(st, sstr(st, v));
+}
+
+static tv f_lower(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("lower");
+    return s_lower(st, sstr(st, v));
+}
+
+static tv f_capitalize(struct rs *st, tv v, struct callargs *a)
+{
+    NOARGS("capitalize");
+    return s_capitalize(st, sstr(st, v));
+}
+
+/* Jinja's title: split on runs of [-\s({\[<], upper the first char of each piece */
+static int title_sep(unsigned c)
+{
+    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || u_isspace(c);
+}
+
+static tv f_title(struct rs *st, tv v, struct callargs *a)
+{
+    struct octo_buf *b = rs_buf(st);
+    size_t i = 0;
+    int start = 1;
+    tv s;
+    NOARGS("title");
+    s = sstr(st, v);
+    while (i < s.u.s.n) {
+        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        if (title_sep(c)) {
+            u_put(b, c);
+            start = 1;
+            continue;
+        }
+        u_put(b, start ? u_upper(c) : u_lower(c));
+        start = 0;
+    }
+    return s_from_buf(st, b);
+}
+
+static tv f_trim(struct rs *st, tv v, struct callargs *a)
+{
+    BIND("trim", "chars");
+    v = sstr(st, v);
+    if (arg_given(args[0]) && args[0].t != T_NONE) {
+        return s_strip(st, v, sstr(st, args[0]), 1, 1);
+    }
+    return s_strip(st, v, v_none(), 1, 1);
+}
+
+static tv f_replace(struct rs *st, tv v, struct callargs *a)
+{
+    int64_t count = -1;
+    BIND("replace", "old", "new", "count");
+    if (!arg_given(args[0]) || !arg_given(args[1])) {
+        rs_fail(st, "do_replace() missing required positional arguments");
+    }
+    if (arg_given(args[2]) && args[2].t != T_NONE) {
+        count = v_as_index(st, args[2], "count");
+    }
+    return s_replace(st, sstr(st, v), sstr(st, args[0]), sstr(st, args[1]), count);
+}
+
+static tv f_center(struct rs *st, tv v, struct callargs *a)
+{
+    int64_t width = 80;
+    int64_t len;
+    int64_t padn;
+    int64_t left;
+    int64_t i;
+    struct octo_buf *b;
+    BIND("center", "width");
+    v = sstr(st, v);
+    if (arg_given(args[0])) {
+        width = v_as_index(st, args[0], "width");
+    }
+    len = (int64_t)u_len(v.u.s.p, v.u.s.n);
+    if (width <= len) {
+        return v;
+    }
+    if (width > (int64_t)st->max_output) {
+        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+    }
+    padn = width - len;
+    left = padn / 2 + (padn & width & 1);
+    b = rs_buf(st);
+    for (i = 0; i < left; i++) {
+        octo_buf_putc(b, ' ');
+    }
+    octo_buf_append(b, v.u.s.p, v.u.s.n);
+    for (i = left; i < padn; i++) {
+        octo_buf_putc(b, ' ');
+    }
+    return s_from_buf(st, b);
+}
+
+static tv f_truncate(struct rs *st, tv v, struct callargs *a)
+{
+    int64_t length = 255;
+    int64_t leeway = 5;
+    int killwords = 0;
+    tv end = v_str("...", 3);
+    int64_t slen;
+    int64_t endlen;
+    tv head;
+    BIND("truncate", "length", "killwords", "end", "leeway");
+    v = sstr(st, v);
+    if (arg_given(args[0])) {
+        length = v_as_index(st, args[0], "length");
+    }
+    if (arg_given(args[1])) {
+        killwords = v_truthy(st, args[1]);
+    }
+    if (arg_given(args[2])) {
+        end = sstr(st, args[2]);
+    }
+    if (arg_given(args[3]) && args[3].t != T_NONE) {
+        leeway = v_as_index(st, args[3], "leeway");
+    }
+    endlen = (int64_t)u_len(end.u.s.p, end.u.s.n);
+    if (length < endlen) {
+        rs_fail(st, "expected length >= %lld, got %lld", (long long)endlen, (long long)length);
+    }
+    if (leeway < 0) {
+        rs_fail(st, "expected leeway >= 0, got %lld", (long long)leeway);
+    }
+    slen = (int64_t)u_len(v.u.s.p, v.u.s.n);
+    if (slen <= length + leeway) {
+        return v;
+    }
+    head = v_str(v.u.s.p, u_offset(v.u.s.p, v.u.s.n, (size_t)(length - endlen)));
+    if (!killwords) {
+        const char *sp = NULL;
+        size_t i;
+        for (i = head.u.s.n; i-- > 0;) {
+            if (head.u.s.p[i] == ' ') {
+                sp = head.u.s.p + i;
+                break;
+            }
+        }
+        if (sp) {
+            head.u.s.n = (size_t)(sp - head.u.s.p);
+        }
+    }
+    return s_concat(st, head, end);
+}
+
+static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
+{
+    tv l = v_list_new(st, 0);
+    size_t i = 0;
+    size_t start = 0;
+    while (i < s.u.s.n) {
+        size_t k = i;
+        unsigned c = u_next(s.u.s.p, s.u.s.n, &k);
+        if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e ||
+            c == 0x85 || c == 0x2028 || c == 0x2029) {
+            size_t e = k;
+            list_push(st, l.u.l, v_str(s.u.s.p + start, i - start));
+            if (c == '\r' && e < s.u.s.n && s.u.s.p[e] == '\n') {
+                e++;
+            }
+            start = i = e;
+            continue;
+        }
+        i = k;
+    }
+    if (start < s.u.s.n) {
+        list_push(st, l.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
+    }
+    *lines = l.u.l->it;
+    *n = l.u.l->n;
+}
+
+static tv f_indent(struct rs *st, tv v, struct callargs *a)
+{
+    tv ind = v_str("    ", 4);
+    int first = 0;
+    int blank = 0;
+    tv *lines;
+    size_t n;
+    size_t i;
+    struct octo_buf *b = rs_buf(st);
+    tv s;
+    BIND("indent", "width", "first", "blank");
+    s = sstr(st, v);
+    if (arg_given(args[0])) {
+        if (args[0].t == T_STR) {
+            ind = args[0];
+        } else {
+            int64_t w = v_as_index(st, args[0], "width");
+            char *p;
+            if (w < 0) {
+                w = 0;
+            }
+            if (w > 10000) {
+                rs_fail(st, "indent width too large");
+            }
+            p = rs_alloc(st, (size_t)w + 1);
+            memset(p, ' ', (size_t)w);
+            ind = v_str(p, (size_t)w);
+        }
+    }
+    if (arg_given(args[1])) {
+        first = v_truthy(st, args[1]);
+    }
+    if (arg_given(args[2])) {
+        blank = v_truthy(st, args[2]);
+    }
+    s = s_concat(st, s, v_str("\n", 1));
+    split_lines_keep(st, s, &lines, &n);
+    if (first) {
+        octo_buf_append(b, ind.u.s.p, ind.u.s.n);
+    }
+    for (i = 0; i < n; i++) {
+        if (i) {
+            octo_buf_putc(b, '\n');
+            if (blank || lines[i].u.s.n) {
+                octo_buf_append(b, ind.u.s.p, ind.u.s.n);
+            }
+        }
+        octo_buf_append(b, lines[i].u.s.p, lines[i].u.s.n);
+    }
+    return s_from_buf(st, b);
+}
+
+static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
+{
+    static const struct {
+        const char *name;
+        unsigned cp;
+    } ents[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
+                {"nbsp", 0xA0}, {"raquo", 0xBB}, {"laquo", 0xAB}, {"copy", 0xA9}, {"reg", 0xAE},
+                {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013}, {"euro", 0x20AC}};
+    size_t i = 0;
+    (void)st;
+    while (i < s.u.s.n) {
+        if (s.u.s.p[i] == '&') {
+            const char *semi = memchr(s.u.s.p + i, ';', s.u.s.n - i);
+            if (semi && semi - (s.u.s.p + i) <= 10) {
+                size_t len = (size_t)(semi - (s.u.s.p + i)) - 1;
+                const char *nm = s.u.s.p + i + 1;
+                size_t k;
+                if (len > 1 && nm[0] == '#') {
+                    unsigned cp = 0;
+                    int ok = 1;
+                    int hex = nm[1] == 'x' || nm[1] == 'X';
+                    for (k = hex ? 2 : 1; k < len; k++) {
+                        char c = nm[k];
+                        int d = (c >= '0' && c <= '9') ? c - '0'
+                                : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+                        if (d < 0 || cp > 0x10FFFF) {
+                            ok = 0;
+                            break;
+                        }
+                        cp = cp * (hex ? 16u : 10u) + (unsigned)d;
+                    }
+                    if (ok && cp <= 0x10FFFF && (k > (size_t)(hex ? 2 : 1))) {
+                        u_put(b, cp);
+                        i = (size_t)(semi - s.u.s.p) + 1;
+                        continue;
+                    }
+                }
+                for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+                    if (strlen(ents[k].name) == len && memcmp(ents[k].name, nm, len) == 0) {
+                        u_put(b, ents[k].cp);
+                        i = (size_t)(semi - s.u.s.p) + 1;
+                        break;
+                    }
+                }
+                if (k < sizeof(ents) / sizeof(ents[0])) {
+                    continue;
+                }
+            }
+        }
+        octo_buf_putc(b, s.u.s.p[i]);
+        i++;
+    }
+}
+
+static tv f_striptags(struct rs *st, tv v, struct callargs *a)
+{
+    struct octo_buf *b1 = rs_buf(st);
+    struct octo_buf *b2 = rs_buf(st);
+    tv s;
+    size_t i = 0;
+    tv words;
+    NOARGS("striptags");
+    s = sstr(st, v);
+    while (i < s.u.s.n) {
+        if (s.u.s.n - i >= 4 && memcmp(s.u.s.p + i, "<!--", 4) == 0) {
+            const char *e = memmem(s.u.s.p + i + 4, s.u.s.n - i - 4, "-->", 3);
+            if (e) {
+                i = (size_t)(e - s.u.s.p) + 3;
+                continue;
+            }
+        }
+        octo_buf_putc(b1, s.u.s.p[i]);
+        i++;
+    }
+    s = s_from_buf(st, b1);
+    b1 = rs_buf(st);
+    for (i = 0; i < s.u.s.n; i++) {
+        if (s.u.s.p[i] == '<') {
+            const char *e = memchr(s.u.s.p + i, '>', s.u.s.n - i);
+            if (e) {
+                i = (size_t)(e - s.u.s.p);
+                continue;
+            }
+        }
+        octo_buf_putc(b1, s.u.s.p[i]);
+    }
+    s = s_from_buf(st, b1);
+    words = s_split(st, s, v_none(), -1, 0);
+    b1 = rs_buf(st);
+    for (i = 0; i < words.u.l->n; i++) {
+        if (i) {
+            octo_buf_putc(b1, ' ');
+        }
+        octo_buf_append(b1, words.u.l->it[i].u.s.p, words.u.l->it[i].u.s.n);
+    }
+    s = s_from_buf(st, b1);
+    html_unescape(st, s, b2);
+    return s_from_buf(st, b2);
+}
+
+static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
+{
+    tv s;
+    size_t i = 0;
+    int64_t c = 0;
+    int in = 0;
+    NOARGS("wordcount");
+    s = sstr(st, v);
+    while (i < s.u.s.n) {
+        unsigned ch = u_next(s.u.s.p, s.u.s.n, &i);
+        int w = u_isalnum(ch) || ch == '_';
+        if (w && !in) {
+            c++;
+        }
+        in = w;
+    }
+    return v_int(c);
+}
+
+void url_quote(struct octo_buf *b, tv s, int for_qs)
+{
+    size_t i;
+    for (i = 0; i < s.u.s.n; i++) {
+        unsigned char c = (unsigned char)s.u.s.p[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+            c == '.' || c == '-' || c == '~' || (c == '/' && !for_qs)) {
+            octo_buf_putc(b, (char)c);
+        } else if (c == ' ' && for_qs) {
+            octo_buf_putc(b, '+');
+        } else {
+            octo_buf_printf(b, "%%%02X", c);
+        }
+    }
+}
+
+static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
+{
+    struct octo_buf *b = rs_buf(st);
+    NOARGS("urlencode");
+    if (v.t == T_STR || !v_is_iterable(v)) {
+        url_quote(b, v_to_str(st, v), 0);
+        return s_from_buf(st, b);
+    }
+    if (v_is_map(v)) {
+        tv *ks;
+        tv *vs;
+        size_t n;
+        size_t i;
+        map_items(st, v, &ks, &vs, &n);
+        for (i = 0; i < n; i++) {
+            if (i) {
+                octo_buf_putc(b, '&');
+            }
+            url_quote(b, v_to_str(st, ks[i]), 1);
+            octo_buf_putc(b, '=');
+            url_quote(b, v_to_str(st, vs[i]), 1);
+        }
+        return s_from_buf(st, b);
+    }
+    {
+        size_t n;
+        size_t i;
+        tv *it = v_iterate(st, v, &n);
+        for (i = 0; i < n; i++) {
+            size_t pn;
+            tv *pair = v_iterate(st, it[i], &pn);
+            if (pn != 2) {
+                rs_fail(st, "too many values to unpack (expected 2)");
+            }
+            if (i) {
+                octo_buf_putc(b, '&');
+            }
+            url_quote(b, v_to_str(st, pair[0]), 1);
+            octo_buf_putc(b, '=');
+            url_quote(b, v_to_str(st, pair[1]), 1);
+        }
+    }
+    return s_from_buf(st, b);
+}
+
+static tv f_format(struct rs *st, tv v, struct callargs *a)
+{
+    tv args;
+    int i;
+    v = sstr(st, v);
+    if (a->nkw) {
+        args = v_dict_new(st, (size_t)a->nkw);
+        for (i = 0; i < a->nkw; i++) {
+            dict_set(st, args.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+        }
+    } else {
+        args = v_tuple_new(st, (size_t)a->npos);
+        for (i = 0; i < a->npos; i++) {
+            args.u.l->it[i] = a->pos[i];
+        }
+        args.u.l->n = (size_t)a->npos;
+    }
+    return op_percent(st, v, args);
+}
+
+tv f_wordwrap(struct rs *st, tv v, struct callargs *a);  /* filters_wrap.c */
+tv f_urlize(struct rs *st, tv v, struct callargs *a);    /* filters_wrap.c */
+
+const struct fentry tpl_filters_string[] = {
+    {"capitalize", f_capitalize}, {"center", f_center}, {"e", f_escape}, {"escape", f_escape},
+    {"forceescape", f_forceescape}, {"format", f_format}, {"indent", f_indent}, {"lower", f_lower},
+    {"replace", f_replace}, {"safe", f_safe}, {"string", f_string}, {"striptags", f_striptags},
+    {"title", f_title}, {"trim", f_trim}, {"truncate", f_truncate}, {"upper", f_upper},
+    {"urlencode", f_urlencode}, {"urlize", f_urlize}, {"wordcount", f_wordcount},
+    {"wordwrap", f_wordwrap}, {NULL, NULL}};

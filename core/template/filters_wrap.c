@@ -1,0 +1,369 @@
+/* filters_wrap.c - wordwrap (Python textwrap's greedy algorithm) and
+ * urlize (jinja2.utils.urlize). */
+#include <string.h>
+
+#include "tpl.h"
+#include "tre.h"
+
+tv escape_str(struct rs *st, tv s);
+
+#define BIND(fname, ...)                                                           \
+    static const char *const names_[] = {__VA_ARGS__};                             \
+    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
+    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+
+struct chunk {
+    const char *p;
+    size_t n;  /* bytes */
+    size_t cp; /* code points */
+    int ws;
+};
+
+static int is_ws_chunk(struct chunk *c)
+{
+    return c->ws;
+}
+
+/* split a line into whitespace runs and words (words broken after hyphens) */
+static struct chunk *chunks_of(struct rs *st, tv line, int hyphens, size_t *nout)
+{
+    size_t cap = line.u.s.n + 1;
+    struct chunk *c = rs_alloc(st, cap * sizeof(*c));
+    size_t n = 0;
+    size_t i = 0;
+    while (i < line.u.s.n) {
+        size_t st0 = i;
+        size_t k = i;
+        unsigned ch = u_next(line.u.s.p, line.u.s.n, &k);
+        int ws = u_isspace(ch);
+        size_t cps = 0;
+        while (i < line.u.s.n) {
+            size_t j = i;
+            unsigned d = u_next(line.u.s.p, line.u.s.n, &j);
+            if (u_isspace(d) != ws) {
+                break;
+            }
+            i = j;
+            cps++;
+            if (!ws && hyphens && d == '-' && cps > 1 && i < line.u.s.n) {
+                size_t j2 = i;
+                unsigned nx = u_next(line.u.s.p, line.u.s.n, &j2);
+                unsigned pv = (unsigned char)line.u.s.p[i - 2];
+                if (u_isalpha(nx) && (u_isalnum(pv) || pv >= 0x80)) {
+                    break;
+                }
+            }
+        }
+        c[n].p = line.u.s.p + st0;
+        c[n].n = i - st0;
+        c[n].cp = cps;
+        c[n].ws = ws;
+        n++;
+    }
+    *nout = n;
+    return c;
+}
+
+static void wrap_line(struct rs *st, tv line, int64_t width, int blw, int hyphens, tv lines)
+{
+    size_t nc;
+    struct chunk *c = chunks_of(st, line, hyphens, &nc);
+    size_t pos = 0; /* next chunk */
+    struct octo_buf *cur;
+    if (width <= 0) {
+        rs_fail(st, "invalid width %lld (must be > 0)", (long long)width);
+    }
+    while (pos < nc) {
+        int64_t cur_len = 0;
+        size_t first_in_line;
+        size_t last_len = 0;
+        int last_ws = 0;
+        cur = rs_buf(st);
+        if (is_ws_chunk(&c[pos]) && lines.u.l->n > 0) {
+            pos++;
+            if (pos >= nc) {
+                break;
+            }
+        }
+        first_in_line = pos;
+        while (pos < nc && cur_len + (int64_t)c[pos].cp <= width) {
+            octo_buf_append(cur, c[pos].p, c[pos].n);
+            cur_len += (int64_t)c[pos].cp;
+            last_len = c[pos].n;
+            last_ws = c[pos].ws;
+            pos++;
+        }
+        if (pos < nc && (int64_t)c[pos].cp > width) {
+            int64_t space_left = width - cur_len < 1 ? 1 : width - cur_len;
+            if (blw) {
+                struct chunk *ch = &c[pos];
+                int64_t end = space_left;
+                size_t off;
+                if (hyphens && (int64_t)ch->cp > space_left) {
+                    /* rfind '-' in chunk[:space_left] */
+                    size_t lim = u_offset(ch->p, ch->n, (size_t)space_left);
+                    size_t h;
+                    for (h = lim; h-- > 0;) {
+                        if (ch->p[h] == '-') {
+                            size_t q;
+                            int nondash = 0;
+                            for (q = 0; q < h; q++) {
+                                if (ch->p[q] != '-') {
+                                    nondash = 1;
+                                }
+                            }
+                            if (h > 0 && nondash) {
+                                end = (int64_t)u_len(ch->p, h) + 1;
+                            }
+                            break;
+                        }
+                    }
+                }
+                off = u_offset(ch->p, ch->n, (size_t)end);
+                octo_buf_append(cur, ch->p, off);
+                cur_len += end;
+                last_len = off;
+                last_ws = 0;
+                ch->p += off;
+                ch->n -= off;
+                ch->cp -= (size_t)end;
+            } else if (pos == first_in_line) {
+                octo_buf_append(cur, c[pos].p, c[pos].n);
+                last_len = c[pos].n;
+                last_ws = c[pos].ws;
+                pos++;
+            }
+        }
+        if (last_ws && cur->len >= last_len) {
+            cur->len -= last_len;
+        }
+        if (cur->len) {
+            list_push(st, lines.u.l, s_from_buf(st, cur));
+        }
+    }
+}
+
+tv f_wordwrap(struct rs *st, tv v, struct callargs *a)
+{
+    int64_t width = 79;
+    int blw = 1;
+    int hyphens = 1;
+    tv wrapstr = v_str("\n", 1);
+    tv s;
+    tv paras;
+    struct octo_buf *out = rs_buf(st);
+    size_t i;
+    size_t k;
+    BIND("wordwrap", "width", "break_long_words", "wrapstring", "break_on_hyphens");
+    s = v_to_str(st, v);
+    if (arg_given(args[0])) {
+        width = v_as_index(st, args[0], "width");
+    }
+    if (arg_given(args[1])) {
+        blw = v_truthy(st, args[1]);
+    }
+    if (arg_given(args[2]) && args[2].t != T_NONE) {
+        wrapstr = v_to_str(st, args[2]);
+    }
+    if (arg_given(args[3])) {
+        hyphens = v_truthy(st, args[3]);
+    }
+    {
+        struct callargs none;
+        memset(&none, 0, sizeof(none));
+        paras = call_method(st, s, "splitlines", &none);
+    }
+    for (i = 0; i < paras.u.l->n; i++) {
+        tv lines = v_list_new(st, 0);
+        if (i) {
+            octo_buf_append(out, wrapstr.u.s.p, wrapstr.u.s.n);
+        }
+        wrap_line(st, paras.u.l->it[i], width, blw, hyphens, lines);
+        for (k = 0; k < lines.u.l->n; k++) {
+            if (k) {
+                octo_buf_append(out, wrapstr.u.s.p, wrapstr.u.s.n);
+            }
+            octo_buf_append(out, lines.u.l->it[k].u.s.p, lines.u.l->it[k].u.s.n);
+        }
+    }
+    return s_from_buf(st, out);
+}
+
+static const char HTTP_RE[] =
+    "^((https?://|www\\.)(([\\w%-]+\\.)+)?([a-z]{2,63}|xn--[\\w%]{2,59})|([\\w%-]{2,63}\\.)+"
+    "(com|net|int|edu|gov|org|info|mil)|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|"
+    "(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}])))(?::[\\d]{1,5})?(?:[/?#]\\S*)?$";
+static const char EMAIL_RE[] = "^\\S+@\\w[\\w.-]*\\.\\w+$";
+
+static size_t count_sub(const char *s, size_t n, const char *sub)
+{
+    size_t c = 0;
+    size_t k = strlen(sub);
+    size_t i;
+    for (i = 0; i + k <= n; i++) {
+        if (memcmp(s + i, sub, k) == 0) {
+            c++;
+            i += k - 1;
+        }
+    }
+    return c;
+}
+
+tv f_urlize(struct rs *st, tv v, struct callargs *a)
+{
+    struct tre *http;
+    struct tre *email;
+    int64_t trim = -1;
+    tv rel = v_str("noopener", 8);
+    tv target = v_none();
+    tv text;
+    struct octo_buf *out = rs_buf(st);
+    size_t i = 0;
+    size_t ov[2 * TRE_MAXG];
+    BIND("urlize", "trim_url_limit", "nofollow", "target", "rel", "extra_schemes");
+    if (arg_given(args[0]) && args[0].t != T_NONE) {
+        trim = v_as_index(st, args[0], "trim_url_limit");
+    }
+    if (arg_given(args[3]) && args[3].t != T_NONE) {
+        rel = v_to_str(st, args[3]); /* sorted set of words incl. noopener */
+        rel = s_concat(st, rel, v_str(" noopener", 9));
+        {
+            tv words = s_split(st, rel, v_none(), -1, 0);
+            struct octo_buf *rb = rs_buf(st);
+            size_t x;
+            size_t y;
+            /* sort + dedupe */
+            for (x = 0; x < words.u.l->n; x++) {
+                for (y = x + 1; y < words.u.l->n; y++) {
+                    if (v_cmp(st, words.u.l->it[y], words.u.l->it[x]) < 0) {
+                        tv t = words.u.l->it[x];
+                        words.u.l->it[x] = words.u.l->it[y];
+                        words.u.l->it[y] = t;
+                    }
+                }
+            }
+            for (x = 0; x < words.u.l->n; x++) {
+                if (x && v_eq(st, words.u.l->it[x], words.u.l->it[x - 1])) {
+                    continue;
+                }
+                if (rb->len) {
+                    octo_buf_putc(rb, ' ');
+                }
+                octo_buf_append(rb, words.u.l->it[x].u.s.p, words.u.l->it[x].u.s.n);
+            }
+            rel = s_from_buf(st, rb);
+        }
+    }
+    if (arg_given(args[1]) && v_truthy(st, args[1])) {
+        rel = v_str("nofollow noopener", 17);
+    }
+    if (arg_given(args[2]) && args[2].t != T_NONE) {
+        target = escape_str(st, args[2]);
+    }
+    http = tre_compile(st, HTTP_RE, sizeof(HTTP_RE) - 1, TRE_ICASE);
+    email = tre_compile(st, EMAIL_RE, sizeof(EMAIL_RE) - 1, 0);
+    text = escape_str(st, v_to_str(st, v));
+    while (i < text.u.s.n) {
+        size_t k = i;
+        size_t ws = i;
+        const char *w;
+        size_t wn;
+        size_t hs;
+        size_t te;
+        unsigned c = u_next(text.u.s.p, text.u.s.n, &k);
+        if (u_isspace(c)) {
+            octo_buf_append(out, text.u.s.p + i, k - i);
+            i = k;
+            continue;
+        }
+        while (ws < text.u.s.n) {
+            size_t j = ws;
+            if (u_isspace(u_next(text.u.s.p, text.u.s.n, &j))) {
+                break;
+            }
+            ws = j;
+        }
+        w = text.u.s.p + i;
+        wn = ws - i;
+        i = ws;
+        /* head: ([(<]|&lt;)+ */
+        hs = 0;
+        for (;;) {
+            if (hs < wn && (w[hs] == '(' || w[hs] == '<')) {
+                hs++;
+            } else if (wn - hs >= 4 && memcmp(w + hs, "&lt;", 4) == 0) {
+                hs += 4;
+            } else {
+                break;
+            }
+        }
+        /* tail: ([)>.,\n]|&gt;)+$ */
+        te = wn;
+        for (;;) {
+            if (te > hs && (w[te - 1] == ')' || w[te - 1] == '>' || w[te - 1] == '.' ||
+                            w[te - 1] == ',' || w[te - 1] == '\n')) {
+                te--;
+            } else if (te >= hs + 4 && memcmp(w + te - 4, "&gt;", 4) == 0) {
+                te -= 4;
+            } else {
+                break;
+            }
+        }
+        {
+            struct octo_buf *mid = rs_buf(st);
+            const char *tail = w + te;
+            size_t tn = wn - te;
+            static const char *const pairs[3][2] = {{"(", ")"}, {"<", ">"}, {"&lt;", "&gt;"}};
+            int pi;
+            tv m;
+            octo_buf_append(mid, w + hs, te - hs);
+            for (pi = 0; pi < 3; pi++) {
+                size_t sc = count_sub(mid->data ? mid->data : "", mid->len, pairs[pi][0]);
+                size_t ec = count_sub(mid->data ? mid->data : "", mid->len, pairs[pi][1]);
+                size_t moves;
+                size_t tc = count_sub(tail, tn, pairs[pi][1]);
+                if (sc <= ec) {
+                    continue;
+                }
+                for (moves = sc < tc ? sc : tc; moves > 0; moves--) {
+                    const char *e = memmem(tail, tn, pairs[pi][1], strlen(pairs[pi][1]));
+                    size_t endi = (size_t)(e - tail) + strlen(pairs[pi][1]);
+                    octo_buf_append(mid, tail, endi);
+                    tail += endi;
+                    tn -= endi;
+                }
+            }
+            m = s_from_buf(st, mid);
+            octo_buf_append(out, w, hs);
+            if (tre_search(st, http, m.u.s.p, m.u.s.n, 0, 1, ov, 1)) {
+                int full = s_startswith(m, v_cstr("https://")) || s_startswith(m, v_cstr("http://"));
+                tv shown = m;
+                if (trim >= 0 && (int64_t)u_len(m.u.s.p, m.u.s.n) > trim) {
+                    shown = s_concat(st, v_str(m.u.s.p, u_offset(m.u.s.p, m.u.s.n, (size_t)trim)),
+                                     v_str("...", 3));
+                }
+                octo_buf_printf(out, "<a href=\"%s%.*s\"", full ? "" : "https://", (int)m.u.s.n, m.u.s.p);
+                if (rel.u.s.n) {
+                    octo_buf_printf(out, " rel=\"%.*s\"", (int)rel.u.s.n, rel.u.s.p);
+                }
+                if (target.t == T_STR && target.u.s.n) {
+                    octo_buf_printf(out, " target=\"%.*s\"", (int)target.u.s.n, target.u.s.p);
+                }
+                octo_buf_printf(out, ">%.*s</a>", (int)shown.u.s.n, shown.u.s.p);
+            } else if (s_startswith(m, v_cstr("mailto:")) &&
+                       tre_search(st, email, m.u.s.p + 7, m.u.s.n - 7, 0, 1, ov, 1)) {
+                octo_buf_printf(out, "<a href=\"%.*s\">%.*s</a>", (int)m.u.s.n, m.u.s.p,
+                                (int)m.u.s.n - 7, m.u.s.p + 7);
+            } else if (memchr(m.u.s.p, '@', m.u.s.n) && !s_startswith(m, v_cstr("www.")) &&
+                       !memchr(m.u.s.p, ':', m.u.s.n) &&
+                       tre_search(st, email, m.u.s.p, m.u.s.n, 0, 1, ov, 1)) {
+                octo_buf_printf(out, "<a href=\"mailto:%.*s\">%.*s</a>", (int)m.u.s.n, m.u.s.p,
+                                (int)m.u.s.n, m.u.s.p);
+            } else {
+                octo_buf_append(out, m.u.s.p, m.u.s.n);
+            }
+            octo_buf_append(out, tail, tn);
+        }
+    }
+    return s_from_buf(st, out);
+}

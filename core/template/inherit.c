@@ -1,0 +1,299 @@
+/* inherit.c - template-level statements: include, import, from-import,
+ * extends and blocks (super(), self.name()), all through env->load. */
+#include <string.h>
+
+#include "tpl.h"
+
+struct tframe {
+    const struct octo_tpl *parent;
+    struct octo_buf *saved_out;
+};
+
+static void unref_cb(void *p)
+{
+    octo_tpl_unref(p);
+}
+
+/* Load a template by name value (a string, or a list of names to try). Returns
+ * NULL when missing and ignore_missing. */
+static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missing)
+{
+    octo_error e;
+    struct octo_tpl *t = NULL;
+    size_t n = 1;
+    tv *names = &name;
+    size_t i;
+    if (st->env == NULL || st->env->load == NULL) {
+        rs_fail(st, "no loader for this environment specified");
+    }
+    if (name.t == T_LIST || name.t == T_JLIST || name.t == T_TUPLE) {
+        names = v_iterate(st, name, &n);
+    }
+    for (i = 0; i < n; i++) {
+        tv nm = names[i];
+        int rc;
+        if (nm.t == T_UNDEF) {
+            rs_undefined_fail(st, nm);
+        }
+        nm = v_to_str(st, nm);
+        memset(&e, 0, sizeof(e));
+        rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.u.s.n).u.s.p, &t, &e);
+        if (rc == OCTO_OK && t != NULL) {
+            arena_on_free(&st->ar, unref_cb, t);
+            return t;
+        }
+        if (rc != OCTO_ENOENT) {
+            rs_fail(st, "%s", e.msg[0] ? e.msg : "cannot load template");
+        }
+    }
+    if (ignore_missing) {
+        return NULL;
+    }
+    if (n == 1) {
+        tv nm = v_to_str(st, names[0]);
+        rs_fail(st, "%.*s", (int)nm.u.s.n, nm.u.s.p);
+    }
+    rs_fail(st, "none of the templates given were found: %s", v_repr(st, name).u.s.p);
+}
+
+static struct blockchain *find_chain(struct rs *st, const char *name)
+{
+    int i;
+    for (i = 0; i < st->nblocks; i++) {
+        if (strcmp(st->blocks[i].name, name) == 0) {
+            return &st->blocks[i];
+        }
+    }
+    return NULL;
+}
+
+static void register_blocks(struct rs *st, const struct octo_tpl *t)
+{
+    int i;
+    for (i = 0; i < t->nblocks; i++) {
+        struct blockchain *c = find_chain(st, t->blocks[i].name);
+        if (c == NULL) {
+            if (st->nblocks == st->capblocks) {
+                int nc = st->capblocks ? st->capblocks * 2 : 8;
+                struct blockchain *nb = rs_alloc(st, (size_t)nc * sizeof(*nb));
+                if (st->nblocks) {
+                    memcpy(nb, st->blocks, (size_t)st->nblocks * sizeof(*nb));
+                }
+                st->blocks = nb;
+                st->capblocks = nc;
+            }
+            c = &st->blocks[st->nblocks++];
+            memset(c, 0, sizeof(*c));
+            c->name = t->blocks[i].name;
+        }
+        if (c->n == c->cap) {
+            int nc = c->cap ? c->cap * 2 : 4;
+            struct node **nn = rs_alloc(st, (size_t)nc * sizeof(*nn));
+            const struct octo_tpl **nt = rs_alloc(st, (size_t)nc * sizeof(*nt));
+            if (c->n) {
+                memcpy(nn, c->nodes, (size_t)c->n * sizeof(*nn));
+                memcpy(nt, c->tpls, (size_t)c->n * sizeof(*nt));
+            }
+            c->nodes = nn;
+            c->tpls = nt;
+            c->cap = nc;
+        }
+        c->nodes[c->n] = t->blocks[i].node;
+        c->tpls[c->n] = t;
+        c->n++;
+    }
+}
+
+struct superdata {
+    struct blockchain *chain;
+    int idx;
+    struct scope *sc;
+};
+
+/* render block chain[idx] into the current output */
+static void render_block(struct rs *st, struct blockchain *c, int idx, struct scope *sc)
+{
+    struct node *n = c->nodes[idx];
+    struct scope *bs = scope_new(st, (n->flags & 1) ? sc : st->tscope, NULL);
+    const struct octo_tpl *saved = st->tpl;
+    tv sup = v_func(st, F_SUPER, "super", v_none());
+    struct superdata *sd = rs_alloc(st, sizeof(*sd));
+    if (++st->depth > st->max_depth) {
+        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+    }
+    sd->chain = c;
+    sd->idx = idx;
+    sd->sc = sc;
+    sup.u.fn->data = sd;
+    scope_set(st, bs, "super", 5, tpl_hash("super", 5), sup);
+    st->tpl = c->tpls[idx];
+    exec_body(st, n, bs);
+    st->tpl = saved;
+    st->depth--;
+}
+
+tv call_block_fn(struct rs *st, struct tfunc *f)
+{
+    struct octo_buf *saved = st->out;
+    struct octo_buf *b = rs_buf(st);
+    st->out = b;
+    if (f->kind == F_SUPER) {
+        struct superdata *sd = f->data;
+        if (sd->idx + 1 >= sd->chain->n) {
+            st->out = saved;
+            rs_fail(st, "there is no parent block called '%s'.", sd->chain->name);
+        }
+        render_block(st, sd->chain, sd->idx + 1, sd->sc);
+    } else {
+        struct blockchain *c = f->data;
+        render_block(st, c, 0, st->tscope);
+    }
+    st->out = saved;
+    return s_from_buf(st, b);
+}
+
+static struct tframe *cur_frame(struct rs *st);
+
+void exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc)
+{
+    const struct octo_tpl *saved_tpl = st->tpl;
+    struct scope *saved_scope = st->tscope;
+    struct tframe frame;
+    struct tframe *saved_frame;
+    if (++st->depth > st->max_depth) {
+        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+    }
+    memset(&frame, 0, sizeof(frame));
+    saved_frame = cur_frame(st);
+    st->frame = &frame;
+    st->tpl = t;
+    st->tscope = sc;
+    register_blocks(st, t);
+    exec_body(st, t->root, sc);
+    st->frame = saved_frame;
+    if (frame.parent != NULL) {
+        st->out = frame.saved_out;
+        exec_template(st, frame.parent, sc);
+    }
+    st->tpl = saved_tpl;
+    st->tscope = saved_scope;
+    st->depth--;
+}
+
+static struct tframe *cur_frame(struct rs *st)
+{
+    return st->frame;
+}
+
+static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *parent, tv name)
+{
+    struct scope *ms = scope_new(st, parent, NULL);
+    struct blockchain *sb = st->blocks;
+    int snb = st->nblocks;
+    int scb = st->capblocks;
+    struct octo_buf *saved = st->out;
+    struct tobj *o = rs_alloc(st, sizeof(*o));
+    tv mod = {T_OBJ, 0, 0, {0}};
+    tv d = v_dict_new(st, 0);
+    size_t i;
+    st->blocks = NULL;
+    st->nblocks = st->capblocks = 0;
+    st->out = rs_buf(st);
+    exec_template(st, t, ms);
+    st->out = saved;
+    st->blocks = sb;
+    st->nblocks = snb;
+    st->capblocks = scb;
+    memset(o, 0, sizeof(*o));
+    o->kind = O_MODULE;
+    name = v_to_str(st, name);
+    o->name = name.u.s.p;
+    o->namelen = name.u.s.n;
+    for (i = 0; i < ms->n; i++) {
+        if (ms->v[i].name[0] != '_') {
+            dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
+        }
+    }
+    o->attrs = d.u.d;
+    mod.u.o = o;
+    return mod;
+}
+
+void exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
+{
+    switch (n->kind) {
+    case N_INCLUDE: {
+        tv name = eval(st, n->a, sc);
+        const struct octo_tpl *t = load_tpl(st, name, n->flags & 1);
+        struct blockchain *sb = st->blocks;
+        int snb = st->nblocks;
+        int scb = st->capblocks;
+        struct scope *is;
+        if (t == NULL) {
+            return;
+        }
+        is = scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
+        st->blocks = NULL;
+        st->nblocks = st->capblocks = 0;
+        exec_template(st, t, is);
+        st->blocks = sb;
+        st->nblocks = snb;
+        st->capblocks = scb;
+        return;
+    }
+    case N_IMPORT: {
+        tv name = eval(st, n->a, sc);
+        const struct octo_tpl *t = load_tpl(st, name, 0);
+        tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
+        scope_set(st, sc, n->str, n->slen, n->hash, mod);
+        return;
+    }
+    case N_FROMIMPORT: {
+        tv name = eval(st, n->a, sc);
+        const struct octo_tpl *t = load_tpl(st, name, 0);
+        tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
+        int i;
+        for (i = 0; i < n->nnames; i++) {
+            tv v;
+            const char *alias = n->names2[i];
+            if (!dict_get_str(mod.u.o->attrs, n->names[i], strlen(n->names[i]), &v)) {
+                v = v_undef_name(st, n->names[i], strlen(n->names[i]));
+                v.u.u->hint = "the template does not export the requested name";
+            }
+            scope_set(st, sc, alias, strlen(alias), tpl_hash(alias, strlen(alias)), v);
+        }
+        return;
+    }
+    case N_EXTENDS: {
+        struct tframe *f = cur_frame(st);
+        tv name = eval(st, n->a, sc);
+        const struct octo_tpl *t;
+        if (f == NULL) {
+            rs_fail(st, "extends outside of a template");
+        }
+        if (f->parent != NULL) {
+            rs_fail(st, "extended multiple times");
+        }
+        t = load_tpl(st, name, 0);
+        f->parent = t;
+        f->saved_out = st->out;
+        st->out = rs_buf(st);
+        return;
+    }
+    case N_BLOCK: {
+        struct tframe *f = cur_frame(st);
+        struct blockchain *c;
+        if (f != NULL && f->parent != NULL) {
+            return;
+        }
+        c = find_chain(st, n->str);
+        if (c == NULL || c->n == 0) {
+            return;
+        }
+        render_block(st, c, 0, sc);
+        return;
+    }
+    default:
+        rs_fail(st, "unknown statement");
+    }
+}

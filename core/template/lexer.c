@@ -1,0 +1,724 @@
+/* lexer.c - see lexer.h. Newlines are normalized to \n and one trailing
+ * newline is dropped first (keep_trailing_newline=False), as Jinja2 does. */
+#include "lexer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pyfmt.h"
+
+void tpl_error(octo_error *err, const struct octo_tpl *t, int line, const char *fmt, ...)
+{
+    va_list ap;
+    int k;
+    if (err == NULL) {
+        return;
+    }
+    err->code = OCTO_ETEMPLATE;
+    k = snprintf(err->msg, sizeof(err->msg), "%s:%d: ", t && t->name ? t->name : "<template>", line);
+    if (k < 0 || (size_t)k >= sizeof(err->msg)) {
+        k = 0;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err->msg + k, sizeof(err->msg) - (size_t)k, fmt, ap);
+    va_end(ap);
+}
+
+struct lx {
+    struct octo_tpl *t;
+    const char *s;
+    size_t n;
+    size_t pos;
+    int line;
+    struct tokens *out;
+    octo_error *err;
+    char bal[256];
+    int nbal;
+};
+
+static struct token *emit(struct lx *l, int type, const char *s, size_t n)
+{
+    struct token *tk;
+    if (l->out->n == l->out->cap) {
+        size_t nc = l->out->cap ? l->out->cap * 2 : 64;
+        struct token *nt = arena_alloc(&l->t->ar, nc * sizeof(*nt));
+        if (nt == NULL) {
+            return NULL;
+        }
+        if (l->out->n) {
+            memcpy(nt, l->out->t, l->out->n * sizeof(*nt));
+        }
+        l->out->t = nt;
+        l->out->cap = nc;
+    }
+    tk = &l->out->t[l->out->n++];
+    memset(tk, 0, sizeof(*tk));
+    tk->type = type;
+    tk->line = l->line;
+    tk->s = s;
+    tk->n = n;
+    return tk;
+}
+
+static int count_nl(const char *s, size_t n)
+{
+    int c = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        c += s[i] == '\n';
+    }
+    return c;
+}
+
+static int is_ws(const char *s, size_t n, size_t i, size_t *len)
+{
+    unsigned cp;
+    size_t k = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+    if (k == 0) {
+        return 0;
+    }
+    *len = k;
+    return u_isspace(cp);
+}
+
+/* end of whitespace run starting at i */
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+    size_t k;
+    while (i < n && is_ws(s, n, i, &k)) {
+        i += k;
+    }
+    return i;
+}
+
+/* length of data with trailing whitespace removed */
+static size_t rstrip_len(const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t k = n - 1;
+        size_t len;
+        while (k > 0 && ((unsigned char)s[k] & 0xC0u) == 0x80u) {
+            k--;
+        }
+        if (!is_ws(s, n, k, &len) || k + len != n) {
+            break;
+        }
+        n = k;
+    }
+    return n;
+}
+
+static int fail(struct lx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct lx *l, const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tpl_error(l->err, l->t, l->line, "%s", msg);
+    return -1;
+}
+
+static int unescape(struct lx *l, const char *s, size_t n, struct token *tk)
+{
+    char *o = arena_alloc(&l->t->ar, n + 1);
+    size_t i = 0;
+    size_t k = 0;
+    if (o == NULL) {
+        return fail(l, "%s", "out of memory");
+    }
+    while (i < n) {
+        char c = s[i];
+        if (c != '\\' || i + 1 >= n) {
+            o[k++] = c;
+            i++;
+            continue;
+        }
+        c = s[i + 1];
+        i += 2;
+        switch (c) {
+        case '\n': break;
+        case '\\': o[k++] = '\\'; break;
+        case '\'': o[k++] = '\''; break;
+        case '"': o[k++] = '"'; break;
+        case 'a': o[k++] = '\a'; break;
+        case 'b': o[k++] = '\b'; break;
+        case 'f': o[k++] = '\f'; break;
+        case 'n': o[k++] = '\n'; break;
+        case 'r': o[k++] = '\r'; break;
+        case 't': o[k++] = '\t'; break;
+        case 'v': o[k++] = '\v'; break;
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+            unsigned v = (unsigned)(c - '0');
+            int d = 1;
+            char tmp[4];
+            while (d < 3 && i < n && s[i] >= '0' && s[i] <= '7') {
+                v = v * 8 + (unsigned)(s[i] - '0');
+                i++;
+                d++;
+            }
+            {
+                size_t e = octo_utf8_encode(v, tmp);
+                memcpy(o + k, tmp, e);
+                k += e;
+            }
+            break;
+        }
+        case 'x': case 'u': case 'U': {
+            int need = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+            unsigned v = 0;
+            int d;
+            char tmp[4];
+            size_t e;
+            for (d = 0; d < need; d++) {
+                int h = i + (size_t)d < n ? s[i + (size_t)d] : 0;
+                int hv = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                         : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
+                if (hv < 0) {
+                    return fail(l, "%s", c == 'x' ? "truncated \\xXX escape"
+                                         : c == 'u' ? "truncated \\uXXXX escape"
+                                                    : "truncated \\UXXXXXXXX escape");
+                }
+                v = v * 16 + (unsigned)hv;
+            }
+            if (v > 0x10FFFF) {
+                return fail(l, "%s", "illegal Unicode character");
+            }
+            i += (size_t)need;
+            e = octo_utf8_encode(v, tmp);
+            if (e > (size_t)need + 2) {
+                return fail(l, "%s", "escape too long");
+            }
+            memcpy(o + k, tmp, e);
+            k += e;
+            break;
+        }
+        case 'N':
+            return fail(l, "%s", "malformed \\N character escape");
+        default:
+            o[k++] = '\\';
+            o[k++] = c;
+            break;
+        }
+    }
+    o[k] = '\0';
+    tk->s = o;
+    tk->n = k;
+    return 0;
+}
+
+static int isdig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* digits with single underscores between: returns end or start when none */
+static size_t digits_us(const char *s, size_t n, size_t i, int (*ok)(char))
+{
+    size_t st = i;
+    if (i >= n || !ok(s[i])) {
+        return st;
+    }
+    i++;
+    for (;;) {
+        if (i < n && ok(s[i])) {
+            i++;
+        } else if (i + 1 < n && s[i] == '_' && ok(s[i + 1])) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+static int ishex(char c)
+{
+    return isdig(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static int isoct(char c)
+{
+    return c >= '0' && c <= '7';
+}
+static int isbin(char c)
+{
+    return c == '0' || c == '1';
+}
+
+static int lex_number(struct lx *l, size_t *pos)
+{
+    const char *s = l->s;
+    size_t n = l->n;
+    size_t i = *pos;
+    size_t e = digits_us(s, n, i, isdig);
+    int isfloat = 0;
+    size_t j;
+    struct token *tk;
+    char *clean;
+    size_t k;
+    size_t ci;
+    /* float: digits ( (.digits)? e[+-]digits | .digits ) */
+    if (e > i && (i == 0 || s[i - 1] != '.')) {
+        j = e;
+        if (j < n && s[j] == '.') {
+            size_t f = digits_us(s, n, j + 1, isdig);
+            if (f > j + 1) {
+                j = f;
+                isfloat = 1;
+            }
+        }
+        if (j < n && (s[j] == 'e' || s[j] == 'E')) {
+            size_t x = j + 1;
+            size_t f;
+            if (x < n && (s[x] == '+' || s[x] == '-')) {
+                x++;
+            }
+            f = digits_us(s, n, x, isdig);
+            if (f > x) {
+                j = f;
+                isfloat = 1;
+            }
+        }
+        if (isfloat) {
+            clean = arena_alloc(&l->t->ar, j - i + 1);
+            if (clean == NULL) {
+                return fail(l, "%s", "out of memory");
+            }
+            for (k = 0, ci = i; ci < j; ci++) {
+                if (s[ci] != '_') {
+                    clean[k++] = s[ci];
+                }
+            }
+            clean[k] = '\0';
+            tk = emit(l, K_FLOAT, s + i, j - i);
+            if (tk == NULL) {
+                return fail(l, "%s", "out of memory");
+            }
+            tk->val = v_float(strtod(clean, NULL));
+            *pos = j;
+            return 0;
+        }
+    }
+    /* integer */
+    {
+        int base = 10;
+        size_t ds = i;
+        size_t de;
+        if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X' || s[i + 1] == 'o' ||
+                                         s[i + 1] == 'O' || s[i + 1] == 'b' || s[i + 1] == 'B')) {
+            char p = (char)(s[i + 1] | 0x20);
+            int (*ok)(char) = p == 'x' ? ishex : p == 'o' ? isoct : isbin;
+            size_t x = i + 2;
+            if (x < n && s[x] == '_') {
+                x++;
+            }
+            de = digits_us(s, n, x, ok);
+            if (de > x) {
+                base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
+                ds = x;
+                goto have;
+            }
+        }
+        if (s[i] == '0') {
+            de = i + 1;
+            while (de < n && (s[de] == '0' || (s[de] == '_' && de + 1 < n && s[de + 1] == '0'))) {
+                de++;
+            }
+        } else {
+            de = digits_us(s, n, i, isdig);
+        }
+    have:
+        clean = arena_alloc(&l->t->ar, de - ds + 1);
+        if (clean == NULL) {
+            return fail(l, "%s", "out of memory");
+        }
+        for (k = 0, ci = ds; ci < de; ci++) {
+            if (s[ci] != '_') {
+                clean[k++] = s[ci];
+            }
+        }
+        tk = emit(l, K_INT, s + i, de - i);
+        if (tk == NULL) {
+            return fail(l, "%s", "out of memory");
+        }
+        {
+            struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &l->t->ar};
+            struct bigint *b = big_parse(&ba, clean, k, base);
+            int64_t iv;
+            if (b == NULL) {
+                return fail(l, "%s", "invalid integer");
+            }
+            if (big_to_i64(b, &iv)) {
+                tk->val = v_int(iv);
+            } else {
+                tk->val.t = T_BIG;
+                tk->val.u.big = b;
+            }
+        }
+        *pos = de;
+        return 0;
+    }
+}
+
+static const struct {
+    const char *s;
+    int type;
+} ops[] = {{"//", K_FLOORDIV}, {"**", K_POW}, {"==", K_EQ}, {"!=", K_NE}, {">=", K_GTEQ},
+           {"<=", K_LTEQ}, {"+", K_ADD}, {"-", K_SUB}, {"/", K_DIV}, {"*", K_MUL}, {"%", K_MOD},
+           {"~", K_TILDE}, {"[", K_LBRACKET}, {"]", K_RBRACKET}, {"(", K_LPAREN}, {")", K_RPAREN},
+           {"{", K_LBRACE}, {"}", K_RBRACE}, {">", K_GT}, {"<", K_LT}, {"=", K_ASSIGN},
+           {".", K_DOT}, {":", K_COLON}, {"|", K_PIPE}, {",", K_COMMA}, {";", K_SEMICOLON}};
+
+/* inside {{ }} or {% %}: tokens until the end delimiter */
+static int lex_inner(struct lx *l, int block)
+{
+    const char *s = l->s;
+    size_t n = l->n;
+    for (;;) {
+        size_t i = l->pos;
+        size_t w = skip_ws(s, n, i);
+        size_t k;
+        l->line += count_nl(s + i, w - i);
+        i = l->pos = w;
+        if (i >= n) {
+            return fail(l, "%s", block ? "unexpected end of template, expected 'end of statement block'"
+                                      : "unexpected end of template, expected 'end of print statement'");
+        }
+        if (l->nbal == 0) {
+            const char *end = block ? "%}" : "}}";
+            if (block && s[i] == '+' && i + 2 < n + 0 && memcmp(s + i + 1, end, 2) == 0) {
+                emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                l->pos = i + 3;
+                return 0;
+            }
+            if (s[i] == '-' && i + 2 < n + 1 && i + 3 <= n && memcmp(s + i + 1, end, 2) == 0) {
+                emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                w = skip_ws(s, n, i + 3);
+                l->line += count_nl(s + i + 3, w - (i + 3));
+                l->pos = w;
+                return 0;
+            }
+            if (i + 2 <= n && memcmp(s + i, end, 2) == 0) {
+                emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                l->pos = i + 2;
+                return 0;
+            }
+        }
+        if (isdig(s[i])) {
+            if (lex_number(l, &l->pos) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (unsigned char)s[i] >= 0x80) {
+            unsigned cp;
+            if ((unsigned char)s[i] >= 0x80) {
+                size_t len = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+                if (len == 0 || !u_isalpha(cp)) {
+                    char tmp[8];
+                    snprintf(tmp, sizeof(tmp), "%.*s", (int)(len ? len : 1), s + i);
+                    return fail(l, "unexpected char '%s'", tmp);
+                }
+            }
+            k = i;
+            while (k < n && (s[k] == '_' || (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+                             isdig(s[k]) || (unsigned char)s[k] >= 0x80)) {
+                if ((unsigned char)s[k] >= 0x80) {
+                    size_t len = octo_utf8_decode((const unsigned char *)s + k, n - k, &cp);
+                    if (len == 0 || !u_isalnum(cp)) {
+                        break;
+                    }
+                    k += len;
+                    continue;
+                }
+                k++;
+            }
+            if (emit(l, K_NAME, s + i, k - i) == NULL) {
+                return fail(l, "%s", "out of memory");
+            }
+            l->pos = k;
+            continue;
+        }
+        if (s[i] == '\'' || s[i] == '"') {
+            char q = s[i];
+            struct token *tk;
+            int line0 = l->line;
+            k = i + 1;
+            while (k < n && s[k] != q) {
+                if (s[k] == '\\' && k + 1 < n) {
+                    k++;
+                }
+                k++;
+            }
+            if (k >= n) {
+                return fail(l, "unexpected char %s", q == '\'' ? "\"'\"" : "'\"'");
+            }
+            tk = emit(l, K_STRING, NULL, 0);
+            if (tk == NULL) {
+                return fail(l, "%s", "out of memory");
+            }
+            if (unescape(l, s + i + 1, k - i - 1, tk) != 0) {
+                return -1;
+            }
+            tk->line = line0;
+            l->line += count_nl(s + i, k - i);
+            l->pos = k + 1;
+            continue;
+        }
+        {
+            size_t o;
+            int found = 0;
+            for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+                size_t len = strlen(ops[o].s);
+                if (i + len <= n && memcmp(s + i, ops[o].s, len) == 0) {
+                    int ty = ops[o].type;
+                    if (ty == K_LBRACE || ty == K_LPAREN || ty == K_LBRACKET) {
+                        if (l->nbal >= (int)sizeof(l->bal)) {
+                            return fail(l, "%s", "too deeply nested brackets");
+                        }
+                        l->bal[l->nbal++] = ty == K_LBRACE ? '}' : ty == K_LPAREN ? ')' : ']';
+                    } else if (ty == K_RBRACE || ty == K_RPAREN || ty == K_RBRACKET) {
+                        char want;
+                        char got = ops[o].s[0];
+                        if (l->nbal == 0) {
+                            char tmp[2] = {got, 0};
+                            return fail(l, "unexpected '%s'", tmp);
+                        }
+                        want = l->bal[--l->nbal];
+                        if (want != got) {
+                            char msg[48];
+                            snprintf(msg, sizeof(msg), "unexpected '%c', expected '%c'", got, want);
+                            return fail(l, "%s", msg);
+                        }
+                    }
+                    if (emit(l, ty, s + i, len) == NULL) {
+                        return fail(l, "%s", "out of memory");
+                    }
+                    l->pos = i + len;
+                    found = 1;
+                    break;
+                }
+            }
+            if (!found) {
+                char msg[64];
+                snprintf(msg, sizeof(msg), "unexpected char '%c' at %zu", s[i], i);
+                return fail(l, "%s", msg);
+            }
+        }
+    }
+}
+
+/* "{%[-+]? *raw *[-]?%}" at i: returns end offset or 0 */
+static size_t raw_begin(const char *s, size_t n, size_t i, int *strip_after)
+{
+    size_t k = i + 2;
+    if (k < n && (s[k] == '-' || s[k] == '+')) {
+        k++;
+    }
+    k = skip_ws(s, n, k);
+    if (k + 3 > n || memcmp(s + k, "raw", 3) != 0) {
+        return 0;
+    }
+    k = skip_ws(s, n, k + 3);
+    if (k + 3 <= n && memcmp(s + k, "-%}", 3) == 0) {
+        *strip_after = 1;
+        return k + 3;
+    }
+    if (k + 2 <= n && memcmp(s + k, "%}", 2) == 0) {
+        *strip_after = 0;
+        return k + 2;
+    }
+    return 0;
+}
+
+static int lex_raw(struct lx *l, size_t start)
+{
+    const char *s = l->s;
+    size_t n = l->n;
+    size_t i = start;
+    while (i + 1 < n) {
+        if (s[i] == '{' && s[i + 1] == '%') {
+            size_t k = i + 2;
+            int strip_before = 0;
+            if (k < n && (s[k] == '-' || s[k] == '+')) {
+                strip_before = s[k] == '-';
+                k++;
+            }
+            k = skip_ws(s, n, k);
+            if (k + 6 <= n && memcmp(s + k, "endraw", 6) == 0) {
+                size_t e = skip_ws(s, n, k + 6);
+                size_t dl = i - start;
+                size_t after = 0;
+                if (e + 3 <= n && memcmp(s + e, "+%}", 3) == 0) {
+                    after = e + 3;
+                } else if (e + 3 <= n && memcmp(s + e, "-%}", 3) == 0) {
+                    after = skip_ws(s, n, e + 3);
+                } else if (e + 2 <= n && memcmp(s + e, "%}", 2) == 0) {
+                    after = e + 2;
+                }
+                if (after) {
+                    if (strip_before) {
+                        dl = rstrip_len(s + start, dl);
+                    }
+                    if (dl && emit(l, K_DATA, s + start, dl) == NULL) {
+                        return fail(l, "%s", "out of memory");
+                    }
+                    l->line += count_nl(s + start, after - start);
+                    l->pos = after;
+                    return 0;
+                }
+            }
+        }
+        i++;
+    }
+    return fail(l, "%s", "Missing end of raw directive");
+}
+
+static char *normalize(struct octo_tpl *t, const char *src, size_t len, size_t *outlen)
+{
+    char *o = arena_alloc(&t->ar, len + 1);
+    size_t i;
+    size_t k = 0;
+    if (o == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < len; i++) {
+        if (src[i] == '\r') {
+            o[k++] = '\n';
+            if (i + 1 < len && src[i + 1] == '\n') {
+                i++;
+            }
+        } else {
+            o[k++] = src[i];
+        }
+    }
+    if (k > 0 && o[k - 1] == '\n') {
+        k--;
+    }
+    o[k] = '\0';
+    *outlen = k;
+    return o;
+}
+
+int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out, octo_error *err)
+{
+    struct lx l;
+    memset(&l, 0, sizeof(l));
+    memset(out, 0, sizeof(*out));
+    l.t = t;
+    l.out = out;
+    l.err = err;
+    l.line = 1;
+    l.s = normalize(t, src, len, &l.n);
+    if (l.s == NULL) {
+        return fail(&l, "%s", "out of memory");
+    }
+    while (l.pos < l.n) {
+        const char *s = l.s;
+        size_t n = l.n;
+        size_t i = l.pos;
+        size_t dl;
+        char kind;
+        char mod = 0;
+        size_t tagend;
+        /* find the next tag start */
+        const char *p = s + i;
+        for (;;) {
+            p = memchr(p, '{', (size_t)(s + n - p));
+            if (p == NULL || p + 1 >= s + n || p[1] == '{' || p[1] == '%' || p[1] == '#') {
+                break;
+            }
+            p++;
+        }
+        if (p == NULL || p + 1 >= s + n) {
+            if (emit(&l, K_DATA, s + i, n - i) == NULL) {
+                return fail(&l, "%s", "out of memory");
+            }
+            l.line += count_nl(s + i, n - i);
+            l.pos = n;
+            break;
+        }
+        kind = p[1];
+        dl = (size_t)(p - (s + i));
+        tagend = (size_t)(p - s) + 2;
+        if (tagend < n && (s[tagend] == '-' || s[tagend] == '+')) {
+            mod = s[tagend];
+            tagend++;
+        }
+        {
+            int strip_after = 0;
+            size_t rawend = kind == '%' ? raw_begin(s, n, (size_t)(p - s), &strip_after) : 0;
+            size_t keep = mod == '-' ? rstrip_len(s + i, dl) : dl;
+            int line_tag;
+            if (keep && emit(&l, K_DATA, s + i, keep) == NULL) {
+                return fail(&l, "%s", "out of memory");
+            }
+            l.line += count_nl(s + i, dl);
+            line_tag = l.line;
+            if (rawend) {
+                size_t body = strip_after ? skip_ws(s, n, rawend) : rawend;
+                l.line += count_nl(s + (p - s), body - (size_t)(p - s));
+                if (lex_raw(&l, body) != 0) {
+                    return -1;
+                }
+                continue;
+            }
+            if (kind == '#') {
+                size_t k = tagend;
+                for (;;) {
+                    if (k + 1 >= n) {
+                        l.line = line_tag;
+                        return fail(&l, "%s", "Missing end of comment tag");
+                    }
+                    if ((s[k] == '-' || s[k] == '+') && k + 2 < n && s[k + 1] == '#' && s[k + 2] == '}') {
+                        size_t e = k + 3;
+                        if (s[k] == '-') {
+                            e = skip_ws(s, n, e);
+                        }
+                        l.line += count_nl(s + tagend, e - tagend);
+                        l.pos = e;
+                        break;
+                    }
+                    if (s[k] == '#' && s[k + 1] == '}') {
+                        l.line += count_nl(s + tagend, k + 2 - tagend);
+                        l.pos = k + 2;
+                        break;
+                    }
+                    k++;
+                }
+                continue;
+            }
+            if (emit(&l, kind == '{' ? K_VAR_BEGIN : K_BLOCK_BEGIN, NULL, 0) == NULL) {
+                return fail(&l, "%s", "out of memory");
+            }
+            l.pos = tagend;
+            if (lex_inner(&l, kind == '%') != 0) {
+                return -1;
+            }
+        }
+    }
+    if (emit(&l, K_EOF, NULL, 0) == NULL) {
+        return fail(&l, "%s", "out of memory");
+    }
+    return 0;
+}
+
+const char *tok_describe(int type)
+{
+    switch (type) {
+    case K_DATA: return "template data / text";
+    case K_VAR_BEGIN: return "begin of print statement";
+    case K_VAR_END: return "end of print statement";
+    case K_BLOCK_BEGIN: return "begin of statement block";
+    case K_BLOCK_END: return "end of statement block";
+    case K_NAME: return "name";
+    case K_STRING: return "string";
+    case K_INT: return "integer";
+    case K_FLOAT: return "float";
+    case K_EOF: return "end of template";
+    default: return "operator";
+    }
+}

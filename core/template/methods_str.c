@@ -1,0 +1,419 @@
+/* methods_str.c - Python str methods callable from templates ('a'.upper()). */
+#include <string.h>
+
+#include "tpl.h"
+
+static const char *const STR_METHODS[] = {
+    "upper", "lower", "title", "capitalize", "swapcase", "casefold", "strip", "lstrip", "rstrip",
+    "split", "rsplit", "splitlines", "startswith", "endswith", "replace", "find", "rfind", "index",
+    "rindex", "count", "join", "format", "center", "ljust", "rjust", "zfill", "isdigit", "isalpha",
+    "isalnum", "islower", "isupper", "isspace", "istitle", "isnumeric", "isdecimal", "isidentifier",
+    "isprintable", "isascii", "partition", "rpartition", "removeprefix", "removesuffix",
+    "expandtabs", "format_map", NULL};
+
+int str_has_method(const char *name, size_t n)
+{
+    int i;
+    for (i = 0; STR_METHODS[i]; i++) {
+        if (strlen(STR_METHODS[i]) == n && memcmp(STR_METHODS[i], name, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+tv str_format(struct rs *st, tv fmt, struct callargs *a); /* strformat.c */
+
+static tv want_str(struct rs *st, tv v, const char *what)
+{
+    if (v.t == T_STR) {
+        return v;
+    }
+    if (v.t == T_UNDEF) {
+        rs_undefined_fail(st, v);
+    }
+    rs_fail(st, "%s must be str, not %s", what, v_typename(v));
+}
+
+static tv arg(struct callargs *a, int i)
+{
+    if (i < a->npos) {
+        return a->pos[i];
+    }
+    {
+        tv m = v_undef();
+        m.sub = ARG_MISSING;
+        return m;
+    }
+}
+
+static int64_t opt_int(struct rs *st, tv v, int64_t dflt)
+{
+    if (!arg_given(v) || v.t == T_NONE) {
+        return dflt;
+    }
+    return v_as_index(st, v, "argument");
+}
+
+static tv justify(struct rs *st, tv s, struct callargs *a, int mode)
+{
+    int64_t width = v_as_index(st, arg(a, 0), "width");
+    tv fill = arg_given(arg(a, 1)) ? want_str(st, arg(a, 1), "fill character") : v_str(" ", 1);
+    int64_t len = (int64_t)u_len(s.u.s.p, s.u.s.n);
+    int64_t padn;
+    int64_t left;
+    int64_t i;
+    struct octo_buf *b;
+    if (u_len(fill.u.s.p, fill.u.s.n) != 1) {
+        rs_fail(st, "The fill character must be exactly one character long");
+    }
+    if (width <= len) {
+        return s;
+    }
+    if (width - len > (int64_t)st->max_output) {
+        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+    }
+    padn = width - len;
+    left = mode == 0 ? padn / 2 + (padn & width & 1) : mode == 1 ? 0 : padn;
+    b = rs_buf(st);
+    for (i = 0; i < left; i++) {
+        octo_buf_append(b, fill.u.s.p, fill.u.s.n);
+    }
+    octo_buf_append(b, s.u.s.p, s.u.s.n);
+    for (i = left; i < padn; i++) {
+        octo_buf_append(b, fill.u.s.p, fill.u.s.n);
+    }
+    return s_from_buf(st, b);
+}
+
+static int all_chars(tv s, int (*pred)(unsigned))
+{
+    size_t i = 0;
+    if (s.u.s.n == 0) {
+        return 0;
+    }
+    while (i < s.u.s.n) {
+        if (!pred(u_next(s.u.s.p, s.u.s.n, &i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int cased_check(tv s, int upper)
+{
+    size_t i = 0;
+    int cased = 0;
+    while (i < s.u.s.n) {
+        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        if (upper ? u_islower(c) : u_isupper(c)) {
+            return 0;
+        }
+        if (upper ? u_isupper(c) : u_islower(c)) {
+            cased = 1;
+        }
+    }
+    return cased;
+}
+
+static tv splitlines(struct rs *st, tv s, int keepends)
+{
+    tv out = v_list_new(st, 0);
+    size_t i = 0;
+    size_t start = 0;
+    while (i < s.u.s.n) {
+        size_t k = i;
+        unsigned c = u_next(s.u.s.p, s.u.s.n, &k);
+        if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d ||
+            c == 0x1e || c == 0x85 || c == 0x2028 || c == 0x2029) {
+            size_t e = k;
+            if (c == '\r' && e < s.u.s.n && s.u.s.p[e] == '\n') {
+                e++;
+            }
+            list_push(st, out.u.l, v_str(s.u.s.p + start, (keepends ? e : i) - start));
+            start = i = e;
+            continue;
+        }
+        i = k;
+    }
+    if (start < s.u.s.n) {
+        list_push(st, out.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
+    }
+    return out;
+}
+
+static tv partition(struct rs *st, tv s, tv sep, int rev)
+{
+    int64_t at;
+    tv r = v_tuple_new(st, 3);
+    size_t off;
+    sep = want_str(st, sep, "separator");
+    if (sep.u.s.n == 0) {
+        rs_fail(st, "empty separator");
+    }
+    at = s_find(s, sep, 0, INT64_MAX, rev);
+    r.u.l->n = 3;
+    if (at < 0) {
+        r.u.l->it[rev ? 2 : 0] = s;
+        r.u.l->it[1] = v_str("", 0);
+        r.u.l->it[rev ? 0 : 2] = v_str("", 0);
+        return r;
+    }
+    off = u_offset(s.u.s.p, s.u.s.n, (size_t)at);
+    r.u.l->it[0] = v_str(s.u.s.p, off);
+    r.u.l->it[1] = sep;
+    r.u.l->it[2] = v_str(s.u.s.p + off + sep.u.s.n, s.u.s.n - off - sep.u.s.n);
+    return r;
+}
+
+static int is_ident(tv s)
+{
+    size_t i = 0;
+    int first = 1;
+    if (s.u.s.n == 0) {
+        return 0;
+    }
+    while (i < s.u.s.n) {
+        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        if (!(c == '_' || u_isalpha(c) || (!first && u_isdigit(c)))) {
+            return 0;
+        }
+        first = 0;
+    }
+    return 1;
+}
+
+tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+#define M(x) (strcmp(m, x) == 0)
+    if (a->nkw && !(M("split") || M("rsplit") || M("format") || M("splitlines") || M("expandtabs"))) {
+        rs_fail(st, "%s() takes no keyword arguments", m);
+    }
+    if (M("upper")) return s_upper(st, s);
+    if (M("lower") || M("casefold")) return s_lower(st, s);
+    if (M("title")) return s_pytitle(st, s);
+    if (M("capitalize")) return s_capitalize(st, s);
+    if (M("swapcase")) {
+        struct octo_buf *b = rs_buf(st);
+        size_t i = 0;
+        while (i < s.u.s.n) {
+            unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+            u_put(b, u_isupper(c) ? u_lower(c) : u_upper(c));
+        }
+        return s_from_buf(st, b);
+    }
+    if (M("strip") || M("lstrip") || M("rstrip")) {
+        tv chars = arg(a, 0);
+        if (arg_given(chars) && chars.t != T_NONE) {
+            chars = want_str(st, chars, "argument");
+        } else {
+            chars = v_none();
+        }
+        return s_strip(st, s, chars, m[0] != 'r', m[0] != 'l');
+    }
+    if (M("split") || M("rsplit")) {
+        static const char *const names[] = {"sep", "maxsplit"};
+        tv args[2];
+        bind_args(st, m, a, names, 2, args);
+        if (arg_given(args[0]) && args[0].t != T_NONE) {
+            want_str(st, args[0], "separator");
+        } else {
+            args[0] = v_none();
+        }
+        return s_split(st, s, args[0], opt_int(st, args[1], -1), m[0] == 'r');
+    }
+    if (M("splitlines")) {
+        static const char *const names[] = {"keepends"};
+        tv args[1];
+        bind_args(st, m, a, names, 1, args);
+        return splitlines(st, s, arg_given(args[0]) && v_truthy(st, args[0]));
+    }
+    if (M("startswith") || M("endswith")) {
+        tv p = arg(a, 0);
+        int ends = m[0] == 'e';
+        tv sub = s;
+        if (arg_given(arg(a, 1))) {
+            int64_t len = (int64_t)u_len(s.u.s.p, s.u.s.n);
+            int64_t st0 = opt_int(st, arg(a, 1), 0);
+            int64_t en = opt_int(st, arg(a, 2), len);
+            sub = v_slice(st, s, v_int(st0), v_int(en), v_none());
+        }
+        if (p.t == T_TUPLE || p.t == T_LIST || p.t == T_JLIST) {
+            size_t k;
+            for (k = 0; k < seq_len(p); k++) {
+                tv x = want_str(st, seq_at(p, k), "tuple for startswith");
+                if (ends ? s_endswith(sub, x) : s_startswith(sub, x)) {
+                    return v_bool(1);
+                }
+            }
+            return v_bool(0);
+        }
+        p = want_str(st, p, "startswith first arg");
+        return v_bool(ends ? s_endswith(sub, p) : s_startswith(sub, p));
+    }
+    if (M("replace")) {
+        return s_replace(st, s, want_str(st, arg(a, 0), "replace() argument 1"),
+                         want_str(st, arg(a, 1), "replace() argument 2"), opt_int(st, arg(a, 2), -1));
+    }
+    if (M("find") || M("rfind") || M("index") || M("rindex")) {
+        tv nd = want_str(st, arg(a, 0), "must be str");
+        int64_t r = s_find(s, nd, opt_int(st, arg(a, 1), 0), opt_int(st, arg(a, 2), INT64_MAX),
+                           m[0] == 'r');
+        if (r < 0 && (M("index") || M("rindex"))) {
+            rs_fail(st, "substring not found");
+        }
+        return v_int(r);
+    }
+    if (M("count")) {
+        tv nd = want_str(st, arg(a, 0), "must be str");
+        tv sub = v_slice(st, s, arg_given(arg(a, 1)) ? arg(a, 1) : v_none(),
+                         arg_given(arg(a, 2)) ? arg(a, 2) : v_none(), v_none());
+        int64_t c = 0;
+        size_t pos = 0;
+        if (nd.u.s.n == 0) {
+            return v_int((int64_t)u_len(sub.u.s.p, sub.u.s.n) + 1);
+        }
+        for (;;) {
+            const char *f = memmem(sub.u.s.p + pos, sub.u.s.n - pos, nd.u.s.p, nd.u.s.n);
+            if (f == NULL) {
+                break;
+            }
+            c++;
+            pos = (size_t)(f - sub.u.s.p) + nd.u.s.n;
+        }
+        return v_int(c);
+    }
+    if (M("join")) {
+        size_t n;
+        size_t i;
+        tv *it = v_iterate(st, arg(a, 0), &n);
+        struct octo_buf *b = rs_buf(st);
+        for (i = 0; i < n; i++) {
+            if (it[i].t != T_STR) {
+                rs_fail(st, "sequence item %zu: expected str instance, %s found", i, v_typename(it[i]));
+            }
+            if (i) {
+                octo_buf_append(b, s.u.s.p, s.u.s.n);
+            }
+            octo_buf_append(b, it[i].u.s.p, it[i].u.s.n);
+        }
+        return s_from_buf(st, b);
+    }
+    if (M("format")) return str_format(st, s, a);
+    if (M("format_map")) {
+        struct callargs b2;
+        memset(&b2, 0, sizeof(b2));
+        if (a->npos == 1 && v_is_map(a->pos[0])) {
+            tv *ks;
+            tv *vs;
+            size_t n;
+            size_t i;
+            map_items(st, a->pos[0], &ks, &vs, &n);
+            b2.kwn = rs_alloc(st, (n + 1) * sizeof(char *));
+            b2.kwv = rs_alloc(st, (n + 1) * sizeof(tv));
+            for (i = 0; i < n; i++) {
+                if (ks[i].t == T_STR) {
+                    b2.kwn[b2.nkw] = v_strdup(st, ks[i].u.s.p, ks[i].u.s.n).u.s.p;
+                    b2.kwv[b2.nkw++] = vs[i];
+                }
+            }
+        }
+        return str_format(st, s, &b2);
+    }
+    if (M("center")) return justify(st, s, a, 0);
+    if (M("ljust")) return justify(st, s, a, 1);
+    if (M("rjust")) return justify(st, s, a, 2);
+    if (M("zfill")) {
+        int64_t width = v_as_index(st, arg(a, 0), "width");
+        int64_t len = (int64_t)u_len(s.u.s.p, s.u.s.n);
+        struct octo_buf *b;
+        size_t skip = 0;
+        int64_t i;
+        if (width <= len) {
+            return s;
+        }
+        if (width > (int64_t)st->max_output) {
+            rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        }
+        b = rs_buf(st);
+        if (s.u.s.n && (s.u.s.p[0] == '-' || s.u.s.p[0] == '+')) {
+            octo_buf_putc(b, s.u.s.p[0]);
+            skip = 1;
+        }
+        for (i = len; i < width; i++) {
+            octo_buf_putc(b, '0');
+        }
+        octo_buf_append(b, s.u.s.p + skip, s.u.s.n - skip);
+        return s_from_buf(st, b);
+    }
+    if (M("isdigit") || M("isnumeric") || M("isdecimal")) return v_bool(all_chars(s, u_isdigit));
+    if (M("isalpha")) return v_bool(all_chars(s, u_isalpha));
+    if (M("isalnum")) return v_bool(all_chars(s, u_isalnum));
+    if (M("isspace")) return v_bool(all_chars(s, u_isspace));
+    if (M("islower")) return v_bool(cased_check(s, 0));
+    if (M("isupper")) return v_bool(cased_check(s, 1));
+    if (M("istitle")) {
+        tv t = s_pytitle(st, s);
+        return v_bool(t.u.s.n == s.u.s.n && memcmp(t.u.s.p, s.u.s.p, s.u.s.n) == 0 &&
+                      (cased_check(s, 1) || cased_check(s, 0) || 1) && s.u.s.n > 0 &&
+                      !all_chars(s, u_isspace) && (u_isalpha(s.u.s.p[0]) || 1));
+    }
+    if (M("isidentifier")) return v_bool(is_ident(s));
+    if (M("isascii")) {
+        size_t i;
+        for (i = 0; i < s.u.s.n; i++) {
+            if ((unsigned char)s.u.s.p[i] >= 0x80) {
+                return v_bool(0);
+            }
+        }
+        return v_bool(1);
+    }
+    if (M("isprintable")) {
+        size_t i = 0;
+        while (i < s.u.s.n) {
+            unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                return v_bool(0);
+            }
+        }
+        return v_bool(1);
+    }
+    if (M("partition")) return partition(st, s, arg(a, 0), 0);
+    if (M("rpartition")) return partition(st, s, arg(a, 0), 1);
+    if (M("removeprefix")) {
+        tv p = want_str(st, arg(a, 0), "argument");
+        return s_startswith(s, p) ? v_str(s.u.s.p + p.u.s.n, s.u.s.n - p.u.s.n) : s;
+    }
+    if (M("removesuffix")) {
+        tv p = want_str(st, arg(a, 0), "argument");
+        return s_endswith(s, p) && p.u.s.n ? v_str(s.u.s.p, s.u.s.n - p.u.s.n) : s;
+    }
+    if (M("expandtabs")) {
+        static const char *const names[] = {"tabsize"};
+        tv args[1];
+        int64_t ts;
+        int64_t col = 0;
+        size_t i = 0;
+        struct octo_buf *b = rs_buf(st);
+        bind_args(st, m, a, names, 1, args);
+        ts = opt_int(st, args[0], 8);
+        while (i < s.u.s.n) {
+            unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+            if (c == '\t') {
+                if (ts > 0) {
+                    int64_t k = ts - col % ts;
+                    col += k;
+                    while (k-- > 0) {
+                        octo_buf_putc(b, ' ');
+                    }
+                }
+            } else {
+                u_put(b, c);
+                col = (c == '\n' || c == '\r') ? 0 : col + 1;
+            }
+        }
+        return s_from_buf(st, b);
+    }
+#undef M
+    rs_fail(st, "'str' object has no attribute '%s'", m);
+}

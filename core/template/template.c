@@ -1,0 +1,193 @@
+/* template.c - the public API: compile, render, reference counting, and
+ * the error plumbing of a render (longjmp back to octo_tpl_render). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexer.h"
+#include "tpl.h"
+
+#define DEFAULT_MAX_OUTPUT (16u * 1024u * 1024u)
+#define DEFAULT_MAX_DEPTH 100
+#define RENDER_MEMORY_LIMIT ((size_t)1024u * 1024u * 1024u)
+
+int octo_tpl_is_template(const char *s)
+{
+    if (s == NULL) {
+        return 0;
+    }
+    for (; (s = strchr(s, '{')) != NULL; s++) {
+        if (s[1] == '{' || s[1] == '%' || s[1] == '#') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int octo_tpl_compile(const char *src, size_t len, const char *name, const struct octo_tpl_env *env,
+                     struct octo_tpl **out, octo_error *err)
+{
+    struct octo_tpl *t = calloc(1, sizeof(*t));
+    *out = NULL;
+    if (t == NULL) {
+        if (err) {
+            err->code = OCTO_ENOMEM;
+            snprintf(err->msg, sizeof(err->msg), "out of memory");
+        }
+        return OCTO_ENOMEM;
+    }
+    atomic_init(&t->refs, 1);
+    t->env = env;
+    t->name = strdup(name ? name : "<template>");
+    arena_init(&t->ar, 0);
+    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0) {
+        if (t->name == NULL && err) {
+            err->code = OCTO_ENOMEM;
+            snprintf(err->msg, sizeof(err->msg), "out of memory");
+        }
+        octo_tpl_unref(t);
+        return err ? err->code : OCTO_ETEMPLATE;
+    }
+    *out = t;
+    return OCTO_OK;
+}
+
+struct octo_tpl *octo_tpl_ref(struct octo_tpl *tpl)
+{
+    if (tpl != NULL) {
+        atomic_fetch_add(&tpl->refs, 1);
+    }
+    return tpl;
+}
+
+void octo_tpl_unref(struct octo_tpl *tpl)
+{
+    if (tpl == NULL || atomic_fetch_sub(&tpl->refs, 1) != 1) {
+        return;
+    }
+    arena_free(&tpl->ar);
+    free(tpl->name);
+    free(tpl);
+}
+
+const char *octo_tpl_name(const struct octo_tpl *tpl)
+{
+    return tpl->name;
+}
+
+_Noreturn void rs_fail(struct rs *st, const char *fmt, ...)
+{
+    va_list ap;
+    int k;
+    octo_error *e = st->err;
+    e->code = OCTO_ETEMPLATE;
+    k = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", st->tpl ? st->tpl->name : "<template>", st->line);
+    if (k < 0 || (size_t)k >= sizeof(e->msg)) {
+        k = 0;
+    }
+    va_start(ap, fmt);
+    vsnprintf(e->msg + k, sizeof(e->msg) - (size_t)k, fmt, ap);
+    va_end(ap);
+    longjmp(st->jb, 1);
+}
+
+_Noreturn void rs_oom(struct rs *st)
+{
+    if (st->ar.limit && st->ar.total >= st->ar.limit / 2) {
+        rs_fail(st, "template exceeded its memory limit");
+    }
+    rs_fail(st, "out of memory");
+}
+
+_Noreturn void rs_undefined_fail(struct rs *st, tv u)
+{
+    struct tundef *d = u.u.u;
+    if (d == NULL) {
+        rs_fail(st, "undefined value");
+    }
+    if (d->hint) {
+        rs_fail(st, "%s", d->hint);
+    }
+    if (d->objtype == NULL) {
+        rs_fail(st, "'%.*s' is undefined", (int)d->name.u.s.n, d->name.u.s.p);
+    }
+    if (d->name.t != T_STR) {
+        tv r = v_repr(st, d->name);
+        rs_fail(st, "%s has no element %.*s", d->objtype, (int)r.u.s.n, r.u.s.p);
+    }
+    rs_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.u.s.n, d->name.u.s.p);
+}
+
+/* The longjmp target of a render: everything it needs is in st. */
+static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *ctx)
+{
+    struct scope *root;
+    if (setjmp(st->jb) != 0) {
+        return -1;
+    }
+    root = scope_new(st, NULL, ctx);
+    root->is_root = 1;
+    exec_template(st, tpl, root);
+    return 0;
+}
+
+int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *out, octo_error *err)
+{
+    struct rs *st;
+    octo_error localerr;
+    size_t saved_limit = out->limit;
+    size_t lim;
+    int rc = OCTO_OK;
+    if (err == NULL) {
+        err = &localerr;
+    }
+    memset(err, 0, sizeof(*err));
+    st = calloc(1, sizeof(*st));
+    if (st == NULL) {
+        err->code = OCTO_ENOMEM;
+        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        return OCTO_ENOMEM;
+    }
+    arena_init(&st->ar, tpl->env && tpl->env->max_memory ? tpl->env->max_memory : RENDER_MEMORY_LIMIT);
+    st->max_steps = tpl->env && tpl->env->max_steps ? tpl->env->max_steps : 50000000u;
+    st->err = err;
+    st->tpl = tpl;
+    st->env = tpl->env;
+    st->max_output = tpl->env && tpl->env->max_output ? tpl->env->max_output : DEFAULT_MAX_OUTPUT;
+    st->max_depth = tpl->env && tpl->env->max_depth > 0 ? tpl->env->max_depth : DEFAULT_MAX_DEPTH;
+    if (ctx != NULL && !json_is_object(ctx)) {
+        ctx = NULL;
+    }
+    lim = out->len + st->max_output;
+    if (saved_limit == 0 || saved_limit > lim) {
+        out->limit = lim;
+    }
+    st->out = out;
+    if (render_protected(st, tpl, ctx) != 0) {
+        rc = err->code ? err->code : OCTO_ETEMPLATE;
+    } else if (octo_buf_failed(out)) {
+        rc = OCTO_ETEMPLATE;
+        err->code = rc;
+        snprintf(err->msg, sizeof(err->msg), "%s: output exceeds the limit of %zu bytes", tpl->name,
+                 st->max_output);
+    }
+    out->limit = saved_limit;
+    arena_free(&st->ar);
+    free(st);
+    return rc;
+}
+
+int octo_tpl_render_string(const char *src, size_t len, const char *name,
+                           const struct octo_tpl_env *env, json_t *ctx, struct octo_buf *out,
+                           octo_error *err)
+{
+    struct octo_tpl *t;
+    int rc = octo_tpl_compile(src, len, name, env, &t, err);
+    if (rc != OCTO_OK) {
+        return rc;
+    }
+    rc = octo_tpl_render(t, ctx, out, err);
+    octo_tpl_unref(t);
+    return rc;
+}

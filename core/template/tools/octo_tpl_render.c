@@ -1,0 +1,74 @@
+/* octo_tpl_render - render a template file with a JSON context (the same
+ * contract as `octoflow render`), for tests and the conformance runner.
+ * include/import/extends load files relative to the template's directory
+ * (names with ".." or a leading "/" are refused). */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+
+struct dir_loader {
+    char dir[4096];
+    struct octo_tpl_env env;
+};
+
+static int load_file(void *ud, const char *name, struct octo_tpl **out, octo_error *err)
+{
+    struct dir_loader *dl = ud;
+    char path[8192];
+    FILE *f;
+    char *data;
+    long n;
+    int rc;
+    if (name[0] == '/' || strstr(name, "..") != NULL) {
+        snprintf(err->msg, sizeof(err->msg), "%s", name);
+        return OCTO_ENOENT;
+    }
+    snprintf(path, sizeof(path), "%s/%s", dl->dir, name);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err->msg, sizeof(err->msg), "%s", name);
+        err->code = OCTO_ENOENT;
+        return OCTO_ENOENT;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    data = malloc(n > 0 ? (size_t)n : 1);
+    if (data == NULL || (n > 0 && fread(data, 1, (size_t)n, f) != (size_t)n)) {
+        free(data);
+        fclose(f);
+        snprintf(err->msg, sizeof(err->msg), "cannot read %s", name);
+        return OCTO_EIO;
+    }
+    fclose(f);
+    rc = octo_tpl_compile(data, n > 0 ? (size_t)n : 0, name, &dl->env, out, err);
+    free(data);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct dir_loader dl;
+    const char *tpl = NULL;
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0) {
+            i++;
+        } else if (argv[i][0] != '-') {
+            tpl = argv[i];
+        }
+    }
+    if (tpl != NULL) {
+        char tmp[4096];
+        snprintf(tmp, sizeof(tmp), "%s", tpl);
+        snprintf(dl.dir, sizeof(dl.dir), "%s", dirname(tmp));
+    } else {
+        snprintf(dl.dir, sizeof(dl.dir), ".");
+    }
+    dl.env.load = load_file;
+    dl.env.ud = &dl;
+    return octo_tpl_render_cli(argc, argv, &dl.env);
+}

@@ -1,0 +1,716 @@
+/* value.c - the Python value model: construction, truth, equality,
+ * ordering, containers. */
+#include <math.h>
+#include <string.h>
+
+#include "tpl.h"
+
+void *rs_alloc(struct rs *st, size_t n)
+{
+    void *p = arena_alloc(&st->ar, n);
+    if (p == NULL) {
+        rs_oom(st);
+    }
+    return p;
+}
+
+tv v_cstr(const char *s)
+{
+    return v_str(s, strlen(s));
+}
+
+tv v_strdup(struct rs *st, const char *p, size_t n)
+{
+    char *d = rs_alloc(st, n + 1);
+    if (n) {
+        memcpy(d, p, n);
+    }
+    d[n] = '\0';
+    return v_str(d, n);
+}
+
+tv v_big(struct rs *st, struct bigint *b)
+{
+    int64_t i;
+    tv v = {T_BIG, 0, 0, {0}};
+    if (b == NULL) {
+        rs_oom(st);
+    }
+    if (big_to_i64(b, &i)) {
+        return v_int(i);
+    }
+    v.u.big = b;
+    return v;
+}
+
+tv v_from_json(json_t *j)
+{
+    tv v = v_none();
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+        v.t = T_JDICT;
+        v.u.j = j;
+        break;
+    case JSON_ARRAY:
+        v.t = T_JLIST;
+        v.u.j = j;
+        break;
+    case JSON_STRING: {
+        const char *p = json_string_value(j);
+        size_t n = json_string_length(j);
+        if (n > BIGINT_MARK_LEN && p[0] == '\0' && memcmp(p, BIGINT_MARK, BIGINT_MARK_LEN) == 0) {
+            v.t = T_BIG;
+            v.u.big = (struct bigint *)(uintptr_t)(p + BIGINT_MARK_LEN);
+            return v;
+        }
+        return v_str(p, n);
+    }
+    case JSON_INTEGER:
+        return v_int(json_integer_value(j));
+    case JSON_REAL:
+        return v_float(json_real_value(j));
+    case JSON_TRUE:
+        return v_bool(1);
+    case JSON_FALSE:
+        return v_bool(0);
+    default:
+        break;
+    }
+    return v;
+}
+
+static tv mklist(struct rs *st, int t, size_t cap)
+{
+    tv v = {(uint8_t)t, 0, 0, {0}};
+    struct tlist *l = rs_alloc(st, sizeof(*l));
+    memset(l, 0, sizeof(*l));
+    if (cap) {
+        l->it = rs_alloc(st, cap * sizeof(tv));
+        l->cap = cap;
+    }
+    v.u.l = l;
+    return v;
+}
+
+tv v_list_new(struct rs *st, size_t cap)
+{
+    return mklist(st, T_LIST, cap);
+}
+
+tv v_tuple_new(struct rs *st, size_t cap)
+{
+    return mklist(st, T_TUPLE, cap);
+}
+
+tv v_iter_from(struct rs *st, tv list, int kind)
+{
+    tv v = {T_ITER, 0, 0, {0}};
+    (void)st;
+    v.sub = (uint16_t)kind;
+    v.u.l = list.u.l;
+    return v;
+}
+
+tv v_dict_new(struct rs *st, size_t cap)
+{
+    tv v = {T_DICT, 0, 0, {0}};
+    struct tdict *d = rs_alloc(st, sizeof(*d));
+    memset(d, 0, sizeof(*d));
+    if (cap) {
+        d->k = rs_alloc(st, cap * sizeof(tv));
+        d->v = rs_alloc(st, cap * sizeof(tv));
+        d->cap = cap;
+    }
+    v.u.d = d;
+    return v;
+}
+
+tv v_undef_name(struct rs *st, const char *name, size_t n)
+{
+    tv v = v_undef();
+    struct tundef *u = rs_alloc(st, sizeof(*u));
+    u->name = v_str(name, n);
+    u->objtype = NULL;
+    u->hint = NULL;
+    v.u.u = u;
+    return v;
+}
+
+static const char *objtype_repr(tv obj)
+{
+    switch (obj.t) {
+    case T_NONE: return "None";
+    default: break;
+    }
+    return NULL;
+}
+
+tv v_undef_attr(struct rs *st, tv obj, tv name)
+{
+    tv v = v_undef();
+    struct tundef *u = rs_alloc(st, sizeof(*u));
+    const char *special = objtype_repr(obj);
+    u->name = name;
+    u->hint = NULL;
+    if (special) {
+        u->objtype = special;
+    } else {
+        const char *tn = v_typename(obj);
+        size_t n = strlen(tn);
+        char *s = rs_alloc(st, n + 8);
+        memcpy(s, tn, n);
+        memcpy(s + n, " object", 8);
+        u->objtype = s;
+    }
+    v.u.u = u;
+    return v;
+}
+
+tv v_func(struct rs *st, int kind, const char *name, tv self)
+{
+    tv v = {T_FUNC, 0, 0, {0}};
+    struct tfunc *f = rs_alloc(st, sizeof(*f));
+    memset(f, 0, sizeof(*f));
+    f->kind = kind;
+    f->name = name;
+    f->self = self;
+    v.u.fn = f;
+    return v;
+}
+
+void list_push(struct rs *st, struct tlist *l, tv x)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        tv *ni = rs_alloc(st, nc * sizeof(tv));
+        if (l->n) {
+            memcpy(ni, l->it, l->n * sizeof(tv));
+        }
+        l->it = ni;
+        l->cap = nc;
+    }
+    l->it[l->n++] = x;
+}
+
+int dict_find(struct tdict *d, tv k, size_t *idx)
+{
+    size_t i;
+    for (i = 0; i < d->n; i++) {
+        tv *c = &d->k[i];
+        if (k.t == T_STR) {
+            if (c->t == T_STR && c->u.s.n == k.u.s.n && memcmp(c->u.s.p, k.u.s.p, k.u.s.n) == 0) {
+                *idx = i;
+                return 1;
+            }
+        } else if (c->t != T_STR && v_eq(NULL, *c, k)) {
+            *idx = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
+{
+    size_t i;
+    for (i = 0; i < d->n; i++) {
+        tv *c = &d->k[i];
+        if (c->t == T_STR && c->u.s.n == n && memcmp(c->u.s.p, k, n) == 0) {
+            *out = d->v[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void dict_set(struct rs *st, struct tdict *d, tv k, tv x)
+{
+    size_t i;
+    if (dict_find(d, k, &i)) {
+        d->v[i] = x;
+        return;
+    }
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 8;
+        tv *nk = rs_alloc(st, nc * sizeof(tv));
+        tv *nv = rs_alloc(st, nc * sizeof(tv));
+        if (d->n) {
+            memcpy(nk, d->k, d->n * sizeof(tv));
+            memcpy(nv, d->v, d->n * sizeof(tv));
+        }
+        d->k = nk;
+        d->v = nv;
+        d->cap = nc;
+    }
+    d->k[d->n] = k;
+    d->v[d->n] = x;
+    d->n++;
+}
+
+int v_is_str(tv v)
+{
+    return v.t == T_STR;
+}
+
+int v_is_int(tv v)
+{
+    return v.t == T_INT || v.t == T_BIG || v.t == T_BOOL;
+}
+
+int v_is_num(tv v)
+{
+    return v_is_int(v) || v.t == T_FLOAT;
+}
+
+int v_is_seq(tv v)
+{
+    return v.t == T_LIST || v.t == T_TUPLE || v.t == T_JLIST || (v.t == T_ITER && v.sub == IT_RANGE);
+}
+
+int v_is_map(tv v)
+{
+    return v.t == T_DICT || v.t == T_JDICT;
+}
+
+int v_is_iterable(tv v)
+{
+    return v.t == T_STR || v_is_seq(v) || v_is_map(v) || v.t == T_ITER || v.t == T_UNDEF ||
+           (v.t == T_OBJ && v.u.o->kind == O_LOOP);
+}
+
+const char *v_typename(tv v)
+{
+    switch (v.t) {
+    case T_UNDEF: return "Undefined";
+    case T_NONE: return "NoneType";
+    case T_BOOL: return "bool";
+    case T_INT:
+    case T_BIG: return "int";
+    case T_FLOAT: return "float";
+    case T_STR: return v.safe ? "Markup" : "str";
+    case T_LIST:
+    case T_JLIST: return "list";
+    case T_TUPLE: return "tuple";
+    case T_DICT:
+    case T_JDICT: return "dict";
+    case T_ITER:
+        switch (v.sub) {
+        case IT_REVERSE: return "list_reverseiterator";
+        case IT_DICT_ITEMS: return "dict_items";
+        case IT_DICT_KEYS: return "dict_keys";
+        case IT_DICT_VALUES: return "dict_values";
+        case IT_RANGE: return "range";
+        case IT_KEYITER: return "dict_keyiterator";
+        default: return "generator";
+        }
+    case T_FUNC:
+        switch (v.u.fn->kind) {
+        case F_MACRO:
+        case F_CALLER: return "Macro";
+        case F_METHOD: return "builtin_function_or_method";
+        default: return "function";
+        }
+    case T_OBJ:
+        switch (v.u.o->kind) {
+        case O_NAMESPACE: return "Namespace";
+        case O_LOOP: return "LoopContext";
+        case O_CYCLER: return "Cycler";
+        case O_JOINER: return "Joiner";
+        case O_SELF: return "TemplateReference";
+        default: return "TemplateModule";
+        }
+    default: return "object";
+    }
+}
+
+size_t seq_len(tv v)
+{
+    if (v.t == T_JLIST) {
+        return json_array_size(v.u.j);
+    }
+    return v.u.l->n;
+}
+
+tv seq_at(tv v, size_t i)
+{
+    if (v.t == T_JLIST) {
+        return v_from_json(json_array_get(v.u.j, i));
+    }
+    return v.u.l->it[i];
+}
+
+size_t map_len(tv v)
+{
+    if (v.t == T_JDICT) {
+        return json_object_size(v.u.j);
+    }
+    return v.u.d->n;
+}
+
+int map_get_str(tv m, const char *k, size_t n, tv *out)
+{
+    if (m.t == T_JDICT) {
+        json_t *j = json_object_getn(m.u.j, k, n);
+        if (j == NULL) {
+            return 0;
+        }
+        *out = v_from_json(j);
+        return 1;
+    }
+    return dict_get_str(m.u.d, k, n, out);
+}
+
+int map_get(struct rs *st, tv m, tv key, tv *out)
+{
+    size_t i;
+    (void)st;
+    if (key.t == T_STR) {
+        return map_get_str(m, key.u.s.p, key.u.s.n, out);
+    }
+    if (m.t == T_JDICT) {
+        return 0;
+    }
+    if (dict_find(m.u.d, key, &i)) {
+        *out = m.u.d->v[i];
+        return 1;
+    }
+    return 0;
+}
+
+void map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
+{
+    size_t cnt = map_len(m);
+    *n = cnt;
+    if (m.t == T_DICT) {
+        *keys = m.u.d->k;
+        if (vals) {
+            *vals = m.u.d->v;
+        }
+        return;
+    }
+    {
+        tv *k = rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
+        tv *v = vals ? rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv)) : NULL;
+        size_t i = 0;
+        void *it;
+        for (it = json_object_iter(m.u.j); it != NULL && i < cnt;
+             it = json_object_iter_next(m.u.j, it), i++) {
+            k[i] = v_str(json_object_iter_key(it), json_object_iter_key_len(it));
+            if (v) {
+                v[i] = v_from_json(json_object_iter_value(it));
+            }
+        }
+        *keys = k;
+        if (vals) {
+            *vals = v;
+        }
+    }
+}
+
+int v_has_len(tv v)
+{
+    return v.t == T_STR || v_is_seq(v) || v_is_map(v) || v.t == T_UNDEF ||
+           (v.t == T_ITER && v.sub != IT_GEN && v.sub != IT_REVERSE && v.sub != IT_KEYITER) ||
+           (v.t == T_OBJ && v.u.o->kind == O_LOOP);
+}
+
+size_t v_len(struct rs *st, tv v)
+{
+    switch (v.t) {
+    case T_STR: return u_len(v.u.s.p, v.u.s.n);
+    case T_UNDEF: return 0;
+    case T_LIST:
+    case T_TUPLE:
+    case T_JLIST: return seq_len(v);
+    case T_DICT:
+    case T_JDICT: return map_len(v);
+    case T_ITER:
+        if (v_has_len(v)) {
+            return v.u.l->n;
+        }
+        break;
+    default: break;
+    }
+    rs_fail(st, "object of type '%s' has no len()", v_typename(v));
+}
+
+int v_truthy(struct rs *st, tv v)
+{
+    switch (v.t) {
+    case T_UNDEF:
+    case T_NONE: return 0;
+    case T_BOOL: return v.u.b;
+    case T_INT: return v.u.i != 0;
+    case T_BIG: return 1;
+    case T_FLOAT: return v.u.f != 0.0;
+    case T_STR: return v.u.s.n != 0;
+    case T_LIST:
+    case T_TUPLE:
+    case T_JLIST:
+    case T_DICT:
+    case T_JDICT: return v_len(st, v) != 0;
+    case T_ITER: return v_has_len(v) ? v.u.l->n != 0 : 1;
+    default: return 1;
+    }
+}
+
+double v_to_double(tv v)
+{
+    switch (v.t) {
+    case T_BOOL: return v.u.b;
+    case T_INT: return (double)v.u.i;
+    case T_BIG: return big_to_double(v.u.big);
+    case T_FLOAT: return v.u.f;
+    default: return 0;
+    }
+}
+
+/* compare two numbers: -1 0 1 (nan: 2) */
+static int num_cmp(struct rs *st, tv a, tv b)
+{
+    if (a.t == T_FLOAT || b.t == T_FLOAT) {
+        double x = v_to_double(a);
+        double y = v_to_double(b);
+        if (isnan(x) || isnan(y)) {
+            return 2;
+        }
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (a.t == T_BIG || b.t == T_BIG) {
+        struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
+        struct bigint *x = a.t == T_BIG ? a.u.big : big_from_i64(&ba, a.t == T_BOOL ? a.u.b : a.u.i);
+        struct bigint *y = b.t == T_BIG ? b.u.big : big_from_i64(&ba, b.t == T_BOOL ? b.u.b : b.u.i);
+        if (x == NULL || y == NULL) {
+            rs_oom(st);
+        }
+        return big_cmp(x, y);
+    }
+    {
+        int64_t x = a.t == T_BOOL ? a.u.b : a.u.i;
+        int64_t y = b.t == T_BOOL ? b.u.b : b.u.i;
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+}
+
+static int seq_like(tv v)
+{
+    return v.t == T_LIST || v.t == T_JLIST;
+}
+
+static int eq_depth(struct rs *st, tv a, tv b, int depth);
+
+int v_eq(struct rs *st, tv a, tv b)
+{
+    return eq_depth(st, a, b, 0);
+}
+
+static int eq_depth(struct rs *st, tv a, tv b, int depth)
+{
+    if (depth > 1000) {
+        if (st != NULL) {
+            rs_fail(st, "maximum recursion depth exceeded in comparison");
+        }
+        return 0;
+    }
+    if (v_is_num(a) && v_is_num(b)) {
+        if (st == NULL && (a.t == T_BIG || b.t == T_BIG)) {
+            if (a.t != b.t) {
+                return 0;
+            }
+            return big_cmp(a.u.big, b.u.big) == 0;
+        }
+        return num_cmp(st, a, b) == 0;
+    }
+    if (a.t == T_STR && b.t == T_STR) {
+        return a.u.s.n == b.u.s.n && memcmp(a.u.s.p, b.u.s.p, a.u.s.n) == 0;
+    }
+    if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
+        size_t n = seq_len(a);
+        size_t i;
+        if (n != seq_len(b)) {
+            return 0;
+        }
+        for (i = 0; i < n; i++) {
+            if (!eq_depth(st, seq_at(a, i), seq_at(b, i), depth + 1)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (v_is_map(a) && v_is_map(b)) {
+        tv *ks;
+        tv *vs;
+        size_t n;
+        size_t i;
+        if (map_len(a) != map_len(b) || st == NULL) {
+            return st == NULL ? a.u.j == b.u.j : 0;
+        }
+        map_items(st, a, &ks, &vs, &n);
+        for (i = 0; i < n; i++) {
+            tv o;
+            if (!map_get(st, b, ks[i], &o) || !eq_depth(st, vs[i], o, depth + 1)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (a.t != b.t) {
+        return 0;
+    }
+    switch (a.t) {
+    case T_NONE:
+    case T_UNDEF: return 1;
+    case T_ITER:
+        if (a.sub == IT_RANGE && b.sub == IT_RANGE) {
+            return a.u.l->r0 == b.u.l->r0 && a.u.l->r1 == b.u.l->r1 && a.u.l->r2 == b.u.l->r2;
+        }
+        return a.u.l == b.u.l;
+    case T_FUNC: return a.u.fn == b.u.fn;
+    case T_OBJ: return a.u.o == b.u.o;
+    default: return 0;
+    }
+}
+
+static const char *cmp_tn(tv v)
+{
+    return v_typename(v);
+}
+
+static int cmp_depth(struct rs *st, tv a, tv b, int depth);
+
+int v_cmp(struct rs *st, tv a, tv b)
+{
+    return cmp_depth(st, a, b, 0);
+}
+
+static int cmp_depth(struct rs *st, tv a, tv b, int depth)
+{
+    if (depth > 1000) {
+        rs_fail(st, "maximum recursion depth exceeded in comparison");
+    }
+    if (v_is_num(a) && v_is_num(b)) {
+        int c = num_cmp(st, a, b);
+        return c == 2 ? 2 : c;
+    }
+    if (a.t == T_STR && b.t == T_STR) {
+        size_t n = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
+        int c = n ? memcmp(a.u.s.p, b.u.s.p, n) : 0;
+        if (c != 0) {
+            return c < 0 ? -1 : 1;
+        }
+        return a.u.s.n < b.u.s.n ? -1 : a.u.s.n > b.u.s.n ? 1 : 0;
+    }
+    if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
+        size_t na = seq_len(a);
+        size_t nb = seq_len(b);
+        size_t i;
+        for (i = 0; i < na && i < nb; i++) {
+            tv x = seq_at(a, i);
+            tv y = seq_at(b, i);
+            if (!eq_depth(st, x, y, depth + 1)) {
+                return cmp_depth(st, x, y, depth + 1);
+            }
+        }
+        return na < nb ? -1 : na > nb ? 1 : 0;
+    }
+    rs_fail(st, "'<' not supported between instances of '%s' and '%s'", cmp_tn(a), cmp_tn(b));
+}
+
+int v_contains(struct rs *st, tv c, tv item)
+{
+    size_t i;
+    size_t n;
+    switch (c.t) {
+    case T_STR:
+        if (item.t != T_STR) {
+            rs_fail(st, "'in <string>' requires string as left operand, not %s", v_typename(item));
+        }
+        return s_find(c, item, 0, INT64_MAX, 0) >= 0;
+    case T_DICT:
+    case T_JDICT: {
+        tv o;
+        return map_get(st, c, item, &o);
+    }
+    case T_UNDEF: return 0;
+    case T_LIST:
+    case T_TUPLE:
+    case T_JLIST:
+        n = seq_len(c);
+        for (i = 0; i < n; i++) {
+            if (v_eq(st, seq_at(c, i), item)) {
+                return 1;
+            }
+        }
+        return 0;
+    default:
+        if (v_is_iterable(c)) {
+            tv *it = v_iterate(st, c, &n);
+            for (i = 0; i < n; i++) {
+                if (v_eq(st, it[i], item)) {
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        rs_fail(st, "argument of type '%s' is not iterable", v_typename(c));
+    }
+}
+
+tv *v_iterate(struct rs *st, tv v, size_t *n)
+{
+    tv *r;
+    size_t i;
+    switch (v.t) {
+    case T_UNDEF:
+        *n = 0;
+        return NULL;
+    case T_LIST:
+    case T_TUPLE:
+    case T_ITER:
+        *n = v.u.l->n;
+        return v.u.l->it;
+    case T_JLIST:
+        *n = json_array_size(v.u.j);
+        r = rs_alloc(st, (*n ? *n : 1) * sizeof(tv));
+        for (i = 0; i < *n; i++) {
+            r[i] = v_from_json(json_array_get(v.u.j, i));
+        }
+        return r;
+    case T_DICT:
+        *n = v.u.d->n;
+        return v.u.d->k;
+    case T_JDICT: {
+        tv *ks;
+        map_items(st, v, &ks, NULL, n);
+        return ks;
+    }
+    case T_STR: {
+        size_t pos = 0;
+        size_t cnt = 0;
+        r = rs_alloc(st, (v.u.s.n ? v.u.s.n : 1) * sizeof(tv));
+        while (pos < v.u.s.n) {
+            size_t start = pos;
+            u_next(v.u.s.p, v.u.s.n, &pos);
+            r[cnt] = v_str(v.u.s.p + start, pos - start);
+            r[cnt].safe = v.safe;
+            cnt++;
+        }
+        *n = cnt;
+        return r;
+    }
+    default:
+        rs_fail(st, "'%s' object is not iterable", v_typename(v));
+    }
+}
+
+tv v_to_list(struct rs *st, tv v)
+{
+    size_t n;
+    tv *it = v_iterate(st, v, &n);
+    tv l = v_list_new(st, n);
+    if (n) {
+        memcpy(l.u.l->it, it, n * sizeof(tv));
+    }
+    l.u.l->n = n;
+    return l;
+}

@@ -1,0 +1,53 @@
+/* rest.h - internals of the rest step plugin (rest*.c). */
+#ifndef OCTO_REST_H
+#define OCTO_REST_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include <octoflow/octo_step.h>
+
+enum rest_auth { AUTH_NONE = 0, AUTH_BASIC, AUTH_TOKEN, AUTH_API_KEY };
+
+/* The prepared step: immutable after prepare(), shared by concurrent runs
+ * (the connection cache is shared through a locked CURLSH). */
+struct rest_step {
+    enum rest_auth auth;
+    const char *secret;       /* borrowed from the options */
+    const char *bearer;       /* token auth: the scheme word */
+    int verify;               /* TLS verification */
+    const char *ca_file;      /* NULL: system CAs */
+    long timeout_ms;
+    long connect_timeout_ms;
+    long max_redirects;
+    size_t max_response;
+    struct curl_slist *connect_to; /* OCTO_CONNECT_TO */
+    CURLSH *share;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+/* One request's inputs, resolved by rest.c. */
+struct rest_call {
+    const char *method;       /* "GET", ... */
+    const char *url;
+    struct curl_slist *headers;
+    const char *body;         /* NULL: none */
+    size_t body_len;
+};
+
+/* Perform the request: the status in status, the body in resp (malloc'd, caller
+ * frees) and its length. Returns OCTO_OK or ENETWORK/ETIMEDOUT/
+ * ECANCELED/EIO with err filled (curl's message). */
+int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
+                 const struct rest_call *call, long *status, char **resp, size_t *resp_len,
+                 octo_error *err);
+
+/* Python's urllib.parse.quote_plus of s (n bytes) appended to a
+ * growable string (out, len, cap). */
+int rest_quote_plus(const char *s, size_t n, char **out, size_t *len, size_t *cap);
+/* Base64 (standard alphabet, padded) of s; malloc'd. */
+char *rest_base64(const char *s, size_t n);
+/* Append text to the growable string. */
+int rest_append(const char *s, size_t n, char **out, size_t *len, size_t *cap);
+
+#endif

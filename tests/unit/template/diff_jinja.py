@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Differential test: render tricky templates with Python's Jinja2 and with
+octo_tpl_render and compare byte for byte (errors must be errors on both).
+
+usage: diff_jinja.py RENDERER [CASES_FILE...] [--show N] [--filter SUBSTR]
+
+Cases files hold one case per line: a template (JSON string) optionally
+followed by a tab and a JSON context; the default is cases.txt beside this
+script. Exits 0 when all cases agree, 1 otherwise; prints
+"N passed, N failed". Skips (exit 77, message) when jinja2 is missing.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import jinja2
+except ImportError:  # pragma: no cover
+    print("SKIP: /usr/bin/python3 has no jinja2 module (apt-get install python3-jinja2)")
+    sys.exit(77)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+BASE_CTX = {
+    "user": {"name": "alice", "age": 31, "address": {"city": "Paris"}, "tags": ["x", "y"],
+             "first name": "A"},
+    "users": [
+        {"name": "alice", "age": 31, "city": "NY", "active": True, "email": "alice@example.com"},
+        {"name": "Bob", "age": 25, "city": "LA", "active": False, "email": None},
+        {"name": "carol", "age": 31, "city": "NY", "active": True, "email": "c@x.org"},
+        {"name": "dave", "age": 40, "city": "SF", "active": False},
+    ],
+    "items": [10, 20, 30, 40, 50], "nums": [3, 1, 2], "words": ["b", "A", "c", "a"],
+    "d": {"b": 1, "a": 3, "C": 2}, "obj": {"items": [1, 2], "values": ["v1", "v2"], "get": "shadowed"},
+    "dnum": {"1": "one", "0": "zero"}, "n": None, "t": True, "f": False, "z": 0, "e": "",
+    "s": "Hello World", "u": "h\u00e9llo \u65e5\u672c", "html": "<a href=\"x\">T&C's</a>",
+    "text": "a\nb\n\nc", "big": 12345678901234567890, "fl": 2.5, "neg": -7,
+    "matrix": [[1, 2], [3, 4]], "data": {"a.b": "dotted", "a": {"b": "nested"}},
+    "tickets": [{"id": 101, "status": "new", "priority": "1"}, {"id": 102, "status": "open", "priority": "3"}],
+}
+
+
+def load_cases(paths):
+    cases = []
+    for p in paths:
+        with open(p, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                if not line.strip() or line.startswith("#"):
+                    continue
+                if "\t" in line:
+                    tpl, ctx = line.split("\t", 1)
+                    ctx = json.loads(ctx)
+                else:
+                    tpl, ctx = line, None
+                cases.append((json.loads(tpl), ctx))
+    return cases
+
+
+def jinja_render(tpl, ctx):
+    env = jinja2.Environment()
+    try:
+        return True, env.from_string(tpl).render(**ctx)
+    except Exception as exc:  # noqa: BLE001
+        return False, "%s: %s" % (type(exc).__name__, exc)
+
+
+def ours(renderer, tpl, ctx, tmp):
+    tp = os.path.join(tmp, "t.j2")
+    cp = os.path.join(tmp, "c.json")
+    with open(tp, "wb") as fh:
+        fh.write(tpl.encode("utf-8"))
+    with open(cp, "w", encoding="utf-8") as fh:
+        json.dump(ctx, fh, ensure_ascii=False)
+    try:
+        p = subprocess.run([renderer, "--data", cp, tp], capture_output=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return None, "timeout"
+    if p.returncode < 0 or p.returncode > 125:
+        return None, "crash rc=%d %s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-300:])
+    if p.returncode != 0:
+        return False, p.stderr.decode("utf-8", "replace").strip()
+    return True, p.stdout.decode("utf-8", "replace")
+
+
+def main(argv):
+    show = 20
+    filt = None
+    args = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--show":
+            show = int(argv[i + 1]); i += 2; continue
+        if argv[i] == "--filter":
+            filt = argv[i + 1]; i += 2; continue
+        args.append(argv[i]); i += 1
+    if not args:
+        print(__doc__)
+        return 2
+    renderer = args[0]
+    files = args[1:] or [os.path.join(HERE, "cases.txt")]
+    cases = load_cases(files)
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for tpl, ctx in cases:
+            if filt and filt not in tpl:
+                continue
+            c = BASE_CTX if ctx is None else ctx
+            jok, jout = jinja_render(tpl, c)
+            ok, out = ours(renderer, tpl, c, tmp)
+            if ok is not None and ok == jok and (not ok or out == jout):
+                passed += 1
+                continue
+            failed += 1
+            if failed <= show:
+                print("MISMATCH %r" % tpl)
+                print("   jinja: %s %r" % ("ok" if jok else "ERR", jout[:300]))
+                print("   ours : %s %r" % ({True: "ok", False: "ERR", None: "CRASH"}[ok], out[:300]))
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,143 @@
+/* test_tpl_api.c - the C API: is_template, names and lines in messages,
+ * limits (output, depth, range, repetition), many threads on one template. */
+#include <pthread.h>
+
+#include "tpl_test_util.h"
+
+static void test_is_template(void **state)
+{
+    (void)state;
+    assert_true(octo_tpl_is_template("a {{ b }}"));
+    assert_true(octo_tpl_is_template("{% if %}"));
+    assert_true(octo_tpl_is_template("x {# c #}"));
+    assert_false(octo_tpl_is_template("plain { text }"));
+    assert_false(octo_tpl_is_template(""));
+    assert_false(octo_tpl_is_template(NULL));
+}
+
+static void test_messages(void **state)
+{
+    struct octo_tpl *t = NULL;
+    octo_error err;
+    struct octo_buf out = OCTO_BUF_INIT;
+    (void)state;
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_tpl_compile("a\n{{ 1 +", 8, "rest.uri", NULL, &t, &err), OCTO_ETEMPLATE);
+    assert_int_equal(err.code, OCTO_ETEMPLATE);
+    assert_true(strncmp(err.msg, "rest.uri:2: ", 12) == 0);
+    assert_int_equal(octo_tpl_compile("x\ny\n{{ a.b }}", 13, "when", NULL, &t, &err), OCTO_OK);
+    assert_string_equal(octo_tpl_name(t), "when");
+    assert_int_equal(octo_tpl_render(t, NULL, &out, &err), OCTO_ETEMPLATE);
+    assert_string_equal(err.msg, "when:3: 'a' is undefined");
+    octo_tpl_unref(t);
+    octo_buf_free(&out);
+}
+
+static void test_limits(void **state)
+{
+    struct octo_tpl_env env;
+    char *r;
+    (void)state;
+    RENDER_ERR("{{ range(2000000)|length }}", NULL, "Range too big");
+    RENDER_ERR("{{ 'x' * 100000000 }}", NULL, "output exceeds");
+    RENDER_ERR("{% for i in range(1000000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}", NULL, "output exceeds");
+    memset(&env, 0, sizeof(env));
+    env.max_output = 10;
+    env.max_depth = 5;
+    r = tpl_render_env("{{ 'abcdefghijk' }}", NULL, &env);
+    assert_non_null(strstr(r, "output exceeds"));
+    free(r);
+    r = tpl_render_env("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", NULL, &env);
+    assert_non_null(strstr(r, "maximum recursion depth exceeded"));
+    free(r);
+    /* deeply nested expressions are refused by the parser, not the C stack */
+    {
+        char buf[4000];
+        size_t i;
+        size_t k = 0;
+        k += (size_t)sprintf(buf, "{{ ");
+        for (i = 0; i < 1000; i++) {
+            buf[k++] = '(';
+        }
+        buf[k++] = '1';
+        for (i = 0; i < 1000; i++) {
+            buf[k++] = ')';
+        }
+        strcpy(buf + k, " }}");
+        RENDER_ERR(buf, NULL, "nested");
+        k = (size_t)sprintf(buf, "{{ ");
+        for (i = 0; i < 500; i++) {
+            k += (size_t)sprintf(buf + k, "-");
+        }
+        strcpy(buf + k, "1 }}");
+        RENDER_ERR(buf, NULL, "nested too deeply");
+        k = 0;
+        for (i = 0; i < 300; i++) {
+            k += (size_t)sprintf(buf + k, "{%% if 1 %%}");
+        }
+        buf[k] = 0;
+        RENDER_ERR(buf, NULL, "nested too deeply");
+    }
+}
+
+struct job {
+    struct octo_tpl *t;
+    json_t *ctx;
+    int ok;
+};
+
+static void *worker(void *p)
+{
+    struct job *j = p;
+    int i;
+    j->ok = 1;
+    for (i = 0; i < 200; i++) {
+        struct octo_buf out = OCTO_BUF_INIT;
+        octo_error err;
+        memset(&err, 0, sizeof(err));
+        if (octo_tpl_render(j->t, j->ctx, &out, &err) != OCTO_OK ||
+            strcmp(out.data, "alice:31,bob:25,|2|{\"n\": 2}") != 0) {
+            j->ok = 0;
+        }
+        octo_buf_free(&out);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    const char *src = "{% for u in users %}{{ u.name }}:{{ u.age }},{% endfor %}|{{ users|length }}|"
+                      "{{ {'n': users|length}|tojson }}";
+    struct octo_tpl *t = NULL;
+    octo_error err;
+    json_error_t je;
+    pthread_t th[8];
+    struct job jobs[8];
+    int i;
+    json_t *ctx = json_loads("{\"users\": [{\"name\": \"alice\", \"age\": 31}, {\"name\": \"bob\", \"age\": 25}]}",
+                             0, &je);
+    (void)state;
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_tpl_compile(src, strlen(src), "mt", NULL, &t, &err), OCTO_OK);
+    for (i = 0; i < 8; i++) {
+        jobs[i].t = octo_tpl_ref(t);
+        jobs[i].ctx = ctx;
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &jobs[i]), 0);
+    }
+    for (i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(jobs[i].ok);
+        octo_tpl_unref(jobs[i].t);
+    }
+    octo_tpl_unref(t);
+    json_decref(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_is_template), cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_limits),      cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
