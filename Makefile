@@ -25,7 +25,7 @@ deps:
 	scripts/install-deps.sh
 
 run: build
-	DATA_PATH=$${DATA_PATH:-data} $(BUILD)/octoflow run example_files.yml
+	DATA_PATH=$${DATA_PATH:-data} $(BUILD)/octoflow serve
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
