@@ -5,11 +5,14 @@
 #   make run      build and start the service on the bundled data/
 #   make test     build and run the whole test suite (ctest)
 #   make asan     build with AddressSanitizer + UBSan into build-asan/ and test
+#   make fuzz     build the libFuzzer target with clang and run it FUZZ_SECONDS
 #   make install  install into PREFIX (default /usr/local)
 BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+
+FUZZ_SECONDS ?= 60
 
 .PHONY: all build deps run test asan install clean bench fuzz
 
@@ -39,5 +42,13 @@ install: build
 bench: build
 	bench/run-all.sh $(BUILD)
 
+# libFuzzer on the template parser and renderer (needs clang), bounded time
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DOCTO_FUZZ=ON -DOCTO_BUILD_TESTS=OFF
+	cmake --build build-fuzz -j $(JOBS) --target template_fuzz
+	mkdir -p build-fuzz/corpus
+	build-fuzz/core/template/template_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -dict=fuzz/template.dict build-fuzz/corpus
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
