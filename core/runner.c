@@ -379,12 +379,13 @@ static const char *ignored_by(const struct octo_step *st, const octo_error *err)
     return hit;
 }
 
+/* The error of a run stopped by its deadline (type "timeout") or by a
+ * cancel request (type "cancelled"). */
 static void cancel_error(struct octo_run *run, int why, octo_error *err)
 {
     if (why == 2) {
         octo_error_set(err, OCTO_ETIMEDOUT, NULL, "the run timed out after %g seconds",
                        run->cancel->timeout);
-        err->code = OCTO_ECANCELED;
     } else {
         octo_error_set(err, OCTO_ECANCELED, NULL, "the run was cancelled");
     }
@@ -412,9 +413,9 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
         rc = err.code;
     } else {
         rc = run_step(run, st, ignore_when, &skipped, &out, &err);
-        if (rc != OCTO_OK && octo_cancel_check(run->cancel) != 0 &&
-            (rc == OCTO_ECANCELED || rc == OCTO_ETIMEDOUT)) {
-            cancel_error(run, octo_cancel_check(run->cancel), &err);
+        why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : 0;
+        if (why != 0) { /* the step failed because the run was stopped */
+            cancel_error(run, why, &err);
             rc = err.code;
         }
     }
@@ -428,7 +429,7 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
     octo_log(OCTO_LOG_ERROR, "%s Error in step %s: %s: %s", prefix, st->name,
              octo_error_type(err.code), err.msg);
     rec = error_record(st, &err);
-    pattern = rc == OCTO_ECANCELED ? NULL : ignored_by(st, &err);
+    pattern = why != 0 ? NULL : ignored_by(st, &err); /* a stopped run cannot go on */
     if (pattern != NULL) {
         char note[600];
 
@@ -442,7 +443,7 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
     json_array_append_new(errors_array(run), rec);
     if (!r->failed) {
         r->failed = 1;
-        r->cancelled = rc == OCTO_ECANCELED;
+        r->cancelled = why != 0;
         snprintf(r->step, sizeof(r->step), "%s", st->name);
         snprintf(r->message, sizeof(r->message), "%s", err.msg);
     }
