@@ -47,7 +47,7 @@ fuzz:
 	CC=clang cmake -S . -B build-fuzz -DOCTO_FUZZ=ON -DOCTO_BUILD_TESTS=OFF
 	cmake --build build-fuzz -j $(JOBS) --target template_fuzz
 	mkdir -p build-fuzz/corpus
-	build-fuzz/core/template/template_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	build-fuzz/core/template/template_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=build-fuzz/ \
 	    -rss_limit_mb=2048 -dict=fuzz/template.dict build-fuzz/corpus
 
 clean:

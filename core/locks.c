@@ -20,7 +20,29 @@
 struct held {
     char *abs;
     char *file;
+    int fd; /* our lock file, kept open while held (see unlink_if_ours) */
 };
+
+/* Fix (test_locks.c, test_release_leaves_foreign_file): unlink the lock
+ * file only when it is still the one this process created. After the
+ * file was deleted (API, by hand) another process may have taken the
+ * lock with a file of its own, which our release must not remove. The
+ * file is compared with the descriptor we keep open: an open inode
+ * cannot be reused, so equal device and inode mean "ours". Closes fd. */
+static void unlink_if_ours(const char *path, struct held *h)
+{
+    struct stat mine;
+    struct stat now;
+
+    if (h->fd >= 0 && fstat(h->fd, &mine) == 0 && lstat(path, &now) == 0 &&
+        mine.st_dev == now.st_dev && mine.st_ino == now.st_ino) {
+        unlink(path);
+    }
+    if (h->fd >= 0) {
+        close(h->fd);
+        h->fd = -1;
+    }
+}
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct held *g_held;
@@ -75,7 +97,7 @@ int octo_lock_acquire(const char *abs_path, const char *file_name, octo_error *e
     if (write(fd, stamp, strlen(stamp)) < 0) {
         /* the lock holds without its timestamp */
     }
-    close(fd);
+    g_held[g_n].fd = fd; /* kept open while held: see unlink_if_ours */
     g_held[g_n].abs = strdup(abs_path);
     g_held[g_n].file = strdup(file_name);
     g_n++;
@@ -91,12 +113,12 @@ void octo_lock_release(const char *abs_path, const char *file_name)
     pthread_mutex_lock(&g_mu);
     for (i = 0; i < g_n; i++) {
         if (strcmp(g_held[i].abs, abs_path) == 0) {
+            lock_file_path(file_name, path, sizeof(path));
+            unlink_if_ours(path, &g_held[i]);
             free(g_held[i].abs);
             free(g_held[i].file);
             g_held[i] = g_held[g_n - 1];
             g_n--;
-            lock_file_path(file_name, path, sizeof(path));
-            unlink(path);
             break;
         }
     }
@@ -127,7 +149,9 @@ void octo_locks_release_all_owned(void)
     for (i = 0; i < g_n; i++) {
         if (octo_config() != NULL) {
             lock_file_path(g_held[i].file, path, sizeof(path));
-            unlink(path);
+            unlink_if_ours(path, &g_held[i]);
+        } else if (g_held[i].fd >= 0) {
+            close(g_held[i].fd);
         }
         free(g_held[i].abs);
         free(g_held[i].file);

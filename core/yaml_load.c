@@ -11,7 +11,8 @@
  * anchored value (json_incref), and the total size reached through
  * aliases is capped so a "billion laughs" document fails instead of
  * exhausting memory later. Merge keys (<<) follow PyYAML's flatten rules:
- * explicit keys win, earlier merge sources win over later ones.
+ * explicit keys win; in a list of sources the earlier win; of two "<<"
+ * keys in one mapping the later wins.
  *
  * Marks: when asked, the loader records the 1-based line of every node
  * under a path string ("steps[2].rest.uri") so validation can name
@@ -292,7 +293,15 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
                                 "but found %s",
                                 kind);
                 }
-                json_array_append(f->merge, item);
+            }
+            /* Fix (test_yaml.c, test_merge_keys): f->merge holds the
+             * sources in PyYAML's flatten_mapping order - "<<" keys in
+             * the order they appear, the items of a list reversed - and
+             * apply_merge lets later sources win. So within one list the
+             * first item wins, and of two "<<" keys the second wins, as
+             * in PyYAML (this used to make the first "<<" key win). */
+            for (i = json_array_size(value); i > 0; i--) {
+                json_array_append(f->merge, json_array_get(value, i - 1));
             }
             json_decref(value);
         } else {
@@ -310,7 +319,8 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
 }
 
 /* Apply merge sources of frame f to its mapping (explicit keys win;
- * earlier sources win over later ones; merged keys come first). */
+ * f->merge is in PyYAML's merge order: later sources win; merged keys
+ * come first). */
 static int apply_merge(struct frame *f)
 {
     json_t *merged;
@@ -325,8 +335,9 @@ static int apply_merge(struct frame *f)
     if (merged == NULL) {
         return -1;
     }
-    for (i = json_array_size(f->merge); i > 0; i--) {
-        json_object_foreach(json_array_get(f->merge, i - 1), k, v) {
+    /* later sources win; a key keeps the place of its first source */
+    for (i = 0; i < json_array_size(f->merge); i++) {
+        json_object_foreach(json_array_get(f->merge, i), k, v) {
             json_object_set(merged, k, v);
         }
     }

@@ -400,6 +400,22 @@ static void test_merge_keys(void **state)
                 "{\"k\": \"from_a\", \"only_a\": 1, \"only_b\": 2, \"own\": 0}");
     json_decref(v);
 
+    /* two "<<" keys in one mapping: the later wins (PyYAML's flatten order);
+     * regression test for a core fix */
+    v = load_ok("a: &a {k: from_a, x: 1}\nb: &b {k: from_b, y: 2}\n"
+                "m:\n  <<: *a\n  <<: *b\n");
+    assert_json(json_object_get(v, "m"), "{\"k\": \"from_b\", \"x\": 1, \"y\": 2}");
+    it = json_object_iter(json_object_get(v, "m"));
+    assert_string_equal(json_object_iter_key(it), "k");
+    json_decref(v);
+    /* in a list, the keys of the last source come first (as PyYAML orders them) */
+    v = load_ok("a: &a {k: 1, x: 1}\nb: &b {k: 2, y: 2}\nm:\n  <<: [*a, *b]\n");
+    it = json_object_iter(json_object_get(v, "m"));
+    assert_string_equal(json_object_iter_key(it), "k");
+    it = json_object_iter_next(json_object_get(v, "m"), it);
+    assert_string_equal(json_object_iter_key(it), "y");
+    json_decref(v);
+
     /* an inline mapping as the source, and a nested merge */
     v = load_ok("a: &a {p: 1}\nb: &b {<<: *a, q: 2}\nc: {<<: *b, r: 3}\nd: {<<: {s: 4}}\n");
     assert_json(json_object_get(v, "c"), "{\"p\": 1, \"q\": 2, \"r\": 3}");
@@ -680,6 +696,84 @@ static void test_dump_round_trip(void **state)
     json_decref(v);
 }
 
+/* Corners where PyYAML's emitter differs from libyaml's (the first
+ * implementation used libyaml's; regression tests for the core fix).
+ * Expected texts are PyYAML 6.0's. */
+static void check_dump_value(json_t *v, unsigned flags, const char *expected)
+{
+    char *s = dump(v, flags);
+
+    assert_string_equal(s, expected);
+    free(s);
+    json_decref(v);
+}
+
+static char *repeat(const char *unit, int n)
+{
+    struct octo_buf b = OCTO_BUF_INIT;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        octo_buf_puts(&b, unit);
+    }
+    return octo_buf_steal(&b, NULL);
+}
+
+static void test_dump_pyyaml_corners(void **state)
+{
+    char *k;
+    char *exp;
+    struct octo_buf b = OCTO_BUF_INIT;
+
+    (void)state;
+    /* an empty key is not a simple key */
+    check_dump_value(json_pack("{s:i}", "", 1), 0, "? ''\n: 1\n");
+    /* a simple key: characters + 5 (its "!!str" tag) under 128 */
+    k = repeat("a", 122);
+    octo_buf_printf(&b, "%s: 1\n", k);
+    check_dump_value(json_pack("{s:i}", k, 1), 0, octo_buf_cstr(&b));
+    free(k);
+    octo_buf_reset(&b);
+    k = repeat("a", 123);
+    octo_buf_printf(&b, "? %s\n: 1\n", k);
+    check_dump_value(json_pack("{s:i}", k, 1), 0, octo_buf_cstr(&b));
+    free(k);
+    octo_buf_reset(&b);
+    /* ... counted in characters, not bytes */
+    k = repeat("\xc3\xa9", 100);
+    octo_buf_printf(&b, "%s: 1\n", k);
+    check_dump_value(json_pack("{s:i}", k, 1), OCTO_YAML_UNICODE, octo_buf_cstr(&b));
+    free(k);
+    octo_buf_reset(&b);
+    /* "\r" is not a line break for PyYAML's analysis */
+    check_dump_value(json_pack("{s:i}", "cr\rx", 1), 0, "\"cr\\rx\": 1\n");
+    /* long double-quoted scalars break with an escaped line break */
+    k = repeat("caf\xc3\xa9 ", 20);
+    exp = repeat("caf\\xE9 ", 9);
+    octo_buf_printf(&b, "x: \"%scaf\\xE9\\\n  \\ %scaf\\xE9\\\n  \\ \"\n", exp, exp);
+    check_dump_value(json_pack("{s:s}", "x", k), 0, octo_buf_cstr(&b));
+    free(k);
+    free(exp);
+    octo_buf_reset(&b);
+    /* ... also right after an escape sequence */
+    k = repeat("\xc3\xa9", 30);
+    exp = repeat("\\xE9", 20);
+    {
+        char *rest = repeat("\\xE9", 10);
+
+        octo_buf_printf(&b, "x: \"%s\\\n  %s\"\n", exp, rest);
+        free(rest);
+    }
+    check_dump_value(json_pack("{s:s}", "x", k), 0, octo_buf_cstr(&b));
+    free(k);
+    free(exp);
+    octo_buf_reset(&b);
+    /* allow_unicode still escapes characters beyond the BMP when quoting */
+    check_dump_value(json_pack("{s:s}", "k", "tab\there \xf0\x9f\x98\x80 caf\xc3\xa9"),
+                     OCTO_YAML_UNICODE, "k: \"tab\\there \\U0001F600 caf\xc3\xa9\"\n");
+    octo_buf_free(&b);
+}
+
 static void test_dump_too_deep(void **state)
 {
     json_t *root = json_array();
@@ -726,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_dump_basics),
         cmocka_unit_test(test_dump_flags),
         cmocka_unit_test(test_dump_round_trip),
+        cmocka_unit_test(test_dump_pyyaml_corners),
         cmocka_unit_test(test_dump_too_deep),
     };
 

@@ -1,0 +1,361 @@
+/* test_jq.c - the jq bridge (jqbridge.h): lossless JSON <-> jv, the three
+ * output modes, compile and runtime errors, the sandbox ($ENV, env,
+ * import), and one compiled program run from 8 threads at once. */
+#include "testutil.h"
+
+#include <jq.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jqbridge.h"
+
+static struct octo_jq_prog *compile(const char *program)
+{
+    struct octo_jq_prog *p = NULL;
+    octo_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (octo_jq_compile(program, &p, &err) != OCTO_OK) {
+        fail_msg("jq %s does not compile: %s", program, err.msg);
+    }
+    assert_non_null(p);
+    return p;
+}
+
+/* Run program on the JSON text input in mode; returns the output (new). */
+static json_t *run(const char *program, const char *input_json, int mode, int *n)
+{
+    struct octo_jq_prog *p = compile(program);
+    json_t *in = input_json != NULL ? json_loads(input_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)
+                                    : NULL;
+    json_t *out = NULL;
+    octo_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (octo_jq_run(p, in, mode, &out, n, &err) != OCTO_OK) {
+        fail_msg("jq %s failed: %s", program, err.msg);
+    }
+    assert_non_null(out);
+    json_decref(in);
+    octo_jq_release(p);
+    return out;
+}
+
+static void assert_json(json_t *v, const char *expected_json)
+{
+    json_t *e = json_loads(expected_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+
+    assert_non_null(e);
+    if (!json_equal(v, e)) {
+        char *got = json_dumps(v, JSON_ENCODE_ANY);
+
+        fail_msg("got %s, expected %s", got, expected_json);
+    }
+    json_decref(e);
+}
+
+static void check(const char *program, const char *input, const char *expected)
+{
+    json_t *out = run(program, input, OCTO_JQ_SINGLE, NULL);
+
+    assert_json(out, expected);
+    json_decref(out);
+}
+
+static void test_lossless_values(void **state)
+{
+    (void)state;
+    /* identity keeps every JSON value (integers exact up to 2^53) */
+    check(".", "[9007199254740992, -9007199254740992, 0, 1, -1, 123456789012345]",
+          "[9007199254740992, -9007199254740992, 0, 1, -1, 123456789012345]");
+    check(".", "[1.5, -0.25, 0.1, 1e-300, 1.7976931348623157e308, 3.141592653589793]",
+          "[1.5, -0.25, 0.1, 1e-300, 1.7976931348623157e308, 3.141592653589793]");
+    check(".", "{\"s\": \"caf\\u00e9 \\u65e5\\u672c \\ud83d\\ude00\", \"nul\": \"a\\u0000b\", "
+               "\"e\": \"\", \"t\": true, \"f\": false, \"n\": null}",
+          "{\"s\": \"caf\\u00e9 \\u65e5\\u672c \\ud83d\\ude00\", \"nul\": \"a\\u0000b\", "
+          "\"e\": \"\", \"t\": true, \"f\": false, \"n\": null}");
+    check(".", "{\"a\": [{\"b\": [[[{\"c\": {}}]]]}, []], \"z\": {\"y\": {\"x\": [null]}}}",
+          "{\"a\": [{\"b\": [[[{\"c\": {}}]]]}, []], \"z\": {\"y\": {\"x\": [null]}}}");
+    /* unicode is handled by jq itself, not just passed through */
+    check(".s | length", "{\"s\": \"caf\\u00e9\\ud83d\\ude00\"}", "5");
+    check(".s | explode", "{\"s\": \"\\u00e9\\ud83d\\ude00\"}", "[233, 128512]");
+    /* arithmetic stays exact on integers below 2^53 */
+    check(". + 1", "9007199254740991", "9007199254740992");
+    /* jq numbers are doubles: integral results come back as integers (as
+     * jq prints them), fractional ones as reals */
+    check(". * 2", "1.5", "3");
+    check(". / 4", "1", "0.25");
+    check("1.0", NULL, "1");
+    /* key order is the input's */
+    {
+        json_t *out = run(".", "{\"zeta\": 1, \"alpha\": 2, \"mid\": 3}", OCTO_JQ_SINGLE, NULL);
+
+        assert_string_equal(json_object_iter_key(json_object_iter(out)), "zeta");
+        json_decref(out);
+    }
+    /* NULL input is null */
+    check(".", NULL, "null");
+    /* what JSON cannot hold */
+    check("nan", NULL, "null");
+    check("infinite", NULL, "1.7976931348623157e308");
+    check("-infinite", NULL, "-1.7976931348623157e308");
+}
+
+static void test_to_json_conversion(void **state)
+{
+    jv v = jv_parse("{\"a\": [1, 2.5, \"x\", null, true, {\"b\": false}]}");
+    json_t *j;
+
+    (void)state;
+    assert_true(jv_is_valid(v));
+    j = octo_jq_to_json(&v); /* consumes v */
+    assert_json(j, "{\"a\": [1, 2.5, \"x\", null, true, {\"b\": false}]}");
+    json_decref(j);
+}
+
+static void test_modes(void **state)
+{
+    json_t *out;
+    int n = -1;
+
+    (void)state;
+    out = run("1, 2, 3", NULL, OCTO_JQ_SINGLE, &n);
+    assert_true(json_is_null(out)); /* several outputs: null, as the original */
+    assert_int_equal(n, 2);
+    json_decref(out);
+    out = run("empty", NULL, OCTO_JQ_SINGLE, &n);
+    assert_true(json_is_null(out));
+    assert_int_equal(n, 0);
+    json_decref(out);
+    out = run(".a", "{\"a\": 7}", OCTO_JQ_SINGLE, &n);
+    assert_json(out, "7");
+    assert_int_equal(n, 1);
+    json_decref(out);
+
+    out = run("1, 2, 3", NULL, OCTO_JQ_FIRST, &n);
+    assert_json(out, "1");
+    assert_int_equal(n, 1);
+    json_decref(out);
+    out = run("empty", NULL, OCTO_JQ_FIRST, &n);
+    assert_true(json_is_null(out));
+    assert_int_equal(n, 0);
+    json_decref(out);
+
+    out = run(".[] | . * 10", "[1, 2, 3]", OCTO_JQ_ALL, &n);
+    assert_json(out, "[10, 20, 30]");
+    assert_int_equal(n, 3);
+    json_decref(out);
+    out = run("empty", NULL, OCTO_JQ_ALL, &n);
+    assert_json(out, "[]");
+    assert_int_equal(n, 0);
+    json_decref(out);
+    out = run("null", NULL, OCTO_JQ_ALL, NULL);
+    assert_json(out, "[null]");
+    json_decref(out);
+}
+
+static void test_compile_errors(void **state)
+{
+    struct octo_jq_prog *p = NULL;
+    octo_error err;
+
+    (void)state;
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile(".a |", &p, &err), OCTO_EJQ);
+    assert_null(p);
+    assert_int_equal(err.code, OCTO_EJQ);
+    assert_non_null(strstr(err.msg, "jq expression \".a |\" does not compile: "));
+    assert_non_null(strstr(err.msg, "syntax error"));
+    /* the sandbox wrapper never shows in messages */
+    assert_null(strstr(err.msg, "def env"));
+    assert_null(strstr(err.msg, "$ENV"));
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile("nosuchfunction(1)", &p, &err), OCTO_EJQ);
+    assert_non_null(strstr(err.msg, "nosuchfunction/1 is not defined"));
+    /* jq 1.7 builtins do not exist in libjq 1.6 */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile("pick(.a)", &p, &err), OCTO_EJQ);
+    assert_non_null(strstr(err.msg, "pick/1 is not defined"));
+}
+
+static void test_runtime_errors(void **state)
+{
+    struct octo_jq_prog *p = compile(".a.b");
+    json_t *in = json_string("text");
+    json_t *out = NULL;
+    octo_error err;
+
+    (void)state;
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, in, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
+    assert_null(out);
+    assert_string_equal(err.msg, "jq expression \".a.b\" failed: Cannot index string with string \"a\"");
+    /* the program (and its pooled state) still works afterwards */
+    json_decref(in);
+    in = json_pack("{s:{s:i}}", "a", "b", 5);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, in, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_OK);
+    assert_json(out, "5");
+    json_decref(out);
+    json_decref(in);
+    octo_jq_release(p);
+
+    /* error(...) with a message, and with a non-string value */
+    p = compile("error(\"boom 404\")");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_ALL, &out, NULL, &err), OCTO_EJQ);
+    assert_string_equal(err.msg, "jq expression \"error(\"boom 404\")\" failed: boom 404");
+    octo_jq_release(p);
+    p = compile("error({code: 1})");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_FIRST, &out, NULL, &err), OCTO_EJQ);
+    assert_non_null(strstr(err.msg, "{\"code\":1} (not a string)"));
+    octo_jq_release(p);
+    /* an error after a first output: FIRST stops before it, SINGLE/ALL see it */
+    p = compile("1, error(\"late\")");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_FIRST, &out, NULL, &err), OCTO_OK);
+    assert_json(out, "1");
+    json_decref(out);
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_ALL, &out, NULL, &err), OCTO_EJQ);
+    assert_non_null(strstr(err.msg, "late"));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
+    octo_jq_release(p);
+}
+
+static void test_sandbox(void **state)
+{
+    struct octo_jq_prog *p = NULL;
+    octo_error err;
+
+    (void)state;
+    setenv("OCTO_JQ_SECRET_TEST", "hunter2", 1);
+    check("$ENV", NULL, "{}");
+    check("env", NULL, "{}");
+    check("$ENV.OCTO_JQ_SECRET_TEST", NULL, "null");
+    check("env.OCTO_JQ_SECRET_TEST", NULL, "null");
+    check("$ENV.PATH", NULL, "null");
+    check("[env | length, ($ENV | keys)]", NULL, "[0, []]");
+    check("input_filename", NULL, "null");
+    check("get_search_list", NULL, "[]");
+    /* the program cannot step out of the wrapper */
+    check(".) | $ENV.PATH, (.", "1", "null");
+    /* inner definitions and trailing comments still work */
+    check("def f: . + 1; f | f", "1", "3");
+    check(".a # a comment at the end", "{\"a\": 2}", "2");
+    /* import / include are refused at compile time */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile("import \"x\" as y; .", &p, &err), OCTO_EJQ);
+    assert_null(p);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile("include \"x\"; .", &p, &err), OCTO_EJQ);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile("import \"/etc/passwd\" as $p; $p", &p, &err), OCTO_EJQ);
+    unsetenv("OCTO_JQ_SECRET_TEST");
+}
+
+static void test_source(void **state)
+{
+    struct octo_jq_prog *p = compile("[.[] | {id}]");
+
+    (void)state;
+    assert_string_equal(octo_jq_source(p), "[.[] | {id}]");
+    octo_jq_release(p);
+    octo_jq_release(NULL);
+}
+
+/* ---- 8 threads, one compiled program ------------------------------------- */
+
+#define THREADS 8
+#define RUNS 300
+
+struct worker {
+    const struct octo_jq_prog *prog;
+    int id;
+    int ok;
+    char error[OCTO_ERROR_MSG_LEN];
+};
+
+static pthread_barrier_t g_barrier;
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    int i;
+
+    pthread_barrier_wait(&g_barrier);
+    for (i = 0; i < RUNS; i++) {
+        json_t *items = json_array();
+        json_t *in;
+        json_t *out = NULL;
+        octo_error err;
+        int k;
+        int n = w->id * 1000 + i;
+
+        for (k = 0; k < 20; k++) {
+            json_array_append_new(items, json_integer(n + k));
+        }
+        in = json_pack("{s:o, s:s, s:i}", "items", items, "name", "w\xc3\xa9", "id", w->id);
+        memset(&err, 0, sizeof(err));
+        if (octo_jq_run(w->prog, in, OCTO_JQ_SINGLE, &out, NULL, &err) != OCTO_OK) {
+            snprintf(w->error, sizeof(w->error), "%s", err.msg);
+            json_decref(in);
+            return NULL;
+        }
+        /* sum of n..n+19 = 20n + 190; the name went through jq too */
+        if (json_integer_value(json_object_get(out, "sum")) == 20 * (json_int_t)n + 190 &&
+            json_integer_value(json_object_get(out, "id")) == w->id &&
+            strcmp(json_string_value(json_object_get(out, "tag")), "w\xc3\xa9-x") == 0) {
+            w->ok++;
+        }
+        json_decref(out);
+        json_decref(in);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    struct octo_jq_prog *p = compile("{sum: (.items | add), id, tag: (.name + \"-x\")}");
+    pthread_t th[THREADS];
+    struct worker w[THREADS];
+    int i;
+
+    (void)state;
+    pthread_barrier_init(&g_barrier, NULL, THREADS);
+    for (i = 0; i < THREADS; i++) {
+        memset(&w[i], 0, sizeof(w[i]));
+        w[i].prog = p;
+        w[i].id = i + 1;
+        assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+    }
+    pthread_barrier_destroy(&g_barrier);
+    for (i = 0; i < THREADS; i++) {
+        if (w[i].error[0] != '\0') {
+            fail_msg("thread %d: %s", i, w[i].error);
+        }
+        assert_int_equal(w[i].ok, RUNS);
+    }
+    octo_jq_release(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lossless_values),
+        cmocka_unit_test(test_to_json_conversion),
+        cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_sandbox),
+        cmocka_unit_test(test_source),
+        cmocka_unit_test(test_threads),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
