@@ -65,9 +65,25 @@ int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t 
         return octo_error_set(err, rc, NULL, "sub-flow %s could not run", rel_path);
     }
     if (r.failed) {
+        /* Each nesting level prefixes "sub-flow X failed: step: ", so a deep
+         * chain (a flow calling itself until the depth limit) overflowed the
+         * message and cut off its cause, which is at the end: keep the end
+         * of the inner message when the whole would not fit. */
+        size_t fixed = strlen(rel_path) + strlen(r.step) + 40;
+        size_t room = fixed < sizeof(err->msg) - 96 ? sizeof(err->msg) - fixed : 96;
+        const char *m = r.message;
+        const char *cut = "";
+
+        if (strlen(m) > room) {
+            m += strlen(m) - room;
+            while ((*m & 0xC0) == 0x80) {
+                m++; /* on a UTF-8 character boundary */
+            }
+            cut = "...";
+        }
         *failed = 1;
         octo_error_set(err, r.cancelled ? OCTO_ECANCELED : OCTO_ESUBFLOW, NULL,
-                       "sub-flow %s failed: %s: %s", rel_path, r.step, r.message);
+                       "sub-flow %s failed: %s: %s%s", rel_path, r.step, cut, m);
     }
     *out = r.data;
     return OCTO_OK;

@@ -10,7 +10,7 @@
 enum rest_auth { AUTH_NONE = 0, AUTH_BASIC, AUTH_TOKEN, AUTH_API_KEY };
 
 /* The prepared step: immutable after prepare(), shared by concurrent runs
- * (the connection cache is shared through a locked CURLSH). */
+ * (DNS cache and TLS sessions are shared through a locked CURLSH). */
 struct rest_step {
     enum rest_auth auth;
     const char *secret;       /* borrowed from the options */

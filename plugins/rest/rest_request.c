@@ -1,15 +1,60 @@
 /* rest_request.c - one HTTP request with libcurl for the rest step.
  *
- * A fresh easy handle per call, sharing the step's connection and DNS
- * caches (CURLSH, locked), so concurrent loop items reuse connections.
+ * Each thread keeps one easy handle (a pthread key whose destructor cleans
+ * it up), reset before every call: a handle keeps its own connection
+ * cache, so the calls a pool worker makes reuse their connections without
+ * sharing a connection cache between threads, which libcurl does not
+ * support (see rest.c). The step's DNS cache and TLS sessions are shared
+ * through its locked CURLSH.
  * Only http and https, redirects followed within max_redirects, TLS
  * verified unless the step says otherwise, timeouts always set, and the
  * transfer aborted from the progress callback when the run is cancelled.
  */
 #include "rest.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The per-thread handle. Created once per process on first use; the key
+ * is the plugin's only process-wide state and is never written again. */
+static pthread_key_t g_handle_key;
+static pthread_once_t g_handle_once = PTHREAD_ONCE_INIT;
+static int g_handle_key_ok;
+
+static void handle_free(void *c)
+{
+    curl_easy_cleanup(c);
+}
+
+static void handle_key_init(void)
+{
+    g_handle_key_ok = pthread_key_create(&g_handle_key, handle_free) == 0;
+}
+
+/* This thread's handle, reset (connections kept), or a fresh one when the
+ * key is unavailable (*owned is then set: the caller cleans it up). */
+static CURL *thread_handle(int *owned)
+{
+    CURL *c;
+
+    pthread_once(&g_handle_once, handle_key_init);
+    *owned = 0;
+    if (!g_handle_key_ok) {
+        *owned = 1;
+        return curl_easy_init();
+    }
+    c = pthread_getspecific(g_handle_key);
+    if (c != NULL) {
+        curl_easy_reset(c);
+        return c;
+    }
+    c = curl_easy_init();
+    if (c != NULL && pthread_setspecific(g_handle_key, c) != 0) {
+        *owned = 1;
+    }
+    return c;
+}
 
 struct sink {
     char *data;
@@ -55,7 +100,8 @@ int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
                  const struct rest_call *call, long *status, char **resp, size_t *resp_len,
                  octo_error *err)
 {
-    CURL *c = curl_easy_init();
+    int owned = 0;
+    CURL *c = thread_handle(&owned);
     struct sink sink = {NULL, 0, 0, s->max_response, 0};
     struct progress prog = {h, ctx};
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -115,7 +161,13 @@ int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
         rc = h->error_set(err, OCTO_ENETWORK, NULL, "%s failed: %s", call->method,
                           errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
     }
-    curl_easy_cleanup(c);
+    /* drop what points into this call's memory; the connections stay */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(c, CURLOPT_SHARE, NULL);
+    if (owned) {
+        curl_easy_cleanup(c);
+    }
     if (rc != OCTO_OK) {
         free(sink.data);
         return rc;
