@@ -57,7 +57,9 @@ int octo_vault_read(const char *name, const char *uri, const char *token, json_t
 {
     const char *cacert = getenv("VAULT_CACERT");
     const char *skip = getenv("VAULT_SKIP_VERIFY");
-    int verify = !(skip != NULL && (strcasecmp(skip, "true") == 0 || strcmp(skip, "1") == 0));
+    /* Vault's CLI reads it with Go's strconv.ParseBool: 1, t, T, true, TRUE, True */
+    int verify = !(skip != NULL && (strcasecmp(skip, "true") == 0 || strcmp(skip, "1") == 0 ||
+                                    strcasecmp(skip, "t") == 0));
     struct octo_buf body = OCTO_BUF_INIT;
     struct curl_slist *headers = NULL;
     struct curl_slist *connect_to = NULL;

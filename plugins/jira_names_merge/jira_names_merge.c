@@ -212,7 +212,7 @@ static const octo_option merge_options[] = {
      .summary = "key of the list of issues in the response"},
     {.name = "names", .type = OCTO_OPT_ANY, .flags = OCTO_OPT_DEPRECATED,
      .summary = "ignored (the first version required it and never used it)",
-     .replaced_by = "the response's own \"names\" (query with expand=names)"},
+     .replaced_by = "expand=names in the Jira query"},
     {.name = NULL},
 };
 

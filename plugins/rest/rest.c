@@ -86,6 +86,7 @@ static void rest_destroy(const octo_host *h, void *inst)
         curl_share_cleanup(s->share);
     }
     curl_slist_free_all(s->connect_to);
+    free(s->ca_file);
     for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
         pthread_mutex_destroy(&s->locks[i]);
     }
@@ -149,9 +150,20 @@ static int rest_prepare(const octo_host *h, json_t *options, void **inst, octo_e
                                              strcasecmp(env_verify, "no") == 0 ||
                                              strcasecmp(env_verify, "off") == 0));
     }
-    s->ca_file = ca != NULL && ca[0] != '\0' ? ca : getenv("OCTO_CA_FILE");
-    if (s->ca_file != NULL && s->ca_file[0] == '\0') {
-        s->ca_file = NULL;
+    if (ca == NULL || ca[0] == '\0') {
+        ca = getenv("OCTO_CA_FILE");
+    }
+    if (ca != NULL && ca[0] == '/') {
+        s->ca_file = strdup(ca);
+    } else if (ca != NULL && ca[0] != '\0') {
+        /* a relative CA bundle lives under DATA_PATH, like the flow's files */
+        int rc = h->path_resolve(OCTO_ROOT_DATA, ca, 0, &s->ca_file, err);
+
+        if (rc != OCTO_OK) {
+            snprintf(err->field, sizeof(err->field), "ca_file");
+            rest_destroy(h, s);
+            return rc;
+        }
     }
     s->timeout_ms = (long)(json_number_value(json_object_get(options, "timeout")) * 1000);
     s->connect_timeout_ms =
@@ -518,7 +530,8 @@ static const octo_option rest_options[] = {
     {.name = "verify", .type = OCTO_OPT_BOOL,
      .summary = "verify the server's TLS certificate (default: OCTO_TLS_VERIFY, true)"},
     {.name = "ca_file", .type = OCTO_OPT_STRING,
-     .summary = "CA bundle to verify the server with (default: OCTO_CA_FILE, the system's)"},
+     .summary = "CA bundle to verify the server with, absolute or under DATA_PATH (default: "
+                "OCTO_CA_FILE, the system's)"},
     {.name = "timeout", .type = OCTO_OPT_NUMBER, .def = "30",
      .summary = "seconds for the whole request"},
     {.name = "connect_timeout", .type = OCTO_OPT_NUMBER, .def = "10",

@@ -16,7 +16,7 @@ struct rest_step {
     const char *secret;       /* borrowed from the options */
     const char *bearer;       /* token auth: the scheme word */
     int verify;               /* TLS verification */
-    const char *ca_file;      /* NULL: system CAs */
+    char *ca_file;            /* NULL: system CAs; absolute (owned) */
     long timeout_ms;
     long connect_timeout_ms;
     long max_redirects;
