@@ -25,7 +25,7 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh --bench
 
 run: build
 	DATA_PATH=$${DATA_PATH:-data} $(BUILD)/octoflow serve

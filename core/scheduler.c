@@ -33,6 +33,7 @@
 struct entry {
     char id[37];
     char *path;
+    char *abs;        /* canonical path: the duplicate check */
     char *cron_text;
     struct octo_cron *cron;
     long every;
@@ -79,6 +80,7 @@ static void entry_unref_locked(struct entry *e)
 {
     if (--e->refs == 0) {
         free(e->path);
+        free(e->abs);
         free(e->cron_text);
         octo_cron_free(e->cron);
         free(e);
@@ -263,12 +265,17 @@ enum octo_sched_error octo_sched_add(const char *rel, const char *cron, long eve
         entry_unref_locked(e);
         return OCTO_SCHED_BAD_REQUEST;
     }
+    /* Duplicates are found by canonical path: "./x.yml" or "sub//x.yml"
+     * added after "x.yml" was a second schedule of the same flow
+     * (tests/e2e/test_api_routes.py, test_flows_add_list_delete). */
+    e->abs = strdup(f->abs_path);
     octo_flow_unref(f);
     octo_uuid4(e->id);
     snprintf(e->last_status, sizeof(e->last_status), "%s", "");
     pthread_mutex_lock(&g_mu);
     for (it = g_head; it != NULL; it = it->next_entry) {
-        if (strcmp(it->path, rel) == 0) {
+        if (strcmp(it->path, rel) == 0 ||
+            (it->abs != NULL && e->abs != NULL && strcmp(it->abs, e->abs) == 0)) {
             pthread_mutex_unlock(&g_mu);
             entry_unref_locked(e);
             octo_error_set(err, OCTO_EINVAL, NULL, "Flow %s is already added to the scheduler.",
@@ -284,9 +291,14 @@ enum octo_sched_error octo_sched_add(const char *rel, const char *cron, long eve
     }
     pthread_mutex_unlock(&g_mu);
     snprintf(id, 37, "%s", e->id);
-    octo_log(OCTO_LOG_INFO, "Flow %s added to the scheduler (%s%s%s) with id %s", rel,
-             e->cron_text != NULL ? "cron " : "every ", e->cron_text != NULL ? e->cron_text : "",
-             e->cron_text != NULL ? "" : "seconds", e->id);
+    /* the interval itself was missing: "(every seconds)" */
+    if (e->cron_text != NULL) {
+        octo_log(OCTO_LOG_INFO, "Flow %s added to the scheduler (cron %s) with id %s", rel,
+                 e->cron_text, e->id);
+    } else {
+        octo_log(OCTO_LOG_INFO, "Flow %s added to the scheduler (every %ld seconds) with id %s",
+                 rel, e->every, e->id);
+    }
     return OCTO_SCHED_OK;
 }
 

@@ -18,6 +18,7 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <octoflow/core.h>
 
 #include "http.h"
+#include "redact.h"
 #include "routes.h"
 
 #ifndef OCTO_INSTALLED_TLSCOMPAT
@@ -100,13 +102,38 @@ static int authorized(struct mg_connection *conn)
     return diff == 0 && hl == g_expected_len;
 }
 
+/* in, with control characters and '"' percent-encoded, into out: civetweb
+ * hands us the URI decoded, so "GET /x%0A<forged line>" wrote a forged
+ * line into the log, from clients without a token too
+ * (tests/e2e/test_api_routes.py, test_access_log_cannot_be_forged). */
+static const char *log_safe(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (; in != NULL && *in != '\0' && n + 4 < cap; in++) {
+        unsigned char c = (unsigned char)*in;
+
+        if (c < 0x20 || c == 0x7f || c == '"') {
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static void access_log(struct octo_req *req)
 {
     const struct mg_request_info *ri = req->ri;
+    char uri[2048];
+    char query[2048];
 
     octo_log(OCTO_LOG_INFO, "%s - - \"%s %s%s%s HTTP/%s\" %d -", ri->remote_addr,
-             ri->request_method, ri->local_uri_raw != NULL ? ri->local_uri_raw : ri->local_uri,
-             ri->query_string != NULL ? "?" : "", ri->query_string != NULL ? ri->query_string : "",
+             ri->request_method,
+             log_safe(ri->local_uri_raw != NULL ? ri->local_uri_raw : ri->local_uri, uri,
+                      sizeof(uri)),
+             ri->query_string != NULL ? "?" : "", log_safe(ri->query_string, query, sizeof(query)),
              ri->http_version, req->status);
 }
 
@@ -124,6 +151,47 @@ static void preflight(struct octo_req *req)
     mg_response_header_add(req->conn, "Access-Control-Max-Age", "600", -1);
     mg_response_header_add(req->conn, "Content-Length", "0", -1);
     mg_response_header_send(req->conn);
+}
+
+/* Debian's civetweb runs handlers on 100 KiB thread stacks (built with
+ * USE_STACK_SIZE=102400). Parsing a nested JSON body (jansson recurses to
+ * depth 2048) or running a flow there overflowed the stack and killed the
+ * whole service: a launch with "data" nested 800 deep was enough
+ * (tests/e2e/test_api_routes.py, test_deep_json_bodies). Handlers that
+ * parse a body and run flows (the POST routes) therefore run on a thread
+ * with an ordinary 8 MiB stack while the civetweb thread waits for it. */
+#define HANDLER_STACK_SIZE ((size_t)8 << 20)
+
+struct handler_call {
+    octo_route_fn fn;
+    struct octo_req *req;
+};
+
+static void *handler_main(void *arg)
+{
+    struct handler_call *c = arg;
+
+    c->fn(c->req);
+    return NULL;
+}
+
+static void call_on_big_stack(octo_route_fn fn, struct octo_req *req)
+{
+    struct handler_call c = {fn, req};
+    pthread_attr_t attr;
+    pthread_t t;
+    int started = 0;
+
+    if (pthread_attr_init(&attr) == 0) {
+        started = pthread_attr_setstacksize(&attr, HANDLER_STACK_SIZE) == 0 &&
+                  pthread_create(&t, &attr, handler_main, &c) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (started) {
+        pthread_join(t, NULL);
+    } else {
+        fn(req); /* no thread to be had: run here, as before */
+    }
 }
 
 static int dispatch(struct mg_connection *conn, void *cbdata)
@@ -171,7 +239,11 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         octo_http_error(&req, 401, "Unauthorized");
     } else if (found != NULL) {
         req.param = param;
-        found->fn(&req);
+        if (strcmp(found->method, "POST") == 0) {
+            call_on_big_stack(found->fn, &req); /* see HANDLER_STACK_SIZE */
+        } else {
+            found->fn(&req);
+        }
     } else if (path_known) {
         octo_http_error(&req, 405, "Method %s not allowed on %s (allowed: %s)",
                         req.ri->request_method, req.path, allow);
@@ -298,6 +370,13 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
                               "https is not available: civetweb could not load OpenSSL (is the "
                               "tlscompat library installed?)");
     }
+    /* A client that puts the token in the query string (ignored for auth)
+     * had it written in clear into the access log, which /api/logs serves:
+     * register it as a secret so logs and responses show "***" instead
+     * (tests/e2e/test_api_routes.py, test_zz_clean_shutdown). */
+    if (!c->api_token_is_default) {
+        octo_redact_add(c->api_token);
+    }
     snprintf(g_expected_auth, sizeof(g_expected_auth), "Bearer %s", c->api_token);
     g_expected_len = strlen(g_expected_auth);
     octo_http_setup(c->api_cors_origins, c->api_max_body);
@@ -321,6 +400,13 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     opts[n++] = "30000";
     opts[n++] = "tcp_nodelay";
     opts[n++] = "1";
+    /* civetweb answers CORS preflights itself (Allow-Origin from its own
+     * option, "*" by default) before any handler runs, so API_CORS_ORIGINS
+     * was ignored for them (tests/e2e/test_api_routes.py,
+     * test_cors_restricted_origins). An empty allow_methods turns that off
+     * and leaves OPTIONS to preflight() below. */
+    opts[n++] = "access_control_allow_methods";
+    opts[n++] = "";
     if (want_https) {
         const char *pem = c->api_tls_cert;
 

@@ -64,6 +64,14 @@ void octo_route_flows_add(struct octo_req *req)
     if (body == NULL) {
         return;
     }
+    /* After SIGTERM the scheduler is stopped: an add answered 201 for a
+     * schedule that could never run (tests/e2e/test_api_service.py,
+     * test_sigterm_lets_a_run_finish_within_grace). */
+    if (atomic_load(&g_shutting_down)) {
+        json_decref(body);
+        octo_http_error(req, 503, "The service is shutting down");
+        return;
+    }
     path = flow_path(req, body);
     if (path == NULL) {
         json_decref(body);
@@ -173,8 +181,12 @@ void octo_route_flows_launch(struct octo_req *req)
     o.input = json_object_get(body, "data");
     o.cancel = &cancel;
     octo_run_flow(f, &o, &r);
-    octo_job_end(job);
     octo_lock_release(f->abs_path, f->file_name);
+    /* The job ends after the response is written (below): shutdown stops
+     * civetweb as soon as no job is left, and civetweb drops writes once it
+     * is stopping, so a launch cancelled at the end of SHUTDOWN_GRACE got
+     * its connection closed without an answer
+     * (tests/e2e/test_api_service.py, test_sigterm_cancels_after_grace). */
     if (r.failed) {
         octo_http_json(req, 500,
                        json_pack("{s:o, s:O}", "error", json_sprintf("%s: %s", r.step, r.message),
@@ -185,6 +197,7 @@ void octo_route_flows_launch(struct octo_req *req)
                                  json_sprintf("Flow %s executed successfully.", f->file_name),
                                  "data", r.data));
     }
+    octo_job_end(job);
     octo_run_result_free(&r);
     octo_flow_unref(f);
     json_decref(body);

@@ -55,6 +55,18 @@ static json_t *locks_cached(void)
     return v;
 }
 
+/* Forget the cached listing. Removing only nested lock files leaves
+ * LOCK_PATH's own mtime unchanged, so after a DELETE the cache kept
+ * listing files that were gone (tests/e2e/test_api_routes.py,
+ * test_locks_list_after_deleting_nested_locks). */
+static void locks_cache_drop(void)
+{
+    pthread_mutex_lock(&g_locks_mu);
+    json_decref(g_locks_cache);
+    g_locks_cache = NULL;
+    pthread_mutex_unlock(&g_locks_mu);
+}
+
 void octo_route_locks_list(struct octo_req *req)
 {
     octo_http_json(req, 200, json_pack("{s:o}", "locks", locks_cached()));
@@ -64,6 +76,7 @@ void octo_route_locks_delete_all(struct octo_req *req)
 {
     int n = octo_locks_clear_files();
 
+    locks_cache_drop();
     octo_log(OCTO_LOG_INFO, "%d lock file(s) removed through the API", n);
     octo_http_json(req, 200, json_pack("{s:s}", "status", "All locks released."));
 }
@@ -71,8 +84,10 @@ void octo_route_locks_delete_all(struct octo_req *req)
 void octo_route_locks_delete(struct octo_req *req)
 {
     char removed[512];
+    int rc = octo_locks_remove_file(req->param, removed, sizeof(removed));
 
-    if (octo_locks_remove_file(req->param, removed, sizeof(removed)) == OCTO_OK) {
+    locks_cache_drop();
+    if (rc == OCTO_OK) {
         octo_log(OCTO_LOG_INFO, "lock file %s removed through the API", removed);
         octo_http_json(req, 200,
                        json_pack("{s:o}", "status",
