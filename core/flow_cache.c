@@ -100,7 +100,14 @@ int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *di
         *out = f;
         return OCTO_OK;
     }
-    rc = octo_flow_load(abs, rel, 0, &f, diags, err);
+    {
+        /* name the flow by its canonical path under FLOWS_PATH, whatever
+         * spelling ("./a.yml", "sub/../a.yml") loaded it first */
+        char canon[PATH_MAX];
+
+        octo_path_relative(octo_config()->flows_path, abs, canon, sizeof(canon));
+        rc = octo_flow_load(abs, canon, 0, &f, diags, err);
+    }
     if (rc != OCTO_OK) {
         return rc;
     }

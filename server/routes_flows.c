@@ -79,9 +79,15 @@ void octo_route_flows_add(struct octo_req *req)
     }
     every = json_object_get(body, "every_seconds");
     timeout = json_object_get(body, "timeout_seconds");
-    if ((every != NULL && !json_is_null(every) && !json_is_integer(every)) ||
-        (timeout != NULL && !json_is_null(timeout) && !json_is_number(timeout))) {
-        octo_http_error(req, 400, "every_seconds and timeout_seconds must be numbers");
+    if ((every != NULL && !json_is_null(every) &&
+         (!json_is_integer(every) || json_integer_value(every) <= 0)) ||
+        (timeout != NULL && !json_is_null(timeout) &&
+         (!json_is_number(timeout) || json_number_value(timeout) <= 0)) ||
+        (json_object_get(body, "cron") != NULL && !json_is_null(json_object_get(body, "cron")) &&
+         !json_is_string(json_object_get(body, "cron")))) {
+        octo_http_error(req, 400,
+                        "every_seconds must be a positive integer, timeout_seconds a positive "
+                        "number and cron a cron expression");
         json_decref(body);
         return;
     }
