@@ -10,6 +10,10 @@ Environment (set by tests/e2e/CMakeLists.txt):
   OCTO_PLUGIN_DIR   the built step plugins
   OCTO_SOURCE_DIR   the source tree
   OCTO_SANITIZE     ON for the ASan/UBSan build (timeouts are stretched)
+  OCTO_VALGRIND     1: run the server under valgrind (memcheck; any error or
+                    definite leak makes it exit 99, which fails the test).
+                    Use with a build without sanitizers, by hand:
+                    OCTO_VALGRIND=1 ctest -R e2e_test_api_routes
 
 Test files define functions named test_*; `run_tests(globals())` runs them in
 order, prints PASS/FAIL with the time each took, and exits 1 when one failed.
@@ -36,6 +40,11 @@ SANITIZE = os.environ.get("OCTO_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE",
 # Timeouts are multiplied by SLOW: the ASan build starts and runs slower, and
 # CI runs two tests at once on two cores.
 SLOW = 3.0 if SANITIZE else 1.5
+VALGRIND = os.environ.get("OCTO_VALGRIND", "") in ("1", "ON", "on", "yes", "true")
+if VALGRIND:
+    SLOW = 20.0
+VALGRIND_CMD = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite"]
 
 # A jq step that keeps one core busy for about 0.1 s on an idle machine
 # (~0.2 s while other builds run; calibrated on the
@@ -204,7 +213,8 @@ class Server:
             self.out = open(self.out_path, "a")
             if self not in LIVE:
                 LIVE.append(self)
-            self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=self.out,
+            self.proc = subprocess.Popen((VALGRIND_CMD if VALGRIND else []) + [BIN, "serve"],
+                                         env=env, stdout=self.out,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          cwd=self.tmp)
             if not wait:
