@@ -1,9 +1,9 @@
 /* template_fuzz.c - libFuzzer target: compile and render arbitrary
  * templates with a small fixed context and an in-memory loader.
  *
- * Build: cmake -DOCTO_FUZZ=ON -DCMAKE_C_COMPILER=clang -B build-fuzz && cmake --build
- *        build-fuzz --target template_fuzz
- * Run:   build-fuzz/core/template/template_fuzz -max_total_time=60 -max_len=4096 \
+ * Build: CC=clang cmake -S . -B BUILD -DOCTO_FUZZ=ON && cmake --build
+ *        BUILD --target template_fuzz
+ * Run:   BUILD/core/template/template_fuzz -max_total_time=60 -max_len=4096 \
  *        -dict=fuzz/template.dict fuzz/corpus/template   (corpus dir optional)
  */
 #include <stddef.h>

@@ -13,14 +13,14 @@ static tv obj_attr(struct rs *st, tv obj, const char *name, size_t n, int *found
     *found = 1;
     switch (o->kind) {
     case O_LOOP:
-        r = loop_attr(st, o->loop, name, n);
+        r = tpl_loop_attr(st, o->loop, name, n);
         if (r.t != T_UNDEF) {
             return r;
         }
         break;
     case O_NAMESPACE:
     case O_MODULE:
-        if (dict_get_str(o->attrs, name, n, &r)) {
+        if (tpl_dict_get_str(o->attrs, name, n, &r)) {
             return r;
         }
         break;
@@ -106,7 +106,7 @@ static tv py_getattr(struct rs *st, tv obj, const char *name, size_t n, int *fou
         break;
     default: break;
     }
-    if (has_method(obj, name, n)) {
+    if (tpl_has_method(obj, name, n)) {
         char *nm = rs_alloc(st, n + 1);
         memcpy(nm, name, n);
         nm[n] = '\0';
@@ -124,7 +124,7 @@ static tv py_getitem(struct rs *st, tv obj, tv key, int *found)
     case T_DICT:
     case T_JDICT: {
         tv r;
-        if (map_get(st, obj, key, &r)) {
+        if (tpl_map_get(st, obj, key, &r)) {
             return r;
         }
         break;
@@ -135,7 +135,7 @@ static tv py_getitem(struct rs *st, tv obj, tv key, int *found)
     case T_STR:
         if (key.t == T_INT || key.t == T_BOOL) {
             int64_t i = key.t == T_BOOL ? key.u.b : key.u.i;
-            int64_t len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)seq_len(obj);
+            int64_t len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)tpl_seq_len(obj);
             if (i < 0) {
                 i += len;
             }
@@ -149,7 +149,7 @@ static tv py_getitem(struct rs *st, tv obj, tv key, int *found)
                     r.safe = obj.safe;
                     return r;
                 }
-                return seq_at(obj, (size_t)i);
+                return tpl_seq_at(obj, (size_t)i);
             }
         }
         break;
@@ -175,6 +175,14 @@ tv v_getattr(struct rs *st, tv obj, const char *name, size_t n)
 {
     int found;
     tv r;
+    if (obj.t == T_JDICT && !tpl_has_method(obj, name, n)) {
+        /* fast path: context objects, the common case of a.b */
+        json_t *j = json_object_getn(obj.u.j, name, n);
+        if (j != NULL) {
+            return v_from_json(j);
+        }
+        return v_undef_attr(st, obj, v_str(name, n));
+    }
     if (obj.t == T_UNDEF) {
         rs_undefined_fail(st, obj);
     }
@@ -237,9 +245,11 @@ tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
         rs_undefined_fail(st, obj);
     }
     if (obj.t != T_STR && !v_is_seq(obj)) {
-        rs_fail(st, "'%s' object is not subscriptable", v_typename(obj));
+        /* obj[a:b] raises TypeError, which Jinja2's getitem turns into an
+         * undefined value */
+        return v_undef_attr(st, obj, v_cstr("slice"));
     }
-    len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)seq_len(obj);
+    len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)tpl_seq_len(obj);
     k = slice_arg(st, step, 1);
     if (k == 0) {
         rs_fail(st, "slice step cannot be zero");
@@ -314,7 +324,7 @@ tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
     {
         tv r = obj.t == T_TUPLE ? v_tuple_new(st, 0) : v_list_new(st, 0);
         for (i = a; k > 0 ? i < b : i > b; i += k) {
-            list_push(st, r.u.l, seq_at(obj, (size_t)i));
+            tpl_list_push(st, r.u.l, tpl_seq_at(obj, (size_t)i));
         }
         return r;
     }

@@ -1,7 +1,7 @@
 /* arena.c - bump allocator for compiled templates and renders.
  * Blocks grow from 4 KiB to 1 MiB; big requests get a block of their own.
  * Cleanups (json_decref, regex free, ...) run in reverse order at
- * arena_free. */
+ * tpl_arena_free. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,13 +13,26 @@ struct arena_blk {
     _Alignas(16) unsigned char data[];
 };
 
-void arena_init(struct arena *a, size_t limit)
+void tpl_arena_init(struct arena *a, size_t limit)
 {
     memset(a, 0, sizeof(*a));
     a->limit = limit;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+void tpl_arena_init_with(struct arena *a, size_t limit, void *mem, size_t size)
+{
+    tpl_arena_init(a, limit);
+    if (mem != NULL && size > sizeof(struct arena_blk) + 64) {
+        struct arena_blk *b = mem;
+        b->next = NULL;
+        b->size = size - sizeof(struct arena_blk);
+        b->used = 0;
+        a->head = b;
+        a->first = b;
+    }
+}
+
+void *tpl_arena_alloc(struct arena *a, size_t n)
 {
     struct arena_blk *b = a->head;
     size_t sz;
@@ -32,7 +45,7 @@ void *arena_alloc(struct arena *a, size_t n)
         b->used += n;
         return p;
     }
-    sz = b == NULL ? 4096 : b->size * 2;
+    sz = b == NULL ? 4096 : (b->size < 4096 ? 8192 : b->size * 2);
     if (sz > (1u << 20)) {
         sz = 1u << 20;
     }
@@ -63,9 +76,9 @@ void *arena_alloc(struct arena *a, size_t n)
     return b->data;
 }
 
-void arena_on_free(struct arena *a, void (*fn)(void *), void *p)
+void tpl_arena_on_free(struct arena *a, void (*fn)(void *), void *p)
 {
-    struct arena_cleanup *c = arena_alloc(a, sizeof(*c));
+    struct arena_cleanup *c = tpl_arena_alloc(a, sizeof(*c));
     if (c == NULL) {
         fn(p);
         return;
@@ -76,7 +89,7 @@ void arena_on_free(struct arena *a, void (*fn)(void *), void *p)
     a->cleanups = c;
 }
 
-void arena_free(struct arena *a)
+void tpl_arena_free(struct arena *a)
 {
     struct arena_cleanup *c = a->cleanups;
     struct arena_blk *b = a->head;
@@ -86,7 +99,9 @@ void arena_free(struct arena *a)
     }
     while (b != NULL) {
         struct arena_blk *next = b->next;
-        free(b);
+        if (b != a->first) {
+            free(b);
+        }
         b = next;
     }
     memset(a, 0, sizeof(*a));

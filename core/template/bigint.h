@@ -23,28 +23,28 @@ struct bigalloc {
     void *ud;
 };
 
-struct bigint *big_from_i64(const struct bigalloc *ba, int64_t v);
-struct bigint *big_from_double(const struct bigalloc *ba, double v); /* truncates */
+struct bigint *tpl_big_from_i64(const struct bigalloc *ba, int64_t v);
+struct bigint *tpl_big_from_double(const struct bigalloc *ba, double v); /* truncates */
 /* digits in base 2..36 (no sign, no prefix, no underscores) */
-struct bigint *big_parse(const struct bigalloc *ba, const char *s, size_t n, int base);
-struct bigint *big_add(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
-struct bigint *big_sub(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
-struct bigint *big_mul(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
+struct bigint *tpl_big_parse(const struct bigalloc *ba, const char *s, size_t n, int base);
+struct bigint *tpl_big_add(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
+struct bigint *tpl_big_sub(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
+struct bigint *tpl_big_mul(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
 /* Floor division and modulo (Python semantics). b must not be zero. q or r may be NULL. */
-int big_divmod(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b,
+int tpl_big_divmod(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b,
                struct bigint **q, struct bigint **r);
 /* a ** e; NULL with *too_big set when the result would exceed maxbits. */
-struct bigint *big_pow(const struct bigalloc *ba, const struct bigint *a, uint64_t e,
+struct bigint *tpl_big_pow(const struct bigalloc *ba, const struct bigint *a, uint64_t e,
                        size_t maxbits, int *too_big);
-struct bigint *big_neg(const struct bigalloc *ba, const struct bigint *a);
-int big_cmp(const struct bigint *a, const struct bigint *b);
-int big_to_i64(const struct bigint *a, int64_t *out); /* 1 when it fits */
-double big_to_double(const struct bigint *a);
-size_t big_bitlen(const struct bigint *a);
+struct bigint *tpl_big_neg(const struct bigalloc *ba, const struct bigint *a);
+int tpl_big_cmp(const struct bigint *a, const struct bigint *b);
+int tpl_big_to_i64(const struct bigint *a, int64_t *out); /* 1 when it fits */
+double tpl_big_to_double(const struct bigint *a);
+size_t tpl_big_bitlen(const struct bigint *a);
 /* Decimal text into a malloc'd-by-ba string; NULL when more than maxdigits. */
-char *big_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t maxdigits,
+char *tpl_big_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t maxdigits,
                  size_t *len);
 /* Hex/octal/binary text of |a| (no prefix, lower case). */
-char *big_to_base(const struct bigalloc *ba, const struct bigint *a, int base, size_t *len);
+char *tpl_big_to_base(const struct bigalloc *ba, const struct bigint *a, int base, size_t *len);
 
 #endif

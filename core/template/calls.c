@@ -4,7 +4,7 @@
 
 #include "tpl.h"
 
-void bind_args(struct rs *st, const char *fname, struct callargs *a, const char *const *names,
+void tpl_bind_args(struct rs *st, const char *fname, struct callargs *a, const char *const *names,
                int nnames, tv *out)
 {
     int i;
@@ -105,9 +105,9 @@ static void dict_update_from(struct rs *st, struct tdict *d, tv src)
         tv *vs;
         size_t n;
         size_t i;
-        map_items(st, src, &ks, &vs, &n);
+        tpl_map_items(st, src, &ks, &vs, &n);
         for (i = 0; i < n; i++) {
-            dict_set(st, d, ks[i], vs[i]);
+            tpl_dict_set(st, d, ks[i], vs[i]);
         }
         return;
     }
@@ -125,12 +125,12 @@ static void dict_update_from(struct rs *st, struct tdict *d, tv src)
             if (pn != 2) {
                 rs_fail(st, "dictionary update sequence element #%zu has length %zu; 2 is required", i, pn);
             }
-            dict_set(st, d, pair[0], pair[1]);
+            tpl_dict_set(st, d, pair[0], pair[1]);
         }
     }
 }
 
-tv g_dict_call(struct rs *st, struct callargs *a)
+tv tpl_g_dict_call(struct rs *st, struct callargs *a)
 {
     tv d = v_dict_new(st, 0);
     int i;
@@ -141,7 +141,7 @@ tv g_dict_call(struct rs *st, struct callargs *a)
         dict_update_from(st, d.u.d, a->pos[0]);
     }
     for (i = 0; i < a->nkw; i++) {
-        dict_set(st, d.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+        tpl_dict_set(st, d.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
     }
     return d;
 }
@@ -149,12 +149,12 @@ tv g_dict_call(struct rs *st, struct callargs *a)
 static tv g_dict(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     (void)f;
-    return g_dict_call(st, a);
+    return tpl_g_dict_call(st, a);
 }
 
 static tv g_namespace(struct rs *st, struct tfunc *f, struct callargs *a)
 {
-    tv d = g_dict_call(st, a);
+    tv d = tpl_g_dict_call(st, a);
     struct tobj *o = rs_alloc(st, sizeof(*o));
     tv v = {T_OBJ, 0, 0, {0}};
     (void)f;
@@ -178,7 +178,7 @@ static tv g_cycler(struct rs *st, struct tfunc *f, struct callargs *a)
     o->kind = O_CYCLER;
     o->items = v_list_new(st, (size_t)a->npos);
     for (i = 0; i < a->npos; i++) {
-        list_push(st, o->items.u.l, a->pos[i]);
+        tpl_list_push(st, o->items.u.l, a->pos[i]);
     }
     v.u.o = o;
     return v;
@@ -192,7 +192,7 @@ static tv g_joiner(struct rs *st, struct tfunc *f, struct callargs *a)
     struct tobj *o = rs_alloc(st, sizeof(*o));
     tv ov = {T_OBJ, 0, 0, {0}};
     (void)f;
-    bind_args(st, "joiner", a, names, 1, args);
+    tpl_bind_args(st, "joiner", a, names, 1, args);
     memset(o, 0, sizeof(*o));
     o->kind = O_JOINER;
     o->items = arg_given(args[0]) ? v_to_str(st, args[0]) : v_str(", ", 2);
@@ -215,7 +215,7 @@ static struct tfunc G_NS = {F_BUILTIN, "namespace", g_namespace, {0}, NULL, NULL
 static struct tfunc G_CYC = {F_BUILTIN, "cycler", g_cycler, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
 static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
 
-tv global_lookup(const char *name, size_t n, struct rs *st, int *found)
+tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found)
 {
     tv v = {T_FUNC, 0, 0, {0}};
     *found = 1;
@@ -244,13 +244,13 @@ tv global_lookup(const char *name, size_t n, struct rs *st, int *found)
     return v;
 }
 
-tv call_value(struct rs *st, tv fn, struct callargs *a)
+tv tpl_call_value(struct rs *st, tv fn, struct callargs *a)
 {
     if (fn.t == T_UNDEF) {
         rs_undefined_fail(st, fn);
     }
     if (fn.t == T_OBJ && fn.u.o->kind == O_LOOP) {
-        return loop_recurse(st, fn.u.o->loop, a);
+        return tpl_loop_recurse(st, fn.u.o->loop, a);
     }
     if (fn.t != T_FUNC) {
         rs_fail(st, "'%s' object is not callable", v_typename(fn));
@@ -259,13 +259,13 @@ tv call_value(struct rs *st, tv fn, struct callargs *a)
         struct tfunc *f = fn.u.fn;
         switch (f->kind) {
         case F_BUILTIN: return f->fn(st, f, a);
-        case F_METHOD: return call_method(st, f->self, f->name, a);
+        case F_METHOD: return tpl_call_method(st, f->self, f->name, a);
         case F_MACRO:
-        case F_CALLER: return call_macro(st, f, a);
+        case F_CALLER: return tpl_call_macro(st, f, a);
         case F_SUPER:
-        case F_BLOCK: return call_block_fn(st, f);
+        case F_BLOCK: return tpl_call_block_fn(st, f);
         case F_LOOPCYCLE:
-        case F_LOOPCHANGED: return loop_call(st, f, a);
+        case F_LOOPCHANGED: return tpl_loop_call(st, f, a);
         case F_CYCNEXT: {
             struct tobj *o = f->self.u.o;
             tv r = o->items.u.l->it[o->pos];

@@ -1,4 +1,4 @@
-/* eval.c - expression evaluation and name resolution. */
+/* tpl_eval.c - expression evaluation and name resolution. */
 #include <string.h>
 
 #include "tpl.h"
@@ -13,7 +13,7 @@ uint32_t tpl_hash(const char *s, size_t n)
     return h;
 }
 
-struct scope *scope_new(struct rs *st, struct scope *parent, json_t *ctx)
+struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx)
 {
     struct scope *s = rs_alloc(st, sizeof(*s));
     memset(s, 0, sizeof(*s));
@@ -22,7 +22,7 @@ struct scope *scope_new(struct rs *st, struct scope *parent, json_t *ctx)
     return s;
 }
 
-void scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v)
+void tpl_scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v)
 {
     size_t i;
     for (i = 0; i < sc->n; i++) {
@@ -47,7 +47,7 @@ void scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint
     sc->n++;
 }
 
-int scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
+int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
 {
     size_t i;
     for (i = sc->n; i-- > 0;) {
@@ -59,12 +59,15 @@ int scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
     return 0;
 }
 
-tv lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h)
+tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h)
 {
     tv v;
     int found;
+    if (st->folding) {
+        rs_fail(st, "not a constant");
+    }
     for (; sc != NULL; sc = sc->parent) {
-        if (sc->n && scope_get(sc, name, n, h, &v)) {
+        if (sc->n && tpl_scope_get(sc, name, n, h, &v)) {
             return v;
         }
         if (sc->ctx != NULL) {
@@ -74,21 +77,29 @@ tv lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint
             }
         }
     }
-    v = global_lookup(name, n, st, &found);
+    v = tpl_global_lookup(name, n, st, &found);
     if (found) {
         return v;
     }
     return v_undef_name(st, name, n);
 }
 
-void check_steps(struct rs *st)
+void tpl_charge(struct rs *st, size_t n)
+{
+    st->steps += n / 8;
+    if (st->steps > st->max_steps) {
+        rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
+    }
+}
+
+void tpl_check_steps(struct rs *st)
 {
     if (++st->steps > st->max_steps) {
         rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
     }
 }
 
-struct callargs eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw)
+struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw)
 {
     struct callargs a;
     int i;
@@ -99,37 +110,37 @@ struct callargs eval_args(struct rs *st, struct node *n, struct scope *sc, int e
     tv *dynit = NULL;
     size_t ndyn = 0;
     if (n->c) {
-        dyn = eval(st, n->c, sc);
+        dyn = tpl_eval(st, n->c, sc);
         dynit = v_iterate(st, dyn, &ndyn);
         npos += ndyn;
     }
     if (n->d) {
-        dkw = eval(st, n->d, sc);
+        dkw = tpl_eval(st, n->d, sc);
         if (!v_is_map(dkw)) {
             rs_fail(st, "argument after ** must be a mapping, not %s", v_typename(dkw));
         }
-        nkw += map_len(dkw);
+        nkw += tpl_map_len(dkw);
     }
     memset(&a, 0, sizeof(a));
     a.pos = npos ? rs_alloc(st, npos * sizeof(tv)) : NULL;
     a.kwv = nkw ? rs_alloc(st, nkw * sizeof(tv)) : NULL;
     a.kwn = nkw ? rs_alloc(st, nkw * sizeof(char *)) : NULL;
     for (i = 0; i < n->n; i++) {
-        a.pos[a.npos++] = eval(st, n->items[i], sc);
+        a.pos[a.npos++] = tpl_eval(st, n->items[i], sc);
     }
     for (i = 0; i < (int)ndyn; i++) {
         a.pos[a.npos++] = dynit[i];
     }
     for (i = 0; i < n->nkw; i++) {
         a.kwn[a.nkw] = n->kwn[i];
-        a.kwv[a.nkw++] = eval(st, n->kw[i], sc);
+        a.kwv[a.nkw++] = tpl_eval(st, n->kw[i], sc);
     }
     if (n->d) {
         tv *ks;
         tv *vs;
         size_t cnt;
         size_t k;
-        map_items(st, dkw, &ks, &vs, &cnt);
+        tpl_map_items(st, dkw, &ks, &vs, &cnt);
         for (k = 0; k < cnt; k++) {
             if (ks[k].t != T_STR) {
                 rs_fail(st, "keywords must be strings");
@@ -142,11 +153,11 @@ struct callargs eval_args(struct rs *st, struct node *n, struct scope *sc, int e
 }
 
 /* a filter chain of {% filter %} / {% set x | f %}: the innermost has a == NULL */
-tv apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc)
+tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc)
 {
     struct callargs a;
-    tv v = f->a ? apply_filter_node(st, f->a, input, sc) : input;
-    a = eval_args(st, f, sc, 0);
+    tv v = f->a ? tpl_apply_filter_node(st, f->a, input, sc) : input;
+    a = tpl_eval_args(st, f, sc, 0);
     st->line = f->line;
     return f->ffn(st, v, &a);
 }
@@ -188,66 +199,134 @@ static int compare(struct rs *st, int op, tv l, tv r)
     }
 }
 
+static int is_mutator(const char *m)
+{
+    static const char *const names[] = {"append", "extend", "insert", "pop", "remove", "reverse",
+                                        "sort", "clear", "popitem", "setdefault", "update", NULL};
+    int i;
+    for (i = 0; names[i]; i++) {
+        if (strcmp(names[i], m) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+tv tpl_dict_copy(struct rs *st, tv d);
+
+/* name.append(...) on a list/dict from the (read-only) context: give the
+ * name a mutable copy in the scope that defines it, as if Jinja2 had
+ * changed the data in place (other references keep the original). */
+static tv rebind_mutable(struct rs *st, struct scope *sc, struct node *name, tv obj)
+{
+    tv copy = obj.t == T_JLIST ? v_to_list(st, obj) : tpl_dict_copy(st, obj);
+    struct scope *s;
+    for (s = sc; s != NULL; s = s->parent) {
+        tv cur;
+        if ((s->n && tpl_scope_get(s, name->str, name->slen, name->hash, &cur)) ||
+            (s->ctx != NULL && json_object_getn(s->ctx, name->str, name->slen) != NULL)) {
+            tpl_scope_set(st, s, name->str, name->slen, name->hash, copy);
+            return copy;
+        }
+    }
+    return copy;
+}
+
 static tv eval_call(struct rs *st, struct node *n, struct scope *sc)
 {
     struct callargs a;
     tv fn;
+    if (st->folding) {
+        rs_fail(st, "not a constant");
+    }
     if (n->a->kind == N_GETATTR) {
-        tv obj = eval(st, n->a->a, sc);
+        tv obj = tpl_eval(st, n->a->a, sc);
         if (obj.t == T_UNDEF) {
             rs_undefined_fail(st, obj);
         }
-        if (obj.t != T_OBJ && has_method(obj, n->a->str, n->a->slen)) {
-            a = eval_args(st, n, sc, 0);
+        if (obj.t != T_OBJ && tpl_has_method(obj, n->a->str, n->a->slen)) {
+            if ((obj.t == T_JLIST || obj.t == T_JDICT) && n->a->a->kind == N_NAME &&
+                is_mutator(n->a->str)) {
+                obj = rebind_mutable(st, sc, n->a->a, obj);
+            }
+            a = tpl_eval_args(st, n, sc, 0);
             st->line = n->line;
-            return call_method(st, obj, n->a->str, &a);
+            return tpl_call_method(st, obj, n->a->str, &a);
         }
         fn = v_getattr(st, obj, n->a->str, n->a->slen);
     } else {
-        fn = eval(st, n->a, sc);
+        fn = tpl_eval(st, n->a, sc);
     }
-    a = eval_args(st, n, sc, 0);
+    a = tpl_eval_args(st, n, sc, 0);
     st->line = n->line;
-    return call_value(st, fn, &a);
+    return tpl_call_value(st, fn, &a);
 }
 
-tv eval(struct rs *st, struct node *n, struct scope *sc)
+static int filter_needs_context(const char *name)
+{
+    return strcmp(name, "map") == 0 || strcmp(name, "select") == 0 || strcmp(name, "reject") == 0 ||
+           strcmp(name, "selectattr") == 0 || strcmp(name, "rejectattr") == 0;
+}
+
+static tv eval_node(struct rs *st, struct node *n, struct scope *sc);
+
+tv tpl_eval(struct rs *st, struct node *n, struct scope *sc)
+{
+    if ((n->flags & NF_FOLDED) && !st->folding) {
+        /* a constant Jinja2 computes at compile time, with its rules */
+        tv v;
+        st->folding = 1;
+        v = eval_node(st, n, sc);
+        st->folding = 0;
+        return v;
+    }
+    return eval_node(st, n, sc);
+}
+
+static tv eval_node(struct rs *st, struct node *n, struct scope *sc)
 {
     tv l;
     tv r;
     int i;
     switch (n->kind) {
     case N_CONST: return n->val;
-    case N_NAME: return lookup_name(st, sc, n->str, n->slen, n->hash);
+    case N_NAME: return tpl_lookup_name(st, sc, n->str, n->slen, n->hash);
     case N_GETATTR:
-        l = eval(st, n->a, sc);
+        l = tpl_eval(st, n->a, sc);
         st->line = n->line;
         return v_getattr(st, l, n->str, n->slen);
     case N_GETITEM:
-        l = eval(st, n->a, sc);
+        l = tpl_eval(st, n->a, sc);
         if (n->b->kind == N_SLICE) {
             struct node *s = n->b;
-            tv a = s->a ? eval(st, s->a, sc) : v_none();
-            tv b = s->b ? eval(st, s->b, sc) : v_none();
-            tv c = s->c ? eval(st, s->c, sc) : v_none();
+            tv a = s->a ? tpl_eval(st, s->a, sc) : v_none();
+            tv b = s->b ? tpl_eval(st, s->b, sc) : v_none();
+            tv c = s->c ? tpl_eval(st, s->c, sc) : v_none();
             st->line = n->line;
+            if (l.t != T_STR && l.t != T_UNDEF && !v_is_seq(l) && !st->folding) {
+                /* at run time Jinja2 slices with Python's obj[a:b] */
+                rs_fail(st, "'%s' object is not subscriptable", v_typename(l));
+            }
             return v_slice(st, l, a, b, c);
         }
-        r = eval(st, n->b, sc);
+        r = tpl_eval(st, n->b, sc);
         st->line = n->line;
         return v_getitem(st, l, r);
     case N_CALL: return eval_call(st, n, sc);
     case N_FILTER: {
         struct callargs a;
-        l = eval(st, n->a, sc);
-        a = eval_args(st, n, sc, 0);
+        if (st->folding && filter_needs_context(n->str)) {
+            rs_fail(st, "not a constant");
+        }
+        l = tpl_eval(st, n->a, sc);
+        a = tpl_eval_args(st, n, sc, 0);
         st->line = n->line;
         return n->ffn(st, l, &a);
     }
     case N_TEST: {
         struct callargs a;
-        l = eval(st, n->a, sc);
-        a = eval_args(st, n, sc, 0);
+        l = tpl_eval(st, n->a, sc);
+        a = tpl_eval_args(st, n, sc, 0);
         st->line = n->line;
         return v_bool(n->tfn(st, l, &a));
     }
@@ -255,52 +334,52 @@ tv eval(struct rs *st, struct node *n, struct scope *sc)
     case N_TUPLE:
         l = n->kind == N_LIST ? v_list_new(st, (size_t)n->n) : v_tuple_new(st, (size_t)n->n);
         for (i = 0; i < n->n; i++) {
-            l.u.l->it[i] = eval(st, n->items[i], sc);
+            l.u.l->it[i] = tpl_eval(st, n->items[i], sc);
         }
         l.u.l->n = (size_t)n->n;
         return l;
     case N_DICT:
         l = v_dict_new(st, (size_t)n->n);
         for (i = 0; i < n->n; i++) {
-            tv k = eval(st, n->items[i], sc);
-            tv v = eval(st, n->kw[i], sc);
+            tv k = tpl_eval(st, n->items[i], sc);
+            tv v = tpl_eval(st, n->kw[i], sc);
             if (k.t == T_LIST || k.t == T_JLIST || k.t == T_DICT || k.t == T_JDICT) {
                 rs_fail(st, "unhashable type: '%s'", v_typename(k));
             }
-            dict_set(st, l.u.d, k, v);
+            tpl_dict_set(st, l.u.d, k, v);
         }
         return l;
     case N_BINOP:
-        l = eval(st, n->a, sc);
-        r = eval(st, n->b, sc);
+        l = tpl_eval(st, n->a, sc);
+        r = tpl_eval(st, n->b, sc);
         st->line = n->line;
-        return op_binary(st, n->op, l, r);
+        return tpl_op_binary(st, n->op, l, r);
     case N_NEG:
-        l = eval(st, n->a, sc);
+        l = tpl_eval(st, n->a, sc);
         st->line = n->line;
-        return op_neg(st, l);
+        return tpl_op_neg(st, l);
     case N_POS:
-        l = eval(st, n->a, sc);
+        l = tpl_eval(st, n->a, sc);
         st->line = n->line;
-        return op_pos(st, l);
-    case N_NOT: return v_bool(!v_truthy(st, eval(st, n->a, sc)));
+        return tpl_op_pos(st, l);
+    case N_NOT: return v_bool(!v_truthy(st, tpl_eval(st, n->a, sc)));
     case N_AND:
-        l = eval(st, n->a, sc);
-        return v_truthy(st, l) ? eval(st, n->b, sc) : l;
+        l = tpl_eval(st, n->a, sc);
+        return v_truthy(st, l) ? tpl_eval(st, n->b, sc) : l;
     case N_OR:
-        l = eval(st, n->a, sc);
-        return v_truthy(st, l) ? l : eval(st, n->b, sc);
+        l = tpl_eval(st, n->a, sc);
+        return v_truthy(st, l) ? l : tpl_eval(st, n->b, sc);
     case N_CONCAT: {
         struct octo_buf *b = rs_buf(st);
         for (i = 0; i < n->n; i++) {
-            v_str_to(st, eval(st, n->items[i], sc), b);
+            v_str_to(st, tpl_eval(st, n->items[i], sc), b);
         }
         return s_from_buf(st, b);
     }
     case N_COMPARE:
-        l = eval(st, n->a, sc);
+        l = tpl_eval(st, n->a, sc);
         for (i = 0; i < n->n; i++) {
-            r = eval(st, n->items[i], sc);
+            r = tpl_eval(st, n->items[i], sc);
             st->line = n->line;
             if (!compare(st, n->ops[i], l, r)) {
                 return v_bool(0);
@@ -309,10 +388,10 @@ tv eval(struct rs *st, struct node *n, struct scope *sc)
         }
         return v_bool(1);
     case N_COND:
-        if (v_truthy(st, eval(st, n->b, sc))) {
-            return eval(st, n->a, sc);
+        if (v_truthy(st, tpl_eval(st, n->b, sc))) {
+            return tpl_eval(st, n->a, sc);
         }
-        return n->c ? eval(st, n->c, sc) : v_undef();
+        return n->c ? tpl_eval(st, n->c, sc) : v_undef();
     default:
         rs_fail(st, "cannot evaluate this expression");
     }

@@ -6,7 +6,8 @@
 #include "tpl.h"
 
 struct loopctx {
-    tv *items;
+    tv *items; /* NULL: items of src (a context list) fetched by index */
+    tv src;
     size_t n, i;
     int depth0;
     tv self;
@@ -16,9 +17,14 @@ struct loopctx {
     struct scope *outer;
 };
 
-void exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc); /* inherit.c */
+void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc); /* inherit.c */
 
-void out_write(struct rs *st, const char *p, size_t n)
+static tv loop_item(struct loopctx *lc, size_t i)
+{
+    return lc->items != NULL ? lc->items[i] : tpl_seq_at(lc->src, i);
+}
+
+void tpl_out_write(struct rs *st, const char *p, size_t n)
 {
     octo_buf_append(st->out, p, n);
     if (st->out->over) {
@@ -29,20 +35,19 @@ void out_write(struct rs *st, const char *p, size_t n)
     }
 }
 
-tv escape_str(struct rs *st, tv s);
+tv tpl_escape_str(struct rs *st, tv s);
 
 static void write_value(struct rs *st, tv v)
 {
     if (st->autoescape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
-        v = escape_str(st, v);
+        v = tpl_escape_str(st, v);
     }
     switch (v.t) {
-    case T_STR: out_write(st, v.u.s.p, v.u.s.n); return;
+    case T_STR: tpl_out_write(st, v.u.s.p, v.u.s.n); return;
     case T_UNDEF: return;
     case T_INT: {
         char tmp[24];
-        int k = snprintf(tmp, sizeof(tmp), "%lld", (long long)v.u.i);
-        out_write(st, tmp, (size_t)k);
+        tpl_out_write(st, tmp, i64_to_dec(v.u.i, tmp));
         return;
     }
     default:
@@ -54,13 +59,13 @@ static void write_value(struct rs *st, tv v)
     }
 }
 
-tv capture_body(struct rs *st, struct node *body, struct scope *sc)
+tv tpl_capture_body(struct rs *st, struct node *body, struct scope *sc)
 {
     struct octo_buf *saved = st->out;
     struct octo_buf *b = rs_buf(st);
     tv r;
     st->out = b;
-    exec_body(st, body, sc);
+    tpl_exec_body(st, body, sc);
     st->out = saved;
     r = s_from_buf(st, b);
     return r;
@@ -69,15 +74,15 @@ tv capture_body(struct rs *st, struct node *body, struct scope *sc)
 static void assign(struct rs *st, struct scope *sc, struct node *t, tv v)
 {
     if (t->kind == N_NAME) {
-        scope_set(st, sc, t->str, t->slen, t->hash, v);
+        tpl_scope_set(st, sc, t->str, t->slen, t->hash, v);
         return;
     }
     if (t->kind == N_NSREF) {
-        tv ns = lookup_name(st, sc, t->str, t->slen, t->hash);
+        tv ns = tpl_lookup_name(st, sc, t->str, t->slen, t->hash);
         if (ns.t != T_OBJ || ns.u.o->kind != O_NAMESPACE) {
             rs_fail(st, "Can only assign attributes to namespaces.");
         }
-        dict_set(st, ns.u.o->attrs, v_cstr(t->str2), v);
+        tpl_dict_set(st, ns.u.o->attrs, v_cstr(t->str2), v);
         return;
     }
     if (t->kind == N_TUPLE) {
@@ -102,7 +107,7 @@ static void assign(struct rs *st, struct scope *sc, struct node *t, tv v)
     rs_fail(st, "can't assign to this target");
 }
 
-tv loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
+tv tpl_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
 {
 #define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
     if (IS("index")) return v_int((int64_t)lc->i + 1);
@@ -118,13 +123,13 @@ tv loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
         if (lc->i == 0) {
             return v_undef_name(st, "previtem", 8);
         }
-        return lc->items[lc->i - 1];
+        return loop_item(lc, lc->i - 1);
     }
     if (IS("nextitem")) {
         if (lc->i + 1 >= lc->n) {
             return v_undef_name(st, "nextitem", 8);
         }
-        return lc->items[lc->i + 1];
+        return loop_item(lc, lc->i + 1);
     }
     if (IS("cycle")) {
         tv f = v_func(st, F_LOOPCYCLE, "cycle", lc->self);
@@ -137,7 +142,7 @@ tv loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
     return v_undef();
 }
 
-tv loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
+tv tpl_loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct loopctx *lc = f->self.u.o->loop;
     if (f->kind == F_LOOPCYCLE) {
@@ -151,7 +156,7 @@ tv loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
         if (a->npos != 1) {
             int i;
             for (i = 0; i < a->npos; i++) {
-                list_push(st, cur.u.l, a->pos[i]);
+                tpl_list_push(st, cur.u.l, a->pos[i]);
             }
         }
         if (!lc->has_changed || !v_eq(st, lc->last_changed, cur)) {
@@ -166,7 +171,7 @@ tv loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
 
 static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0);
 
-tv loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
+tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
 {
     struct octo_buf *saved = st->out;
     struct octo_buf *b = rs_buf(st);
@@ -189,20 +194,30 @@ tv loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
 static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0)
 {
     size_t cnt;
-    tv *items = v_iterate(st, iter, &cnt);
+    tv *items = NULL;
     struct loopctx *lc;
     tv loopv = {T_OBJ, 0, 0, {0}};
     struct tobj *o;
     size_t i;
+    struct scope *is;
+    struct node body;
+    uint32_t loop_hash = tpl_hash("loop", 4);
+    if (iter.t == T_JLIST && n->c == NULL) {
+        cnt = json_array_size(iter.u.j); /* items fetched lazily */
+        tpl_charge(st, cnt);
+    } else {
+        items = v_iterate(st, iter, &cnt);
+    }
     if (n->c) {
         /* filtered loop: evaluate the condition per item first */
         tv *kept = rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
         size_t k = 0;
+        struct scope *fs = tpl_scope_new(st, sc, NULL);
         for (i = 0; i < cnt; i++) {
-            struct scope *fs = scope_new(st, sc, NULL);
-            check_steps(st);
+            tpl_check_steps(st);
+            fs->n = 0;
             assign(st, fs, n->a, items[i]);
-            if (v_truthy(st, eval(st, n->c, fs))) {
+            if (v_truthy(st, tpl_eval(st, n->c, fs))) {
                 kept[k++] = items[i];
             }
         }
@@ -217,26 +232,33 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
     o->loop = lc;
     loopv.u.o = o;
     lc->items = items;
+    lc->src = iter;
     lc->n = cnt;
     lc->depth0 = depth0;
     lc->self = loopv;
     lc->fornode = n;
     lc->outer = sc;
+    /* one scope for the body, emptied at each iteration: what an iteration
+     * sets is gone at the next one, as in Jinja2 */
+    is = tpl_scope_new(st, sc, NULL);
+    memset(&body, 0, sizeof(body));
+    body.kind = N_BODY;
+    body.items = n->items;
+    body.n = n->n;
     for (i = 0; i < cnt; i++) {
-        struct scope *is = scope_new(st, sc, NULL);
-        struct node body;
-        check_steps(st);
+        tpl_check_steps(st);
+        if (items == NULL && i + 4 < cnt) {
+            /* context records are scattered in memory: fetch ahead */
+            __builtin_prefetch(json_array_get(iter.u.j, i + 4));
+        }
         lc->i = i;
-        scope_set(st, is, "loop", 4, tpl_hash("loop", 4), loopv);
-        assign(st, is, n->a, items[i]);
-        memset(&body, 0, sizeof(body));
-        body.kind = N_BODY;
-        body.items = n->items;
-        body.n = n->n;
-        exec_body(st, &body, is);
+        is->n = 0;
+        tpl_scope_set(st, is, "loop", 4, loop_hash, loopv);
+        assign(st, is, n->a, loop_item(lc, i));
+        tpl_exec_body(st, &body, is);
     }
     if (cnt == 0 && n->d) {
-        exec_body(st, n->d, sc);
+        tpl_exec_body(st, n->d, tpl_scope_new(st, sc, NULL)); /* its own scope, as in Jinja2 */
     }
 }
 
@@ -244,18 +266,18 @@ static void exec_if(struct rs *st, struct node *n, struct scope *sc)
 {
     while (n != NULL) {
         st->line = n->line;
-        if (v_truthy(st, eval(st, n->a, sc))) {
+        if (v_truthy(st, tpl_eval(st, n->a, sc))) {
             struct node body;
             memset(&body, 0, sizeof(body));
             body.kind = N_BODY;
             body.items = n->items;
             body.n = n->n;
-            exec_body(st, &body, sc);
+            tpl_exec_body(st, &body, sc);
             return;
         }
         n = n->b;
         if (n != NULL && n->kind == N_BODY) {
-            exec_body(st, n, sc);
+            tpl_exec_body(st, n, sc);
             return;
         }
     }
@@ -273,7 +295,7 @@ static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
     return f;
 }
 
-tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
+tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct node *n = f->node;
     struct scope *ms;
@@ -291,7 +313,7 @@ tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     if (++st->depth > st->max_depth) {
         rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
-    check_steps(st);
+    tpl_check_steps(st);
     vals = rs_alloc(st, (size_t)(np + 1) * sizeof(tv));
     set = rs_alloc(st, (size_t)(np + 1) * sizeof(int));
     memset(set, 0, (size_t)(np + 1) * sizeof(int));
@@ -300,7 +322,7 @@ tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
             vals[i] = a->pos[i];
             set[i] = 1;
         } else if (f->catch_varargs) {
-            list_push(st, varargs.u.l, a->pos[i]);
+            tpl_list_push(st, varargs.u.l, a->pos[i]);
         } else {
             rs_fail(st, "macro '%s' takes not more than %d argument(s)", f->name ? f->name : "caller", np);
         }
@@ -327,12 +349,12 @@ tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
             continue;
         }
         if (f->catch_kwargs) {
-            dict_set(st, kwargs.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+            tpl_dict_set(st, kwargs.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
             continue;
         }
         rs_fail(st, "macro '%s' takes no keyword argument '%s'", f->name, a->kwn[i]);
     }
-    ms = scope_new(st, f->closure, NULL);
+    ms = tpl_scope_new(st, f->closure, NULL);
     st->tpl = f->tpl;
     for (i = 0; i < np; i++) {
         const char *pn = n->names[i];
@@ -342,34 +364,34 @@ tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
         } else {
             int di = i - (np - n->nkw);
             if (di >= 0) {
-                v = eval(st, n->kw[di], ms);
+                v = tpl_eval(st, n->kw[di], ms);
             } else {
                 v = v_undef_name(st, pn, strlen(pn));
             }
         }
-        scope_set(st, ms, pn, strlen(pn), tpl_hash(pn, strlen(pn)), v);
+        tpl_scope_set(st, ms, pn, strlen(pn), tpl_hash(pn, strlen(pn)), v);
     }
     if (f->catch_varargs) {
-        scope_set(st, ms, "varargs", 7, tpl_hash("varargs", 7), varargs);
+        tpl_scope_set(st, ms, "varargs", 7, tpl_hash("varargs", 7), varargs);
     }
     if (f->catch_kwargs) {
-        scope_set(st, ms, "kwargs", 6, tpl_hash("kwargs", 6), kwargs);
+        tpl_scope_set(st, ms, "kwargs", 6, tpl_hash("kwargs", 6), kwargs);
     }
     if (f->uses_caller) {
-        scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
+        tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
     }
     memset(&body, 0, sizeof(body));
     body.kind = N_BODY;
     body.items = n->items;
     body.n = n->n;
-    r = capture_body(st, &body, ms);
+    r = tpl_capture_body(st, &body, ms);
     st->tpl = saved_tpl;
     st->line = saved_line;
     st->depth--;
     return r;
 }
 
-void exec_body(struct rs *st, struct node *body, struct scope *sc)
+void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
 {
     int i;
     for (i = 0; i < body->n; i++) {
@@ -381,73 +403,74 @@ void exec_body(struct rs *st, struct node *body, struct scope *sc)
             for (k = 0; k < n->n; k++) {
                 struct node *x = n->items[k];
                 if (x->kind == N_DATA) {
-                    out_write(st, x->str, x->slen);
+                    tpl_out_write(st, x->str, x->slen);
                 } else {
                     st->line = x->line;
-                    write_value(st, eval(st, x, sc));
+                    write_value(st, tpl_eval(st, x, sc));
                 }
             }
             break;
         }
         case N_IF: exec_if(st, n, sc); break;
         case N_FOR: {
-            tv it = eval(st, n->b, sc);
+            tv it = tpl_eval(st, n->b, sc);
             run_for(st, n, it, sc, 0);
             break;
         }
-        case N_SET: assign(st, sc, n->a, eval(st, n->b, sc)); break;
+        case N_SET: assign(st, sc, n->a, tpl_eval(st, n->b, sc)); break;
         case N_SETBLOCK: {
-            tv v = capture_body(st, n, sc);
+            /* the block body has its own scope in Jinja2 (sets do not leak) */
+            tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
             if (n->c) {
-                v = apply_filter_node(st, n->c, v, sc);
+                v = tpl_apply_filter_node(st, n->c, v, sc);
             }
             assign(st, sc, n->a, v);
             break;
         }
         case N_FILTERBLOCK: {
-            tv v = capture_body(st, n, sc);
-            v = apply_filter_node(st, n->c, v, sc);
+            tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
+            v = tpl_apply_filter_node(st, n->c, v, sc);
             write_value(st, v);
             break;
         }
         case N_MACRO:
-            scope_set(st, sc, n->str, n->slen, n->hash, make_macro(st, n, sc, F_MACRO));
+            tpl_scope_set(st, sc, n->str, n->slen, n->hash, make_macro(st, n, sc, F_MACRO));
             break;
         case N_CALLBLOCK: {
             struct node *call = n->a;
             tv caller = make_macro(st, n, sc, F_CALLER);
-            struct callargs a = eval_args(st, call, sc, 1);
-            tv fn = eval(st, call->a, sc);
+            struct callargs a = tpl_eval_args(st, call, sc, 1);
+            tv fn = tpl_eval(st, call->a, sc);
             a.kwn[a.nkw] = "caller";
             a.kwv[a.nkw++] = caller;
             st->line = n->line;
-            write_value(st, call_value(st, fn, &a));
+            write_value(st, tpl_call_value(st, fn, &a));
             break;
         }
         case N_WITH: {
-            struct scope *ws = scope_new(st, sc, NULL);
+            struct scope *ws = tpl_scope_new(st, sc, NULL);
             int k;
             tv *vals = rs_alloc(st, (size_t)(n->nkw + 1) * sizeof(tv));
             for (k = 0; k < n->nkw; k++) {
-                vals[k] = eval(st, n->b->items[k], sc);
+                vals[k] = tpl_eval(st, n->b->items[k], sc);
             }
             for (k = 0; k < n->nkw; k++) {
                 assign(st, ws, n->kw[k], vals[k]);
             }
-            exec_body(st, n, ws);
+            tpl_exec_body(st, n, ws);
             break;
         }
         case N_BODY:
             if (n->a != NULL) { /* {% autoescape expr %} */
                 int saved = st->autoescape;
-                st->autoescape = v_truthy(st, eval(st, n->a, sc));
-                exec_body(st, n, sc);
+                st->autoescape = v_truthy(st, tpl_eval(st, n->a, sc));
+                tpl_exec_body(st, n, sc);
                 st->autoescape = saved;
             } else {
-                exec_body(st, n, sc);
+                tpl_exec_body(st, n, sc);
             }
             break;
-        default: exec_stmt_tpl(st, n, sc); break;
+        default: tpl_exec_stmt_tpl(st, n, sc); break;
         }
     }
 }

@@ -11,10 +11,10 @@
 #define BIND(fname, ...)                                                           \
     static const char *const names_[] = {__VA_ARGS__};                             \
     tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
-tv json_text(struct rs *st, tv v, unsigned flags, int htmlsafe);
-tv dict_copy(struct rs *st, tv d);
+tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe);
+tv tpl_dict_copy(struct rs *st, tv d);
 
 static int opt_bool(struct rs *st, tv v, int dflt)
 {
@@ -48,13 +48,13 @@ static unsigned json_flags(struct rs *st, tv indent, tv sort_keys, tv ensure_asc
 static tv f_to_json(struct rs *st, tv v, struct callargs *a)
 {
     BIND("to_json", "indent", "sort_keys", "ensure_ascii");
-    return json_text(st, v, json_flags(st, args[0], args[1], args[2], 0, 0), 0);
+    return tpl_json_text(st, v, json_flags(st, args[0], args[1], args[2], 0, 0), 0);
 }
 
 static tv f_to_nice_json(struct rs *st, tv v, struct callargs *a)
 {
     BIND("to_nice_json", "indent", "sort_keys", "ensure_ascii");
-    return json_text(st, v, json_flags(st, args[0], args[1], args[2], 4, 1), 0);
+    return tpl_json_text(st, v, json_flags(st, args[0], args[1], args[2], 4, 1), 0);
 }
 
 static void decref_cb(void *p)
@@ -75,7 +75,7 @@ static tv f_from_json(struct rs *st, tv v, struct callargs *a)
     if (j == NULL) {
         rs_fail(st, "from_json: %s", je.text);
     }
-    arena_on_free(&st->ar, decref_cb, j);
+    tpl_arena_on_free(&st->ar, decref_cb, j);
     return v_from_json(j);
 }
 
@@ -135,7 +135,7 @@ static tv f_from_yaml(struct rs *st, tv v, struct callargs *a)
     if (j == NULL) {
         return v_none();
     }
-    arena_on_free(&st->ar, decref_cb, j);
+    tpl_arena_on_free(&st->ar, decref_cb, j);
     return v_from_json(j);
 }
 
@@ -205,177 +205,12 @@ static tv f_b64decode(struct rs *st, tv v, struct callargs *a)
     return s_from_buf(st, b);
 }
 
-static unsigned re_flags(struct rs *st, tv ic, tv ml)
-{
-    return (opt_bool(st, ic, 0) ? TRE_ICASE : 0) | (opt_bool(st, ml, 0) ? TRE_MULTILINE : 0);
-}
-
-static tv f_regex_search(struct rs *st, tv v, struct callargs *a)
-{
-    struct tre *re;
-    size_t ov[2 * TRE_MAXG];
-    tv pat;
-    tv ic = v_undef();
-    tv ml = v_undef();
-    int i;
-    int ng;
-    tv groups = v_list_new(st, 0);
-    ic.sub = ml.sub = ARG_MISSING;
-    if (a->npos < 1) {
-        rs_fail(st, "regex_search() missing required argument: 'regex'");
-    }
-    for (i = 0; i < a->nkw; i++) {
-        if (strcmp(a->kwn[i], "ignorecase") == 0) {
-            ic = a->kwv[i];
-        } else if (strcmp(a->kwn[i], "multiline") == 0) {
-            ml = a->kwv[i];
-        } else {
-            rs_fail(st, "regex_search() got an unexpected keyword argument '%s'", a->kwn[i]);
-        }
-    }
-    v = v_to_str(st, v);
-    pat = v_to_str(st, a->pos[0]);
-    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, ic, ml));
-    ng = tre_groups(re);
-    if (ng >= TRE_MAXG) {
-        ng = TRE_MAXG - 1;
-    }
-    if (!tre_search(st, re, v.u.s.p, v.u.s.n, 0, 0, ov, ng + 1)) {
-        return v_none();
-    }
-    if (a->npos == 1) {
-        return v_str(v.u.s.p + ov[0], ov[1] - ov[0]);
-    }
-    for (i = 1; i < a->npos; i++) {
-        tv g = v_to_str(st, a->pos[i]);
-        int gi = -1;
-        if (g.u.s.n >= 2 && g.u.s.p[0] == '\\' && g.u.s.p[1] >= '0' && g.u.s.p[1] <= '9') {
-            int ok;
-            tv n = v_int_parse(st, g.u.s.p + 1, g.u.s.n - 1, 10, &ok);
-            gi = ok && n.t == T_INT ? (int)n.u.i : -1;
-        } else if (g.u.s.n > 4 && memcmp(g.u.s.p, "\\g<", 3) == 0 && g.u.s.p[g.u.s.n - 1] == '>') {
-            tv name = v_strdup(st, g.u.s.p + 3, g.u.s.n - 4);
-            gi = tre_group_index(re, name.u.s.p);
-        } else {
-            rs_fail(st, "Unknown argument");
-        }
-        if (gi < 0 || gi > ng) {
-            rs_fail(st, "no such group");
-        }
-        list_push(st, groups.u.l, ov[2 * gi] == (size_t)-1 ? v_none()
-                                                            : v_str(v.u.s.p + ov[2 * gi], ov[2 * gi + 1] - ov[2 * gi]));
-    }
-    return groups;
-}
-
-static tv f_regex_replace(struct rs *st, tv v, struct callargs *a)
-{
-    struct tre *re;
-    size_t ov[2 * TRE_MAXG];
-    tv pat;
-    tv rep = v_str("", 0);
-    int64_t count = 0;
-    int64_t done = 0;
-    size_t pos = 0;
-    size_t last = 0;
-    int ng;
-    struct octo_buf *b = rs_buf(st);
-    BIND("regex_replace", "pattern", "replacement", "ignorecase", "multiline", "count",
-         "mandatory_count");
-    v = arg_given(v) && v.t != T_UNDEF ? v_to_str(st, v) : v_str("", 0);
-    pat = arg_given(args[0]) ? v_to_str(st, args[0]) : v_str("", 0);
-    if (arg_given(args[1])) {
-        rep = v_to_str(st, args[1]);
-    }
-    if (arg_given(args[4])) {
-        count = v_as_index(st, args[4], "count");
-    }
-    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, args[2], args[3]));
-    ng = tre_groups(re);
-    if (ng >= TRE_MAXG) {
-        ng = TRE_MAXG - 1;
-    }
-    while (pos <= v.u.s.n && (count <= 0 || done < count)) {
-        if (!tre_search(st, re, v.u.s.p, v.u.s.n, pos, 0, ov, ng + 1)) {
-            break;
-        }
-        octo_buf_append(b, v.u.s.p + last, ov[0] - last);
-        tre_expand(st, re, rep.u.s.p, rep.u.s.n, v.u.s.p, ov, ng, b);
-        last = ov[1];
-        done++;
-        if (ov[1] == ov[0]) {
-            if (ov[1] >= v.u.s.n) {
-                break;
-            }
-            pos = ov[1];
-            u_next(v.u.s.p, v.u.s.n, &pos);
-            octo_buf_append(b, v.u.s.p + last, pos - last);
-            last = pos;
-        } else {
-            pos = ov[1];
-        }
-        check_steps(st);
-    }
-    octo_buf_append(b, v.u.s.p + last, v.u.s.n - last);
-    if (arg_given(args[5]) && v_as_index(st, args[5], "mandatory_count") > 0 &&
-        done != v_as_index(st, args[5], "mandatory_count")) {
-        rs_fail(st, "'%s' should match %lld times, but matches %lld times", pat.u.s.p,
-                (long long)v_as_index(st, args[5], "mandatory_count"), (long long)done);
-    }
-    return s_from_buf(st, b);
-}
-
-static tv f_regex_findall(struct rs *st, tv v, struct callargs *a)
-{
-    struct tre *re;
-    size_t ov[2 * TRE_MAXG];
-    tv pat;
-    size_t pos = 0;
-    int ng;
-    tv out = v_list_new(st, 0);
-    BIND("regex_findall", "regex", "multiline", "ignorecase");
-    v = v_to_str(st, v);
-    pat = v_to_str(st, args[0]);
-    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, args[2], args[1]));
-    ng = tre_groups(re);
-    if (ng >= TRE_MAXG) {
-        ng = TRE_MAXG - 1;
-    }
-    while (pos <= v.u.s.n && tre_search(st, re, v.u.s.p, v.u.s.n, pos, 0, ov, ng + 1)) {
-        if (ng == 0) {
-            list_push(st, out.u.l, v_str(v.u.s.p + ov[0], ov[1] - ov[0]));
-        } else if (ng == 1) {
-            list_push(st, out.u.l, ov[2] == (size_t)-1 ? v_str("", 0) : v_str(v.u.s.p + ov[2], ov[3] - ov[2]));
-        } else {
-            tv t = v_tuple_new(st, (size_t)ng);
-            int g;
-            for (g = 1; g <= ng; g++) {
-                t.u.l->it[g - 1] = ov[2 * g] == (size_t)-1 ? v_str("", 0)
-                                                           : v_str(v.u.s.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-            }
-            t.u.l->n = (size_t)ng;
-            list_push(st, out.u.l, t);
-        }
-        if (ov[1] == ov[0]) {
-            pos = ov[1];
-            if (pos >= v.u.s.n) {
-                break;
-            }
-            u_next(v.u.s.p, v.u.s.n, &pos);
-        } else {
-            pos = ov[1];
-        }
-        check_steps(st);
-    }
-    return out;
-}
-
 enum { LM_REPLACE, LM_KEEP, LM_APPEND, LM_PREPEND, LM_APPEND_RP, LM_PREPEND_RP };
 
 static tv merge_lists(struct rs *st, tv x, tv y, int lm)
 {
-    size_t nx = seq_len(x);
-    size_t ny = seq_len(y);
+    size_t nx = tpl_seq_len(x);
+    size_t ny = tpl_seq_len(y);
     size_t i;
     size_t k;
     tv out = v_list_new(st, nx + ny);
@@ -385,11 +220,11 @@ static tv merge_lists(struct rs *st, tv x, tv y, int lm)
     case LM_PREPEND: {
         tv first = lm == LM_APPEND ? x : y;
         tv second = lm == LM_APPEND ? y : x;
-        for (i = 0; i < seq_len(first); i++) {
-            list_push(st, out.u.l, seq_at(first, i));
+        for (i = 0; i < tpl_seq_len(first); i++) {
+            tpl_list_push(st, out.u.l, tpl_seq_at(first, i));
         }
-        for (i = 0; i < seq_len(second); i++) {
-            list_push(st, out.u.l, seq_at(second, i));
+        for (i = 0; i < tpl_seq_len(second); i++) {
+            tpl_list_push(st, out.u.l, tpl_seq_at(second, i));
         }
         return out;
     }
@@ -397,27 +232,27 @@ static tv merge_lists(struct rs *st, tv x, tv y, int lm)
         for (i = 0; i < nx; i++) {
             int dup = 0;
             for (k = 0; k < ny; k++) {
-                dup |= v_eq(st, seq_at(x, i), seq_at(y, k));
+                dup |= v_eq(st, tpl_seq_at(x, i), tpl_seq_at(y, k));
             }
             if (!dup) {
-                list_push(st, out.u.l, seq_at(x, i));
+                tpl_list_push(st, out.u.l, tpl_seq_at(x, i));
             }
         }
         for (i = 0; i < ny; i++) {
-            list_push(st, out.u.l, seq_at(y, i));
+            tpl_list_push(st, out.u.l, tpl_seq_at(y, i));
         }
         return out;
     case LM_PREPEND_RP:
         for (i = 0; i < ny; i++) {
-            list_push(st, out.u.l, seq_at(y, i));
+            tpl_list_push(st, out.u.l, tpl_seq_at(y, i));
         }
         for (i = 0; i < nx; i++) {
             int dup = 0;
             for (k = 0; k < ny; k++) {
-                dup |= v_eq(st, seq_at(x, i), seq_at(y, k));
+                dup |= v_eq(st, tpl_seq_at(x, i), tpl_seq_at(y, k));
             }
             if (!dup) {
-                list_push(st, out.u.l, seq_at(x, i));
+                tpl_list_push(st, out.u.l, tpl_seq_at(x, i));
             }
         }
         return out;
@@ -427,7 +262,7 @@ static tv merge_lists(struct rs *st, tv x, tv y, int lm)
 
 static tv merge_hash(struct rs *st, tv x, tv y, int recursive, int lm, int depth)
 {
-    tv out = dict_copy(st, x);
+    tv out = tpl_dict_copy(st, x);
     tv *ks;
     tv *vs;
     size_t n;
@@ -435,18 +270,18 @@ static tv merge_hash(struct rs *st, tv x, tv y, int recursive, int lm, int depth
     if (depth > 200) {
         rs_fail(st, "combine: nesting too deep");
     }
-    map_items(st, y, &ks, &vs, &n);
+    tpl_map_items(st, y, &ks, &vs, &n);
     for (i = 0; i < n; i++) {
         tv old;
         tv nv = vs[i];
-        if (map_get(st, out, ks[i], &old)) {
+        if (tpl_map_get(st, out, ks[i], &old)) {
             if (recursive && v_is_map(old) && v_is_map(nv)) {
                 nv = merge_hash(st, old, nv, recursive, lm, depth + 1);
             } else if ((old.t == T_LIST || old.t == T_JLIST) && (nv.t == T_LIST || nv.t == T_JLIST)) {
                 nv = merge_lists(st, old, nv, lm);
             }
         }
-        dict_set(st, out.u.d, ks[i], nv);
+        tpl_dict_set(st, out.u.d, ks[i], nv);
     }
     return out;
 }
@@ -482,9 +317,9 @@ static tv f_combine(struct rs *st, tv v, struct callargs *a)
         }
     }
     /* terms: the input (a dict or list of dicts) then the arguments, lists flattened */
-    list_push(st, all.u.l, v);
+    tpl_list_push(st, all.u.l, v);
     for (i = 0; i < a->npos; i++) {
-        list_push(st, all.u.l, a->pos[i]);
+        tpl_list_push(st, all.u.l, a->pos[i]);
     }
     acc = v_dict_new(st, 0);
     for (n = 0; n < all.u.l->n; n++) {
@@ -525,13 +360,13 @@ static tv f_dict2items(struct rs *st, tv v, struct callargs *a)
     if (!v_is_map(v)) {
         rs_fail(st, "dict2items requires a dictionary, got %s instead.", v_typename(v));
     }
-    map_items(st, v, &ks, &vs, &n);
+    tpl_map_items(st, v, &ks, &vs, &n);
     out = v_list_new(st, n);
     for (i = 0; i < n; i++) {
         tv d = v_dict_new(st, 2);
-        dict_set(st, d.u.d, kn, ks[i]);
-        dict_set(st, d.u.d, vn, vs[i]);
-        list_push(st, out.u.l, d);
+        tpl_dict_set(st, d.u.d, kn, ks[i]);
+        tpl_dict_set(st, d.u.d, vn, vs[i]);
+        tpl_list_push(st, out.u.l, d);
     }
     return out;
 }
@@ -558,11 +393,11 @@ static tv f_items2dict(struct rs *st, tv v, struct callargs *a)
     for (i = 0; i < n; i++) {
         tv k;
         tv x;
-        if (!v_is_map(it[i]) || !map_get(st, it[i], kn, &k) || !map_get(st, it[i], vn, &x)) {
+        if (!v_is_map(it[i]) || !tpl_map_get(st, it[i], kn, &k) || !tpl_map_get(st, it[i], vn, &x)) {
             rs_fail(st, "items2dict requires each item to be a dict with '%s' and '%s' keys",
                     v_to_str(st, kn).u.s.p, v_to_str(st, vn).u.s.p);
         }
-        dict_set(st, out.u.d, k, x);
+        tpl_dict_set(st, out.u.d, k, x);
     }
     return out;
 }
@@ -619,11 +454,15 @@ static tv f_mandatory(struct rs *st, tv v, struct callargs *a)
     return v;
 }
 
+tv tpl_f_regex_search(struct rs *st, tv v, struct callargs *a);
+tv tpl_f_regex_replace(struct rs *st, tv v, struct callargs *a);
+tv tpl_f_regex_findall(struct rs *st, tv v, struct callargs *a);
+
 const struct fentry tpl_filters_ansible[] = {
     {"b64decode", f_b64decode}, {"b64encode", f_b64encode}, {"bool", f_bool},
     {"combine", f_combine}, {"dict2items", f_dict2items}, {"from_json", f_from_json},
     {"from_yaml", f_from_yaml}, {"items2dict", f_items2dict}, {"mandatory", f_mandatory},
-    {"regex_findall", f_regex_findall}, {"regex_replace", f_regex_replace},
-    {"regex_search", f_regex_search}, {"ternary", f_ternary}, {"to_json", f_to_json},
+    {"regex_findall", tpl_f_regex_findall}, {"regex_replace", tpl_f_regex_replace},
+    {"regex_search", tpl_f_regex_search}, {"ternary", f_ternary}, {"to_json", f_to_json},
     {"to_nice_json", f_to_nice_json}, {"to_nice_yaml", f_to_nice_yaml}, {"to_yaml", f_to_yaml},
     {NULL, NULL}};

@@ -7,24 +7,30 @@
 #define BIND(fname, ...)                                                           \
     static const char *const names_[] = {__VA_ARGS__};                             \
     tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 #define NOARGS(fname)                                                              \
     if (a->npos || a->nkw) {                                                       \
         rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
     }
+
+tv tpl_f_sort(struct rs *st, tv v, struct callargs *a);
+tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a);
+tv tpl_f_groupby(struct rs *st, tv v, struct callargs *a);
+tv tpl_f_max(struct rs *st, tv v, struct callargs *a);
+tv tpl_f_min(struct rs *st, tv v, struct callargs *a);
 
 static tv gen(struct rs *st, tv list)
 {
     return v_iter_from(st, list, IT_GEN);
 }
 
-static tv lower_if_str(struct rs *st, tv v)
+tv tpl_lower_if_str(struct rs *st, tv v)
 {
     return v.t == T_STR ? s_lower(st, v) : v;
 }
 
 /* attribute path "a.b.0" -> list of keys (digits become ints) */
-static tv *attr_parts(struct rs *st, tv attr, size_t *n)
+tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n)
 {
     if (attr.t != T_STR) {
         tv *p = rs_alloc(st, sizeof(tv));
@@ -54,7 +60,7 @@ static tv *attr_parts(struct rs *st, tv attr, size_t *n)
     }
 }
 
-static tv attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
+tv tpl_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
 {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -64,232 +70,6 @@ static tv attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
         }
     }
     return item;
-}
-
-/* ---- stable sort ---- */
-struct skey {
-    tv key;
-    tv item;
-};
-
-static int key_less(struct rs *st, tv x, tv y)
-{
-    int c = v_cmp(st, x, y);
-    return c == -1;
-}
-
-static void msort(struct rs *st, struct skey *a, struct skey *tmp, size_t n, int reverse)
-{
-    size_t mid;
-    size_t i;
-    size_t j;
-    size_t k;
-    if (n < 2) {
-        return;
-    }
-    mid = n / 2;
-    msort(st, a, tmp, mid, reverse);
-    msort(st, a + mid, tmp, n - mid, reverse);
-    i = 0;
-    j = mid;
-    k = 0;
-    while (i < mid && j < n) {
-        /* take from the right only when strictly before (stability) */
-        int right_first = reverse ? key_less(st, a[i].key, a[j].key) : key_less(st, a[j].key, a[i].key);
-        tmp[k++] = right_first ? a[j++] : a[i++];
-    }
-    while (i < mid) {
-        tmp[k++] = a[i++];
-    }
-    while (j < n) {
-        tmp[k++] = a[j++];
-    }
-    memcpy(a, tmp, n * sizeof(*a));
-}
-
-void sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys)
-{
-    struct skey *sk = rs_alloc(st, (n ? n : 1) * sizeof(*sk));
-    struct skey *tmp = rs_alloc(st, (n ? n : 1) * sizeof(*tmp));
-    size_t i;
-    for (i = 0; i < n; i++) {
-        sk[i].item = items[i];
-        sk[i].key = keys ? keys[i] : (case_sensitive ? items[i] : lower_if_str(st, items[i]));
-    }
-    msort(st, sk, tmp, n, reverse);
-    for (i = 0; i < n; i++) {
-        items[i] = sk[i].item;
-    }
-}
-
-static tv f_sort(struct rs *st, tv v, struct callargs *a)
-{
-    int reverse = 0;
-    int cs = 0;
-    size_t n;
-    tv *it;
-    tv out;
-    tv *keys = NULL;
-    BIND("sort", "reverse", "case_sensitive", "attribute");
-    if (arg_given(args[0])) {
-        reverse = v_truthy(st, args[0]);
-    }
-    if (arg_given(args[1])) {
-        cs = v_truthy(st, args[1]);
-    }
-    it = v_iterate(st, v, &n);
-    out = v_list_new(st, n);
-    if (n) {
-        memcpy(out.u.l->it, it, n * sizeof(tv));
-    }
-    out.u.l->n = n;
-    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
-    {
-        tv attrs;
-        size_t na = 1;
-        size_t i;
-        size_t k;
-        tv **parts;
-        size_t *np;
-        if (arg_given(args[2]) && args[2].t != T_NONE) {
-            attrs = args[2].t == T_STR ? s_split(st, args[2], v_str(",", 1), -1, 0) : v_undef();
-            na = attrs.t == T_UNDEF ? 1 : attrs.u.l->n;
-        } else {
-            attrs = v_undef();
-        }
-        parts = rs_alloc(st, na * sizeof(tv *));
-        np = rs_alloc(st, na * sizeof(size_t));
-        for (k = 0; k < na; k++) {
-            if (arg_given(args[2]) && args[2].t != T_NONE) {
-                parts[k] = attr_parts(st, attrs.t == T_UNDEF ? args[2] : attrs.u.l->it[k], &np[k]);
-            } else {
-                parts[k] = NULL;
-                np[k] = 0;
-            }
-        }
-        for (i = 0; i < n; i++) {
-            tv key = v_list_new(st, na);
-            for (k = 0; k < na; k++) {
-                tv x = attr_get(st, it[i], parts[k], np[k], v_none());
-                key.u.l->it[k] = cs ? x : lower_if_str(st, x);
-            }
-            key.u.l->n = na;
-            keys[i] = key;
-        }
-    }
-    sort_values(st, out.u.l->it, n, reverse, cs, keys);
-    return out;
-}
-
-static tv f_dictsort(struct rs *st, tv v, struct callargs *a)
-{
-    int cs = 0;
-    int byval = 0;
-    int reverse = 0;
-    tv *ks;
-    tv *vs;
-    size_t n;
-    size_t i;
-    tv out;
-    tv *keys;
-    BIND("dictsort", "case_sensitive", "by", "reverse");
-    if (arg_given(args[0])) {
-        cs = v_truthy(st, args[0]);
-    }
-    if (arg_given(args[1])) {
-        tv by = v_to_str(st, args[1]);
-        if (by.u.s.n == 5 && memcmp(by.u.s.p, "value", 5) == 0) {
-            byval = 1;
-        } else if (!(by.u.s.n == 3 && memcmp(by.u.s.p, "key", 3) == 0)) {
-            rs_fail(st, "You can only sort by either \"key\" or \"value\"");
-        }
-    }
-    if (arg_given(args[2])) {
-        reverse = v_truthy(st, args[2]);
-    }
-    if (!v_is_map(v)) {
-        rs_fail(st, "'%s' object has no attribute 'items'", v_typename(v));
-    }
-    map_items(st, v, &ks, &vs, &n);
-    out = v_list_new(st, n);
-    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
-    for (i = 0; i < n; i++) {
-        tv t = v_tuple_new(st, 2);
-        t.u.l->it[0] = ks[i];
-        t.u.l->it[1] = vs[i];
-        t.u.l->n = 2;
-        out.u.l->it[i] = t;
-        keys[i] = byval ? vs[i] : ks[i];
-        if (!cs) {
-            keys[i] = lower_if_str(st, keys[i]);
-        }
-    }
-    out.u.l->n = n;
-    sort_values(st, out.u.l->it, n, reverse, 1, keys);
-    return out;
-}
-
-static tv f_groupby(struct rs *st, tv v, struct callargs *a)
-{
-    int cs = 0;
-    tv dflt = v_none();
-    size_t n;
-    size_t i;
-    tv *it;
-    tv *keys;
-    tv *parts;
-    size_t np;
-    tv out = v_list_new(st, 0);
-    tv sorted;
-    BIND("groupby", "attribute", "default", "case_sensitive");
-    if (!arg_given(args[0])) {
-        rs_fail(st, "groupby() missing 1 required positional argument: 'attribute'");
-    }
-    if (arg_given(args[1])) {
-        dflt = args[1];
-    }
-    if (arg_given(args[2])) {
-        cs = v_truthy(st, args[2]);
-    }
-    parts = attr_parts(st, args[0], &np);
-    it = v_iterate(st, v, &n);
-    sorted = v_list_new(st, n);
-    if (n) {
-        memcpy(sorted.u.l->it, it, n * sizeof(tv));
-    }
-    sorted.u.l->n = n;
-    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
-    for (i = 0; i < n; i++) {
-        tv k = attr_get(st, it[i], parts, np, dflt);
-        keys[i] = cs ? k : lower_if_str(st, k);
-    }
-    {
-        /* sort items together with their keys */
-        struct skey *sk = rs_alloc(st, (n ? n : 1) * sizeof(*sk));
-        struct skey *tmp = rs_alloc(st, (n ? n : 1) * sizeof(*tmp));
-        for (i = 0; i < n; i++) {
-            sk[i].item = it[i];
-            sk[i].key = keys[i];
-        }
-        msort(st, sk, tmp, n, 0);
-        i = 0;
-        while (i < n) {
-            size_t j = i;
-            tv grp = v_list_new(st, 0);
-            tv t = v_tuple_new(st, 2);
-            while (j < n && v_eq(st, sk[j].key, sk[i].key)) {
-                list_push(st, grp.u.l, sk[j].item);
-                j++;
-            }
-            t.sub = 1;
-            t.u.l->it[0] = cs ? sk[i].key : attr_get(st, sk[i].item, parts, np, dflt);
-            t.u.l->it[1] = grp;
-            t.u.l->n = 2;
-            list_push(st, out.u.l, t);
-            i = j;
-        }
-    }
-    return out;
 }
 
 static tv f_join(struct rs *st, tv v, struct callargs *a)
@@ -307,11 +87,11 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
         d = v_to_str(st, args[0]);
     }
     if (arg_given(args[1]) && args[1].t != T_NONE) {
-        parts = attr_parts(st, args[1], &np);
+        parts = tpl_attr_parts(st, args[1], &np);
     }
     it = v_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        tv x = parts ? attr_get(st, it[i], parts, np, v_none()) : it[i];
+        tv x = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
         if (i) {
             octo_buf_append(b, d.u.s.p, d.u.s.n);
         }
@@ -422,9 +202,9 @@ static tv f_map(struct rs *st, tv v, struct callargs *a)
         if (attr.t == T_UNDEF) {
             rs_fail(st, "map requires a filter argument");
         }
-        parts = attr_parts(st, attr, &np);
+        parts = tpl_attr_parts(st, attr, &np);
         for (i = 0; i < n; i++) {
-            out.u.l->it[i] = attr_get(st, it[i], parts, np, dflt);
+            out.u.l->it[i] = tpl_attr_get(st, it[i], parts, np, dflt);
         }
     } else {
         struct callargs rest = *a;
@@ -436,7 +216,7 @@ static tv f_map(struct rs *st, tv v, struct callargs *a)
         rest.pos = a->pos + 1;
         rest.npos = a->npos - 1;
         for (i = 0; i < n; i++) {
-            out.u.l->it[i] = apply_filter_name(st, v_strdup(st, name.u.s.p, name.u.s.n).u.s.p, it[i], &rest);
+            out.u.l->it[i] = tpl_apply_filter_name(st, v_strdup(st, name.u.s.p, name.u.s.n).u.s.p, it[i], &rest);
         }
     }
     out.u.l->n = n;
@@ -461,7 +241,7 @@ static tv select_impl(struct rs *st, tv v, struct callargs *a, int reject, int a
         if (a->npos < 1) {
             rs_fail(st, "Missing parameter for attribute name");
         }
-        parts = attr_parts(st, a->pos[0], &np);
+        parts = tpl_attr_parts(st, a->pos[0], &np);
         off = 1;
     }
     memset(&rest, 0, sizeof(rest));
@@ -476,10 +256,10 @@ static tv select_impl(struct rs *st, tv v, struct callargs *a, int reject, int a
     }
     it = v_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        tv x = attr ? attr_get(st, it[i], parts, np, v_none()) : it[i];
-        int r = test ? apply_test_name(st, test, x, &rest) : v_truthy(st, x);
+        tv x = attr ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
+        int r = test ? tpl_apply_test_name(st, test, x, &rest) : v_truthy(st, x);
         if (r != reject) {
-            list_push(st, out.u.l, it[i]);
+            tpl_list_push(st, out.u.l, it[i]);
         }
     }
     return gen(st, out);
@@ -502,55 +282,6 @@ static tv f_rejectattr(struct rs *st, tv v, struct callargs *a)
     return select_impl(st, v, a, 1, 1);
 }
 
-static tv minmax(struct rs *st, tv v, struct callargs *a, int want_max)
-{
-    int cs = 0;
-    size_t n;
-    size_t i;
-    tv *it;
-    tv *parts = NULL;
-    size_t np = 0;
-    size_t best = 0;
-    tv bestk;
-    BIND(want_max ? "max" : "min", "case_sensitive", "attribute");
-    if (arg_given(args[0])) {
-        cs = v_truthy(st, args[0]);
-    }
-    if (arg_given(args[1]) && args[1].t != T_NONE) {
-        parts = attr_parts(st, args[1], &np);
-    }
-    it = v_iterate(st, v, &n);
-    if (n == 0) {
-        tv u = v_undef_name(st, "min", 3);
-        u.u.u->hint = "No aggregated item, sequence was empty.";
-        return u;
-    }
-    for (i = 0; i < n; i++) {
-        tv k = parts ? attr_get(st, it[i], parts, np, v_none()) : it[i];
-        if (!cs) {
-            k = lower_if_str(st, k);
-        }
-        if (i == 0) {
-            bestk = k;
-            continue;
-        }
-        if (want_max ? key_less(st, bestk, k) : key_less(st, k, bestk)) {
-            bestk = k;
-            best = i;
-        }
-    }
-    return it[best];
-}
-
-static tv f_max(struct rs *st, tv v, struct callargs *a)
-{
-    return minmax(st, v, a, 1);
-}
-static tv f_min(struct rs *st, tv v, struct callargs *a)
-{
-    return minmax(st, v, a, 0);
-}
-
 static tv f_sum(struct rs *st, tv v, struct callargs *a)
 {
     size_t n;
@@ -561,14 +292,14 @@ static tv f_sum(struct rs *st, tv v, struct callargs *a)
     size_t np = 0;
     BIND("sum", "attribute", "start");
     if (arg_given(args[0]) && args[0].t != T_NONE) {
-        parts = attr_parts(st, args[0], &np);
+        parts = tpl_attr_parts(st, args[0], &np);
     }
     if (arg_given(args[1])) {
         acc = args[1];
     }
     it = v_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        acc = op_binary(st, OP_ADD, acc, parts ? attr_get(st, it[i], parts, np, v_none()) : it[i]);
+        acc = tpl_op_binary(st, OP_ADD, acc, parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i]);
     }
     return acc;
 }
@@ -578,10 +309,9 @@ static tv f_unique(struct rs *st, tv v, struct callargs *a)
     int cs = 0;
     size_t n;
     size_t i;
-    size_t k;
     tv *it;
     tv out = v_list_new(st, 0);
-    tv seen = v_list_new(st, 0);
+    tv seen = v_dict_new(st, 0);
     tv *parts = NULL;
     size_t np = 0;
     BIND("unique", "case_sensitive", "attribute");
@@ -589,27 +319,22 @@ static tv f_unique(struct rs *st, tv v, struct callargs *a)
         cs = v_truthy(st, args[0]);
     }
     if (arg_given(args[1]) && args[1].t != T_NONE) {
-        parts = attr_parts(st, args[1], &np);
+        parts = tpl_attr_parts(st, args[1], &np);
     }
     it = v_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        tv key = parts ? attr_get(st, it[i], parts, np, v_none()) : it[i];
-        int dup = 0;
+        tv key = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
+        size_t pos;
+        uint64_t h;
         if (!cs) {
-            key = lower_if_str(st, key);
+            key = tpl_lower_if_str(st, key);
         }
-        if (key.t == T_LIST || key.t == T_JLIST || key.t == T_DICT || key.t == T_JDICT) {
+        if (!v_hash(st, key, &h, 0)) {
             rs_fail(st, "unhashable type: '%s'", v_typename(key));
         }
-        for (k = 0; k < seen.u.l->n; k++) {
-            if (v_eq(st, seen.u.l->it[k], key)) {
-                dup = 1;
-                break;
-            }
-        }
-        if (!dup) {
-            list_push(st, seen.u.l, key);
-            list_push(st, out.u.l, it[i]);
+        if (!tpl_dict_find(seen.u.d, key, &pos)) {
+            tpl_dict_set(st, seen.u.d, key, v_none());
+            tpl_list_push(st, out.u.l, it[i]);
         }
     }
     return gen(st, out);
@@ -625,20 +350,27 @@ static tv f_batch(struct rs *st, tv v, struct callargs *a)
     tv cur = v_undef();
     BIND("batch", "linecount", "fill_with");
     cnt = v_as_index(st, args[0], "linecount");
-    if (cnt <= 0) {
-        rs_fail(st, "batch size must be positive");
-    }
     it = v_iterate(st, v, &n);
+    /* Jinja2's loop, including its odd results for linecount <= 0 */
+    cur = v_list_new(st, 0);
     for (i = 0; i < n; i++) {
-        if (cur.t == T_UNDEF || (int64_t)cur.u.l->n == cnt) {
+        if ((int64_t)cur.u.l->n == cnt) {
+            tpl_list_push(st, out.u.l, cur);
             cur = v_list_new(st, 0);
-            list_push(st, out.u.l, cur);
         }
-        list_push(st, cur.u.l, it[i]);
+        tpl_list_push(st, cur.u.l, it[i]);
+    }
+    if (cur.u.l->n > 0) {
+        tpl_list_push(st, out.u.l, cur);
+    } else {
+        cur = v_undef();
     }
     if (cur.t != T_UNDEF && arg_given(args[1]) && args[1].t != T_NONE) {
+        if (cnt - (int64_t)cur.u.l->n > TPL_MAX_RANGE) {
+            rs_fail(st, "batch size too large to fill (more than %d items)", TPL_MAX_RANGE);
+        }
         while ((int64_t)cur.u.l->n < cnt) {
-            list_push(st, cur.u.l, args[1]);
+            tpl_list_push(st, cur.u.l, args[1]);
         }
     }
     return gen(st, out);
@@ -675,12 +407,12 @@ static tv f_slice(struct rs *st, tv v, struct callargs *a)
         }
         end = offset + (s + 1) * per;
         for (k = start; k < end; k++) {
-            list_push(st, tmp.u.l, it[k]);
+            tpl_list_push(st, tmp.u.l, it[k]);
         }
         if (arg_given(args[1]) && args[1].t != T_NONE && s >= extra) {
-            list_push(st, tmp.u.l, args[1]);
+            tpl_list_push(st, tmp.u.l, args[1]);
         }
-        list_push(st, out.u.l, tmp);
+        tpl_list_push(st, out.u.l, tmp);
     }
     return gen(st, out);
 }
@@ -699,7 +431,7 @@ static tv f_items(struct rs *st, tv v, struct callargs *a)
     if (!v_is_map(v)) {
         rs_fail(st, "Can only get item pairs from a mapping.");
     }
-    map_items(st, v, &ks, &vs, &n);
+    tpl_map_items(st, v, &ks, &vs, &n);
     out = v_list_new(st, n);
     for (i = 0; i < n; i++) {
         tv t = v_tuple_new(st, 2);
@@ -716,20 +448,23 @@ static tv f_attr(struct rs *st, tv v, struct callargs *a)
 {
     tv name;
     BIND("attr", "name");
-    name = v_to_str(st, args[0]);
+    if (args[0].t != T_STR) {
+        rs_fail(st, "attribute name must be string, not '%s'", v_typename(args[0]));
+    }
+    name = args[0];
     if (v.t == T_UNDEF) {
         rs_undefined_fail(st, v);
     }
-    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || has_method(v, name.u.s.p, name.u.s.n)) {
+    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_has_method(v, name.u.s.p, name.u.s.n)) {
         return v_getattr(st, v, name.u.s.p, name.u.s.n);
     }
     return v_undef_attr(st, v, name);
 }
 
 const struct fentry tpl_filters_coll[] = {
-    {"attr", f_attr}, {"batch", f_batch}, {"count", f_length}, {"dictsort", f_dictsort},
-    {"first", f_first}, {"groupby", f_groupby}, {"items", f_items}, {"join", f_join},
-    {"last", f_last}, {"length", f_length}, {"list", f_list}, {"map", f_map}, {"max", f_max},
-    {"min", f_min}, {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"reverse", f_reverse},
-    {"select", f_select}, {"selectattr", f_selectattr}, {"slice", f_slice}, {"sort", f_sort},
+    {"attr", f_attr}, {"batch", f_batch}, {"count", f_length}, {"dictsort", tpl_f_dictsort},
+    {"first", f_first}, {"groupby", tpl_f_groupby}, {"items", f_items}, {"join", f_join},
+    {"last", f_last}, {"length", f_length}, {"list", f_list}, {"map", f_map}, {"max", tpl_f_max},
+    {"min", tpl_f_min}, {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"reverse", f_reverse},
+    {"select", f_select}, {"selectattr", f_selectattr}, {"slice", f_slice}, {"sort", tpl_f_sort},
     {"sum", f_sum}, {"unique", f_unique}, {NULL, NULL}};

@@ -1,17 +1,19 @@
 /* filters_misc.c - default, tojson, pprint, xmlattr; value -> JSON; the
  * filter registry. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pyjson.h"
 #include "tpl.h"
 
-tv escape_str(struct rs *st, tv s);
+tv tpl_escape_str(struct rs *st, tv s);
 
 #define BIND(fname, ...)                                                           \
     static const char *const names_[] = {__VA_ARGS__};                             \
     tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 static void decref_cb(void *p)
 {
@@ -26,8 +28,39 @@ static json_t *own(struct rs *st, json_t *j)
     if (j == NULL) {
         rs_oom(st);
     }
-    arena_on_free(&st->ar, decref_cb, j);
+    tpl_arena_on_free(&st->ar, decref_cb, j);
     return j;
+}
+
+static int has_bigint_mark(json_t *j, int depth)
+{
+    size_t i;
+    if (depth > 200) {
+        return 0;
+    }
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        return json_string_length(j) > BIGINT_MARK_LEN && json_string_value(j)[0] == '\0' &&
+               memcmp(json_string_value(j), BIGINT_MARK, BIGINT_MARK_LEN) == 0;
+    case JSON_ARRAY:
+        for (i = 0; i < json_array_size(j); i++) {
+            if (has_bigint_mark(json_array_get(j, i), depth + 1)) {
+                return 1;
+            }
+        }
+        return 0;
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *x;
+        json_object_foreach(j, k, x) {
+            if (has_bigint_mark(x, depth + 1)) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    default: return 0;
+    }
 }
 
 static json_t *to_json_rec(struct rs *st, tv v, int depth)
@@ -41,7 +74,19 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
     case T_NONE: return json_null();
     case T_BOOL: return json_boolean(v.u.b);
     case T_INT: return own(st, json_integer(v.u.i));
-    case T_BIG: return own(st, json_real(big_to_double(v.u.big)));
+    case T_BIG: {
+        /* jansson has no big integers: a placeholder string, replaced by
+         * the digits after dumping (tpl_json_text) */
+        char tmp[48];
+        int k = snprintf(tmp, sizeof(tmp), "%cOCTBIGN%d", 0, st->njbig);
+        struct bigint **nb = rs_alloc(st, (size_t)(st->njbig + 1) * sizeof(*nb));
+        if (st->njbig) {
+            memcpy(nb, st->jbig, (size_t)st->njbig * sizeof(*nb));
+        }
+        nb[st->njbig++] = v.u.big;
+        st->jbig = nb;
+        return own(st, json_stringn_nocheck(tmp, (size_t)k));
+    }
     case T_FLOAT:
         j = json_real(v.u.f);
         if (j == NULL) {
@@ -50,7 +95,25 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
         return own(st, j);
     case T_STR: return own(st, json_stringn_nocheck(v.u.s.p, v.u.s.n));
     case T_JLIST:
-    case T_JDICT: return v.u.j;
+    case T_JDICT:
+        if (!has_bigint_mark(v.u.j, 0)) {
+            return v.u.j;
+        }
+        /* the context holds big integers: rebuild this part */
+        if (v.t == T_JLIST) {
+            j = own(st, json_array());
+            for (i = 0; i < json_array_size(v.u.j); i++) {
+                json_array_append(j, to_json_rec(st, v_from_json(json_array_get(v.u.j, i)), depth + 1));
+            }
+        } else {
+            const char *key;
+            json_t *x;
+            j = own(st, json_object());
+            json_object_foreach(v.u.j, key, x) {
+                json_object_set(j, key, to_json_rec(st, v_from_json(x), depth + 1));
+            }
+        }
+        return j;
     case T_LIST:
     case T_TUPLE:
     case T_ITER:
@@ -73,6 +136,9 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
                 k = v_to_str(st, k);
             } else if (k.t != T_STR) {
                 rs_fail(st, "keys must be str, int, float, bool or None, not %s", v_typename(k));
+            }
+            if (memchr(k.u.s.p, '\0', k.u.s.n) != NULL) {
+                rs_fail(st, "JSON object keys containing NUL characters are not supported");
             }
             if (json_object_setn_nocheck(j, k.u.s.p, k.u.s.n, to_json_rec(st, v.u.d->v[i], depth + 1)) != 0) {
                 rs_oom(st);
@@ -99,13 +165,39 @@ json_t *v_to_json(struct rs *st, tv v, int strict)
 }
 
 /* json.dumps(v, flags) then Jinja's htmlsafe replacements when htmlsafe */
-tv json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
+tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
 {
     json_t *j = v_to_json(st, v, 1);
     struct octo_buf *b = rs_buf(st);
     tv r;
     if (octo_pyjson_dump(j, flags, b) != 0) {
         rs_fail(st, "cannot serialize value to JSON");
+    }
+    if (st->njbig > 0 && b->len > 0 && strstr(b->data, "\"\\u0000OCTBIGN") != NULL) {
+        struct octo_buf *o = rs_buf(st);
+        struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
+        const char *p = b->data;
+        const char *m;
+        while ((m = strstr(p, "\"\\u0000OCTBIGN")) != NULL) {
+            char *end;
+            long idx = strtol(m + 14, &end, 10);
+            size_t dn;
+            char *digits;
+            octo_buf_append(o, p, (size_t)(m - p));
+            if (*end != '"' || idx < 0 || idx >= st->njbig) {
+                octo_buf_putc(o, *m);
+                p = m + 1;
+                continue;
+            }
+            digits = tpl_big_to_dec(&ba, st->jbig[idx], 4300, &dn);
+            if (digits == NULL) {
+                rs_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
+            }
+            octo_buf_append(o, digits, dn);
+            p = end + 1;
+        }
+        octo_buf_puts(o, p);
+        b = o;
     }
     if (!htmlsafe) {
         return s_from_buf(st, b);
@@ -132,15 +224,37 @@ tv json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
 static tv f_tojson(struct rs *st, tv v, struct callargs *a)
 {
     unsigned flags = OCTO_JSON_SORT_KEYS;
+    int zero_indent = 0;
     BIND("tojson", "indent");
     if (arg_given(args[0]) && args[0].t != T_NONE) {
         int64_t ind = v_as_index(st, args[0], "indent");
-        if (ind < 0 || ind > 255) {
-            ind = ind < 0 ? 0 : 255;
+        if (ind <= 0) {
+            /* json.dumps(indent=0 or negative): newlines, no indentation */
+            zero_indent = 1;
+            ind = 1;
+        }
+        if (ind > 255) {
+            ind = 255;
         }
         flags |= OCTO_JSON_INDENT(ind);
     }
-    return json_text(st, v, flags, 1);
+    if (zero_indent) {
+        tv r = tpl_json_text(st, v, flags, 1);
+        struct octo_buf *b = rs_buf(st);
+        size_t i;
+        for (i = 0; i < r.u.s.n; i++) {
+            octo_buf_putc(b, r.u.s.p[i]);
+            if (r.u.s.p[i] == '\n') {
+                while (i + 1 < r.u.s.n && r.u.s.p[i + 1] == ' ') {
+                    i++;
+                }
+            }
+        }
+        r = s_from_buf(st, b);
+        r.safe = 1;
+        return r;
+    }
+    return tpl_json_text(st, v, flags, 1);
 }
 
 static tv f_default(struct rs *st, tv v, struct callargs *a)
@@ -172,7 +286,7 @@ static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
     if (!v_is_map(v)) {
         rs_fail(st, "'%s' object has no attribute 'items'", v_typename(v));
     }
-    map_items(st, v, &ks, &vs, &n);
+    tpl_map_items(st, v, &ks, &vs, &n);
     for (i = 0; i < n; i++) {
         tv k;
         size_t c;
@@ -191,10 +305,10 @@ static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
             octo_buf_putc(b, ' ');
         }
         any = 1;
-        k = escape_str(st, k);
+        k = tpl_escape_str(st, k);
         octo_buf_append(b, k.u.s.p, k.u.s.n);
         octo_buf_puts(b, "=\"");
-        k = escape_str(st, vs[i]);
+        k = tpl_escape_str(st, vs[i]);
         octo_buf_append(b, k.u.s.p, k.u.s.n);
         octo_buf_putc(b, '"');
     }
@@ -219,7 +333,7 @@ static tv sorted_dict(struct rs *st, tv v)
     size_t i;
     tv d;
     tv keys;
-    map_items(st, v, &ks, &vs, &n);
+    tpl_map_items(st, v, &ks, &vs, &n);
     keys = v_list_new(st, n);
     for (i = 0; i < n; i++) {
         keys.u.l->it[i] = ks[i];
@@ -228,13 +342,13 @@ static tv sorted_dict(struct rs *st, tv v)
     {
         struct callargs none;
         memset(&none, 0, sizeof(none));
-        call_method(st, keys, "sort", &none);
+        tpl_call_method(st, keys, "sort", &none);
     }
     d = v_dict_new(st, n);
     for (i = 0; i < n; i++) {
         tv x;
-        map_get(st, v, keys.u.l->it[i], &x);
-        dict_set(st, d.u.d, keys.u.l->it[i], x);
+        tpl_map_get(st, v, keys.u.l->it[i], &x);
+        tpl_dict_set(st, d.u.d, keys.u.l->it[i], x);
     }
     return d;
 }
@@ -253,10 +367,10 @@ static tv sort_all(struct rs *st, tv v, int depth)
         return d;
     }
     if (v.t == T_LIST || v.t == T_JLIST || v.t == T_TUPLE) {
-        size_t n = seq_len(v);
+        size_t n = tpl_seq_len(v);
         tv r = v.t == T_TUPLE ? v_tuple_new(st, n) : v_list_new(st, n);
         for (i = 0; i < n; i++) {
-            r.u.l->it[i] = sort_all(st, seq_at(v, i), depth + 1);
+            r.u.l->it[i] = sort_all(st, tpl_seq_at(v, i), depth + 1);
         }
         r.u.l->n = n;
         return r;
@@ -325,9 +439,19 @@ const struct fentry tpl_filters_misc[] = {{"d", f_default},     {"default", f_de
 static const struct fentry *const TABLES[] = {tpl_filters_string, tpl_filters_coll, tpl_filters_num,
                                               tpl_filters_misc, tpl_filters_ansible};
 
-filter_fn filter_lookup(const char *name)
+filter_fn tpl_filter_lookup(const char *name)
 {
     size_t t;
+    /* Ansible's fully qualified names of the extras: ansible.builtin.to_json */
+    if (strncmp(name, "ansible.builtin.", 16) == 0) {
+        const struct fentry *e;
+        for (e = tpl_filters_ansible; e->name; e++) {
+            if (strcmp(e->name, name + 16) == 0) {
+                return e->fn;
+            }
+        }
+        return NULL;
+    }
     for (t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]); t++) {
         const struct fentry *e;
         for (e = TABLES[t]; e->name; e++) {
@@ -339,9 +463,9 @@ filter_fn filter_lookup(const char *name)
     return NULL;
 }
 
-tv apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a)
+tv tpl_apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a)
 {
-    filter_fn f = filter_lookup(name);
+    filter_fn f = tpl_filter_lookup(name);
     if (f == NULL) {
         rs_fail(st, "No filter named '%s'.", name);
     }

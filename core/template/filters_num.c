@@ -9,11 +9,11 @@
 #define BIND(fname, ...)                                                           \
     static const char *const names_[] = {__VA_ARGS__};                             \
     tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 /* Python float(str): strips whitespace, accepts inf/nan/infinity, underscores
  * between digits. Returns 0 on failure. */
-int py_parse_float(struct rs *st, tv s, double *out)
+int tpl_py_parse_float(struct rs *st, tv s, double *out)
 {
     char *buf;
     size_t i = 0;
@@ -80,10 +80,8 @@ static tv f_int(struct rs *st, tv v, struct callargs *a)
     }
     if (arg_given(args[1])) {
         int64_t b = v_as_index(st, args[1], "base");
-        if (b != 0 && (b < 2 || b > 36)) {
-            rs_fail(st, "int() base must be >= 2 and <= 36, or 0");
-        }
-        base = (int)b;
+        /* an invalid base is a ValueError, which do_int swallows */
+        base = (b != 0 && (b < 2 || b > 36)) ? -1 : (int)b;
     }
     switch (v.t) {
     case T_INT:
@@ -96,25 +94,28 @@ static tv f_int(struct rs *st, tv v, struct callargs *a)
         if (fabs(v.u.f) < 9.2e18) {
             return v_int((int64_t)v.u.f);
         } else {
-            struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
-            return v_big(st, big_from_double(&ba, v.u.f));
+            struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
+            return v_big(st, tpl_big_from_double(&ba, v.u.f));
         }
     case T_STR: {
         int ok;
         double d;
-        tv r = v_int_parse(st, v.u.s.p, v.u.s.n, base, &ok);
+        tv r = base < 0 ? v_int(0) : v_int_parse(st, v.u.s.p, v.u.s.n, base, &ok);
+        if (base < 0) {
+            ok = 0;
+        }
         if (ok) {
             return r;
         }
-        if (py_parse_float(st, v, &d)) {
+        if (tpl_py_parse_float(st, v, &d)) {
             if (!isfinite(d)) {
                 rs_fail(st, "cannot convert float %s to integer", isnan(d) ? "NaN" : "infinity");
             }
             if (fabs(d) < 9.2e18) {
                 return v_int((int64_t)d);
             } else {
-                struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
-                return v_big(st, big_from_double(&ba, d));
+                struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
+                return v_big(st, tpl_big_from_double(&ba, d));
             }
         }
         return dflt;
@@ -138,7 +139,7 @@ static tv f_float(struct rs *st, tv v, struct callargs *a)
     case T_BOOL: return v_float(v_to_double(v));
     case T_FLOAT: return v;
     case T_STR:
-        if (py_parse_float(st, v, &d)) {
+        if (tpl_py_parse_float(st, v, &d)) {
             return v_float(d);
         }
         return dflt;
@@ -160,7 +161,7 @@ static tv f_abs(struct rs *st, tv v, struct callargs *a)
             return v_int(v.u.b);
         }
         if ((v.t == T_INT && v.u.i < 0) || (v.t == T_BIG && v.u.big->sign < 0)) {
-            return op_neg(st, v);
+            return tpl_op_neg(st, v);
         }
         return v;
     }
@@ -170,7 +171,7 @@ static tv f_abs(struct rs *st, tv v, struct callargs *a)
     rs_fail(st, "bad operand type for abs(): '%s'", v_typename(v));
 }
 
-double py_round(double x, int64_t nd)
+double tpl_py_round(double x, int64_t nd)
 {
     char buf[400];
     if (!isfinite(x)) {
@@ -231,18 +232,18 @@ static tv f_round(struct rs *st, tv v, struct callargs *a)
             }
             {
                 /* round an int to 10**-prec, ties to even */
-                tv p = op_binary(st, OP_POW, v_int(10), v_int(-prec));
-                tv q = op_binary(st, OP_FLOORDIV, v, p);
-                tv r = op_binary(st, OP_MOD, v, p);
-                tv twice = op_binary(st, OP_MUL, r, v_int(2));
+                tv p = tpl_op_binary(st, OP_POW, v_int(10), v_int(-prec));
+                tv q = tpl_op_binary(st, OP_FLOORDIV, v, p);
+                tv r = tpl_op_binary(st, OP_MOD, v, p);
+                tv twice = tpl_op_binary(st, OP_MUL, r, v_int(2));
                 int c = v_cmp(st, twice, p);
-                if (c > 0 || (c == 0 && v_truthy(st, op_binary(st, OP_MOD, q, v_int(2))))) {
-                    q = op_binary(st, OP_ADD, q, v_int(1));
+                if (c > 0 || (c == 0 && v_truthy(st, tpl_op_binary(st, OP_MOD, q, v_int(2))))) {
+                    q = tpl_op_binary(st, OP_ADD, q, v_int(1));
                 }
-                return op_binary(st, OP_MUL, q, p);
+                return tpl_op_binary(st, OP_MUL, q, p);
             }
         }
-        return v_float(py_round(v.u.f, prec));
+        return v_float(tpl_py_round(v.u.f, prec));
     }
     {
         double x = v_to_double(v);
@@ -266,7 +267,7 @@ static tv f_filesizeformat(struct rs *st, tv v, struct callargs *a)
         binary = v_truthy(st, args[0]);
     }
     if (v.t == T_STR) {
-        if (!py_parse_float(st, v, &bytes)) {
+        if (!tpl_py_parse_float(st, v, &bytes)) {
             rs_fail(st, "could not convert string to float: %s", v_repr(st, v).u.s.p);
         }
     } else if (v_is_num(v)) {

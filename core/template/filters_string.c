@@ -8,7 +8,7 @@
 #define BIND(fname, ...)                                                           \
     static const char *const names_[] = {__VA_ARGS__};                             \
     tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 #define NOARGS(fname)                                                              \
     if (a->npos || a->nkw) {                                                       \
         rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
@@ -20,7 +20,7 @@ static tv sstr(struct rs *st, tv v)
     return v_to_str(st, v);
 }
 
-tv escape_str(struct rs *st, tv s)
+tv tpl_escape_str(struct rs *st, tv s)
 {
     struct octo_buf *b;
     size_t i;
@@ -60,7 +60,7 @@ static tv f_escape(struct rs *st, tv v, struct callargs *a)
         r.safe = 1;
         return r;
     }
-    return escape_str(st, v);
+    return tpl_escape_str(st, v);
 }
 
 static tv f_forceescape(struct rs *st, tv v, struct callargs *a)
@@ -68,7 +68,7 @@ static tv f_forceescape(struct rs *st, tv v, struct callargs *a)
     NOARGS("forceescape");
     v = v_to_str(st, v);
     v.safe = 0;
-    return escape_str(st, v);
+    return tpl_escape_str(st, v);
 }
 
 static tv f_safe(struct rs *st, tv v, struct callargs *a)
@@ -196,7 +196,20 @@ static tv f_truncate(struct rs *st, tv v, struct callargs *a)
     int64_t endlen;
     tv head;
     BIND("truncate", "length", "killwords", "end", "leeway");
-    v = sstr(st, v);
+    if (v.t != T_STR) {
+        /* Jinja2 does not convert: len() of the value decides */
+        if (v.t == T_UNDEF) {
+            return v;
+        }
+        if (!v_has_len(v)) {
+            rs_fail(st, "object of type '%s' has no len()", v_typename(v));
+        }
+        if ((int64_t)v_len(st, v) <= (arg_given(args[0]) ? v_as_index(st, args[0], "length") : 255) +
+                                         (arg_given(args[3]) && args[3].t != T_NONE ? v_as_index(st, args[3], "leeway") : 5)) {
+            return v;
+        }
+        rs_fail(st, "can only concatenate %s (not \"str\") to %s", v_typename(v), v_typename(v));
+    }
     if (arg_given(args[0])) {
         length = v_as_index(st, args[0], "length");
     }
@@ -248,7 +261,7 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
         if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e ||
             c == 0x85 || c == 0x2028 || c == 0x2029) {
             size_t e = k;
-            list_push(st, l.u.l, v_str(s.u.s.p + start, i - start));
+            tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, i - start));
             if (c == '\r' && e < s.u.s.n && s.u.s.p[e] == '\n') {
                 e++;
             }
@@ -258,7 +271,7 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
         i = k;
     }
     if (start < s.u.s.n) {
-        list_push(st, l.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
+        tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
     }
     *lines = l.u.l->it;
     *n = l.u.l->n;
@@ -275,7 +288,13 @@ static tv f_indent(struct rs *st, tv v, struct callargs *a)
     struct octo_buf *b = rs_buf(st);
     tv s;
     BIND("indent", "width", "first", "blank");
-    s = sstr(st, v);
+    if (v.t == T_UNDEF) {
+        rs_undefined_fail(st, v);
+    }
+    if (v.t != T_STR) {
+        rs_fail(st, "unsupported operand type(s) for +=: '%s' and 'str'", v_typename(v));
+    }
+    s = v;
     if (arg_given(args[0])) {
         if (args[0].t == T_STR) {
             ind = args[0];
@@ -436,7 +455,7 @@ static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
     return v_int(c);
 }
 
-void url_quote(struct octo_buf *b, tv s, int for_qs)
+void tpl_url_quote(struct octo_buf *b, tv s, int for_qs)
 {
     size_t i;
     for (i = 0; i < s.u.s.n; i++) {
@@ -457,7 +476,7 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
     struct octo_buf *b = rs_buf(st);
     NOARGS("urlencode");
     if (v.t == T_STR || !v_is_iterable(v)) {
-        url_quote(b, v_to_str(st, v), 0);
+        tpl_url_quote(b, v_to_str(st, v), 0);
         return s_from_buf(st, b);
     }
     if (v_is_map(v)) {
@@ -465,14 +484,14 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
         tv *vs;
         size_t n;
         size_t i;
-        map_items(st, v, &ks, &vs, &n);
+        tpl_map_items(st, v, &ks, &vs, &n);
         for (i = 0; i < n; i++) {
             if (i) {
                 octo_buf_putc(b, '&');
             }
-            url_quote(b, v_to_str(st, ks[i]), 1);
+            tpl_url_quote(b, v_to_str(st, ks[i]), 1);
             octo_buf_putc(b, '=');
-            url_quote(b, v_to_str(st, vs[i]), 1);
+            tpl_url_quote(b, v_to_str(st, vs[i]), 1);
         }
         return s_from_buf(st, b);
     }
@@ -489,9 +508,9 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
             if (i) {
                 octo_buf_putc(b, '&');
             }
-            url_quote(b, v_to_str(st, pair[0]), 1);
+            tpl_url_quote(b, v_to_str(st, pair[0]), 1);
             octo_buf_putc(b, '=');
-            url_quote(b, v_to_str(st, pair[1]), 1);
+            tpl_url_quote(b, v_to_str(st, pair[1]), 1);
         }
     }
     return s_from_buf(st, b);
@@ -505,7 +524,7 @@ static tv f_format(struct rs *st, tv v, struct callargs *a)
     if (a->nkw) {
         args = v_dict_new(st, (size_t)a->nkw);
         for (i = 0; i < a->nkw; i++) {
-            dict_set(st, args.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+            tpl_dict_set(st, args.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
         }
     } else {
         args = v_tuple_new(st, (size_t)a->npos);
@@ -514,16 +533,16 @@ static tv f_format(struct rs *st, tv v, struct callargs *a)
         }
         args.u.l->n = (size_t)a->npos;
     }
-    return op_percent(st, v, args);
+    return tpl_op_percent(st, v, args);
 }
 
-tv f_wordwrap(struct rs *st, tv v, struct callargs *a);  /* filters_wrap.c */
-tv f_urlize(struct rs *st, tv v, struct callargs *a);    /* filters_wrap.c */
+tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a);  /* filters_wrap.c */
+tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a);    /* filters_wrap.c */
 
 const struct fentry tpl_filters_string[] = {
     {"capitalize", f_capitalize}, {"center", f_center}, {"e", f_escape}, {"escape", f_escape},
     {"forceescape", f_forceescape}, {"format", f_format}, {"indent", f_indent}, {"lower", f_lower},
     {"replace", f_replace}, {"safe", f_safe}, {"string", f_string}, {"striptags", f_striptags},
     {"title", f_title}, {"trim", f_trim}, {"truncate", f_truncate}, {"upper", f_upper},
-    {"urlencode", f_urlencode}, {"urlize", f_urlize}, {"wordcount", f_wordcount},
-    {"wordwrap", f_wordwrap}, {NULL, NULL}};
+    {"urlencode", f_urlencode}, {"urlize", tpl_f_urlize}, {"wordcount", f_wordcount},
+    {"wordwrap", tpl_f_wordwrap}, {NULL, NULL}};

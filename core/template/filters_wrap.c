@@ -5,12 +5,12 @@
 #include "tpl.h"
 #include "tre.h"
 
-tv escape_str(struct rs *st, tv s);
+tv tpl_escape_str(struct rs *st, tv s);
 
 #define BIND(fname, ...)                                                           \
     static const char *const names_[] = {__VA_ARGS__};                             \
     tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
+    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 struct chunk {
     const char *p;
@@ -138,12 +138,12 @@ static void wrap_line(struct rs *st, tv line, int64_t width, int blw, int hyphen
             cur->len -= last_len;
         }
         if (cur->len) {
-            list_push(st, lines.u.l, s_from_buf(st, cur));
+            tpl_list_push(st, lines.u.l, s_from_buf(st, cur));
         }
     }
 }
 
-tv f_wordwrap(struct rs *st, tv v, struct callargs *a)
+tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a)
 {
     int64_t width = 79;
     int blw = 1;
@@ -155,7 +155,13 @@ tv f_wordwrap(struct rs *st, tv v, struct callargs *a)
     size_t i;
     size_t k;
     BIND("wordwrap", "width", "break_long_words", "wrapstring", "break_on_hyphens");
-    s = v_to_str(st, v);
+    if (v.t == T_UNDEF) {
+        rs_undefined_fail(st, v);
+    }
+    if (v.t != T_STR) {
+        rs_fail(st, "'%s' object has no attribute 'splitlines'", v_typename(v));
+    }
+    s = v;
     if (arg_given(args[0])) {
         width = v_as_index(st, args[0], "width");
     }
@@ -171,7 +177,7 @@ tv f_wordwrap(struct rs *st, tv v, struct callargs *a)
     {
         struct callargs none;
         memset(&none, 0, sizeof(none));
-        paras = call_method(st, s, "splitlines", &none);
+        paras = tpl_call_method(st, s, "splitlines", &none);
     }
     for (i = 0; i < paras.u.l->n; i++) {
         tv lines = v_list_new(st, 0);
@@ -209,7 +215,7 @@ static size_t count_sub(const char *s, size_t n, const char *sub)
     return c;
 }
 
-tv f_urlize(struct rs *st, tv v, struct callargs *a)
+tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
 {
     struct tre *http;
     struct tre *email;
@@ -258,11 +264,11 @@ tv f_urlize(struct rs *st, tv v, struct callargs *a)
         rel = v_str("nofollow noopener", 17);
     }
     if (arg_given(args[2]) && args[2].t != T_NONE) {
-        target = escape_str(st, args[2]);
+        target = tpl_escape_str(st, args[2]);
     }
     http = tre_compile(st, HTTP_RE, sizeof(HTTP_RE) - 1, TRE_ICASE);
     email = tre_compile(st, EMAIL_RE, sizeof(EMAIL_RE) - 1, 0);
-    text = escape_str(st, v_to_str(st, v));
+    text = tpl_escape_str(st, v_to_str(st, v));
     while (i < text.u.s.n) {
         size_t k = i;
         size_t ws = i;

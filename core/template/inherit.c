@@ -39,7 +39,7 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
         memset(&e, 0, sizeof(e));
         rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.u.s.n).u.s.p, &t, &e);
         if (rc == OCTO_OK && t != NULL) {
-            arena_on_free(&st->ar, unref_cb, t);
+            tpl_arena_on_free(&st->ar, unref_cb, t);
             return t;
         }
         if (rc != OCTO_ENOENT) {
@@ -114,7 +114,7 @@ struct superdata {
 static void render_block(struct rs *st, struct blockchain *c, int idx, struct scope *sc)
 {
     struct node *n = c->nodes[idx];
-    struct scope *bs = scope_new(st, (n->flags & 1) ? sc : st->tscope, NULL);
+    struct scope *bs = tpl_scope_new(st, (n->flags & 1) ? sc : st->tscope, NULL);
     const struct octo_tpl *saved = st->tpl;
     tv sup = v_func(st, F_SUPER, "super", v_none());
     struct superdata *sd = rs_alloc(st, sizeof(*sd));
@@ -125,14 +125,14 @@ static void render_block(struct rs *st, struct blockchain *c, int idx, struct sc
     sd->idx = idx;
     sd->sc = sc;
     sup.u.fn->data = sd;
-    scope_set(st, bs, "super", 5, tpl_hash("super", 5), sup);
+    tpl_scope_set(st, bs, "super", 5, tpl_hash("super", 5), sup);
     st->tpl = c->tpls[idx];
-    exec_body(st, n, bs);
+    tpl_exec_body(st, n, bs);
     st->tpl = saved;
     st->depth--;
 }
 
-tv call_block_fn(struct rs *st, struct tfunc *f)
+tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
 {
     struct octo_buf *saved = st->out;
     struct octo_buf *b = rs_buf(st);
@@ -154,7 +154,7 @@ tv call_block_fn(struct rs *st, struct tfunc *f)
 
 static struct tframe *cur_frame(struct rs *st);
 
-void exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc)
+void tpl_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc)
 {
     const struct octo_tpl *saved_tpl = st->tpl;
     struct scope *saved_scope = st->tscope;
@@ -169,11 +169,11 @@ void exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc)
     st->tpl = t;
     st->tscope = sc;
     register_blocks(st, t);
-    exec_body(st, t->root, sc);
+    tpl_exec_body(st, t->root, sc);
     st->frame = saved_frame;
     if (frame.parent != NULL) {
         st->out = frame.saved_out;
-        exec_template(st, frame.parent, sc);
+        tpl_exec_template(st, frame.parent, sc);
     }
     st->tpl = saved_tpl;
     st->tscope = saved_scope;
@@ -187,7 +187,7 @@ static struct tframe *cur_frame(struct rs *st)
 
 static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *parent, tv name)
 {
-    struct scope *ms = scope_new(st, parent, NULL);
+    struct scope *ms = tpl_scope_new(st, parent, NULL);
     struct blockchain *sb = st->blocks;
     int snb = st->nblocks;
     int scb = st->capblocks;
@@ -199,7 +199,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     st->blocks = NULL;
     st->nblocks = st->capblocks = 0;
     st->out = rs_buf(st);
-    exec_template(st, t, ms);
+    tpl_exec_template(st, t, ms);
     st->out = saved;
     st->blocks = sb;
     st->nblocks = snb;
@@ -211,7 +211,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     o->namelen = name.u.s.n;
     for (i = 0; i < ms->n; i++) {
         if (ms->v[i].name[0] != '_') {
-            dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
+            tpl_dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
         }
     }
     o->attrs = d.u.d;
@@ -219,11 +219,11 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     return mod;
 }
 
-void exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
+void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
 {
     switch (n->kind) {
     case N_INCLUDE: {
-        tv name = eval(st, n->a, sc);
+        tv name = tpl_eval(st, n->a, sc);
         const struct octo_tpl *t = load_tpl(st, name, n->flags & 1);
         struct blockchain *sb = st->blocks;
         int snb = st->nblocks;
@@ -232,41 +232,41 @@ void exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         if (t == NULL) {
             return;
         }
-        is = scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
+        is = tpl_scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
         st->blocks = NULL;
         st->nblocks = st->capblocks = 0;
-        exec_template(st, t, is);
+        tpl_exec_template(st, t, is);
         st->blocks = sb;
         st->nblocks = snb;
         st->capblocks = scb;
         return;
     }
     case N_IMPORT: {
-        tv name = eval(st, n->a, sc);
+        tv name = tpl_eval(st, n->a, sc);
         const struct octo_tpl *t = load_tpl(st, name, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
-        scope_set(st, sc, n->str, n->slen, n->hash, mod);
+        tpl_scope_set(st, sc, n->str, n->slen, n->hash, mod);
         return;
     }
     case N_FROMIMPORT: {
-        tv name = eval(st, n->a, sc);
+        tv name = tpl_eval(st, n->a, sc);
         const struct octo_tpl *t = load_tpl(st, name, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
         int i;
         for (i = 0; i < n->nnames; i++) {
             tv v;
             const char *alias = n->names2[i];
-            if (!dict_get_str(mod.u.o->attrs, n->names[i], strlen(n->names[i]), &v)) {
+            if (!tpl_dict_get_str(mod.u.o->attrs, n->names[i], strlen(n->names[i]), &v)) {
                 v = v_undef_name(st, n->names[i], strlen(n->names[i]));
                 v.u.u->hint = "the template does not export the requested name";
             }
-            scope_set(st, sc, alias, strlen(alias), tpl_hash(alias, strlen(alias)), v);
+            tpl_scope_set(st, sc, alias, strlen(alias), tpl_hash(alias, strlen(alias)), v);
         }
         return;
     }
     case N_EXTENDS: {
         struct tframe *f = cur_frame(st);
-        tv name = eval(st, n->a, sc);
+        tv name = tpl_eval(st, n->a, sc);
         const struct octo_tpl *t;
         if (f == NULL) {
             rs_fail(st, "extends outside of a template");

@@ -34,7 +34,7 @@ json_t *octo_tpl_json_bigint(const char *digits, size_t len)
         octo_buf_free(&tmp);
         return NULL;
     }
-    b = big_parse(&ba, digits, len, 10);
+    b = tpl_big_parse(&ba, digits, len, 10);
     if (b == NULL) {
         octo_buf_free(&tmp);
         return NULL;

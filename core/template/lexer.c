@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lexer_int.h"
 #include "pyfmt.h"
 
 void tpl_error(octo_error *err, const struct octo_tpl *t, int line, const char *fmt, ...)
@@ -25,24 +26,13 @@ void tpl_error(octo_error *err, const struct octo_tpl *t, int line, const char *
     va_end(ap);
 }
 
-struct lx {
-    struct octo_tpl *t;
-    const char *s;
-    size_t n;
-    size_t pos;
-    int line;
-    struct tokens *out;
-    octo_error *err;
-    char bal[256];
-    int nbal;
-};
 
-static struct token *emit(struct lx *l, int type, const char *s, size_t n)
+struct token *lx_emit(struct lx *l, int type, const char *s, size_t n)
 {
     struct token *tk;
     if (l->out->n == l->out->cap) {
         size_t nc = l->out->cap ? l->out->cap * 2 : 64;
-        struct token *nt = arena_alloc(&l->t->ar, nc * sizeof(*nt));
+        struct token *nt = tpl_arena_alloc(&l->t->ar, nc * sizeof(*nt));
         if (nt == NULL) {
             return NULL;
         }
@@ -61,7 +51,7 @@ static struct token *emit(struct lx *l, int type, const char *s, size_t n)
     return tk;
 }
 
-static int count_nl(const char *s, size_t n)
+int lx_count_nl(const char *s, size_t n)
 {
     int c = 0;
     size_t i;
@@ -71,7 +61,7 @@ static int count_nl(const char *s, size_t n)
     return c;
 }
 
-static int is_ws(const char *s, size_t n, size_t i, size_t *len)
+int lx_is_ws(const char *s, size_t n, size_t i, size_t *len)
 {
     unsigned cp;
     size_t k = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
@@ -86,7 +76,7 @@ static int is_ws(const char *s, size_t n, size_t i, size_t *len)
 static size_t skip_ws(const char *s, size_t n, size_t i)
 {
     size_t k;
-    while (i < n && is_ws(s, n, i, &k)) {
+    while (i < n && lx_is_ws(s, n, i, &k)) {
         i += k;
     }
     return i;
@@ -101,7 +91,7 @@ static size_t rstrip_len(const char *s, size_t n)
         while (k > 0 && ((unsigned char)s[k] & 0xC0u) == 0x80u) {
             k--;
         }
-        if (!is_ws(s, n, k, &len) || k + len != n) {
+        if (!lx_is_ws(s, n, k, &len) || k + len != n) {
             break;
         }
         n = k;
@@ -109,8 +99,7 @@ static size_t rstrip_len(const char *s, size_t n)
     return n;
 }
 
-static int fail(struct lx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct lx *l, const char *fmt, ...)
+int lx_fail(struct lx *l, const char *fmt, ...)
 {
     char msg[300];
     va_list ap;
@@ -119,247 +108,6 @@ static int fail(struct lx *l, const char *fmt, ...)
     va_end(ap);
     tpl_error(l->err, l->t, l->line, "%s", msg);
     return -1;
-}
-
-static int unescape(struct lx *l, const char *s, size_t n, struct token *tk)
-{
-    char *o = arena_alloc(&l->t->ar, n + 1);
-    size_t i = 0;
-    size_t k = 0;
-    if (o == NULL) {
-        return fail(l, "%s", "out of memory");
-    }
-    while (i < n) {
-        char c = s[i];
-        if (c != '\\' || i + 1 >= n) {
-            o[k++] = c;
-            i++;
-            continue;
-        }
-        c = s[i + 1];
-        i += 2;
-        switch (c) {
-        case '\n': break;
-        case '\\': o[k++] = '\\'; break;
-        case '\'': o[k++] = '\''; break;
-        case '"': o[k++] = '"'; break;
-        case 'a': o[k++] = '\a'; break;
-        case 'b': o[k++] = '\b'; break;
-        case 'f': o[k++] = '\f'; break;
-        case 'n': o[k++] = '\n'; break;
-        case 'r': o[k++] = '\r'; break;
-        case 't': o[k++] = '\t'; break;
-        case 'v': o[k++] = '\v'; break;
-        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
-            unsigned v = (unsigned)(c - '0');
-            int d = 1;
-            char tmp[4];
-            while (d < 3 && i < n && s[i] >= '0' && s[i] <= '7') {
-                v = v * 8 + (unsigned)(s[i] - '0');
-                i++;
-                d++;
-            }
-            {
-                size_t e = octo_utf8_encode(v, tmp);
-                memcpy(o + k, tmp, e);
-                k += e;
-            }
-            break;
-        }
-        case 'x': case 'u': case 'U': {
-            int need = c == 'x' ? 2 : c == 'u' ? 4 : 8;
-            unsigned v = 0;
-            int d;
-            char tmp[4];
-            size_t e;
-            for (d = 0; d < need; d++) {
-                int h = i + (size_t)d < n ? s[i + (size_t)d] : 0;
-                int hv = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                         : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
-                if (hv < 0) {
-                    return fail(l, "%s", c == 'x' ? "truncated \\xXX escape"
-                                         : c == 'u' ? "truncated \\uXXXX escape"
-                                                    : "truncated \\UXXXXXXXX escape");
-                }
-                v = v * 16 + (unsigned)hv;
-            }
-            if (v > 0x10FFFF) {
-                return fail(l, "%s", "illegal Unicode character");
-            }
-            i += (size_t)need;
-            e = octo_utf8_encode(v, tmp);
-            if (e > (size_t)need + 2) {
-                return fail(l, "%s", "escape too long");
-            }
-            memcpy(o + k, tmp, e);
-            k += e;
-            break;
-        }
-        case 'N':
-            return fail(l, "%s", "malformed \\N character escape");
-        default:
-            o[k++] = '\\';
-            o[k++] = c;
-            break;
-        }
-    }
-    o[k] = '\0';
-    tk->s = o;
-    tk->n = k;
-    return 0;
-}
-
-static int isdig(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* digits with single underscores between: returns end or start when none */
-static size_t digits_us(const char *s, size_t n, size_t i, int (*ok)(char))
-{
-    size_t st = i;
-    if (i >= n || !ok(s[i])) {
-        return st;
-    }
-    i++;
-    for (;;) {
-        if (i < n && ok(s[i])) {
-            i++;
-        } else if (i + 1 < n && s[i] == '_' && ok(s[i + 1])) {
-            i += 2;
-        } else {
-            break;
-        }
-    }
-    return i;
-}
-
-static int ishex(char c)
-{
-    return isdig(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-static int isoct(char c)
-{
-    return c >= '0' && c <= '7';
-}
-static int isbin(char c)
-{
-    return c == '0' || c == '1';
-}
-
-static int lex_number(struct lx *l, size_t *pos)
-{
-    const char *s = l->s;
-    size_t n = l->n;
-    size_t i = *pos;
-    size_t e = digits_us(s, n, i, isdig);
-    int isfloat = 0;
-    size_t j;
-    struct token *tk;
-    char *clean;
-    size_t k;
-    size_t ci;
-    /* float: digits ( (.digits)? e[+-]digits | .digits ) */
-    if (e > i && (i == 0 || s[i - 1] != '.')) {
-        j = e;
-        if (j < n && s[j] == '.') {
-            size_t f = digits_us(s, n, j + 1, isdig);
-            if (f > j + 1) {
-                j = f;
-                isfloat = 1;
-            }
-        }
-        if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-            size_t x = j + 1;
-            size_t f;
-            if (x < n && (s[x] == '+' || s[x] == '-')) {
-                x++;
-            }
-            f = digits_us(s, n, x, isdig);
-            if (f > x) {
-                j = f;
-                isfloat = 1;
-            }
-        }
-        if (isfloat) {
-            clean = arena_alloc(&l->t->ar, j - i + 1);
-            if (clean == NULL) {
-                return fail(l, "%s", "out of memory");
-            }
-            for (k = 0, ci = i; ci < j; ci++) {
-                if (s[ci] != '_') {
-                    clean[k++] = s[ci];
-                }
-            }
-            clean[k] = '\0';
-            tk = emit(l, K_FLOAT, s + i, j - i);
-            if (tk == NULL) {
-                return fail(l, "%s", "out of memory");
-            }
-            tk->val = v_float(strtod(clean, NULL));
-            *pos = j;
-            return 0;
-        }
-    }
-    /* integer */
-    {
-        int base = 10;
-        size_t ds = i;
-        size_t de;
-        if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X' || s[i + 1] == 'o' ||
-                                         s[i + 1] == 'O' || s[i + 1] == 'b' || s[i + 1] == 'B')) {
-            char p = (char)(s[i + 1] | 0x20);
-            int (*ok)(char) = p == 'x' ? ishex : p == 'o' ? isoct : isbin;
-            size_t x = i + 2;
-            if (x < n && s[x] == '_') {
-                x++;
-            }
-            de = digits_us(s, n, x, ok);
-            if (de > x) {
-                base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
-                ds = x;
-                goto have;
-            }
-        }
-        if (s[i] == '0') {
-            de = i + 1;
-            while (de < n && (s[de] == '0' || (s[de] == '_' && de + 1 < n && s[de + 1] == '0'))) {
-                de++;
-            }
-        } else {
-            de = digits_us(s, n, i, isdig);
-        }
-    have:
-        clean = arena_alloc(&l->t->ar, de - ds + 1);
-        if (clean == NULL) {
-            return fail(l, "%s", "out of memory");
-        }
-        for (k = 0, ci = ds; ci < de; ci++) {
-            if (s[ci] != '_') {
-                clean[k++] = s[ci];
-            }
-        }
-        tk = emit(l, K_INT, s + i, de - i);
-        if (tk == NULL) {
-            return fail(l, "%s", "out of memory");
-        }
-        {
-            struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &l->t->ar};
-            struct bigint *b = big_parse(&ba, clean, k, base);
-            int64_t iv;
-            if (b == NULL) {
-                return fail(l, "%s", "invalid integer");
-            }
-            if (big_to_i64(b, &iv)) {
-                tk->val = v_int(iv);
-            } else {
-                tk->val.t = T_BIG;
-                tk->val.u.big = b;
-            }
-        }
-        *pos = de;
-        return 0;
-    }
 }
 
 static const struct {
@@ -371,6 +119,11 @@ static const struct {
            {"{", K_LBRACE}, {"}", K_RBRACE}, {">", K_GT}, {"<", K_LT}, {"=", K_ASSIGN},
            {".", K_DOT}, {":", K_COLON}, {"|", K_PIPE}, {",", K_COMMA}, {";", K_SEMICOLON}};
 
+static int isdig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 /* inside {{ }} or {% %}: tokens until the end delimiter */
 static int lex_inner(struct lx *l, int block)
 {
@@ -380,34 +133,34 @@ static int lex_inner(struct lx *l, int block)
         size_t i = l->pos;
         size_t w = skip_ws(s, n, i);
         size_t k;
-        l->line += count_nl(s + i, w - i);
+        l->line += lx_count_nl(s + i, w - i);
         i = l->pos = w;
         if (i >= n) {
-            return fail(l, "%s", block ? "unexpected end of template, expected 'end of statement block'"
+            return lx_fail(l, "%s", block ? "unexpected end of template, expected 'end of statement block'"
                                       : "unexpected end of template, expected 'end of print statement'");
         }
         if (l->nbal == 0) {
             const char *end = block ? "%}" : "}}";
             if (block && s[i] == '+' && i + 2 < n + 0 && memcmp(s + i + 1, end, 2) == 0) {
-                emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 l->pos = i + 3;
                 return 0;
             }
             if (s[i] == '-' && i + 2 < n + 1 && i + 3 <= n && memcmp(s + i + 1, end, 2) == 0) {
-                emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 w = skip_ws(s, n, i + 3);
-                l->line += count_nl(s + i + 3, w - (i + 3));
+                l->line += lx_count_nl(s + i + 3, w - (i + 3));
                 l->pos = w;
                 return 0;
             }
             if (i + 2 <= n && memcmp(s + i, end, 2) == 0) {
-                emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 l->pos = i + 2;
                 return 0;
             }
         }
         if (isdig(s[i])) {
-            if (lex_number(l, &l->pos) != 0) {
+            if (lx_number(l, &l->pos) != 0) {
                 return -1;
             }
             continue;
@@ -420,7 +173,7 @@ static int lex_inner(struct lx *l, int block)
                 if (len == 0 || !u_isalpha(cp)) {
                     char tmp[8];
                     snprintf(tmp, sizeof(tmp), "%.*s", (int)(len ? len : 1), s + i);
-                    return fail(l, "unexpected char '%s'", tmp);
+                    return lx_fail(l, "unexpected char '%s'", tmp);
                 }
             }
             k = i;
@@ -436,8 +189,8 @@ static int lex_inner(struct lx *l, int block)
                 }
                 k++;
             }
-            if (emit(l, K_NAME, s + i, k - i) == NULL) {
-                return fail(l, "%s", "out of memory");
+            if (lx_emit(l, K_NAME, s + i, k - i) == NULL) {
+                return lx_fail(l, "%s", "out of memory");
             }
             l->pos = k;
             continue;
@@ -454,17 +207,17 @@ static int lex_inner(struct lx *l, int block)
                 k++;
             }
             if (k >= n) {
-                return fail(l, "unexpected char %s", q == '\'' ? "\"'\"" : "'\"'");
+                return lx_fail(l, "unexpected char %s", q == '\'' ? "\"'\"" : "'\"'");
             }
-            tk = emit(l, K_STRING, NULL, 0);
+            tk = lx_emit(l, K_STRING, NULL, 0);
             if (tk == NULL) {
-                return fail(l, "%s", "out of memory");
+                return lx_fail(l, "%s", "out of memory");
             }
-            if (unescape(l, s + i + 1, k - i - 1, tk) != 0) {
+            if (lx_unescape(l, s + i + 1, k - i - 1, tk) != 0) {
                 return -1;
             }
             tk->line = line0;
-            l->line += count_nl(s + i, k - i);
+            l->line += lx_count_nl(s + i, k - i);
             l->pos = k + 1;
             continue;
         }
@@ -477,7 +230,7 @@ static int lex_inner(struct lx *l, int block)
                     int ty = ops[o].type;
                     if (ty == K_LBRACE || ty == K_LPAREN || ty == K_LBRACKET) {
                         if (l->nbal >= (int)sizeof(l->bal)) {
-                            return fail(l, "%s", "too deeply nested brackets");
+                            return lx_fail(l, "%s", "too deeply nested brackets");
                         }
                         l->bal[l->nbal++] = ty == K_LBRACE ? '}' : ty == K_LPAREN ? ')' : ']';
                     } else if (ty == K_RBRACE || ty == K_RPAREN || ty == K_RBRACKET) {
@@ -485,17 +238,17 @@ static int lex_inner(struct lx *l, int block)
                         char got = ops[o].s[0];
                         if (l->nbal == 0) {
                             char tmp[2] = {got, 0};
-                            return fail(l, "unexpected '%s'", tmp);
+                            return lx_fail(l, "unexpected '%s'", tmp);
                         }
                         want = l->bal[--l->nbal];
                         if (want != got) {
                             char msg[48];
                             snprintf(msg, sizeof(msg), "unexpected '%c', expected '%c'", got, want);
-                            return fail(l, "%s", msg);
+                            return lx_fail(l, "%s", msg);
                         }
                     }
-                    if (emit(l, ty, s + i, len) == NULL) {
-                        return fail(l, "%s", "out of memory");
+                    if (lx_emit(l, ty, s + i, len) == NULL) {
+                        return lx_fail(l, "%s", "out of memory");
                     }
                     l->pos = i + len;
                     found = 1;
@@ -505,7 +258,7 @@ static int lex_inner(struct lx *l, int block)
             if (!found) {
                 char msg[64];
                 snprintf(msg, sizeof(msg), "unexpected char '%c' at %zu", s[i], i);
-                return fail(l, "%s", msg);
+                return lx_fail(l, "%s", msg);
             }
         }
     }
@@ -563,10 +316,10 @@ static int lex_raw(struct lx *l, size_t start)
                     if (strip_before) {
                         dl = rstrip_len(s + start, dl);
                     }
-                    if (dl && emit(l, K_DATA, s + start, dl) == NULL) {
-                        return fail(l, "%s", "out of memory");
+                    if (dl && lx_emit(l, K_DATA, s + start, dl) == NULL) {
+                        return lx_fail(l, "%s", "out of memory");
                     }
-                    l->line += count_nl(s + start, after - start);
+                    l->line += lx_count_nl(s + start, after - start);
                     l->pos = after;
                     return 0;
                 }
@@ -574,12 +327,12 @@ static int lex_raw(struct lx *l, size_t start)
         }
         i++;
     }
-    return fail(l, "%s", "Missing end of raw directive");
+    return lx_fail(l, "%s", "Missing end of raw directive");
 }
 
 static char *normalize(struct octo_tpl *t, const char *src, size_t len, size_t *outlen)
 {
-    char *o = arena_alloc(&t->ar, len + 1);
+    char *o = tpl_arena_alloc(&t->ar, len + 1);
     size_t i;
     size_t k = 0;
     if (o == NULL) {
@@ -614,7 +367,7 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
     l.line = 1;
     l.s = normalize(t, src, len, &l.n);
     if (l.s == NULL) {
-        return fail(&l, "%s", "out of memory");
+        return lx_fail(&l, "%s", "out of memory");
     }
     while (l.pos < l.n) {
         const char *s = l.s;
@@ -634,10 +387,10 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             p++;
         }
         if (p == NULL || p + 1 >= s + n) {
-            if (emit(&l, K_DATA, s + i, n - i) == NULL) {
-                return fail(&l, "%s", "out of memory");
+            if (lx_emit(&l, K_DATA, s + i, n - i) == NULL) {
+                return lx_fail(&l, "%s", "out of memory");
             }
-            l.line += count_nl(s + i, n - i);
+            l.line += lx_count_nl(s + i, n - i);
             l.pos = n;
             break;
         }
@@ -653,14 +406,14 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             size_t rawend = kind == '%' ? raw_begin(s, n, (size_t)(p - s), &strip_after) : 0;
             size_t keep = mod == '-' ? rstrip_len(s + i, dl) : dl;
             int line_tag;
-            if (keep && emit(&l, K_DATA, s + i, keep) == NULL) {
-                return fail(&l, "%s", "out of memory");
+            if (keep && lx_emit(&l, K_DATA, s + i, keep) == NULL) {
+                return lx_fail(&l, "%s", "out of memory");
             }
-            l.line += count_nl(s + i, dl);
+            l.line += lx_count_nl(s + i, dl);
             line_tag = l.line;
             if (rawend) {
                 size_t body = strip_after ? skip_ws(s, n, rawend) : rawend;
-                l.line += count_nl(s + (p - s), body - (size_t)(p - s));
+                l.line += lx_count_nl(s + (p - s), body - (size_t)(p - s));
                 if (lex_raw(&l, body) != 0) {
                     return -1;
                 }
@@ -671,19 +424,19 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
                 for (;;) {
                     if (k + 1 >= n) {
                         l.line = line_tag;
-                        return fail(&l, "%s", "Missing end of comment tag");
+                        return lx_fail(&l, "%s", "Missing end of comment tag");
                     }
                     if ((s[k] == '-' || s[k] == '+') && k + 2 < n && s[k + 1] == '#' && s[k + 2] == '}') {
                         size_t e = k + 3;
                         if (s[k] == '-') {
                             e = skip_ws(s, n, e);
                         }
-                        l.line += count_nl(s + tagend, e - tagend);
+                        l.line += lx_count_nl(s + tagend, e - tagend);
                         l.pos = e;
                         break;
                     }
                     if (s[k] == '#' && s[k + 1] == '}') {
-                        l.line += count_nl(s + tagend, k + 2 - tagend);
+                        l.line += lx_count_nl(s + tagend, k + 2 - tagend);
                         l.pos = k + 2;
                         break;
                     }
@@ -691,8 +444,8 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
                 }
                 continue;
             }
-            if (emit(&l, kind == '{' ? K_VAR_BEGIN : K_BLOCK_BEGIN, NULL, 0) == NULL) {
-                return fail(&l, "%s", "out of memory");
+            if (lx_emit(&l, kind == '{' ? K_VAR_BEGIN : K_BLOCK_BEGIN, NULL, 0) == NULL) {
+                return lx_fail(&l, "%s", "out of memory");
             }
             l.pos = tagend;
             if (lex_inner(&l, kind == '%') != 0) {
@@ -700,13 +453,13 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             }
         }
     }
-    if (emit(&l, K_EOF, NULL, 0) == NULL) {
-        return fail(&l, "%s", "out of memory");
+    if (lx_emit(&l, K_EOF, NULL, 0) == NULL) {
+        return lx_fail(&l, "%s", "out of memory");
     }
     return 0;
 }
 
-const char *tok_describe(int type)
+const char *tpl_tok_describe(int type)
 {
     switch (type) {
     case K_DATA: return "template data / text";

@@ -5,10 +5,10 @@
 
 #include "tpl.h"
 
-int str_has_method(const char *name, size_t n);
-tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a);
-tv g_dict_call(struct rs *st, struct callargs *a);
-void sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys);
+int tpl_str_has_method(const char *name, size_t n);
+tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a);
+tv tpl_g_dict_call(struct rs *st, struct callargs *a);
+void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys);
 
 static const char *const LIST_METHODS[] = {"append", "extend", "insert", "pop", "remove", "reverse",
                                            "sort", "index", "count", "copy", "clear", NULL};
@@ -19,22 +19,27 @@ static const char *const DICT_METHODS[] = {"items", "keys", "values", "get", "co
 static int in_list(const char *const *l, const char *name, size_t n)
 {
     for (; *l; l++) {
-        if (strlen(*l) == n && memcmp(*l, name, n) == 0) {
+        if ((*l)[0] == name[0] && strlen(*l) == n && memcmp(*l, name, n) == 0) {
             return 1;
         }
     }
     return 0;
 }
 
-int has_method(tv self, const char *name, size_t n)
+int tpl_has_method(tv self, const char *name, size_t n)
 {
     switch (self.t) {
-    case T_STR: return str_has_method(name, n);
+    case T_STR: return tpl_str_has_method(name, n);
     case T_LIST:
     case T_JLIST: return in_list(LIST_METHODS, name, n);
     case T_TUPLE: return in_list(TUPLE_METHODS, name, n);
     case T_DICT:
-    case T_JDICT: return in_list(DICT_METHODS, name, n);
+    case T_JDICT:
+        /* quick reject: every dict method name starts with one of these */
+        if (n < 3 || n > 10 || !strchr("ikvgcpsu", name[0])) {
+            return 0;
+        }
+        return in_list(DICT_METHODS, name, n);
     case T_FLOAT: return n == 10 && memcmp(name, "is_integer", 10) == 0;
     case T_INT:
     case T_BIG: return n == 10 && memcmp(name, "bit_length", 10) == 0;
@@ -65,7 +70,7 @@ static tv dict_view(struct rs *st, tv d, int kind)
     size_t n;
     size_t i;
     tv l;
-    map_items(st, d, &ks, &vs, &n);
+    tpl_map_items(st, d, &ks, &vs, &n);
     l = v_list_new(st, n);
     for (i = 0; i < n; i++) {
         if (kind == IT_DICT_ITEMS) {
@@ -82,17 +87,17 @@ static tv dict_view(struct rs *st, tv d, int kind)
     return v_iter_from(st, l, kind);
 }
 
-tv dict_copy(struct rs *st, tv d)
+tv tpl_dict_copy(struct rs *st, tv d)
 {
     tv *ks;
     tv *vs;
     size_t n;
     size_t i;
     tv r;
-    map_items(st, d, &ks, &vs, &n);
+    tpl_map_items(st, d, &ks, &vs, &n);
     r = v_dict_new(st, n);
     for (i = 0; i < n; i++) {
-        dict_set(st, r.u.d, ks[i], vs[i]);
+        tpl_dict_set(st, r.u.d, ks[i], vs[i]);
     }
     return r;
 }
@@ -108,9 +113,9 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
         if (d.t == T_JDICT) {
             readonly(st, d, m);
         }
-        src = g_dict_call(st, &b);
+        src = tpl_g_dict_call(st, &b);
         for (i = 0; i < src.u.d->n; i++) {
-            dict_set(st, d.u.d, src.u.d->k[i], src.u.d->v[i]);
+            tpl_dict_set(st, d.u.d, src.u.d->k[i], src.u.d->v[i]);
         }
         return v_none();
     }
@@ -122,37 +127,39 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
     if (M("values")) return dict_view(st, d, IT_DICT_VALUES);
     if (M("get")) {
         nargs(st, "get", a, 1, 2);
-        if (map_get(st, d, a->pos[0], &r)) {
+        if (tpl_map_get(st, d, a->pos[0], &r)) {
             return r;
         }
         return a->npos > 1 ? a->pos[1] : v_none();
     }
-    if (M("copy")) return dict_copy(st, d);
+    if (M("copy")) return tpl_dict_copy(st, d);
     if (d.t == T_JDICT) {
         readonly(st, d, m);
     }
     if (M("clear")) {
         d.u.d->n = 0;
+        tpl_dict_drop_index(d.u.d);
         return v_none();
     }
     if (M("setdefault")) {
         nargs(st, "setdefault", a, 1, 2);
-        if (map_get(st, d, a->pos[0], &r)) {
+        if (tpl_map_get(st, d, a->pos[0], &r)) {
             return r;
         }
         r = a->npos > 1 ? a->pos[1] : v_none();
-        dict_set(st, d.u.d, a->pos[0], r);
+        tpl_dict_set(st, d.u.d, a->pos[0], r);
         return r;
     }
     if (M("pop")) {
         size_t idx;
         nargs(st, "pop", a, 1, 2);
-        if (dict_find(d.u.d, a->pos[0], &idx)) {
+        if (tpl_dict_find(d.u.d, a->pos[0], &idx)) {
             struct tdict *dd = d.u.d;
             r = dd->v[idx];
             memmove(dd->k + idx, dd->k + idx + 1, (dd->n - idx - 1) * sizeof(tv));
             memmove(dd->v + idx, dd->v + idx + 1, (dd->n - idx - 1) * sizeof(tv));
             dd->n--;
+            tpl_dict_drop_index(dd);
             return r;
         }
         if (a->npos > 1) {
@@ -170,6 +177,7 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
         r.u.l->it[1] = dd->v[dd->n - 1];
         r.u.l->n = 2;
         dd->n--;
+        tpl_dict_drop_index(dd);
         return r;
     }
 #undef M
@@ -179,7 +187,7 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
 static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
 {
 #define M(x) (strcmp(m, x) == 0)
-    size_t n = seq_len(l);
+    size_t n = tpl_seq_len(l);
     size_t i;
     if (M("sort")) {
         static const char *const names[] = {"key", "reverse"};
@@ -190,11 +198,11 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
         if (a->npos) {
             rs_fail(st, "sort() takes no positional arguments");
         }
-        bind_args(st, "sort", a, names, 2, args);
+        tpl_bind_args(st, "sort", a, names, 2, args);
         if (arg_given(args[0]) && args[0].t != T_NONE) {
             rs_fail(st, "sort(key=...) is not supported in templates; use the sort filter");
         }
-        sort_values(st, l.u.l->it, l.u.l->n, arg_given(args[1]) && v_truthy(st, args[1]), 1, NULL);
+        tpl_sort_values(st, l.u.l->it, l.u.l->n, arg_given(args[1]) && v_truthy(st, args[1]), 1, NULL);
         return v_none();
     }
     if (a->nkw) {
@@ -203,8 +211,9 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
     if (M("index") || M("count")) {
         int64_t c = 0;
         nargs(st, m, a, 1, 3);
+        tpl_charge(st, n);
         for (i = 0; i < n; i++) {
-            if (v_eq(st, seq_at(l, i), a->pos[0])) {
+            if (v_eq(st, tpl_seq_at(l, i), a->pos[0])) {
                 if (M("index")) {
                     return v_int((int64_t)i);
                 }
@@ -228,7 +237,7 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
         if (l.u.l->n >= 10000000) {
             rs_fail(st, "list too long");
         }
-        list_push(st, l.u.l, a->pos[0]);
+        tpl_list_push(st, l.u.l, a->pos[0]);
         return v_none();
     }
     if (M("extend")) {
@@ -237,7 +246,7 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
         nargs(st, m, a, 1, 1);
         it = v_iterate(st, a->pos[0], &k);
         for (i = 0; i < k; i++) {
-            list_push(st, l.u.l, it[i]);
+            tpl_list_push(st, l.u.l, it[i]);
         }
         return v_none();
     }
@@ -254,7 +263,7 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
         if (at > (int64_t)n) {
             at = (int64_t)n;
         }
-        list_push(st, l.u.l, v_none());
+        tpl_list_push(st, l.u.l, v_none());
         memmove(l.u.l->it + at + 1, l.u.l->it + at, (n - (size_t)at) * sizeof(tv));
         l.u.l->it[at] = a->pos[1];
         return v_none();
@@ -307,10 +316,10 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
     rs_fail(st, "'list' object has no attribute '%s'", m);
 }
 
-tv call_method(struct rs *st, tv self, const char *name, struct callargs *a)
+tv tpl_call_method(struct rs *st, tv self, const char *name, struct callargs *a)
 {
     switch (self.t) {
-    case T_STR: return str_call_method(st, self, name, a);
+    case T_STR: return tpl_str_call_method(st, self, name, a);
     case T_LIST:
     case T_JLIST: return list_method(st, self, name, a);
     case T_TUPLE: return list_method(st, self, name, a);
@@ -333,7 +342,7 @@ tv call_method(struct rs *st, tv self, const char *name, struct callargs *a)
                 }
                 return v_int(bits);
             }
-            return v_int((int64_t)big_bitlen(self.u.big));
+            return v_int((int64_t)tpl_big_bitlen(self.u.big));
         }
         break;
     default: break;

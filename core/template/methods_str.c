@@ -9,20 +9,23 @@ static const char *const STR_METHODS[] = {
     "rindex", "count", "join", "format", "center", "ljust", "rjust", "zfill", "isdigit", "isalpha",
     "isalnum", "islower", "isupper", "isspace", "istitle", "isnumeric", "isdecimal", "isidentifier",
     "isprintable", "isascii", "partition", "rpartition", "removeprefix", "removesuffix",
-    "expandtabs", "format_map", NULL};
+    "expandtabs", "format_map", "encode", NULL};
 
-int str_has_method(const char *name, size_t n)
+int tpl_str_has_method(const char *name, size_t n)
 {
     int i;
+    if (n == 0) {
+        return 0;
+    }
     for (i = 0; STR_METHODS[i]; i++) {
-        if (strlen(STR_METHODS[i]) == n && memcmp(STR_METHODS[i], name, n) == 0) {
+        if (STR_METHODS[i][0] == name[0] && strlen(STR_METHODS[i]) == n && memcmp(STR_METHODS[i], name, n) == 0) {
             return 1;
         }
     }
     return 0;
 }
 
-tv str_format(struct rs *st, tv fmt, struct callargs *a); /* strformat.c */
+tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a); /* strformat.c */
 
 static tv want_str(struct rs *st, tv v, const char *what)
 {
@@ -100,6 +103,14 @@ static int all_chars(tv s, int (*pred)(unsigned))
     return 1;
 }
 
+static int u_isnumeric(unsigned c)
+{
+    return u_isdigit(c) || (c >= 0xBC && c <= 0xBE) || (c >= 0x2150 && c <= 0x2189) ||
+           (c >= 0x2460 && c <= 0x249B) || (c >= 0x3007 && c == 0x3007) ||
+           c == 0x4E00 || c == 0x4E8C || c == 0x4E09 || c == 0x56DB || c == 0x4E94 || c == 0x516D ||
+           c == 0x4E03 || c == 0x516B || c == 0x4E5D || c == 0x5341;
+}
+
 static int cased_check(tv s, int upper)
 {
     size_t i = 0;
@@ -130,14 +141,14 @@ static tv splitlines(struct rs *st, tv s, int keepends)
             if (c == '\r' && e < s.u.s.n && s.u.s.p[e] == '\n') {
                 e++;
             }
-            list_push(st, out.u.l, v_str(s.u.s.p + start, (keepends ? e : i) - start));
+            tpl_list_push(st, out.u.l, v_str(s.u.s.p + start, (keepends ? e : i) - start));
             start = i = e;
             continue;
         }
         i = k;
     }
     if (start < s.u.s.n) {
-        list_push(st, out.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
+        tpl_list_push(st, out.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
     }
     return out;
 }
@@ -183,7 +194,7 @@ static int is_ident(tv s)
     return 1;
 }
 
-tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
+tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
 {
 #define M(x) (strcmp(m, x) == 0)
     if (a->nkw && !(M("split") || M("rsplit") || M("format") || M("splitlines") || M("expandtabs"))) {
@@ -214,7 +225,7 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     if (M("split") || M("rsplit")) {
         static const char *const names[] = {"sep", "maxsplit"};
         tv args[2];
-        bind_args(st, m, a, names, 2, args);
+        tpl_bind_args(st, m, a, names, 2, args);
         if (arg_given(args[0]) && args[0].t != T_NONE) {
             want_str(st, args[0], "separator");
         } else {
@@ -225,7 +236,7 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     if (M("splitlines")) {
         static const char *const names[] = {"keepends"};
         tv args[1];
-        bind_args(st, m, a, names, 1, args);
+        tpl_bind_args(st, m, a, names, 1, args);
         return splitlines(st, s, arg_given(args[0]) && v_truthy(st, args[0]));
     }
     if (M("startswith") || M("endswith")) {
@@ -240,8 +251,8 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         }
         if (p.t == T_TUPLE || p.t == T_LIST || p.t == T_JLIST) {
             size_t k;
-            for (k = 0; k < seq_len(p); k++) {
-                tv x = want_str(st, seq_at(p, k), "tuple for startswith");
+            for (k = 0; k < tpl_seq_len(p); k++) {
+                tv x = want_str(st, tpl_seq_at(p, k), "tuple for startswith");
                 if (ends ? s_endswith(sub, x) : s_startswith(sub, x)) {
                     return v_bool(1);
                 }
@@ -299,7 +310,7 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         }
         return s_from_buf(st, b);
     }
-    if (M("format")) return str_format(st, s, a);
+    if (M("format")) return tpl_str_format(st, s, a);
     if (M("format_map")) {
         struct callargs b2;
         memset(&b2, 0, sizeof(b2));
@@ -308,7 +319,7 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
             tv *vs;
             size_t n;
             size_t i;
-            map_items(st, a->pos[0], &ks, &vs, &n);
+            tpl_map_items(st, a->pos[0], &ks, &vs, &n);
             b2.kwn = rs_alloc(st, (n + 1) * sizeof(char *));
             b2.kwv = rs_alloc(st, (n + 1) * sizeof(tv));
             for (i = 0; i < n; i++) {
@@ -318,7 +329,7 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
                 }
             }
         }
-        return str_format(st, s, &b2);
+        return tpl_str_format(st, s, &b2);
     }
     if (M("center")) return justify(st, s, a, 0);
     if (M("ljust")) return justify(st, s, a, 1);
@@ -346,7 +357,8 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         octo_buf_append(b, s.u.s.p + skip, s.u.s.n - skip);
         return s_from_buf(st, b);
     }
-    if (M("isdigit") || M("isnumeric") || M("isdecimal")) return v_bool(all_chars(s, u_isdigit));
+    if (M("isdigit") || M("isdecimal")) return v_bool(all_chars(s, u_isdigit));
+    if (M("isnumeric")) return v_bool(all_chars(s, u_isnumeric));
     if (M("isalpha")) return v_bool(all_chars(s, u_isalpha));
     if (M("isalnum")) return v_bool(all_chars(s, u_isalnum));
     if (M("isspace")) return v_bool(all_chars(s, u_isspace));
@@ -395,8 +407,11 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         int64_t col = 0;
         size_t i = 0;
         struct octo_buf *b = rs_buf(st);
-        bind_args(st, m, a, names, 1, args);
+        tpl_bind_args(st, m, a, names, 1, args);
         ts = opt_int(st, args[0], 8);
+        if (ts > 10000) {
+            rs_fail(st, "tab size too large");
+        }
         while (i < s.u.s.n) {
             unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
             if (c == '\t') {
@@ -413,6 +428,9 @@ tv str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
             }
         }
         return s_from_buf(st, b);
+    }
+    if (M("encode")) {
+        rs_fail(st, "bytes values are not supported in templates");
     }
 #undef M
     rs_fail(st, "'str' object has no attribute '%s'", m);

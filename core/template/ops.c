@@ -10,7 +10,7 @@
 
 static struct bigalloc mkba(struct rs *st)
 {
-    struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
+    struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
     return ba;
 }
 
@@ -21,7 +21,7 @@ static struct bigint *to_big(struct rs *st, tv v)
     if (v.t == T_BIG) {
         return v.u.big;
     }
-    b = big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
+    b = tpl_big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
     if (b == NULL) {
         rs_oom(st);
     }
@@ -38,7 +38,7 @@ _Noreturn static void unsupported(struct rs *st, const char *sym, tv a, tv b)
     rs_fail(st, "unsupported operand type(s) for %s: '%s' and '%s'", sym, v_typename(a), v_typename(b));
 }
 
-tv escape_str(struct rs *st, tv s); /* filters_string.c */
+tv tpl_escape_str(struct rs *st, tv s); /* filters_string.c */
 
 static tv repeat(struct rs *st, tv seq, tv count)
 {
@@ -54,6 +54,9 @@ static tv repeat(struct rs *st, tv seq, tv count)
     }
     if (n < 0) {
         n = 0;
+    }
+    if ((seq.t == T_STR && seq.u.s.n == 0) || (seq.t != T_STR && tpl_seq_len(seq) == 0)) {
+        n = 0; /* '' * huge is '' (and [] * huge is []) without looping */
     }
     if (seq.t == T_STR) {
         char *p;
@@ -72,7 +75,7 @@ static tv repeat(struct rs *st, tv seq, tv count)
         return r;
     }
     {
-        size_t len = seq_len(seq);
+        size_t len = tpl_seq_len(seq);
         tv r = seq.t == T_TUPLE ? v_tuple_new(st, 0) : v_list_new(st, 0);
         int64_t i;
         size_t k;
@@ -81,7 +84,7 @@ static tv repeat(struct rs *st, tv seq, tv count)
         }
         for (i = 0; i < n; i++) {
             for (k = 0; k < len; k++) {
-                list_push(st, r.u.l, seq_at(seq, k));
+                tpl_list_push(st, r.u.l, tpl_seq_at(seq, k));
             }
         }
         return r;
@@ -130,7 +133,16 @@ static tv int_pow(struct rs *st, tv a, tv b)
             }
         }
     }
-    r = big_pow(&ba, to_big(st, a), e, POW_MAX_BITS, &too_big);
+    {
+        /* schoolbook squaring: cost grows with the square of the result */
+        struct bigint *ab = to_big(st, a);
+        uint64_t bits = (uint64_t)tpl_big_bitlen(ab) * (e < POW_MAX_BITS ? e : POW_MAX_BITS);
+        if (bits <= (uint64_t)POW_MAX_BITS * 2) {
+            uint64_t limbs = bits / 32 + 1;
+            tpl_charge(st, (size_t)(limbs * limbs / 4));
+        }
+    }
+    r = tpl_big_pow(&ba, to_big(st, a), e, POW_MAX_BITS, &too_big);
     if (too_big) {
         rs_fail(st, "integer result too large (over %u bits)", POW_MAX_BITS);
     }
@@ -252,24 +264,29 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
         struct bigint *q;
         struct bigint *m;
         switch (op) {
-        case OP_ADD: return v_big(st, big_add(&ba, x, y));
-        case OP_SUB: return v_big(st, big_sub(&ba, x, y));
+        case OP_ADD: return v_big(st, tpl_big_add(&ba, x, y));
+        case OP_SUB: return v_big(st, tpl_big_sub(&ba, x, y));
         case OP_MUL:
-            if (big_bitlen(x) + big_bitlen(y) > POW_MAX_BITS) {
+            if (tpl_big_bitlen(x) + tpl_big_bitlen(y) > POW_MAX_BITS) {
                 rs_fail(st, "integer result too large (over %u bits)", POW_MAX_BITS);
             }
-            return v_big(st, big_mul(&ba, x, y));
+            tpl_charge(st, x->n * y->n / 4);
+            return v_big(st, tpl_big_mul(&ba, x, y));
         case OP_DIV:
             if (y->sign == 0) {
                 rs_fail(st, "division by zero");
             }
-            return v_float(big_to_double(x) / big_to_double(y));
+            return v_float(tpl_big_to_double(x) / tpl_big_to_double(y));
         case OP_FLOORDIV:
         case OP_MOD:
             if (y->sign == 0) {
                 rs_fail(st, "integer division or modulo by zero");
             }
-            if (big_divmod(&ba, x, y, &q, &m) != 0) {
+            if (y->n > 1 && (uint64_t)tpl_big_bitlen(x) * y->n > 50000000u) {
+                rs_fail(st, "integer operands too large for division");
+            }
+            tpl_charge(st, y->n > 1 ? tpl_big_bitlen(x) * y->n / 64 : x->n);
+            if (tpl_big_divmod(&ba, x, y, &q, &m) != 0) {
                 rs_oom(st);
             }
             return v_big(st, op == OP_MOD ? m : q);
@@ -285,15 +302,15 @@ static int listish(tv v)
     return v.t == T_LIST || v.t == T_JLIST;
 }
 
-tv op_binary(struct rs *st, int op, tv a, tv b)
+tv tpl_op_binary(struct rs *st, int op, tv a, tv b)
 {
     static const char *const syms[] = {"+", "-", "*", "/", "//", "%", "** or pow()"};
     const char *sym = syms[op];
     if (a.t == T_UNDEF) {
         rs_undefined_fail(st, a);
     }
-    if (b.t == T_UNDEF) {
-        rs_undefined_fail(st, b);
+    if (b.t == T_UNDEF && !(op == OP_MOD && a.t == T_STR)) {
+        rs_undefined_fail(st, b); /* ('%s' % undefined is str formatting) */
     }
     if (v_is_num(a) && v_is_num(b)) {
         return num_op(st, op, a, b, sym);
@@ -303,24 +320,24 @@ tv op_binary(struct rs *st, int op, tv a, tv b)
         if (a.t == T_STR && b.t == T_STR) {
             tv r;
             if (a.safe && !b.safe) {
-                b = escape_str(st, b);
+                b = tpl_escape_str(st, b);
             } else if (b.safe && !a.safe) {
-                a = escape_str(st, a);
+                a = tpl_escape_str(st, a);
             }
             r = s_concat(st, a, b);
             r.safe = a.safe || b.safe;
             return r;
         }
         if ((listish(a) && listish(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
-            size_t na = seq_len(a);
-            size_t nb = seq_len(b);
+            size_t na = tpl_seq_len(a);
+            size_t nb = tpl_seq_len(b);
             size_t i;
             tv r = a.t == T_TUPLE ? v_tuple_new(st, na + nb) : v_list_new(st, na + nb);
             for (i = 0; i < na; i++) {
-                r.u.l->it[i] = seq_at(a, i);
+                r.u.l->it[i] = tpl_seq_at(a, i);
             }
             for (i = 0; i < nb; i++) {
-                r.u.l->it[na + i] = seq_at(b, i);
+                r.u.l->it[na + i] = tpl_seq_at(b, i);
             }
             r.u.l->n = na + nb;
             return r;
@@ -349,7 +366,7 @@ tv op_binary(struct rs *st, int op, tv a, tv b)
         break;
     case OP_MOD:
         if (a.t == T_STR) {
-            return op_percent(st, a, b);
+            return tpl_op_percent(st, a, b);
         }
         break;
     default: break;
@@ -357,7 +374,7 @@ tv op_binary(struct rs *st, int op, tv a, tv b)
     unsupported(st, sym, a, b);
 }
 
-tv op_neg(struct rs *st, tv a)
+tv tpl_op_neg(struct rs *st, tv a)
 {
     if (a.t == T_UNDEF) {
         rs_undefined_fail(st, a);
@@ -373,12 +390,12 @@ tv op_neg(struct rs *st, tv a)
     }
     if (v_is_int(a)) {
         struct bigalloc ba = mkba(st);
-        return v_big(st, big_neg(&ba, to_big(st, a)));
+        return v_big(st, tpl_big_neg(&ba, to_big(st, a)));
     }
     rs_fail(st, "bad operand type for unary -: '%s'", v_typename(a));
 }
 
-tv op_pos(struct rs *st, tv a)
+tv tpl_op_pos(struct rs *st, tv a)
 {
     if (a.t == T_UNDEF) {
         rs_undefined_fail(st, a);
@@ -461,7 +478,7 @@ tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok)
         }
         digits[nd++] = s[i];
     }
-    b = big_parse(&ba, digits, nd, base);
+    b = tpl_big_parse(&ba, digits, nd, base);
     if (b == NULL) {
         return v_int(0);
     }

@@ -22,7 +22,7 @@ _Noreturn void ps_pfail(struct ps *p, int line, const char *fmt, ...)
 
 void *ps_palloc(struct ps *p, size_t n)
 {
-    void *r = arena_alloc(&p->t->ar, n);
+    void *r = tpl_arena_alloc(&p->t->ar, n);
     if (r == NULL) {
         ps_pfail(p, 0, "out of memory");
     }
@@ -70,7 +70,7 @@ static const char *op_text(int type)
     if (type >= K_ADD && type <= K_SEMICOLON) {
         return txt[type - K_ADD];
     }
-    return tok_describe(type);
+    return tpl_tok_describe(type);
 }
 
 const char *ps_describe(struct ps *p, struct token *t)
@@ -112,6 +112,16 @@ const char *ps_tokstr(struct ps *p, struct token *t)
     char *s = ps_palloc(p, t->n + 1);
     memcpy(s, t->s, t->n);
     return s;
+}
+
+/* left-deep chains (a + b + c ..., a.b.c ..., x|f|g ...) are evaluated
+ * recursively: bound their length like nesting */
+void ps_chain(struct ps *p, int *count)
+{
+    if (++*count > TPL_MAX_CHAIN) {
+        ps_pfail(p, ps_cur(p)->line, "expression too long (more than %d chained operations)",
+                 TPL_MAX_CHAIN);
+    }
 }
 
 void ps_enter(struct ps *p)
@@ -165,269 +175,6 @@ static int is_tuple_end(struct ps *p, const char *const *extra)
         }
     }
     return 0;
-}
-
-void ps_parse_call_args(struct ps *p, struct node *n)
-{
-    struct nvec args = {0};
-    struct nvec kws = {0};
-    struct svec kwn = {0};
-    int require_comma = 0;
-    int line = ps_cur(p)->line;
-    ps_expect(p, K_LPAREN);
-    while (ps_cur(p)->type != K_RPAREN) {
-        if (require_comma) {
-            ps_expect(p, K_COMMA);
-            if (ps_cur(p)->type == K_RPAREN) {
-                break;
-            }
-        }
-        if (ps_cur(p)->type == K_MUL) {
-            if (n->c || n->d) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
-            }
-            ps_next(p);
-            n->c = ps_parse_expr(p, 1);
-        } else if (ps_cur(p)->type == K_POW) {
-            if (n->d) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
-            }
-            ps_next(p);
-            n->d = ps_parse_expr(p, 1);
-        } else if (ps_cur(p)->type == K_NAME && ps_look(p)->type == K_ASSIGN) {
-            if (n->d) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
-            }
-            ps_sv_push(p, &kwn, ps_tokstr(p, ps_cur(p)));
-            ps_next(p);
-            ps_next(p);
-            ps_nv_push(p, &kws, ps_parse_expr(p, 1));
-        } else {
-            if (n->c || n->d || kws.n) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
-            }
-            ps_nv_push(p, &args, ps_parse_expr(p, 1));
-        }
-        require_comma = 1;
-    }
-    ps_expect(p, K_RPAREN);
-    n->items = args.v;
-    n->n = args.n;
-    n->kw = kws.v;
-    n->kwn = kwn.v;
-    n->nkw = kws.n;
-}
-
-struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
-{
-    while (ps_cur(p)->type == K_PIPE || start_inline) {
-        struct token *t;
-        struct node *f;
-        char name[128];
-        size_t nl;
-        if (!start_inline) {
-            ps_next(p);
-        }
-        t = ps_expect(p, K_NAME);
-        nl = t->n < sizeof(name) - 1 ? t->n : sizeof(name) - 1;
-        memcpy(name, t->s, nl);
-        name[nl] = '\0';
-        while (ps_cur(p)->type == K_DOT) {
-            struct token *t2;
-            ps_next(p);
-            t2 = ps_expect(p, K_NAME);
-            if (nl + 1 + t2->n < sizeof(name)) {
-                name[nl++] = '.';
-                memcpy(name + nl, t2->s, t2->n);
-                nl += t2->n;
-                name[nl] = '\0';
-            }
-        }
-        f = ps_mk(p, N_FILTER, t->line);
-        f->a = in;
-        f->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
-        f->slen = nl;
-        f->ffn = filter_lookup(f->str);
-        if (f->ffn == NULL) {
-            ps_pfail(p, t->line, "No filter named '%s'.", f->str);
-        }
-        if (ps_cur(p)->type == K_LPAREN) {
-            ps_parse_call_args(p, f);
-        }
-        in = f;
-        start_inline = 0;
-    }
-    return in;
-}
-
-static struct node *parse_test(struct ps *p, struct node *in)
-{
-    struct token *is = ps_next(p);
-    int negated = 0;
-    struct token *t;
-    struct node *n;
-    char name[128];
-    size_t nl;
-    if (ps_is_name(ps_cur(p), "not")) {
-        ps_next(p);
-        negated = 1;
-    }
-    t = ps_expect(p, K_NAME);
-    nl = t->n < sizeof(name) - 1 ? t->n : sizeof(name) - 1;
-    memcpy(name, t->s, nl);
-    name[nl] = '\0';
-    while (ps_cur(p)->type == K_DOT) {
-        struct token *t2;
-        ps_next(p);
-        t2 = ps_expect(p, K_NAME);
-        if (nl + 1 + t2->n < sizeof(name)) {
-            name[nl++] = '.';
-            memcpy(name + nl, t2->s, t2->n);
-            nl += t2->n;
-            name[nl] = '\0';
-        }
-    }
-    n = ps_mk(p, N_TEST, is->line);
-    n->a = in;
-    n->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
-    n->tfn = test_lookup(n->str);
-    if (n->tfn == NULL) {
-        ps_pfail(p, t->line, "No test named '%s'.", n->str);
-    }
-    if (ps_cur(p)->type == K_LPAREN) {
-        ps_parse_call_args(p, n);
-    } else {
-        int ty = ps_cur(p)->type;
-        if ((ty == K_NAME || ty == K_STRING || ty == K_INT || ty == K_FLOAT || ty == K_LPAREN ||
-             ty == K_LBRACKET || ty == K_LBRACE) &&
-            !ps_is_name(ps_cur(p), "else") && !ps_is_name(ps_cur(p), "or") && !ps_is_name(ps_cur(p), "and")) {
-            struct node *arg;
-            if (ps_is_name(ps_cur(p), "is")) {
-                ps_pfail(p, ps_cur(p)->line, "You cannot chain multiple tests with is");
-            }
-            arg = ps_parse_postfix(p, ps_parse_primary(p));
-            n->items = ps_palloc(p, sizeof(struct node *));
-            n->items[0] = arg;
-            n->n = 1;
-        }
-    }
-    if (negated) {
-        struct node *x = ps_mk(p, N_NOT, is->line);
-        x->a = n;
-        return x;
-    }
-    return n;
-}
-
-static struct node *parse_subscribed(struct ps *p)
-{
-    int line = ps_cur(p)->line;
-    struct node *sl;
-    struct node *first = NULL;
-    if (ps_cur(p)->type == K_COLON) {
-        ps_next(p);
-    } else {
-        struct node *e = ps_parse_expr(p, 1);
-        if (ps_cur(p)->type != K_COLON) {
-            return e;
-        }
-        ps_next(p);
-        first = e;
-    }
-    sl = ps_mk(p, N_SLICE, line);
-    sl->a = first;
-    if (ps_cur(p)->type != K_COLON && ps_cur(p)->type != K_RBRACKET && ps_cur(p)->type != K_COMMA) {
-        sl->b = ps_parse_expr(p, 1);
-    }
-    if (ps_cur(p)->type == K_COLON) {
-        ps_next(p);
-        if (ps_cur(p)->type != K_RBRACKET && ps_cur(p)->type != K_COMMA) {
-            sl->c = ps_parse_expr(p, 1);
-        }
-    }
-    return sl;
-}
-
-static struct node *parse_subscript(struct ps *p, struct node *obj)
-{
-    struct token *t = ps_next(p);
-    struct node *n;
-    if (t->type == K_DOT) {
-        struct token *a = ps_next(p);
-        if (a->type == K_NAME) {
-            n = ps_mk(p, N_GETATTR, t->line);
-            n->a = obj;
-            n->str = ps_tokstr(p, a);
-            n->slen = a->n;
-            return n;
-        }
-        if (a->type != K_INT) {
-            ps_pfail(p, a->line, "expected name or number");
-        }
-        n = ps_mk(p, N_GETITEM, t->line);
-        n->a = obj;
-        n->b = ps_mk(p, N_CONST, a->line);
-        n->b->val = a->val;
-        return n;
-    }
-    {
-        struct nvec args = {0};
-        while (ps_cur(p)->type != K_RBRACKET) {
-            if (args.n) {
-                ps_expect(p, K_COMMA);
-            }
-            ps_nv_push(p, &args, parse_subscribed(p));
-        }
-        ps_expect(p, K_RBRACKET);
-        n = ps_mk(p, N_GETITEM, t->line);
-        n->a = obj;
-        if (args.n == 1) {
-            n->b = args.v[0];
-        } else {
-            n->b = ps_mk(p, N_TUPLE, t->line);
-            n->b->items = args.v;
-            n->b->n = args.n;
-        }
-        return n;
-    }
-}
-
-static struct node *parse_call(struct ps *p, struct node *fn)
-{
-    struct node *n = ps_mk(p, N_CALL, ps_cur(p)->line);
-    n->a = fn;
-    ps_parse_call_args(p, n);
-    return n;
-}
-
-struct node *ps_parse_postfix(struct ps *p, struct node *n)
-{
-    for (;;) {
-        int ty = ps_cur(p)->type;
-        if (ty == K_DOT || ty == K_LBRACKET) {
-            n = parse_subscript(p, n);
-        } else if (ty == K_LPAREN) {
-            n = parse_call(p, n);
-        } else {
-            return n;
-        }
-    }
-}
-
-struct node *ps_parse_filter_expr(struct ps *p, struct node *n)
-{
-    for (;;) {
-        int ty = ps_cur(p)->type;
-        if (ty == K_PIPE) {
-            n = ps_parse_filter(p, n, 0);
-        } else if (ps_is_name(ps_cur(p), "is")) {
-            n = parse_test(p, n);
-        } else if (ty == K_LPAREN) {
-            n = parse_call(p, n);
-        } else {
-            return n;
-        }
-    }
 }
 
 struct node *ps_parse_primary(struct ps *p)
@@ -553,7 +300,9 @@ static struct node *binop(struct ps *p, int op, struct node *l, struct node *r, 
 static struct node *parse_pow(struct ps *p)
 {
     struct node *l = parse_unary(p, 1);
+    int chain = 0;
     while (ps_cur(p)->type == K_POW) {
+        ps_chain(p, &chain);
         int line = ps_next(p)->line;
         l = binop(p, OP_POW, l, parse_unary(p, 1), line);
     }
@@ -563,6 +312,7 @@ static struct node *parse_pow(struct ps *p)
 static struct node *parse_math2(struct ps *p)
 {
     struct node *l = parse_pow(p);
+    int chain = 0;
     for (;;) {
         int ty = ps_cur(p)->type;
         int op = ty == K_MUL ? OP_MUL : ty == K_DIV ? OP_DIV : ty == K_FLOORDIV ? OP_FLOORDIV
@@ -571,6 +321,7 @@ static struct node *parse_math2(struct ps *p)
         if (op < 0) {
             return l;
         }
+        ps_chain(p, &chain);
         line = ps_next(p)->line;
         l = binop(p, op, l, parse_pow(p), line);
     }
@@ -598,12 +349,14 @@ static struct node *parse_concat(struct ps *p)
 static struct node *parse_math1(struct ps *p)
 {
     struct node *l = parse_concat(p);
+    int chain = 0;
     for (;;) {
         int ty = ps_cur(p)->type;
         int line;
         if (ty != K_ADD && ty != K_SUB) {
             return l;
         }
+        ps_chain(p, &chain);
         line = ps_next(p)->line;
         l = binop(p, ty == K_ADD ? OP_ADD : OP_SUB, l, parse_concat(p), line);
     }
@@ -668,7 +421,9 @@ static struct node *parse_not(struct ps *p)
 static struct node *parse_and(struct ps *p)
 {
     struct node *l = parse_not(p);
+    int chain = 0;
     while (ps_is_name(ps_cur(p), "and")) {
+        ps_chain(p, &chain);
         struct node *n = ps_mk(p, N_AND, ps_next(p)->line);
         n->a = l;
         n->b = parse_not(p);
@@ -680,7 +435,9 @@ static struct node *parse_and(struct ps *p)
 static struct node *parse_or(struct ps *p)
 {
     struct node *l = parse_and(p);
+    int chain = 0;
     while (ps_is_name(ps_cur(p), "or")) {
+        ps_chain(p, &chain);
         struct node *n = ps_mk(p, N_OR, ps_next(p)->line);
         n->a = l;
         n->b = parse_and(p);
@@ -692,9 +449,11 @@ static struct node *parse_or(struct ps *p)
 static struct node *parse_condexpr(struct ps *p)
 {
     struct node *e1;
+    int chain = 0;
     ps_enter(p);
     e1 = parse_or(p);
     while (ps_is_name(ps_cur(p), "if")) {
+        ps_chain(p, &chain);
         struct node *n = ps_mk(p, N_COND, ps_next(p)->line);
         n->b = parse_or(p);
         n->a = e1;

@@ -15,7 +15,6 @@ static const char *const E_ENDMACRO[] = {"endmacro", NULL};
 static const char *const E_ENDCALL[] = {"endcall", NULL};
 static const char *const E_ENDFILTER[] = {"endfilter", NULL};
 static const char *const E_ENDWITH[] = {"endwith", NULL};
-static const char *const E_ENDBLOCK[] = {"endblock", NULL};
 static const char *const E_ENDAUTOESC[] = {"endautoescape", NULL};
 static const char *const X_IN[] = {"in", NULL};
 static const char *const X_RECURSIVE[] = {"recursive", NULL};
@@ -71,7 +70,7 @@ _Noreturn static void fail_ut_eof(struct ps *p, const char *name, int line, cons
     ps_pfail(p, line, "%s", msg);
 }
 
-static struct node *parse_statements(struct ps *p, const char *const *ends, int drop)
+struct node *ps_parse_statements(struct ps *p, const char *const *ends, int drop)
 {
     struct node *body;
     if (ps_cur(p)->type == K_COLON) {
@@ -105,6 +104,22 @@ static int can_assign(struct node *n)
     return 0;
 }
 
+static int target_has_loop(struct node *t)
+{
+    int i;
+    if (t->kind == N_NAME) {
+        return strcmp(t->str, "loop") == 0;
+    }
+    if (t->kind == N_TUPLE) {
+        for (i = 0; i < t->n; i++) {
+            if (target_has_loop(t->items[i])) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static const char *node_kind_name(struct node *n)
 {
     switch (n->kind) {
@@ -119,7 +134,7 @@ static const char *node_kind_name(struct node *n)
     }
 }
 
-static struct node *parse_assign_target(struct ps *p, int with_tuple, int name_only,
+struct node *ps_parse_assign_target(struct ps *p, int with_tuple, int name_only,
                                         const char *const *extra, int with_ns)
 {
     struct node *t;
@@ -137,6 +152,13 @@ static struct node *parse_assign_target(struct ps *p, int with_tuple, int name_o
     }
     if (name_only) {
         struct token *a = ps_expect(p, K_NAME);
+        static const char *const consts[] = {"true", "false", "none", "True", "False", "None", NULL};
+        int k;
+        for (k = 0; consts[k]; k++) {
+            if (ps_is_name(a, consts[k])) {
+                ps_pfail(p, a->line, "can't assign to 'name'");
+            }
+        }
         t = ps_mk(p, N_NAME, a->line);
         t->str = ps_tokstr(p, a);
         t->slen = a->n;
@@ -162,7 +184,15 @@ static void parse_signature(struct ps *p, struct node *n)
         if (names.n) {
             ps_expect(p, K_COMMA);
         }
-        a = parse_assign_target(p, 0, 1, NULL, 0);
+        a = ps_parse_assign_target(p, 0, 1, NULL, 0);
+        {
+            int k;
+            for (k = 0; k < names.n; k++) {
+                if (strcmp(names.v[k], a->str) == 0) {
+                    ps_pfail(p, a->line, "duplicate argument '%s' in macro definition", a->str);
+                }
+            }
+        }
         if (ps_cur(p)->type == K_ASSIGN) {
             ps_next(p);
             ps_nv_push(p, &defs, ps_parse_expr(p, 1));
@@ -216,18 +246,6 @@ static void scan_names(struct node *n, int *flags, int depth)
     }
 }
 
-static void parse_import_context(struct ps *p, struct node *n, int dflt)
-{
-    if ((ps_is_name(ps_cur(p), "with") || ps_is_name(ps_cur(p), "without")) &&
-        ps_is_name(ps_look(p), "context")) {
-        n->flags = (n->flags & ~2) | (ps_is_name(ps_cur(p), "with") ? 2 : 0);
-        ps_next(p);
-        ps_next(p);
-    } else {
-        n->flags = (n->flags & ~2) | (dflt ? 2 : 0);
-    }
-}
-
 static struct node *parse_statement(struct ps *p)
 {
     struct token *t = ps_cur(p);
@@ -252,7 +270,7 @@ static struct node *parse_statement(struct ps *p)
             n->a = ps_parse_tuple(p, 0, 0, NULL, 0);
             n->b = NULL;
             {
-                struct node *body = parse_statements(p, E_ENDIF, 0);
+                struct node *body = ps_parse_statements(p, E_ENDIF, 0);
                 n->items = body->items;
                 n->n = body->n;
             }
@@ -268,7 +286,7 @@ static struct node *parse_statement(struct ps *p)
                 continue;
             }
             if (ps_is_name(e, "else")) {
-                n->b = parse_statements(p, E_ENDIF_ONLY, 1);
+                n->b = ps_parse_statements(p, E_ENDIF_ONLY, 1);
             }
             break;
         }
@@ -278,7 +296,10 @@ static struct node *parse_statement(struct ps *p)
         struct token *e;
         n = ps_mk(p, N_FOR, line);
         ps_next(p);
-        n->a = parse_assign_target(p, 1, 0, X_IN, 0);
+        n->a = ps_parse_assign_target(p, 1, 0, X_IN, 0);
+        if (target_has_loop(n->a)) {
+            ps_pfail(p, line, "Can't assign to special loop variable in for-loop target");
+        }
         ps_expect_name(p, "in");
         n->b = ps_parse_tuple(p, 0, 0, X_RECURSIVE, 0);
         if (ps_is_name(ps_cur(p), "if")) {
@@ -289,17 +310,17 @@ static struct node *parse_statement(struct ps *p)
             ps_next(p);
             n->flags = 1;
         }
-        body = parse_statements(p, E_FOR, 0);
+        body = ps_parse_statements(p, E_FOR, 0);
         n->items = body->items;
         n->n = body->n;
         e = ps_next(p);
         if (!ps_is_name(e, "endfor")) {
-            n->d = parse_statements(p, E_ENDFOR, 1);
+            n->d = ps_parse_statements(p, E_ENDFOR, 1);
         }
     } else if (strcmp(name, "set") == 0) {
         struct node *target;
         ps_next(p);
-        target = parse_assign_target(p, 1, 0, NULL, 1);
+        target = ps_parse_assign_target(p, 1, 0, NULL, 1);
         if (ps_cur(p)->type == K_ASSIGN) {
             ps_next(p);
             n = ps_mk(p, N_SET, line);
@@ -310,7 +331,7 @@ static struct node *parse_statement(struct ps *p)
             n = ps_mk(p, N_SETBLOCK, line);
             n->a = target;
             n->c = ps_parse_filter(p, NULL, 0);
-            body = parse_statements(p, E_ENDSET, 1);
+            body = ps_parse_statements(p, E_ENDSET, 1);
             n->items = body->items;
             n->n = body->n;
         }
@@ -321,7 +342,7 @@ static struct node *parse_statement(struct ps *p)
         ps_next(p);
         n = ps_mk(p, is_macro ? N_MACRO : N_CALLBLOCK, line);
         if (is_macro) {
-            struct node *nm = parse_assign_target(p, 0, 1, NULL, 0);
+            struct node *nm = ps_parse_assign_target(p, 0, 1, NULL, 0);
             n->str = nm->str;
             n->slen = nm->slen;
             n->hash = nm->hash;
@@ -335,7 +356,7 @@ static struct node *parse_statement(struct ps *p)
                 ps_pfail(p, line, "expected call");
             }
         }
-        body = parse_statements(p, is_macro ? E_ENDMACRO : E_ENDCALL, 1);
+        body = ps_parse_statements(p, is_macro ? E_ENDMACRO : E_ENDCALL, 1);
         n->items = body->items;
         n->n = body->n;
         scan_names(body, &fl, 0);
@@ -345,7 +366,7 @@ static struct node *parse_statement(struct ps *p)
         ps_next(p);
         n = ps_mk(p, N_FILTERBLOCK, line);
         n->c = ps_parse_filter(p, NULL, 1);
-        body = parse_statements(p, E_ENDFILTER, 1);
+        body = ps_parse_statements(p, E_ENDFILTER, 1);
         n->items = body->items;
         n->n = body->n;
     } else if (strcmp(name, "with") == 0) {
@@ -358,13 +379,13 @@ static struct node *parse_statement(struct ps *p)
             if (targets.n) {
                 ps_expect(p, K_COMMA);
             }
-            ps_nv_push(p, &targets, parse_assign_target(p, 1, 0, NULL, 0));
+            ps_nv_push(p, &targets, ps_parse_assign_target(p, 1, 0, NULL, 0));
             ps_expect(p, K_ASSIGN);
             ps_nv_push(p, &values, ps_parse_expr(p, 1));
         }
         n->kw = targets.v;
         n->nkw = targets.n;
-        body = parse_statements(p, E_ENDWITH, 1);
+        body = ps_parse_statements(p, E_ENDWITH, 1);
         n->items = body->items;
         n->n = body->n;
         n->b = ps_mk(p, N_LIST, line);
@@ -374,126 +395,11 @@ static struct node *parse_statement(struct ps *p)
         struct node *e;
         ps_next(p);
         e = ps_parse_expr(p, 1);
-        n = parse_statements(p, E_ENDAUTOESC, 1);
+        n = ps_parse_statements(p, E_ENDAUTOESC, 1);
         n->line = line;
         n->a = e;
-    } else if (strcmp(name, "block") == 0) {
-        struct token *bn;
-        struct node *body;
-        int i;
-        ps_next(p);
-        n = ps_mk(p, N_BLOCK, line);
-        bn = ps_expect(p, K_NAME);
-        n->str = ps_tokstr(p, bn);
-        if (ps_is_name(ps_cur(p), "scoped")) {
-            ps_next(p);
-            n->flags |= 1;
-        }
-        if (ps_is_name(ps_cur(p), "required")) {
-            ps_next(p);
-            n->flags |= 2;
-        }
-        if (ps_cur(p)->type == K_SUB) {
-            ps_pfail(p, ps_cur(p)->line, "Block names in Jinja have to be valid Python identifiers "
-                                         "and may not contain hyphens, use an underscore instead.");
-        }
-        body = parse_statements(p, E_ENDBLOCK, 1);
-        n->items = body->items;
-        n->n = body->n;
-        if (ps_is_name(ps_cur(p), n->str)) {
-            ps_next(p);
-        }
-        for (i = 0; i < p->nblocks; i++) {
-            if (strcmp(p->blocks[i].name, n->str) == 0) {
-                ps_pfail(p, line, "block '%s' defined twice", n->str);
-            }
-        }
-        if (p->nblocks == p->capblocks) {
-            int nc = p->capblocks ? p->capblocks * 2 : 4;
-            struct blockdef *nb = ps_palloc(p, (size_t)nc * sizeof(*nb));
-            if (p->nblocks) {
-                memcpy(nb, p->blocks, (size_t)p->nblocks * sizeof(*nb));
-            }
-            p->blocks = nb;
-            p->capblocks = nc;
-        }
-        p->blocks[p->nblocks].name = n->str;
-        p->blocks[p->nblocks].node = n;
-        p->nblocks++;
-    } else if (strcmp(name, "extends") == 0) {
-        ps_next(p);
-        n = ps_mk(p, N_EXTENDS, line);
-        n->a = ps_parse_expr(p, 1);
-        p->t->has_extends = 1;
-    } else if (strcmp(name, "include") == 0) {
-        ps_next(p);
-        n = ps_mk(p, N_INCLUDE, line);
-        n->a = ps_parse_expr(p, 1);
-        if (ps_is_name(ps_cur(p), "ignore") && ps_is_name(ps_look(p), "missing")) {
-            n->flags |= 1;
-            ps_next(p);
-            ps_next(p);
-        }
-        parse_import_context(p, n, 1);
-    } else if (strcmp(name, "import") == 0) {
-        struct node *tg;
-        ps_next(p);
-        n = ps_mk(p, N_IMPORT, line);
-        n->a = ps_parse_expr(p, 1);
-        ps_expect_name(p, "as");
-        tg = parse_assign_target(p, 0, 1, NULL, 0);
-        n->str = tg->str;
-        n->slen = tg->slen;
-        n->hash = tg->hash;
-        parse_import_context(p, n, 0);
-    } else if (strcmp(name, "from") == 0) {
-        struct svec names = {0};
-        struct svec alias = {0};
-        int ctx_given = 0;
-        ps_next(p);
-        n = ps_mk(p, N_FROMIMPORT, line);
-        n->a = ps_parse_expr(p, 1);
-        ps_expect_name(p, "import");
-        for (;;) {
-            if (names.n) {
-                ps_expect(p, K_COMMA);
-            }
-            if (ps_cur(p)->type == K_NAME) {
-                struct node *tg;
-                if ((ps_is_name(ps_cur(p), "with") || ps_is_name(ps_cur(p), "without")) &&
-                    ps_is_name(ps_look(p), "context")) {
-                    parse_import_context(p, n, 0);
-                    ctx_given = 1;
-                    break;
-                }
-                tg = parse_assign_target(p, 0, 1, NULL, 0);
-                if (tg->str[0] == '_') {
-                    ps_pfail(p, tg->line, "names starting with an underline can not be imported");
-                }
-                ps_sv_push(p, &names, tg->str);
-                if (ps_is_name(ps_cur(p), "as")) {
-                    ps_next(p);
-                    ps_sv_push(p, &alias, parse_assign_target(p, 0, 1, NULL, 0)->str);
-                } else {
-                    ps_sv_push(p, &alias, tg->str);
-                }
-                if ((ps_is_name(ps_cur(p), "with") || ps_is_name(ps_cur(p), "without")) &&
-                    ps_is_name(ps_look(p), "context")) {
-                    parse_import_context(p, n, 0);
-                    ctx_given = 1;
-                    break;
-                }
-                if (ps_cur(p)->type != K_COMMA) {
-                    break;
-                }
-            } else {
-                ps_expect(p, K_NAME);
-            }
-        }
-        (void)ctx_given;
-        n->names = names.v;
-        n->names2 = alias.v;
-        n->nnames = names.n;
+    } else if ((n = ps_parse_tpl_stmt(p, name, line)) != NULL) {
+        /* block, extends, include, import, from (parser_tpl.c) */
     } else if (strcmp(name, "print") == 0) {
         struct nvec items = {0};
         ps_next(p);
@@ -537,8 +443,10 @@ static struct node *subparse(struct ps *p, const char *const *ends)
             ps_nv_push(p, &data, d);
             ps_next(p);
         } else if (t->type == K_VAR_BEGIN) {
+            struct node *e;
             ps_next(p);
-            ps_nv_push(p, &data, ps_parse_tuple(p, 0, 1, NULL, 0));
+            e = ps_parse_tuple(p, 0, 1, NULL, 0);
+            ps_nv_push(p, &data, e);
             ps_expect(p, K_VAR_END);
         } else if (t->type == K_BLOCK_BEGIN) {
             const char *const *e;
@@ -589,7 +497,7 @@ int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err)
     if (tpl_lex(t, src, len, &toks, err) != 0) {
         return -1;
     }
-    p = arena_alloc(&t->ar, sizeof(*p));
+    p = tpl_arena_alloc(&t->ar, sizeof(*p));
     if (p == NULL) {
         tpl_error(err, t, 0, "out of memory");
         return -1;

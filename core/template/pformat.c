@@ -10,6 +10,7 @@ struct fargs {
     size_t n, used;
     tv map;
     int is_map;
+    int lenient;
 };
 
 static tv next_arg(struct rs *st, struct fargs *fa)
@@ -42,7 +43,7 @@ static void pad(struct octo_buf *out, const char *body, size_t blen, size_t bcp,
 static void fmt_int(struct rs *st, struct octo_buf *out, tv v, char conv, int width, int prec,
                     int fl_left, int fl_plus, int fl_space, int fl_zero, int fl_alt)
 {
-    struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
+    struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
     char *digits;
     size_t nd;
     int neg = 0;
@@ -54,18 +55,18 @@ static void fmt_int(struct rs *st, struct octo_buf *out, tv v, char conv, int wi
         if (!isfinite(v.u.f)) {
             rs_fail(st, "cannot convert float %s to integer", isnan(v.u.f) ? "NaN" : "infinity");
         }
-        big = big_from_double(&ba, v.u.f);
+        big = tpl_big_from_double(&ba, v.u.f);
     } else if (v.t == T_BIG) {
         big = v.u.big;
     } else {
-        big = big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
+        big = tpl_big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
     }
     if (big == NULL) {
         rs_oom(st);
     }
     neg = big->sign < 0;
     if (conv == 'd') {
-        digits = big_to_dec(&ba, big, 4300, &nd);
+        digits = tpl_big_to_dec(&ba, big, 4300, &nd);
         if (digits == NULL) {
             rs_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
         }
@@ -74,7 +75,7 @@ static void fmt_int(struct rs *st, struct octo_buf *out, tv v, char conv, int wi
             nd--;
         }
     } else {
-        digits = big_to_base(&ba, big, conv == 'o' ? 8 : 16, &nd);
+        digits = tpl_big_to_base(&ba, big, conv == 'o' ? 8 : 16, &nd);
         if (digits == NULL) {
             rs_oom(st);
         }
@@ -126,7 +127,9 @@ static tv get_num(struct rs *st, tv v, char conv, int want_int)
     rs_fail(st, "must be real number, not %s", v_typename(v));
 }
 
-tv op_percent(struct rs *st, tv fmt, tv args)
+tv tpl_escape_str(struct rs *st, tv s);
+
+tv tpl_op_percent(struct rs *st, tv fmt, tv args)
 {
     struct fargs fa;
     struct octo_buf *out = rs_buf(st);
@@ -145,6 +148,10 @@ tv op_percent(struct rs *st, tv fmt, tv args)
             fa.map = args;
             fa.is_map = 1;
         }
+        /* Python skips the "not all arguments converted" check for objects
+         * with __getitem__ (lists, Undefined) */
+        fa.lenient = args.t == T_LIST || args.t == T_JLIST || args.t == T_UNDEF ||
+                     (args.t == T_ITER && args.sub == IT_RANGE);
     }
     while (i < n) {
         const char *pc = memchr(s + i, '%', n - i);
@@ -182,7 +189,7 @@ tv op_percent(struct rs *st, tv fmt, tv args)
             if (!fa.is_map) {
                 rs_fail(st, "format requires a mapping");
             }
-            if (!map_get(st, fa.map, v_str(s + i + 1, k - i - 2), &v)) {
+            if (!tpl_map_get(st, fa.map, v_str(s + i + 1, k - i - 2), &v)) {
                 rs_fail(st, "KeyError: '%.*s'", (int)(k - i - 2), s + i + 1);
             }
             have_key = 1;
@@ -198,7 +205,11 @@ tv op_percent(struct rs *st, tv fmt, tv args)
         }
         if (i < n && s[i] == '*') {
             tv w = next_arg(st, &fa);
-            width = (int)v_as_index(st, w, "* wants int");
+            int64_t wi = v_as_index(st, w, "* wants int");
+            if (wi < -100000 || wi > 100000) {
+                rs_fail(st, "width too big");
+            }
+            width = (int)wi;
             if (width < 0) {
                 fl_left = 1;
                 width = -width;
@@ -217,7 +228,11 @@ tv op_percent(struct rs *st, tv fmt, tv args)
             i++;
             prec = 0;
             if (i < n && s[i] == '*') {
-                prec = (int)v_as_index(st, next_arg(st, &fa), "* wants int");
+                int64_t pi = v_as_index(st, next_arg(st, &fa), "* wants int");
+                if (pi > 10000) {
+                    rs_fail(st, "precision too big");
+                }
+                prec = pi < 0 ? 0 : (int)pi;
                 i++;
             } else {
                 while (i < n && s[i] >= '0' && s[i] <= '9') {
@@ -251,6 +266,9 @@ tv op_percent(struct rs *st, tv fmt, tv args)
         case 'r':
         case 'a': {
             tv t = conv == 's' ? v_to_str(st, v) : v_repr(st, v);
+            if (fmt.safe && !(conv == 's' && v.t == T_STR && v.safe)) {
+                t = tpl_escape_str(st, t); /* Markup % args escapes the arguments */
+            }
             size_t blen = t.u.s.n;
             if (prec >= 0) {
                 blen = u_offset(t.u.s.p, t.u.s.n, (size_t)prec);
@@ -325,11 +343,12 @@ tv op_percent(struct rs *st, tv fmt, tv args)
         }
         (void)start;
     }
-    if (!fa.is_map && fa.used < fa.n) {
+    if (!fa.is_map && !fa.lenient && fa.used < fa.n) {
         rs_fail(st, "not all arguments converted during string formatting");
     }
     {
         tv r = s_from_buf(st, out);
+        r.safe = fmt.safe;
         return r;
     }
 }

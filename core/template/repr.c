@@ -9,13 +9,14 @@
 static void int_to(struct rs *st, tv v, struct octo_buf *out)
 {
     if (v.t == T_INT) {
-        octo_buf_printf(out, "%lld", (long long)v.u.i);
+        char tmp[24];
+        octo_buf_append(out, tmp, i64_to_dec(v.u.i, tmp));
         return;
     }
     {
-        struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
+        struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
         size_t n;
-        char *s = big_to_dec(&ba, v.u.big, PY_INT_MAX_STR_DIGITS, &n);
+        char *s = tpl_big_to_dec(&ba, v.u.big, PY_INT_MAX_STR_DIGITS, &n);
         if (s == NULL) {
             rs_fail(st, "Exceeds the limit (%d digits) for integer string conversion; use "
                         "sys.set_int_max_str_digits() to increase the limit",
@@ -29,13 +30,13 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth);
 
 static void seq_items(struct rs *st, tv v, struct octo_buf *out, int depth)
 {
-    size_t n = seq_len(v);
+    size_t n = tpl_seq_len(v);
     size_t i;
     for (i = 0; i < n; i++) {
         if (i) {
             octo_buf_append(out, ", ", 2);
         }
-        repr_rec(st, seq_at(v, i), out, depth + 1);
+        repr_rec(st, tpl_seq_at(v, i), out, depth + 1);
     }
 }
 
@@ -45,7 +46,7 @@ static void dict_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
     tv *vs;
     size_t n;
     size_t i;
-    map_items(st, v, &ks, &vs, &n);
+    tpl_map_items(st, v, &ks, &vs, &n);
     octo_buf_putc(out, '{');
     for (i = 0; i < n; i++) {
         if (i) {
@@ -161,8 +162,8 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
             return;
         }
         case O_LOOP: {
-            tv idx = loop_attr(st, v.u.o->loop, "index", 5);
-            tv len = loop_attr(st, v.u.o->loop, "length", 6);
+            tv idx = tpl_loop_attr(st, v.u.o->loop, "index", 5);
+            tv len = tpl_loop_attr(st, v.u.o->loop, "length", 6);
             octo_buf_printf(out, "<LoopContext %lld/%lld>", (long long)idx.u.i, (long long)len.u.i);
             return;
         }

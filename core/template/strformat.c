@@ -113,10 +113,10 @@ static void emit_padded(struct octo_buf *out, struct spec *sp, const char *sign,
     }
 }
 
-void format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
+void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
 {
     struct spec sp;
-    struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
+    struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
     if (spec.u.s.n == 0) {
         v_str_to(st, v, out);
         return;
@@ -137,7 +137,7 @@ void format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
         return;
     }
     if (v.t != T_FLOAT && (sp.type == 0 || strchr("bcdoxXn", sp.type))) {
-        struct bigint *b = v.t == T_BIG ? v.u.big : big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
+        struct bigint *b = v.t == T_BIG ? v.u.big : tpl_big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
         char *digits;
         size_t nd;
         const char *sign;
@@ -155,7 +155,7 @@ void format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
         }
         if (sp.type == 'x' || sp.type == 'X' || sp.type == 'o' || sp.type == 'b') {
             int base = sp.type == 'o' ? 8 : sp.type == 'b' ? 2 : 16;
-            digits = big_to_base(&ba, b, base, &nd);
+            digits = tpl_big_to_base(&ba, b, base, &nd);
             if (sp.alt) {
                 octo_buf_puts(body, base == 8 ? "0o" : base == 2 ? "0b" : sp.type == 'X' ? "0X" : "0x");
             }
@@ -168,7 +168,7 @@ void format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
                 }
             }
         } else {
-            digits = big_to_dec(&ba, b, 4300, &nd);
+            digits = tpl_big_to_dec(&ba, b, 4300, &nd);
             if (digits == NULL) {
                 rs_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
             }
@@ -303,6 +303,10 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
             while (e < n && f[e] != '.' && f[e] != '[') {
                 e++;
             }
+            /* Python getattr: methods and object attributes, never items */
+            if (!(v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_has_method(v, f + k + 1, e - k - 1))) {
+                rs_fail(st, "'%s' object has no attribute '%.*s'", v_typename(v), (int)(e - k - 1), f + k + 1);
+            }
             v = v_getattr(st, v, f + k + 1, e - k - 1);
             k = e;
         } else {
@@ -333,7 +337,7 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
     return v;
 }
 
-tv str_format(struct rs *st, tv fmt, struct callargs *a)
+tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
 {
     struct octo_buf *out = rs_buf(st);
     const char *s = fmt.u.s.p;
@@ -397,7 +401,7 @@ tv str_format(struct rs *st, tv fmt, struct callargs *a)
                 memset(&none, 0, sizeof(none));
                 spec = v_str(s + fe + 1, k - fe - 1);
                 if (memchr(spec.u.s.p, '{', spec.u.s.n)) {
-                    spec = str_format(st, spec, a);
+                    spec = tpl_str_format(st, spec, a);
                 }
             }
             if (conv == 'r' || conv == 'a') {
@@ -405,7 +409,7 @@ tv str_format(struct rs *st, tv fmt, struct callargs *a)
             } else if (conv == 's') {
                 v = v_to_str(st, v);
             }
-            format_value(st, v, spec, out);
+            tpl_format_value(st, v, spec, out);
             i = k + 1;
         }
     }

@@ -1,6 +1,7 @@
 /* template.c - the public API: compile, render, reference counting, and
  * the error plumbing of a render (longjmp back to octo_tpl_render). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
     atomic_init(&t->refs, 1);
     t->env = env;
     t->name = strdup(name ? name : "<template>");
-    arena_init(&t->ar, 0);
+    tpl_arena_init(&t->ar, 0);
     if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0) {
         if (t->name == NULL && err) {
             err->code = OCTO_ENOMEM;
@@ -49,6 +50,7 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
         octo_tpl_unref(t);
         return err ? err->code : OCTO_ETEMPLATE;
     }
+    tpl_fold(t);
     *out = t;
     return OCTO_OK;
 }
@@ -66,7 +68,7 @@ void octo_tpl_unref(struct octo_tpl *tpl)
     if (tpl == NULL || atomic_fetch_sub(&tpl->refs, 1) != 1) {
         return;
     }
-    arena_free(&tpl->ar);
+    tpl_arena_free(&tpl->ar);
     free(tpl->name);
     free(tpl);
 }
@@ -126,9 +128,9 @@ static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *c
     if (setjmp(st->jb) != 0) {
         return -1;
     }
-    root = scope_new(st, NULL, ctx);
+    root = tpl_scope_new(st, NULL, ctx);
     root->is_root = 1;
-    exec_template(st, tpl, root);
+    tpl_exec_template(st, tpl, root);
     return 0;
 }
 
@@ -143,13 +145,17 @@ int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *ou
         err = &localerr;
     }
     memset(err, 0, sizeof(*err));
-    st = calloc(1, sizeof(*st));
+    st = malloc(sizeof(*st));
+    if (st != NULL) {
+        memset(st, 0, offsetof(struct rs, first_block));
+    }
     if (st == NULL) {
         err->code = OCTO_ENOMEM;
         snprintf(err->msg, sizeof(err->msg), "out of memory");
         return OCTO_ENOMEM;
     }
-    arena_init(&st->ar, tpl->env && tpl->env->max_memory ? tpl->env->max_memory : RENDER_MEMORY_LIMIT);
+    tpl_arena_init_with(&st->ar, tpl->env && tpl->env->max_memory ? tpl->env->max_memory : RENDER_MEMORY_LIMIT,
+                    st->first_block, sizeof(st->first_block));
     st->max_steps = tpl->env && tpl->env->max_steps ? tpl->env->max_steps : 50000000u;
     st->err = err;
     st->tpl = tpl;
@@ -173,7 +179,7 @@ int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *ou
                  st->max_output);
     }
     out->limit = saved_limit;
-    arena_free(&st->ar);
+    tpl_arena_free(&st->ar);
     free(st);
     return rc;
 }

@@ -35,7 +35,7 @@ static int t_escaped(struct rs *st, tv v, struct callargs *a) { NOARG("escaped")
 static int t_callable(struct rs *st, tv v, struct callargs *a)
 {
     NOARG("callable");
-    return v.t == T_FUNC || (v.t == T_OBJ && v.u.o->kind == O_LOOP);
+    return v.t == T_FUNC || v.t == T_UNDEF || (v.t == T_OBJ && (v.u.o->kind == O_LOOP || v.u.o->kind == O_JOINER));
 }
 
 static int t_iterable(struct rs *st, tv v, struct callargs *a)
@@ -53,19 +53,19 @@ static int t_sequence(struct rs *st, tv v, struct callargs *a)
 static int t_odd(struct rs *st, tv v, struct callargs *a)
 {
     NOARG("odd");
-    return v_truthy(st, op_binary(st, OP_MOD, v, v_int(2))) &&
-           v_eq(st, op_binary(st, OP_MOD, v, v_int(2)), v_int(1));
+    return v_truthy(st, tpl_op_binary(st, OP_MOD, v, v_int(2))) &&
+           v_eq(st, tpl_op_binary(st, OP_MOD, v, v_int(2)), v_int(1));
 }
 
 static int t_even(struct rs *st, tv v, struct callargs *a)
 {
     NOARG("even");
-    return v_eq(st, op_binary(st, OP_MOD, v, v_int(2)), v_int(0));
+    return v_eq(st, tpl_op_binary(st, OP_MOD, v, v_int(2)), v_int(0));
 }
 
 static int t_divisibleby(struct rs *st, tv v, struct callargs *a)
 {
-    return v_eq(st, op_binary(st, OP_MOD, v, arg1(st, a, "divisibleby")), v_int(0));
+    return v_eq(st, tpl_op_binary(st, OP_MOD, v, arg1(st, a, "divisibleby")), v_int(0));
 }
 
 static int case_test(tv s, int upper)
@@ -143,11 +143,11 @@ static int t_sameas(struct rs *st, tv v, struct callargs *a)
         return 0;
     }
     switch (v.t) {
-    case T_NONE:
-    case T_UNDEF: return 1;
+    case T_NONE: return 1;
+    case T_UNDEF: return 0;
     case T_BOOL: return v.u.b == o.u.b;
     case T_INT: return v.u.i == o.u.i && v.u.i >= -5 && v.u.i <= 256;
-    case T_STR: return v.u.s.p == o.u.s.p && v.u.s.n == o.u.s.n;
+    case T_STR: return v_eq(st, v, o); /* equal constants are one object in CPython */
     case T_FLOAT: return 0;
     case T_JLIST:
     case T_JDICT: return v.u.j == o.u.j;
@@ -161,7 +161,7 @@ static int t_filter(struct rs *st, tv v, struct callargs *a)
     if (v.t != T_STR) {
         return 0;
     }
-    return filter_lookup(v_strdup(st, v.u.s.p, v.u.s.n).u.s.p) != NULL;
+    return tpl_filter_lookup(v_strdup(st, v.u.s.p, v.u.s.n).u.s.p) != NULL;
 }
 
 static int t_test(struct rs *st, tv v, struct callargs *a)
@@ -170,7 +170,7 @@ static int t_test(struct rs *st, tv v, struct callargs *a)
     if (v.t != T_STR) {
         return 0;
     }
-    return test_lookup(v_strdup(st, v.u.s.p, v.u.s.n).u.s.p) != NULL;
+    return tpl_test_lookup(v_strdup(st, v.u.s.p, v.u.s.n).u.s.p) != NULL;
 }
 
 const struct tentry tpl_tests[] = {
@@ -185,7 +185,7 @@ const struct tentry tpl_tests[] = {
     {"string", t_string}, {"test", t_test}, {"true", t_true}, {"undefined", t_undefined},
     {"upper", t_upper}, {NULL, NULL}};
 
-test_fn test_lookup(const char *name)
+test_fn tpl_test_lookup(const char *name)
 {
     const struct tentry *e;
     for (e = tpl_tests; e->name; e++) {
@@ -196,9 +196,9 @@ test_fn test_lookup(const char *name)
     return NULL;
 }
 
-int apply_test_name(struct rs *st, const char *name, tv v, struct callargs *a)
+int tpl_apply_test_name(struct rs *st, const char *name, tv v, struct callargs *a)
 {
-    test_fn f = test_lookup(name);
+    test_fn f = tpl_test_lookup(name);
     if (f == NULL) {
         rs_fail(st, "No test named '%s'.", name);
     }

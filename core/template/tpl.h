@@ -29,14 +29,17 @@ struct arena_cleanup {
 struct arena {
     struct arena_blk *head;
     size_t total;   /* bytes allocated from the system */
-    size_t limit;   /* 0 none; else arena_alloc fails past it */
+    size_t limit;   /* 0 none; else tpl_arena_alloc fails past it */
     struct arena_cleanup *cleanups;
+    struct arena_blk *first; /* caller-provided block, not freed */
 };
-void arena_init(struct arena *a, size_t limit);
-void arena_free(struct arena *a);
+void tpl_arena_init(struct arena *a, size_t limit);
+/* with a first block in caller memory (16-byte aligned) */
+void tpl_arena_init_with(struct arena *a, size_t limit, void *mem, size_t size);
+void tpl_arena_free(struct arena *a);
 /* NULL when out of memory or over the limit. */
-void *arena_alloc(struct arena *a, size_t n);
-void arena_on_free(struct arena *a, void (*fn)(void *), void *p);
+void *tpl_arena_alloc(struct arena *a, size_t n);
+void tpl_arena_on_free(struct arena *a, void (*fn)(void *), void *p);
 
 /* ---- values ----------------------------------------------------------- */
 enum {
@@ -85,6 +88,10 @@ struct tlist {
 struct tdict {
     size_t n, cap;
     tv *k, *v;
+    /* hash index, built once a dict grows past 8 keys (vhash.c) */
+    uint32_t *idx;
+    uint64_t *hashes;
+    size_t icap, hcap;
 };
 struct tundef {
     tv name;             /* T_STR (or any value for "has no element") */
@@ -137,6 +144,7 @@ enum {
     N_BODY, N_DATA, N_OUTPUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_CALLBLOCK, N_FILTERBLOCK,
     N_WITH, N_INCLUDE, N_IMPORT, N_FROMIMPORT, N_EXTENDS, N_BLOCK
 };
+#define NF_FOLDED 0x100 /* constant sub-expression (fold.c) */
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW };
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_IN, CMP_NOTIN };
 
@@ -233,11 +241,17 @@ struct rs {
     int depth, max_depth;
     int line;
     int autoescape; /* inside {% autoescape true %} */
+    int folding;    /* compile-time evaluation of a constant {{ expression }} */
     uint64_t steps, max_steps;
     struct blockchain *blocks;
     int nblocks, capblocks;
     struct scope *tscope; /* root scope of the running template */
     struct tframe *frame; /* the running template's extends state */
+    struct bigint **jbig; /* big integers met by v_to_json (placeholders) */
+    int njbig;
+    struct octo_buf *pool[32]; /* reusable scratch buffers (rs_buf) */
+    int npool;
+    _Alignas(16) unsigned char first_block[16384]; /* first arena block */
 };
 
 uint32_t tpl_hash(const char *s, size_t n);
@@ -271,10 +285,18 @@ tv v_iter_from(struct rs *st, tv list, int kind);
 tv v_undef_name(struct rs *st, const char *name, size_t n);
 tv v_undef_attr(struct rs *st, tv obj, tv name);
 tv v_func(struct rs *st, int kind, const char *name, tv self);
-void list_push(struct rs *st, struct tlist *l, tv x);
-void dict_set(struct rs *st, struct tdict *d, tv k, tv x);
-int dict_find(struct tdict *d, tv k, size_t *idx);
-int dict_get_str(struct tdict *d, const char *k, size_t n, tv *out);
+void tpl_list_push(struct rs *st, struct tlist *l, tv x);
+void tpl_dict_set(struct rs *st, struct tdict *d, tv k, tv x);
+int tpl_dict_find(struct tdict *d, tv k, size_t *idx);
+/* hashing (vhash.c): 0 when unhashable */
+int v_hash(struct rs *st, tv v, uint64_t *out, int depth);
+void tpl_dict_reindex(struct rs *st, struct tdict *d);
+int tpl_dict_find_indexed(struct tdict *d, tv k, uint64_t h, size_t *pos);
+void tpl_dict_index_add(struct rs *st, struct tdict *d, uint64_t h, size_t pos);
+void tpl_dict_drop_index(struct tdict *d);
+/* account for n units of work in the render's budget */
+void tpl_charge(struct rs *st, size_t n);
+int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out);
 
 int v_truthy(struct rs *st, tv v);
 int v_is_str(tv v);
@@ -292,12 +314,12 @@ size_t v_len(struct rs *st, tv v); /* TypeError when no len() */
 int v_has_len(tv v);
 /* Materialize an iterable into an array (arena). Strings give one-char strings, maps keys. */
 tv *v_iterate(struct rs *st, tv v, size_t *n);
-size_t seq_len(tv v);
-tv seq_at(tv v, size_t i);
-size_t map_len(tv v);
-int map_get(struct rs *st, tv m, tv key, tv *out);
-int map_get_str(tv m, const char *k, size_t n, tv *out);
-void map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n);
+size_t tpl_seq_len(tv v);
+tv tpl_seq_at(tv v, size_t i);
+size_t tpl_map_len(tv v);
+int tpl_map_get(struct rs *st, tv m, tv key, tv *out);
+int tpl_map_get_str(tv m, const char *k, size_t n, tv *out);
+void tpl_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n);
 tv v_getattr(struct rs *st, tv obj, const char *name, size_t n);
 tv v_getitem(struct rs *st, tv obj, tv key);
 tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step);
@@ -334,6 +356,25 @@ int s_startswith(tv s, tv prefix);
 int s_endswith(tv s, tv suffix);
 
 /* ---- text forms (repr.c) --------------------------------------------------- */
+/* decimal text of v into buf (at least 21 bytes); returns the length */
+static inline size_t i64_to_dec(int64_t v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0;
+    size_t k = 0;
+    uint64_t m = v < 0 ? (uint64_t)(-(v + 1)) + 1u : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + m % 10u);
+        m /= 10u;
+    } while (m);
+    if (v < 0) {
+        buf[k++] = '-';
+    }
+    while (n) {
+        buf[k++] = tmp[--n];
+    }
+    return k;
+}
 void v_str_to(struct rs *st, tv v, struct octo_buf *out);  /* str(v) */
 void v_repr_to(struct rs *st, tv v, struct octo_buf *out); /* repr(v) */
 tv v_to_str(struct rs *st, tv v);                          /* str(v) as T_STR */
@@ -341,10 +382,10 @@ tv v_repr(struct rs *st, tv v);
 void v_write(struct rs *st, tv v, struct octo_buf *out);   /* output: undefined -> "" */
 
 /* ---- operators (ops.c) ----------------------------------------------------- */
-tv op_binary(struct rs *st, int op, tv a, tv b);
-tv op_neg(struct rs *st, tv a);
-tv op_pos(struct rs *st, tv a);
-tv op_percent(struct rs *st, tv fmt, tv args); /* printf-style % */
+tv tpl_op_binary(struct rs *st, int op, tv a, tv b);
+tv tpl_op_neg(struct rs *st, tv a);
+tv tpl_op_pos(struct rs *st, tv a);
+tv tpl_op_percent(struct rs *st, tv fmt, tv args); /* printf-style % */
 int64_t v_as_index(struct rs *st, tv v, const char *what);
 tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok);
 
@@ -352,19 +393,25 @@ tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok);
 /* Bind args to params: out[i] = T_UNDEF with sub=0xffff when missing. Fails on
  * extra or unknown arguments. */
 #define ARG_MISSING 0xffff
-void bind_args(struct rs *st, const char *fname, struct callargs *a, const char *const *names,
+void tpl_bind_args(struct rs *st, const char *fname, struct callargs *a, const char *const *names,
                int nnames, tv *out);
 static inline int arg_given(tv v) { return !(v.t == T_UNDEF && v.sub == ARG_MISSING); }
-tv call_value(struct rs *st, tv fn, struct callargs *a);
-tv call_method(struct rs *st, tv self, const char *name, struct callargs *a);
-int has_method(tv self, const char *name, size_t n);
-tv global_lookup(const char *name, size_t n, struct rs *st, int *found);
+tv tpl_call_value(struct rs *st, tv fn, struct callargs *a);
+tv tpl_call_method(struct rs *st, tv self, const char *name, struct callargs *a);
+int tpl_has_method(tv self, const char *name, size_t n);
+tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found);
 
 /* ---- filters / tests ------------------------------------------------------- */
-filter_fn filter_lookup(const char *name);
-test_fn test_lookup(const char *name);
-tv apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a);
-int apply_test_name(struct rs *st, const char *name, tv v, struct callargs *a);
+/* attribute paths of filters (map(attribute=...), sort(attribute=...)) */
+tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n);
+tv tpl_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt);
+tv tpl_lower_if_str(struct rs *st, tv v);
+int tpl_key_less(struct rs *st, tv x, tv y);
+void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys);
+filter_fn tpl_filter_lookup(const char *name);
+test_fn tpl_test_lookup(const char *name);
+tv tpl_apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a);
+int tpl_apply_test_name(struct rs *st, const char *name, tv v, struct callargs *a);
 struct fentry {
     const char *name;
     filter_fn fn;
@@ -377,27 +424,29 @@ extern const struct fentry tpl_filters_string[], tpl_filters_coll[], tpl_filters
     tpl_filters_misc[], tpl_filters_ansible[];
 extern const struct tentry tpl_tests[];
 
-/* ---- compile / eval -------------------------------------------------------- */
+/* ---- compile / tpl_eval -------------------------------------------------------- */
 int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err);
-tv eval(struct rs *st, struct node *n, struct scope *sc);
-void exec_body(struct rs *st, struct node *body, struct scope *sc);
-void exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc);
-struct scope *scope_new(struct rs *st, struct scope *parent, json_t *ctx);
-void scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v);
-int scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out);
-tv lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h);
-tv loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a);
-tv loop_call(struct rs *st, struct tfunc *f, struct callargs *a);
-tv call_block_fn(struct rs *st, struct tfunc *f);
-tv call_macro(struct rs *st, struct tfunc *f, struct callargs *a);
-tv loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n);
-tv apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc);
-struct callargs eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw);
-tv capture_body(struct rs *st, struct node *body, struct scope *sc);
-void out_write(struct rs *st, const char *p, size_t n);
-void check_steps(struct rs *st);
+void tpl_fold(struct octo_tpl *t); /* fold.c */
+tv tpl_eval(struct rs *st, struct node *n, struct scope *sc);
+void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc);
+void tpl_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc);
+struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx);
+void tpl_scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v);
+int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out);
+tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h);
+tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a);
+tv tpl_loop_call(struct rs *st, struct tfunc *f, struct callargs *a);
+tv tpl_call_block_fn(struct rs *st, struct tfunc *f);
+tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a);
+tv tpl_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n);
+tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc);
+struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw);
+tv tpl_capture_body(struct rs *st, struct node *body, struct scope *sc);
+void tpl_out_write(struct rs *st, const char *p, size_t n);
+void tpl_check_steps(struct rs *st);
 
 #define TPL_MAX_RANGE 1000000
 #define TPL_MAX_PARSE_DEPTH 200
+#define TPL_MAX_CHAIN 1000
 
 #endif

@@ -1,113 +1,85 @@
 /* tre.c - Python-flavoured regular expressions for template filters
- * (urlize, regex_search/replace/findall) on PCRE2 with UTF + UCP. The
- * compiled code is released with the render; match and depth limits keep
- * a pathological pattern from hanging a render. */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+ * (urlize, regex_search/replace/findall), over core/pyregex (PCRE2 with
+ * Python's syntax, match and depth limits). Patterns are released with the
+ * render. */
+#include <stdint.h>
 #include <string.h>
 
+#include "pyregex.h"
 #include "tre.h"
 
+/* An adapter over the core's Python-compatible regex module (pyregex.h):
+ * compiled patterns belong to the render (freed with its arena). */
 struct tre {
-    pcre2_code *code;
-    pcre2_match_data *md;
-    pcre2_match_context *mc;
+    struct octo_regex *re;
 };
 
 static void tre_free(void *p)
 {
     struct tre *r = p;
-    if (r->md) {
-        pcre2_match_data_free(r->md);
-    }
-    if (r->mc) {
-        pcre2_match_context_free(r->mc);
-    }
-    if (r->code) {
-        pcre2_code_free(r->code);
-    }
+    octo_regex_free(r->re);
 }
 
 struct tre *tre_compile(struct rs *st, const char *pat, size_t n, unsigned flags)
 {
-    struct octo_buf *b = rs_buf(st);
-    size_t i;
-    int errc;
-    PCRE2_SIZE erroff;
-    uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
     struct tre *r = rs_alloc(st, sizeof(*r));
-    memset(r, 0, sizeof(*r));
-    /* Python's \Z is PCRE's \z */
-    for (i = 0; i < n; i++) {
-        if (pat[i] == '\\' && i + 1 < n) {
-            octo_buf_putc(b, '\\');
-            octo_buf_putc(b, pat[i + 1] == 'Z' ? 'z' : pat[i + 1]);
-            i++;
-        } else {
-            octo_buf_putc(b, pat[i]);
-        }
+    octo_error err;
+    unsigned f = 0;
+    tv p = v_strdup(st, pat, n);
+    memset(&err, 0, sizeof(err));
+    if (memchr(pat, '\0', n) != NULL) {
+        rs_fail(st, "invalid regular expression: NUL character in pattern");
     }
     if (flags & TRE_ICASE) {
-        opts |= PCRE2_CASELESS;
+        f |= OCTO_RE_IGNORECASE;
     }
     if (flags & TRE_MULTILINE) {
-        opts |= PCRE2_MULTILINE;
+        f |= OCTO_RE_MULTILINE;
     }
     if (flags & TRE_DOTALL) {
-        opts |= PCRE2_DOTALL;
+        f |= OCTO_RE_DOTALL;
     }
-    if (flags & TRE_EXTENDED) {
-        opts |= PCRE2_EXTENDED;
+    r->re = NULL;
+    if (octo_regex_compile(p.u.s.p, f, &r->re, &err) != 0 || r->re == NULL) {
+        rs_fail(st, "invalid regular expression: %s", err.msg[0] ? err.msg : "cannot compile");
     }
-    r->code = pcre2_compile((PCRE2_SPTR)(b->data ? b->data : ""), b->len, opts, &errc, &erroff, NULL);
-    if (r->code == NULL) {
-        char msg[160];
-        pcre2_get_error_message(errc, (PCRE2_UCHAR *)msg, sizeof(msg));
-        rs_fail(st, "invalid regular expression: %s at position %zu", msg, (size_t)erroff);
-    }
-    arena_on_free(&st->ar, tre_free, r);
-    r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-    r->mc = pcre2_match_context_create(NULL);
-    if (r->md == NULL || r->mc == NULL) {
-        rs_oom(st);
-    }
-    pcre2_set_match_limit(r->mc, 10000000);
-    pcre2_set_depth_limit(r->mc, 10000);
+    tpl_arena_on_free(&st->ar, tre_free, r);
     return r;
 }
 
 int tre_groups(struct tre *r)
 {
-    uint32_t c = 0;
-    pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &c);
-    return (int)c;
+    return octo_regex_groups(r->re);
 }
 
 int tre_group_index(struct tre *r, const char *name)
 {
-    int k = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
-    return k < 0 ? -1 : k;
+    return octo_regex_group_index(r->re, name);
 }
 
 int tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t start, int anchored,
                size_t *ov, int maxpairs)
 {
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, anchored ? PCRE2_ANCHORED : 0, r->md, r->mc);
-    PCRE2_SIZE *o;
+    struct octo_match m;
+    octo_error err;
+    int rc;
     int i;
-    if (rc == PCRE2_ERROR_NOMATCH) {
-        return 0;
+    memset(&err, 0, sizeof(err));
+    if (anchored && start == 0) {
+        rc = octo_regex_match(r->re, s, n, &m, &err);
+    } else {
+        rc = octo_regex_search(r->re, s, n, start, &m, &err);
     }
     if (rc < 0) {
-        char msg[160];
-        pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
-        rs_fail(st, "regular expression failed: %s", msg);
+        rs_fail(st, "regular expression failed: %s", err.msg[0] ? err.msg : "error");
     }
-    o = pcre2_get_ovector_pointer(r->md);
+    if (rc == 0 || !m.matched) {
+        return 0;
+    }
     for (i = 0; i < maxpairs; i++) {
-        if (i <= tre_groups(r)) {
-            ov[2 * i] = o[2 * i] == PCRE2_UNSET ? (size_t)-1 : o[2 * i];
-            ov[2 * i + 1] = o[2 * i + 1] == PCRE2_UNSET ? (size_t)-1 : o[2 * i + 1];
+        if (i <= m.ngroups && i <= OCTO_RE_MAX_GROUPS && m.start[i] != SIZE_MAX) {
+            ov[2 * i] = m.start[i];
+            ov[2 * i + 1] = m.end[i];
         } else {
             ov[2 * i] = ov[2 * i + 1] = (size_t)-1;
         }

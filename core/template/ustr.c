@@ -52,155 +52,26 @@ void u_put(struct octo_buf *b, unsigned c)
     octo_buf_append(b, tmp, k);
 }
 
-unsigned u_upper(unsigned c)
-{
-    if (c < 0x80) {
-        return (c >= 'a' && c <= 'z') ? c - 32 : c;
-    }
-    if ((c >= 0xE0 && c <= 0xFE && c != 0xF7)) {
-        return c - 32;
-    }
-    if (c == 0xFF) {
-        return 0x178;
-    }
-    if (c == 0xB5) {
-        return 0x39C;
-    }
-    if (c >= 0x100 && c <= 0x17F) {
-        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) {
-            return (c % 2 == 0) ? c - 1 : c;
-        }
-        if (c == 0x131) {
-            return 'I';
-        }
-        if (c == 0x17F) {
-            return 'S';
-        }
-        if (c == 0x138 || c == 0x149 || c == 0x130) {
-            return c;
-        }
-        return (c % 2 == 1) ? c - 1 : c;
-    }
-    if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) {
-        return c - 32;
-    }
-    if (c == 0x3C2) {
-        return 0x3A3;
-    }
-    if (c >= 0x3AC && c <= 0x3AF) {
-        static const unsigned m[] = {0x386, 0x388, 0x389, 0x38A};
-        return m[c - 0x3AC];
-    }
-    if (c >= 0x430 && c <= 0x44F) {
-        return c - 32;
-    }
-    if (c >= 0x450 && c <= 0x45F) {
-        return c - 80;
-    }
-    return c;
-}
-
-unsigned u_lower(unsigned c)
-{
-    if (c < 0x80) {
-        return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    }
-    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) {
-        return c + 32;
-    }
-    if (c == 0x178) {
-        return 0xFF;
-    }
-    if (c >= 0x100 && c <= 0x17F) {
-        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) {
-            return (c % 2 == 1) ? c + 1 : c;
-        }
-        if (c == 0x130) {
-            return 'i';
-        }
-        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) {
-            return c;
-        }
-        return (c % 2 == 0) ? c + 1 : c;
-    }
-    if (c >= 0x391 && c <= 0x3A9) {
-        return c + 32;
-    }
-    if (c == 0x386) {
-        return 0x3AC;
-    }
-    if (c >= 0x388 && c <= 0x38A) {
-        return c + 37;
-    }
-    if (c >= 0x410 && c <= 0x42F) {
-        return c + 32;
-    }
-    if (c >= 0x400 && c <= 0x40F) {
-        return c + 80;
-    }
-    return c;
-}
-
-int u_isspace(unsigned c)
-{
-    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1C && c <= 0x1F) || c == 0x85 ||
-           c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
-           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
-int u_isupper(unsigned c)
-{
-    return u_lower(c) != c || (c >= 'A' && c <= 'Z');
-}
-
-int u_islower(unsigned c)
-{
-    return u_upper(c) != c || c == 0xDF || c == 0x138 || c == 0x149;
-}
-
-int u_isalpha(unsigned c)
-{
-    if (c < 0x80) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    }
-    if (c == 0xAA || c == 0xB5 || c == 0xBA) {
-        return 1;
-    }
-    if (c >= 0xC0 && c <= 0x24F) {
-        return c != 0xD7 && c != 0xF7;
-    }
-    if ((c >= 0x370 && c <= 0x3FF) || (c >= 0x400 && c <= 0x52F) || (c >= 0x5D0 && c <= 0x5EA) ||
-        (c >= 0x620 && c <= 0x64A) || (c >= 0x3040 && c <= 0x30FF && c != 0x30FB) ||
-        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1E00 && c <= 0x1FFF)) {
-        return c != 0x37E && c != 0x387 && c != 0x3F6;
-    }
-    return 0;
-}
-
-int u_isdigit(unsigned c)
-{
-    return (c >= '0' && c <= '9') || c == 0xB2 || c == 0xB3 || c == 0xB9 ||
-           (c >= 0x660 && c <= 0x669) || (c >= 0xFF10 && c <= 0xFF19);
-}
-
-int u_isalnum(unsigned c)
-{
-    return u_isalpha(c) || u_isdigit(c) || c == 0xBC || c == 0xBD || c == 0xBE;
-}
+/* Scratch buffers are pooled per render: s_from_buf copies the text into
+ * the arena and puts the buffer back for reuse (no malloc churn). */
+#define BUF_POOL 32
 
 tv s_from_buf(struct rs *st, struct octo_buf *b)
 {
     tv r;
     if (b->over) {
-        octo_buf_free(b);
         rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
     if (b->oom) {
-        octo_buf_free(b);
         rs_oom(st);
     }
     r = v_strdup(st, b->data ? b->data : "", b->len);
-    octo_buf_free(b);
+    if (st->npool < BUF_POOL && b->cap <= 65536) {
+        b->len = 0;
+        st->pool[st->npool++] = b;
+    } else {
+        octo_buf_free(b);
+    }
     return r;
 }
 
@@ -211,25 +82,84 @@ static void buf_cleanup(void *p)
 
 struct octo_buf *rs_buf(struct rs *st)
 {
-    struct octo_buf *b = rs_alloc(st, sizeof(*b));
+    struct octo_buf *b;
+    if (st->npool > 0) {
+        b = st->pool[--st->npool];
+        b->len = 0;
+        if (b->data) {
+            b->data[0] = '\0';
+        }
+        b->limit = st->max_output;
+        return b;
+    }
+    b = rs_alloc(st, sizeof(*b));
     octo_buf_init(b);
     b->limit = st->max_output;
-    arena_on_free(&st->ar, buf_cleanup, b);
+    tpl_arena_on_free(&st->ar, buf_cleanup, b);
     return b;
 }
 
 static tv map_case(struct rs *st, tv s, int upper)
 {
+    unsigned prevc = 0;
     struct octo_buf *b = rs_buf(st);
     size_t i = 0;
     tv r;
-    octo_buf_reserve(b, s.u.s.n);
+    if (octo_buf_reserve(b, s.u.s.n) != 0) {
+        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+    }
     while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        unsigned c = (unsigned char)s.u.s.p[i];
+        if (c < 0x80) {
+            /* ASCII run: reserve its room, then write in place */
+            size_t j = i;
+            size_t k;
+            char *d;
+            while (j < s.u.s.n && (unsigned char)s.u.s.p[j] < 0x80) {
+                j++;
+            }
+            if (octo_buf_reserve(b, j - i) != 0) {
+                rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+            }
+            d = b->data + b->len;
+            for (k = i; k < j; k++) {
+                c = (unsigned char)s.u.s.p[k];
+                *d++ = (char)(upper ? ((c >= 'a' && c <= 'z') ? c - 32 : c)
+                                    : ((c >= 'A' && c <= 'Z') ? c + 32 : c));
+            }
+            b->len += j - i;
+            b->data[b->len] = '\0';
+            prevc = c;
+            i = j;
+            continue;
+        }
+        c = u_next(s.u.s.p, s.u.s.n, &i);
         if (upper && c == 0xDF) {
             octo_buf_append(b, "SS", 2);
             continue;
         }
+        if (upper && (c == 0xFB01 || c == 0xFB02)) {
+            octo_buf_append(b, c == 0xFB01 ? "FI" : "FL", 2);
+            continue;
+        }
+        if (!upper && c == 0x130) {
+            octo_buf_append(b, "i\xcc\x87", 3);
+            continue;
+        }
+        if (!upper && c == 0x3A3) {
+            /* final sigma: after a cased letter and not before one */
+            size_t k = i;
+            int before = u_isupper(prevc) || u_islower(prevc);
+            int after = 0;
+            if (k < s.u.s.n) {
+                unsigned nx = u_next(s.u.s.p, s.u.s.n, &k);
+                after = u_isupper(nx) || u_islower(nx);
+            }
+            u_put(b, before && !after ? 0x3C2 : 0x3C3);
+            prevc = c;
+            continue;
+        }
+        prevc = c;
         u_put(b, upper ? u_upper(c) : u_lower(c));
     }
     r = s_from_buf(st, b);
@@ -444,25 +374,14 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
                     break;
                 }
                 if (splits >= maxsplit) {
-                    size_t e = n;
-                    while (e > i) {
-                        size_t k = e - 1;
-                        while (k > i && ((unsigned char)p[k] & 0xC0u) == 0x80u) {
-                            k--;
-                        }
-                        if (!ws_len_at(p, n, k)) {
-                            break;
-                        }
-                        e = k;
-                    }
-                    list_push(st, out.u.l, v_str(p + i, e - i));
+                    tpl_list_push(st, out.u.l, v_str(p + i, n - i)); /* keeps trailing space */
                     break;
                 }
                 st0 = i;
                 while (i < n && ws_len_at(p, n, i) == 0) {
                     u_next(p, n, &i);
                 }
-                list_push(st, out.u.l, v_str(p + st0, i - st0));
+                tpl_list_push(st, out.u.l, v_str(p + st0, i - st0));
                 splits++;
             }
             return out;
@@ -471,21 +390,24 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
             /* rsplit on whitespace: split all, then rejoin the head */
             tv all = s_split(st, s, sep, -1, 0);
             size_t cnt = all.u.l->n;
-            if ((int64_t)cnt - 1 <= maxsplit || cnt == 0) {
+            if ((int64_t)cnt - 1 < maxsplit || cnt == 0 || maxsplit == 0) {
+                if (maxsplit == 0 && cnt > 0) {
+                    /* no split: the text without its trailing whitespace */
+                    tv last = all.u.l->it[cnt - 1];
+                    tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.u.s.n - p)));
+                    return out;
+                }
                 return all;
             }
             {
                 size_t keep = (size_t)maxsplit;
                 size_t headn = cnt - keep;
                 tv last = all.u.l->it[headn - 1];
-                const char *hs = p;
+                const char *hs = p; /* the head keeps its leading space */
                 size_t j;
-                while (ws_len_at(p, n, (size_t)(hs - p))) {
-                    hs += ws_len_at(p, n, (size_t)(hs - p));
-                }
-                list_push(st, out.u.l, v_str(hs, (size_t)(last.u.s.p + last.u.s.n - hs)));
+                tpl_list_push(st, out.u.l, v_str(hs, (size_t)(last.u.s.p + last.u.s.n - hs)));
                 for (j = headn; j < cnt; j++) {
-                    list_push(st, out.u.l, all.u.l->it[j]);
+                    tpl_list_push(st, out.u.l, all.u.l->it[j]);
                 }
                 return out;
             }
@@ -497,10 +419,10 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
         for (;;) {
             const char *f = splits < maxsplit ? memfind(p + pos, n - pos, sep.u.s.p, sep.u.s.n) : NULL;
             if (f == NULL) {
-                list_push(st, out.u.l, v_str(p + pos, n - pos));
+                tpl_list_push(st, out.u.l, v_str(p + pos, n - pos));
                 break;
             }
-            list_push(st, out.u.l, v_str(p + pos, (size_t)(f - (p + pos))));
+            tpl_list_push(st, out.u.l, v_str(p + pos, (size_t)(f - (p + pos))));
             pos = (size_t)(f - p) + sep.u.s.n;
             splits++;
         }
@@ -516,9 +438,9 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
         {
             size_t headn = cnt - (size_t)maxsplit;
             tv last = all.u.l->it[headn - 1];
-            list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.u.s.n - p)));
+            tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.u.s.n - p)));
             for (j = headn; j < cnt; j++) {
-                list_push(st, out.u.l, all.u.l->it[j]);
+                tpl_list_push(st, out.u.l, all.u.l->it[j]);
             }
         }
         return out;

@@ -7,7 +7,7 @@
 
 void *rs_alloc(struct rs *st, size_t n)
 {
-    void *p = arena_alloc(&st->ar, n);
+    void *p = tpl_arena_alloc(&st->ar, n);
     if (p == NULL) {
         rs_oom(st);
     }
@@ -36,7 +36,7 @@ tv v_big(struct rs *st, struct bigint *b)
     if (b == NULL) {
         rs_oom(st);
     }
-    if (big_to_i64(b, &i)) {
+    if (tpl_big_to_i64(b, &i)) {
         return v_int(i);
     }
     v.u.big = b;
@@ -178,7 +178,7 @@ tv v_func(struct rs *st, int kind, const char *name, tv self)
     return v;
 }
 
-void list_push(struct rs *st, struct tlist *l, tv x)
+void tpl_list_push(struct rs *st, struct tlist *l, tv x)
 {
     if (l->n == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 8;
@@ -192,9 +192,13 @@ void list_push(struct rs *st, struct tlist *l, tv x)
     l->it[l->n++] = x;
 }
 
-int dict_find(struct tdict *d, tv k, size_t *idx)
+int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
 {
     size_t i;
+    uint64_t h;
+    if (d->idx != NULL && v_hash(NULL, k, &h, 0)) {
+        return tpl_dict_find_indexed(d, k, h, idx);
+    }
     for (i = 0; i < d->n; i++) {
         tv *c = &d->k[i];
         if (k.t == T_STR) {
@@ -210,9 +214,19 @@ int dict_find(struct tdict *d, tv k, size_t *idx)
     return 0;
 }
 
-int dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
+int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
 {
     size_t i;
+    if (d->idx != NULL) {
+        uint64_t h;
+        tv key = v_str(k, n);
+        v_hash(NULL, key, &h, 0);
+        if (tpl_dict_find_indexed(d, key, h, &i)) {
+            *out = d->v[i];
+            return 1;
+        }
+        return 0;
+    }
     for (i = 0; i < d->n; i++) {
         tv *c = &d->k[i];
         if (c->t == T_STR && c->u.s.n == n && memcmp(c->u.s.p, k, n) == 0) {
@@ -223,10 +237,10 @@ int dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
     return 0;
 }
 
-void dict_set(struct rs *st, struct tdict *d, tv k, tv x)
+void tpl_dict_set(struct rs *st, struct tdict *d, tv k, tv x)
 {
     size_t i;
-    if (dict_find(d, k, &i)) {
+    if (tpl_dict_find(d, k, &i)) {
         d->v[i] = x;
         return;
     }
@@ -245,6 +259,20 @@ void dict_set(struct rs *st, struct tdict *d, tv k, tv x)
     d->k[d->n] = k;
     d->v[d->n] = x;
     d->n++;
+    if (d->idx != NULL) {
+        uint64_t h = 0;
+        v_hash(st, k, &h, 0);
+        tpl_dict_index_add(st, d, h, d->n - 1);
+    } else if (d->n > 8) {
+        tpl_dict_reindex(st, d);
+    }
+}
+
+void tpl_dict_drop_index(struct tdict *d)
+{
+    d->idx = NULL;
+    d->hashes = NULL;
+    d->icap = d->hcap = 0;
 }
 
 int v_is_str(tv v)
@@ -323,7 +351,7 @@ const char *v_typename(tv v)
     }
 }
 
-size_t seq_len(tv v)
+size_t tpl_seq_len(tv v)
 {
     if (v.t == T_JLIST) {
         return json_array_size(v.u.j);
@@ -331,7 +359,7 @@ size_t seq_len(tv v)
     return v.u.l->n;
 }
 
-tv seq_at(tv v, size_t i)
+tv tpl_seq_at(tv v, size_t i)
 {
     if (v.t == T_JLIST) {
         return v_from_json(json_array_get(v.u.j, i));
@@ -339,7 +367,7 @@ tv seq_at(tv v, size_t i)
     return v.u.l->it[i];
 }
 
-size_t map_len(tv v)
+size_t tpl_map_len(tv v)
 {
     if (v.t == T_JDICT) {
         return json_object_size(v.u.j);
@@ -347,7 +375,7 @@ size_t map_len(tv v)
     return v.u.d->n;
 }
 
-int map_get_str(tv m, const char *k, size_t n, tv *out)
+int tpl_map_get_str(tv m, const char *k, size_t n, tv *out)
 {
     if (m.t == T_JDICT) {
         json_t *j = json_object_getn(m.u.j, k, n);
@@ -357,29 +385,29 @@ int map_get_str(tv m, const char *k, size_t n, tv *out)
         *out = v_from_json(j);
         return 1;
     }
-    return dict_get_str(m.u.d, k, n, out);
+    return tpl_dict_get_str(m.u.d, k, n, out);
 }
 
-int map_get(struct rs *st, tv m, tv key, tv *out)
+int tpl_map_get(struct rs *st, tv m, tv key, tv *out)
 {
     size_t i;
     (void)st;
     if (key.t == T_STR) {
-        return map_get_str(m, key.u.s.p, key.u.s.n, out);
+        return tpl_map_get_str(m, key.u.s.p, key.u.s.n, out);
     }
     if (m.t == T_JDICT) {
         return 0;
     }
-    if (dict_find(m.u.d, key, &i)) {
+    if (tpl_dict_find(m.u.d, key, &i)) {
         *out = m.u.d->v[i];
         return 1;
     }
     return 0;
 }
 
-void map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
+void tpl_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
 {
-    size_t cnt = map_len(m);
+    size_t cnt = tpl_map_len(m);
     *n = cnt;
     if (m.t == T_DICT) {
         *keys = m.u.d->k;
@@ -421,9 +449,9 @@ size_t v_len(struct rs *st, tv v)
     case T_UNDEF: return 0;
     case T_LIST:
     case T_TUPLE:
-    case T_JLIST: return seq_len(v);
+    case T_JLIST: return tpl_seq_len(v);
     case T_DICT:
-    case T_JDICT: return map_len(v);
+    case T_JDICT: return tpl_map_len(v);
     case T_ITER:
         if (v_has_len(v)) {
             return v.u.l->n;
@@ -459,200 +487,9 @@ double v_to_double(tv v)
     switch (v.t) {
     case T_BOOL: return v.u.b;
     case T_INT: return (double)v.u.i;
-    case T_BIG: return big_to_double(v.u.big);
+    case T_BIG: return tpl_big_to_double(v.u.big);
     case T_FLOAT: return v.u.f;
     default: return 0;
-    }
-}
-
-/* compare two numbers: -1 0 1 (nan: 2) */
-static int num_cmp(struct rs *st, tv a, tv b)
-{
-    if (a.t == T_FLOAT || b.t == T_FLOAT) {
-        double x = v_to_double(a);
-        double y = v_to_double(b);
-        if (isnan(x) || isnan(y)) {
-            return 2;
-        }
-        return x < y ? -1 : x > y ? 1 : 0;
-    }
-    if (a.t == T_BIG || b.t == T_BIG) {
-        struct bigalloc ba = {(void *(*)(void *, size_t))arena_alloc, &st->ar};
-        struct bigint *x = a.t == T_BIG ? a.u.big : big_from_i64(&ba, a.t == T_BOOL ? a.u.b : a.u.i);
-        struct bigint *y = b.t == T_BIG ? b.u.big : big_from_i64(&ba, b.t == T_BOOL ? b.u.b : b.u.i);
-        if (x == NULL || y == NULL) {
-            rs_oom(st);
-        }
-        return big_cmp(x, y);
-    }
-    {
-        int64_t x = a.t == T_BOOL ? a.u.b : a.u.i;
-        int64_t y = b.t == T_BOOL ? b.u.b : b.u.i;
-        return x < y ? -1 : x > y ? 1 : 0;
-    }
-}
-
-static int seq_like(tv v)
-{
-    return v.t == T_LIST || v.t == T_JLIST;
-}
-
-static int eq_depth(struct rs *st, tv a, tv b, int depth);
-
-int v_eq(struct rs *st, tv a, tv b)
-{
-    return eq_depth(st, a, b, 0);
-}
-
-static int eq_depth(struct rs *st, tv a, tv b, int depth)
-{
-    if (depth > 1000) {
-        if (st != NULL) {
-            rs_fail(st, "maximum recursion depth exceeded in comparison");
-        }
-        return 0;
-    }
-    if (v_is_num(a) && v_is_num(b)) {
-        if (st == NULL && (a.t == T_BIG || b.t == T_BIG)) {
-            if (a.t != b.t) {
-                return 0;
-            }
-            return big_cmp(a.u.big, b.u.big) == 0;
-        }
-        return num_cmp(st, a, b) == 0;
-    }
-    if (a.t == T_STR && b.t == T_STR) {
-        return a.u.s.n == b.u.s.n && memcmp(a.u.s.p, b.u.s.p, a.u.s.n) == 0;
-    }
-    if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
-        size_t n = seq_len(a);
-        size_t i;
-        if (n != seq_len(b)) {
-            return 0;
-        }
-        for (i = 0; i < n; i++) {
-            if (!eq_depth(st, seq_at(a, i), seq_at(b, i), depth + 1)) {
-                return 0;
-            }
-        }
-        return 1;
-    }
-    if (v_is_map(a) && v_is_map(b)) {
-        tv *ks;
-        tv *vs;
-        size_t n;
-        size_t i;
-        if (map_len(a) != map_len(b) || st == NULL) {
-            return st == NULL ? a.u.j == b.u.j : 0;
-        }
-        map_items(st, a, &ks, &vs, &n);
-        for (i = 0; i < n; i++) {
-            tv o;
-            if (!map_get(st, b, ks[i], &o) || !eq_depth(st, vs[i], o, depth + 1)) {
-                return 0;
-            }
-        }
-        return 1;
-    }
-    if (a.t != b.t) {
-        return 0;
-    }
-    switch (a.t) {
-    case T_NONE:
-    case T_UNDEF: return 1;
-    case T_ITER:
-        if (a.sub == IT_RANGE && b.sub == IT_RANGE) {
-            return a.u.l->r0 == b.u.l->r0 && a.u.l->r1 == b.u.l->r1 && a.u.l->r2 == b.u.l->r2;
-        }
-        return a.u.l == b.u.l;
-    case T_FUNC: return a.u.fn == b.u.fn;
-    case T_OBJ: return a.u.o == b.u.o;
-    default: return 0;
-    }
-}
-
-static const char *cmp_tn(tv v)
-{
-    return v_typename(v);
-}
-
-static int cmp_depth(struct rs *st, tv a, tv b, int depth);
-
-int v_cmp(struct rs *st, tv a, tv b)
-{
-    return cmp_depth(st, a, b, 0);
-}
-
-static int cmp_depth(struct rs *st, tv a, tv b, int depth)
-{
-    if (depth > 1000) {
-        rs_fail(st, "maximum recursion depth exceeded in comparison");
-    }
-    if (v_is_num(a) && v_is_num(b)) {
-        int c = num_cmp(st, a, b);
-        return c == 2 ? 2 : c;
-    }
-    if (a.t == T_STR && b.t == T_STR) {
-        size_t n = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
-        int c = n ? memcmp(a.u.s.p, b.u.s.p, n) : 0;
-        if (c != 0) {
-            return c < 0 ? -1 : 1;
-        }
-        return a.u.s.n < b.u.s.n ? -1 : a.u.s.n > b.u.s.n ? 1 : 0;
-    }
-    if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
-        size_t na = seq_len(a);
-        size_t nb = seq_len(b);
-        size_t i;
-        for (i = 0; i < na && i < nb; i++) {
-            tv x = seq_at(a, i);
-            tv y = seq_at(b, i);
-            if (!eq_depth(st, x, y, depth + 1)) {
-                return cmp_depth(st, x, y, depth + 1);
-            }
-        }
-        return na < nb ? -1 : na > nb ? 1 : 0;
-    }
-    rs_fail(st, "'<' not supported between instances of '%s' and '%s'", cmp_tn(a), cmp_tn(b));
-}
-
-int v_contains(struct rs *st, tv c, tv item)
-{
-    size_t i;
-    size_t n;
-    switch (c.t) {
-    case T_STR:
-        if (item.t != T_STR) {
-            rs_fail(st, "'in <string>' requires string as left operand, not %s", v_typename(item));
-        }
-        return s_find(c, item, 0, INT64_MAX, 0) >= 0;
-    case T_DICT:
-    case T_JDICT: {
-        tv o;
-        return map_get(st, c, item, &o);
-    }
-    case T_UNDEF: return 0;
-    case T_LIST:
-    case T_TUPLE:
-    case T_JLIST:
-        n = seq_len(c);
-        for (i = 0; i < n; i++) {
-            if (v_eq(st, seq_at(c, i), item)) {
-                return 1;
-            }
-        }
-        return 0;
-    default:
-        if (v_is_iterable(c)) {
-            tv *it = v_iterate(st, c, &n);
-            for (i = 0; i < n; i++) {
-                if (v_eq(st, it[i], item)) {
-                    return 1;
-                }
-            }
-            return 0;
-        }
-        rs_fail(st, "argument of type '%s' is not iterable", v_typename(c));
     }
 }
 
@@ -671,8 +508,12 @@ tv *v_iterate(struct rs *st, tv v, size_t *n)
         return v.u.l->it;
     case T_JLIST:
         *n = json_array_size(v.u.j);
+        tpl_charge(st, *n);
         r = rs_alloc(st, (*n ? *n : 1) * sizeof(tv));
         for (i = 0; i < *n; i++) {
+            if (i + 8 < *n) {
+                __builtin_prefetch(json_array_get(v.u.j, i + 8));
+            }
             r[i] = v_from_json(json_array_get(v.u.j, i));
         }
         return r;
@@ -681,7 +522,7 @@ tv *v_iterate(struct rs *st, tv v, size_t *n)
         return v.u.d->k;
     case T_JDICT: {
         tv *ks;
-        map_items(st, v, &ks, NULL, n);
+        tpl_map_items(st, v, &ks, NULL, n);
         return ks;
     }
     case T_STR: {
@@ -691,8 +532,7 @@ tv *v_iterate(struct rs *st, tv v, size_t *n)
         while (pos < v.u.s.n) {
             size_t start = pos;
             u_next(v.u.s.p, v.u.s.n, &pos);
-            r[cnt] = v_str(v.u.s.p + start, pos - start);
-            r[cnt].safe = v.safe;
+            r[cnt] = v_str(v.u.s.p + start, pos - start); /* plain str, even from Markup */
             cnt++;
         }
         *n = cnt;

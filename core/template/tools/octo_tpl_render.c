@@ -1,8 +1,9 @@
 /* octo_tpl_render - render a template file with a JSON context (the same
  * contract as `octoflow render`), for tests and the conformance runner.
- * include/import/extends load files relative to the template's directory
- * (names with ".." or a leading "/" are refused). */
-#include <libgen.h>
+ * usage: octo_tpl_render [--templates DIR] [--data FILE] TEMPLATE_FILE
+ * Without --templates there is no loader (include/import/extends fail as in
+ * a default Jinja2 Environment); with it names load from DIR (names with
+ * ".." or a leading "/" are refused). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,23 +53,31 @@ static int load_file(void *ud, const char *name, struct octo_tpl **out, octo_err
 int main(int argc, char **argv)
 {
     static struct dir_loader dl;
-    const char *tpl = NULL;
+    char **args = calloc((size_t)argc + 1, sizeof(char *));
+    int n = 0;
     int i;
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--data") == 0) {
-            i++;
-        } else if (argv[i][0] != '-') {
-            tpl = argv[i];
+    const char *dir = NULL;
+    if (args == NULL) {
+        return 1;
+    }
+    /* --templates DIR: enable include/import/extends from DIR (by default
+     * there is no loader, as in a default Jinja2 Environment) */
+    for (i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--templates") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+            continue;
         }
+        args[n++] = argv[i];
     }
-    if (tpl != NULL) {
-        char tmp[4096];
-        snprintf(tmp, sizeof(tmp), "%s", tpl);
-        snprintf(dl.dir, sizeof(dl.dir), "%s", dirname(tmp));
-    } else {
-        snprintf(dl.dir, sizeof(dl.dir), ".");
+    if (dir == NULL) {
+        i = octo_tpl_render_cli(n, args, NULL);
+        free(args);
+        return i;
     }
+    snprintf(dl.dir, sizeof(dl.dir), "%s", dir);
     dl.env.load = load_file;
     dl.env.ud = &dl;
-    return octo_tpl_render_cli(argc, argv, &dl.env);
+    i = octo_tpl_render_cli(n, args, &dl.env);
+    free(args);
+    return i;
 }

@@ -40,6 +40,12 @@ static void test_limits(void **state)
     (void)state;
     RENDER_ERR("{{ range(2000000)|length }}", NULL, "Range too big");
     RENDER_ERR("{{ 'x' * 100000000 }}", NULL, "output exceeds");
+    /* fuzzer regressions: huge counts with nothing to repeat must not loop */
+    RENDER_EQ("[{{ '' * 9223372036854775807 }}{{ [] * 9223372036854775807 }}]", NULL, "[[]]");
+    RENDER_ERR("{{ [1]|batch(10**15, 0)|list }}", NULL, "too large");
+    RENDER_ERR("{{ '%*d' % (10**12, 1) }}", NULL, "width too big");
+    RENDER_ERR("{% set l = range(100000)|list %}{% for i in l %}{% if i in l %}{% endif %}{% endfor %}", NULL,
+               "evaluation budget");
     RENDER_ERR("{% for i in range(1000000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}", NULL, "output exceeds");
     memset(&env, 0, sizeof(env));
     env.max_output = 10;

@@ -43,6 +43,9 @@ static void test_bigint(void **state)
               "12345678901234567891 True");
     RENDER_EQ("{{ 2 ** 64 > 2 ** 63 }} {{ (2 ** 64) == 18446744073709551616 }}", NULL, "True True");
     RENDER_ERR("{{ 10 ** 5000 }}", NULL, "4300 digits");
+    /* compile-time folding of several big-integer constants (fuzzer regression) */
+    RENDER_EQ("{{ (2**64)|tojson }}{{ (2**65)|tojson }}{{ [2**66]|tojson ~ x }}", NULL,
+              "1844674407370955161636893488147419103232[73786976294838206464]");
     RENDER_ERR("{{ 2 ** 1000000000 }}", NULL, "too large");
 }
 

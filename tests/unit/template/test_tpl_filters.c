@@ -25,6 +25,10 @@ static void test_string_filters(void **state)
     RENDER_EQ("{{ 'a b/c?d=e'|urlencode }} {{ {'a': 1, 'b': 'x y'}|urlencode }}", NULL, "a%20b/c%3Fd%3De a=1&b=x+y");
     RENDER_EQ("{{ 'The quick brown fox jumps'|wordwrap(10) }}", NULL, "The quick\nbrown fox\njumps");
     RENDER_EQ("{{ 'hello %s'|format('x') }} {{ 'one two'|wordcount }}", NULL, "hello x 2");
+    /* case mapping that grows the text (fuzzer regression: İ lowers to 3 bytes) */
+    RENDER_EQ("{{ ('İİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİ' ~ 'abcdefghijklmnopqrstuvwxyz' * 4)|lower|length }}",
+              NULL, "168");
+    RENDER_EQ("{{ 'ßﬁ straße ΣΑΣ όσος'|upper }} {{ 'ΌΣΟΣ Σ'|lower }}", NULL, "SSFI STRASSE ΣΑΣ ΌΣΟΣ όσος σ");
     RENDER_EQ("{{ 'go to www.example.com'|urlize }}", NULL,
               "go to <a href=\"https://www.example.com\" rel=\"noopener\">www.example.com</a>");
 }
