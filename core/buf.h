@@ -32,7 +32,8 @@ void octo_buf_puts(struct octo_buf *b, const char *s);
 void octo_buf_putc(struct octo_buf *b, char c);
 void octo_buf_printf(struct octo_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void octo_buf_vprintf(struct octo_buf *b, const char *fmt, va_list ap);
+void octo_buf_vprintf(struct octo_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* A NUL-terminated view of the content ("" when empty); owned by b. */
 const char *octo_buf_cstr(struct octo_buf *b);
 /* Hand the storage over: returns a malloc'd NUL-terminated string (new,
