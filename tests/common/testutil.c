@@ -113,6 +113,22 @@ int octo_test_exists(const char *rel)
     return stat(path, &st) == 0;
 }
 
+int octo_test_group_setup(void **state)
+{
+    (void)state;
+    octo_test_setup_data();
+    octo_test_core_init();
+    return 0;
+}
+
+int octo_test_group_teardown(void **state)
+{
+    (void)state;
+    octo_test_core_shutdown();
+    octo_test_cleanup_data();
+    return 0;
+}
+
 struct octo_run_result octo_test_run_flow(const char *name, json_t *input)
 {
     struct octo_flow *f = NULL;

@@ -25,6 +25,11 @@ const char *octo_test_setup_data(void);
  * started pool; log level from OCTO_TEST_LOG_LEVEL or ERROR. */
 void octo_test_core_init(void);
 void octo_test_core_shutdown(void);
+/* cmocka group fixtures doing both: a fresh DATA_PATH and an initialised
+ * core before the tests, shut down and removed after them. */
+int octo_test_group_setup(void **state);
+int octo_test_group_teardown(void **state);
+
 /* Remove the temporary directory. */
 void octo_test_cleanup_data(void);
 

@@ -13,22 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int setup(void **state)
-{
-    (void)state;
-    octo_test_setup_data();
-    octo_test_core_init();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    octo_test_core_shutdown();
-    octo_test_cleanup_data();
-    return 0;
-}
-
 static void flow_abs(char *out, size_t cap, const char *name)
 {
     snprintf(out, cap, "%s/%s", octo_config()->flows_path, name);
@@ -290,5 +274,5 @@ int main(void)
         cmocka_unit_test(test_release_all_owned),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
 }

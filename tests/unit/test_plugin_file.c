@@ -10,22 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int setup(void **state)
-{
-    (void)state;
-    octo_test_setup_data();
-    octo_test_core_init();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    octo_test_core_shutdown();
-    octo_test_cleanup_data();
-    return 0;
-}
-
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Write flows/<name> and run it; the caller frees the result. */
@@ -476,5 +460,5 @@ int main(void)
         cmocka_unit_test(test_templated_path),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
 }

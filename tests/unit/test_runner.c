@@ -4,22 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int setup(void **state)
-{
-    (void)state;
-    octo_test_setup_data();
-    octo_test_core_init();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    octo_test_core_shutdown();
-    octo_test_cleanup_data();
-    return 0;
-}
-
 static void test_special_keys(void **state)
 {
     struct octo_run_result r;
@@ -134,5 +118,5 @@ int main(void)
         cmocka_unit_test(test_failure_finally_and_ignore),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
 }

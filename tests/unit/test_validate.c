@@ -12,22 +12,6 @@
 
 #include "plugins.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    octo_test_setup_data();
-    octo_test_core_init();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    octo_test_core_shutdown();
-    octo_test_cleanup_data();
-    return 0;
-}
-
 /* Diagnostics of loading flows/<name> (written from text). */
 struct result {
     int rc;
@@ -588,5 +572,5 @@ int main(void)
         cmocka_unit_test(test_when_shapes),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
 }
