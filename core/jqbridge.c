@@ -54,6 +54,14 @@ static void error_cb(void *data, jv msg)
     jv_free(msg);
 }
 
+/* `input`/`inputs` read nothing: a step's program has only its input. */
+static jv no_input(jq_state *jq, void *data)
+{
+    (void)jq;
+    (void)data;
+    return jv_invalid_with_msg(jv_string("No more inputs"));
+}
+
 static jq_state *new_state(const char *wrapped, const char *source, octo_error *err)
 {
     struct errcap ec;
@@ -71,6 +79,7 @@ static jq_state *new_state(const char *wrapped, const char *source, octo_error *
     jq_set_error_cb(jq, error_cb, &ec);
     ok = jq_compile(jq, wrapped);
     jq_set_error_cb(jq, NULL, NULL);
+    jq_set_input_cb(jq, no_input, NULL);
     pthread_mutex_unlock(&g_compile_mu);
     if (!ok) {
         const char *m = octo_buf_cstr(&ec.text);
@@ -341,6 +350,33 @@ static void runtime_error(jv res, const struct octo_jq_prog *p, octo_error *err)
     jv_free(msg);
 }
 
+/* After `halt` or `halt_error`: a non-zero exit code is an error with
+ * the program's message, zero is a normal end. */
+static int halted(jq_state *jq, const struct octo_jq_prog *p, octo_error *err)
+{
+    jv code = jq_get_exit_code(jq);
+    jv msg = jq_get_error_message(jq);
+    int failed = jv_get_kind(code) == JV_KIND_NUMBER && jv_number_value(code) != 0;
+    int rc = OCTO_OK;
+
+    if (failed) {
+        if (jv_get_kind(msg) == JV_KIND_STRING) {
+            octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s", p->source,
+                           jv_string_value(msg));
+        } else {
+            jv text = jv_is_valid(msg) ? jv_dump_string(jv_copy(msg), 0) : jv_string("(no message)");
+
+            octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted with an error: %s",
+                           p->source, jv_string_value(text));
+            jv_free(text);
+        }
+        rc = OCTO_EJQ;
+    }
+    jv_free(code);
+    jv_free(msg);
+    return rc;
+}
+
 int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t **out,
                 int *n_outputs, octo_error *err)
 {
@@ -379,6 +415,9 @@ int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t *
                 rc = OCTO_EJQ;
             } else {
                 jv_free(res);
+                if (jq_halted(jq)) {
+                    rc = halted(jq, p, err); /* halt / halt_error */
+                }
             }
             break;
         }

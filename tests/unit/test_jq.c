@@ -223,6 +223,26 @@ static void test_runtime_errors(void **state)
     assert_non_null(strstr(err.msg, "late"));
     assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
     octo_jq_release(p);
+
+    /* halt_error is an error with its message; halt ends normally */
+    p = compile("\"bad thing\" | halt_error");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
+    assert_null(out);
+    assert_non_null(strstr(err.msg, "halted: bad thing"));
+    octo_jq_release(p);
+    p = compile("1, halt, 2");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_ALL, &out, NULL, &err), OCTO_OK);
+    assert_json(out, "[1]");
+    json_decref(out);
+    octo_jq_release(p);
+    /* input has nothing to read: a clear error, not "break" */
+    p = compile("input");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
+    assert_string_equal(err.msg, "jq expression \"input\" failed: No more inputs");
+    octo_jq_release(p);
 }
 
 static void test_sandbox(void **state)
