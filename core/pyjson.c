@@ -88,9 +88,25 @@ void octo_pyjson_string(const char *s, size_t len, int ensure_ascii, struct octo
     octo_buf_putc(out, '"');
 }
 
-static int key_cmp(const void *a, const void *b)
+/* An object member; keys may hold NUL bytes (jansson allows them), so
+ * they travel with their length and values are never looked up by key. */
+struct member {
+    const char *key;
+    size_t len;
+    json_t *value;
+};
+
+static int member_cmp(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const struct member *x = a;
+    const struct member *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->key, y->key, n);
+
+    if (c != 0) {
+        return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
 static void newline(struct octo_buf *out, unsigned indent, int level)
@@ -164,24 +180,28 @@ static int dump(json_t *v, unsigned flags, int level, struct octo_buf *out)
         break;
     case JSON_OBJECT: {
         size_t n = json_object_size(v);
-        const char **keys;
+        struct member *m;
         const char *key;
+        size_t klen;
         json_t *item;
 
         if (n == 0) {
             octo_buf_puts(out, "{}");
             break;
         }
-        keys = malloc(n * sizeof(*keys));
-        if (keys == NULL) {
+        m = malloc(n * sizeof(*m));
+        if (m == NULL) {
             return -1;
         }
         i = 0;
-        json_object_foreach(v, key, item) {
-            keys[i++] = key;
+        json_object_keylen_foreach(v, key, klen, item) {
+            m[i].key = key;
+            m[i].len = klen;
+            m[i].value = item;
+            i++;
         }
         if (flags & OCTO_JSON_SORT_KEYS) {
-            qsort(keys, n, sizeof(*keys), key_cmp);
+            qsort(m, n, sizeof(*m), member_cmp);
         }
         octo_buf_putc(out, '{');
         for (i = 0; i < n && rc == 0; i++) {
@@ -191,11 +211,11 @@ static int dump(json_t *v, unsigned flags, int level, struct octo_buf *out)
             if (indent) {
                 newline(out, indent, level + 1);
             }
-            octo_pyjson_string(keys[i], strlen(keys[i]), ascii, out);
+            octo_pyjson_string(m[i].key, m[i].len, ascii, out);
             octo_buf_puts(out, kv_sep);
-            rc = dump(json_object_get(v, keys[i]), flags, level + 1, out);
+            rc = dump(m[i].value, flags, level + 1, out);
         }
-        free(keys);
+        free(m);
         if (indent) {
             newline(out, indent, level);
         }

@@ -41,6 +41,16 @@ static void test_sort_keys(void **state)
           "\"c\": \"\\u007f\\u0001\\u2028\\ud83d\\ude00\"}");
 }
 
+/* Keys holding NUL bytes (jansson allows them with JSON_ALLOW_NUL) are
+ * written and sorted whole, as Python does ("a" < "a\u0000b" < "b"). */
+static void test_nul_in_keys(void **state)
+{
+    (void)state;
+    check("{\"b\": 3, \"a\\u0000b\": 2, \"a\": 1}", OCTO_JSON_SORT_KEYS,
+          "{\"a\": 1, \"a\\u0000b\": 2, \"b\": 3}");
+    check("{\"b\": 3, \"a\\u0000b\": 2}", 0, "{\"b\": 3, \"a\\u0000b\": 2}");
+}
+
 static void test_unicode(void **state)
 {
     (void)state;
@@ -150,6 +160,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_sort_keys),
+        cmocka_unit_test(test_nul_in_keys),
         cmocka_unit_test(test_unicode),
         cmocka_unit_test(test_compact),
         cmocka_unit_test(test_indent),
