@@ -41,14 +41,24 @@ static void test_sort_keys(void **state)
           "\"c\": \"\\u007f\\u0001\\u2028\\ud83d\\ude00\"}");
 }
 
-/* Keys holding NUL bytes (jansson allows them with JSON_ALLOW_NUL) are
+/* Keys holding NUL bytes (jansson's json_object_setn allows them) are
  * written and sorted whole, as Python does ("a" < "a\u0000b" < "b"). */
 static void test_nul_in_keys(void **state)
 {
+    json_t *v = json_object();
+    struct octo_buf b = OCTO_BUF_INIT;
+
     (void)state;
-    check("{\"b\": 3, \"a\\u0000b\": 2, \"a\": 1}", OCTO_JSON_SORT_KEYS,
-          "{\"a\": 1, \"a\\u0000b\": 2, \"b\": 3}");
-    check("{\"b\": 3, \"a\\u0000b\": 2}", 0, "{\"b\": 3, \"a\\u0000b\": 2}");
+    json_object_set_new(v, "b", json_integer(3));
+    json_object_setn_new(v, "a\0b", 3, json_integer(2));
+    json_object_set_new(v, "a", json_integer(1));
+    assert_int_equal(octo_pyjson_dump(v, OCTO_JSON_SORT_KEYS, &b), 0);
+    assert_string_equal(octo_buf_cstr(&b), "{\"a\": 1, \"a\\u0000b\": 2, \"b\": 3}");
+    octo_buf_reset(&b);
+    assert_int_equal(octo_pyjson_dump(v, 0, &b), 0);
+    assert_string_equal(octo_buf_cstr(&b), "{\"b\": 3, \"a\\u0000b\": 2, \"a\": 1}");
+    octo_buf_free(&b);
+    json_decref(v);
 }
 
 static void test_unicode(void **state)
