@@ -62,6 +62,27 @@ def main():
         bad = [l for l in flow_lines if tmp in l]
         check(flow_lines and not bad, "no absolute path in the flow's log lines: %s" % bad)
 
+        # the other bundled examples: loop + sub-flows + jinja, jira, rest (no service: ignored)
+        p = run(["run", "example_loop.yml"], data)
+        check(p.returncode == 0, "example_loop runs: %s" % p.stderr)
+        out = json.loads(p.stdout)
+        check(out["summary"] == {"count": 2, "files": ["output/tickets/INC001.yml", "output/tickets/INC003.yml"]},
+              "flow_loop + flow results: %s" % out.get("summary"))
+        with open(os.path.join(data, "output/tickets/INC003.yml")) as f:
+            rep = yaml.safe_load(f)
+        check(rep["ticket"] == "INC003" and rep["position"] == 2 and rep["urgent"] is False,
+              "the sub-flow rendered its template with __input__ and __loop_index__: %s" % rep)
+        p = run(["run", "example_jira.yml"], data)
+        out = json.loads(p.stdout)
+        check(p.returncode == 0 and out["tickets"] == [
+            {"key": "ITSM-1", "type": "New VM", "host": "web-01", "tz": None},
+            {"key": "ITSM-2", "type": "Password", "host": None, "tz": "Europe/Brussels"}],
+            "example_jira merges labels: %s" % out.get("tickets"))
+        p = run(["run", "example_rest.yml"], data)
+        out = json.loads(p.stdout)
+        check(p.returncode == 0 and ("status" in out or out["__errors__"][0]["error"]["type"] == "network"),
+              "example_rest completes with or without a local service")
+
         # --data, exit statuses
         os.makedirs(os.path.join(data, "flows/sub"), exist_ok=True)
         with open(os.path.join(data, "flows/sub/echo.yml"), "w") as f:
