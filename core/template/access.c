@@ -135,16 +135,16 @@ static tv py_getitem(struct rs *st, tv obj, tv key, int *found)
     case T_STR:
         if (key.t == T_INT || key.t == T_BOOL) {
             int64_t i = key.t == T_BOOL ? key.u.b : key.u.i;
-            int64_t len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)tpl_seq_len(obj);
+            int64_t len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.sn) : (int64_t)tpl_seq_len(obj);
             if (i < 0) {
                 i += len;
             }
             if (i >= 0 && i < len) {
                 if (obj.t == T_STR) {
-                    size_t a = u_offset(obj.u.s.p, obj.u.s.n, (size_t)i);
+                    size_t a = u_offset(obj.u.s.p, obj.sn, (size_t)i);
                     size_t b = a;
                     tv r;
-                    u_next(obj.u.s.p, obj.u.s.n, &b);
+                    u_next(obj.u.s.p, obj.sn, &b);
                     r = v_str(obj.u.s.p + a, b - a);
                     r.safe = obj.safe;
                     return r;
@@ -209,7 +209,7 @@ tv v_getitem(struct rs *st, tv obj, tv key)
         return r;
     }
     if (key.t == T_STR) {
-        r = py_getattr(st, obj, key.u.s.p, key.u.s.n, &found);
+        r = py_getattr(st, obj, key.u.s.p, key.sn, &found);
         if (found) {
             return r;
         }
@@ -249,7 +249,7 @@ tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
          * undefined value */
         return v_undef_attr(st, obj, v_cstr("slice"));
     }
-    len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.u.s.n) : (int64_t)tpl_seq_len(obj);
+    len = obj.t == T_STR ? (int64_t)u_len(obj.u.s.p, obj.sn) : (int64_t)tpl_seq_len(obj);
     k = slice_arg(st, step, 1);
     if (k == 0) {
         rs_fail(st, "slice step cannot be zero");
@@ -294,7 +294,7 @@ tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
         }
     }
     if (obj.t == T_STR) {
-        struct octo_buf *buf = rs_buf(st);
+        struct octo_buf *buf;
         tv r;
         if (k == 1) {
             size_t x;
@@ -304,17 +304,18 @@ tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
                 r.safe = obj.safe;
                 return r;
             }
-            x = u_offset(obj.u.s.p, obj.u.s.n, (size_t)a);
-            y = u_offset(obj.u.s.p, obj.u.s.n, (size_t)b);
+            x = u_offset(obj.u.s.p, obj.sn, (size_t)a);
+            y = u_offset(obj.u.s.p, obj.sn, (size_t)b);
             r = v_str(obj.u.s.p + x, y - x);
             r.safe = obj.safe;
             return r;
         }
+        buf = rs_buf(st);
         {
             size_t cnt;
             tv *chars = v_iterate(st, obj, (size_t *)&cnt);
             for (i = a; k > 0 ? i < b : i > b; i += k) {
-                octo_buf_append(buf, chars[i].u.s.p, chars[i].u.s.n);
+                tb_append(buf, chars[i].u.s.p, chars[i].sn);
             }
         }
         r = s_from_buf(st, buf);
@@ -322,9 +323,18 @@ tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
         return r;
     }
     {
-        tv r = obj.t == T_TUPLE ? v_tuple_new(st, 0) : v_list_new(st, 0);
+        /* a, b are clamped to [-1, len]: the count cannot overflow */
+        int64_t cnt = k > 0 ? (b > a ? (b - a + k - 1) / k : 0) : (a > b ? (a - b - k - 1) / -k : 0);
+        tv r = obj.t == T_TUPLE ? v_tuple_new(st, (size_t)cnt) : v_list_new(st, (size_t)cnt);
+        struct tlist *l = r.u.l;
+        if (obj.t == T_JLIST) {
+            for (i = a; k > 0 ? i < b : i > b; i += k) {
+                l->it[l->n++] = v_from_json(json_array_get(obj.u.j, (size_t)i));
+            }
+            return r;
+        }
         for (i = a; k > 0 ? i < b : i > b; i += k) {
-            tpl_list_push(st, r.u.l, tpl_seq_at(obj, (size_t)i));
+            l->it[l->n++] = tpl_seq_at(obj, (size_t)i);
         }
         return r;
     }

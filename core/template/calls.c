@@ -156,7 +156,7 @@ static tv g_namespace(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     tv d = tpl_g_dict_call(st, a);
     struct tobj *o = rs_alloc(st, sizeof(*o));
-    tv v = {T_OBJ, 0, 0, {0}};
+    tv v = {T_OBJ, 0, 0, 0, {0}};
     (void)f;
     memset(o, 0, sizeof(*o));
     o->kind = O_NAMESPACE;
@@ -168,7 +168,7 @@ static tv g_namespace(struct rs *st, struct tfunc *f, struct callargs *a)
 static tv g_cycler(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct tobj *o = rs_alloc(st, sizeof(*o));
-    tv v = {T_OBJ, 0, 0, {0}};
+    tv v = {T_OBJ, 0, 0, 0, {0}};
     int i;
     (void)f;
     if (a->npos == 0) {
@@ -190,7 +190,7 @@ static tv g_joiner(struct rs *st, struct tfunc *f, struct callargs *a)
     tv args[1];
     tv j;
     struct tobj *o = rs_alloc(st, sizeof(*o));
-    tv ov = {T_OBJ, 0, 0, {0}};
+    tv ov = {T_OBJ, 0, 0, 0, {0}};
     (void)f;
     tpl_bind_args(st, "joiner", a, names, 1, args);
     memset(o, 0, sizeof(*o));
@@ -217,7 +217,7 @@ static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL, NU
 
 tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found)
 {
-    tv v = {T_FUNC, 0, 0, {0}};
+    tv v = {T_FUNC, 0, 0, 0, {0}};
     *found = 1;
     if (n == 5 && memcmp(name, "range", 5) == 0) {
         v.u.fn = &G_RANGE;

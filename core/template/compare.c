@@ -61,7 +61,7 @@ static int eq_depth(struct rs *st, tv a, tv b, int depth)
         return num_cmp(st, a, b) == 0;
     }
     if (a.t == T_STR && b.t == T_STR) {
-        return a.u.s.n == b.u.s.n && memcmp(a.u.s.p, b.u.s.p, a.u.s.n) == 0;
+        return a.sn == b.sn && memcmp(a.u.s.p, b.u.s.p, a.sn) == 0;
     }
     if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
         size_t n = tpl_seq_len(a);
@@ -132,12 +132,12 @@ static int cmp_depth(struct rs *st, tv a, tv b, int depth)
         return c == 2 ? 2 : c;
     }
     if (a.t == T_STR && b.t == T_STR) {
-        size_t n = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
+        size_t n = a.sn < b.sn ? a.sn : b.sn;
         int c = n ? memcmp(a.u.s.p, b.u.s.p, n) : 0;
         if (c != 0) {
             return c < 0 ? -1 : 1;
         }
-        return a.u.s.n < b.u.s.n ? -1 : a.u.s.n > b.u.s.n ? 1 : 0;
+        return a.sn < b.sn ? -1 : a.sn > b.sn ? 1 : 0;
     }
     if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
         size_t na = tpl_seq_len(a);

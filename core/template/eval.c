@@ -22,13 +22,19 @@ struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx)
     return s;
 }
 
-void tpl_scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v)
+/* the variable slot of name in sc, added when missing. Kept out of line
+ * and without the value: the caller stores the value straight from its
+ * registers (a value kept across the call to rs_alloc would be spilled and
+ * reloaded whole, which stalls store forwarding). */
+__attribute__((noinline)) static struct var *scope_slot(struct rs *st, struct scope *sc,
+                                                        const char *name, size_t n, uint32_t h)
 {
     size_t i;
+    struct var *v;
     for (i = 0; i < sc->n; i++) {
-        if (sc->v[i].hash == h && sc->v[i].len == n && memcmp(sc->v[i].name, name, n) == 0) {
-            sc->v[i].val = v;
-            return;
+        if ((sc->v[i].name == name && sc->v[i].len == n) ||
+            (sc->v[i].hash == h && sc->v[i].len == n && memcmp(sc->v[i].name, name, n) == 0)) {
+            return &sc->v[i];
         }
     }
     if (sc->n == sc->cap) {
@@ -40,18 +46,26 @@ void tpl_scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, 
         sc->v = nv;
         sc->cap = nc;
     }
-    sc->v[sc->n].name = name;
-    sc->v[sc->n].len = n;
-    sc->v[sc->n].hash = h;
-    sc->v[sc->n].val = v;
-    sc->n++;
+    v = &sc->v[sc->n++];
+    v->name = name;
+    v->len = n;
+    v->hash = h;
+    return v;
+}
+
+void tpl_scope_put(struct rs *st, struct scope *sc, tv v, const char *name, size_t n, uint32_t h)
+{
+    scope_slot(st, sc, name, n, h)->val = v;
 }
 
 int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
 {
     size_t i;
     for (i = sc->n; i-- > 0;) {
-        if (sc->v[i].hash == h && sc->v[i].len == n && memcmp(sc->v[i].name, name, n) == 0) {
+        /* names of one template are interned (annotate.c): the address
+         * usually decides */
+        if ((sc->v[i].name == name && sc->v[i].len == n) ||
+            (sc->v[i].hash == h && sc->v[i].len == n && memcmp(sc->v[i].name, name, n) == 0)) {
             *out = sc->v[i].val;
             return 1;
         }
@@ -71,7 +85,17 @@ tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, 
             return v;
         }
         if (sc->ctx != NULL) {
-            json_t *j = json_object_getn(sc->ctx, name, n);
+            struct ctxhit *e = &st->ctxcache[(h ^ (h >> 5)) & 31];
+            json_t *j;
+            if (e->name == name && e->n == n && e->ctx == sc->ctx) {
+                j = e->val;
+            } else {
+                j = json_object_getn(sc->ctx, name, n);
+                e->name = name;
+                e->n = n;
+                e->ctx = sc->ctx;
+                e->val = j;
+            }
             if (j != NULL) {
                 return v_from_json(j);
             }
@@ -145,7 +169,7 @@ struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, i
             if (ks[k].t != T_STR) {
                 rs_fail(st, "keywords must be strings");
             }
-            a.kwn[a.nkw] = v_strdup(st, ks[k].u.s.p, ks[k].u.s.n).u.s.p;
+            a.kwn[a.nkw] = v_strdup(st, ks[k].u.s.p, ks[k].sn).u.s.p;
             a.kwv[a.nkw++] = vs[k];
         }
     }
@@ -268,32 +292,66 @@ static int filter_needs_context(const char *name)
            strcmp(name, "selectattr") == 0 || strcmp(name, "rejectattr") == 0;
 }
 
-static tv eval_node(struct rs *st, struct node *n, struct scope *sc);
-
-tv tpl_eval(struct rs *st, struct node *n, struct scope *sc)
+/* tpl_lookup_name with the usual case inline: the name is a variable of the
+ * innermost scope (a loop variable, a {% set %} in the same block) */
+static inline tv lookup(struct rs *st, struct scope *sc, const struct node *nm)
 {
-    if ((n->flags & NF_FOLDED) && !st->folding) {
-        /* a constant Jinja2 computes at compile time, with its rules */
-        tv v;
-        st->folding = 1;
-        v = eval_node(st, n, sc);
-        st->folding = 0;
-        return v;
+    if (sc != NULL && sc->n && !st->folding) {
+        const struct var *v = sc->v;
+        size_t i = sc->n;
+        while (i-- > 0) {
+            if ((v[i].name == nm->str && v[i].len == nm->slen) ||
+                (v[i].hash == nm->hash && v[i].len == nm->slen &&
+                 memcmp(v[i].name, nm->str, nm->slen) == 0)) {
+                return v[i].val;
+            }
+        }
     }
-    return eval_node(st, n, sc);
+    return tpl_lookup_name(st, sc, nm->str, nm->slen, nm->hash);
 }
 
-static tv eval_node(struct rs *st, struct node *n, struct scope *sc)
+/* a constant Jinja2 computes at compile time, with its rules */
+tv tpl_eval_folded(struct rs *st, struct node *n, struct scope *sc)
+{
+    tv v;
+    st->folding = 1;
+    v = tpl_eval_node(st, n, sc);
+    st->folding = 0;
+    return v;
+}
+
+tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
 {
     tv l;
     tv r;
     int i;
     switch (n->kind) {
     case N_CONST: return n->val;
-    case N_NAME: return tpl_lookup_name(st, sc, n->str, n->slen, n->hash);
+    case N_NAME: return lookup(st, sc, n);
     case N_GETATTR:
-        l = tpl_eval(st, n->a, sc);
+        /* a NAME is never folded: look it up without the recursion */
+        l = n->a->kind == N_NAME ? lookup(st, sc, n->a) : tpl_eval(st, n->a, sc);
         st->line = n->line;
+        if (l.t == T_JDICT && !(n->aux & AUX_DICTMETH)) {
+            /* v_getattr's context-object path, the method test done at compile time */
+            struct attrhit *e = &st->attrcache[((uintptr_t)n >> 6) & 31];
+            json_t *j;
+            if (e->node == n && e->obj == l.u.j) {
+                j = e->val;
+            } else {
+                j = json_object_getn(l.u.j, n->str, n->slen);
+                e->node = n;
+                e->obj = l.u.j;
+                e->val = j;
+            }
+            if (j != NULL) {
+                return v_from_json(j);
+            }
+            return v_undef_attr(st, l, v_str(n->str, n->slen));
+        }
+        if (l.t == T_OBJ && (n->aux & AUX_LOOPATTR) && l.u.o->kind == O_LOOP) {
+            return tpl_loop_attr_id(l.u.o->loop, n->aux & AUX_LOOPATTR);
+        }
         return v_getattr(st, l, n->str, n->slen);
     case N_GETITEM:
         l = tpl_eval(st, n->a, sc);
@@ -318,8 +376,24 @@ static tv eval_node(struct rs *st, struct node *n, struct scope *sc)
         if (st->folding && filter_needs_context(n->str)) {
             rs_fail(st, "not a constant");
         }
+        if (n->aux & AUX_LENLIST) {
+            /* x|list|length: the length of a generator's list is its count */
+            tv x = tpl_eval(st, n->a->a, sc);
+            if (x.t == T_ITER) {
+                return v_int((int64_t)x.u.l->n);
+            }
+            memset(&a, 0, sizeof(a));
+            st->line = n->a->line;
+            l = n->a->ffn(st, x, &a);
+            st->line = n->line;
+            return n->ffn(st, l, &a);
+        }
         l = tpl_eval(st, n->a, sc);
-        a = tpl_eval_args(st, n, sc, 0);
+        if (n->n | n->nkw || n->c != NULL || n->d != NULL) {
+            a = tpl_eval_args(st, n, sc, 0);
+        } else {
+            memset(&a, 0, sizeof(a));
+        }
         st->line = n->line;
         return n->ffn(st, l, &a);
     }

@@ -24,7 +24,7 @@ static tv loop_item(struct loopctx *lc, size_t i)
     return lc->items != NULL ? lc->items[i] : tpl_seq_at(lc->src, i);
 }
 
-void tpl_out_write(struct rs *st, const char *p, size_t n)
+void tpl_out_write_slow(struct rs *st, const char *p, size_t n)
 {
     octo_buf_append(st->out, p, n);
     if (st->out->over) {
@@ -43,8 +43,12 @@ static void write_value(struct rs *st, tv v)
         v = tpl_escape_str(st, v);
     }
     switch (v.t) {
-    case T_STR: tpl_out_write(st, v.u.s.p, v.u.s.n); return;
-    case T_UNDEF: return;
+    case T_STR: tpl_out_write(st, v.u.s.p, v.sn); return;
+    case T_UNDEF:
+        if (v.u.u == &tpl_toolong) {
+            rs_undefined_fail(st, v); /* not silently empty */
+        }
+        return;
     case T_INT: {
         char tmp[24];
         tpl_out_write(st, tmp, i64_to_dec(v.u.i, tmp));
@@ -105,6 +109,21 @@ static void assign(struct rs *st, struct scope *sc, struct node *t, tv v)
         return;
     }
     rs_fail(st, "can't assign to this target");
+}
+
+tv tpl_loop_attr_id(struct loopctx *lc, int id)
+{
+    switch (id) {
+    case LA_INDEX: return v_int((int64_t)lc->i + 1);
+    case LA_INDEX0: return v_int((int64_t)lc->i);
+    case LA_LENGTH: return v_int((int64_t)lc->n);
+    case LA_REVINDEX: return v_int((int64_t)(lc->n - lc->i));
+    case LA_REVINDEX0: return v_int((int64_t)(lc->n - lc->i - 1));
+    case LA_FIRST: return v_bool(lc->i == 0);
+    case LA_LAST: return v_bool(lc->i + 1 == lc->n);
+    case LA_DEPTH: return v_int(lc->depth0 + 1);
+    default: return v_int(lc->depth0);
+    }
 }
 
 tv tpl_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
@@ -196,11 +215,11 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
     size_t cnt;
     tv *items = NULL;
     struct loopctx *lc;
-    tv loopv = {T_OBJ, 0, 0, {0}};
+    tv loopv = {T_OBJ, 0, 0, 0, {0}};
     struct tobj *o;
     size_t i;
     struct scope *is;
-    struct node body;
+    int simple;
     uint32_t loop_hash = tpl_hash("loop", 4);
     if (iter.t == T_JLIST && n->c == NULL) {
         cnt = json_array_size(iter.u.j); /* items fetched lazily */
@@ -241,10 +260,13 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
     /* one scope for the body, emptied at each iteration: what an iteration
      * sets is gone at the next one, as in Jinja2 */
     is = tpl_scope_new(st, sc, NULL);
-    memset(&body, 0, sizeof(body));
-    body.kind = N_BODY;
-    body.items = n->items;
-    body.n = n->n;
+    /* a plain name as the target (not "loop"): the iteration scope starts
+     * as [loop, name] each time; write it directly */
+    simple = n->a->kind == N_NAME && !(n->a->slen == 4 && memcmp(n->a->str, "loop", 4) == 0);
+    if (simple) {
+        is->v = rs_alloc(st, 4 * sizeof(*is->v));
+        is->cap = 4;
+    }
     for (i = 0; i < cnt; i++) {
         tpl_check_steps(st);
         if (items == NULL && i + 4 < cnt) {
@@ -252,10 +274,23 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
             __builtin_prefetch(json_array_get(iter.u.j, i + 4));
         }
         lc->i = i;
-        is->n = 0;
-        tpl_scope_set(st, is, "loop", 4, loop_hash, loopv);
-        assign(st, is, n->a, loop_item(lc, i));
-        tpl_exec_body(st, &body, is);
+        if (simple) {
+            struct var *v = is->v;
+            v[0].name = tpl_str_loop;
+            v[0].len = 4;
+            v[0].hash = loop_hash;
+            v[0].val = loopv;
+            v[1].name = n->a->str;
+            v[1].len = n->a->slen;
+            v[1].hash = n->a->hash;
+            v[1].val = loop_item(lc, i);
+            is->n = 2;
+        } else {
+            is->n = 0;
+            tpl_scope_set(st, is, tpl_str_loop, 4, loop_hash, loopv);
+            assign(st, is, n->a, loop_item(lc, i));
+        }
+        tpl_exec_body(st, n, is); /* the body is n's items */
     }
     if (cnt == 0 && n->d) {
         tpl_exec_body(st, n->d, tpl_scope_new(st, sc, NULL)); /* its own scope, as in Jinja2 */
@@ -267,12 +302,7 @@ static void exec_if(struct rs *st, struct node *n, struct scope *sc)
     while (n != NULL) {
         st->line = n->line;
         if (v_truthy(st, tpl_eval(st, n->a, sc))) {
-            struct node body;
-            memset(&body, 0, sizeof(body));
-            body.kind = N_BODY;
-            body.items = n->items;
-            body.n = n->n;
-            tpl_exec_body(st, &body, sc);
+            tpl_exec_body(st, n, sc); /* the body is n's items */
             return;
         }
         n = n->b;
@@ -308,7 +338,6 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     int i;
     int saved_line = st->line;
     const struct octo_tpl *saved_tpl = st->tpl;
-    struct node body;
     tv r;
     if (++st->depth > st->max_depth) {
         rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
@@ -380,11 +409,7 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     if (f->uses_caller) {
         tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
     }
-    memset(&body, 0, sizeof(body));
-    body.kind = N_BODY;
-    body.items = n->items;
-    body.n = n->n;
-    r = tpl_capture_body(st, &body, ms);
+    r = tpl_capture_body(st, n, ms); /* the body is n's items */
     st->tpl = saved_tpl;
     st->line = saved_line;
     st->depth--;

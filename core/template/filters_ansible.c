@@ -68,9 +68,9 @@ static tv f_from_json(struct rs *st, tv v, struct callargs *a)
     json_t *j;
     (void)a;
     v = v_to_str(st, v);
-    j = json_loadb(v.u.s.p, v.u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    j = json_loadb(v.u.s.p, v.sn, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (j == NULL) {
-        j = json_loadb(v.u.s.p, v.u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+        j = json_loadb(v.u.s.p, v.sn, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
     }
     if (j == NULL) {
         rs_fail(st, "from_json: %s", je.text);
@@ -129,7 +129,7 @@ static tv f_from_yaml(struct rs *st, tv v, struct callargs *a)
         return v;
     }
     memset(&e, 0, sizeof(e));
-    if (octo_yaml_load(v.u.s.p, v.u.s.n, "from_yaml", &j, NULL, &e) != 0) {
+    if (octo_yaml_load(v.u.s.p, v.sn, "from_yaml", &j, NULL, &e) != 0) {
         rs_fail(st, "from_yaml: %s", e.msg[0] ? e.msg : "YAML load failed");
     }
     if (j == NULL) {
@@ -149,24 +149,24 @@ static tv f_b64encode(struct rs *st, tv v, struct callargs *a)
     (void)a;
     v = v_to_str(st, v);
     p = (const unsigned char *)v.u.s.p;
-    for (i = 0; i + 2 < v.u.s.n; i += 3) {
+    for (i = 0; i + 2 < v.sn; i += 3) {
         unsigned x = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-        octo_buf_putc(b, B64[x >> 18]);
-        octo_buf_putc(b, B64[(x >> 12) & 63]);
-        octo_buf_putc(b, B64[(x >> 6) & 63]);
-        octo_buf_putc(b, B64[x & 63]);
+        tb_putc(b, B64[x >> 18]);
+        tb_putc(b, B64[(x >> 12) & 63]);
+        tb_putc(b, B64[(x >> 6) & 63]);
+        tb_putc(b, B64[x & 63]);
     }
-    if (v.u.s.n - i == 1) {
+    if (v.sn - i == 1) {
         unsigned x = (unsigned)p[i] << 16;
-        octo_buf_putc(b, B64[x >> 18]);
-        octo_buf_putc(b, B64[(x >> 12) & 63]);
-        octo_buf_puts(b, "==");
-    } else if (v.u.s.n - i == 2) {
+        tb_putc(b, B64[x >> 18]);
+        tb_putc(b, B64[(x >> 12) & 63]);
+        tb_puts(b, "==");
+    } else if (v.sn - i == 2) {
         unsigned x = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-        octo_buf_putc(b, B64[x >> 18]);
-        octo_buf_putc(b, B64[(x >> 12) & 63]);
-        octo_buf_putc(b, B64[(x >> 6) & 63]);
-        octo_buf_putc(b, '=');
+        tb_putc(b, B64[x >> 18]);
+        tb_putc(b, B64[(x >> 12) & 63]);
+        tb_putc(b, B64[(x >> 6) & 63]);
+        tb_putc(b, '=');
     }
     return s_from_buf(st, b);
 }
@@ -180,7 +180,7 @@ static tv f_b64decode(struct rs *st, tv v, struct callargs *a)
     size_t nvalid = 0;
     (void)a;
     v = v_to_str(st, v);
-    for (i = 0; i < v.u.s.n; i++) {
+    for (i = 0; i < v.sn; i++) {
         const char *q;
         char c = v.u.s.p[i];
         if (c == '=') {
@@ -195,7 +195,7 @@ static tv f_b64decode(struct rs *st, tv v, struct callargs *a)
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            octo_buf_putc(b, (char)((acc >> bits) & 0xFF));
+            tb_putc(b, (char)((acc >> bits) & 0xFF));
         }
     }
     if (nvalid % 4 == 1) {
@@ -304,13 +304,13 @@ static tv f_combine(struct rs *st, tv v, struct callargs *a)
             tv m = v_to_str(st, a->kwv[i]);
             size_t k;
             for (k = 0; k < 6; k++) {
-                if (strlen(modes[k]) == m.u.s.n && memcmp(modes[k], m.u.s.p, m.u.s.n) == 0) {
+                if (strlen(modes[k]) == m.sn && memcmp(modes[k], m.u.s.p, m.sn) == 0) {
                     lm = (int)k;
                     break;
                 }
             }
             if (k == 6) {
-                rs_fail(st, "'%.*s' is not a valid list_merge value", (int)m.u.s.n, m.u.s.p);
+                rs_fail(st, "'%.*s' is not a valid list_merge value", (int)m.sn, m.u.s.p);
             }
         } else {
             rs_fail(st, "'%s' is not a valid keyword argument", a->kwn[i]);
@@ -413,7 +413,7 @@ static tv f_bool(struct rs *st, tv v, struct callargs *a)
         static const char *const yes[] = {"yes", "on", "1", "true"};
         size_t i;
         for (i = 0; i < 4; i++) {
-            if (strlen(yes[i]) == l.u.s.n && memcmp(yes[i], l.u.s.p, l.u.s.n) == 0) {
+            if (strlen(yes[i]) == l.sn && memcmp(yes[i], l.u.s.p, l.sn) == 0) {
                 return v_bool(1);
             }
         }
@@ -443,10 +443,10 @@ static tv f_mandatory(struct rs *st, tv v, struct callargs *a)
     if (v.t == T_UNDEF) {
         if (arg_given(args[0]) && args[0].t != T_NONE) {
             tv m = v_to_str(st, args[0]);
-            rs_fail(st, "%.*s", (int)m.u.s.n, m.u.s.p);
+            rs_fail(st, "%.*s", (int)m.sn, m.u.s.p);
         }
         if (v.u.u && v.u.u->objtype == NULL && v.u.u->name.t == T_STR) {
-            rs_fail(st, "Mandatory variable '%.*s' not defined.", (int)v.u.u->name.u.s.n,
+            rs_fail(st, "Mandatory variable '%.*s' not defined.", (int)v.u.u->name.sn,
                     v.u.u->name.u.s.p);
         }
         rs_fail(st, "Mandatory variable not defined.");

@@ -44,15 +44,15 @@ tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n)
         for (i = 0; i < parts.u.l->n; i++) {
             tv s = parts.u.l->it[i];
             size_t k;
-            int digits = s.u.s.n > 0;
-            for (k = 0; k < s.u.s.n; k++) {
+            int digits = s.sn > 0;
+            for (k = 0; k < s.sn; k++) {
                 if (s.u.s.p[k] < '0' || s.u.s.p[k] > '9') {
                     digits = 0;
                 }
             }
             if (digits) {
                 int ok;
-                parts.u.l->it[i] = v_int_parse(st, s.u.s.p, s.u.s.n, 10, &ok);
+                parts.u.l->it[i] = v_int_parse(st, s.u.s.p, s.sn, 10, &ok);
             }
         }
         *n = parts.u.l->n;
@@ -63,6 +63,13 @@ tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n)
 tv tpl_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
 {
     size_t i;
+    if (n == 1 && item.t == T_JDICT && parts[0].t == T_STR) {
+        /* the common case: one key of a context object */
+        json_t *j = json_object_getn(item.u.j, parts[0].u.s.p, parts[0].sn);
+        if (j != NULL) {
+            return v_from_json(j);
+        }
+    }
     for (i = 0; i < n; i++) {
         item = v_getitem(st, item, parts[i]);
         if (dflt.t != T_NONE && item.t == T_UNDEF) {
@@ -89,11 +96,53 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
     if (arg_given(args[1]) && args[1].t != T_NONE) {
         parts = tpl_attr_parts(st, args[1], &np);
     }
+    if (v.t == T_JLIST && parts == NULL) {
+        /* a context list: no array of its items */
+        size_t total = 0;
+        n = json_array_size(v.u.j);
+        tpl_charge(st, n);
+        for (i = 0; i < n; i++) {
+            tv x = v_from_json(json_array_get(v.u.j, i));
+            if (x.t != T_STR) {
+                break;
+            }
+            total += x.sn + (i ? d.sn : 0);
+        }
+        if (i == n && total <= st->max_output && total <= TPL_MAX_STR) {
+            /* all strings (the usual case): measured, then copied once */
+            char *out = rs_alloc(st, total + 1);
+            size_t k = 0;
+            for (i = 0; i < n; i++) {
+                tv x = v_from_json(json_array_get(v.u.j, i));
+                if (i) {
+                    memcpy(out + k, d.u.s.p, d.sn);
+                    k += d.sn;
+                }
+                memcpy(out + k, x.u.s.p, x.sn);
+                k += x.sn;
+            }
+            out[k] = '\0';
+            rs_buf_release(st, b);
+            return v_str(out, k);
+        }
+        for (i = 0; i < n; i++) {
+            tv x = v_from_json(json_array_get(v.u.j, i));
+            if (i) {
+                tb_append(b, d.u.s.p, d.sn);
+            }
+            if (x.t == T_STR) {
+                tb_append(b, x.u.s.p, x.sn);
+            } else {
+                v_str_to(st, x, b);
+            }
+        }
+        return s_from_buf(st, b);
+    }
     it = v_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
         tv x = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
         if (i) {
-            octo_buf_append(b, d.u.s.p, d.u.s.n);
+            tb_append(b, d.u.s.p, d.sn);
         }
         any_safe |= x.t == T_STR && x.safe;
         v_str_to(st, x, b);
@@ -156,7 +205,7 @@ static tv f_reverse(struct rs *st, tv v, struct callargs *a)
         struct octo_buf *b = rs_buf(st);
         tv *ch = v_iterate(st, v, &n);
         for (i = n; i-- > 0;) {
-            octo_buf_append(b, ch[i].u.s.p, ch[i].u.s.n);
+            tb_append(b, ch[i].u.s.p, ch[i].sn);
         }
         return s_from_buf(st, b);
     }
@@ -215,8 +264,16 @@ static tv f_map(struct rs *st, tv v, struct callargs *a)
         name = v_to_str(st, a->pos[0]);
         rest.pos = a->pos + 1;
         rest.npos = a->npos - 1;
-        for (i = 0; i < n; i++) {
-            out.u.l->it[i] = tpl_apply_filter_name(st, v_strdup(st, name.u.s.p, name.u.s.n).u.s.p, it[i], &rest);
+        if (n > 0) {
+            /* the filter is looked up once (failing at the first item, as before) */
+            const char *fname = v_strdup(st, name.u.s.p, name.sn).u.s.p;
+            filter_fn f = tpl_filter_lookup(fname);
+            if (f == NULL) {
+                rs_fail(st, "No filter named '%s'.", fname);
+            }
+            for (i = 0; i < n; i++) {
+                out.u.l->it[i] = f(st, it[i], &rest);
+            }
         }
     }
     out.u.l->n = n;
@@ -247,19 +304,44 @@ static tv select_impl(struct rs *st, tv v, struct callargs *a, int reject, int a
     memset(&rest, 0, sizeof(rest));
     if (a->npos > off) {
         tv nm = v_to_str(st, a->pos[off]);
-        test = v_strdup(st, nm.u.s.p, nm.u.s.n).u.s.p;
+        test = v_strdup(st, nm.u.s.p, nm.sn).u.s.p;
         rest.pos = a->pos + off + 1;
         rest.npos = a->npos - off - 1;
         rest.kwn = a->kwn;
         rest.kwv = a->kwv;
         rest.nkw = a->nkw;
     }
+    if (v.t == T_JLIST && attr && np == 1 && parts[0].t == T_STR && test == NULL) {
+        /* selectattr('key') over context objects: test the JSON directly */
+        json_t *arr = v.u.j;
+        const char *key = parts[0].u.s.p;
+        size_t klen = parts[0].sn;
+        n = json_array_size(arr);
+        tpl_charge(st, n);
+        out.u.l->it = rs_alloc(st, n * sizeof(tv));
+        out.u.l->cap = n;
+        for (i = 0; i < n; i++) {
+            json_t *e = json_array_get(arr, i);
+            json_t *f = json_typeof(e) == JSON_OBJECT ? json_object_getn(e, key, klen) : NULL;
+            int r = f != NULL ? json_truthy(f)
+                              : v_truthy(st, tpl_attr_get(st, v_from_json(e), parts, np, v_none()));
+            /* store always, keep conditionally: a mispredicted branch here
+             * would stall the loads of the next records */
+            out.u.l->it[out.u.l->n] = v_from_json(e);
+            out.u.l->n += (size_t)(r != reject);
+        }
+        return gen(st, out);
+    }
     it = v_iterate(st, v, &n);
+    if (n > 0) {
+        out.u.l->it = rs_alloc(st, n * sizeof(tv)); /* at most n kept: no regrowth */
+        out.u.l->cap = n;
+    }
     for (i = 0; i < n; i++) {
         tv x = attr ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
         int r = test ? tpl_apply_test_name(st, test, x, &rest) : v_truthy(st, x);
         if (r != reject) {
-            tpl_list_push(st, out.u.l, it[i]);
+            out.u.l->it[out.u.l->n++] = it[i];
         }
     }
     return gen(st, out);
@@ -297,6 +379,27 @@ static tv f_sum(struct rs *st, tv v, struct callargs *a)
     if (arg_given(args[1])) {
         acc = args[1];
     }
+    if (v.t == T_JLIST) {
+        /* a context list: no array of its items; float and int sums inline
+         * (exactly what tpl_op_binary computes for them) */
+        n = json_array_size(v.u.j);
+        tpl_charge(st, n);
+        for (i = 0; i < n; i++) {
+            tv x = v_from_json(json_array_get(v.u.j, i));
+            int64_t r;
+            if (parts) {
+                x = tpl_attr_get(st, x, parts, np, v_none());
+            }
+            if (acc.t == T_FLOAT && x.t == T_FLOAT) {
+                acc.u.f += x.u.f;
+            } else if (acc.t == T_INT && x.t == T_INT && !__builtin_add_overflow(acc.u.i, x.u.i, &r)) {
+                acc.u.i = r;
+            } else {
+                acc = tpl_op_binary(st, OP_ADD, acc, x);
+            }
+        }
+        return acc;
+    }
     it = v_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
         acc = tpl_op_binary(st, OP_ADD, acc, parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i]);
@@ -333,7 +436,7 @@ static tv f_unique(struct rs *st, tv v, struct callargs *a)
             rs_fail(st, "unhashable type: '%s'", v_typename(key));
         }
         if (!tpl_dict_find(seen.u.d, key, &pos)) {
-            tpl_dict_set(st, seen.u.d, key, v_none());
+            tpl_dict_add_new(st, seen.u.d, key, v_none());
             tpl_list_push(st, out.u.l, it[i]);
         }
     }
@@ -455,8 +558,8 @@ static tv f_attr(struct rs *st, tv v, struct callargs *a)
     if (v.t == T_UNDEF) {
         rs_undefined_fail(st, v);
     }
-    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_has_method(v, name.u.s.p, name.u.s.n)) {
-        return v_getattr(st, v, name.u.s.p, name.u.s.n);
+    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_has_method(v, name.u.s.p, name.sn)) {
+        return v_getattr(st, v, name.u.s.p, name.sn);
     }
     return v_undef_attr(st, v, name);
 }

@@ -93,7 +93,7 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
             rs_fail(st, "cannot serialize %s to JSON", isnan(v.u.f) ? "NaN" : "Infinity");
         }
         return own(st, j);
-    case T_STR: return own(st, json_stringn_nocheck(v.u.s.p, v.u.s.n));
+    case T_STR: return own(st, json_stringn_nocheck(v.u.s.p, v.sn));
     case T_JLIST:
     case T_JDICT:
         if (!has_bigint_mark(v.u.j, 0)) {
@@ -137,17 +137,17 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
             } else if (k.t != T_STR) {
                 rs_fail(st, "keys must be str, int, float, bool or None, not %s", v_typename(k));
             }
-            if (memchr(k.u.s.p, '\0', k.u.s.n) != NULL) {
+            if (memchr(k.u.s.p, '\0', k.sn) != NULL) {
                 rs_fail(st, "JSON object keys containing NUL characters are not supported");
             }
-            if (json_object_setn_nocheck(j, k.u.s.p, k.u.s.n, to_json_rec(st, v.u.d->v[i], depth + 1)) != 0) {
+            if (json_object_setn_nocheck(j, k.u.s.p, k.sn, to_json_rec(st, v.u.d->v[i], depth + 1)) != 0) {
                 rs_oom(st);
             }
         }
         return j;
     case T_OBJ:
         if (v.u.o->kind == O_NAMESPACE) {
-            tv d = {T_DICT, 0, 0, {0}};
+            tv d = {T_DICT, 0, 0, 0, {0}};
             d.u.d = v.u.o->attrs;
             return to_json_rec(st, d, depth);
         }
@@ -167,10 +167,15 @@ json_t *v_to_json(struct rs *st, tv v, int strict)
 /* json.dumps(v, flags) then Jinja's htmlsafe replacements when htmlsafe */
 tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
 {
-    json_t *j = v_to_json(st, v, 1);
     struct octo_buf *b = rs_buf(st);
     tv r;
-    if (octo_pyjson_dump(j, flags, b) != 0) {
+    if (v.t == T_STR) {
+        /* what dumping json_stringn(v) writes, without building it */
+        octo_pyjson_string(v.u.s.p, v.sn, !(flags & OCTO_JSON_UNICODE), b);
+        if (octo_buf_failed(b)) {
+            rs_fail(st, "cannot serialize value to JSON");
+        }
+    } else if (octo_pyjson_dump(v_to_json(st, v, 1), flags, b) != 0) {
         rs_fail(st, "cannot serialize value to JSON");
     }
     if (st->njbig > 0 && b->len > 0 && strstr(b->data, "\"\\u0000OCTBIGN") != NULL) {
@@ -183,9 +188,9 @@ tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
             long idx = strtol(m + 14, &end, 10);
             size_t dn;
             char *digits;
-            octo_buf_append(o, p, (size_t)(m - p));
+            tb_append(o, p, (size_t)(m - p));
             if (*end != '"' || idx < 0 || idx >= st->njbig) {
-                octo_buf_putc(o, *m);
+                tb_putc(o, *m);
                 p = m + 1;
                 continue;
             }
@@ -193,10 +198,10 @@ tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
             if (digits == NULL) {
                 rs_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
             }
-            octo_buf_append(o, digits, dn);
+            tb_append(o, digits, dn);
             p = end + 1;
         }
-        octo_buf_puts(o, p);
+        tb_puts(o, p);
         b = o;
     }
     if (!htmlsafe) {
@@ -205,17 +210,23 @@ tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
     {
         struct octo_buf *o = rs_buf(st);
         size_t i;
+        size_t from = 0;
         for (i = 0; i < b->len; i++) {
+            const char *rep;
             switch (b->data[i]) {
-            case '<': octo_buf_puts(o, "\\u003c"); break;
-            case '>': octo_buf_puts(o, "\\u003e"); break;
-            case '&': octo_buf_puts(o, "\\u0026"); break;
-            case '\'': octo_buf_puts(o, "\\u0027"); break;
-            default: octo_buf_putc(o, b->data[i]);
+            case '<': rep = "\\u003c"; break;
+            case '>': rep = "\\u003e"; break;
+            case '&': rep = "\\u0026"; break;
+            case '\'': rep = "\\u0027"; break;
+            default: continue;
             }
+            tb_append(o, b->data + from, i - from);
+            tb_append(o, rep, 6);
+            from = i + 1;
         }
+        tb_append(o, b->len ? b->data + from : "", b->len - from);
         r = s_from_buf(st, o);
-        octo_buf_free(b);
+        rs_buf_release(st, b);
     }
     r.safe = 1;
     return r;
@@ -242,10 +253,10 @@ static tv f_tojson(struct rs *st, tv v, struct callargs *a)
         tv r = tpl_json_text(st, v, flags, 1);
         struct octo_buf *b = rs_buf(st);
         size_t i;
-        for (i = 0; i < r.u.s.n; i++) {
-            octo_buf_putc(b, r.u.s.p[i]);
+        for (i = 0; i < r.sn; i++) {
+            tb_putc(b, r.u.s.p[i]);
             if (r.u.s.p[i] == '\n') {
-                while (i + 1 < r.u.s.n && r.u.s.p[i + 1] == ' ') {
+                while (i + 1 < r.sn && r.u.s.p[i + 1] == ' ') {
                     i++;
                 }
             }
@@ -294,7 +305,7 @@ static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
             continue;
         }
         k = v_to_str(st, ks[i]);
-        for (c = 0; c < k.u.s.n; c++) {
+        for (c = 0; c < k.sn; c++) {
             char ch = k.u.s.p[c];
             if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v' ||
                 ch == '/' || ch == '>' || ch == '=') {
@@ -302,20 +313,20 @@ static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
             }
         }
         if (any) {
-            octo_buf_putc(b, ' ');
+            tb_putc(b, ' ');
         }
         any = 1;
         k = tpl_escape_str(st, k);
-        octo_buf_append(b, k.u.s.p, k.u.s.n);
-        octo_buf_puts(b, "=\"");
+        tb_append(b, k.u.s.p, k.sn);
+        tb_puts(b, "=\"");
         k = tpl_escape_str(st, vs[i]);
-        octo_buf_append(b, k.u.s.p, k.u.s.n);
-        octo_buf_putc(b, '"');
+        tb_append(b, k.u.s.p, k.sn);
+        tb_putc(b, '"');
     }
     if (autospace && any) {
         struct octo_buf *o = rs_buf(st);
-        octo_buf_putc(o, ' ');
-        octo_buf_append(o, b->data, b->len);
+        tb_putc(o, ' ');
+        tb_append(o, b->data, b->len);
         return s_from_buf(st, o);
     }
     return s_from_buf(st, b);
@@ -384,42 +395,42 @@ static void pformat(struct rs *st, tv v, struct octo_buf *out, int indent, int w
     size_t i;
     size_t n;
     int k;
-    if ((int)r.u.s.n + indent <= width || !(v.t == T_LIST || v.t == T_TUPLE || v.t == T_DICT)) {
-        octo_buf_append(out, r.u.s.p, r.u.s.n);
+    if ((int)r.sn + indent <= width || !(v.t == T_LIST || v.t == T_TUPLE || v.t == T_DICT)) {
+        tb_append(out, r.u.s.p, r.sn);
         return;
     }
     if (v.t == T_DICT) {
-        octo_buf_putc(out, '{');
+        tb_putc(out, '{');
         for (i = 0; i < v.u.d->n; i++) {
             tv kr = v_repr(st, v.u.d->k[i]);
             if (i) {
-                octo_buf_puts(out, ",\n");
+                tb_puts(out, ",\n");
                 for (k = 0; k < indent + 1; k++) {
-                    octo_buf_putc(out, ' ');
+                    tb_putc(out, ' ');
                 }
             }
-            octo_buf_append(out, kr.u.s.p, kr.u.s.n);
-            octo_buf_puts(out, ": ");
-            pformat(st, v.u.d->v[i], out, indent + 1 + (int)kr.u.s.n + 2, width);
+            tb_append(out, kr.u.s.p, kr.sn);
+            tb_puts(out, ": ");
+            pformat(st, v.u.d->v[i], out, indent + 1 + (int)kr.sn + 2, width);
         }
-        octo_buf_putc(out, '}');
+        tb_putc(out, '}');
         return;
     }
     n = v.u.l->n;
-    octo_buf_putc(out, v.t == T_TUPLE ? '(' : '[');
+    tb_putc(out, v.t == T_TUPLE ? '(' : '[');
     for (i = 0; i < n; i++) {
         if (i) {
-            octo_buf_puts(out, ",\n");
+            tb_puts(out, ",\n");
             for (k = 0; k < indent + 1; k++) {
-                octo_buf_putc(out, ' ');
+                tb_putc(out, ' ');
             }
         }
         pformat(st, v.u.l->it[i], out, indent + 1, width);
     }
     if (v.t == T_TUPLE && n == 1) {
-        octo_buf_putc(out, ',');
+        tb_putc(out, ',');
     }
-    octo_buf_putc(out, v.t == T_TUPLE ? ')' : ']');
+    tb_putc(out, v.t == T_TUPLE ? ')' : ']');
 }
 
 static tv f_pprint(struct rs *st, tv v, struct callargs *a)

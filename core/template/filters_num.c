@@ -17,7 +17,7 @@ int tpl_py_parse_float(struct rs *st, tv s, double *out)
 {
     char *buf;
     size_t i = 0;
-    size_t n = s.u.s.n;
+    size_t n = s.sn;
     size_t k = 0;
     char *end;
     const char *p = s.u.s.p;
@@ -100,7 +100,7 @@ static tv f_int(struct rs *st, tv v, struct callargs *a)
     case T_STR: {
         int ok;
         double d;
-        tv r = base < 0 ? v_int(0) : v_int_parse(st, v.u.s.p, v.u.s.n, base, &ok);
+        tv r = base < 0 ? v_int(0) : v_int_parse(st, v.u.s.p, v.sn, base, &ok);
         if (base < 0) {
             ok = 0;
         }
@@ -209,11 +209,11 @@ static tv f_round(struct rs *st, tv v, struct callargs *a)
     }
     if (arg_given(args[1])) {
         tv m = v_to_str(st, args[1]);
-        if (m.u.s.n == 6 && memcmp(m.u.s.p, "common", 6) == 0) {
+        if (m.sn == 6 && memcmp(m.u.s.p, "common", 6) == 0) {
             method = 0;
-        } else if (m.u.s.n == 4 && memcmp(m.u.s.p, "ceil", 4) == 0) {
+        } else if (m.sn == 4 && memcmp(m.u.s.p, "ceil", 4) == 0) {
             method = 1;
-        } else if (m.u.s.n == 5 && memcmp(m.u.s.p, "floor", 5) == 0) {
+        } else if (m.sn == 5 && memcmp(m.u.s.p, "floor", 5) == 0) {
             method = 2;
         } else {
             rs_fail(st, "method must be common, ceil or floor");

@@ -45,12 +45,12 @@ tv tpl_f_regex_search(struct rs *st, tv v, struct callargs *a)
     }
     v = v_to_str(st, v);
     pat = v_to_str(st, a->pos[0]);
-    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, ic, ml));
+    re = tre_compile(st, pat.u.s.p, pat.sn, re_flags(st, ic, ml));
     ng = tre_groups(re);
     if (ng >= TRE_MAXG) {
         ng = TRE_MAXG - 1;
     }
-    if (!tre_search(st, re, v.u.s.p, v.u.s.n, 0, 0, ov, ng + 1)) {
+    if (!tre_search(st, re, v.u.s.p, v.sn, 0, 0, ov, ng + 1)) {
         return v_none();
     }
     if (a->npos == 1) {
@@ -59,12 +59,12 @@ tv tpl_f_regex_search(struct rs *st, tv v, struct callargs *a)
     for (i = 1; i < a->npos; i++) {
         tv g = v_to_str(st, a->pos[i]);
         int gi = -1;
-        if (g.u.s.n >= 2 && g.u.s.p[0] == '\\' && g.u.s.p[1] >= '0' && g.u.s.p[1] <= '9') {
+        if (g.sn >= 2 && g.u.s.p[0] == '\\' && g.u.s.p[1] >= '0' && g.u.s.p[1] <= '9') {
             int ok;
-            tv n = v_int_parse(st, g.u.s.p + 1, g.u.s.n - 1, 10, &ok);
+            tv n = v_int_parse(st, g.u.s.p + 1, g.sn - 1, 10, &ok);
             gi = ok && n.t == T_INT ? (int)n.u.i : -1;
-        } else if (g.u.s.n > 4 && memcmp(g.u.s.p, "\\g<", 3) == 0 && g.u.s.p[g.u.s.n - 1] == '>') {
-            tv name = v_strdup(st, g.u.s.p + 3, g.u.s.n - 4);
+        } else if (g.sn > 4 && memcmp(g.u.s.p, "\\g<", 3) == 0 && g.u.s.p[g.sn - 1] == '>') {
+            tv name = v_strdup(st, g.u.s.p + 3, g.sn - 4);
             gi = tre_group_index(re, name.u.s.p);
         } else {
             rs_fail(st, "Unknown argument");
@@ -100,33 +100,33 @@ tv tpl_f_regex_replace(struct rs *st, tv v, struct callargs *a)
     if (arg_given(args[4])) {
         count = v_as_index(st, args[4], "count");
     }
-    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, args[2], args[3]));
+    re = tre_compile(st, pat.u.s.p, pat.sn, re_flags(st, args[2], args[3]));
     ng = tre_groups(re);
     if (ng >= TRE_MAXG) {
         ng = TRE_MAXG - 1;
     }
-    while (pos <= v.u.s.n && (count <= 0 || done < count)) {
-        if (!tre_search(st, re, v.u.s.p, v.u.s.n, pos, 0, ov, ng + 1)) {
+    while (pos <= v.sn && (count <= 0 || done < count)) {
+        if (!tre_search(st, re, v.u.s.p, v.sn, pos, 0, ov, ng + 1)) {
             break;
         }
-        octo_buf_append(b, v.u.s.p + last, ov[0] - last);
-        tre_expand(st, re, rep.u.s.p, rep.u.s.n, v.u.s.p, ov, ng, b);
+        tb_append(b, v.u.s.p + last, ov[0] - last);
+        tre_expand(st, re, rep.u.s.p, rep.sn, v.u.s.p, ov, ng, b);
         last = ov[1];
         done++;
         if (ov[1] == ov[0]) {
-            if (ov[1] >= v.u.s.n) {
+            if (ov[1] >= v.sn) {
                 break;
             }
             pos = ov[1];
-            u_next(v.u.s.p, v.u.s.n, &pos);
-            octo_buf_append(b, v.u.s.p + last, pos - last);
+            u_next(v.u.s.p, v.sn, &pos);
+            tb_append(b, v.u.s.p + last, pos - last);
             last = pos;
         } else {
             pos = ov[1];
         }
         tpl_check_steps(st);
     }
-    octo_buf_append(b, v.u.s.p + last, v.u.s.n - last);
+    tb_append(b, v.u.s.p + last, v.sn - last);
     if (arg_given(args[5]) && v_as_index(st, args[5], "mandatory_count") > 0 &&
         done != v_as_index(st, args[5], "mandatory_count")) {
         rs_fail(st, "'%s' should match %lld times, but matches %lld times", pat.u.s.p,
@@ -146,12 +146,12 @@ tv tpl_f_regex_findall(struct rs *st, tv v, struct callargs *a)
     BIND("regex_findall", "regex", "multiline", "ignorecase");
     v = v_to_str(st, v);
     pat = v_to_str(st, args[0]);
-    re = tre_compile(st, pat.u.s.p, pat.u.s.n, re_flags(st, args[2], args[1]));
+    re = tre_compile(st, pat.u.s.p, pat.sn, re_flags(st, args[2], args[1]));
     ng = tre_groups(re);
     if (ng >= TRE_MAXG) {
         ng = TRE_MAXG - 1;
     }
-    while (pos <= v.u.s.n && tre_search(st, re, v.u.s.p, v.u.s.n, pos, 0, ov, ng + 1)) {
+    while (pos <= v.sn && tre_search(st, re, v.u.s.p, v.sn, pos, 0, ov, ng + 1)) {
         if (ng == 0) {
             tpl_list_push(st, out.u.l, v_str(v.u.s.p + ov[0], ov[1] - ov[0]));
         } else if (ng == 1) {
@@ -168,10 +168,10 @@ tv tpl_f_regex_findall(struct rs *st, tv v, struct callargs *a)
         }
         if (ov[1] == ov[0]) {
             pos = ov[1];
-            if (pos >= v.u.s.n) {
+            if (pos >= v.sn) {
                 break;
             }
-            u_next(v.u.s.p, v.u.s.n, &pos);
+            u_next(v.u.s.p, v.sn, &pos);
         } else {
             pos = ov[1];
         }

@@ -142,9 +142,9 @@ tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a)
     }
     if (arg_given(args[1])) {
         tv by = v_to_str(st, args[1]);
-        if (by.u.s.n == 5 && memcmp(by.u.s.p, "value", 5) == 0) {
+        if (by.sn == 5 && memcmp(by.u.s.p, "value", 5) == 0) {
             byval = 1;
-        } else if (!(by.u.s.n == 3 && memcmp(by.u.s.p, "key", 3) == 0)) {
+        } else if (!(by.sn == 3 && memcmp(by.u.s.p, "key", 3) == 0)) {
             rs_fail(st, "You can only sort by either \"key\" or \"value\"");
         }
     }

@@ -31,20 +31,20 @@ tv tpl_escape_str(struct rs *st, tv s)
     if (s.safe) {
         return s;
     }
-    if (strpbrk(s.u.s.p, "&<>\"'") == NULL && memchr(s.u.s.p, 0, s.u.s.n) == NULL) {
+    if (strpbrk(s.u.s.p, "&<>\"'") == NULL && memchr(s.u.s.p, 0, s.sn) == NULL) {
         r = s;
         r.safe = 1;
         return r;
     }
     b = rs_buf(st);
-    for (i = 0; i < s.u.s.n; i++) {
+    for (i = 0; i < s.sn; i++) {
         switch (s.u.s.p[i]) {
-        case '&': octo_buf_puts(b, "&amp;"); break;
-        case '<': octo_buf_puts(b, "&lt;"); break;
-        case '>': octo_buf_puts(b, "&gt;"); break;
-        case '"': octo_buf_puts(b, "&#34;"); break;
-        case '\'': octo_buf_puts(b, "&#39;"); break;
-        default: octo_buf_putc(b, s.u.s.p[i]);
+        case '&': tb_puts(b, "&amp;"); break;
+        case '<': tb_puts(b, "&lt;"); break;
+        case '>': tb_puts(b, "&gt;"); break;
+        case '"': tb_puts(b, "&#34;"); break;
+        case '\'': tb_puts(b, "&#39;"); break;
+        default: tb_putc(b, s.u.s.p[i]);
         }
     }
     r = s_from_buf(st, b);
@@ -111,14 +111,34 @@ static int title_sep(unsigned c)
 
 static tv f_title(struct rs *st, tv v, struct callargs *a)
 {
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b;
     size_t i = 0;
     int start = 1;
     tv s;
+    char *fast;
     NOARGS("title");
     s = sstr(st, v);
-    while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+    if (s_is_ascii(s.u.s.p, s.sn) && (fast = s_alloc_text(st, s.sn)) != NULL) {
+        /* title_sep for ASCII: - ( { [ < and the ASCII whitespace of str.isspace */
+        static const unsigned char sep[128] = {
+            [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1,
+            [0x1F] = 1, [' '] = 1, ['-'] = 1, ['('] = 1, ['{'] = 1, ['['] = 1, ['<'] = 1};
+        const unsigned char *p = (const unsigned char *)s.u.s.p;
+        size_t n = s.sn;
+        size_t k; /* not i: that one's address is taken below, it would live in memory */
+        for (k = 0; k < n; k++) {
+            unsigned c = p[k];
+            unsigned letter = (unsigned)((c | 0x20u) - 'a') < 26u;
+            unsigned cased = start ? c & 0xDFu : c | 0x20u;
+            fast[k] = (char)(letter ? cased : c);
+            start = sep[c];
+        }
+        fast[n] = '\0';
+        return v_str(fast, n);
+    }
+    b = rs_buf(st);
+    while (i < s.sn) {
+        unsigned c = u_next(s.u.s.p, s.sn, &i);
         if (title_sep(c)) {
             u_put(b, c);
             start = 1;
@@ -166,7 +186,7 @@ static tv f_center(struct rs *st, tv v, struct callargs *a)
     if (arg_given(args[0])) {
         width = v_as_index(st, args[0], "width");
     }
-    len = (int64_t)u_len(v.u.s.p, v.u.s.n);
+    len = (int64_t)u_len(v.u.s.p, v.sn);
     if (width <= len) {
         return v;
     }
@@ -177,11 +197,11 @@ static tv f_center(struct rs *st, tv v, struct callargs *a)
     left = padn / 2 + (padn & width & 1);
     b = rs_buf(st);
     for (i = 0; i < left; i++) {
-        octo_buf_putc(b, ' ');
+        tb_putc(b, ' ');
     }
-    octo_buf_append(b, v.u.s.p, v.u.s.n);
+    tb_append(b, v.u.s.p, v.sn);
     for (i = left; i < padn; i++) {
-        octo_buf_putc(b, ' ');
+        tb_putc(b, ' ');
     }
     return s_from_buf(st, b);
 }
@@ -222,29 +242,29 @@ static tv f_truncate(struct rs *st, tv v, struct callargs *a)
     if (arg_given(args[3]) && args[3].t != T_NONE) {
         leeway = v_as_index(st, args[3], "leeway");
     }
-    endlen = (int64_t)u_len(end.u.s.p, end.u.s.n);
+    endlen = (int64_t)u_len(end.u.s.p, end.sn);
     if (length < endlen) {
         rs_fail(st, "expected length >= %lld, got %lld", (long long)endlen, (long long)length);
     }
     if (leeway < 0) {
         rs_fail(st, "expected leeway >= 0, got %lld", (long long)leeway);
     }
-    slen = (int64_t)u_len(v.u.s.p, v.u.s.n);
+    slen = (int64_t)u_len(v.u.s.p, v.sn);
     if (slen <= length + leeway) {
         return v;
     }
-    head = v_str(v.u.s.p, u_offset(v.u.s.p, v.u.s.n, (size_t)(length - endlen)));
+    head = v_str(v.u.s.p, u_offset(v.u.s.p, v.sn, (size_t)(length - endlen)));
     if (!killwords) {
         const char *sp = NULL;
         size_t i;
-        for (i = head.u.s.n; i-- > 0;) {
+        for (i = head.sn; i-- > 0;) {
             if (head.u.s.p[i] == ' ') {
                 sp = head.u.s.p + i;
                 break;
             }
         }
         if (sp) {
-            head.u.s.n = (size_t)(sp - head.u.s.p);
+            head.sn = (size_t)(sp - head.u.s.p);
         }
     }
     return s_concat(st, head, end);
@@ -255,14 +275,14 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
     tv l = v_list_new(st, 0);
     size_t i = 0;
     size_t start = 0;
-    while (i < s.u.s.n) {
+    while (i < s.sn) {
         size_t k = i;
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &k);
+        unsigned c = u_next(s.u.s.p, s.sn, &k);
         if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e ||
             c == 0x85 || c == 0x2028 || c == 0x2029) {
             size_t e = k;
             tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, i - start));
-            if (c == '\r' && e < s.u.s.n && s.u.s.p[e] == '\n') {
+            if (c == '\r' && e < s.sn && s.u.s.p[e] == '\n') {
                 e++;
             }
             start = i = e;
@@ -270,8 +290,8 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
         }
         i = k;
     }
-    if (start < s.u.s.n) {
-        tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
+    if (start < s.sn) {
+        tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, s.sn - start));
     }
     *lines = l.u.l->it;
     *n = l.u.l->n;
@@ -321,16 +341,16 @@ static tv f_indent(struct rs *st, tv v, struct callargs *a)
     s = s_concat(st, s, v_str("\n", 1));
     split_lines_keep(st, s, &lines, &n);
     if (first) {
-        octo_buf_append(b, ind.u.s.p, ind.u.s.n);
+        tb_append(b, ind.u.s.p, ind.sn);
     }
     for (i = 0; i < n; i++) {
         if (i) {
-            octo_buf_putc(b, '\n');
-            if (blank || lines[i].u.s.n) {
-                octo_buf_append(b, ind.u.s.p, ind.u.s.n);
+            tb_putc(b, '\n');
+            if (blank || lines[i].sn) {
+                tb_append(b, ind.u.s.p, ind.sn);
             }
         }
-        octo_buf_append(b, lines[i].u.s.p, lines[i].u.s.n);
+        tb_append(b, lines[i].u.s.p, lines[i].sn);
     }
     return s_from_buf(st, b);
 }
@@ -345,9 +365,9 @@ static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
                 {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013}, {"euro", 0x20AC}};
     size_t i = 0;
     (void)st;
-    while (i < s.u.s.n) {
+    while (i < s.sn) {
         if (s.u.s.p[i] == '&') {
-            const char *semi = memchr(s.u.s.p + i, ';', s.u.s.n - i);
+            const char *semi = memchr(s.u.s.p + i, ';', s.sn - i);
             if (semi && semi - (s.u.s.p + i) <= 10) {
                 size_t len = (size_t)(semi - (s.u.s.p + i)) - 1;
                 const char *nm = s.u.s.p + i + 1;
@@ -385,7 +405,7 @@ static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
                 }
             }
         }
-        octo_buf_putc(b, s.u.s.p[i]);
+        tb_putc(b, s.u.s.p[i]);
         i++;
     }
 }
@@ -399,37 +419,37 @@ static tv f_striptags(struct rs *st, tv v, struct callargs *a)
     tv words;
     NOARGS("striptags");
     s = sstr(st, v);
-    while (i < s.u.s.n) {
-        if (s.u.s.n - i >= 4 && memcmp(s.u.s.p + i, "<!--", 4) == 0) {
-            const char *e = memmem(s.u.s.p + i + 4, s.u.s.n - i - 4, "-->", 3);
+    while (i < s.sn) {
+        if (s.sn - i >= 4 && memcmp(s.u.s.p + i, "<!--", 4) == 0) {
+            const char *e = memmem(s.u.s.p + i + 4, s.sn - i - 4, "-->", 3);
             if (e) {
                 i = (size_t)(e - s.u.s.p) + 3;
                 continue;
             }
         }
-        octo_buf_putc(b1, s.u.s.p[i]);
+        tb_putc(b1, s.u.s.p[i]);
         i++;
     }
     s = s_from_buf(st, b1);
     b1 = rs_buf(st);
-    for (i = 0; i < s.u.s.n; i++) {
+    for (i = 0; i < s.sn; i++) {
         if (s.u.s.p[i] == '<') {
-            const char *e = memchr(s.u.s.p + i, '>', s.u.s.n - i);
+            const char *e = memchr(s.u.s.p + i, '>', s.sn - i);
             if (e) {
                 i = (size_t)(e - s.u.s.p);
                 continue;
             }
         }
-        octo_buf_putc(b1, s.u.s.p[i]);
+        tb_putc(b1, s.u.s.p[i]);
     }
     s = s_from_buf(st, b1);
     words = s_split(st, s, v_none(), -1, 0);
     b1 = rs_buf(st);
     for (i = 0; i < words.u.l->n; i++) {
         if (i) {
-            octo_buf_putc(b1, ' ');
+            tb_putc(b1, ' ');
         }
-        octo_buf_append(b1, words.u.l->it[i].u.s.p, words.u.l->it[i].u.s.n);
+        tb_append(b1, words.u.l->it[i].u.s.p, words.u.l->it[i].sn);
     }
     s = s_from_buf(st, b1);
     html_unescape(st, s, b2);
@@ -444,8 +464,8 @@ static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
     int in = 0;
     NOARGS("wordcount");
     s = sstr(st, v);
-    while (i < s.u.s.n) {
-        unsigned ch = u_next(s.u.s.p, s.u.s.n, &i);
+    while (i < s.sn) {
+        unsigned ch = u_next(s.u.s.p, s.sn, &i);
         int w = u_isalnum(ch) || ch == '_';
         if (w && !in) {
             c++;
@@ -458,13 +478,13 @@ static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
 void tpl_url_quote(struct octo_buf *b, tv s, int for_qs)
 {
     size_t i;
-    for (i = 0; i < s.u.s.n; i++) {
+    for (i = 0; i < s.sn; i++) {
         unsigned char c = (unsigned char)s.u.s.p[i];
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
             c == '.' || c == '-' || c == '~' || (c == '/' && !for_qs)) {
-            octo_buf_putc(b, (char)c);
+            tb_putc(b, (char)c);
         } else if (c == ' ' && for_qs) {
-            octo_buf_putc(b, '+');
+            tb_putc(b, '+');
         } else {
             octo_buf_printf(b, "%%%02X", c);
         }
@@ -487,10 +507,10 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
         tpl_map_items(st, v, &ks, &vs, &n);
         for (i = 0; i < n; i++) {
             if (i) {
-                octo_buf_putc(b, '&');
+                tb_putc(b, '&');
             }
             tpl_url_quote(b, v_to_str(st, ks[i]), 1);
-            octo_buf_putc(b, '=');
+            tb_putc(b, '=');
             tpl_url_quote(b, v_to_str(st, vs[i]), 1);
         }
         return s_from_buf(st, b);
@@ -506,42 +526,23 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
                 rs_fail(st, "too many values to unpack (expected 2)");
             }
             if (i) {
-                octo_buf_putc(b, '&');
+                tb_putc(b, '&');
             }
             tpl_url_quote(b, v_to_str(st, pair[0]), 1);
-            octo_buf_putc(b, '=');
+            tb_putc(b, '=');
             tpl_url_quote(b, v_to_str(st, pair[1]), 1);
         }
     }
     return s_from_buf(st, b);
 }
 
-static tv f_format(struct rs *st, tv v, struct callargs *a)
-{
-    tv args;
-    int i;
-    v = sstr(st, v);
-    if (a->nkw) {
-        args = v_dict_new(st, (size_t)a->nkw);
-        for (i = 0; i < a->nkw; i++) {
-            tpl_dict_set(st, args.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
-        }
-    } else {
-        args = v_tuple_new(st, (size_t)a->npos);
-        for (i = 0; i < a->npos; i++) {
-            args.u.l->it[i] = a->pos[i];
-        }
-        args.u.l->n = (size_t)a->npos;
-    }
-    return tpl_op_percent(st, v, args);
-}
-
+tv tpl_f_format(struct rs *st, tv v, struct callargs *a);   /* pformat.c */
 tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a);  /* filters_wrap.c */
 tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a);    /* filters_wrap.c */
 
 const struct fentry tpl_filters_string[] = {
     {"capitalize", f_capitalize}, {"center", f_center}, {"e", f_escape}, {"escape", f_escape},
-    {"forceescape", f_forceescape}, {"format", f_format}, {"indent", f_indent}, {"lower", f_lower},
+    {"forceescape", f_forceescape}, {"format", tpl_f_format}, {"indent", f_indent}, {"lower", f_lower},
     {"replace", f_replace}, {"safe", f_safe}, {"string", f_string}, {"striptags", f_striptags},
     {"title", f_title}, {"trim", f_trim}, {"truncate", f_truncate}, {"upper", f_upper},
     {"urlencode", f_urlencode}, {"urlize", tpl_f_urlize}, {"wordcount", f_wordcount},

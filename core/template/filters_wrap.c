@@ -27,27 +27,27 @@ static int is_ws_chunk(struct chunk *c)
 /* split a line into whitespace runs and words (words broken after hyphens) */
 static struct chunk *chunks_of(struct rs *st, tv line, int hyphens, size_t *nout)
 {
-    size_t cap = line.u.s.n + 1;
+    size_t cap = (size_t)line.sn + 1;
     struct chunk *c = rs_alloc(st, cap * sizeof(*c));
     size_t n = 0;
     size_t i = 0;
-    while (i < line.u.s.n) {
+    while (i < line.sn) {
         size_t st0 = i;
         size_t k = i;
-        unsigned ch = u_next(line.u.s.p, line.u.s.n, &k);
+        unsigned ch = u_next(line.u.s.p, line.sn, &k);
         int ws = u_isspace(ch);
         size_t cps = 0;
-        while (i < line.u.s.n) {
+        while (i < line.sn) {
             size_t j = i;
-            unsigned d = u_next(line.u.s.p, line.u.s.n, &j);
+            unsigned d = u_next(line.u.s.p, line.sn, &j);
             if (u_isspace(d) != ws) {
                 break;
             }
             i = j;
             cps++;
-            if (!ws && hyphens && d == '-' && cps > 1 && i < line.u.s.n) {
+            if (!ws && hyphens && d == '-' && cps > 1 && i < line.sn) {
                 size_t j2 = i;
-                unsigned nx = u_next(line.u.s.p, line.u.s.n, &j2);
+                unsigned nx = u_next(line.u.s.p, line.sn, &j2);
                 unsigned pv = (unsigned char)line.u.s.p[i - 2];
                 if (u_isalpha(nx) && (u_isalnum(pv) || pv >= 0x80)) {
                     break;
@@ -87,7 +87,7 @@ static void wrap_line(struct rs *st, tv line, int64_t width, int blw, int hyphen
         }
         first_in_line = pos;
         while (pos < nc && cur_len + (int64_t)c[pos].cp <= width) {
-            octo_buf_append(cur, c[pos].p, c[pos].n);
+            tb_append(cur, c[pos].p, c[pos].n);
             cur_len += (int64_t)c[pos].cp;
             last_len = c[pos].n;
             last_ws = c[pos].ws;
@@ -120,7 +120,7 @@ static void wrap_line(struct rs *st, tv line, int64_t width, int blw, int hyphen
                     }
                 }
                 off = u_offset(ch->p, ch->n, (size_t)end);
-                octo_buf_append(cur, ch->p, off);
+                tb_append(cur, ch->p, off);
                 cur_len += end;
                 last_len = off;
                 last_ws = 0;
@@ -128,7 +128,7 @@ static void wrap_line(struct rs *st, tv line, int64_t width, int blw, int hyphen
                 ch->n -= off;
                 ch->cp -= (size_t)end;
             } else if (pos == first_in_line) {
-                octo_buf_append(cur, c[pos].p, c[pos].n);
+                tb_append(cur, c[pos].p, c[pos].n);
                 last_len = c[pos].n;
                 last_ws = c[pos].ws;
                 pos++;
@@ -182,14 +182,14 @@ tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a)
     for (i = 0; i < paras.u.l->n; i++) {
         tv lines = v_list_new(st, 0);
         if (i) {
-            octo_buf_append(out, wrapstr.u.s.p, wrapstr.u.s.n);
+            tb_append(out, wrapstr.u.s.p, wrapstr.sn);
         }
         wrap_line(st, paras.u.l->it[i], width, blw, hyphens, lines);
         for (k = 0; k < lines.u.l->n; k++) {
             if (k) {
-                octo_buf_append(out, wrapstr.u.s.p, wrapstr.u.s.n);
+                tb_append(out, wrapstr.u.s.p, wrapstr.sn);
             }
-            octo_buf_append(out, lines.u.l->it[k].u.s.p, lines.u.l->it[k].u.s.n);
+            tb_append(out, lines.u.l->it[k].u.s.p, lines.u.l->it[k].sn);
         }
     }
     return s_from_buf(st, out);
@@ -253,9 +253,9 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
                     continue;
                 }
                 if (rb->len) {
-                    octo_buf_putc(rb, ' ');
+                    tb_putc(rb, ' ');
                 }
-                octo_buf_append(rb, words.u.l->it[x].u.s.p, words.u.l->it[x].u.s.n);
+                tb_append(rb, words.u.l->it[x].u.s.p, words.u.l->it[x].sn);
             }
             rel = s_from_buf(st, rb);
         }
@@ -269,22 +269,22 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
     http = tre_compile(st, HTTP_RE, sizeof(HTTP_RE) - 1, TRE_ICASE);
     email = tre_compile(st, EMAIL_RE, sizeof(EMAIL_RE) - 1, 0);
     text = tpl_escape_str(st, v_to_str(st, v));
-    while (i < text.u.s.n) {
+    while (i < text.sn) {
         size_t k = i;
         size_t ws = i;
         const char *w;
         size_t wn;
         size_t hs;
         size_t te;
-        unsigned c = u_next(text.u.s.p, text.u.s.n, &k);
+        unsigned c = u_next(text.u.s.p, text.sn, &k);
         if (u_isspace(c)) {
-            octo_buf_append(out, text.u.s.p + i, k - i);
+            tb_append(out, text.u.s.p + i, k - i);
             i = k;
             continue;
         }
-        while (ws < text.u.s.n) {
+        while (ws < text.sn) {
             size_t j = ws;
-            if (u_isspace(u_next(text.u.s.p, text.u.s.n, &j))) {
+            if (u_isspace(u_next(text.u.s.p, text.sn, &j))) {
                 break;
             }
             ws = j;
@@ -322,7 +322,7 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
             static const char *const pairs[3][2] = {{"(", ")"}, {"<", ">"}, {"&lt;", "&gt;"}};
             int pi;
             tv m;
-            octo_buf_append(mid, w + hs, te - hs);
+            tb_append(mid, w + hs, te - hs);
             for (pi = 0; pi < 3; pi++) {
                 size_t sc = count_sub(mid->data ? mid->data : "", mid->len, pairs[pi][0]);
                 size_t ec = count_sub(mid->data ? mid->data : "", mid->len, pairs[pi][1]);
@@ -334,41 +334,41 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
                 for (moves = sc < tc ? sc : tc; moves > 0; moves--) {
                     const char *e = memmem(tail, tn, pairs[pi][1], strlen(pairs[pi][1]));
                     size_t endi = (size_t)(e - tail) + strlen(pairs[pi][1]);
-                    octo_buf_append(mid, tail, endi);
+                    tb_append(mid, tail, endi);
                     tail += endi;
                     tn -= endi;
                 }
             }
             m = s_from_buf(st, mid);
-            octo_buf_append(out, w, hs);
-            if (tre_search(st, http, m.u.s.p, m.u.s.n, 0, 1, ov, 1)) {
+            tb_append(out, w, hs);
+            if (tre_search(st, http, m.u.s.p, m.sn, 0, 1, ov, 1)) {
                 int full = s_startswith(m, v_cstr("https://")) || s_startswith(m, v_cstr("http://"));
                 tv shown = m;
-                if (trim >= 0 && (int64_t)u_len(m.u.s.p, m.u.s.n) > trim) {
-                    shown = s_concat(st, v_str(m.u.s.p, u_offset(m.u.s.p, m.u.s.n, (size_t)trim)),
+                if (trim >= 0 && (int64_t)u_len(m.u.s.p, m.sn) > trim) {
+                    shown = s_concat(st, v_str(m.u.s.p, u_offset(m.u.s.p, m.sn, (size_t)trim)),
                                      v_str("...", 3));
                 }
-                octo_buf_printf(out, "<a href=\"%s%.*s\"", full ? "" : "https://", (int)m.u.s.n, m.u.s.p);
-                if (rel.u.s.n) {
-                    octo_buf_printf(out, " rel=\"%.*s\"", (int)rel.u.s.n, rel.u.s.p);
+                octo_buf_printf(out, "<a href=\"%s%.*s\"", full ? "" : "https://", (int)m.sn, m.u.s.p);
+                if (rel.sn) {
+                    octo_buf_printf(out, " rel=\"%.*s\"", (int)rel.sn, rel.u.s.p);
                 }
-                if (target.t == T_STR && target.u.s.n) {
-                    octo_buf_printf(out, " target=\"%.*s\"", (int)target.u.s.n, target.u.s.p);
+                if (target.t == T_STR && target.sn) {
+                    octo_buf_printf(out, " target=\"%.*s\"", (int)target.sn, target.u.s.p);
                 }
-                octo_buf_printf(out, ">%.*s</a>", (int)shown.u.s.n, shown.u.s.p);
+                octo_buf_printf(out, ">%.*s</a>", (int)shown.sn, shown.u.s.p);
             } else if (s_startswith(m, v_cstr("mailto:")) &&
-                       tre_search(st, email, m.u.s.p + 7, m.u.s.n - 7, 0, 1, ov, 1)) {
-                octo_buf_printf(out, "<a href=\"%.*s\">%.*s</a>", (int)m.u.s.n, m.u.s.p,
-                                (int)m.u.s.n - 7, m.u.s.p + 7);
-            } else if (memchr(m.u.s.p, '@', m.u.s.n) && !s_startswith(m, v_cstr("www.")) &&
-                       !memchr(m.u.s.p, ':', m.u.s.n) &&
-                       tre_search(st, email, m.u.s.p, m.u.s.n, 0, 1, ov, 1)) {
-                octo_buf_printf(out, "<a href=\"mailto:%.*s\">%.*s</a>", (int)m.u.s.n, m.u.s.p,
-                                (int)m.u.s.n, m.u.s.p);
+                       tre_search(st, email, m.u.s.p + 7, m.sn - 7, 0, 1, ov, 1)) {
+                octo_buf_printf(out, "<a href=\"%.*s\">%.*s</a>", (int)m.sn, m.u.s.p,
+                                (int)m.sn - 7, m.u.s.p + 7);
+            } else if (memchr(m.u.s.p, '@', m.sn) && !s_startswith(m, v_cstr("www.")) &&
+                       !memchr(m.u.s.p, ':', m.sn) &&
+                       tre_search(st, email, m.u.s.p, m.sn, 0, 1, ov, 1)) {
+                octo_buf_printf(out, "<a href=\"mailto:%.*s\">%.*s</a>", (int)m.sn, m.u.s.p,
+                                (int)m.sn, m.u.s.p);
             } else {
-                octo_buf_append(out, m.u.s.p, m.u.s.n);
+                tb_append(out, m.u.s.p, m.sn);
             }
-            octo_buf_append(out, tail, tn);
+            tb_append(out, tail, tn);
         }
     }
     return s_from_buf(st, out);

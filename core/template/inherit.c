@@ -37,7 +37,7 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
         }
         nm = v_to_str(st, nm);
         memset(&e, 0, sizeof(e));
-        rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.u.s.n).u.s.p, &t, &e);
+        rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.sn).u.s.p, &t, &e);
         if (rc == OCTO_OK && t != NULL) {
             tpl_arena_on_free(&st->ar, unref_cb, t);
             return t;
@@ -51,7 +51,7 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
     }
     if (n == 1) {
         tv nm = v_to_str(st, names[0]);
-        rs_fail(st, "%.*s", (int)nm.u.s.n, nm.u.s.p);
+        rs_fail(st, "%.*s", (int)nm.sn, nm.u.s.p);
     }
     rs_fail(st, "none of the templates given were found: %s", v_repr(st, name).u.s.p);
 }
@@ -193,7 +193,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     int scb = st->capblocks;
     struct octo_buf *saved = st->out;
     struct tobj *o = rs_alloc(st, sizeof(*o));
-    tv mod = {T_OBJ, 0, 0, {0}};
+    tv mod = {T_OBJ, 0, 0, 0, {0}};
     tv d = v_dict_new(st, 0);
     size_t i;
     st->blocks = NULL;
@@ -208,7 +208,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     o->kind = O_MODULE;
     name = v_to_str(st, name);
     o->name = name.u.s.p;
-    o->namelen = name.u.s.n;
+    o->namelen = name.sn;
     for (i = 0; i < ms->n; i++) {
         if (ms->v[i].name[0] != '_') {
             tpl_dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);

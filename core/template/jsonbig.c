@@ -127,7 +127,7 @@ json_t *octo_tpl_json_loads(const char *text, size_t len, size_t flags, json_err
                 k += text[k] == '\\' ? 2 : 1;
             }
             k = k < len ? k + 1 : len;
-            octo_buf_append(&b, text + i, k - i);
+            tb_append(&b, text + i, k - i);
             i = k;
             continue;
         }
@@ -142,17 +142,17 @@ json_t *octo_tpl_json_loads(const char *text, size_t len, size_t flags, json_err
                 while (k < len && strchr("0123456789.eE+-", text[k])) {
                     k++;
                 }
-                octo_buf_append(&b, text + i, k - i);
+                tb_append(&b, text + i, k - i);
             } else {
-                octo_buf_puts(&b, "\"\\u0000OCTBIGINT");
-                octo_buf_append(&b, text + i, e - i);
-                octo_buf_putc(&b, '"');
+                tb_puts(&b, "\"\\u0000OCTBIGINT");
+                tb_append(&b, text + i, e - i);
+                tb_putc(&b, '"');
                 changed = 1;
             }
             i = k;
             continue;
         }
-        octo_buf_putc(&b, c);
+        tb_putc(&b, c);
         i++;
     }
     if (changed && !octo_buf_failed(&b)) {

@@ -62,12 +62,12 @@ static tv justify(struct rs *st, tv s, struct callargs *a, int mode)
 {
     int64_t width = v_as_index(st, arg(a, 0), "width");
     tv fill = arg_given(arg(a, 1)) ? want_str(st, arg(a, 1), "fill character") : v_str(" ", 1);
-    int64_t len = (int64_t)u_len(s.u.s.p, s.u.s.n);
+    int64_t len = (int64_t)u_len(s.u.s.p, s.sn);
     int64_t padn;
     int64_t left;
     int64_t i;
     struct octo_buf *b;
-    if (u_len(fill.u.s.p, fill.u.s.n) != 1) {
+    if (u_len(fill.u.s.p, fill.sn) != 1) {
         rs_fail(st, "The fill character must be exactly one character long");
     }
     if (width <= len) {
@@ -80,11 +80,11 @@ static tv justify(struct rs *st, tv s, struct callargs *a, int mode)
     left = mode == 0 ? padn / 2 + (padn & width & 1) : mode == 1 ? 0 : padn;
     b = rs_buf(st);
     for (i = 0; i < left; i++) {
-        octo_buf_append(b, fill.u.s.p, fill.u.s.n);
+        tb_append(b, fill.u.s.p, fill.sn);
     }
-    octo_buf_append(b, s.u.s.p, s.u.s.n);
+    tb_append(b, s.u.s.p, s.sn);
     for (i = left; i < padn; i++) {
-        octo_buf_append(b, fill.u.s.p, fill.u.s.n);
+        tb_append(b, fill.u.s.p, fill.sn);
     }
     return s_from_buf(st, b);
 }
@@ -92,11 +92,11 @@ static tv justify(struct rs *st, tv s, struct callargs *a, int mode)
 static int all_chars(tv s, int (*pred)(unsigned))
 {
     size_t i = 0;
-    if (s.u.s.n == 0) {
+    if (s.sn == 0) {
         return 0;
     }
-    while (i < s.u.s.n) {
-        if (!pred(u_next(s.u.s.p, s.u.s.n, &i))) {
+    while (i < s.sn) {
+        if (!pred(u_next(s.u.s.p, s.sn, &i))) {
             return 0;
         }
     }
@@ -115,8 +115,8 @@ static int cased_check(tv s, int upper)
 {
     size_t i = 0;
     int cased = 0;
-    while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+    while (i < s.sn) {
+        unsigned c = u_next(s.u.s.p, s.sn, &i);
         if (upper ? u_islower(c) : u_isupper(c)) {
             return 0;
         }
@@ -132,13 +132,13 @@ static tv splitlines(struct rs *st, tv s, int keepends)
     tv out = v_list_new(st, 0);
     size_t i = 0;
     size_t start = 0;
-    while (i < s.u.s.n) {
+    while (i < s.sn) {
         size_t k = i;
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &k);
+        unsigned c = u_next(s.u.s.p, s.sn, &k);
         if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d ||
             c == 0x1e || c == 0x85 || c == 0x2028 || c == 0x2029) {
             size_t e = k;
-            if (c == '\r' && e < s.u.s.n && s.u.s.p[e] == '\n') {
+            if (c == '\r' && e < s.sn && s.u.s.p[e] == '\n') {
                 e++;
             }
             tpl_list_push(st, out.u.l, v_str(s.u.s.p + start, (keepends ? e : i) - start));
@@ -147,8 +147,8 @@ static tv splitlines(struct rs *st, tv s, int keepends)
         }
         i = k;
     }
-    if (start < s.u.s.n) {
-        tpl_list_push(st, out.u.l, v_str(s.u.s.p + start, s.u.s.n - start));
+    if (start < s.sn) {
+        tpl_list_push(st, out.u.l, v_str(s.u.s.p + start, s.sn - start));
     }
     return out;
 }
@@ -159,7 +159,7 @@ static tv partition(struct rs *st, tv s, tv sep, int rev)
     tv r = v_tuple_new(st, 3);
     size_t off;
     sep = want_str(st, sep, "separator");
-    if (sep.u.s.n == 0) {
+    if (sep.sn == 0) {
         rs_fail(st, "empty separator");
     }
     at = s_find(s, sep, 0, INT64_MAX, rev);
@@ -170,10 +170,10 @@ static tv partition(struct rs *st, tv s, tv sep, int rev)
         r.u.l->it[rev ? 0 : 2] = v_str("", 0);
         return r;
     }
-    off = u_offset(s.u.s.p, s.u.s.n, (size_t)at);
+    off = u_offset(s.u.s.p, s.sn, (size_t)at);
     r.u.l->it[0] = v_str(s.u.s.p, off);
     r.u.l->it[1] = sep;
-    r.u.l->it[2] = v_str(s.u.s.p + off + sep.u.s.n, s.u.s.n - off - sep.u.s.n);
+    r.u.l->it[2] = v_str(s.u.s.p + off + sep.sn, s.sn - off - sep.sn);
     return r;
 }
 
@@ -181,11 +181,11 @@ static int is_ident(tv s)
 {
     size_t i = 0;
     int first = 1;
-    if (s.u.s.n == 0) {
+    if (s.sn == 0) {
         return 0;
     }
-    while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+    while (i < s.sn) {
+        unsigned c = u_next(s.u.s.p, s.sn, &i);
         if (!(c == '_' || u_isalpha(c) || (!first && u_isdigit(c)))) {
             return 0;
         }
@@ -207,8 +207,8 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     if (M("swapcase")) {
         struct octo_buf *b = rs_buf(st);
         size_t i = 0;
-        while (i < s.u.s.n) {
-            unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        while (i < s.sn) {
+            unsigned c = u_next(s.u.s.p, s.sn, &i);
             u_put(b, u_isupper(c) ? u_lower(c) : u_upper(c));
         }
         return s_from_buf(st, b);
@@ -244,7 +244,7 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         int ends = m[0] == 'e';
         tv sub = s;
         if (arg_given(arg(a, 1))) {
-            int64_t len = (int64_t)u_len(s.u.s.p, s.u.s.n);
+            int64_t len = (int64_t)u_len(s.u.s.p, s.sn);
             int64_t st0 = opt_int(st, arg(a, 1), 0);
             int64_t en = opt_int(st, arg(a, 2), len);
             sub = v_slice(st, s, v_int(st0), v_int(en), v_none());
@@ -281,16 +281,16 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
                          arg_given(arg(a, 2)) ? arg(a, 2) : v_none(), v_none());
         int64_t c = 0;
         size_t pos = 0;
-        if (nd.u.s.n == 0) {
-            return v_int((int64_t)u_len(sub.u.s.p, sub.u.s.n) + 1);
+        if (nd.sn == 0) {
+            return v_int((int64_t)u_len(sub.u.s.p, sub.sn) + 1);
         }
         for (;;) {
-            const char *f = memmem(sub.u.s.p + pos, sub.u.s.n - pos, nd.u.s.p, nd.u.s.n);
+            const char *f = memmem(sub.u.s.p + pos, sub.sn - pos, nd.u.s.p, nd.sn);
             if (f == NULL) {
                 break;
             }
             c++;
-            pos = (size_t)(f - sub.u.s.p) + nd.u.s.n;
+            pos = (size_t)(f - sub.u.s.p) + nd.sn;
         }
         return v_int(c);
     }
@@ -304,9 +304,9 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
                 rs_fail(st, "sequence item %zu: expected str instance, %s found", i, v_typename(it[i]));
             }
             if (i) {
-                octo_buf_append(b, s.u.s.p, s.u.s.n);
+                tb_append(b, s.u.s.p, s.sn);
             }
-            octo_buf_append(b, it[i].u.s.p, it[i].u.s.n);
+            tb_append(b, it[i].u.s.p, it[i].sn);
         }
         return s_from_buf(st, b);
     }
@@ -324,7 +324,7 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
             b2.kwv = rs_alloc(st, (n + 1) * sizeof(tv));
             for (i = 0; i < n; i++) {
                 if (ks[i].t == T_STR) {
-                    b2.kwn[b2.nkw] = v_strdup(st, ks[i].u.s.p, ks[i].u.s.n).u.s.p;
+                    b2.kwn[b2.nkw] = v_strdup(st, ks[i].u.s.p, ks[i].sn).u.s.p;
                     b2.kwv[b2.nkw++] = vs[i];
                 }
             }
@@ -336,7 +336,7 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     if (M("rjust")) return justify(st, s, a, 2);
     if (M("zfill")) {
         int64_t width = v_as_index(st, arg(a, 0), "width");
-        int64_t len = (int64_t)u_len(s.u.s.p, s.u.s.n);
+        int64_t len = (int64_t)u_len(s.u.s.p, s.sn);
         struct octo_buf *b;
         size_t skip = 0;
         int64_t i;
@@ -347,14 +347,14 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
             rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
         }
         b = rs_buf(st);
-        if (s.u.s.n && (s.u.s.p[0] == '-' || s.u.s.p[0] == '+')) {
-            octo_buf_putc(b, s.u.s.p[0]);
+        if (s.sn && (s.u.s.p[0] == '-' || s.u.s.p[0] == '+')) {
+            tb_putc(b, s.u.s.p[0]);
             skip = 1;
         }
         for (i = len; i < width; i++) {
-            octo_buf_putc(b, '0');
+            tb_putc(b, '0');
         }
-        octo_buf_append(b, s.u.s.p + skip, s.u.s.n - skip);
+        tb_append(b, s.u.s.p + skip, s.sn - skip);
         return s_from_buf(st, b);
     }
     if (M("isdigit") || M("isdecimal")) return v_bool(all_chars(s, u_isdigit));
@@ -366,14 +366,14 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     if (M("isupper")) return v_bool(cased_check(s, 1));
     if (M("istitle")) {
         tv t = s_pytitle(st, s);
-        return v_bool(t.u.s.n == s.u.s.n && memcmp(t.u.s.p, s.u.s.p, s.u.s.n) == 0 &&
-                      (cased_check(s, 1) || cased_check(s, 0) || 1) && s.u.s.n > 0 &&
+        return v_bool(t.sn == s.sn && memcmp(t.u.s.p, s.u.s.p, s.sn) == 0 &&
+                      (cased_check(s, 1) || cased_check(s, 0) || 1) && s.sn > 0 &&
                       !all_chars(s, u_isspace) && (u_isalpha(s.u.s.p[0]) || 1));
     }
     if (M("isidentifier")) return v_bool(is_ident(s));
     if (M("isascii")) {
         size_t i;
-        for (i = 0; i < s.u.s.n; i++) {
+        for (i = 0; i < s.sn; i++) {
             if ((unsigned char)s.u.s.p[i] >= 0x80) {
                 return v_bool(0);
             }
@@ -382,8 +382,8 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     }
     if (M("isprintable")) {
         size_t i = 0;
-        while (i < s.u.s.n) {
-            unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        while (i < s.sn) {
+            unsigned c = u_next(s.u.s.p, s.sn, &i);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 return v_bool(0);
             }
@@ -394,11 +394,11 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
     if (M("rpartition")) return partition(st, s, arg(a, 0), 1);
     if (M("removeprefix")) {
         tv p = want_str(st, arg(a, 0), "argument");
-        return s_startswith(s, p) ? v_str(s.u.s.p + p.u.s.n, s.u.s.n - p.u.s.n) : s;
+        return s_startswith(s, p) ? v_str(s.u.s.p + p.sn, s.sn - p.sn) : s;
     }
     if (M("removesuffix")) {
         tv p = want_str(st, arg(a, 0), "argument");
-        return s_endswith(s, p) && p.u.s.n ? v_str(s.u.s.p, s.u.s.n - p.u.s.n) : s;
+        return s_endswith(s, p) && p.sn ? v_str(s.u.s.p, s.sn - p.sn) : s;
     }
     if (M("expandtabs")) {
         static const char *const names[] = {"tabsize"};
@@ -412,14 +412,14 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         if (ts > 10000) {
             rs_fail(st, "tab size too large");
         }
-        while (i < s.u.s.n) {
-            unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+        while (i < s.sn) {
+            unsigned c = u_next(s.u.s.p, s.sn, &i);
             if (c == '\t') {
                 if (ts > 0) {
                     int64_t k = ts - col % ts;
                     col += k;
                     while (k-- > 0) {
-                        octo_buf_putc(b, ' ');
+                        tb_putc(b, ' ');
                     }
                 }
             } else {

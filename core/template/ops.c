@@ -55,22 +55,22 @@ static tv repeat(struct rs *st, tv seq, tv count)
     if (n < 0) {
         n = 0;
     }
-    if ((seq.t == T_STR && seq.u.s.n == 0) || (seq.t != T_STR && tpl_seq_len(seq) == 0)) {
+    if ((seq.t == T_STR && seq.sn == 0) || (seq.t != T_STR && tpl_seq_len(seq) == 0)) {
         n = 0; /* '' * huge is '' (and [] * huge is []) without looping */
     }
     if (seq.t == T_STR) {
         char *p;
         int64_t i;
         tv r;
-        if (seq.u.s.n && (uint64_t)n > st->max_output / seq.u.s.n) {
+        if (seq.sn && (uint64_t)n > st->max_output / seq.sn) {
             rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
         }
-        p = rs_alloc(st, seq.u.s.n * (size_t)n + 1);
+        p = rs_alloc(st, seq.sn * (size_t)n + 1);
         for (i = 0; i < n; i++) {
-            memcpy(p + (size_t)i * seq.u.s.n, seq.u.s.p, seq.u.s.n);
+            memcpy(p + (size_t)i * seq.sn, seq.u.s.p, seq.sn);
         }
-        p[seq.u.s.n * (size_t)n] = '\0';
-        r = v_str(p, seq.u.s.n * (size_t)n);
+        p[seq.sn * (size_t)n] = '\0';
+        r = v_str(p, seq.sn * (size_t)n);
         r.safe = seq.safe;
         return r;
     }

@@ -28,13 +28,13 @@ static void pad(struct octo_buf *out, const char *body, size_t blen, size_t bcp,
     size_t k;
     if (!left && bcp < w) {
         for (k = bcp; k < w; k++) {
-            octo_buf_putc(out, fill);
+            tb_putc(out, fill);
         }
     }
-    octo_buf_append(out, body, blen);
+    tb_append(out, body, blen);
     if (left && bcp < w) {
         for (k = bcp; k < w; k++) {
-            octo_buf_putc(out, ' ');
+            tb_putc(out, ' ');
         }
     }
 }
@@ -102,15 +102,16 @@ static void fmt_int(struct rs *st, struct octo_buf *out, tv v, char conv, int wi
             zeros = (size_t)width - headlen - nd;
         }
         if (sign[0]) {
-            octo_buf_putc(b, sign[0]);
+            tb_putc(b, sign[0]);
         }
-        octo_buf_puts(b, prefix);
+        tb_puts(b, prefix);
         while (zeros--) {
-            octo_buf_putc(b, '0');
+            tb_putc(b, '0');
         }
-        octo_buf_append(b, digits, nd);
+        tb_append(b, digits, nd);
     }
     pad(out, b->data ? b->data : "", b->len, b->len, width, fl_left, ' ');
+    rs_buf_release(st, b);
 }
 
 static tv get_num(struct rs *st, tv v, char conv, int want_int)
@@ -129,12 +130,87 @@ static tv get_num(struct rs *st, tv v, char conv, int want_int)
 
 tv tpl_escape_str(struct rs *st, tv s);
 
+/* '%.<prec>f' of d without printf when the result is exact in 64 bits:
+ * d = m * 2^e exactly, so d * 10^prec is an integer plus a binary fraction,
+ * rounded half to even as glibc and Python do. Returns the length written
+ * to buf (at least 48 bytes) or 0 when the caller must use snprintf. */
+size_t tpl_fmt_fixed(double d, int prec, char *buf)
+{
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 u128;
+    static const uint64_t p10[] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                   100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                   1000000000000u, 10000000000000u, 100000000000000u,
+                                   1000000000000000u};
+    uint64_t bits;
+    uint64_t m;
+    int e;
+    u128 p;
+    uint64_t q;
+    char tmp[40];
+    size_t nt = 0;
+    size_t k = 0;
+    if (!(fabs(d) < 1e15) || prec < 0 || prec > 15) {
+        return 0; /* also NaN and the infinities */
+    }
+    memcpy(&bits, &d, sizeof(bits));
+    m = bits & ((UINT64_C(1) << 52) - 1);
+    e = (int)((bits >> 52) & 0x7ff);
+    if (e == 0) {
+        e = -1074; /* subnormal or zero: d = m * 2^-1074 */
+    } else {
+        m |= UINT64_C(1) << 52;
+        e -= 1075;
+    }
+    /* |d| < 2^50: e < 0; d * 10^prec = p / 2^-e exactly */
+    p = (u128)m * p10[prec];
+    if (e <= -127) {
+        p = 0; /* less than 2^-20 of a unit: rounds to 0 */
+    } else {
+        unsigned sh = (unsigned)-e;
+        u128 r = p & (((u128)1 << sh) - 1);
+        u128 half = (u128)1 << (sh - 1);
+        p >>= sh;
+        if (r > half || (r == half && (p & 1))) {
+            p++; /* round half to even, on the exact value */
+        }
+    }
+    if (p >> 64) {
+        return 0;
+    }
+    q = (uint64_t)p;
+    /* digits right to left, the point after prec of them */
+    do {
+        tmp[nt++] = (char)('0' + q % 10u);
+        q /= 10u;
+        if (nt == (size_t)prec) {
+            tmp[nt++] = '.';
+            if (q == 0) {
+                tmp[nt++] = '0';
+            }
+        }
+    } while (q != 0 || nt < (size_t)prec);
+    if (bits >> 63) {
+        buf[k++] = '-';
+    }
+    while (nt) {
+        buf[k++] = tmp[--nt];
+    }
+    return k;
+#else
+    (void)d;
+    (void)prec;
+    (void)buf;
+    return 0;
+#endif
+}
+
 tv tpl_op_percent(struct rs *st, tv fmt, tv args)
 {
     struct fargs fa;
     struct octo_buf *out = rs_buf(st);
     const char *s = fmt.u.s.p;
-    size_t n = fmt.u.s.n;
+    size_t n = fmt.sn;
     size_t i = 0;
     memset(&fa, 0, sizeof(fa));
     if (args.t == T_TUPLE) {
@@ -163,10 +239,10 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         char conv;
         size_t start;
         if (pc == NULL) {
-            octo_buf_append(out, s + i, n - i);
+            tb_append(out, s + i, n - i);
             break;
         }
-        octo_buf_append(out, s + i, (size_t)(pc - (s + i)));
+        tb_append(out, s + i, (size_t)(pc - (s + i)));
         i = (size_t)(pc - s) + 1;
         start = i - 1;
         if (i >= n) {
@@ -252,7 +328,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         }
         conv = s[i++];
         if (conv == '%') {
-            octo_buf_putc(out, '%');
+            tb_putc(out, '%');
             continue;
         }
         if (!have_key) {
@@ -269,9 +345,9 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             if (fmt.safe && !(conv == 's' && v.t == T_STR && v.safe)) {
                 t = tpl_escape_str(st, t); /* Markup % args escapes the arguments */
             }
-            size_t blen = t.u.s.n;
+            size_t blen = t.sn;
             if (prec >= 0) {
-                blen = u_offset(t.u.s.p, t.u.s.n, (size_t)prec);
+                blen = u_offset(t.u.s.p, t.sn, (size_t)prec);
             }
             pad(out, t.u.s.p, blen, u_len(t.u.s.p, blen), width, fl_left, ' ');
             break;
@@ -304,7 +380,10 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             if (fl_zero) spec[k++] = '0';
             if (fl_alt) spec[k++] = '#';
             spec[k] = '\0';
-            if (fabs(d) > 1e200 && (conv == 'f' || conv == 'F')) {
+            if (k == 1 && (conv == 'f' || conv == 'F') &&
+                (len = (int)tpl_fmt_fixed(d, prec < 0 ? 6 : prec, tmp)) > 0) {
+                /* done without printf */
+            } else if (fabs(d) > 1e200 && (conv == 'f' || conv == 'F')) {
                 len = snprintf(tmp, sizeof(tmp), "%e", d);
             } else {
                 char full[48];
@@ -327,14 +406,15 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         }
         case 'c': {
             struct octo_buf *cb = rs_buf(st);
-            if (v.t == T_STR && u_len(v.u.s.p, v.u.s.n) == 1) {
-                octo_buf_append(cb, v.u.s.p, v.u.s.n);
+            if (v.t == T_STR && u_len(v.u.s.p, v.sn) == 1) {
+                tb_append(cb, v.u.s.p, v.sn);
             } else if (v.t == T_INT && v.u.i >= 0 && v.u.i <= 0x10FFFF) {
                 u_put(cb, (unsigned)v.u.i);
             } else {
                 rs_fail(st, "%%c requires int or char");
             }
             pad(out, cb->data, cb->len, 1, width, fl_left, ' ');
+            rs_buf_release(st, cb);
             break;
         }
         default:
@@ -351,4 +431,74 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         r.safe = fmt.safe;
         return r;
     }
+}
+
+/* "%.<p>f" or "%<w>.<p>f" alone (the common number format): its precision
+ * and width, or 0 */
+static int simple_fixed(tv f, int *prec, int *width)
+{
+    const char *s = f.u.s.p;
+    size_t n = f.sn;
+    size_t i = 1;
+    int w = 0;
+    int p = 0;
+    if (n < 4 || n > 8 || s[0] != '%' || (s[n - 1] != 'f' && s[n - 1] != 'F')) {
+        return 0;
+    }
+    while (i < n && s[i] >= '1' && s[i] <= '9' && i < 3) {
+        w = w * 10 + (s[i++] - '0');
+    }
+    if (s[i++] != '.' || i >= n - 1) {
+        return 0;
+    }
+    for (; i < n - 1; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        p = p * 10 + (s[i] - '0');
+    }
+    *prec = p;
+    *width = w;
+    return 1;
+}
+
+/* the format filter: fmt|format(args) is fmt % args */
+tv tpl_f_format(struct rs *st, tv v, struct callargs *a)
+{
+    tv args;
+    int i;
+    int prec;
+    int width;
+    v = v_to_str(st, v);
+    if (a->npos == 1 && a->nkw == 0 &&
+        (a->pos[0].t == T_FLOAT || a->pos[0].t == T_INT || a->pos[0].t == T_BOOL) &&
+        simple_fixed(v, &prec, &width)) {
+        /* '%.2f'|format(x): what tpl_op_percent does, without parsing and buffers */
+        char tmp[48];
+        size_t len = tpl_fmt_fixed(v_to_double(a->pos[0]), prec, tmp);
+        if (len > 0) {
+            size_t pad = (size_t)width > len ? (size_t)width - len : 0;
+            char *d = rs_alloc(st, pad + len + 1);
+            tv r;
+            memset(d, ' ', pad);
+            memcpy(d + pad, tmp, len);
+            d[pad + len] = '\0';
+            r = v_str(d, pad + len);
+            r.safe = v.safe;
+            return r;
+        }
+    }
+    if (a->nkw) {
+        args = v_dict_new(st, (size_t)a->nkw);
+        for (i = 0; i < a->nkw; i++) {
+            tpl_dict_set(st, args.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+        }
+    } else {
+        args = v_tuple_new(st, (size_t)a->npos);
+        for (i = 0; i < a->npos; i++) {
+            args.u.l->it[i] = a->pos[i];
+        }
+        args.u.l->n = (size_t)a->npos;
+    }
+    return tpl_op_percent(st, v, args);
 }

@@ -10,7 +10,7 @@ static void int_to(struct rs *st, tv v, struct octo_buf *out)
 {
     if (v.t == T_INT) {
         char tmp[24];
-        octo_buf_append(out, tmp, i64_to_dec(v.u.i, tmp));
+        tb_append(out, tmp, i64_to_dec(v.u.i, tmp));
         return;
     }
     {
@@ -22,7 +22,7 @@ static void int_to(struct rs *st, tv v, struct octo_buf *out)
                         "sys.set_int_max_str_digits() to increase the limit",
                     PY_INT_MAX_STR_DIGITS);
         }
-        octo_buf_append(out, s, n);
+        tb_append(out, s, n);
     }
 }
 
@@ -34,7 +34,7 @@ static void seq_items(struct rs *st, tv v, struct octo_buf *out, int depth)
     size_t i;
     for (i = 0; i < n; i++) {
         if (i) {
-            octo_buf_append(out, ", ", 2);
+            tb_append(out, ", ", 2);
         }
         repr_rec(st, tpl_seq_at(v, i), out, depth + 1);
     }
@@ -47,16 +47,16 @@ static void dict_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
     size_t n;
     size_t i;
     tpl_map_items(st, v, &ks, &vs, &n);
-    octo_buf_putc(out, '{');
+    tb_putc(out, '{');
     for (i = 0; i < n; i++) {
         if (i) {
-            octo_buf_append(out, ", ", 2);
+            tb_append(out, ", ", 2);
         }
         repr_rec(st, ks[i], out, depth + 1);
-        octo_buf_append(out, ": ", 2);
+        tb_append(out, ": ", 2);
         repr_rec(st, vs[i], out, depth + 1);
     }
-    octo_buf_putc(out, '}');
+    tb_putc(out, '}');
 }
 
 static void iter_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
@@ -75,18 +75,18 @@ static void iter_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
     case IT_DICT_ITEMS:
     case IT_DICT_KEYS:
     case IT_DICT_VALUES:
-        octo_buf_puts(out, v_typename(v));
-        octo_buf_append(out, "([", 2);
+        tb_puts(out, v_typename(v));
+        tb_append(out, "([", 2);
         for (i = 0; i < l->n; i++) {
             if (i) {
-                octo_buf_append(out, ", ", 2);
+                tb_append(out, ", ", 2);
             }
             repr_rec(st, l->it[i], out, depth + 1);
         }
-        octo_buf_append(out, "])", 2);
+        tb_append(out, "])", 2);
         return;
     case IT_GEN:
-        octo_buf_puts(out, "<generator object sync_do_map at 0x7f0000000000>");
+        tb_puts(out, "<generator object sync_do_map at 0x7f0000000000>");
         return;
     default:
         octo_buf_printf(out, "<%s object at 0x7f0000000000>", v_typename(v));
@@ -101,47 +101,47 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
         rs_fail(st, "maximum recursion depth exceeded while getting the repr of an object");
     }
     switch (v.t) {
-    case T_UNDEF: octo_buf_puts(out, "Undefined"); return;
-    case T_NONE: octo_buf_puts(out, "None"); return;
-    case T_BOOL: octo_buf_puts(out, v.u.b ? "True" : "False"); return;
+    case T_UNDEF: tb_puts(out, "Undefined"); return;
+    case T_NONE: tb_puts(out, "None"); return;
+    case T_BOOL: tb_puts(out, v.u.b ? "True" : "False"); return;
     case T_INT:
     case T_BIG: int_to(st, v, out); return;
-    case T_FLOAT: octo_buf_append(out, fb, octo_py_float_repr(v.u.f, fb)); return;
+    case T_FLOAT: tb_append(out, fb, octo_py_float_repr(v.u.f, fb)); return;
     case T_STR:
         if (v.safe) {
-            octo_buf_puts(out, "Markup(");
-            octo_py_str_repr(v.u.s.p, v.u.s.n, out);
-            octo_buf_putc(out, ')');
+            tb_puts(out, "Markup(");
+            octo_py_str_repr(v.u.s.p, v.sn, out);
+            tb_putc(out, ')');
             return;
         }
-        octo_py_str_repr(v.u.s.p, v.u.s.n, out);
+        octo_py_str_repr(v.u.s.p, v.sn, out);
         return;
     case T_LIST:
     case T_JLIST:
-        octo_buf_putc(out, '[');
+        tb_putc(out, '[');
         seq_items(st, v, out, depth);
-        octo_buf_putc(out, ']');
+        tb_putc(out, ']');
         return;
     case T_TUPLE:
-        octo_buf_putc(out, '(');
+        tb_putc(out, '(');
         seq_items(st, v, out, depth);
         if (v.u.l->n == 1) {
-            octo_buf_putc(out, ',');
+            tb_putc(out, ',');
         }
-        octo_buf_putc(out, ')');
+        tb_putc(out, ')');
         return;
     case T_DICT:
     case T_JDICT: dict_repr(st, v, out, depth); return;
     case T_ITER: iter_repr(st, v, out, depth); return;
     case T_FUNC:
         if (v.u.fn->kind == F_MACRO || v.u.fn->kind == F_CALLER) {
-            octo_buf_puts(out, "<Macro ");
+            tb_puts(out, "<Macro ");
             if (v.u.fn->name) {
                 octo_py_str_repr(v.u.fn->name, strlen(v.u.fn->name), out);
             } else {
-                octo_buf_puts(out, "anonymous");
+                tb_puts(out, "anonymous");
             }
-            octo_buf_putc(out, '>');
+            tb_putc(out, '>');
             return;
         }
         if (v.u.fn->kind == F_METHOD) {
@@ -154,11 +154,11 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
     case T_OBJ:
         switch (v.u.o->kind) {
         case O_NAMESPACE: {
-            tv d = {T_DICT, 0, 0, {0}};
+            tv d = {T_DICT, 0, 0, 0, {0}};
             d.u.d = v.u.o->attrs;
-            octo_buf_puts(out, "<Namespace ");
+            tb_puts(out, "<Namespace ");
             dict_repr(st, d, out, depth);
-            octo_buf_putc(out, '>');
+            tb_putc(out, '>');
             return;
         }
         case O_LOOP: {
@@ -168,14 +168,14 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
             return;
         }
         case O_MODULE:
-            octo_buf_puts(out, "<Template module ");
+            tb_puts(out, "<Template module ");
             octo_py_str_repr(v.u.o->name, v.u.o->namelen, out);
-            octo_buf_putc(out, '>');
+            tb_putc(out, '>');
             return;
         case O_SELF:
             /* Jinja2 shows the name given to the loader; templates compiled
              * from strings (the common case here) have none */
-            octo_buf_puts(out, "<TemplateReference None>");
+            tb_puts(out, "<TemplateReference None>");
             return;
         default:
             octo_buf_printf(out, "<jinja2.utils.%s object at 0x7f0000000000>", v_typename(v));
@@ -193,7 +193,7 @@ void v_repr_to(struct rs *st, tv v, struct octo_buf *out)
 void v_str_to(struct rs *st, tv v, struct octo_buf *out)
 {
     switch (v.t) {
-    case T_STR: octo_buf_append(out, v.u.s.p, v.u.s.n); return;
+    case T_STR: tb_append(out, v.u.s.p, v.sn); return;
     case T_UNDEF: return;
     default: repr_rec(st, v, out, 0); return;
     }
@@ -206,7 +206,8 @@ void v_write(struct rs *st, tv v, struct octo_buf *out)
 
 tv v_to_str(struct rs *st, tv v)
 {
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b;
+    char tmp[24];
     if (v.t == T_STR) {
         return v;
     }
@@ -219,6 +220,10 @@ tv v_to_str(struct rs *st, tv v)
     if (v.t == T_BOOL) {
         return v.u.b ? v_str("True", 4) : v_str("False", 5);
     }
+    if (v.t == T_INT) {
+        return v_strdup(st, tmp, i64_to_dec(v.u.i, tmp));
+    }
+    b = rs_buf(st);
     v_str_to(st, v, b);
     return s_from_buf(st, b);
 }

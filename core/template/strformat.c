@@ -16,7 +16,7 @@ static void parse_spec(struct rs *st, tv s, struct spec *sp)
 {
     size_t i = 0;
     const char *p = s.u.s.p;
-    size_t n = s.u.s.n;
+    size_t n = s.sn;
     memset(sp, 0, sizeof(*sp));
     sp->fill = ' ';
     sp->width = -1;
@@ -82,9 +82,9 @@ static void group_digits(struct octo_buf *b, const char *d, size_t n, char g)
     size_t i;
     for (i = 0; i < n; i++) {
         if (i && (n - i) % 3 == 0) {
-            octo_buf_putc(b, g);
+            tb_putc(b, g);
         }
-        octo_buf_putc(b, d[i]);
+        tb_putc(b, d[i]);
     }
 }
 
@@ -99,15 +99,15 @@ static void emit_padded(struct octo_buf *out, struct spec *sp, const char *sign,
     size_t left = align == '>' || align == '=' ? padn : align == '^' ? padn / 2 : 0;
     size_t i;
     if (align == '=') {
-        octo_buf_puts(out, sign);
+        tb_puts(out, sign);
     }
     for (i = 0; i < left; i++) {
         u_put(out, fill);
     }
     if (align != '=') {
-        octo_buf_puts(out, sign);
+        tb_puts(out, sign);
     }
-    octo_buf_append(out, body, blen);
+    tb_append(out, body, blen);
     for (i = left; i < padn; i++) {
         u_put(out, fill);
     }
@@ -117,7 +117,7 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
 {
     struct spec sp;
     struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
-    if (spec.u.s.n == 0) {
+    if (spec.sn == 0) {
         v_str_to(st, v, out);
         return;
     }
@@ -132,7 +132,7 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
             rs_fail(st, "Unknown format code '%c' for object of type 'str'", sp.type);
         }
         s = v;
-        blen = sp.prec >= 0 ? u_offset(s.u.s.p, s.u.s.n, (size_t)sp.prec) : s.u.s.n;
+        blen = sp.prec >= 0 ? u_offset(s.u.s.p, s.sn, (size_t)sp.prec) : s.sn;
         emit_padded(out, &sp, "", s.u.s.p, blen, '<');
         return;
     }
@@ -157,7 +157,7 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
             int base = sp.type == 'o' ? 8 : sp.type == 'b' ? 2 : 16;
             digits = tpl_big_to_base(&ba, b, base, &nd);
             if (sp.alt) {
-                octo_buf_puts(body, base == 8 ? "0o" : base == 2 ? "0b" : sp.type == 'X' ? "0X" : "0x");
+                tb_puts(body, base == 8 ? "0o" : base == 2 ? "0b" : sp.type == 'X' ? "0X" : "0x");
             }
             if (sp.type == 'X') {
                 size_t i;
@@ -180,7 +180,7 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
         if (sp.group) {
             group_digits(body, digits, nd, sp.group);
         } else {
-            octo_buf_append(body, digits, nd);
+            tb_append(body, digits, nd);
         }
         sign = b->sign < 0 ? "-" : sp.sign == '+' ? "+" : sp.sign == ' ' ? " " : "";
         emit_padded(out, &sp, sign, body->data, body->len, '>');
@@ -228,15 +228,15 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
             size_t ip = strcspn(tmp, ".e");
             if (tmp[0] >= '0' && tmp[0] <= '9') {
                 group_digits(body, tmp, ip, sp.group);
-                octo_buf_puts(body, tmp + ip);
+                tb_puts(body, tmp + ip);
             } else {
-                octo_buf_puts(body, tmp);
+                tb_puts(body, tmp);
             }
         } else {
-            octo_buf_puts(body, tmp);
+            tb_puts(body, tmp);
         }
         if (pct) {
-            octo_buf_putc(body, '%');
+            tb_putc(body, '%');
         }
         t = body->data;
         sign = signbit(d) && !isnan(d) ? "-" : sp.sign == '+' ? "+" : sp.sign == ' ' ? " " : "";
@@ -341,26 +341,26 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
 {
     struct octo_buf *out = rs_buf(st);
     const char *s = fmt.u.s.p;
-    size_t n = fmt.u.s.n;
+    size_t n = fmt.sn;
     size_t i = 0;
     int auto_idx = 0;
     while (i < n) {
         char c = s[i];
         if (c == '}') {
             if (i + 1 < n && s[i + 1] == '}') {
-                octo_buf_putc(out, '}');
+                tb_putc(out, '}');
                 i += 2;
                 continue;
             }
             rs_fail(st, "Single '}' encountered in format string");
         }
         if (c != '{') {
-            octo_buf_putc(out, c);
+            tb_putc(out, c);
             i++;
             continue;
         }
         if (i + 1 < n && s[i + 1] == '{') {
-            octo_buf_putc(out, '{');
+            tb_putc(out, '{');
             i += 2;
             continue;
         }
@@ -400,7 +400,7 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
                 struct callargs none;
                 memset(&none, 0, sizeof(none));
                 spec = v_str(s + fe + 1, k - fe - 1);
-                if (memchr(spec.u.s.p, '{', spec.u.s.n)) {
+                if (memchr(spec.u.s.p, '{', spec.sn)) {
                     spec = tpl_str_format(st, spec, a);
                 }
             }

@@ -51,6 +51,7 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
         return err ? err->code : OCTO_ETEMPLATE;
     }
     tpl_fold(t);
+    tpl_annotate(t);
     *out = t;
     return OCTO_OK;
 }
@@ -112,13 +113,13 @@ _Noreturn void rs_undefined_fail(struct rs *st, tv u)
         rs_fail(st, "%s", d->hint);
     }
     if (d->objtype == NULL) {
-        rs_fail(st, "'%.*s' is undefined", (int)d->name.u.s.n, d->name.u.s.p);
+        rs_fail(st, "'%.*s' is undefined", (int)d->name.sn, d->name.u.s.p);
     }
     if (d->name.t != T_STR) {
         tv r = v_repr(st, d->name);
-        rs_fail(st, "%s has no element %.*s", d->objtype, (int)r.u.s.n, r.u.s.p);
+        rs_fail(st, "%s has no element %.*s", d->objtype, (int)r.sn, r.u.s.p);
     }
-    rs_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.u.s.n, d->name.u.s.p);
+    rs_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.sn, d->name.u.s.p);
 }
 
 /* The longjmp target of a render: everything it needs is in st. */
@@ -156,6 +157,7 @@ int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *ou
     }
     tpl_arena_init_with(&st->ar, tpl->env && tpl->env->max_memory ? tpl->env->max_memory : RENDER_MEMORY_LIMIT,
                     st->first_block, sizeof(st->first_block));
+    tpl_arena_reuse_blocks(&st->ar);
     st->max_steps = tpl->env && tpl->env->max_steps ? tpl->env->max_steps : 50000000u;
     st->err = err;
     st->tpl = tpl;

@@ -72,8 +72,8 @@ static int case_test(tv s, int upper)
 {
     size_t i = 0;
     int cased = 0;
-    while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+    while (i < s.sn) {
+        unsigned c = u_next(s.u.s.p, s.sn, &i);
         if (upper ? u_islower(c) : u_isupper(c)) {
             return 0;
         }
@@ -161,7 +161,7 @@ static int t_filter(struct rs *st, tv v, struct callargs *a)
     if (v.t != T_STR) {
         return 0;
     }
-    return tpl_filter_lookup(v_strdup(st, v.u.s.p, v.u.s.n).u.s.p) != NULL;
+    return tpl_filter_lookup(v_strdup(st, v.u.s.p, v.sn).u.s.p) != NULL;
 }
 
 static int t_test(struct rs *st, tv v, struct callargs *a)
@@ -170,7 +170,7 @@ static int t_test(struct rs *st, tv v, struct callargs *a)
     if (v.t != T_STR) {
         return 0;
     }
-    return tpl_test_lookup(v_strdup(st, v.u.s.p, v.u.s.n).u.s.p) != NULL;
+    return tpl_test_lookup(v_strdup(st, v.u.s.p, v.sn).u.s.p) != NULL;
 }
 
 const struct tentry tpl_tests[] = {

@@ -14,13 +14,20 @@
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bigint.h"
 #include "buf.h"
+#include "tbuf.h"
 #include "template.h"
 
 /* ---- arena ------------------------------------------------------------ */
-struct arena_blk;
+struct arena_blk {
+    struct arena_blk *next;
+    size_t size, used;
+    size_t cap; /* bytes malloc'd for data (>= size when reused from the cache) */
+    _Alignas(16) unsigned char data[];
+};
 struct arena_cleanup {
     void (*fn)(void *);
     void *p;
@@ -32,11 +39,14 @@ struct arena {
     size_t limit;   /* 0 none; else tpl_arena_alloc fails past it */
     struct arena_cleanup *cleanups;
     struct arena_blk *first; /* caller-provided block, not freed */
+    int reuse;               /* blocks go to / come from the thread's cache */
 };
 void tpl_arena_init(struct arena *a, size_t limit);
 /* with a first block in caller memory (16-byte aligned) */
 void tpl_arena_init_with(struct arena *a, size_t limit, void *mem, size_t size);
 void tpl_arena_free(struct arena *a);
+/* a render's arena: recycle blocks through a per-thread cache */
+void tpl_arena_reuse_blocks(struct arena *a);
 /* NULL when out of memory or over the limit. */
 void *tpl_arena_alloc(struct arena *a, size_t n);
 void tpl_arena_on_free(struct arena *a, void (*fn)(void *), void *p);
@@ -58,17 +68,20 @@ struct tfunc;
 struct tobj;
 struct tundef;
 
+/* 16 bytes, so that values travel in registers (two words) through calls
+ * and returns: a bigger struct goes through memory, where writing it field by
+ * field and reading it back whole stalls store forwarding. */
 typedef struct tv {
     uint8_t t;
     uint8_t safe; /* T_STR: a Markup string */
     uint16_t sub;
+    uint32_t sn;  /* T_STR: length in bytes (strings are shorter than 4 GiB) */
     union {
         int b;
         int64_t i;
         double f;
         struct {
             const char *p;
-            size_t n;
         } s;
         struct bigint *big;
         struct tlist *l;
@@ -189,7 +202,17 @@ struct node {
     tv val;
     filter_fn ffn;
     test_fn tfn;
+    int aux; /* precomputed by tpl_annotate (annotate.c): AUX_* per kind */
 };
+
+/* N_GETATTR aux: the loop attribute (LA_*) in the low byte, and whether
+ * the name is a dict method (then a.name is not a plain key lookup) */
+enum { LA_NONE, LA_INDEX, LA_INDEX0, LA_LENGTH, LA_REVINDEX, LA_REVINDEX0, LA_FIRST, LA_LAST,
+       LA_DEPTH, LA_DEPTH0 };
+#define AUX_LOOPATTR 0xff
+#define AUX_DICTMETH 0x100
+/* N_FILTER aux: x|list|length (or count), both without arguments */
+#define AUX_LENLIST 0x200
 
 struct blockdef {
     const char *name;
@@ -251,6 +274,24 @@ struct rs {
     int njbig;
     struct octo_buf *pool[32]; /* reusable scratch buffers (rs_buf) */
     int npool;
+    /* names found (or not) in the context during this render, as Jinja2
+     * resolves each context name once per render: direct-mapped by the
+     * name's hash, keyed by the name's address (template memory lives as
+     * long as the render) and the context object */
+    struct ctxhit {
+        const char *name;
+        size_t n;
+        json_t *ctx;
+        json_t *val;
+    } ctxcache[32];
+    /* the last context object and value met by each a.b of the template
+     * (direct-mapped by the node's address): {{ app.domain }} in a loop
+     * looks the key up once */
+    struct attrhit {
+        const struct node *node;
+        json_t *obj;
+        json_t *val;
+    } attrcache[32];
     _Alignas(16) unsigned char first_block[16384]; /* first arena block */
 };
 
@@ -260,7 +301,20 @@ uint32_t tpl_hash(const char *s, size_t n);
 _Noreturn void rs_fail(struct rs *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void rs_oom(struct rs *st);
 _Noreturn void rs_undefined_fail(struct rs *st, tv u);
-void *rs_alloc(struct rs *st, size_t n);
+void *rs_alloc_slow(struct rs *st, size_t n);
+/* n bytes (16-aligned) from the render's arena; fails the render when out
+ * of memory. The bump of tpl_arena_alloc inline. */
+static inline void *rs_alloc(struct rs *st, size_t n)
+{
+    struct arena_blk *b = st->ar.head;
+    size_t r = (n + 15u) & ~(size_t)15u;
+    if (b != NULL && n - 1 < ((size_t)1 << 40) && b->size - b->used >= r) {
+        void *p = b->data + b->used;
+        b->used += r;
+        return p;
+    }
+    return rs_alloc_slow(st, n);
+}
 
 /* A JSON integer beyond int64 is carried in the context as a JSON string
  * holding this 8-byte mark then a struct bigint (see octo_tpl_json_bigint). */
@@ -268,16 +322,19 @@ void *rs_alloc(struct rs *st, size_t n);
 #define BIGINT_MARK_LEN 8
 
 /* ---- value helpers (value.c) -------------------------------------------- */
-static inline tv v_none(void) { tv v = {T_NONE, 0, 0, {0}}; return v; }
-static inline tv v_undef(void) { tv v = {T_UNDEF, 0, 0, {0}}; return v; }
-static inline tv v_bool(int b) { tv v = {T_BOOL, 0, 0, {0}}; v.u.b = b != 0; return v; }
-static inline tv v_int(int64_t i) { tv v = {T_INT, 0, 0, {0}}; v.u.i = i; return v; }
-static inline tv v_float(double f) { tv v = {T_FLOAT, 0, 0, {0}}; v.u.f = f; return v; }
-static inline tv v_str(const char *p, size_t n) { tv v = {T_STR, 0, 0, {0}}; v.u.s.p = p; v.u.s.n = n; return v; }
+static inline tv v_none(void) { tv v = {T_NONE, 0, 0, 0, {0}}; return v; }
+static inline tv v_undef(void) { tv v = {T_UNDEF, 0, 0, 0, {0}}; return v; }
+static inline tv v_bool(int b) { tv v = {T_BOOL, 0, 0, 0, {0}}; v.u.b = b != 0; return v; }
+static inline tv v_int(int64_t i) { tv v = {T_INT, 0, 0, 0, {0}}; v.u.i = i; return v; }
+static inline tv v_float(double f) { tv v = {T_FLOAT, 0, 0, 0, {0}}; v.u.f = f; return v; }
+static inline tv v_str(const char *p, size_t n) { tv v = {T_STR, 0, 0, (uint32_t)n, {0}}; v.u.s.p = p; return v; }
+
+/* v_from_json, json_truthy: context values (needs the definitions above) */
+#include "tvjson.h"
+
 tv v_cstr(const char *s);
 tv v_strdup(struct rs *st, const char *p, size_t n);
 tv v_big(struct rs *st, struct bigint *b); /* normalizes to T_INT when it fits */
-tv v_from_json(json_t *j);
 tv v_list_new(struct rs *st, size_t cap);
 tv v_tuple_new(struct rs *st, size_t cap);
 tv v_dict_new(struct rs *st, size_t cap);
@@ -287,6 +344,7 @@ tv v_undef_attr(struct rs *st, tv obj, tv name);
 tv v_func(struct rs *st, int kind, const char *name, tv self);
 void tpl_list_push(struct rs *st, struct tlist *l, tv x);
 void tpl_dict_set(struct rs *st, struct tdict *d, tv k, tv x);
+void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x); /* k known to be missing */
 int tpl_dict_find(struct tdict *d, tv k, size_t *idx);
 /* hashing (vhash.c): 0 when unhashable */
 int v_hash(struct rs *st, tv v, uint64_t *out, int depth);
@@ -350,7 +408,10 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right);
 /* A scratch buffer limited to max_output, released with the render. */
 struct octo_buf *rs_buf(struct rs *st);
 tv s_from_buf(struct rs *st, struct octo_buf *b); /* copies into arena, frees b's storage */
+void rs_buf_release(struct rs *st, struct octo_buf *b); /* back to the pool, text dropped */
 tv s_concat(struct rs *st, tv a, tv b);
+int s_is_ascii(const char *p, size_t n);
+char *s_alloc_text(struct rs *st, size_t n); /* n + 1 bytes, NULL when over max_output */
 int64_t s_find(tv hay, tv needle, int64_t start, int64_t end, int rev); /* cp index or -1 */
 int s_startswith(tv s, tv prefix);
 int s_endswith(tv s, tv suffix);
@@ -386,6 +447,8 @@ tv tpl_op_binary(struct rs *st, int op, tv a, tv b);
 tv tpl_op_neg(struct rs *st, tv a);
 tv tpl_op_pos(struct rs *st, tv a);
 tv tpl_op_percent(struct rs *st, tv fmt, tv args); /* printf-style % */
+/* "%.<prec>f" without printf; 0 when not handled (non-finite, huge, prec > 15) */
+size_t tpl_fmt_fixed(double d, int prec, char *buf);
 int64_t v_as_index(struct rs *st, tv v, const char *what);
 tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok);
 
@@ -427,11 +490,27 @@ extern const struct tentry tpl_tests[];
 /* ---- compile / tpl_eval -------------------------------------------------------- */
 int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err);
 void tpl_fold(struct octo_tpl *t); /* fold.c */
-tv tpl_eval(struct rs *st, struct node *n, struct scope *sc);
+void tpl_annotate(struct octo_tpl *t); /* annotate.c: after tpl_fold */
+extern const char tpl_str_loop[]; /* "loop", the address every template's names use */
+tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc);
+tv tpl_eval_folded(struct rs *st, struct node *n, struct scope *sc);
+static inline tv tpl_eval(struct rs *st, struct node *n, struct scope *sc)
+{
+    if (__builtin_expect((n->flags & NF_FOLDED) != 0, 0) && !st->folding) {
+        return tpl_eval_folded(st, n, sc);
+    }
+    return tpl_eval_node(st, n, sc);
+}
 void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc);
 void tpl_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc);
 struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx);
-void tpl_scope_set(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h, tv v);
+/* the value comes third so that it travels in registers */
+void tpl_scope_put(struct rs *st, struct scope *sc, tv v, const char *name, size_t n, uint32_t h);
+static inline void tpl_scope_set(struct rs *st, struct scope *sc, const char *name, size_t n,
+                                 uint32_t h, tv v)
+{
+    tpl_scope_put(st, sc, v, name, n, h);
+}
 int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out);
 tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h);
 tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a);
@@ -439,10 +518,23 @@ tv tpl_loop_call(struct rs *st, struct tfunc *f, struct callargs *a);
 tv tpl_call_block_fn(struct rs *st, struct tfunc *f);
 tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a);
 tv tpl_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n);
+tv tpl_loop_attr_id(struct loopctx *lc, int id); /* LA_* */
 tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc);
 struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw);
 tv tpl_capture_body(struct rs *st, struct node *body, struct scope *sc);
-void tpl_out_write(struct rs *st, const char *p, size_t n);
+void tpl_out_write_slow(struct rs *st, const char *p, size_t n);
+/* write to the render's output; fails past the output limit */
+static inline void tpl_out_write(struct rs *st, const char *p, size_t n)
+{
+    struct octo_buf *b = st->out;
+    if (!(b->oom | b->over) && b->cap - b->len > n && (b->limit == 0 || b->len + n <= b->limit)) {
+        tb_copy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    tpl_out_write_slow(st, p, n);
+}
 void tpl_check_steps(struct rs *st);
 
 #define TPL_MAX_RANGE 1000000

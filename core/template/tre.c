@@ -96,7 +96,7 @@ void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const
         char c = repl[i];
         int g = -1;
         if (c != '\\' || i + 1 >= rn) {
-            octo_buf_putc(out, c);
+            tb_putc(out, c);
             continue;
         }
         c = repl[++i];
@@ -138,19 +138,19 @@ void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const
             i = (size_t)(e - repl);
         } else {
             switch (c) {
-            case 'n': octo_buf_putc(out, '\n'); break;
-            case 't': octo_buf_putc(out, '\t'); break;
-            case 'r': octo_buf_putc(out, '\r'); break;
-            case 'f': octo_buf_putc(out, '\f'); break;
-            case 'v': octo_buf_putc(out, '\v'); break;
-            case 'a': octo_buf_putc(out, '\a'); break;
-            case '\\': octo_buf_putc(out, '\\'); break;
+            case 'n': tb_putc(out, '\n'); break;
+            case 't': tb_putc(out, '\t'); break;
+            case 'r': tb_putc(out, '\r'); break;
+            case 'f': tb_putc(out, '\f'); break;
+            case 'v': tb_putc(out, '\v'); break;
+            case 'a': tb_putc(out, '\a'); break;
+            case '\\': tb_putc(out, '\\'); break;
             default:
                 if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
                     rs_fail(st, "bad escape \\%c", c);
                 }
-                octo_buf_putc(out, '\\');
-                octo_buf_putc(out, c);
+                tb_putc(out, '\\');
+                tb_putc(out, c);
             }
             continue;
         }
@@ -158,7 +158,7 @@ void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const
             rs_fail(st, "invalid group reference %d", g);
         }
         if (ov[2 * g] != (size_t)-1) {
-            octo_buf_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            tb_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
         }
     }
 }

@@ -45,7 +45,7 @@ void u_put(struct octo_buf *b, unsigned c)
     char tmp[4];
     size_t k;
     if (c < 0x80) {
-        octo_buf_putc(b, (char)c);
+        tb_putc(b, (char)c);
         return;
     }
     k = octo_utf8_encode(c, tmp);
@@ -75,6 +75,15 @@ tv s_from_buf(struct rs *st, struct octo_buf *b)
     return r;
 }
 
+/* give back a scratch buffer whose text is not needed */
+void rs_buf_release(struct rs *st, struct octo_buf *b)
+{
+    if (st->npool < BUF_POOL && b->cap <= 65536 && !b->oom && !b->over) {
+        b->len = 0;
+        st->pool[st->npool++] = b;
+    }
+}
+
 static void buf_cleanup(void *p)
 {
     octo_buf_free(p);
@@ -99,23 +108,94 @@ struct octo_buf *rs_buf(struct rs *st)
     return b;
 }
 
+int s_is_ascii(const char *p, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        acc |= x;
+    }
+    for (; i < n; i++) {
+        acc |= (unsigned char)p[i];
+    }
+    return (acc & 0x8080808080808080u) == 0;
+}
+
+/* room for a result of n bytes (+ NUL) in the arena; NULL when n is over
+ * the output limit (the callers then take the buffer path, which fails) */
+char *s_alloc_text(struct rs *st, size_t n)
+{
+    if (n > st->max_output) {
+        return NULL;
+    }
+    return rs_alloc(st, n + 1);
+}
+
+/* ASCII case mapping of src into dst (to upper or to lower case), eight
+ * bytes at a time; 0 when src is not all ASCII (dst then undefined) */
+static int ascii_case(char *dst, const char *src, size_t n, int upper)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t high = 0x8080808080808080u;
+    const uint64_t add_ge = ones * (0x80u - (upper ? 'a' : 'A'));
+    const uint64_t add_gt = ones * (0x80u - (upper ? 'z' : 'Z') - 1u);
+    size_t i = 0;
+    uint64_t x;
+    if (n < 8) {
+        x = 0;
+        memcpy(&x, src, n);
+        if (x & high) {
+            return 0;
+        }
+        /* bytes are < 0x80: adding 0x80 - c sets a byte's high bit when the byte >= c */
+        x ^= (((x + add_ge) & ~(x + add_gt)) & high) >> 2; /* flip 0x20 of the letters */
+        memcpy(dst, &x, n);
+        return 1;
+    }
+    for (;;) {
+        memcpy(&x, src + i, 8);
+        if (x & high) {
+            return 0;
+        }
+        x ^= (((x + add_ge) & ~(x + add_gt)) & high) >> 2;
+        memcpy(dst + i, &x, 8);
+        if (i + 8 == n) {
+            return 1;
+        }
+        i += 8;
+        if (i + 8 > n) {
+            i = n - 8; /* the last eight bytes, overlapping: mapped from src again */
+        }
+    }
+}
+
 static tv map_case(struct rs *st, tv s, int upper)
 {
     unsigned prevc = 0;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b;
     size_t i = 0;
     tv r;
-    if (octo_buf_reserve(b, s.u.s.n) != 0) {
+    char *fast = s_alloc_text(st, s.sn);
+    if (fast != NULL && ascii_case(fast, s.u.s.p, s.sn, upper)) {
+        fast[s.sn] = '\0';
+        r = v_str(fast, s.sn);
+        r.safe = s.safe;
+        return r;
+    }
+    b = rs_buf(st);
+    if (octo_buf_reserve(b, s.sn) != 0) {
         rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
-    while (i < s.u.s.n) {
+    while (i < s.sn) {
         unsigned c = (unsigned char)s.u.s.p[i];
         if (c < 0x80) {
             /* ASCII run: reserve its room, then write in place */
             size_t j = i;
             size_t k;
             char *d;
-            while (j < s.u.s.n && (unsigned char)s.u.s.p[j] < 0x80) {
+            while (j < s.sn && (unsigned char)s.u.s.p[j] < 0x80) {
                 j++;
             }
             if (octo_buf_reserve(b, j - i) != 0) {
@@ -133,17 +213,17 @@ static tv map_case(struct rs *st, tv s, int upper)
             i = j;
             continue;
         }
-        c = u_next(s.u.s.p, s.u.s.n, &i);
+        c = u_next(s.u.s.p, s.sn, &i);
         if (upper && c == 0xDF) {
-            octo_buf_append(b, "SS", 2);
+            tb_append(b, "SS", 2);
             continue;
         }
         if (upper && (c == 0xFB01 || c == 0xFB02)) {
-            octo_buf_append(b, c == 0xFB01 ? "FI" : "FL", 2);
+            tb_append(b, c == 0xFB01 ? "FI" : "FL", 2);
             continue;
         }
         if (!upper && c == 0x130) {
-            octo_buf_append(b, "i\xcc\x87", 3);
+            tb_append(b, "i\xcc\x87", 3);
             continue;
         }
         if (!upper && c == 0x3A3) {
@@ -151,8 +231,8 @@ static tv map_case(struct rs *st, tv s, int upper)
             size_t k = i;
             int before = u_isupper(prevc) || u_islower(prevc);
             int after = 0;
-            if (k < s.u.s.n) {
-                unsigned nx = u_next(s.u.s.p, s.u.s.n, &k);
+            if (k < s.sn) {
+                unsigned nx = u_next(s.u.s.p, s.sn, &k);
                 after = u_isupper(nx) || u_islower(nx);
             }
             u_put(b, before && !after ? 0x3C2 : 0x3C3);
@@ -183,8 +263,8 @@ tv s_capitalize(struct rs *st, tv s)
     size_t i = 0;
     int first = 1;
     tv r;
-    while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+    while (i < s.sn) {
+        unsigned c = u_next(s.u.s.p, s.sn, &i);
         u_put(b, first ? u_upper(c) : u_lower(c));
         first = 0;
     }
@@ -200,8 +280,8 @@ tv s_pytitle(struct rs *st, tv s)
     size_t i = 0;
     int prev_cased = 0;
     tv r;
-    while (i < s.u.s.n) {
-        unsigned c = u_next(s.u.s.p, s.u.s.n, &i);
+    while (i < s.sn) {
+        unsigned c = u_next(s.u.s.p, s.sn, &i);
         int cased = u_isupper(c) || u_islower(c);
         u_put(b, prev_cased ? u_lower(c) : u_upper(c));
         prev_cased = cased;
@@ -217,8 +297,8 @@ static int in_chars(unsigned c, tv chars)
     if (chars.t != T_STR) {
         return u_isspace(c);
     }
-    while (i < chars.u.s.n) {
-        if (u_next(chars.u.s.p, chars.u.s.n, &i) == c) {
+    while (i < chars.sn) {
+        if (u_next(chars.u.s.p, chars.sn, &i) == c) {
             return 1;
         }
     }
@@ -228,7 +308,7 @@ static int in_chars(unsigned c, tv chars)
 tv s_strip(struct rs *st, tv s, tv chars, int left, int right)
 {
     size_t a = 0;
-    size_t b = s.u.s.n;
+    size_t b = s.sn;
     tv r;
     (void)st;
     if (left) {
@@ -265,20 +345,24 @@ tv s_strip(struct rs *st, tv s, tv chars, int left, int right)
 tv s_concat(struct rs *st, tv a, tv b)
 {
     char *p;
-    if (a.u.s.n + b.u.s.n > st->max_output) {
+    size_t n = (size_t)a.sn + b.sn;
+    if (n > st->max_output) {
         rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
-    if (b.u.s.n == 0) {
+    if (b.sn == 0) {
         return a;
     }
-    if (a.u.s.n == 0) {
+    if (a.sn == 0) {
         return b;
     }
-    p = rs_alloc(st, a.u.s.n + b.u.s.n + 1);
-    memcpy(p, a.u.s.p, a.u.s.n);
-    memcpy(p + a.u.s.n, b.u.s.p, b.u.s.n);
-    p[a.u.s.n + b.u.s.n] = '\0';
-    return v_str(p, a.u.s.n + b.u.s.n);
+    if (n > TPL_MAX_STR) {
+        rs_fail(st, "string too long (4 GiB or more)");
+    }
+    p = rs_alloc(st, n + 1);
+    memcpy(p, a.u.s.p, a.sn);
+    memcpy(p + a.sn, b.u.s.p, b.sn);
+    p[n] = '\0';
+    return v_str(p, n);
 }
 
 static const char *memfind(const char *h, size_t hn, const char *nd, size_t nn)
@@ -304,39 +388,39 @@ tv s_replace(struct rs *st, tv s, tv old, tv nw, int64_t count)
     if (count < 0) {
         count = INT64_MAX;
     }
-    if (old.u.s.n == 0) {
+    if (old.sn == 0) {
         /* insert nw between every code point */
         size_t i = 0;
         if (done < count) {
-            octo_buf_append(b, nw.u.s.p, nw.u.s.n);
+            tb_append(b, nw.u.s.p, nw.sn);
             done++;
         }
-        while (i < s.u.s.n) {
+        while (i < s.sn) {
             size_t st0 = i;
-            u_next(s.u.s.p, s.u.s.n, &i);
-            octo_buf_append(b, s.u.s.p + st0, i - st0);
+            u_next(s.u.s.p, s.sn, &i);
+            tb_append(b, s.u.s.p + st0, i - st0);
             if (done < count) {
-                octo_buf_append(b, nw.u.s.p, nw.u.s.n);
+                tb_append(b, nw.u.s.p, nw.sn);
                 done++;
             }
         }
         return s_from_buf(st, b);
     }
     while (done < count) {
-        const char *f = memfind(s.u.s.p + pos, s.u.s.n - pos, old.u.s.p, old.u.s.n);
+        const char *f = memfind(s.u.s.p + pos, s.sn - pos, old.u.s.p, old.sn);
         if (f == NULL) {
             break;
         }
-        octo_buf_append(b, s.u.s.p + pos, (size_t)(f - (s.u.s.p + pos)));
-        octo_buf_append(b, nw.u.s.p, nw.u.s.n);
-        pos = (size_t)(f - s.u.s.p) + old.u.s.n;
+        tb_append(b, s.u.s.p + pos, (size_t)(f - (s.u.s.p + pos)));
+        tb_append(b, nw.u.s.p, nw.sn);
+        pos = (size_t)(f - s.u.s.p) + old.sn;
         done++;
     }
     if (done == 0) {
         octo_buf_free(b);
         return s;
     }
-    octo_buf_append(b, s.u.s.p + pos, s.u.s.n - pos);
+    tb_append(b, s.u.s.p + pos, s.sn - pos);
     r = s_from_buf(st, b);
     return r;
 }
@@ -352,11 +436,11 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
 {
     tv out = v_list_new(st, 0);
     const char *p = s.u.s.p;
-    size_t n = s.u.s.n;
+    size_t n = s.sn;
     if (maxsplit < 0) {
         maxsplit = INT64_MAX;
     }
-    if (sep.t == T_STR && sep.u.s.n == 0) {
+    if (sep.t == T_STR && sep.sn == 0) {
         rs_fail(st, "empty separator");
     }
     if (sep.t != T_STR) {
@@ -394,7 +478,7 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
                 if (maxsplit == 0 && cnt > 0) {
                     /* no split: the text without its trailing whitespace */
                     tv last = all.u.l->it[cnt - 1];
-                    tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.u.s.n - p)));
+                    tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.sn - p)));
                     return out;
                 }
                 return all;
@@ -405,7 +489,7 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
                 tv last = all.u.l->it[headn - 1];
                 const char *hs = p; /* the head keeps its leading space */
                 size_t j;
-                tpl_list_push(st, out.u.l, v_str(hs, (size_t)(last.u.s.p + last.u.s.n - hs)));
+                tpl_list_push(st, out.u.l, v_str(hs, (size_t)(last.u.s.p + last.sn - hs)));
                 for (j = headn; j < cnt; j++) {
                     tpl_list_push(st, out.u.l, all.u.l->it[j]);
                 }
@@ -417,13 +501,13 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
         size_t pos = 0;
         int64_t splits = 0;
         for (;;) {
-            const char *f = splits < maxsplit ? memfind(p + pos, n - pos, sep.u.s.p, sep.u.s.n) : NULL;
+            const char *f = splits < maxsplit ? memfind(p + pos, n - pos, sep.u.s.p, sep.sn) : NULL;
             if (f == NULL) {
                 tpl_list_push(st, out.u.l, v_str(p + pos, n - pos));
                 break;
             }
             tpl_list_push(st, out.u.l, v_str(p + pos, (size_t)(f - (p + pos))));
-            pos = (size_t)(f - p) + sep.u.s.n;
+            pos = (size_t)(f - p) + sep.sn;
             splits++;
         }
         return out;
@@ -438,7 +522,7 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
         {
             size_t headn = cnt - (size_t)maxsplit;
             tv last = all.u.l->it[headn - 1];
-            tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.u.s.n - p)));
+            tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.sn - p)));
             for (j = headn; j < cnt; j++) {
                 tpl_list_push(st, out.u.l, all.u.l->it[j]);
             }
@@ -449,7 +533,7 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
 
 int64_t s_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
 {
-    int64_t len = (int64_t)u_len(hay.u.s.p, hay.u.s.n);
+    int64_t len = (int64_t)u_len(hay.u.s.p, hay.sn);
     size_t a;
     size_t b;
     const char *f;
@@ -468,18 +552,18 @@ int64_t s_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
             end = 0;
         }
     }
-    if (start > len || (end - start) < (int64_t)u_len(nd.u.s.p, nd.u.s.n)) {
+    if (start > len || (end - start) < (int64_t)u_len(nd.u.s.p, nd.sn)) {
         return -1;
     }
-    a = u_offset(hay.u.s.p, hay.u.s.n, (size_t)start);
-    b = u_offset(hay.u.s.p, hay.u.s.n, (size_t)end);
+    a = u_offset(hay.u.s.p, hay.sn, (size_t)start);
+    b = u_offset(hay.u.s.p, hay.sn, (size_t)end);
     if (!rev) {
-        f = memfind(hay.u.s.p + a, b - a, nd.u.s.p, nd.u.s.n);
+        f = memfind(hay.u.s.p + a, b - a, nd.u.s.p, nd.sn);
     } else {
         const char *lastf = NULL;
         size_t pos = a;
         for (;;) {
-            f = memfind(hay.u.s.p + pos, b - pos, nd.u.s.p, nd.u.s.n);
+            f = memfind(hay.u.s.p + pos, b - pos, nd.u.s.p, nd.sn);
             if (f == NULL) {
                 break;
             }
@@ -499,10 +583,10 @@ int64_t s_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
 
 int s_startswith(tv s, tv p)
 {
-    return p.u.s.n <= s.u.s.n && memcmp(s.u.s.p, p.u.s.p, p.u.s.n) == 0;
+    return p.sn <= s.sn && memcmp(s.u.s.p, p.u.s.p, p.sn) == 0;
 }
 
 int s_endswith(tv s, tv p)
 {
-    return p.u.s.n <= s.u.s.n && memcmp(s.u.s.p + s.u.s.n - p.u.s.n, p.u.s.p, p.u.s.n) == 0;
+    return p.sn <= s.sn && memcmp(s.u.s.p + s.sn - p.sn, p.u.s.p, p.sn) == 0;
 }

@@ -5,7 +5,7 @@
 
 #include "tpl.h"
 
-void *rs_alloc(struct rs *st, size_t n)
+void *rs_alloc_slow(struct rs *st, size_t n)
 {
     void *p = tpl_arena_alloc(&st->ar, n);
     if (p == NULL) {
@@ -14,6 +14,10 @@ void *rs_alloc(struct rs *st, size_t n)
     return p;
 }
 
+/* what a context string of 4 GiB or more becomes (tv.sn is 32 bits) */
+const struct tundef tpl_toolong = {{T_STR, 0, 0, 4, {.s = {"text"}}}, NULL,
+                                   "a string of the context is 4 GiB or longer"};
+
 tv v_cstr(const char *s)
 {
     return v_str(s, strlen(s));
@@ -21,7 +25,11 @@ tv v_cstr(const char *s)
 
 tv v_strdup(struct rs *st, const char *p, size_t n)
 {
-    char *d = rs_alloc(st, n + 1);
+    char *d;
+    if (n > TPL_MAX_STR) {
+        rs_fail(st, "string too long (4 GiB or more)");
+    }
+    d = rs_alloc(st, n + 1);
     if (n) {
         memcpy(d, p, n);
     }
@@ -32,7 +40,7 @@ tv v_strdup(struct rs *st, const char *p, size_t n)
 tv v_big(struct rs *st, struct bigint *b)
 {
     int64_t i;
-    tv v = {T_BIG, 0, 0, {0}};
+    tv v = {T_BIG, 0, 0, 0, {0}};
     if (b == NULL) {
         rs_oom(st);
     }
@@ -43,45 +51,9 @@ tv v_big(struct rs *st, struct bigint *b)
     return v;
 }
 
-tv v_from_json(json_t *j)
-{
-    tv v = v_none();
-    switch (json_typeof(j)) {
-    case JSON_OBJECT:
-        v.t = T_JDICT;
-        v.u.j = j;
-        break;
-    case JSON_ARRAY:
-        v.t = T_JLIST;
-        v.u.j = j;
-        break;
-    case JSON_STRING: {
-        const char *p = json_string_value(j);
-        size_t n = json_string_length(j);
-        if (n > BIGINT_MARK_LEN && p[0] == '\0' && memcmp(p, BIGINT_MARK, BIGINT_MARK_LEN) == 0) {
-            v.t = T_BIG;
-            v.u.big = (struct bigint *)(uintptr_t)(p + BIGINT_MARK_LEN);
-            return v;
-        }
-        return v_str(p, n);
-    }
-    case JSON_INTEGER:
-        return v_int(json_integer_value(j));
-    case JSON_REAL:
-        return v_float(json_real_value(j));
-    case JSON_TRUE:
-        return v_bool(1);
-    case JSON_FALSE:
-        return v_bool(0);
-    default:
-        break;
-    }
-    return v;
-}
-
 static tv mklist(struct rs *st, int t, size_t cap)
 {
-    tv v = {(uint8_t)t, 0, 0, {0}};
+    tv v = {(uint8_t)t, 0, 0, 0, {0}};
     struct tlist *l = rs_alloc(st, sizeof(*l));
     memset(l, 0, sizeof(*l));
     if (cap) {
@@ -104,7 +76,7 @@ tv v_tuple_new(struct rs *st, size_t cap)
 
 tv v_iter_from(struct rs *st, tv list, int kind)
 {
-    tv v = {T_ITER, 0, 0, {0}};
+    tv v = {T_ITER, 0, 0, 0, {0}};
     (void)st;
     v.sub = (uint16_t)kind;
     v.u.l = list.u.l;
@@ -113,7 +85,7 @@ tv v_iter_from(struct rs *st, tv list, int kind)
 
 tv v_dict_new(struct rs *st, size_t cap)
 {
-    tv v = {T_DICT, 0, 0, {0}};
+    tv v = {T_DICT, 0, 0, 0, {0}};
     struct tdict *d = rs_alloc(st, sizeof(*d));
     memset(d, 0, sizeof(*d));
     if (cap) {
@@ -168,7 +140,7 @@ tv v_undef_attr(struct rs *st, tv obj, tv name)
 
 tv v_func(struct rs *st, int kind, const char *name, tv self)
 {
-    tv v = {T_FUNC, 0, 0, {0}};
+    tv v = {T_FUNC, 0, 0, 0, {0}};
     struct tfunc *f = rs_alloc(st, sizeof(*f));
     memset(f, 0, sizeof(*f));
     f->kind = kind;
@@ -202,7 +174,7 @@ int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
     for (i = 0; i < d->n; i++) {
         tv *c = &d->k[i];
         if (k.t == T_STR) {
-            if (c->t == T_STR && c->u.s.n == k.u.s.n && memcmp(c->u.s.p, k.u.s.p, k.u.s.n) == 0) {
+            if (c->t == T_STR && c->sn == k.sn && memcmp(c->u.s.p, k.u.s.p, k.sn) == 0) {
                 *idx = i;
                 return 1;
             }
@@ -229,7 +201,7 @@ int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
     }
     for (i = 0; i < d->n; i++) {
         tv *c = &d->k[i];
-        if (c->t == T_STR && c->u.s.n == n && memcmp(c->u.s.p, k, n) == 0) {
+        if (c->t == T_STR && c->sn == n && memcmp(c->u.s.p, k, n) == 0) {
             *out = d->v[i];
             return 1;
         }
@@ -244,6 +216,11 @@ void tpl_dict_set(struct rs *st, struct tdict *d, tv k, tv x)
         d->v[i] = x;
         return;
     }
+    tpl_dict_add_new(st, d, k, x);
+}
+
+void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x)
+{
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap * 2 : 8;
         tv *nk = rs_alloc(st, nc * sizeof(tv));
@@ -393,7 +370,7 @@ int tpl_map_get(struct rs *st, tv m, tv key, tv *out)
     size_t i;
     (void)st;
     if (key.t == T_STR) {
-        return tpl_map_get_str(m, key.u.s.p, key.u.s.n, out);
+        return tpl_map_get_str(m, key.u.s.p, key.sn, out);
     }
     if (m.t == T_JDICT) {
         return 0;
@@ -445,7 +422,7 @@ int v_has_len(tv v)
 size_t v_len(struct rs *st, tv v)
 {
     switch (v.t) {
-    case T_STR: return u_len(v.u.s.p, v.u.s.n);
+    case T_STR: return u_len(v.u.s.p, v.sn);
     case T_UNDEF: return 0;
     case T_LIST:
     case T_TUPLE:
@@ -471,7 +448,7 @@ int v_truthy(struct rs *st, tv v)
     case T_INT: return v.u.i != 0;
     case T_BIG: return 1;
     case T_FLOAT: return v.u.f != 0.0;
-    case T_STR: return v.u.s.n != 0;
+    case T_STR: return v.sn != 0;
     case T_LIST:
     case T_TUPLE:
     case T_JLIST:
@@ -528,10 +505,10 @@ tv *v_iterate(struct rs *st, tv v, size_t *n)
     case T_STR: {
         size_t pos = 0;
         size_t cnt = 0;
-        r = rs_alloc(st, (v.u.s.n ? v.u.s.n : 1) * sizeof(tv));
-        while (pos < v.u.s.n) {
+        r = rs_alloc(st, (v.sn ? v.sn : 1) * sizeof(tv));
+        while (pos < v.sn) {
             size_t start = pos;
-            u_next(v.u.s.p, v.u.s.n, &pos);
+            u_next(v.u.s.p, v.sn, &pos);
             r[cnt] = v_str(v.u.s.p + start, pos - start); /* plain str, even from Markup */
             cnt++;
         }

@@ -41,7 +41,7 @@ int v_hash(struct rs *st, tv v, uint64_t *out, int depth)
             h = mix(h ^ v.u.big->d[i]);
         }
         break;
-    case T_STR: h = tpl_hash(v.u.s.p, v.u.s.n) | ((uint64_t)v.u.s.n << 32); break;
+    case T_STR: h = tpl_hash(v.u.s.p, v.sn) | ((uint64_t)v.sn << 32); break;
     case T_TUPLE:
         if (depth > 100) {
             return 0;

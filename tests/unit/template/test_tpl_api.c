@@ -110,6 +110,79 @@ static void *worker(void *p)
     return NULL;
 }
 
+/* renders big enough to grow the arena past its first block (blocks are
+ * recycled per thread) and to use the per-render lookup caches */
+struct bigjob {
+    struct octo_tpl *t;
+    json_t *ctx;
+    const char *want;
+    int ok;
+};
+
+static void *big_worker(void *p)
+{
+    struct bigjob *j = p;
+    int i;
+    j->ok = 1;
+    for (i = 0; i < 40; i++) {
+        struct octo_buf out = OCTO_BUF_INIT;
+        octo_error err;
+        memset(&err, 0, sizeof(err));
+        if (octo_tpl_render(j->t, j->ctx, &out, &err) != OCTO_OK || strcmp(out.data, j->want) != 0) {
+            j->ok = 0;
+        }
+        octo_buf_free(&out);
+    }
+    return NULL;
+}
+
+static void test_threads_big(void **state)
+{
+    const char *src = "{% for r in recs %}{{ loop.index }}. {{ r.name|title }} {{ app.domain }} "
+                      "{{ '%.2f'|format(r.score) }} {{ r.tags|join('/') }}{% if not loop.last %},"
+                      "{% endif %}{% endfor %}|{{ recs|selectattr('on')|list|length }}|"
+                      "{{ recs|sum(attribute='score')|round(2) }}|{{ recs|map(attribute='name')|map('upper')|join }}";
+    struct octo_tpl *t = NULL;
+    octo_error err;
+    pthread_t th[4];
+    struct bigjob jobs[4];
+    struct octo_buf want = OCTO_BUF_INIT;
+    json_t *recs = json_array();
+    json_t *ctx = json_object();
+    int i;
+    (void)state;
+    for (i = 0; i < 400; i++) {
+        char name[32];
+        json_t *r = json_object();
+        snprintf(name, sizeof(name), "user %d alpha-beta", i);
+        json_object_set_new(r, "name", json_string(name));
+        json_object_set_new(r, "score", json_real(i * 1.375));
+        json_object_set_new(r, "on", json_boolean(i % 3 == 0));
+        json_object_set_new(r, "tags", json_pack("[ss]", "a", i % 2 ? "b" : "c"));
+        json_array_append_new(recs, r);
+    }
+    json_object_set_new(ctx, "recs", recs);
+    json_object_set_new(ctx, "app", json_pack("{ss}", "domain", "example.org"));
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_tpl_compile(src, strlen(src), "mtbig", NULL, &t, &err), OCTO_OK);
+    assert_int_equal(octo_tpl_render(t, ctx, &want, &err), OCTO_OK);
+    assert_non_null(strstr(want.data, "400. User 399 Alpha-Beta example.org 548.62 a/b|134|109725.0|USER 0 ALPHA-BETAUSER 1"));
+    for (i = 0; i < 4; i++) {
+        jobs[i].t = octo_tpl_ref(t);
+        jobs[i].ctx = ctx;
+        jobs[i].want = want.data;
+        assert_int_equal(pthread_create(&th[i], NULL, big_worker, &jobs[i]), 0);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(jobs[i].ok);
+        octo_tpl_unref(jobs[i].t);
+    }
+    octo_buf_free(&want);
+    octo_tpl_unref(t);
+    json_decref(ctx);
+}
+
 static void test_threads(void **state)
 {
     const char *src = "{% for u in users %}{{ u.name }}:{{ u.age }},{% endfor %}|{{ users|length }}|"
@@ -144,6 +217,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_is_template), cmocka_unit_test(test_messages),
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
