@@ -147,6 +147,41 @@ struct octo_run_result octo_test_run_flow(const char *name, json_t *input)
     return r;
 }
 
+struct octo_run_result octo_test_run_text(const char *name, const char *text, json_t *input)
+{
+    char rel[256];
+
+    snprintf(rel, sizeof(rel), "flows/%s", name);
+    octo_test_write(rel, text);
+    return octo_test_run_flow(name, input);
+}
+
+void octo_test_log_start(void)
+{
+    octo_error err;
+
+    memset(&err, 0, sizeof(err));
+    octo_test_write("logs/capture.log", "");
+    assert_int_equal(octo_log_open(octo_config()->log_path, "capture.log", &err), OCTO_OK);
+    octo_log_set_stderr(0);
+    octo_log_set_level(OCTO_LOG_INFO);
+}
+
+char *octo_test_log_end(void)
+{
+    octo_log_close();
+    octo_log_set_stderr(1);
+    octo_log_set_level(OCTO_LOG_ERROR);
+    return octo_test_read("logs/capture.log");
+}
+
+void octo_test_assert_contains(const char *hay, const char *needle)
+{
+    if (hay == NULL || strstr(hay, needle) == NULL) {
+        fail_msg("\"%s\" does not contain \"%s\"", hay != NULL ? hay : "(null)", needle);
+    }
+}
+
 int octo_test_load_flow(const char *name, unsigned flags, char *msg, size_t cap, char *warnings,
                         size_t wcap)
 {

@@ -49,6 +49,18 @@ struct octo_run_result octo_test_run_flow(const char *name, json_t *input);
 int octo_test_load_flow(const char *name, unsigned flags, char *msg, size_t cap, char *warnings,
                         size_t wcap);
 
+/* Write flows/<name> with text and run it (octo_test_run_flow). */
+struct octo_run_result octo_test_run_text(const char *name, const char *text, json_t *input);
+
+/* Capture the log: lines at INFO and above go to DATA_PATH/logs/capture.log
+ * (not stderr) until octo_test_log_end, which returns the captured text
+ * (malloc'd) and sets logging back to stderr at ERROR. */
+void octo_test_log_start(void);
+char *octo_test_log_end(void);
+
+/* Fail unless hay (may be NULL) contains needle. */
+void octo_test_assert_contains(const char *hay, const char *needle);
+
 /* The JSON value at a dotted path ("a.b.0.c") of v (borrowed), or NULL. */
 json_t *octo_test_get(json_t *v, const char *path);
 

@@ -12,43 +12,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Write flows/<name> and run it; the caller frees the result. */
-static struct octo_run_result run_text(const char *name, const char *text, json_t *input)
-{
-    char rel[256];
-
-    snprintf(rel, sizeof(rel), "flows/%s", name);
-    octo_test_write(rel, text);
-    return octo_test_run_flow(name, input);
-}
-
-static void start_log(void)
-{
-    octo_error err;
-
-    memset(&err, 0, sizeof(err));
-    octo_test_write("logs/capture.log", "");
-    assert_int_equal(octo_log_open(octo_config()->log_path, "capture.log", &err), OCTO_OK);
-    octo_log_set_stderr(0);
-    octo_log_set_level(OCTO_LOG_INFO);
-}
-
-/* The captured log (malloc'd); logging goes back to stderr at ERROR. */
-static char *end_log(void)
-{
-    octo_log_close();
-    octo_log_set_stderr(1);
-    octo_log_set_level(OCTO_LOG_ERROR);
-    return octo_test_read("logs/capture.log");
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (hay == NULL || strstr(hay, needle) == NULL) {
-        fail_msg("\"%s\" does not contain \"%s\"", hay != NULL ? hay : "(null)", needle);
-    }
-}
-
 static void assert_file(const char *rel, const char *expected)
 {
     char *text = octo_test_read(rel);
@@ -99,7 +62,7 @@ static void test_read_types(void **state)
     octo_test_write("in/a.yml", "a: [1, yes, ~, 0x10, '012']\nb: {c: 1.5}\n");
     octo_test_write("in/a.json", "{\"x\": 1.5, \"y\": [1, \"\\u00e9\"], \"z\": null}");
     octo_test_write("in/a.txt", "line one\nline two\n\n");
-    r = run_text("read.yml",
+    r = octo_test_run_text("read.yml",
                  "name: read\n"
                  "steps:\n"
                  "- {name: y, type: file, file: {path: in/a.yml}}\n"          /* yaml default */
@@ -121,7 +84,7 @@ static void test_read_errors(void **state)
     json_t *e;
 
     (void)state;
-    r = run_text("rmiss.yml",
+    r = octo_test_run_text("rmiss.yml",
                  "name: rmiss\nsteps:\n- {name: m, type: file, file: {path: nothere.yml}}\n"
                  "- {name: never, type: debug}\n",
                  NULL);
@@ -135,17 +98,17 @@ static void test_read_errors(void **state)
     octo_run_result_free(&r);
 
     octo_test_write("bad.json", "{\"a\": 1,,}");
-    r = run_text("rjson.yml",
+    r = octo_test_run_text("rjson.yml",
                  "name: rjson\nsteps:\n- {name: j, type: file, file: {path: bad.json, type: json}}\n",
                  NULL);
     e = only_error(&r);
     assert_string_equal(json_string_value(octo_test_get(e, "error.type")), "io");
-    assert_contains(json_string_value(octo_test_get(e, "error.message")), "bad.json:1:");
-    assert_contains(json_string_value(octo_test_get(e, "error.message")), "invalid JSON");
+    octo_test_assert_contains(json_string_value(octo_test_get(e, "error.message")), "bad.json:1:");
+    octo_test_assert_contains(json_string_value(octo_test_get(e, "error.message")), "invalid JSON");
     octo_run_result_free(&r);
 
     octo_test_write("bad.yml", "a: 1\n b: 2\n");
-    r = run_text("ryaml.yml",
+    r = octo_test_run_text("ryaml.yml",
                  "name: ryaml\nsteps:\n- {name: y, type: file, file: {path: bad.yml}}\n", NULL);
     e = only_error(&r);
     assert_string_equal(json_string_value(octo_test_get(e, "error.message")),
@@ -153,7 +116,7 @@ static void test_read_errors(void **state)
     octo_run_result_free(&r);
 
     octo_test_write("latin1.txt", "caf\xe9\n");
-    r = run_text("rtext.yml",
+    r = octo_test_run_text("rtext.yml",
                  "name: rtext\nsteps:\n- {name: t, type: file, file: {path: latin1.txt, type: text}}\n",
                  NULL);
     e = only_error(&r);
@@ -169,7 +132,7 @@ static void test_write_types(void **state)
     struct octo_run_result r;
 
     (void)state;
-    r = run_text("write.yml",
+    r = octo_test_run_text("write.yml",
                  "name: write\n"
                  "steps:\n" PAYLOAD_STEP
                  "- {name: wy, type: file, file: {path: out/p.yml, mode: write, data_key: payload}}\n"
@@ -205,7 +168,7 @@ static void test_append(void **state)
 
     (void)state;
     octo_test_write("app/log.txt", "start|");
-    r = run_text("append.yml",
+    r = octo_test_run_text("append.yml",
                  "name: append\n"
                  "steps:\n"
                  "- {name: s, type: jq, jq: {expression: '\"line\"'}}\n"
@@ -243,7 +206,7 @@ static void test_write_whole_data_and_parents(void **state)
     octo_error err;
 
     (void)state;
-    r = run_text("whole.yml",
+    r = octo_test_run_text("whole.yml",
                  "name: whole\n"
                  "steps:\n"
                  "- {name: v, type: jq, jq: {expression: '[1, 2]'}}\n"
@@ -296,7 +259,7 @@ static void test_write_keeps_mode_and_is_atomic(void **state)
     octo_test_write("keep/k.yml", "old: content\n");
     snprintf(path, sizeof(path), "%s/keep/k.yml", octo_config()->data_path);
     assert_int_equal(chmod(path, 0600), 0);
-    r = run_text("mode.yml",
+    r = octo_test_run_text("mode.yml",
                  "name: mode\nsteps:\n- {name: v, type: jq, jq: {expression: '{new: 1}'}}\n"
                  "- {name: w, type: file, file: {path: keep/k.yml, mode: write, data_key: v}}\n",
                  NULL);
@@ -319,7 +282,7 @@ static void test_write_keeps_mode_and_is_atomic(void **state)
     fclose(fp);
     octo_test_write("keep/old.yml", "old: content\n");
     octo_test_write("keep/old.json", "{\"old\": 1}");
-    r = run_text("atomic.yml",
+    r = octo_test_run_text("atomic.yml",
                  "name: atomic\nsteps:\n"
                  "- {name: deep, type: file, file: {path: deep.json, type: json}}\n"
                  "- name: wy\n"
@@ -360,19 +323,19 @@ static void test_data_key_missing(void **state)
     char *log;
 
     (void)state;
-    start_log();
-    r = run_text("dkmiss.yml",
+    octo_test_log_start();
+    r = octo_test_run_text("dkmiss.yml",
                  "name: dkmiss\nsteps:\n"
                  "- {name: w, type: file, file: {path: out/never.yml, mode: write, data_key: nothere}}\n",
                  NULL);
-    log = end_log();
+    log = octo_test_log_end();
     e = only_error(&r);
     assert_string_equal(json_string_value(octo_test_get(e, "error.type")), "validation");
     assert_string_equal(json_string_value(octo_test_get(e, "error.message")),
                         "data_key \"nothere\" is not in the flow data");
     assert_false(octo_test_exists("out/never.yml"));
     /* the runner warned first */
-    assert_contains(log, "WARNING - [dkmiss][w // file] data_key \"nothere\" is not in the flow data");
+    octo_test_assert_contains(log, "WARNING - [dkmiss][w // file] data_key \"nothere\" is not in the flow data");
     free(log);
     octo_run_result_free(&r);
 }
@@ -385,7 +348,7 @@ static void test_confinement_at_run(void **state)
     (void)state;
     octo_test_write("flows/target.yml", "name: target\nsteps: []\n");
     /* reading a flow file is fine; writing into FLOWS_PATH is not */
-    r = run_text("conf.yml",
+    r = octo_test_run_text("conf.yml",
                  "name: conf\nsteps:\n"
                  "- {name: rd, type: file, file: {path: flows/target.yml}}\n"
                  "- {name: wr, type: file, file: {path: flows/target.yml, mode: write, "
@@ -401,7 +364,7 @@ static void test_confinement_at_run(void **state)
     assert_file("flows/target.yml", "name: target\nsteps: []\n");
     octo_run_result_free(&r);
 
-    r = run_text("conf2.yml",
+    r = octo_test_run_text("conf2.yml",
                  "name: conf2\nsteps:\n"
                  "- {name: wr, type: file, file: {path: logs/x.log, mode: append, type: text, "
                  "data_key: __flow_path__}}\n",
@@ -429,7 +392,7 @@ static void test_templated_path(void **state)
     }
     h->template_free(t);
     /* rendered paths are confined when the step runs */
-    r = run_text("tpl.yml",
+    r = octo_test_run_text("tpl.yml",
                  "name: tpl\nsteps:\n"
                  "- {name: v, type: jq, jq: {expression: '{n: \"ok\", bad: \"../escape\"}'}}\n"
                  "- {name: w1, type: file, file: {path: 'out/{{ v.n }}.yml', mode: write, "

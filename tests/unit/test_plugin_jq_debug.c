@@ -28,41 +28,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct octo_run_result run_text(const char *name, const char *text, json_t *input)
-{
-    char rel[256];
-
-    snprintf(rel, sizeof(rel), "flows/%s", name);
-    octo_test_write(rel, text);
-    return octo_test_run_flow(name, input);
-}
-
-static void start_log(void)
-{
-    octo_error err;
-
-    memset(&err, 0, sizeof(err));
-    octo_test_write("logs/capture.log", "");
-    assert_int_equal(octo_log_open(octo_config()->log_path, "capture.log", &err), OCTO_OK);
-    octo_log_set_stderr(0);
-    octo_log_set_level(OCTO_LOG_INFO);
-}
-
-static char *end_log(void)
-{
-    octo_log_close();
-    octo_log_set_stderr(1);
-    octo_log_set_level(OCTO_LOG_ERROR);
-    return octo_test_read("logs/capture.log");
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (hay == NULL || strstr(hay, needle) == NULL) {
-        fail_msg("\"%s\" does not contain \"%s\"", hay != NULL ? hay : "(null)", needle);
-    }
-}
-
 static void assert_json(json_t *v, const char *expected_json)
 {
     json_t *e = json_loads(expected_json, JSON_DECODE_ANY, NULL);
@@ -86,8 +51,8 @@ static void test_jq_data_key(void **state)
     char *log;
 
     (void)state;
-    start_log();
-    r = run_text("jqdk.yml",
+    octo_test_log_start();
+    r = octo_test_run_text("jqdk.yml",
                  "name: jqdk\n"
                  "steps:\n"
                  "- name: src\n"
@@ -113,14 +78,14 @@ static void test_jq_data_key(void **state)
                  "  type: jq\n"
                  "  jq: {expression: '[., type]', data_key: nothere}\n",
                  in);
-    log = end_log();
+    log = octo_test_log_end();
     assert_false(r.failed);
     assert_json(json_object_get(r.data, "ids"), "[1]");
     assert_json(json_object_get(r.data, "whole"), "[[1], 0, \"jqdk.yml\", 2]");
     assert_json(json_object_get(r.data, "dot"), "[\"ids\", \"src\", \"whole\"]");
     assert_json(json_object_get(r.data, "empty"), "[1]");
     assert_json(json_object_get(r.data, "missing"), "[null, \"null\"]");
-    assert_contains(log, " - WARNING - [jqdk][missing // jq] data_key \"nothere\" is not in the "
+    octo_test_assert_contains(log, " - WARNING - [jqdk][missing // jq] data_key \"nothere\" is not in the "
                          "flow data");
     free(log);
     octo_run_result_free(&r);
@@ -134,8 +99,8 @@ static void test_jq_outputs_and_errors(void **state)
     char *log;
 
     (void)state;
-    start_log();
-    r = run_text("jqout.yml",
+    octo_test_log_start();
+    r = octo_test_run_text("jqout.yml",
                  "name: jqout\n"
                  "steps:\n"
                  "- {name: none, type: jq, jq: {expression: 'empty'}}\n"
@@ -144,13 +109,13 @@ static void test_jq_outputs_and_errors(void **state)
                  "- {name: big, type: jq, jq: {expression: '9007199254740991 + 1'}}\n"
                  "- {name: boom, type: jq, jq: {expression: '.obj.z | error(\"bad \\(.)\")'}}\n",
                  NULL);
-    log = end_log();
+    log = octo_test_log_end();
     /* no output or several: null with a warning, as the original */
     assert_true(json_is_null(json_object_get(r.data, "none")));
     assert_true(json_is_null(json_object_get(r.data, "many")));
-    assert_contains(log, "[jqout][none // jq] jq expression \"empty\" gave no outputs; the result "
+    octo_test_assert_contains(log, "[jqout][none // jq] jq expression \"empty\" gave no outputs; the result "
                          "is null");
-    assert_contains(log, "[jqout][many // jq] jq expression \"1, 2\" gave several outputs; the "
+    octo_test_assert_contains(log, "[jqout][many // jq] jq expression \"1, 2\" gave several outputs; the "
                          "result is null");
     assert_json(json_object_get(r.data, "obj"), "{\"z\": 1, \"a\": [1.5, \"\\u00e9\"]}");
     assert_string_equal(json_object_iter_key(json_object_iter(json_object_get(r.data, "obj"))), "z");
@@ -236,7 +201,7 @@ static void test_debug_copy_not_cycle(void **state)
     char *text;
 
     (void)state;
-    r = run_text("dbgcopy.yml",
+    r = octo_test_run_text("dbgcopy.yml",
                  "name: dbgcopy\n"
                  "steps:\n"
                  "- {name: v, type: jq, jq: {expression: '{a: [1, 2]}'}}\n"
@@ -282,8 +247,8 @@ static void test_debug_log_formats(void **state)
     char *log;
 
     (void)state;
-    start_log();
-    r = run_text("dbglog.yml",
+    octo_test_log_start();
+    r = octo_test_run_text("dbglog.yml",
                  "name: dbglog\n"
                  "steps:\n"
                  "- {name: v, type: jq, jq: {expression: '{b: [1, \"yes\", null], a: \"x\"}'}}\n"
@@ -292,18 +257,18 @@ static void test_debug_log_formats(void **state)
                  "- {name: t, type: debug, debug: {data_key: v, type: text}}\n"
                  "- {name: w, type: debug, debug: {type: text}}\n",
                  NULL);
-    log = end_log();
+    log = octo_test_log_end();
     assert_false(r.failed);
-    assert_contains(log, " - INFO - [dbglog][y // debug] -> dumping debug data_key v\n");
+    octo_test_assert_contains(log, " - INFO - [dbglog][y // debug] -> dumping debug data_key v\n");
     /* yaml (default): yaml.dump, final newline dropped */
-    assert_contains(log, " - INFO - [dbglog][y // debug] a: x\nb:\n- 1\n- 'yes'\n- null\n");
+    octo_test_assert_contains(log, " - INFO - [dbglog][y // debug] a: x\nb:\n- 1\n- 'yes'\n- null\n");
     /* json: indent 4, Python's separators */
-    assert_contains(log, " - INFO - [dbglog][j // debug] {\n    \"b\": [\n        1,\n"
+    octo_test_assert_contains(log, " - INFO - [dbglog][j // debug] {\n    \"b\": [\n        1,\n"
                          "        \"yes\",\n        null\n    ],\n    \"a\": \"x\"\n}\n");
     /* text: Python's str() */
-    assert_contains(log, " - INFO - [dbglog][t // debug] {'b': [1, 'yes', None], 'a': 'x'}\n");
-    assert_contains(log, " - INFO - [dbglog][w // debug] -> dumping debug data_key (all)\n");
-    assert_contains(log, "[dbglog][w // debug] {'__errors__': [], '__input__': None");
+    octo_test_assert_contains(log, " - INFO - [dbglog][t // debug] {'b': [1, 'yes', None], 'a': 'x'}\n");
+    octo_test_assert_contains(log, " - INFO - [dbglog][w // debug] -> dumping debug data_key (all)\n");
+    octo_test_assert_contains(log, "[dbglog][w // debug] {'__errors__': [], '__input__': None");
     free(log);
     octo_run_result_free(&r);
 }
@@ -316,14 +281,14 @@ static void test_debug_redacts_secrets(void **state)
 
     (void)state;
     assert_int_equal(octo_redact_add("tok-SUPERSECRET-123"), 0);
-    start_log();
-    r = run_text("dbgsec.yml",
+    octo_test_log_start();
+    r = octo_test_run_text("dbgsec.yml",
                  "name: dbgsec\nsteps:\n- {name: d, type: debug, debug: {data_key: __input__, "
                  "type: json}}\n",
                  in);
-    log = end_log();
+    log = octo_test_log_end();
     assert_false(r.failed);
-    assert_contains(log, "\"token\": \"***\"");
+    octo_test_assert_contains(log, "\"token\": \"***\"");
     assert_null(strstr(log, "SUPERSECRET"));
     free(log);
     octo_run_result_free(&r);

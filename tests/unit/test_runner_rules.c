@@ -29,41 +29,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct octo_run_result run_text(const char *name, const char *text, json_t *input)
-{
-    char rel[256];
-
-    snprintf(rel, sizeof(rel), "flows/%s", name);
-    octo_test_write(rel, text);
-    return octo_test_run_flow(name, input);
-}
-
-static void start_log(void)
-{
-    octo_error err;
-
-    memset(&err, 0, sizeof(err));
-    octo_test_write("logs/capture.log", "");
-    assert_int_equal(octo_log_open(octo_config()->log_path, "capture.log", &err), OCTO_OK);
-    octo_log_set_stderr(0);
-    octo_log_set_level(OCTO_LOG_INFO);
-}
-
-static char *end_log(void)
-{
-    octo_log_close();
-    octo_log_set_stderr(1);
-    octo_log_set_level(OCTO_LOG_ERROR);
-    return octo_test_read("logs/capture.log");
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (hay == NULL || strstr(hay, needle) == NULL) {
-        fail_msg("\"%s\" does not contain \"%s\"", hay != NULL ? hay : "(null)", needle);
-    }
-}
-
 static void assert_json(json_t *v, const char *expected_json)
 {
     json_t *e = json_loads(expected_json, JSON_DECODE_ANY, NULL);
@@ -132,22 +97,22 @@ static void test_data_key_missing_warns(void **state)
     char *log;
 
     (void)state;
-    start_log();
-    r = run_text("dkwarn.yml",
+    octo_test_log_start();
+    r = octo_test_run_text("dkwarn.yml",
                  "name: dk warn\n"
                  "steps:\n"
                  "- {name: j, type: jq, jq: {expression: '. == null', data_key: absent}}\n"
                  "- {name: d, type: debug, debug: {data_key: absent}}\n"
                  "- {name: next, type: jq, jq: {expression: '\"went on\"'}}\n",
                  NULL);
-    log = end_log();
+    log = octo_test_log_end();
     /* no input and a warning; the flow goes on */
     assert_false(r.failed);
     assert_json(json_object_get(r.data, "j"), "true");
     assert_true(json_is_null(json_object_get(r.data, "d")));
     assert_json(json_object_get(r.data, "next"), "\"went on\"");
-    assert_contains(log, "WARNING - [dk warn][j // jq] data_key \"absent\" is not in the flow data\n");
-    assert_contains(log, "WARNING - [dk warn][d // debug] data_key \"absent\" is not in the flow data\n");
+    octo_test_assert_contains(log, "WARNING - [dk warn][j // jq] data_key \"absent\" is not in the flow data\n");
+    octo_test_assert_contains(log, "WARNING - [dk warn][d // debug] data_key \"absent\" is not in the flow data\n");
     assert_int_equal(json_array_size(json_object_get(r.data, "__errors__")), 0);
     free(log);
     octo_run_result_free(&r);
@@ -161,7 +126,7 @@ static void test_dot_everywhere(void **state)
     char *text;
 
     (void)state;
-    r = run_text("dot.yml",
+    r = octo_test_run_text("dot.yml",
                  "name: dot\n"
                  "steps:\n"
                  "- {name: j, type: jq, jq: {expression: '.__input__.who', data_key: '.'}}\n"
@@ -193,7 +158,7 @@ static void test_ignore_subjects(void **state)
     json_t *e;
 
     (void)state;
-    r = run_text("ign.yml",
+    r = octo_test_run_text("ign.yml",
                  "name: ign\n"
                  "steps:\n"
                  /* the subject starts with the error type */
@@ -308,7 +273,7 @@ static void test_error_record_shape_and_data_kept(void **state)
 
     (void)state;
     assert_int_equal(octo_redact_add("hunter2-secret"), 0);
-    r = run_text("shape.yml",
+    r = octo_test_run_text("shape.yml",
                  "name: shape\n"
                  "steps:\n"
                  "- {name: first, type: jq, jq: {expression: '.__input__.n + 1'}}\n"
@@ -360,7 +325,7 @@ static void test_jq_expression_errors(void **state)
     json_t *e;
 
     (void)state;
-    r = run_text("jqx.yml",
+    r = octo_test_run_text("jqx.yml",
                  "name: jqx\n"
                  "steps:\n"
                  "- name: s\n"
@@ -384,7 +349,7 @@ static void test_finally_step(void **state)
 
     (void)state;
     /* the finally step's own failure is recorded; the flow's failure stays */
-    r = run_text("fin.yml",
+    r = octo_test_run_text("fin.yml",
                  "name: fin\n"
                  "finally_step: cleanup\n"
                  "steps:\n"
@@ -401,7 +366,7 @@ static void test_finally_step(void **state)
     octo_run_result_free(&r);
 
     /* a successful flow does not run it as a finally step (only in order) */
-    r = run_text("fin2.yml",
+    r = octo_test_run_text("fin2.yml",
                  "name: fin2\n"
                  "finally_step: early\n"
                  "steps:\n"
@@ -413,7 +378,7 @@ static void test_finally_step(void **state)
     octo_run_result_free(&r);
 
     /* an earlier step may be the finally step: it runs again, with the data so far */
-    r = run_text("fin3.yml",
+    r = octo_test_run_text("fin3.yml",
                  "name: fin3\n"
                  "finally_step: snap\n"
                  "steps:\n"
@@ -448,12 +413,12 @@ static void test_finally_ignores_when(void **state)
         assert_non_null(strstr(msg, "not available in this build"));
         return;
     }
-    r = run_text("finwhen.yml", flow, NULL);
+    r = octo_test_run_text("finwhen.yml", flow, NULL);
     assert_true(r.failed);
     assert_json(json_object_get(r.data, "report"), "\"reported\"");
     octo_run_result_free(&r);
     /* in the normal order its `when` applies: skipped, nothing written */
-    r = run_text("finwhen2.yml",
+    r = octo_test_run_text("finwhen2.yml",
                  "name: finwhen2\n"
                  "finally_step: report\n"
                  "steps:\n"
@@ -476,7 +441,7 @@ static void test_when_rules(void **state)
     if (!templates_available()) {
         return; /* test_validate.c checks that such flows are refused */
     }
-    r = run_text("when.yml",
+    r = octo_test_run_text("when.yml",
                  "name: when\n"
                  "steps:\n"
                  "- {name: n, type: jq, jq: {expression: '2'}}\n"
