@@ -74,21 +74,6 @@ static void assert_keys(json_t *o, const char *expected)
     assert_string_equal(buf, expected);
 }
 
-static int templates_available(void)
-{
-    const octo_host *h = octo_host_table();
-    octo_template *t = NULL;
-    octo_error err;
-
-    memset(&err, 0, sizeof(err));
-    if (h->template_compile("{{ 1 }}", "probe", &t, &err) == OCTO_OK) {
-        h->template_free(t);
-        return 1;
-    }
-    assert_int_equal(err.code, OCTO_ENOTSUP);
-    return 0;
-}
-
 /* ---- data_key ------------------------------------------------------------- */
 
 static void test_data_key_missing_warns(void **state)
@@ -404,15 +389,6 @@ static void test_finally_ignores_when(void **state)
     struct octo_run_result r;
 
     (void)state;
-    if (!templates_available()) {
-        char msg[OCTO_ERROR_MSG_LEN];
-
-        octo_test_write("flows/finwhen.yml", flow);
-        assert_int_equal(octo_test_load_flow("finwhen.yml", 0, msg, sizeof(msg), NULL, 0),
-                         OCTO_EINVAL);
-        assert_non_null(strstr(msg, "not available in this build"));
-        return;
-    }
     r = octo_test_run_text("finwhen.yml", flow, NULL);
     assert_true(r.failed);
     assert_json(json_object_get(r.data, "report"), "\"reported\"");
@@ -438,9 +414,6 @@ static void test_when_rules(void **state)
     struct octo_run_result r;
 
     (void)state;
-    if (!templates_available()) {
-        return; /* test_validate.c checks that such flows are refused */
-    }
     r = octo_test_run_text("when.yml",
                  "name: when\n"
                  "steps:\n"

@@ -468,25 +468,7 @@ static void test_all_errors_collected(void **state)
     result_free(&r);
 }
 
-/* ---- templates: the engine may or may not be in this build --------------- */
-
-static int templates_available(void)
-{
-    const octo_host *h = octo_host_table();
-    octo_template *t = NULL;
-    octo_error err;
-    int rc;
-
-    memset(&err, 0, sizeof(err));
-    rc = h->template_compile("{{ 1 }}", "probe", &t, &err);
-    if (rc == OCTO_OK) {
-        h->template_free(t);
-        return 1;
-    }
-    assert_int_equal(rc, OCTO_ENOTSUP);
-    assert_non_null(strstr(err.msg, "not available in this build"));
-    return 0;
-}
+/* ---- templates -------------------------------------------------------------- */
 
 static void test_when_and_templated_options(void **state)
 {
@@ -504,16 +486,6 @@ static void test_when_and_templated_options(void **state)
     struct result r;
 
     (void)state;
-    if (!templates_available()) {
-        /* decision: such flows fail validation, saying why */
-        expect_error("when.yml", when_flow, 0,
-                     "when.yml:5: steps[0] (\"x\").when: templates (when, templated options, "
-                     "jinja) are not available in this build");
-        expect_error("tpath.yml", path_flow, 0,
-                     "tpath.yml:6: steps[0] (\"y\").file.path: templates (when, templated "
-                     "options, jinja) are not available in this build");
-        return;
-    }
     r = load_text("when.yml", when_flow, 0);
     assert_int_equal(r.rc, OCTO_OK);
     assert_int_equal(r.flow->steps[0].nwhen, 1);
