@@ -56,6 +56,30 @@ void ps_parse_call_args(struct ps *p, struct node *n)
     n->nkw = kws.n;
 }
 
+/* A filter or test name after its first token t: "name" or a dotted
+ * "ansible.builtin.name", written into name (cap bytes); returns its
+ * length. */
+static size_t dotted_name(struct ps *p, struct token *t, char *name, size_t cap)
+{
+    size_t nl = t->n < cap - 1 ? t->n : cap - 1;
+
+    memcpy(name, t->s, nl);
+    name[nl] = '\0';
+    while (ps_cur(p)->type == K_DOT) {
+        struct token *t2;
+
+        ps_next(p);
+        t2 = ps_expect(p, K_NAME);
+        if (nl + 1 + t2->n < cap) {
+            name[nl++] = '.';
+            memcpy(name + nl, t2->s, t2->n);
+            nl += t2->n;
+            name[nl] = '\0';
+        }
+    }
+    return nl;
+}
+
 struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
 {
     int chain = 0;
@@ -69,20 +93,7 @@ struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
             ps_next(p);
         }
         t = ps_expect(p, K_NAME);
-        nl = t->n < sizeof(name) - 1 ? t->n : sizeof(name) - 1;
-        memcpy(name, t->s, nl);
-        name[nl] = '\0';
-        while (ps_cur(p)->type == K_DOT) {
-            struct token *t2;
-            ps_next(p);
-            t2 = ps_expect(p, K_NAME);
-            if (nl + 1 + t2->n < sizeof(name)) {
-                name[nl++] = '.';
-                memcpy(name + nl, t2->s, t2->n);
-                nl += t2->n;
-                name[nl] = '\0';
-            }
-        }
+        nl = dotted_name(p, t, name, sizeof(name));
         f = ps_mk(p, N_FILTER, t->line);
         f->a = in;
         f->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
@@ -113,20 +124,7 @@ static struct node *parse_test(struct ps *p, struct node *in)
         negated = 1;
     }
     t = ps_expect(p, K_NAME);
-    nl = t->n < sizeof(name) - 1 ? t->n : sizeof(name) - 1;
-    memcpy(name, t->s, nl);
-    name[nl] = '\0';
-    while (ps_cur(p)->type == K_DOT) {
-        struct token *t2;
-        ps_next(p);
-        t2 = ps_expect(p, K_NAME);
-        if (nl + 1 + t2->n < sizeof(name)) {
-            name[nl++] = '.';
-            memcpy(name + nl, t2->s, t2->n);
-            nl += t2->n;
-            name[nl] = '\0';
-        }
-    }
+    nl = dotted_name(p, t, name, sizeof(name));
     n = ps_mk(p, N_TEST, is->line);
     n->a = in;
     n->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});

@@ -1,6 +1,8 @@
 /* testutil.c - helpers shared by the cmocka tests (see testutil.h). */
 #include "testutil.h"
 
+#include "redact.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -124,6 +126,7 @@ int octo_test_group_setup(void **state)
 int octo_test_group_teardown(void **state)
 {
     (void)state;
+    octo_redact_clear(); /* secrets registered by the group's runs */
     octo_test_core_shutdown();
     octo_test_cleanup_data();
     return 0;
@@ -173,6 +176,19 @@ char *octo_test_log_end(void)
     octo_log_set_stderr(1);
     octo_log_set_level(OCTO_LOG_ERROR);
     return octo_test_read("logs/capture.log");
+}
+
+void octo_test_assert_json(json_t *v, const char *expected_json)
+{
+    json_t *e = json_loads(expected_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+
+    assert_non_null(e);
+    if (!json_equal(v, e)) {
+        char *got = json_dumps(v, JSON_ENCODE_ANY);
+
+        fail_msg("got %s, expected %s", got != NULL ? got : "(null)", expected_json);
+    }
+    json_decref(e);
 }
 
 void octo_test_assert_contains(const char *hay, const char *needle)

@@ -58,6 +58,9 @@ struct octo_run_result octo_test_run_text(const char *name, const char *text, js
 void octo_test_log_start(void);
 char *octo_test_log_end(void);
 
+/* Fail unless v (borrowed) equals the JSON text expected_json. */
+void octo_test_assert_json(json_t *v, const char *expected_json);
+
 /* Fail unless hay (may be NULL) contains needle. */
 void octo_test_assert_contains(const char *hay, const char *needle);
 

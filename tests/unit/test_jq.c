@@ -43,24 +43,11 @@ static json_t *run(const char *program, const char *input_json, int mode, int *n
     return out;
 }
 
-static void assert_json(json_t *v, const char *expected_json)
-{
-    json_t *e = json_loads(expected_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-
-    assert_non_null(e);
-    if (!json_equal(v, e)) {
-        char *got = json_dumps(v, JSON_ENCODE_ANY);
-
-        fail_msg("got %s, expected %s", got, expected_json);
-    }
-    json_decref(e);
-}
-
 static void check(const char *program, const char *input, const char *expected)
 {
     json_t *out = run(program, input, OCTO_JQ_SINGLE, NULL);
 
-    assert_json(out, expected);
+    octo_test_assert_json(out, expected);
     json_decref(out);
 }
 
@@ -111,7 +98,7 @@ static void test_to_json_conversion(void **state)
     (void)state;
     assert_true(jv_is_valid(v));
     j = octo_jq_to_json(&v); /* consumes v */
-    assert_json(j, "{\"a\": [1, 2.5, \"x\", null, true, {\"b\": false}]}");
+    octo_test_assert_json(j, "{\"a\": [1, 2.5, \"x\", null, true, {\"b\": false}]}");
     json_decref(j);
 }
 
@@ -130,12 +117,12 @@ static void test_modes(void **state)
     assert_int_equal(n, 0);
     json_decref(out);
     out = run(".a", "{\"a\": 7}", OCTO_JQ_SINGLE, &n);
-    assert_json(out, "7");
+    octo_test_assert_json(out, "7");
     assert_int_equal(n, 1);
     json_decref(out);
 
     out = run("1, 2, 3", NULL, OCTO_JQ_FIRST, &n);
-    assert_json(out, "1");
+    octo_test_assert_json(out, "1");
     assert_int_equal(n, 1);
     json_decref(out);
     out = run("empty", NULL, OCTO_JQ_FIRST, &n);
@@ -144,15 +131,15 @@ static void test_modes(void **state)
     json_decref(out);
 
     out = run(".[] | . * 10", "[1, 2, 3]", OCTO_JQ_ALL, &n);
-    assert_json(out, "[10, 20, 30]");
+    octo_test_assert_json(out, "[10, 20, 30]");
     assert_int_equal(n, 3);
     json_decref(out);
     out = run("empty", NULL, OCTO_JQ_ALL, &n);
-    assert_json(out, "[]");
+    octo_test_assert_json(out, "[]");
     assert_int_equal(n, 0);
     json_decref(out);
     out = run("null", NULL, OCTO_JQ_ALL, NULL);
-    assert_json(out, "[null]");
+    octo_test_assert_json(out, "[null]");
     json_decref(out);
 }
 
@@ -197,7 +184,7 @@ static void test_runtime_errors(void **state)
     in = json_pack("{s:{s:i}}", "a", "b", 5);
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_jq_run(p, in, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_OK);
-    assert_json(out, "5");
+    octo_test_assert_json(out, "5");
     json_decref(out);
     json_decref(in);
     octo_jq_release(p);
@@ -217,7 +204,7 @@ static void test_runtime_errors(void **state)
     p = compile("1, error(\"late\")");
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_FIRST, &out, NULL, &err), OCTO_OK);
-    assert_json(out, "1");
+    octo_test_assert_json(out, "1");
     json_decref(out);
     assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_ALL, &out, NULL, &err), OCTO_EJQ);
     assert_non_null(strstr(err.msg, "late"));
@@ -234,7 +221,7 @@ static void test_runtime_errors(void **state)
     p = compile("1, halt, 2");
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_jq_run(p, NULL, OCTO_JQ_ALL, &out, NULL, &err), OCTO_OK);
-    assert_json(out, "[1]");
+    octo_test_assert_json(out, "[1]");
     json_decref(out);
     octo_jq_release(p);
     /* input has nothing to read: a clear error, not "break" */

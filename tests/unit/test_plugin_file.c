@@ -33,19 +33,6 @@ static json_t *only_error(struct octo_run_result *r)
     return json_array_get(errs, 0);
 }
 
-static void assert_json(json_t *v, const char *expected_json)
-{
-    json_t *e = json_loads(expected_json, JSON_DECODE_ANY, NULL);
-
-    assert_non_null(e);
-    if (!json_equal(v, e)) {
-        char *got = json_dumps(v, JSON_ENCODE_ANY);
-
-        fail_msg("got %s, expected %s", got, expected_json);
-    }
-    json_decref(e);
-}
-
 /* A jq step making the payload the writes use: key order b, a. */
 #define PAYLOAD_STEP                                                                        \
     "- name: payload\n"                                                                      \
@@ -71,10 +58,10 @@ static void test_read_types(void **state)
                  "- {name: y2, type: file, file: {path: ./in//a.yml, mode: read, type: yaml}}\n",
                  NULL);
     assert_false(r.failed);
-    assert_json(json_object_get(r.data, "y"), "{\"a\": [1, true, null, 16, \"012\"], \"b\": {\"c\": 1.5}}");
-    assert_json(json_object_get(r.data, "j"), "{\"x\": 1.5, \"y\": [1, \"\\u00e9\"], \"z\": null}");
-    assert_json(json_object_get(r.data, "t"), "\"line one\\nline two\\n\\n\"");
-    assert_json(json_object_get(r.data, "y2"), "{\"a\": [1, true, null, 16, \"012\"], \"b\": {\"c\": 1.5}}");
+    octo_test_assert_json(json_object_get(r.data, "y"), "{\"a\": [1, true, null, 16, \"012\"], \"b\": {\"c\": 1.5}}");
+    octo_test_assert_json(json_object_get(r.data, "j"), "{\"x\": 1.5, \"y\": [1, \"\\u00e9\"], \"z\": null}");
+    octo_test_assert_json(json_object_get(r.data, "t"), "\"line one\\nline two\\n\\n\"");
+    octo_test_assert_json(json_object_get(r.data, "y2"), "{\"a\": [1, true, null, 16, \"012\"], \"b\": {\"c\": 1.5}}");
     octo_run_result_free(&r);
 }
 
@@ -157,8 +144,8 @@ static void test_write_types(void **state)
     assert_file("out/s.txt", "plain text\n");
     assert_file("out/s.yml", "'plain text\n\n  '\n");
     /* a write returns {} */
-    assert_json(json_object_get(r.data, "wy"), "{}");
-    assert_json(json_object_get(r.data, "wj"), "{}");
+    octo_test_assert_json(json_object_get(r.data, "wy"), "{}");
+    octo_test_assert_json(json_object_get(r.data, "wj"), "{}");
     octo_run_result_free(&r);
 }
 
@@ -191,7 +178,7 @@ static void test_append(void **state)
     assert_file("app/log.txt", "start|lineline");
     assert_file("app/new/data.yml", "k: 1\nk: 1\n");
     assert_file("app/d.json", "{\"k\": 1}{\"k\": 1}");
-    assert_json(json_object_get(r.data, "a1"), "{}");
+    octo_test_assert_json(json_object_get(r.data, "a1"), "{}");
     octo_run_result_free(&r);
 }
 

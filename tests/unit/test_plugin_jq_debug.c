@@ -11,36 +11,6 @@
 
 #include "redact.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    octo_test_setup_data();
-    octo_test_core_init();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    octo_redact_clear();
-    octo_test_core_shutdown();
-    octo_test_cleanup_data();
-    return 0;
-}
-
-static void assert_json(json_t *v, const char *expected_json)
-{
-    json_t *e = json_loads(expected_json, JSON_DECODE_ANY, NULL);
-
-    assert_non_null(e);
-    if (!json_equal(v, e)) {
-        char *got = json_dumps(v, JSON_ENCODE_ANY);
-
-        fail_msg("got %s, expected %s", got, expected_json);
-    }
-    json_decref(e);
-}
-
 /* ---- jq ------------------------------------------------------------------ */
 
 static void test_jq_data_key(void **state)
@@ -80,11 +50,11 @@ static void test_jq_data_key(void **state)
                  in);
     log = octo_test_log_end();
     assert_false(r.failed);
-    assert_json(json_object_get(r.data, "ids"), "[1]");
-    assert_json(json_object_get(r.data, "whole"), "[[1], 0, \"jqdk.yml\", 2]");
-    assert_json(json_object_get(r.data, "dot"), "[\"ids\", \"src\", \"whole\"]");
-    assert_json(json_object_get(r.data, "empty"), "[1]");
-    assert_json(json_object_get(r.data, "missing"), "[null, \"null\"]");
+    octo_test_assert_json(json_object_get(r.data, "ids"), "[1]");
+    octo_test_assert_json(json_object_get(r.data, "whole"), "[[1], 0, \"jqdk.yml\", 2]");
+    octo_test_assert_json(json_object_get(r.data, "dot"), "[\"ids\", \"src\", \"whole\"]");
+    octo_test_assert_json(json_object_get(r.data, "empty"), "[1]");
+    octo_test_assert_json(json_object_get(r.data, "missing"), "[null, \"null\"]");
     octo_test_assert_contains(log, " - WARNING - [jqdk][missing // jq] data_key \"nothere\" is not in the "
                          "flow data");
     free(log);
@@ -117,9 +87,9 @@ static void test_jq_outputs_and_errors(void **state)
                          "is null");
     octo_test_assert_contains(log, "[jqout][many // jq] jq expression \"1, 2\" gave several outputs; the "
                          "result is null");
-    assert_json(json_object_get(r.data, "obj"), "{\"z\": 1, \"a\": [1.5, \"\\u00e9\"]}");
+    octo_test_assert_json(json_object_get(r.data, "obj"), "{\"z\": 1, \"a\": [1.5, \"\\u00e9\"]}");
     assert_string_equal(json_object_iter_key(json_object_iter(json_object_get(r.data, "obj"))), "z");
-    assert_json(json_object_get(r.data, "big"), "9007199254740992");
+    octo_test_assert_json(json_object_get(r.data, "big"), "9007199254740992");
     /* a runtime error is a step error of type jq */
     assert_true(r.failed);
     e = octo_test_get(r.data, "__errors__.0");
@@ -218,7 +188,7 @@ static void test_debug_copy_not_cycle(void **state)
     assert_true(json_is_object(dbg));
     assert_true(dbg != r.data);
     assert_null(json_object_get(dbg, "all"));
-    assert_json(json_object_get(dbg, "v"), "{\"a\": [1, 2]}");
+    octo_test_assert_json(json_object_get(dbg, "v"), "{\"a\": [1, 2]}");
     assert_non_null(json_object_get(dbg, "__errors__"));
     expected = json_deep_copy(r.data);
     json_object_del(expected, "all");
@@ -231,9 +201,9 @@ static void test_debug_copy_not_cycle(void **state)
     /* "." likewise, and it holds the earlier snapshot, not itself */
     assert_non_null(json_object_get(json_object_get(r.data, "dot"), "all"));
     assert_null(json_object_get(json_object_get(r.data, "dot"), "dot"));
-    assert_json(json_object_get(r.data, "one"), "{\"a\": [1, 2]}");
+    octo_test_assert_json(json_object_get(r.data, "one"), "{\"a\": [1, 2]}");
     assert_true(json_is_null(json_object_get(r.data, "gone")));
-    assert_json(json_object_get(r.data, "after"), "[2, true, false]");
+    octo_test_assert_json(json_object_get(r.data, "after"), "[2, true, false]");
     /* the flow data is a tree: it serialises (the original's cycle did not) */
     text = json_dumps(r.data, JSON_COMPACT);
     assert_non_null(text);
@@ -307,5 +277,5 @@ int main(void)
         cmocka_unit_test(test_debug_redacts_secrets),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
 }

@@ -12,36 +12,6 @@
 
 #include "redact.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    octo_test_setup_data();
-    octo_test_core_init();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    octo_redact_clear();
-    octo_test_core_shutdown();
-    octo_test_cleanup_data();
-    return 0;
-}
-
-static void assert_json(json_t *v, const char *expected_json)
-{
-    json_t *e = json_loads(expected_json, JSON_DECODE_ANY, NULL);
-
-    assert_non_null(e);
-    if (!json_equal(v, e)) {
-        char *got = json_dumps(v, JSON_ENCODE_ANY);
-
-        fail_msg("got %s, expected %s", got, expected_json);
-    }
-    json_decref(e);
-}
-
 /* The keys of object o, sorted and comma-joined, equal expected. */
 static void assert_keys(json_t *o, const char *expected)
 {
@@ -93,9 +63,9 @@ static void test_data_key_missing_warns(void **state)
     log = octo_test_log_end();
     /* no input and a warning; the flow goes on */
     assert_false(r.failed);
-    assert_json(json_object_get(r.data, "j"), "true");
+    octo_test_assert_json(json_object_get(r.data, "j"), "true");
     assert_true(json_is_null(json_object_get(r.data, "d")));
-    assert_json(json_object_get(r.data, "next"), "\"went on\"");
+    octo_test_assert_json(json_object_get(r.data, "next"), "\"went on\"");
     octo_test_assert_contains(log, "WARNING - [dk warn][j // jq] data_key \"absent\" is not in the flow data\n");
     octo_test_assert_contains(log, "WARNING - [dk warn][d // debug] data_key \"absent\" is not in the flow data\n");
     assert_int_equal(json_array_size(json_object_get(r.data, "__errors__")), 0);
@@ -120,15 +90,15 @@ static void test_dot_everywhere(void **state)
                  "data_key: '.'}}\n",
                  in);
     assert_false(r.failed);
-    assert_json(json_object_get(r.data, "j"), "\"me\"");
-    assert_json(octo_test_get(r.data, "d.j"), "\"me\"");
+    octo_test_assert_json(json_object_get(r.data, "j"), "\"me\"");
+    octo_test_assert_json(octo_test_get(r.data, "d.j"), "\"me\"");
     text = octo_test_read("out/dot.json");
     assert_non_null(text);
     written = json_loads(text, 0, NULL);
     assert_non_null(written);
-    assert_json(json_object_get(written, "j"), "\"me\"");
-    assert_json(octo_test_get(written, "d.__input__.who"), "\"me\"");
-    assert_json(json_object_get(written, "__flow_path__"), "\"dot.yml\"");
+    octo_test_assert_json(json_object_get(written, "j"), "\"me\"");
+    octo_test_assert_json(octo_test_get(written, "d.__input__.who"), "\"me\"");
+    octo_test_assert_json(json_object_get(written, "__flow_path__"), "\"dot.yml\"");
     json_decref(written);
     free(text);
     octo_run_result_free(&r);
@@ -192,7 +162,7 @@ static void test_ignore_subjects(void **state)
     assert_null(json_object_get(r.data, "typed"));
     assert_null(json_object_get(r.data, "sloppy"));
     assert_null(json_object_get(r.data, "second"));
-    assert_json(json_object_get(r.data, "ok"), "1");
+    octo_test_assert_json(json_object_get(r.data, "ok"), "1");
     assert_null(json_object_get(r.data, "never"));
     octo_run_result_free(&r);
 }
@@ -277,8 +247,8 @@ static void test_error_record_shape_and_data_kept(void **state)
     assert_string_equal(r.message, "jq expression \"error(\"token *** refused\")\" failed: token "
                                    "*** refused");
     /* the data is kept: special keys, earlier results, all errors */
-    assert_json(json_object_get(r.data, "first"), "8");
-    assert_json(json_object_get(r.data, "__input__"), "{\"n\": 7}");
+    octo_test_assert_json(json_object_get(r.data, "first"), "8");
+    octo_test_assert_json(json_object_get(r.data, "__input__"), "{\"n\": 7}");
     assert_string_equal(json_string_value(json_object_get(r.data, "__flow_path__")), "shape.yml");
     assert_null(json_object_get(r.data, "later"));
     assert_null(json_object_get(r.data, "fails"));
@@ -359,7 +329,7 @@ static void test_finally_step(void **state)
                  "- {name: late, type: jq, jq: {expression: '.early'}}\n",
                  NULL);
     assert_false(r.failed);
-    assert_json(json_object_get(r.data, "early"), "1");
+    octo_test_assert_json(json_object_get(r.data, "early"), "1");
     octo_run_result_free(&r);
 
     /* an earlier step may be the finally step: it runs again, with the data so far */
@@ -372,7 +342,7 @@ static void test_finally_step(void **state)
                  "- {name: boom, type: jq, jq: {expression: 'error(\"e\")'}}\n",
                  NULL);
     assert_true(r.failed);
-    assert_json(json_object_get(r.data, "snap"), "[[null, null], 42]");
+    octo_test_assert_json(json_object_get(r.data, "snap"), "[[null, null], 42]");
     octo_run_result_free(&r);
 }
 
@@ -391,7 +361,7 @@ static void test_finally_ignores_when(void **state)
     (void)state;
     r = octo_test_run_text("finwhen.yml", flow, NULL);
     assert_true(r.failed);
-    assert_json(json_object_get(r.data, "report"), "\"reported\"");
+    octo_test_assert_json(json_object_get(r.data, "report"), "\"reported\"");
     octo_run_result_free(&r);
     /* in the normal order its `when` applies: skipped, nothing written */
     r = octo_test_run_text("finwhen2.yml",
@@ -500,7 +470,7 @@ static void test_cancel_and_timeout(void **state)
     assert_int_equal(octo_cancel_check(&c), 0);
     assert_int_equal(octo_run_flow(f, &o, &r), OCTO_OK);
     assert_false(r.failed);
-    assert_json(json_object_get(r.data, "fin"), "\"ran\"");
+    octo_test_assert_json(json_object_get(r.data, "fin"), "\"ran\"");
     octo_run_result_free(&r);
     assert_int_equal(octo_cancel_check(NULL), 0);
     octo_flow_unref(f);
@@ -525,7 +495,7 @@ static void test_run_options(void **state)
     assert_int_equal(octo_run_flow(f, &o, &r), OCTO_OK);
     assert_string_equal(r.job_id, "job-123");
     assert_string_equal(json_string_value(json_object_get(r.data, "__job_id__")), "job-123");
-    assert_json(json_object_get(r.data, "__loop_index__"), "3");
+    octo_test_assert_json(json_object_get(r.data, "__loop_index__"), "3");
     octo_run_result_free(&r);
     /* sub-flows (depth > 0) have no job id */
     memset(&o, 0, sizeof(o));
@@ -560,5 +530,5 @@ int main(void)
         cmocka_unit_test(test_run_options),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
 }

@@ -58,20 +58,6 @@ static void load_err(const char *text, char *msg, size_t cap)
     snprintf(msg, cap, "%s", err.msg);
 }
 
-static void assert_json(json_t *v, const char *expected_json)
-{
-    json_error_t je;
-    json_t *e = json_loads(expected_json, JSON_DECODE_ANY, &je);
-
-    assert_non_null(e);
-    if (!json_equal(v, e)) {
-        char *got = json_dumps(v, JSON_ENCODE_ANY | JSON_SORT_KEYS);
-
-        fail_msg("got %s, expected %s", got, expected_json);
-    }
-    json_decref(e);
-}
-
 static void assert_contains(const char *hay, const char *needle)
 {
     if (strstr(hay, needle) == NULL) {
@@ -84,7 +70,7 @@ static void check_scalar(const char *s, const char *expected_json)
 {
     json_t *v = scalar(s);
 
-    assert_json(v, expected_json);
+    octo_test_assert_json(v, expected_json);
     json_decref(v);
 }
 
@@ -261,7 +247,7 @@ static void test_block_scalars(void **state)
     /* block scalars are strings even when they look like numbers */
     json_decref(v);
     v = load_ok("n: |-\n  123\nb: >-\n  yes\n");
-    assert_json(v, "{\"n\": \"123\", \"b\": \"yes\"}");
+    octo_test_assert_json(v, "{\"n\": \"123\", \"b\": \"yes\"}");
     json_decref(v);
 }
 
@@ -272,7 +258,7 @@ static void test_structure_and_order(void **state)
 
     (void)state;
     v = load_ok("zeta: 1\nalpha:\n  - a\n  - {x: [1, 2], y: {}}\n  - []\nmid: null\n");
-    assert_json(v, "{\"zeta\": 1, \"alpha\": [\"a\", {\"x\": [1, 2], \"y\": {}}, []], \"mid\": null}");
+    octo_test_assert_json(v, "{\"zeta\": 1, \"alpha\": [\"a\", {\"x\": [1, 2], \"y\": {}}, []], \"mid\": null}");
     /* the file's key order is kept (Python dicts keep insertion order) */
     it = json_object_iter(v);
     assert_string_equal(json_object_iter_key(it), "zeta");
@@ -282,7 +268,7 @@ static void test_structure_and_order(void **state)
 
     /* duplicate keys: the last value wins, at the first key's place */
     v = load_ok("a: 1\nb: 2\na: 3\n");
-    assert_json(v, "{\"a\": 3, \"b\": 2}");
+    octo_test_assert_json(v, "{\"a\": 3, \"b\": 2}");
     assert_string_equal(json_object_iter_key(json_object_iter(v)), "a");
     json_decref(v);
 
@@ -294,16 +280,16 @@ static void test_structure_and_order(void **state)
     assert_true(json_is_null(v));
     json_decref(v);
     v = load_ok("\xef\xbb\xbf" "a: 1\r\nb: [x, y]\r\n");
-    assert_json(v, "{\"a\": 1, \"b\": [\"x\", \"y\"]}");
+    octo_test_assert_json(v, "{\"a\": 1, \"b\": [\"x\", \"y\"]}");
     json_decref(v);
     v = load_ok("--- \nk: v\n...\n");
-    assert_json(v, "{\"k\": \"v\"}");
+    octo_test_assert_json(v, "{\"k\": \"v\"}");
     json_decref(v);
     v = load_ok("- 1\n- two\n");
-    assert_json(v, "[1, \"two\"]");
+    octo_test_assert_json(v, "[1, \"two\"]");
     json_decref(v);
     v = load_ok("just text\n");
-    assert_json(v, "\"just text\"");
+    octo_test_assert_json(v, "\"just text\"");
     json_decref(v);
 }
 
@@ -314,7 +300,7 @@ static void test_non_string_keys(void **state)
     (void)state;
     /* keys become text the way json.dumps writes Python keys */
     v = load_ok("1: int\n1.5: float\n~: none\nyes: bool\nno: other\n0x10: hex\n2024-01-01: date\n");
-    assert_json(v, "{\"1\": \"int\", \"1.5\": \"float\", \"null\": \"none\", \"true\": \"bool\", "
+    octo_test_assert_json(v, "{\"1\": \"int\", \"1.5\": \"float\", \"null\": \"none\", \"true\": \"bool\", "
                    "\"false\": \"other\", \"16\": \"hex\", \"2024-01-01\": \"date\"}");
     json_decref(v);
     /* a step key written "on:" is the boolean true, as PyYAML reads it */
@@ -332,7 +318,7 @@ static void test_tags(void **state)
     v = load_ok("s: !!str 123\nb: !!str yes\ni: !!int \"42\"\nf: !!float 1\nt: !!bool yes\n"
                 "n: !!null ''\nx: ! 12\nlong: !<tag:yaml.org,2002:str> 7\n"
                 "m: !!map {a: 1}\nq: !!seq [1]\nbin: !!binary aGk=\n");
-    assert_json(v, "{\"s\": \"123\", \"b\": \"yes\", \"i\": 42, \"f\": 1.0, \"t\": true, "
+    octo_test_assert_json(v, "{\"s\": \"123\", \"b\": \"yes\", \"i\": 42, \"f\": 1.0, \"t\": true, "
                    "\"n\": null, \"x\": \"12\", \"long\": \"7\", \"m\": {\"a\": 1}, \"q\": [1], "
                    "\"bin\": \"aGk=\"}");
     json_decref(v);
@@ -359,14 +345,14 @@ static void test_anchors_and_aliases(void **state)
 
     (void)state;
     v = load_ok("base: &b {x: 1, y: [a, b]}\nname: &n hello\ncopy: *b\nlist: [*n, *n, *b]\n");
-    assert_json(v, "{\"base\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, \"name\": \"hello\", "
+    octo_test_assert_json(v, "{\"base\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, \"name\": \"hello\", "
                    "\"copy\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, "
                    "\"list\": [\"hello\", \"hello\", {\"x\": 1, \"y\": [\"a\", \"b\"]}]}");
     json_decref(v);
 
     /* an anchor may be redefined: later aliases see the new value */
     v = load_ok("a: &x 1\nb: *x\nc: &x 2\nd: *x\n");
-    assert_json(v, "{\"a\": 1, \"b\": 1, \"c\": 2, \"d\": 2}");
+    octo_test_assert_json(v, "{\"a\": 1, \"b\": 1, \"c\": 2, \"d\": 2}");
     json_decref(v);
 
     load_err("a: *nope\n", msg, sizeof(msg));
@@ -386,7 +372,7 @@ static void test_merge_keys(void **state)
     /* one source; explicit keys win whatever their position */
     v = load_ok("base: &b {x: 1, y: 2}\n"
                 "m:\n  y: 20\n  <<: *b\n  z: 3\n");
-    assert_json(json_object_get(v, "m"), "{\"x\": 1, \"y\": 20, \"z\": 3}");
+    octo_test_assert_json(json_object_get(v, "m"), "{\"x\": 1, \"y\": 20, \"z\": 3}");
     /* merged keys come first, in the source's order (as PyYAML builds it) */
     it = json_object_iter(json_object_get(v, "m"));
     assert_string_equal(json_object_iter_key(it), "x");
@@ -396,7 +382,7 @@ static void test_merge_keys(void **state)
     v = load_ok("a: &a {k: from_a, only_a: 1}\n"
                 "b: &b {k: from_b, only_b: 2}\n"
                 "m:\n  <<: [*a, *b]\n  own: 0\n");
-    assert_json(json_object_get(v, "m"),
+    octo_test_assert_json(json_object_get(v, "m"),
                 "{\"k\": \"from_a\", \"only_a\": 1, \"only_b\": 2, \"own\": 0}");
     json_decref(v);
 
@@ -404,7 +390,7 @@ static void test_merge_keys(void **state)
      * regression test for a core fix */
     v = load_ok("a: &a {k: from_a, x: 1}\nb: &b {k: from_b, y: 2}\n"
                 "m:\n  <<: *a\n  <<: *b\n");
-    assert_json(json_object_get(v, "m"), "{\"k\": \"from_b\", \"x\": 1, \"y\": 2}");
+    octo_test_assert_json(json_object_get(v, "m"), "{\"k\": \"from_b\", \"x\": 1, \"y\": 2}");
     it = json_object_iter(json_object_get(v, "m"));
     assert_string_equal(json_object_iter_key(it), "k");
     json_decref(v);
@@ -418,18 +404,18 @@ static void test_merge_keys(void **state)
 
     /* an inline mapping as the source, and a nested merge */
     v = load_ok("a: &a {p: 1}\nb: &b {<<: *a, q: 2}\nc: {<<: *b, r: 3}\nd: {<<: {s: 4}}\n");
-    assert_json(json_object_get(v, "c"), "{\"p\": 1, \"q\": 2, \"r\": 3}");
-    assert_json(json_object_get(v, "d"), "{\"s\": 4}");
+    octo_test_assert_json(json_object_get(v, "c"), "{\"p\": 1, \"q\": 2, \"r\": 3}");
+    octo_test_assert_json(json_object_get(v, "d"), "{\"s\": 4}");
     json_decref(v);
 
     /* the source is not modified by the merge */
     v = load_ok("a: &a {k: 1}\nb:\n  <<: *a\n  k: 2\nc: *a\n");
-    assert_json(v, "{\"a\": {\"k\": 1}, \"b\": {\"k\": 2}, \"c\": {\"k\": 1}}");
+    octo_test_assert_json(v, "{\"a\": {\"k\": 1}, \"b\": {\"k\": 2}, \"c\": {\"k\": 1}}");
     json_decref(v);
 
     /* "<<" quoted is an ordinary key */
     v = load_ok("'<<': {a: 1}\n");
-    assert_json(v, "{\"<<\": {\"a\": 1}}");
+    octo_test_assert_json(v, "{\"<<\": {\"a\": 1}}");
     json_decref(v);
 
     load_err("m:\n  <<: 5\n", msg, sizeof(msg));
@@ -604,7 +590,7 @@ static void test_load_file(void **state)
     fclose(fp);
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_yaml_load_file(path, "x.yml", &v, NULL, &err), OCTO_OK);
-    assert_json(v, "{\"a\": [1, true]}");
+    octo_test_assert_json(v, "{\"a\": [1, true]}");
     json_decref(v);
     unlink(path);
     memset(&err, 0, sizeof(err));
