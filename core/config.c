@@ -82,6 +82,27 @@ static int env_int(const char *name, int def, int min, int max, int *out, octo_e
     return OCTO_OK;
 }
 
+int octo_env_long(const char *name, long def, long min, long max, long *out, octo_error *err)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n;
+
+    if (v == NULL || v[0] == '\0') {
+        *out = def;
+        return OCTO_OK;
+    }
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < min || n > max) {
+        return octo_error_set(err, OCTO_EINVAL, name,
+                              "environment variable %s=\"%s\" is not an integer in %ld..%ld",
+                              name, v, min, max);
+    }
+    *out = n;
+    return OCTO_OK;
+}
+
 /* Absolute form of path (relative to the cwd). */
 static void absolutize(char *dst, size_t cap, const char *path)
 {
@@ -227,6 +248,10 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
     verify = env_or("OCTO_TLS_VERIFY", "true");
     cfg->tls_verify = !(strcasecmp(verify, "false") == 0 || strcmp(verify, "0") == 0 ||
                         strcasecmp(verify, "no") == 0 || strcasecmp(verify, "off") == 0);
+    rc = octo_config_load_runs(cfg, err);
+    if (rc != OCTO_OK) {
+        return rc;
+    }
     return load_file(cfg, err);
 }
 

@@ -1,21 +1,79 @@
-/* core.c - start-up and shut-down of the core (see octoflow/core.h). */
+/* core.c - start-up and shut-down of the core: the composition root
+ * (see octoflow/core.h).
+ *
+ * This is the one place that wires the modules together: the host table
+ * goes to the plugin loader (plugins call back through it), the flow
+ * cache and the runner find plugins through the registry, the launch
+ * front door gets its executor. Start-up order matters: configuration
+ * and the log first (everything reports through them), the time zone
+ * (schedules, timestamps), process-global library inits (curl, the
+ * jansson hash seed) before any thread, plugins, then per role: the job
+ * store, orphaned jobs, the executor (worker processes or threads).
+ */
 #include <octoflow/core.h>
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config.h"
+#include "errors.h"
+#include "flow.h"
+#include "job.h"
+#include "launch.h"
+#include "locks.h"
+#include "log.h"
+#include "plugins.h"
+#include "pool.h"
+#include "scheduler.h"
 #include "secrets.h"
+#include "store.h"
+#include "supervisor.h"
+#include "timefmt.h"
 #include "tplcache.h"
+#include "version.h"
+#include "worker.h"
 
 static struct octo_config g_cfg;
 static int g_pool_started;
+static int g_role;
+
+const char *octo_version(void)
+{
+    return OCTO_VERSION;
+}
+
+static int start_executor(const struct octo_core_opts *opts, octo_error *err)
+{
+    if (g_role == OCTO_ROLE_SERVICE && g_cfg.isolation == OCTO_ISOLATION_PROCESS) {
+        if (opts->exe_path == NULL ||
+            octo_supervisor_start(opts->exe_path, g_cfg.flow_max_workers, err) != OCTO_OK) {
+            octo_log(OCTO_LOG_ERROR, "worker processes unavailable (%s): runs execute in the "
+                     "service's threads", err->msg[0] != '\0' ? err->msg : "no executable");
+            memset(err, 0, sizeof(*err));
+        } else {
+            octo_launch_set_mode(OCTO_EXEC_PROCESSES);
+            return OCTO_OK;
+        }
+    }
+    /* threads: runs (service, thread isolation) or loop items (CLI) */
+    if (octo_pool_start(g_cfg.flow_max_workers) != 0) {
+        return octo_error_set(err, OCTO_EINTERNAL, NULL, "cannot start the worker pool");
+    }
+    g_pool_started = 1;
+    octo_launch_set_mode(g_role == OCTO_ROLE_SERVICE ? OCTO_EXEC_THREADS : OCTO_EXEC_INLINE);
+    return OCTO_OK;
+}
 
 int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
 {
     int rc;
 
+    g_role = opts->role;
+    octo_launch_reset();
     json_object_seed(0);
     rc = octo_config_load(&g_cfg, err);
     if (rc != OCTO_OK) {
@@ -37,28 +95,88 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         return octo_error_set(err, OCTO_EINTERNAL, NULL, "libcurl initialisation failed");
     }
+    /* a full disk must fail a write, not kill the process */
+    signal(SIGXFSZ, SIG_IGN);
     if (opts->load_plugins) {
         octo_plugins_load_default(opts->exe_dir);
     }
-    if (opts->start_pool) {
-        if (octo_pool_start(g_cfg.flow_max_workers) != 0) {
-            return octo_error_set(err, OCTO_EINTERNAL, NULL, "cannot start the worker pool");
+    if (g_role == OCTO_ROLE_ZYGOTE) {
+        return OCTO_OK;
+    }
+    if (g_role == OCTO_ROLE_SERVICE || g_role == OCTO_ROLE_CLI || opts->open_store) {
+        octo_error serr;
+
+        memset(&serr, 0, sizeof(serr));
+        /* failure is not fatal: the store degrades, runs go on */
+        octo_store_open(g_cfg.jobs_db, g_role == OCTO_ROLE_TOOL, &serr);
+        if (g_role != OCTO_ROLE_TOOL) {
+            int n = octo_jobs_abandon_orphans();
+
+            if (n > 0) {
+                octo_log(OCTO_LOG_WARN, "%d job(s) left unfinished by a crash marked abandoned",
+                         n);
+            }
         }
-        g_pool_started = 1;
+    }
+    if (g_role == OCTO_ROLE_SERVICE || g_role == OCTO_ROLE_CLI) {
+        rc = start_executor(opts, err);
+        if (rc != OCTO_OK) {
+            return rc;
+        }
+    }
+    if (g_role == OCTO_ROLE_SERVICE) {
+        int n;
+
+        octo_sched_start();
+        n = octo_sched_restore();
+        if (n > 0) {
+            octo_log(OCTO_LOG_INFO, "%d stored schedule(s) restored", n);
+        }
+        n = octo_sched_autostart(g_cfg.file);
+        if (n > 0) {
+            octo_log(OCTO_LOG_INFO, "%d flow(s) scheduled from the configuration", n);
+        }
     }
     return OCTO_OK;
 }
 
+int octo_core_zygote_main(const char *exe_dir)
+{
+    struct octo_core_opts o;
+    octo_error err;
+
+    memset(&o, 0, sizeof(o));
+    memset(&err, 0, sizeof(err));
+    o.role = OCTO_ROLE_ZYGOTE;
+    o.exe_dir = exe_dir;
+    o.load_plugins = 1;
+    /* the service already reported plugin problems: only errors here */
+    o.log_level = OCTO_LOG_ERROR;
+    if (octo_core_init(&o, &err) != OCTO_OK) {
+        fprintf(stderr, "octoflow zygote: %s\n", err.msg);
+        _exit(2);
+    }
+    /* workers log through the service: back to the configured level */
+    octo_log_set_level(g_cfg.log_level);
+    octo_zygote_main(3);
+}
+
 void octo_core_shutdown(void)
 {
+    if (g_role == OCTO_ROLE_SERVICE) {
+        octo_sched_stop();
+    }
+    octo_launch_close();
+    octo_supervisor_stop();
     if (g_pool_started) {
         octo_pool_stop();
         g_pool_started = 0;
     }
+    octo_store_close();
+    octo_jobs_clear();
     octo_flow_cache_clear();
     octo_tplcache_clear();
     octo_secrets_reset();
-    octo_locks_release_all_owned();
     octo_timefmt_shutdown();
     curl_global_cleanup();
     octo_log_close();

@@ -21,14 +21,15 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <octoflow/core.h>
 #include <octoflow/octo_step.h>
 
 struct octo_tpl;
 struct octo_regex;
 struct octo_jq_prog;
 struct octo_steptype;
+struct octo_retry;
 
-#define OCTO_FLOW_STRICT (1u << 0) /* unknown keys are errors */
 
 /* A templated option value: where it sits in the block and its template. */
 struct octo_tmpl_opt {
@@ -51,6 +52,7 @@ struct octo_step {
     char **ignore_src;
     size_t nignore;
     struct octo_jq_prog *jq; /* jq_expression, or NULL */
+    struct octo_retry *retry; /* retry policy, or NULL */
     json_t *options;     /* the validated block, defaults applied (owned) */
     const char *data_key; /* borrowed from options, NULL when absent or "" */
     struct octo_tmpl_opt *tmpl;

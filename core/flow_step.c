@@ -18,12 +18,13 @@
 #include "plugins.h"
 #include "pyfmt.h"
 #include "pyregex.h"
+#include "retry.h"
 #include "template/template.h"
 #include "tplcache.h"
 
 static const char *const COMMON_KEYS[] = {"name",          "type",          "when",
                                           "result_key",    "ignore_errors", "jq_expression",
-                                          "description",   NULL};
+                                          "description",   "retry",         NULL};
 
 /* The text of a scalar as a condition or pattern ("True" for true). */
 static char *scalar_text(json_t *v)
@@ -290,6 +291,11 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
         if (compile_ignore(lc, st, json_object_get(def, "ignore_errors"), m2, w2) != 0) {
             bad = 1;
         }
+        snprintf(m2, sizeof(m2), "%s.retry", mark);
+        snprintf(w2, sizeof(w2), "%s.retry", where);
+        if (octo_retry_compile(lc, json_object_get(def, "retry"), m2, w2, &st->retry) != 0) {
+            bad = 1;
+        }
         v = json_object_get(def, "jq_expression");
         snprintf(m2, sizeof(m2), "%s.jq_expression", mark);
         snprintf(w2, sizeof(w2), "%s.jq_expression", where);
@@ -358,6 +364,7 @@ void octo_flow_step_free(struct octo_step *st)
     free(st->ignore);
     free(st->ignore_src);
     octo_jq_release(st->jq);
+    octo_retry_free(st->retry);
     for (i = 0; i < st->ntmpl; i++) {
         free(st->tmpl[i].option);
         free(st->tmpl[i].key);

@@ -1,4 +1,12 @@
-/* locks.c - per-flow mutual exclusion (see locks.h). */
+/* locks.c - per-flow locks held by the kernel (see locks.h).
+ *
+ * Taking a lock: open (create) the file, F_OFD_SETLK a write lock, then
+ * check that the path still names the inode we locked. The check closes
+ * the one race of lock files that are removed on release: A holds the
+ * lock; B opens the file; A unlinks it and unlocks; B's lock now
+ * succeeds on an inode nobody can see while C creates a new file and
+ * locks that - two runs. B notices the path moved and starts over.
+ */
 #include "locks.h"
 
 #include <dirent.h>
@@ -6,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,152 +25,16 @@
 #include "config.h"
 #include "errors.h"
 #include "timefmt.h"
+#include "xalloc.h"
 
-struct held {
-    char *abs;
-    char *file;
-    int fd; /* our lock file, kept open while held (see unlink_if_ours) */
+struct octo_lock {
+    int fd;
+    char path[PATH_MAX];
 };
 
-/* Fix (test_locks.c, test_release_leaves_foreign_file): unlink the lock
- * file only when it is still the one this process created. After the
- * file was deleted (API, by hand) another process may have taken the
- * lock with a file of its own, which our release must not remove. The
- * file is compared with the descriptor we keep open: an open inode
- * cannot be reused, so equal device and inode mean "ours". Closes fd. */
-static void unlink_if_ours(const char *path, struct held *h)
-{
-    struct stat mine;
-    struct stat now;
-
-    if (h->fd >= 0 && fstat(h->fd, &mine) == 0 && lstat(path, &now) == 0 &&
-        mine.st_dev == now.st_dev && mine.st_ino == now.st_ino) {
-        unlink(path);
-    }
-    if (h->fd >= 0) {
-        close(h->fd);
-        h->fd = -1;
-    }
-}
-
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct held *g_held;
-static size_t g_n;
-static size_t g_cap;
-
-static void lock_file_path(const char *file_name, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s/%s.lock", octo_config()->lock_path, file_name);
-}
-
-int octo_lock_acquire(const char *abs_path, const char *file_name, octo_error *err)
-{
-    char path[PATH_MAX];
-    char stamp[32];
-    size_t i;
-    int fd;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        if (strcmp(g_held[i].abs, abs_path) == 0) {
-            pthread_mutex_unlock(&g_mu);
-            return octo_error_set(err, OCTO_EACCES, NULL, "Flow %s is already running.",
-                                  file_name);
-        }
-    }
-    if (g_n == g_cap) {
-        size_t cap = g_cap ? g_cap * 2 : 16;
-        struct held *h = realloc(g_held, cap * sizeof(*h));
-
-        if (h == NULL) {
-            pthread_mutex_unlock(&g_mu);
-            return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        }
-        g_held = h;
-        g_cap = cap;
-    }
-    lock_file_path(file_name, path, sizeof(path));
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        int e = errno;
-
-        pthread_mutex_unlock(&g_mu);
-        if (e == EEXIST) {
-            return octo_error_set(err, OCTO_EACCES, NULL, "Flow %s is already running.",
-                                  file_name);
-        }
-        return octo_error_set(err, OCTO_EIO, NULL, "cannot create the lock of %s: %s",
-                              file_name, strerror(e));
-    }
-    octo_timestamp_compact(time(NULL), stamp, sizeof(stamp));
-    if (write(fd, stamp, strlen(stamp)) < 0) {
-        /* the lock holds without its timestamp */
-    }
-    g_held[g_n].fd = fd; /* kept open while held: see unlink_if_ours */
-    g_held[g_n].abs = strdup(abs_path);
-    g_held[g_n].file = strdup(file_name);
-    g_n++;
-    pthread_mutex_unlock(&g_mu);
-    return OCTO_OK;
-}
-
-void octo_lock_release(const char *abs_path, const char *file_name)
-{
-    char path[PATH_MAX];
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        if (strcmp(g_held[i].abs, abs_path) == 0) {
-            lock_file_path(file_name, path, sizeof(path));
-            unlink_if_ours(path, &g_held[i]);
-            free(g_held[i].abs);
-            free(g_held[i].file);
-            g_held[i] = g_held[g_n - 1];
-            g_n--;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
-}
-
-int octo_lock_held(const char *abs_path)
-{
-    size_t i;
-    int held = 0;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        if (strcmp(g_held[i].abs, abs_path) == 0) {
-            held = 1;
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
-    return held;
-}
-
-void octo_locks_release_all_owned(void)
-{
-    char path[PATH_MAX];
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        if (octo_config() != NULL) {
-            lock_file_path(g_held[i].file, path, sizeof(path));
-            unlink_if_ours(path, &g_held[i]);
-        } else if (g_held[i].fd >= 0) {
-            close(g_held[i].fd);
-        }
-        free(g_held[i].abs);
-        free(g_held[i].file);
-    }
-    free(g_held);
-    g_held = NULL;
-    g_n = 0;
-    g_cap = 0;
-    pthread_mutex_unlock(&g_mu);
-}
+/* Bumped by every acquire/release of this process: the listing cache
+ * below is dropped when it moves. */
+static atomic_ulong g_generation;
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -171,10 +44,229 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Walk dir recursively; for each *.lock call fn. */
-static void walk(const char *dir, const char *rel, void (*fn)(const char *abs, const char *rel,
-                                                             void *arg),
-                 void *arg, int depth)
+void octo_lock_name(const char *flow, char *out, size_t cap)
+{
+    const struct octo_config *c = octo_config();
+    size_t n = c != NULL ? strlen(c->flows_path) : 0;
+
+    if (flow[0] != '/') {
+        snprintf(out, cap, "%s", flow);
+    } else if (n > 0 && strncmp(flow, c->flows_path, n) == 0 && flow[n] == '/') {
+        snprintf(out, cap, "%s", flow + n + 1);
+    } else {
+        const char *base = strrchr(flow, '/');
+
+        snprintf(out, cap, "%s", base != NULL ? base + 1 : flow);
+    }
+}
+
+/* A name is a relative path without "." or ".." components. */
+static int safe_name(const char *name)
+{
+    const char *p = name;
+
+    if (name[0] == '\0' || name[0] == '/') {
+        return 0;
+    }
+    while (*p != '\0') {
+        size_t n = strcspn(p, "/");
+
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+            return 0;
+        }
+        p += n;
+        if (*p == '/') {
+            p++;
+        }
+    }
+    return 1;
+}
+
+static int lock_path(const char *name, char *out, size_t cap)
+{
+    if (!safe_name(name)) {
+        return -1;
+    }
+    if ((size_t)snprintf(out, cap, "%s/%s.lock", octo_config()->lock_path, name) >= cap) {
+        return -1;
+    }
+    return 0;
+}
+
+/* The holder's details from a lock file's content (new object). */
+static json_t *read_holder(int fd, const char *path)
+{
+    char buf[512];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    json_t *h = json_object();
+    char *line2;
+    char *p;
+
+    if (n < 0) {
+        n = 0;
+    }
+    buf[n] = '\0';
+    line2 = strchr(buf, '\n');
+    if (line2 != NULL) {
+        *line2++ = '\0';
+    }
+    for (p = buf + strlen(buf); p > buf && (p[-1] == ' ' || p[-1] == '\r'); p--) {
+        p[-1] = '\0';
+    }
+    json_object_set_new(h, "filename", json_string(strrchr(path, '/') + 1));
+    json_object_set_new(h, "timestamp", json_string(buf));
+    json_object_set_new(h, "pid", json_null());
+    json_object_set_new(h, "host", json_null());
+    json_object_set_new(h, "job_id", json_null());
+    while (line2 != NULL && *line2 != '\0') {
+        char *end = line2 + strcspn(line2, " \n");
+        char save = *end;
+        char *eq;
+
+        *end = '\0';
+        eq = strchr(line2, '=');
+        if (eq != NULL) {
+            *eq = '\0';
+            if (strcmp(line2, "pid") == 0) {
+                json_object_set_new(h, "pid", json_integer(atol(eq + 1)));
+            } else if (strcmp(line2, "host") == 0) {
+                json_object_set_new(h, "host", json_string(eq + 1));
+            } else if (strcmp(line2, "job") == 0 && eq[1] != '\0') {
+                json_object_set_new(h, "job_id", json_string(eq + 1));
+            }
+        }
+        if (save == '\0') {
+            break;
+        }
+        line2 = end + 1;
+    }
+    return h;
+}
+
+/* Is the file at fd locked by someone (another open file description)? */
+static int is_held(int fd)
+{
+    struct flock fl;
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
+        return 0;
+    }
+    return fl.l_type != F_UNLCK;
+}
+
+static void make_parent(const char *path)
+{
+    char dir[PATH_MAX];
+    char *slash;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        octo_mkdirs(dir, 0755);
+    }
+}
+
+int octo_lock_acquire(const char *name, const char *job_id, struct octo_lock **out,
+                      octo_error *err)
+{
+    char path[PATH_MAX];
+    int attempt;
+
+    *out = NULL;
+    if (lock_path(name, path, sizeof(path)) != 0) {
+        return octo_error_set(err, OCTO_EINVAL, NULL, "invalid lock name %s", name);
+    }
+    make_parent(path);
+    for (attempt = 0; attempt < 8; attempt++) {
+        struct flock fl;
+        struct stat mine;
+        struct stat now;
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+        if (fd < 0) {
+            return octo_error_set(err, OCTO_EIO, NULL, "cannot open the lock of %s: %s", name,
+                                  strerror(errno));
+        }
+        memset(&fl, 0, sizeof(fl));
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+            int e = errno;
+            json_t *h;
+
+            if (e != EAGAIN && e != EACCES) {
+                close(fd);
+                return octo_error_set(err, OCTO_EIO, NULL, "cannot lock %s: %s", name,
+                                      strerror(e));
+            }
+            h = read_holder(fd, path);
+            close(fd);
+            if (json_is_integer(json_object_get(h, "pid"))) {
+                octo_error_set(err, OCTO_EACCES, NULL,
+                               "Flow %s is already running (process %lld on %s, since %s).",
+                               name, (long long)json_integer_value(json_object_get(h, "pid")),
+                               json_string_value(json_object_get(h, "host")) != NULL
+                                   ? json_string_value(json_object_get(h, "host"))
+                                   : "?",
+                               json_string_value(json_object_get(h, "timestamp")));
+            } else {
+                octo_error_set(err, OCTO_EACCES, NULL, "Flow %s is already running.", name);
+            }
+            json_decref(h);
+            return OCTO_EACCES;
+        }
+        if (fstat(fd, &mine) == 0 && stat(path, &now) == 0 && mine.st_dev == now.st_dev &&
+            mine.st_ino == now.st_ino) {
+            struct octo_lock *l = octo_xcalloc(1, sizeof(*l));
+            char stamp[32];
+            char text[512];
+            int len;
+
+            octo_timestamp_compact(time(NULL), stamp, sizeof(stamp));
+            len = snprintf(text, sizeof(text), "%s\npid=%ld host=%s job=%s\n", stamp,
+                           (long)getpid(), octo_config()->node_name,
+                           job_id != NULL ? job_id : "");
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) < 0) {
+                /* the lock holds without its description */
+            }
+            l->fd = fd;
+            snprintf(l->path, sizeof(l->path), "%s", path);
+            atomic_fetch_add(&g_generation, 1);
+            *out = l;
+            return OCTO_OK;
+        }
+        close(fd); /* the file was replaced under us: take the new one */
+    }
+    return octo_error_set(err, OCTO_EIO, NULL, "cannot lock %s: the lock file keeps changing",
+                          name);
+}
+
+void octo_lock_release(struct octo_lock *l)
+{
+    struct stat mine;
+    struct stat now;
+
+    if (l == NULL) {
+        return;
+    }
+    /* Unlink while still holding the lock, and only our own inode (a
+     * file put there by hand after ours was deleted is not ours). */
+    if (fstat(l->fd, &mine) == 0 && stat(l->path, &now) == 0 && mine.st_dev == now.st_dev &&
+        mine.st_ino == now.st_ino) {
+        unlink(l->path);
+    }
+    close(l->fd);
+    atomic_fetch_add(&g_generation, 1);
+    free(l);
+}
+
+typedef void (*visit_fn)(const char *abs, void *arg);
+
+static void walk(const char *dir, visit_fn fn, void *arg, int depth)
 {
     DIR *d;
     struct dirent *de;
@@ -184,90 +276,35 @@ static void walk(const char *dir, const char *rel, void (*fn)(const char *abs, c
     }
     while ((de = readdir(d)) != NULL) {
         char abs[PATH_MAX];
-        char r[PATH_MAX];
         struct stat st;
 
         if (de->d_name[0] == '.') {
             continue;
         }
-        snprintf(abs, sizeof(abs), "%s/%s", dir, de->d_name);
-        snprintf(r, sizeof(r), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
-        if (lstat(abs, &st) != 0) {
+        if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", dir, de->d_name) >= sizeof(abs) ||
+            lstat(abs, &st) != 0) {
             continue;
         }
         if (S_ISDIR(st.st_mode)) {
-            walk(abs, r, fn, arg, depth + 1);
+            walk(abs, fn, arg, depth + 1);
         } else if (S_ISREG(st.st_mode) && ends_with(de->d_name, ".lock")) {
-            fn(abs, r, arg);
+            fn(abs, arg);
         }
     }
     closedir(d);
 }
 
-static void remove_one(const char *abs, const char *rel, void *arg)
+static void list_one(const char *abs, void *arg)
 {
-    (void)rel;
-    if (unlink(abs) == 0) {
-        (*(int *)arg)++;
+    int fd = open(abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0) {
+        return;
     }
-}
-
-int octo_locks_clear_files(void)
-{
-    int n = 0;
-
-    walk(octo_config()->lock_path, "", remove_one, &n, 0);
-    return n;
-}
-
-int octo_locks_remove_file(const char *name, char *removed, size_t cap)
-{
-    static const char *const suffixes[] = {".lock", ".yml.lock", ".yaml.lock", NULL};
-    char path[PATH_MAX];
-    size_t i;
-
-    if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, "..") == 0 ||
-        strcmp(name, ".") == 0) {
-        return OCTO_ENOENT;
+    if (is_held(fd)) {
+        json_array_append_new((json_t *)arg, read_holder(fd, abs));
     }
-    for (i = 0; suffixes[i] != NULL; i++) {
-        if (ends_with(name, ".lock") && i > 0) {
-            break;
-        }
-        snprintf(path, sizeof(path), "%s/%s%s", octo_config()->lock_path, name,
-                 ends_with(name, ".lock") ? "" : suffixes[i]);
-        if (unlink(path) == 0) {
-            if (removed != NULL) {
-                const char *base = strrchr(path, '/');
-
-                snprintf(removed, cap, "%s", base + 1);
-            }
-            return OCTO_OK;
-        }
-    }
-    return OCTO_ENOENT;
-}
-
-static void list_one(const char *abs, const char *rel, void *arg)
-{
-    char buf[64];
-    FILE *fp = fopen(abs, "r");
-    size_t n = 0;
-    json_t *e;
-
-    if (fp != NULL) {
-        n = fread(buf, 1, sizeof(buf) - 1, fp);
-        fclose(fp);
-    }
-    buf[n] = '\0';
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r')) {
-        buf[--n] = '\0';
-    }
-    (void)rel;
-    e = json_object();
-    json_object_set_new(e, "filename", json_string(strrchr(abs, '/') + 1));
-    json_object_set_new(e, "timestamp", json_string(buf));
-    json_array_append_new((json_t *)arg, e);
+    close(fd);
 }
 
 static int by_name(const void *a, const void *b)
@@ -276,29 +313,157 @@ static int by_name(const void *a, const void *b)
                   json_string_value(json_object_get(*(json_t *const *)b, "filename")));
 }
 
-json_t *octo_locks_list(void)
+static json_t *sorted(json_t *a)
 {
-    json_t *a = json_array();
-    json_t **items;
-    size_t n;
+    size_t n = json_array_size(a);
+    json_t **items = octo_xcalloc(n + 1, sizeof(*items));
+    json_t *out = json_array();
     size_t i;
-    json_t *sorted;
 
-    walk(octo_config()->lock_path, "", list_one, a, 0);
-    n = json_array_size(a);
-    items = malloc((n + 1) * sizeof(*items));
-    if (items == NULL) {
-        return a;
-    }
     for (i = 0; i < n; i++) {
         items[i] = json_array_get(a, i);
     }
     qsort(items, n, sizeof(*items), by_name);
-    sorted = json_array();
     for (i = 0; i < n; i++) {
-        json_array_append(sorted, items[i]);
+        json_array_append(out, items[i]);
     }
     free(items);
     json_decref(a);
-    return sorted;
+    return out;
+}
+
+/* The listing costs a directory walk and a lock probe per file: it is
+ * cached for a short while, and dropped at once when this process takes
+ * or releases a lock. A run of another process that ends (or dies) shows
+ * within LIST_TTL. */
+#define LIST_TTL 0.5
+
+static pthread_mutex_t g_list_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *g_list;
+static unsigned long g_list_gen;
+static struct timespec g_list_at;
+
+json_t *octo_locks_list(void)
+{
+    struct timespec now;
+    unsigned long gen = atomic_load(&g_generation);
+    json_t *a;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&g_list_mu);
+    if (g_list != NULL && g_list_gen == gen &&
+        (double)(now.tv_sec - g_list_at.tv_sec) + (double)(now.tv_nsec - g_list_at.tv_nsec) / 1e9 <
+            LIST_TTL) {
+        a = json_incref(g_list);
+        pthread_mutex_unlock(&g_list_mu);
+        return a;
+    }
+    pthread_mutex_unlock(&g_list_mu);
+    a = json_array();
+    walk(octo_config()->lock_path, list_one, a, 0);
+    a = sorted(a);
+    pthread_mutex_lock(&g_list_mu);
+    json_decref(g_list);
+    g_list = json_incref(a);
+    g_list_gen = gen;
+    g_list_at = now;
+    pthread_mutex_unlock(&g_list_mu);
+    return a;
+}
+
+static void drop_list_cache(void)
+{
+    atomic_fetch_add(&g_generation, 1);
+}
+
+/* Remove the file at abs unless its lock is held. 1 removed, 0 not
+ * there, -1 held (*holder new when holder != NULL). */
+static int remove_unheld(const char *abs, json_t **holder)
+{
+    struct flock fl;
+    int fd = open(abs, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    int rc = 0;
+
+    if (fd < 0) {
+        return 0;
+    }
+    /* Take the lock ourselves for the removal: a launch that opens the
+     * file meanwhile then finds the path gone and starts over. */
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        if (holder != NULL) {
+            *holder = read_holder(fd, abs);
+        }
+        rc = -1;
+    } else if (unlink(abs) == 0) {
+        rc = 1;
+    }
+    close(fd);
+    return rc;
+}
+
+int octo_lock_remove(const char *name, char *removed, size_t cap, json_t **holder)
+{
+    static const char *const suffixes[] = {".lock", ".yml.lock", ".yaml.lock", NULL};
+    char path[PATH_MAX];
+    size_t i;
+
+    if (holder != NULL) {
+        *holder = NULL;
+    }
+    if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, "..") == 0 ||
+        strcmp(name, ".") == 0) {
+        return OCTO_ENOENT;
+    }
+    for (i = 0; suffixes[i] != NULL; i++) {
+        int rc;
+
+        if (ends_with(name, ".lock") && i > 0) {
+            break;
+        }
+        snprintf(path, sizeof(path), "%s/%s%s", octo_config()->lock_path, name,
+                 ends_with(name, ".lock") ? "" : suffixes[i]);
+        rc = remove_unheld(path, holder);
+        if (rc != 0) {
+            drop_list_cache();
+            if (rc < 0) {
+                return OCTO_EACCES;
+            }
+            if (removed != NULL) {
+                snprintf(removed, cap, "%s", strrchr(path, '/') + 1);
+            }
+            return OCTO_OK;
+        }
+    }
+    return OCTO_ENOENT;
+}
+
+struct stale_ctx {
+    json_t *held;
+    int removed;
+};
+
+static void stale_one(const char *abs, void *arg)
+{
+    struct stale_ctx *s = arg;
+    json_t *h = NULL;
+    int rc = remove_unheld(abs, &h);
+
+    if (rc > 0) {
+        s->removed++;
+    } else if (rc < 0 && s->held != NULL && h != NULL) {
+        json_array_append(s->held, h);
+    }
+    json_decref(h);
+}
+
+int octo_locks_remove_stale(json_t *held)
+{
+    struct stale_ctx s = {held, 0};
+
+    walk(octo_config()->lock_path, stale_one, &s, 0);
+    drop_list_cache();
+    return s.removed;
 }

@@ -28,6 +28,26 @@ static char g_path[PATH_MAX];
 static atomic_int g_level = OCTO_LOG_INFO;
 static atomic_int g_stderr = 1;
 static volatile sig_atomic_t g_reopen;
+static _Thread_local const char *t_tag;
+static void (*_Atomic g_sink)(int level, const char *line, size_t len);
+
+const char *octo_log_set_tag(const char *tag)
+{
+    const char *old = t_tag;
+
+    t_tag = tag;
+    return old;
+}
+
+const char *octo_log_get_tag(void)
+{
+    return t_tag;
+}
+
+void octo_log_set_sink(void (*sink)(int level, const char *line, size_t len))
+{
+    atomic_store(&g_sink, sink);
+}
 
 static const char *level_name(int level)
 {
@@ -142,6 +162,9 @@ void octo_logv(int level, const char *fmt, va_list ap)
     localtime_r(&tv.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
     octo_buf_printf(&line, "%s,%03d - %s - ", stamp, (int)(tv.tv_usec / 1000), level_name(level));
+    if (t_tag != NULL) {
+        octo_buf_printf(&line, "[%s] ", t_tag);
+    }
     octo_buf_vprintf(&line, fmt, ap);
     octo_redact_buf(&line);
     octo_buf_putc(&line, '\n');
@@ -149,6 +172,22 @@ void octo_logv(int level, const char *fmt, va_list ap)
         octo_buf_free(&line);
         return;
     }
+    {
+        void (*sink)(int, const char *, size_t) = atomic_load(&g_sink);
+
+        if (sink != NULL) {
+            sink(level, line.data, line.len);
+            octo_buf_free(&line);
+            return;
+        }
+    }
+    octo_log_write_raw(level, line.data, line.len);
+    octo_buf_free(&line);
+}
+
+void octo_log_write_raw(int level, const char *data, size_t len)
+{
+    (void)level;
     pthread_mutex_lock(&g_mutex);
     if (g_reopen && g_path[0] != '\0') {
         FILE *fp = fopen(g_path, "ae");
@@ -163,14 +202,13 @@ void octo_logv(int level, const char *fmt, va_list ap)
         }
     }
     if (g_file != NULL) {
-        fwrite(line.data, 1, line.len, g_file);
+        fwrite(data, 1, len, g_file);
         fflush(g_file);
     }
     if (atomic_load(&g_stderr)) {
-        fwrite(line.data, 1, line.len, stderr);
+        fwrite(data, 1, len, stderr);
     }
     pthread_mutex_unlock(&g_mutex);
-    octo_buf_free(&line);
 }
 
 void octo_log(int level, const char *fmt, ...)
@@ -180,4 +218,75 @@ void octo_log(int level, const char *fmt, ...)
     va_start(ap, fmt);
     octo_logv(level, fmt, ap);
     va_end(ap);
+}
+
+/* The last n lines of fp (each with its newline, as Python's readlines),
+ * read backwards in chunks until n+1 line breaks are in hand. */
+static json_t *tail(FILE *fp, long n)
+{
+    char chunk[8192];
+    struct octo_buf acc = OCTO_BUF_INIT;
+    long pos;
+    long newlines = 0;
+    size_t i;
+    size_t start = 0;
+    size_t pieces = 0;
+    size_t skip;
+    json_t *lines = json_array();
+
+    fseek(fp, 0, SEEK_END);
+    pos = ftell(fp);
+    while (pos > 0 && newlines <= n) {
+        long take = pos >= (long)sizeof(chunk) ? (long)sizeof(chunk) : pos;
+        struct octo_buf next = OCTO_BUF_INIT;
+
+        pos -= take;
+        fseek(fp, pos, SEEK_SET);
+        if (fread(chunk, 1, (size_t)take, fp) != (size_t)take) {
+            break;
+        }
+        for (i = 0; i < (size_t)take; i++) {
+            newlines += chunk[i] == '\n';
+        }
+        octo_buf_append(&next, chunk, (size_t)take);
+        octo_buf_append(&next, acc.data != NULL ? acc.data : "", acc.len);
+        octo_buf_free(&acc);
+        acc = next;
+    }
+    for (i = 0; i < acc.len; i++) {
+        pieces += acc.data[i] == '\n' || i + 1 == acc.len;
+    }
+    skip = pos > 0 ? 1 : 0; /* the first piece is part of an earlier line */
+    if (pieces - skip > (size_t)n) {
+        skip = pieces - (size_t)n;
+    }
+    for (i = 0; i < acc.len; i++) {
+        if (acc.data[i] == '\n' || i + 1 == acc.len) {
+            if (skip > 0) {
+                skip--;
+            } else {
+                json_array_append_new(lines, json_stringn(acc.data + start, i + 1 - start));
+            }
+            start = i + 1;
+        }
+    }
+    octo_buf_free(&acc);
+    return lines;
+}
+
+json_t *octo_log_tail(long n)
+{
+    FILE *fp;
+    json_t *lines;
+    char path[PATH_MAX];
+
+    pthread_mutex_lock(&g_mutex);
+    snprintf(path, sizeof(path), "%s", g_path);
+    pthread_mutex_unlock(&g_mutex);
+    if (path[0] == '\0' || (fp = fopen(path, "rbe")) == NULL) {
+        return NULL;
+    }
+    lines = tail(fp, n);
+    fclose(fp);
+    return lines;
 }

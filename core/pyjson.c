@@ -237,3 +237,17 @@ int octo_pyjson_dump(json_t *value, unsigned flags, struct octo_buf *out)
     }
     return 0;
 }
+
+int octo_json_text(json_t *value, unsigned flags, char **out, size_t *len)
+{
+    struct octo_buf b = OCTO_BUF_INIT;
+    int rc = octo_pyjson_dump(value, flags, &b);
+
+    if (rc != 0) {
+        octo_buf_free(&b);
+        *out = NULL;
+        return -1;
+    }
+    *out = octo_buf_steal(&b, len);
+    return *out != NULL ? 0 : -1;
+}

@@ -12,13 +12,13 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <octoflow/core.h>
 
 #include "buf.h"
 
 #define OCTO_REDACTED "***"
 
-/* Register a secret value (copied). Returns 0, -1 on allocation failure. */
-int octo_redact_add(const char *value);
+/* octo_redact_add (register a value) and octo_redact_json: octoflow/core.h */
 /* Forget every registered value (tests, secrets file reload). */
 void octo_redact_clear(void);
 /* Number of registered values. */
@@ -29,9 +29,5 @@ size_t octo_redact_count(void);
 void octo_redact_inplace(char *s, size_t cap);
 /* Replace registered values in b's content, in place. */
 void octo_redact_buf(struct octo_buf *b);
-/* A copy of v (new reference) whose strings, keys included, are redacted;
- * v itself (borrowed) when nothing needed redacting (with a new
- * reference taken). */
-json_t *octo_redact_json(json_t *v);
 
 #endif

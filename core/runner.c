@@ -2,17 +2,21 @@
  *
  * DESIGN
  * ------
- * run_step() executes the phases of decision 3 for one step and returns
- * its output or an error; run_flow_steps() walks the steps, records
- * errors, applies ignore_errors and finally_step. The flow data is only
- * touched on the run's own thread (sub-flow items write their own data;
- * their errors are merged by the caller after the batch), so no lock is
- * needed. Nothing here allocates per step when a step has no templated
- * options: the prepared options are passed as they are.
+ * octo_run_step() (runner_step.c) executes the phases of decision 3 for
+ * one step; step_with_errors() here wraps it in what a step execution
+ * means to the flow: the timeline events around each attempt, retries,
+ * the error record, ignore_errors, failure. octo_run_flow() walks the
+ * steps with the executed-step cap, runs finally_step on failure and
+ * decides how the run ended.
+ *
+ * The flow data is only touched on the run's own thread (loop items
+ * write their own data; their errors are merged by the caller after the
+ * batch), so no lock is needed. Every log line of a run's thread carries
+ * the job id (octo_log_set_tag), so a launch can be matched to its lines.
  */
 #include "runner.h"
 
-#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,56 +26,50 @@
 #include "buf.h"
 #include "config.h"
 #include "errors.h"
-#include "jqbridge.h"
 #include "log.h"
-#include "paths.h"
 #include "plugins.h"
 #include "pyfmt.h"
 #include "pyregex.h"
 #include "redact.h"
-#include "template/template.h"
+#include "retry.h"
 #include "timefmt.h"
 
-void octo_cancel_init(struct octo_cancel *c, double timeout_seconds)
+double octo_now(void)
 {
-    atomic_init(&c->flag, 0);
-    c->timeout = timeout_seconds;
-    c->deadline.tv_sec = 0;
-    c->deadline.tv_nsec = 0;
-    if (timeout_seconds > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-        c->deadline.tv_sec += (time_t)timeout_seconds;
-        c->deadline.tv_nsec += (long)((timeout_seconds - (double)(time_t)timeout_seconds) * 1e9);
-        if (c->deadline.tv_nsec >= 1000000000L) {
-            c->deadline.tv_sec++;
-            c->deadline.tv_nsec -= 1000000000L;
-        }
-    }
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6;
 }
 
-void octo_cancel_request(struct octo_cancel *c)
+static long long mono_us(void)
 {
-    atomic_store(&c->flag, 1);
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-int octo_cancel_check(const struct octo_cancel *c)
+const char *octo_run_status_name(int status)
 {
-    struct timespec now;
+    static const char *const names[] = {"success", "failed", "cancelled", "timeout", "exit"};
 
-    if (c == NULL) {
-        return 0;
+    return status >= 0 && status <= OCTO_RUN_EXIT ? names[status] : "failed";
+}
+
+void octo_job_ctx_init(struct octo_job_ctx *j, const char *job_id, struct octo_cancel *cancel,
+                       const struct octo_run_hooks *hooks)
+{
+    memset(j, 0, sizeof(*j));
+    j->cancel = cancel;
+    j->hooks = hooks;
+    atomic_init(&j->subruns, 0);
+    atomic_init(&j->seq, 0);
+    if (job_id != NULL) {
+        snprintf(j->job_id, sizeof(j->job_id), "%s", job_id);
+    } else {
+        octo_uuid4(j->job_id);
     }
-    if (atomic_load(&((struct octo_cancel *)c)->flag)) {
-        return 1;
-    }
-    if (c->deadline.tv_sec != 0) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > c->deadline.tv_sec ||
-            (now.tv_sec == c->deadline.tv_sec && now.tv_nsec >= c->deadline.tv_nsec)) {
-            return 2;
-        }
-    }
-    return 0;
 }
 
 void octo_uuid4(char out[37])
@@ -128,8 +126,7 @@ char *octo_error_subject(const octo_error *err)
     return octo_buf_steal(&b, NULL);
 }
 
-/* The error record of __errors__ (new). */
-static json_t *error_record(const struct octo_step *st, const octo_error *err)
+json_t *octo_error_record(const char *step, const octo_error *err)
 {
     json_t *e = json_object();
     json_t *rec = json_object();
@@ -143,7 +140,7 @@ static json_t *error_record(const struct octo_step *st, const octo_error *err)
         json_object_set_new(e, "response_content", rc != NULL ? octo_redact_json(rc) : json_null());
         json_decref(rc);
     }
-    json_object_set_new(rec, "step", json_string(st->name));
+    json_object_set_new(rec, "step", json_string(step));
     json_object_set_new(rec, "error", e);
     return rec;
 }
@@ -157,201 +154,6 @@ static json_t *errors_array(struct octo_run *run)
         json_object_set_new(run->data, "__errors__", a);
     }
     return a;
-}
-
-static void step_prefix(const struct octo_run *run, const struct octo_step *st, char *out,
-                        size_t cap)
-{
-    snprintf(out, cap, "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
-}
-
-/* Is the rendered text of a `when` condition true? */
-static int truthy(const char *s, size_t len)
-{
-    char low[8];
-    size_t i;
-
-    if (len == 0 || len > 4) {
-        return 0;
-    }
-    for (i = 0; i < len; i++) {
-        low[i] = (char)tolower((unsigned char)s[i]);
-    }
-    low[len] = '\0';
-    return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
-}
-
-static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_it,
-                     octo_error *err)
-{
-    struct octo_buf out = OCTO_BUF_INIT;
-    size_t i;
-    int rc = OCTO_OK;
-
-    *run_it = 1;
-    for (i = 0; i < st->nwhen; i++) {
-        octo_buf_reset(&out);
-        rc = octo_tpl_render(st->when[i], run->data, &out, err);
-        if (rc != OCTO_OK) {
-            break;
-        }
-        if (!truthy(octo_buf_cstr(&out), out.len)) {
-            *run_it = 0;
-            break;
-        }
-    }
-    octo_buf_free(&out);
-    return rc;
-}
-
-/* Options for this run: the prepared block, or a copy with templated
- * values rendered (new reference either way). */
-static int render_options(struct octo_run *run, const struct octo_step *st, json_t **out,
-                          octo_error *err)
-{
-    struct octo_buf text = OCTO_BUF_INIT;
-    json_t *opts;
-    size_t i;
-    int rc = OCTO_OK;
-
-    *out = NULL;
-    if (st->ntmpl == 0) {
-        *out = json_incref(st->options);
-        return OCTO_OK;
-    }
-    opts = json_copy(st->options);
-    if (opts == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
-    for (i = 0; i < st->ntmpl && rc == OCTO_OK; i++) {
-        const struct octo_tmpl_opt *t = &st->tmpl[i];
-
-        octo_buf_reset(&text);
-        text.limit = 16u << 20;
-        rc = octo_tpl_render(t->tpl, run->data, &text, err);
-        if (rc != OCTO_OK) {
-            snprintf(err->field, sizeof(err->field), "%s%s%s", t->option, t->key ? "." : "",
-                     t->key ? t->key : "");
-            break;
-        }
-        if (t->key == NULL) {
-            json_object_set_new(opts, t->option, json_stringn(octo_buf_cstr(&text), text.len));
-        } else {
-            json_t *orig = json_object_get(st->options, t->option);
-            json_t *obj = json_object_get(opts, t->option);
-
-            if (obj == orig) { /* first member of this object: copy it */
-                obj = json_copy(orig);
-                json_object_set_new(opts, t->option, obj);
-            }
-            json_object_set_new(obj, t->key, json_stringn(octo_buf_cstr(&text), text.len));
-        }
-    }
-    octo_buf_free(&text);
-    if (rc != OCTO_OK) {
-        json_decref(opts);
-        return rc;
-    }
-    *out = opts;
-    return OCTO_OK;
-}
-
-/* Execute one step: returns its output (new) in *out, or an error. */
-static int run_step(struct octo_run *run, const struct octo_step *st, int ignore_when,
-                    int *skipped, json_t **out, octo_error *err)
-{
-    char prefix[600];
-    octo_run_args args;
-    struct octo_ctx ctx = {run, st};
-    json_t *opts = NULL;
-    json_t *result = NULL;
-    json_t *input = NULL;
-    int run_it = 1;
-    int rc;
-
-    *out = NULL;
-    *skipped = 0;
-    step_prefix(run, st, prefix, sizeof(prefix));
-    if (!ignore_when) {
-        rc = eval_when(run, st, &run_it, err);
-        if (rc != OCTO_OK) {
-            return rc;
-        }
-        if (!run_it) {
-            octo_log(OCTO_LOG_DEBUG, "%s skipped: its `when` is false", prefix);
-            *skipped = 1;
-            return OCTO_OK;
-        }
-    }
-    rc = render_options(run, st, &opts, err);
-    if (rc != OCTO_OK) {
-        return rc;
-    }
-    if (st->path_data_opt >= 0) {
-        const char *p = json_string_value(json_object_get(opts, st->type->opts[st->path_data_opt].name));
-        char abs[4096];
-
-        if (p != NULL && octo_path_resolve(OCTO_ROOT_DATA, p, 0, abs, sizeof(abs), err) != OCTO_OK) {
-            snprintf(err->field, sizeof(err->field), "%s", st->type->opts[st->path_data_opt].name);
-            json_decref(opts);
-            return OCTO_EPATH;
-        }
-    }
-    if (st->data_key != NULL) {
-        input = strcmp(st->data_key, ".") == 0 ? run->data : json_object_get(run->data, st->data_key);
-        if (input == NULL) {
-            if (st->type->opts[st->type->data_key_opt].flags & OCTO_OPT_INPUT_NEEDED) {
-                json_decref(opts);
-                return octo_error_set(err, OCTO_EINVAL, "data_key",
-                                      "data_key \"%s\" is not in the flow data", st->data_key);
-            }
-            octo_log(OCTO_LOG_WARN, "%s data_key \"%s\" is not in the flow data", prefix,
-                     st->data_key);
-        }
-    }
-    memset(&args, 0, sizeof(args));
-    args.struct_size = sizeof(args);
-    args.options = opts;
-    args.input = input;
-    args.step_name = st->name;
-    octo_log(OCTO_LOG_DEBUG, "%s running", prefix);
-    rc = st->type->t.run(octo_host_table(), &ctx, st->inst, &args, &result, err);
-    json_decref(opts);
-    if (rc != OCTO_OK) {
-        json_decref(result);
-        if (err->code == 0) {
-            err->code = rc;
-        }
-        if (err->msg[0] == '\0') {
-            snprintf(err->msg, sizeof(err->msg), "%s", octo_strerror(rc));
-        }
-        return rc < 0 ? rc : OCTO_EINTERNAL;
-    }
-    if (result == NULL) {
-        result = json_null();
-    }
-    if (result == run->data) { /* never store the flow data inside itself */
-        json_decref(result);
-        result = json_deep_copy(run->data);
-    }
-    if (st->jq != NULL) {
-        json_t *t = NULL;
-        int n = 0;
-
-        rc = octo_jq_run(st->jq, result, OCTO_JQ_SINGLE, &t, &n, err);
-        json_decref(result);
-        if (rc != OCTO_OK) {
-            snprintf(err->field, sizeof(err->field), "jq_expression");
-            return rc;
-        }
-        if (n != 1) {
-            octo_log(OCTO_LOG_WARN, "%s jq_expression \"%s\" gave %s outputs; the result is null",
-                     prefix, octo_jq_source(st->jq), n == 0 ? "no" : "several");
-        }
-        result = t;
-    }
-    *out = result;
-    return OCTO_OK;
 }
 
 /* Does an ignore_errors pattern match this error? Returns the pattern. */
@@ -379,75 +181,184 @@ static const char *ignored_by(const struct octo_step *st, const octo_error *err)
     return hit;
 }
 
-/* The error of a run stopped by its deadline (type "timeout") or by a
- * cancel request (type "cancelled"). */
+
+/* The error of a run stopped by its deadline (type "timeout"), a cancel
+ * request (type "cancelled") or a job-wide limit (its own message). */
 static void cancel_error(struct octo_run *run, int why, octo_error *err)
 {
-    if (why == 2) {
+    if (why == OCTO_DEADLINE) {
         octo_error_set(err, OCTO_ETIMEDOUT, NULL, "the run timed out after %g seconds",
                        run->cancel->timeout);
+    } else if (why == OCTO_ABORTED) {
+        octo_error_set(err, OCTO_ESUBFLOW, NULL, "%s", run->cancel->abort_msg);
     } else {
         octo_error_set(err, OCTO_ECANCELED, NULL, "the run was cancelled");
     }
 }
 
-/* Run one step with error handling. Returns 0 to go on, 1 when the flow
- * fails. */
+static void event_base(struct octo_run *run, const struct octo_step *st, long seq, int attempt,
+                       struct octo_step_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->seq = seq;
+    ev->parent = run->parent_seq;
+    ev->item = (long)run->loop_index;
+    ev->depth = run->depth;
+    ev->index = (long)st->index;
+    ev->name = st->name;
+    ev->type = st->type->t.name;
+    ev->flow = run->flow->path;
+    ev->attempt = attempt;
+    ev->started = octo_now();
+}
+
+static void emit_end(struct octo_run *run, struct octo_step_event *ev, long long t0,
+                     const char *outcome, json_t *error, json_t *input, json_t *output)
+{
+    const struct octo_run_hooks *h = run->job->hooks;
+
+    if (h == NULL || h->step_end == NULL) {
+        return;
+    }
+    ev->duration_us = mono_us() - t0;
+    ev->outcome = outcome;
+    ev->error = error;
+    ev->input = input;
+    ev->output = output;
+    h->step_end(h->ud, ev);
+}
+
+static void record_failure(struct octo_run_result *r, const struct octo_step *st,
+                           const octo_error *err, int why)
+{
+    if (r->failed) {
+        return;
+    }
+    r->failed = 1;
+    r->cancelled = why != OCTO_GO_ON;
+    r->status = why == OCTO_DEADLINE    ? OCTO_RUN_TIMEOUT
+                : why == OCTO_CANCELLED ? OCTO_RUN_CANCELLED
+                                        : OCTO_RUN_FAILED;
+    snprintf(r->step, sizeof(r->step), "%s", st != NULL ? st->name : "");
+    snprintf(r->message, sizeof(r->message), "%s", err->msg);
+}
+
+/* Wait before the next attempt of st. Returns OCTO_GO_ON to retry, or
+ * why the run must stop instead (then err says so). */
+static int retry_wait(struct octo_run *run, const struct octo_step *st, int attempt,
+                      const octo_error *failed, const char *prefix, octo_error *err)
+{
+    double retry_after = failed->retry_after_ms > 0 ? failed->retry_after_ms / 1000.0 : 0;
+    double wait = octo_retry_delay(st->retry, attempt, retry_after);
+    int why;
+
+    if (wait >= octo_cancel_remaining(run->cancel)) {
+        /* the next attempt could not start before the deadline */
+        octo_log(OCTO_LOG_WARN, "%s not retrying: the run's deadline comes first", prefix);
+        return OCTO_DEADLINE;
+    }
+    octo_log(OCTO_LOG_WARN, "%s attempt %d of %d failed (%s: %s); retrying in %.3g s", prefix,
+             attempt, st->retry->attempts, octo_error_type(failed->code), failed->msg, wait);
+    why = octo_cancel_sleep(run->cancel, wait);
+    if (why != OCTO_GO_ON) {
+        cancel_error(run, why, err);
+    }
+    return why;
+}
+
+/* Run one step with retries, events and error handling. Returns 0 to go
+ * on, 1 when the flow fails. */
 static int step_with_errors(struct octo_run *run, const struct octo_step *st, int ignore_when,
                             struct octo_run_result *r)
 {
-    octo_error err;
-    json_t *out = NULL;
-    int skipped = 0;
-    int rc;
-    int why;
+    const struct octo_run_hooks *hooks = run->job->hooks;
     char prefix[600];
-    const char *pattern;
-    json_t *rec;
+    int attempt;
 
-    memset(&err, 0, sizeof(err));
-    step_prefix(run, st, prefix, sizeof(prefix));
-    why = octo_cancel_check(run->cancel);
-    if (why != 0) {
-        cancel_error(run, why, &err);
-        rc = err.code;
-    } else {
-        rc = run_step(run, st, ignore_when, &skipped, &out, &err);
-        why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : 0;
-        if (why != 0) { /* the step failed because the run was stopped */
+    snprintf(prefix, sizeof(prefix), "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
+    for (attempt = 1;; attempt++) {
+        struct octo_step_event ev;
+        long seq = atomic_fetch_add(&run->job->seq, 1) + 1;
+        long long t0 = mono_us();
+        octo_error err;
+        json_t *out = NULL;
+        json_t *input = NULL;
+        json_t *rec;
+        const char *pattern;
+        int skipped = 0;
+        int rc;
+        int why;
+
+        memset(&err, 0, sizeof(err));
+        event_base(run, st, seq, attempt, &ev);
+        if (hooks != NULL && hooks->step_start != NULL) {
+            hooks->step_start(hooks->ud, &ev);
+        }
+        why = octo_cancel_check(run->cancel);
+        if (why != OCTO_GO_ON) {
             cancel_error(run, why, &err);
             rc = err.code;
+        } else {
+            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &input, &out, &err);
+            why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : OCTO_GO_ON;
+            if (why != OCTO_GO_ON) { /* the step failed because the run was stopped */
+                cancel_error(run, why, &err);
+                rc = err.code;
+            }
         }
-    }
-    if (rc == OCTO_OK) {
-        if (!skipped) {
-            json_object_set_new(run->data, st->result_key, out);
+        if (rc == OCTO_OK) {
+            if (skipped) {
+                emit_end(run, &ev, t0, "skipped", NULL, NULL, NULL);
+            } else {
+                json_object_set_new(run->data, st->result_key, out);
+                emit_end(run, &ev, t0, "ok", NULL, input, out);
+            }
+            return 0;
         }
-        return 0;
-    }
-    octo_redact_inplace(err.msg, sizeof(err.msg));
-    octo_log(OCTO_LOG_ERROR, "%s Error in step %s: %s: %s", prefix, st->name,
-             octo_error_type(err.code), err.msg);
-    rec = error_record(st, &err);
-    pattern = why != 0 ? NULL : ignored_by(st, &err); /* a stopped run cannot go on */
-    if (pattern != NULL) {
-        char note[600];
+        octo_redact_inplace(err.msg, sizeof(err.msg));
+        if (why == OCTO_GO_ON && st->retry != NULL && attempt < st->retry->attempts) {
+            char *subject = octo_error_subject(&err);
+            int again = subject != NULL && octo_retry_matches(st->retry, subject);
 
-        snprintf(note, sizeof(note), "Error ignored based on regex: %s", pattern);
-        json_object_set_new(rec, "ignored", json_string(note));
-        octo_log(OCTO_LOG_WARN, "%s Ignoring error in step %s based on regex: %s", prefix,
-                 st->name, pattern);
+            free(subject);
+            if (again) {
+                octo_error stop;
+
+                memset(&stop, 0, sizeof(stop));
+                rec = octo_error_record(st->name, &err);
+                emit_end(run, &ev, t0, "retried", json_object_get(rec, "error"), input, NULL);
+                json_decref(rec);
+                why = retry_wait(run, st, attempt, &err, prefix, &stop);
+                if (why == OCTO_GO_ON) {
+                    continue;
+                }
+                if (why != OCTO_DEADLINE || stop.code != 0) {
+                    err = stop; /* cancelled or aborted while waiting */
+                } else {
+                    why = OCTO_GO_ON; /* gave up before the deadline: the step's own error */
+                }
+            }
+        }
+        octo_log(OCTO_LOG_ERROR, "%s Error in step %s: %s: %s", prefix, st->name,
+                 octo_error_type(err.code), err.msg);
+        rec = octo_error_record(st->name, &err);
+        pattern = why != OCTO_GO_ON ? NULL : ignored_by(st, &err); /* a stopped run cannot go on */
+        if (pattern != NULL) {
+            char note[600];
+
+            snprintf(note, sizeof(note), "Error ignored based on regex: %s", pattern);
+            json_object_set_new(rec, "ignored", json_string(note));
+            octo_log(OCTO_LOG_WARN, "%s Ignoring error in step %s based on regex: %s", prefix,
+                     st->name, pattern);
+            emit_end(run, &ev, t0, "ignored", json_object_get(rec, "error"), input, NULL);
+            json_array_append_new(errors_array(run), rec);
+            return 0;
+        }
+        emit_end(run, &ev, t0, "failed", json_object_get(rec, "error"), input, NULL);
         json_array_append_new(errors_array(run), rec);
-        return 0;
+        record_failure(r, st, &err, why);
+        return 1;
     }
-    json_array_append_new(errors_array(run), rec);
-    if (!r->failed) {
-        r->failed = 1;
-        r->cancelled = why != 0;
-        snprintf(r->step, sizeof(r->step), "%s", st->name);
-        snprintf(r->message, sizeof(r->message), "%s", err.msg);
-    }
-    return 1;
 }
 
 static json_t *initial_data(const struct octo_flow *f, const struct octo_run_opts *o,
@@ -467,43 +378,90 @@ static json_t *initial_data(const struct octo_flow *f, const struct octo_run_opt
     return d;
 }
 
+/* The run was stopped (deadline, cancel, limit) after its last step had
+ * already been entered: the work may be partial (a loop whose items all
+ * recorded a timeout), so the run fails with the reason. */
+static void late_stop(struct octo_run *run, struct octo_run_result *r)
+{
+    int why = octo_cancel_check(run->cancel);
+    octo_error err;
+
+    if (why == OCTO_GO_ON || r->failed) {
+        return;
+    }
+    memset(&err, 0, sizeof(err));
+    cancel_error(run, why, &err);
+    json_array_append_new(errors_array(run), octo_error_record("(flow)", &err));
+    record_failure(r, NULL, &err, why);
+}
+
+static long max_steps(void)
+{
+    const struct octo_config *c = octo_config();
+
+    return c != NULL && c->max_steps > 0 ? c->max_steps : 10000;
+}
+
 int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct octo_run_result *r)
 {
     struct octo_run run;
+    struct octo_job_ctx own;
+    struct octo_cancel own_cancel;
+    int own_cancel_used = 0;
     struct timespec t0;
     struct timespec t1;
     size_t i;
-    const char *job_id = o->job_id;
+    char tag[16];
+    const char *saved_tag;
+    long limit = max_steps();
 
-    memset(r, 0, sizeof(*r));
-    if (job_id == NULL && o->depth == 0) {
-        octo_uuid4(r->job_id);
-        job_id = r->job_id;
-    } else if (job_id != NULL) {
-        snprintf(r->job_id, sizeof(r->job_id), "%s", job_id);
-    }
+    memset(r, 0, sizeof(r[0]));
     memset(&run, 0, sizeof(run));
+    if (o->job == NULL) {
+        /* a run of its own (tests, tools): limits still need a cancel to
+         * stop the job with */
+        if (o->cancel == NULL) {
+            octo_cancel_init(&own_cancel, 0);
+            own_cancel_used = 1;
+        }
+        octo_job_ctx_init(&own, o->job_id, o->cancel != NULL ? o->cancel : &own_cancel, NULL);
+        run.job = &own;
+    } else {
+        run.job = o->job;
+    }
+    snprintf(r->job_id, sizeof(r->job_id), "%s", run.job->job_id);
     run.flow = f;
-    run.cancel = o->cancel;
+    run.cancel = run.job->cancel;
     run.depth = o->depth;
     run.loop_index = o->loop_index;
+    run.parent_seq = o->parent_seq;
     if (o->loop_index > 0) {
         snprintf(run.prefix, sizeof(run.prefix), "[%s][%lld]", f->name, (long long)o->loop_index);
     } else {
         snprintf(run.prefix, sizeof(run.prefix), "[%s]", f->name);
     }
-    run.data = initial_data(f, o, o->depth == 0 ? job_id : NULL);
-    if (run.data == NULL) {
-        return OCTO_ENOMEM;
-    }
+    snprintf(tag, sizeof(tag), "job %.8s", run.job->job_id);
+    saved_tag = octo_log_set_tag(tag);
+    run.data = initial_data(f, o, o->depth == 0 ? run.job->job_id : NULL);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     octo_log(o->depth == 0 ? OCTO_LOG_INFO : OCTO_LOG_DEBUG, "%s Flow %s started", run.prefix,
              f->path);
     for (i = 0; i < f->nsteps; i++) {
+        if (++r->steps_run > limit) {
+            octo_error err;
+
+            memset(&err, 0, sizeof(err));
+            octo_error_set(&err, OCTO_EINVAL, NULL,
+                           "the run executed %ld steps, the limit (MAX_STEPS_PER_RUN)", limit);
+            json_array_append_new(errors_array(&run), octo_error_record(f->steps[i].name, &err));
+            record_failure(r, &f->steps[i], &err, OCTO_GO_ON);
+            break;
+        }
         if (step_with_errors(&run, &f->steps[i], 0, r) != 0) {
             break;
         }
     }
+    late_stop(&run, r);
     if (r->failed) {
         octo_log(OCTO_LOG_ERROR, "%s Flow failed, check __errors__ for details", run.prefix);
         if (f->finally_index >= 0 && !r->cancelled) {
@@ -521,8 +479,12 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     octo_log(o->depth == 0 ? OCTO_LOG_INFO : OCTO_LOG_DEBUG, "%s Flow %s %s in %.1f ms",
-             run.prefix, f->path, r->failed ? "failed" : "finished successfully",
+             run.prefix, f->path, r->failed ? octo_run_status_name(r->status) : "finished successfully",
              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    octo_log_set_tag(saved_tag);
+    if (own_cancel_used) {
+        octo_cancel_destroy(&own_cancel);
+    }
     r->data = run.data;
     return OCTO_OK;
 }

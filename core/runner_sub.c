@@ -1,12 +1,18 @@
 /* runner_sub.c - sub-flows: host->flow_run and host->flow_run_each.
  *
  * A sub-flow is loaded through the compiled-flow cache, takes no lock,
- * shares its parent's cancellation and secrets, and runs one level deeper
- * (FLOW_MAX_DEPTH stops a flow that calls itself). Loop items run on the
- * core's worker pool, at most max_parallel at a time, the calling thread
- * taking part (pool.h); each item writes only its own result slot, and
- * the caller merges the items' __errors__ into its own flow data after
- * the batch, marked with their loop_index.
+ * shares its parent's job (cancellation, timeline, counters) and runs
+ * one level deeper. Two job-wide bounds stop runaway recursion: the depth
+ * (FLOW_MAX_DEPTH) and the total number of sub-runs of the job
+ * (MAX_SUBRUNS_PER_RUN) - a self-calling loop with fan-out 2 stays under
+ * any sane depth limit while doing 2^depth runs. Hitting either aborts
+ * the whole job with the reason: a limit is a defect of the flow, and
+ * letting each level record an item error and "succeed" hid it.
+ *
+ * Loop items run on the core's worker pool, at most max_parallel at a
+ * time, the calling thread taking part (pool.h); each item writes only
+ * its own result slot, and the caller merges the items' __errors__ into
+ * its own flow data after the batch, marked with their loop_index.
  */
 #include "runner.h"
 
@@ -18,19 +24,35 @@
 #include "errors.h"
 #include "log.h"
 #include "pool.h"
+#include "xalloc.h"
 
-static int check_depth(octo_ctx *ctx, const char *rel, octo_error *err)
+/* Count n more sub-runs of the job and check the depth; on a limit the
+ * whole job is aborted with the message. */
+static int check_limits(octo_ctx *ctx, const char *rel, size_t n, octo_error *err)
 {
     const struct octo_config *c = octo_config();
     int max = c != NULL ? c->max_depth : 16;
+    long max_runs = c != NULL && c->max_subruns > 0 ? c->max_subruns : 100000;
+    long total;
 
     if (ctx->run->depth + 1 > max) {
-        return octo_error_set(err, OCTO_ESUBFLOW, "path",
-                              "sub-flow depth limit (%d) reached calling %s: does a flow call "
-                              "itself?",
-                              max, rel);
+        octo_error_set(err, OCTO_ESUBFLOW, "path",
+                       "sub-flow depth limit (FLOW_MAX_DEPTH=%d) reached calling %s: does a "
+                       "flow call itself?",
+                       max, rel);
+    } else if ((total = atomic_fetch_add(&ctx->run->job->subruns, (long)n) + (long)n) >
+               max_runs) {
+        octo_error_set(err, OCTO_ESUBFLOW, "path",
+                       "the job would run %ld sub-flows and loop items, more than "
+                       "MAX_SUBRUNS_PER_RUN=%ld (calling %s)",
+                       total, max_runs, rel);
+    } else {
+        return OCTO_OK;
     }
-    return OCTO_OK;
+    if (ctx->run->cancel != NULL) {
+        octo_cancel_abort(ctx->run->cancel, "%s", err->msg);
+    }
+    return OCTO_ESUBFLOW;
 }
 
 int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
@@ -46,7 +68,7 @@ int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t 
     if (ctx == NULL || ctx->run == NULL) {
         return octo_error_set(err, OCTO_EINVAL, NULL, "flow_run needs the ctx of a running step");
     }
-    rc = check_depth(ctx, rel_path, err);
+    rc = check_limits(ctx, rel_path, 1, err);
     if (rc != OCTO_OK) {
         return rc;
     }
@@ -57,8 +79,9 @@ int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t 
     }
     memset(&o, 0, sizeof(o));
     o.input = input;
-    o.cancel = ctx->run->cancel;
+    o.job = ctx->run->job;
     o.depth = ctx->run->depth + 1;
+    o.parent_seq = ctx->seq;
     rc = octo_run_flow(f, &o, &r);
     octo_flow_unref(f);
     if (rc != OCTO_OK) {
@@ -92,7 +115,9 @@ int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t 
 struct loop {
     struct octo_flow *flow;
     json_t *items;
-    struct octo_cancel *cancel;
+    struct octo_job_ctx *job;
+    long parent_seq;
+    const char *tag;  /* the caller's log tag, for the pool threads */
     int depth;
     json_t **results;
     unsigned char *failed;
@@ -103,19 +128,22 @@ static void loop_item(void *arg, size_t i)
     struct loop *l = arg;
     struct octo_run_opts o;
     struct octo_run_result r;
+    const char *saved = octo_log_set_tag(l->tag);
 
     memset(&o, 0, sizeof(o));
     o.input = json_array_get(l->items, i);
-    o.cancel = l->cancel;
+    o.job = l->job;
     o.depth = l->depth;
     o.loop_index = (json_int_t)i + 1;
+    o.parent_seq = l->parent_seq;
     if (octo_run_flow(l->flow, &o, &r) != OCTO_OK) {
         l->results[i] = NULL;
         l->failed[i] = 1;
-        return;
+    } else {
+        l->results[i] = r.data;
+        l->failed[i] = (unsigned char)r.failed;
     }
-    l->results[i] = r.data;
-    l->failed[i] = (unsigned char)r.failed;
+    octo_log_set_tag(saved);
 }
 
 int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
@@ -137,7 +165,7 @@ int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
     if (!json_is_array(items)) {
         return octo_error_set(err, OCTO_EINVAL, "data_key", "the items to loop over must be a list");
     }
-    rc = check_depth(ctx, rel_path, err);
+    rc = check_limits(ctx, rel_path, json_array_size(items), err);
     if (rc != OCTO_OK) {
         return rc;
     }
@@ -149,16 +177,12 @@ int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
     }
     n = json_array_size(items);
     l.items = items;
-    l.cancel = ctx->run->cancel;
+    l.job = ctx->run->job;
+    l.parent_seq = ctx->seq;
+    l.tag = octo_log_get_tag();
     l.depth = ctx->run->depth + 1;
-    l.results = calloc(n + 1, sizeof(*l.results));
-    l.failed = calloc(n + 1, 1);
-    if (l.results == NULL || l.failed == NULL) {
-        free(l.results);
-        free(l.failed);
-        octo_flow_unref(l.flow);
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
+    l.results = octo_xcalloc(n + 1, sizeof(*l.results));
+    l.failed = octo_xcalloc(n + 1, 1);
     octo_pool_run_batch(n, max_parallel, loop_item, &l);
     *out = json_array();
     parent_errors = json_object_get(ctx->run->data, "__errors__");

@@ -1,14 +1,29 @@
-/* scheduler.c - cron / every_seconds schedules (see scheduler.h).
+/* scheduler.c - flows on a schedule: cron or every N seconds (see
+ * scheduler.h).
  *
  * DESIGN
  * ------
- * Entries live in a list under one mutex. The timer thread sleeps on a
- * condition variable until the earliest next_run (or a change), then
- * submits each due entry that is not already running to the pool and
- * marks it running. The run task does the work outside the mutex, then
- * sets last_run/last_status, computes the next fire time and wakes the
- * timer. Entries are reference counted so a removed schedule's run in
- * progress can finish safely; a removed entry never fires again.
+ * Entries live in a list under one mutex. One timer thread sleeps until
+ * the earliest due entry (or a change) and fires it through the front
+ * door (octo_launch, source "schedule"); the run's end comes back through
+ * the job's on_finish callback, which records the outcome and computes
+ * the next fire time. The timer thread never runs a flow and never
+ * waits for one, so a long flow delays no other schedule.
+ *
+ * Fire logic, per entry:
+ * - due, not running: launch. A flow already running (the API, another
+ *   process) is the overlap case: "skip" drops this fire, "queue" keeps
+ *   one pending fire and retries each second until the lock is free.
+ * - due while its own previous run is still going: "skip" waits for the
+ *   run to end and continues with the next fire time after it; "queue"
+ *   fires once more right after it.
+ * - every_seconds counts from the end of the previous run (the
+ *   original's rule); cron fire times missed meanwhile are skipped.
+ *
+ * Schedules added through the API are stored (store.h) and come back
+ * after a restart; the `missed: last` policy then fires once at start
+ * when a fire time passed while the service was down. Schedules from
+ * config.yml belong to the file: re-read at each start, never stored.
  */
 #include "scheduler.h"
 
@@ -23,27 +38,39 @@
 #include "cron.h"
 #include "errors.h"
 #include "flow.h"
-#include "jobs.h"
-#include "locks.h"
+#include "job.h"
 #include "log.h"
-#include "pool.h"
 #include "runner.h"
+#include "store.h"
 #include "timefmt.h"
+#include "xalloc.h"
+
+#define MAX_EVERY (366L * 86400L)
+#define QUEUE_RETRY 1.0
 
 struct entry {
     char id[37];
     char *path;
-    char *abs;        /* canonical path: the duplicate check */
+    char *abs;          /* canonical path: the duplicate check */
     char *cron_text;
     struct octo_cron *cron;
     long every;
     double timeout;
-    double next;      /* epoch seconds */
-    double last;      /* 0: never */
+    int overlap_queue;  /* overlap: queue */
+    int missed_last;    /* missed: last */
+    int paused;
+    int from_config;
+    double created;
+    double next;        /* epoch seconds; INFINITY when paused */
+    double last_run;    /* end of the last run; 0: never */
+    double last_fire;   /* the fire time the last run was for */
+    double last_lag;    /* seconds between a fire time and its launch */
+    char last_job_id[37];
     char last_status[16];
-    int running;
+    int running;        /* a run of this schedule is in progress */
+    int queued;         /* one more run is waiting (overlap: queue) */
     int removed;
-    int refs;         /* under g_mu */
+    int refs;           /* under g_mu */
     struct entry *next_entry;
 };
 
@@ -87,57 +114,139 @@ static void entry_unref_locked(struct entry *e)
     }
 }
 
-static void run_entry(void *arg)
+/* The stored row of an API schedule (new). Caller holds g_mu. */
+static json_t *row_of(const struct entry *e)
 {
-    struct entry *e = arg;
-    struct octo_flow *f = NULL;
-    struct octo_cancel cancel;
-    struct octo_run_opts o;
-    struct octo_run_result r;
-    struct octo_job *job;
-    json_t *input;
-    octo_error err;
-    const char *status = "success";
+    json_t *r = json_object();
 
+    json_object_set_new(r, "id", json_string(e->id));
+    json_object_set_new(r, "path", json_string(e->path));
+    json_object_set_new(r, "cron", e->cron_text ? json_string(e->cron_text) : json_null());
+    json_object_set_new(r, "every_seconds", e->cron == NULL ? json_integer(e->every) : json_null());
+    json_object_set_new(r, "timeout", json_real(e->timeout));
+    json_object_set_new(r, "overlap", json_string(e->overlap_queue ? "queue" : "skip"));
+    json_object_set_new(r, "missed", json_string(e->missed_last ? "last" : "none"));
+    json_object_set_new(r, "paused", json_integer(e->paused));
+    json_object_set_new(r, "created", json_real(e->created));
+    json_object_set_new(r, "last_job_id",
+                        e->last_job_id[0] ? json_string(e->last_job_id) : json_null());
+    json_object_set_new(r, "last_status",
+                        e->last_status[0] ? json_string(e->last_status) : json_null());
+    json_object_set_new(r, "last_run", e->last_run > 0 ? json_real(e->last_run) : json_null());
+    json_object_set_new(r, "last_fire", e->last_fire > 0 ? json_real(e->last_fire) : json_null());
+    return r;
+}
+
+static void persist_locked(const struct entry *e)
+{
+    if (!e->from_config && !e->removed) {
+        octo_store_sched_put(row_of(e));
+    }
+}
+
+static void run_done(struct octo_job *j, void *ud);
+
+/* Fire e. Called with g_mu held; drops it around the launch. */
+static void fire_locked(struct entry *e, double due)
+{
+    struct octo_launch_req req;
+    struct octo_job *job = NULL;
+    octo_error err;
+    char path[4096];
+    char sid[37];
+    double timeout = e->timeout;
+    int rc;
+
+    e->running = 1;
+    e->queued = 0;
+    /* not due again while this fire is handled: run_done sets the next
+     * time for every_seconds (from the end of the run) */
+    e->next = e->cron != NULL ? next_after(e, fmax(due, now_epoch())) : INFINITY;
+    e->refs += 2; /* this call's, and the run's (released by run_done) */
+    snprintf(path, sizeof(path), "%s", e->path);
+    snprintf(sid, sizeof(sid), "%s", e->id);
+    pthread_mutex_unlock(&g_mu);
+
+    memset(&req, 0, sizeof(req));
     memset(&err, 0, sizeof(err));
-    memset(&r, 0, sizeof(r));
-    if (octo_flow_get(e->path, &f, NULL, &err) != OCTO_OK) {
+    req.flow = path;
+    req.input = NULL; /* replaced below: a fresh {} per run, as the original */
+    req.timeout = timeout;
+    req.source = "schedule";
+    req.schedule_id = sid;
+    req.on_finish = run_done;
+    req.ud = e;
+    {
+        json_t *input = json_object();
+
+        req.input = input;
+        rc = octo_launch(&req, &job, &err);
+        json_decref(input);
+    }
+
+    pthread_mutex_lock(&g_mu);
+    if (rc == OCTO_LAUNCHED) {
+        e->last_fire = due;
+        e->last_lag = now_epoch() - due;
+        snprintf(e->last_job_id, sizeof(e->last_job_id), "%s", octo_job_id(job));
+        persist_locked(e);
+        pthread_mutex_unlock(&g_mu);
+        octo_job_unref(job);
+        pthread_mutex_lock(&g_mu);
+        entry_unref_locked(e); /* this call's */
+        return;
+    }
+    /* not launched: run_done will not come */
+    e->running = 0;
+    e->refs--;
+    if (rc == OCTO_LAUNCH_BUSY) {
+        if (e->overlap_queue) {
+            e->queued = 1;
+            e->next = now_epoch() + QUEUE_RETRY;
+            octo_log(OCTO_LOG_INFO, "Flow %s is already running: the scheduled run waits "
+                     "(overlap: queue)", e->path);
+        } else {
+            snprintf(e->last_status, sizeof(e->last_status), "skipped");
+            e->next = next_after(e, fmax(now_epoch(), due));
+            octo_log(OCTO_LOG_WARN, "Flow %s is already running. Skipping.", e->path);
+        }
+    } else if (rc != OCTO_LAUNCH_UNAVAILABLE) {
+        snprintf(e->last_status, sizeof(e->last_status), "error");
+        e->next = next_after(e, fmax(now_epoch(), due));
         octo_log(OCTO_LOG_ERROR, "Error running flow %s: %s", e->path, err.msg);
-        status = "error";
-        goto done;
     }
-    if (octo_lock_acquire(f->abs_path, f->file_name, &err) != OCTO_OK) {
-        octo_log(OCTO_LOG_WARN, "Flow %s is already running. Skipping.", f->file_name);
-        status = "skipped";
-        goto done;
+    persist_locked(e);
+    entry_unref_locked(e);
+}
+
+static void run_done(struct octo_job *j, void *ud)
+{
+    struct entry *e = ud;
+    int status = 0;
+    const char *message = NULL;
+    const char *step = NULL;
+
+    octo_job_outcome(j, &status, &message, &step, NULL);
+    if (status != OCTO_RUN_SUCCESS) {
+        octo_log(OCTO_LOG_ERROR, "[job %.8s] Scheduled run of %s failed: %s%s%s", octo_job_id(j),
+                 e->path, step != NULL ? step : "", step != NULL ? ": " : "",
+                 message != NULL ? message : octo_run_status_name(status));
     }
-    octo_cancel_init(&cancel, e->timeout);
-    job = octo_job_begin(e->path, "scheduler", &cancel);
-    memset(&o, 0, sizeof(o));
-    input = json_object(); /* the original's scheduler passed {} (a fresh one each run) */
-    o.input = input;
-    o.cancel = &cancel;
-    octo_run_flow(f, &o, &r);
-    octo_job_end(job);
-    octo_lock_release(f->abs_path, f->file_name);
-    json_decref(input);
-    if (r.failed) {
-        status = r.cancelled ? "timeout" : "failed";
-        octo_log(OCTO_LOG_ERROR, "Scheduled run of %s failed: %s: %s", e->path, r.step, r.message);
-    }
-    octo_run_result_free(&r);
-done:
-    octo_flow_unref(f);
     pthread_mutex_lock(&g_mu);
     e->running = 0;
-    e->last = now_epoch();
-    snprintf(e->last_status, sizeof(e->last_status), "%s", status);
-    if (e->every > 0 && e->cron == NULL) {
-        e->next = e->last + (double)e->every; /* counted from the end of the run */
-    } else if (e->next <= e->last) {
-        e->next = next_after(e, e->last); /* fire times missed meanwhile are skipped */
+    e->last_run = now_epoch();
+    snprintf(e->last_status, sizeof(e->last_status), "%s", octo_run_status_name(status));
+    if (e->queued) {
+        e->next = e->last_run; /* overlap: queue - the waiting run goes now */
+    } else if (e->cron == NULL) {
+        e->next = e->last_run + (double)e->every; /* counted from the end of the run */
+    } else if (e->next <= e->last_run) {
+        e->next = next_after(e, e->last_run); /* fire times missed meanwhile are skipped */
     }
-    pthread_cond_signal(&g_cv);
+    persist_locked(e);
+    if (g_started) {
+        pthread_cond_signal(&g_cv);
+    }
     entry_unref_locked(e);
     pthread_mutex_unlock(&g_mu);
 }
@@ -150,24 +259,29 @@ static void *timer_main(void *unused)
         double now = now_epoch();
         double earliest = INFINITY;
         struct entry *e;
+        int fired = 0;
 
-        for (e = g_head; e != NULL; e = e->next_entry) {
-            if (e->running) {
+        for (e = g_head; e != NULL && !fired; e = e->next_entry) {
+            if (e->paused) {
                 continue;
             }
             if (e->next <= now) {
-                e->running = 1;
-                e->refs++;
-                if (octo_pool_submit(run_entry, e) != 0) {
-                    e->running = 0;
-                    e->refs--;
-                    e->next = next_after(e, now);
+                if (e->running) {
+                    if (e->overlap_queue) {
+                        e->queued = 1; /* one more after the current run */
+                    }
+                    continue; /* run_done sets the next time */
                 }
+                fire_locked(e, e->next);
+                fired = 1; /* the list may have changed while unlocked */
                 continue;
             }
             if (e->next < earliest) {
                 earliest = e->next;
             }
+        }
+        if (fired) {
+            continue;
         }
         if (isinf(earliest) || earliest - now > 3600) {
             earliest = now + 3600;
@@ -225,8 +339,23 @@ void octo_sched_stop(void)
     pthread_mutex_unlock(&g_mu);
 }
 
-enum octo_sched_error octo_sched_add(const char *rel, const char *cron, long every_seconds,
-                                     double timeout, char *id, octo_error *err)
+static int parse_choice(const char *v, const char *a, const char *b, int *out)
+{
+    if (v == NULL || v[0] == '\0' || strcmp(v, a) == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (strcmp(v, b) == 0) {
+        *out = 1;
+        return 0;
+    }
+    return -1;
+}
+
+/* Build and insert an entry. stored: a row from the store (its id and
+ * history are kept), or NULL for a new schedule. */
+static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int from_config,
+                                       json_t *stored, char *id, octo_error *err)
 {
     struct octo_flow *f = NULL;
     struct entry *e;
@@ -235,71 +364,126 @@ enum octo_sched_error octo_sched_add(const char *rel, const char *cron, long eve
     long every;
     int rc;
 
-    rc = octo_flow_get(rel, &f, NULL, err);
+    if (spec->every_seconds < 0 || spec->every_seconds > MAX_EVERY) {
+        octo_error_set(err, OCTO_EINVAL, "every_seconds",
+                       "every_seconds must be an integer in 1..%ld (a year)", MAX_EVERY);
+        return OCTO_SCHED_BAD_REQUEST;
+    }
+    if (!(spec->timeout >= 0) || spec->timeout > (double)MAX_EVERY) {
+        octo_error_set(err, OCTO_EINVAL, "timeout_seconds",
+                       "timeout_seconds must be a positive number of seconds, at most a year");
+        return OCTO_SCHED_BAD_REQUEST;
+    }
+    rc = octo_flow_get(spec->path, &f, NULL, err);
     if (rc != OCTO_OK) {
         return rc == OCTO_ENOENT ? OCTO_SCHED_NOT_FOUND : OCTO_SCHED_BAD_REQUEST;
     }
-    cron_text = (cron != NULL && cron[0] != '\0') ? cron : (every_seconds > 0 ? NULL : f->cron);
-    every = cron_text != NULL ? 0 : (every_seconds > 0 ? every_seconds : f->every_seconds);
-    e = calloc(1, sizeof(*e));
-    if (e == NULL) {
+    cron_text = (spec->cron != NULL && spec->cron[0] != '\0')
+                    ? spec->cron
+                    : (spec->every_seconds > 0 ? NULL : f->cron);
+    every = cron_text != NULL ? 0 : (spec->every_seconds > 0 ? spec->every_seconds
+                                                             : f->every_seconds);
+    e = octo_xcalloc(1, sizeof(*e));
+    e->refs = 1;
+    e->path = octo_xstrdup(spec->path);
+    e->every = every;
+    e->from_config = from_config;
+    e->paused = spec->paused;
+    e->timeout = spec->timeout > 0 ? spec->timeout : (double)octo_config()->flow_timeout;
+    e->created = now_epoch();
+    if (parse_choice(spec->overlap, "skip", "queue", &e->overlap_queue) != 0 ||
+        parse_choice(spec->missed, "none", "last", &e->missed_last) != 0) {
+        octo_error_set(err, OCTO_EINVAL, NULL,
+                       "overlap must be skip or queue, missed must be none or last");
         octo_flow_unref(f);
-        octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+        entry_unref_locked(e);
         return OCTO_SCHED_BAD_REQUEST;
     }
-    e->refs = 1;
-    e->path = strdup(rel);
-    e->every = every;
-    e->timeout = timeout > 0 ? timeout : (double)octo_config()->flow_timeout;
     if (cron_text != NULL) {
-        e->cron_text = strdup(cron_text);
+        e->cron_text = octo_xstrdup(cron_text);
         if (octo_cron_parse(cron_text, &e->cron, err) != OCTO_OK) {
             octo_flow_unref(f);
             entry_unref_locked(e);
             return OCTO_SCHED_BAD_REQUEST;
         }
-    } else if (every <= 0) {
+    } else if (every <= 0 || every > MAX_EVERY) {
         octo_error_set(err, OCTO_EINVAL, NULL,
-                       "Flow %s does not have a valid schedule (cron or every_seconds).", rel);
+                       "Flow %s does not have a valid schedule (cron or every_seconds).",
+                       spec->path);
         octo_flow_unref(f);
         entry_unref_locked(e);
         return OCTO_SCHED_BAD_REQUEST;
     }
     /* Duplicates are found by canonical path: "./x.yml" or "sub//x.yml"
-     * added after "x.yml" was a second schedule of the same flow
-     * (tests/e2e/test_api_routes.py, test_flows_add_list_delete). */
-    e->abs = strdup(f->abs_path);
+     * added after "x.yml" was a second schedule of the same flow. */
+    e->abs = octo_xstrdup(f->abs_path);
     octo_flow_unref(f);
-    octo_uuid4(e->id);
-    snprintf(e->last_status, sizeof(e->last_status), "%s", "");
+    if (stored != NULL) {
+        const char *sid = json_string_value(json_object_get(stored, "id"));
+        const char *ljob = json_string_value(json_object_get(stored, "last_job_id"));
+        const char *lst = json_string_value(json_object_get(stored, "last_status"));
+
+        snprintf(e->id, sizeof(e->id), "%s", sid != NULL ? sid : "");
+        e->created = json_number_value(json_object_get(stored, "created"));
+        e->last_run = json_number_value(json_object_get(stored, "last_run"));
+        e->last_fire = json_number_value(json_object_get(stored, "last_fire"));
+        snprintf(e->last_job_id, sizeof(e->last_job_id), "%s", ljob != NULL ? ljob : "");
+        snprintf(e->last_status, sizeof(e->last_status), "%s", lst != NULL ? lst : "");
+    } else {
+        octo_uuid4(e->id);
+    }
     pthread_mutex_lock(&g_mu);
     for (it = g_head; it != NULL; it = it->next_entry) {
-        if (strcmp(it->path, rel) == 0 ||
-            (it->abs != NULL && e->abs != NULL && strcmp(it->abs, e->abs) == 0)) {
-            pthread_mutex_unlock(&g_mu);
+        if (strcmp(it->path, spec->path) == 0 ||
+            (it->abs != NULL && strcmp(it->abs, e->abs) == 0)) {
             entry_unref_locked(e);
+            pthread_mutex_unlock(&g_mu);
             octo_error_set(err, OCTO_EINVAL, NULL, "Flow %s is already added to the scheduler.",
-                           rel);
+                           spec->path);
             return OCTO_SCHED_DUPLICATE;
         }
     }
-    e->next = next_after(e, now_epoch()); /* first run after N seconds, or the next cron time */
+    {
+        double now = now_epoch();
+
+        e->next = next_after(e, now); /* first run after N seconds, or at the next cron time */
+        if (stored != NULL && e->missed_last) {
+            /* a fire time passed while the service was down: once, now */
+            double since = e->last_fire > 0 ? e->last_fire : e->created;
+            double due = e->cron != NULL ? next_after(e, since)
+                                         : (e->last_run > 0 ? e->last_run : since) + (double)e->every;
+
+            if (due < now) {
+                e->next = now;
+                octo_log(OCTO_LOG_INFO, "Schedule %s (%s) missed a run while the service was "
+                         "down: running it now (missed: last)", e->id, e->path);
+            }
+        }
+    }
     e->next_entry = g_head;
     g_head = e;
+    if (stored == NULL) {
+        persist_locked(e);
+    }
     if (g_started) {
         pthread_cond_signal(&g_cv);
     }
     pthread_mutex_unlock(&g_mu);
     snprintf(id, 37, "%s", e->id);
-    /* the interval itself was missing: "(every seconds)" */
     if (e->cron_text != NULL) {
-        octo_log(OCTO_LOG_INFO, "Flow %s added to the scheduler (cron %s) with id %s", rel,
+        octo_log(OCTO_LOG_INFO, "Flow %s added to the scheduler (cron %s) with id %s", e->path,
                  e->cron_text, e->id);
     } else {
         octo_log(OCTO_LOG_INFO, "Flow %s added to the scheduler (every %ld seconds) with id %s",
-                 rel, e->every, e->id);
+                 e->path, e->every, e->id);
     }
     return OCTO_SCHED_OK;
+}
+
+enum octo_sched_error octo_sched_add(const struct octo_sched_spec *spec, char *id,
+                                     octo_error *err)
+{
+    return add_entry(spec, 0, NULL, id, err);
 }
 
 int octo_sched_remove(const char *id)
@@ -312,9 +496,38 @@ int octo_sched_remove(const char *id)
             struct entry *e = *p;
 
             *p = e->next_entry;
+            if (!e->from_config) {
+                octo_store_sched_delete(e->id);
+            }
             e->removed = 1;
             octo_log(OCTO_LOG_INFO, "Flow %s removed from the scheduler (id %s)", e->path, e->id);
             entry_unref_locked(e);
+            pthread_cond_signal(&g_cv);
+            pthread_mutex_unlock(&g_mu);
+            return OCTO_OK;
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    return OCTO_ENOENT;
+}
+
+int octo_sched_pause(const char *id, int paused)
+{
+    struct entry *e;
+
+    pthread_mutex_lock(&g_mu);
+    for (e = g_head; e != NULL; e = e->next_entry) {
+        if (strcmp(e->id, id) == 0) {
+            if (e->paused != paused) {
+                e->paused = paused;
+                e->queued = 0;
+                if (!paused) {
+                    e->next = next_after(e, now_epoch());
+                }
+                persist_locked(e);
+                octo_log(OCTO_LOG_INFO, "Schedule %s (%s) %s", e->id, e->path,
+                         paused ? "paused" : "resumed");
+            }
             pthread_cond_signal(&g_cv);
             pthread_mutex_unlock(&g_mu);
             return OCTO_OK;
@@ -331,89 +544,175 @@ static json_t *time_or_null(double t)
     if (t <= 0 || isinf(t)) {
         return json_null();
     }
-    octo_timestamp_iso((time_t)t, iso, sizeof(iso));
+    octo_timestamp_iso_us(floor(t), iso, sizeof(iso));
     return json_string(iso);
+}
+
+/* Caller holds g_mu. */
+static json_t *entry_json(const struct entry *e)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_string(e->id));
+    json_object_set_new(o, "path", json_string(e->path));
+    json_object_set_new(o, "cron", e->cron_text != NULL ? json_string(e->cron_text) : json_null());
+    json_object_set_new(o, "every_seconds", e->cron == NULL ? json_integer(e->every) : json_null());
+    json_object_set_new(o, "timeout_seconds", json_real(e->timeout));
+    json_object_set_new(o, "overlap", json_string(e->overlap_queue ? "queue" : "skip"));
+    json_object_set_new(o, "missed", json_string(e->missed_last ? "last" : "none"));
+    json_object_set_new(o, "paused", json_boolean(e->paused));
+    json_object_set_new(o, "source", json_string(e->from_config ? "config" : "api"));
+    json_object_set_new(o, "next_run", e->paused ? json_null() : time_or_null(e->next));
+    json_object_set_new(o, "last_run", time_or_null(e->last_run));
+    json_object_set_new(o, "last_job_id",
+                        e->last_job_id[0] != '\0' ? json_string(e->last_job_id) : json_null());
+    json_object_set_new(o, "last_status",
+                        e->last_status[0] != '\0' ? json_string(e->last_status) : json_null());
+    json_object_set_new(o, "last_lag_seconds", e->last_fire > 0 ? json_real(e->last_lag)
+                                                                : json_null());
+    json_object_set_new(o, "running", json_boolean(e->running));
+    json_object_set_new(o, "queued", json_boolean(e->queued));
+    return o;
 }
 
 json_t *octo_sched_list(void)
 {
     json_t *a = json_array();
     struct entry *e;
+    json_t *rev = json_array();
+    size_t i;
 
     pthread_mutex_lock(&g_mu);
     for (e = g_head; e != NULL; e = e->next_entry) {
-        json_t *o = json_object();
-
-        json_object_set_new(o, "id", json_string(e->id));
-        json_object_set_new(o, "path", json_string(e->path));
-        json_object_set_new(o, "cron", e->cron_text != NULL ? json_string(e->cron_text) : json_null());
-        json_object_set_new(o, "every_seconds",
-                            e->cron == NULL ? json_integer(e->every) : json_null());
-        json_object_set_new(o, "timeout_seconds", json_real(e->timeout));
-        json_object_set_new(o, "next_run", time_or_null(e->next));
-        json_object_set_new(o, "last_run", time_or_null(e->last));
-        json_object_set_new(o, "last_status",
-                            e->last_status[0] != '\0' ? json_string(e->last_status) : json_null());
-        if (e->running) {
-            json_object_set_new(o, "running", json_true());
-        }
-        json_array_append_new(a, o);
+        json_array_append_new(rev, entry_json(e));
     }
     pthread_mutex_unlock(&g_mu);
+    for (i = json_array_size(rev); i > 0; i--) { /* in the order they were added */
+        json_array_append(a, json_array_get(rev, i - 1));
+    }
+    json_decref(rev);
     return a;
+}
+
+json_t *octo_sched_get(const char *id)
+{
+    struct entry *e;
+    json_t *o = NULL;
+
+    pthread_mutex_lock(&g_mu);
+    for (e = g_head; e != NULL && o == NULL; e = e->next_entry) {
+        if (strcmp(e->id, id) == 0) {
+            o = entry_json(e);
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    return o;
+}
+
+static int autostart_one(json_t *item, size_t i, const char *list)
+{
+    struct octo_sched_spec spec;
+    octo_error err;
+    char id[37];
+    double timeout = 0;
+
+    memset(&spec, 0, sizeof(spec));
+    memset(&err, 0, sizeof(err));
+    if (json_is_string(item)) {
+        spec.path = json_string_value(item);
+    } else {
+        json_t *every = json_object_get(item, "every_seconds");
+
+        spec.path = json_string_value(json_object_get(item, "path"));
+        if (spec.path == NULL) {
+            octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s[%zu] has no path", list, i);
+            return 0;
+        }
+        if (every != NULL && !json_is_null(every) && !json_is_integer(every)) {
+            octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s[%zu].every_seconds must be an "
+                     "integer", list, i);
+            return 0;
+        }
+        if (octo_seconds_check(json_object_get(item, "timeout_seconds"), "timeout_seconds",
+                               &timeout, &err) != OCTO_OK) {
+            octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s[%zu]: %s", list, i, err.msg);
+            return 0;
+        }
+        spec.cron = json_string_value(json_object_get(item, "cron"));
+        spec.every_seconds = (long)json_integer_value(every);
+        spec.timeout = timeout;
+        spec.overlap = json_string_value(json_object_get(item, "overlap"));
+        spec.missed = json_string_value(json_object_get(item, "missed"));
+    }
+    if (add_entry(&spec, 1, NULL, id, &err) != OCTO_SCHED_OK) {
+        octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s", err.msg);
+        return 0;
+    }
+    return 1;
 }
 
 int octo_sched_autostart(json_t *config)
 {
-    json_t *list = json_object_get(config, "autostart");
-    json_t *item;
-    size_t i;
+    static const char *const lists[] = {"autostart", "autostart_flows"};
     int added = 0;
-    char id[37];
-    octo_error err;
+    size_t k;
 
-    if (list != NULL && !json_is_array(list) && !json_is_null(list)) {
-        octo_log(OCTO_LOG_ERROR, "config.yml: autostart must be a list of flow paths");
-    }
-    json_array_foreach(list, i, item) {
-        memset(&err, 0, sizeof(err));
-        if (!json_is_string(item)) {
-            octo_log(OCTO_LOG_ERROR, "Failed to add flow: autostart[%zu] is not a path", i);
-            continue;
-        }
-        if (octo_sched_add(json_string_value(item), NULL, 0, 0, id, &err) != OCTO_SCHED_OK) {
-            octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s", err.msg);
-        } else {
-            added++;
-        }
-    }
-    list = json_object_get(config, "autostart_flows");
-    if (list != NULL && !json_is_array(list) && !json_is_null(list)) {
-        octo_log(OCTO_LOG_ERROR, "config.yml: autostart_flows must be a list of mappings");
-    }
-    json_array_foreach(list, i, item) {
-        const char *path = json_string_value(json_object_get(item, "path"));
-        json_t *every = json_object_get(item, "every_seconds");
-        json_t *timeout = json_object_get(item, "timeout_seconds");
+    for (k = 0; k < 2; k++) {
+        json_t *list = json_object_get(config, lists[k]);
+        json_t *item;
+        size_t i;
 
-        memset(&err, 0, sizeof(err));
-        if (path == NULL) {
-            octo_log(OCTO_LOG_ERROR, "Failed to add flow: autostart_flows[%zu] has no path", i);
+        if (list != NULL && !json_is_array(list) && !json_is_null(list)) {
+            octo_log(OCTO_LOG_ERROR, "config.yml: %s must be a list", lists[k]);
             continue;
         }
-        if (every != NULL && !json_is_null(every) && !json_is_integer(every)) {
-            octo_log(OCTO_LOG_ERROR, "Failed to add flow: autostart_flows[%zu].every_seconds must "
-                     "be an integer", i);
-            continue;
-        }
-        if (octo_sched_add(path, json_string_value(json_object_get(item, "cron")),
-                           (long)json_integer_value(every),
-                           json_is_number(timeout) ? json_number_value(timeout) : 0, id,
-                           &err) != OCTO_SCHED_OK) {
-            octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s", err.msg);
-        } else {
-            added++;
+        json_array_foreach(list, i, item) {
+            if (k == 0 && !json_is_string(item)) {
+                octo_log(OCTO_LOG_ERROR, "Failed to add flow: autostart[%zu] is not a path", i);
+                continue;
+            }
+            added += autostart_one(item, i, lists[k]);
         }
     }
     return added;
+}
+
+int octo_sched_restore(void)
+{
+    json_t *rows = NULL;
+    json_t *row;
+    size_t i;
+    int n = 0;
+    octo_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (octo_store_sched_list(&rows, &err) != OCTO_OK) {
+        octo_log(OCTO_LOG_ERROR, "Stored schedules not restored: %s", err.msg);
+        return 0;
+    }
+    json_array_foreach(rows, i, row) {
+        struct octo_sched_spec spec;
+        char id[37];
+
+        memset(&spec, 0, sizeof(spec));
+        memset(&err, 0, sizeof(err));
+        spec.path = json_string_value(json_object_get(row, "path"));
+        spec.cron = json_string_value(json_object_get(row, "cron"));
+        spec.every_seconds = (long)json_integer_value(json_object_get(row, "every_seconds"));
+        spec.timeout = json_number_value(json_object_get(row, "timeout"));
+        spec.overlap = json_string_value(json_object_get(row, "overlap"));
+        spec.missed = json_string_value(json_object_get(row, "missed"));
+        spec.paused = (int)json_integer_value(json_object_get(row, "paused"));
+        if (spec.path == NULL) {
+            continue;
+        }
+        if (add_entry(&spec, 0, row, id, &err) != OCTO_SCHED_OK) {
+            octo_log(OCTO_LOG_ERROR, "Stored schedule %s (%s) not restored: %s",
+                     json_string_value(json_object_get(row, "id")), spec.path, err.msg);
+        } else {
+            n++;
+        }
+    }
+    json_decref(rows);
+    return n;
 }

@@ -27,4 +27,14 @@ void octo_timestamp_compact(time_t t, char *out, size_t cap);
 /* ISO 8601 with offset: "2026-11-27T10:15:00+01:00". */
 void octo_timestamp_iso(time_t t, char *out, size_t cap);
 
+/* ISO 8601 with microseconds when not zero, as the later original
+ * printed job times: "2025-06-21T17:08:48.123456+02:00". */
+void octo_timestamp_iso_us(double t, char *out, size_t cap);
+
+/* A time filter value: epoch seconds ("1750518528.5"), or ISO 8601
+ * "YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM]" (a space may replace the
+ * T; without an offset it is wall time in the configured zone). Returns
+ * 0 and *out (epoch seconds), or -1. */
+int octo_time_parse(const char *s, double *out);
+
 #endif

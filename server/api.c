@@ -19,21 +19,39 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <octoflow/core.h>
 
 #include "http.h"
-#include "redact.h"
 #include "routes.h"
 
 #ifndef OCTO_INSTALLED_TLSCOMPAT
 #define OCTO_INSTALLED_TLSCOMPAT "/usr/local/lib/octoflow/tlscompat/libssl.so"
 #endif
+
+/* Fill err (the core's octo_error_set is private to it). Returns code. */
+static int api_fail(octo_error *err, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int api_fail(octo_error *err, int code, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    err->code = code;
+    snprintf(err->field, sizeof(err->field), "%s", field != NULL ? field : "");
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return code;
+}
 
 #define AUTH_NONE 0
 #define AUTH_TOKEN 1
@@ -55,6 +73,20 @@ static const struct route ROUTES[] = {
     {"DELETE", "/api/locks/{}", octo_route_locks_delete, AUTH_TOKEN},
     {"GET", "/api/logs", octo_route_logs, AUTH_TOKEN},
     {"GET", "/api/jobs", octo_route_jobs, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs", octo_route_v1_jobs_list, AUTH_TOKEN},
+    {"POST", "/api/v1/jobs", octo_route_v1_jobs_launch, AUTH_TOKEN},
+    {"DELETE", "/api/v1/jobs", octo_route_v1_jobs_delete_all, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs/{}", octo_route_v1_job_get, AUTH_TOKEN},
+    {"DELETE", "/api/v1/jobs/{}", octo_route_v1_job_delete, AUTH_TOKEN},
+    {"POST", "/api/v1/jobs/{}/cancel", octo_route_v1_job_cancel, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs/{}/events", octo_route_v1_job_events, AUTH_TOKEN},
+    {"GET", "/api/v1/schedules", octo_route_v1_schedules_list, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules", octo_route_v1_schedules_add, AUTH_TOKEN},
+    {"GET", "/api/v1/schedules/{}", octo_route_v1_schedule_get, AUTH_TOKEN},
+    {"DELETE", "/api/v1/schedules/{}", octo_route_v1_schedule_delete, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules/{}/pause", octo_route_v1_schedule_pause, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules/{}/resume", octo_route_v1_schedule_resume, AUTH_TOKEN},
+    {"GET", "/api/v1/logs", octo_route_logs, AUTH_TOKEN},
     {"GET", "/api/health", octo_route_health, AUTH_NONE},
     {"GET", "/static/swagger.json", octo_route_swagger, AUTH_NONE},
     {"GET", "/api/docs", octo_route_docs, AUTH_NONE},
@@ -62,26 +94,73 @@ static const struct route ROUTES[] = {
     {NULL, NULL, NULL, 0},
 };
 
+static atomic_int g_shutting_down;
+/* Requests inside a handler: stopping civetweb drops what a handler
+ * writes, so the stop waits for these first (a launch answering after
+ * its run was cancelled by the shutdown must get its answer). */
+static atomic_int g_inflight;
+
+void octo_routes_set_shutting_down(void)
+{
+    atomic_store(&g_shutting_down, 1);
+}
+
+int octo_route_shutting_down(void)
+{
+    return atomic_load(&g_shutting_down);
+}
+
 static struct mg_context *g_ctx;
 static char g_expected_auth[600];
 static size_t g_expected_len;
 
-/* Match path against pattern; *param gets the {} segment. */
+/* Match path against pattern, segment by segment; a "{}" segment
+ * matches one non-empty segment, and *param gets the first one (it
+ * points into path: a route's parameter ends at the next '/'). */
 static int match(const char *pattern, const char *path, const char **param)
 {
-    size_t n;
-    const char *brace = strstr(pattern, "{}");
+    const char *p = pattern;
+    const char *q = path;
 
     *param = NULL;
-    if (brace == NULL) {
-        return strcmp(pattern, path) == 0;
+    while (*p != '\0' && *q != '\0') {
+        if (p[0] == '{' && p[1] == '}') {
+            const char *end = strchr(q, '/');
+
+            if (end == q) {
+                return 0; /* an empty segment */
+            }
+            if (*param == NULL) {
+                *param = q;
+            }
+            q = end != NULL ? end : q + strlen(q);
+            p += 2;
+            continue;
+        }
+        if (*p != *q) {
+            return 0;
+        }
+        p++;
+        q++;
     }
-    n = (size_t)(brace - pattern);
-    if (strncmp(pattern, path, n) != 0 || path[n] == '\0' || strchr(path + n, '/') != NULL) {
-        return 0;
+    return *p == '\0' && *q == '\0';
+}
+
+/* The parameter segment alone (civetweb's decoded path is ours to cut). */
+static void cut_param(struct octo_req *req, char *buf, size_t cap)
+{
+    size_t n;
+
+    if (req->param == NULL) {
+        return;
     }
-    *param = path + n;
-    return 1;
+    n = strcspn(req->param, "/");
+    if (n >= cap) {
+        n = cap - 1;
+    }
+    memcpy(buf, req->param, n);
+    buf[n] = '\0';
+    req->param = buf;
 }
 
 /* Constant-time comparison of the Authorization header. */
@@ -205,6 +284,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     char allow[128] = "";
 
     (void)cbdata;
+    atomic_fetch_add(&g_inflight, 1);
     memset(&req, 0, sizeof(req));
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
@@ -212,6 +292,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
         preflight(&req);
         access_log(&req);
+        atomic_fetch_sub(&g_inflight, 1);
         return 1;
     }
     for (r = ROUTES; r->method != NULL; r++) {
@@ -238,7 +319,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     if (!(exempt && found != NULL && found->auth == AUTH_NONE) && !authorized(conn)) {
         octo_http_error(&req, 401, "Unauthorized");
     } else if (found != NULL) {
+        char segment[1024];
+
         req.param = param;
+        cut_param(&req, segment, sizeof(segment));
         if (strcmp(found->method, "POST") == 0) {
             call_on_big_stack(found->fn, &req); /* see HANDLER_STACK_SIZE */
         } else {
@@ -251,6 +335,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         octo_http_error(&req, 404, "Not Found: %s", req.path);
     }
     access_log(&req);
+    atomic_fetch_sub(&g_inflight, 1);
     return 1;
 }
 
@@ -306,7 +391,7 @@ static int combined_pem(const char *cert, const char *key, char *out, size_t cap
     int i;
 
     if (fd < 0) {
-        return octo_error_set(err, OCTO_EIO, NULL, "cannot create a temporary file for TLS");
+        return api_fail(err, OCTO_EIO, NULL, "cannot create a temporary file for TLS");
     }
     for (i = 0; i < 2; i++) {
         FILE *fp = fopen(files[i], "rb");
@@ -316,7 +401,7 @@ static int combined_pem(const char *cert, const char *key, char *out, size_t cap
         if (fp == NULL) {
             close(fd);
             unlink(tmpl);
-            return octo_error_set(err, OCTO_EIO, NULL, "cannot read %s (%s)",
+            return api_fail(err, OCTO_EIO, NULL, "cannot read %s (%s)",
                                   i == 0 ? "API_TLS_CERT" : "API_TLS_KEY", files[i]);
         }
         while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
@@ -353,20 +438,20 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     unsigned features;
 
     if (!want_http && !want_https) {
-        return octo_error_set(err, OCTO_EINVAL, "API_PROTOCOL",
+        return api_fail(err, OCTO_EINVAL, "API_PROTOCOL",
                               "API_PROTOCOL=\"%s\" must be http, https or http,https",
                               c->api_protocol);
     }
     if (want_https) {
         load_tls_compat(exe_dir);
         if (c->api_tls_cert[0] == '\0') {
-            return octo_error_set(err, OCTO_EINVAL, "API_TLS_CERT",
+            return api_fail(err, OCTO_EINVAL, "API_TLS_CERT",
                                   "https needs API_TLS_CERT (and API_TLS_KEY) to name PEM files");
         }
     }
     features = mg_init_library(want_https ? MG_FEATURES_TLS : 0);
     if (want_https && !(features & MG_FEATURES_TLS)) {
-        return octo_error_set(err, OCTO_EINVAL, "API_PROTOCOL",
+        return api_fail(err, OCTO_EINVAL, "API_PROTOCOL",
                               "https is not available: civetweb could not load OpenSSL (is the "
                               "tlscompat library installed?)");
     }
@@ -432,7 +517,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
         g_pem[0] = '\0';
     }
     if (g_ctx == NULL) {
-        return octo_error_set(err, OCTO_EIO, NULL,
+        return api_fail(err, OCTO_EIO, NULL,
                               "cannot listen on %s (port in use, or a bad TLS certificate?)",
                               ports);
     }
@@ -443,6 +528,13 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
 
 void octo_api_stop(void)
 {
+    int i;
+
+    for (i = 0; i < 1000 && atomic_load(&g_inflight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+
+        nanosleep(&ts, NULL); /* at most 10 s: event streams end with their jobs */
+    }
     if (g_ctx != NULL) {
         mg_stop(g_ctx);
         g_ctx = NULL;

@@ -1,17 +1,14 @@
 /* http.c - JSON responses, CORS, request bodies (see http.h). */
 #include "http.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <octoflow/octo_step.h>
-
-#include "buf.h"
-#include "pyjson.h"
-#include "redact.h"
+#include <octoflow/core.h>
 
 static char g_cors[1024] = "*";
 static long g_max_body = 1024 * 1024;
@@ -93,31 +90,38 @@ void octo_http_raw(struct octo_req *req, int status, const char *content_type, c
 
 void octo_http_json(struct octo_req *req, int status, json_t *value)
 {
-    struct octo_buf b = OCTO_BUF_INIT;
     json_t *safe = octo_redact_json(value);
+    char *text = NULL;
+    size_t len = 0;
 
-    if (octo_pyjson_dump(safe, OCTO_JSON_SORT_KEYS | OCTO_JSON_COMPACT, &b) != 0) {
-        octo_buf_reset(&b);
-        octo_buf_puts(&b, "{\"error\":\"the response cannot be written as JSON\"}");
-        status = 500;
+    if (octo_json_text(safe, OCTO_JSON_SORT_KEYS | OCTO_JSON_COMPACT, &text, &len) != 0) {
+        static const char fallback[] = "{\"error\":\"the response cannot be written as JSON\"}\n";
+
+        octo_http_raw(req, 500, "application/json", fallback, sizeof(fallback) - 1);
+    } else {
+        char *body = realloc(text, len + 2);
+
+        if (body != NULL) {
+            text = body;
+            text[len++] = '\n';
+            text[len] = '\0';
+        }
+        octo_http_raw(req, status, "application/json", text, len);
     }
-    octo_buf_putc(&b, '\n');
-    octo_http_raw(req, status, "application/json", octo_buf_cstr(&b), b.len);
-    octo_buf_free(&b);
+    free(text);
     json_decref(safe);
     json_decref(value);
 }
 
 void octo_http_error(struct octo_req *req, int status, const char *fmt, ...)
 {
-    struct octo_buf b = OCTO_BUF_INIT;
+    char msg[2048];
     va_list ap;
 
     va_start(ap, fmt);
-    octo_buf_vprintf(&b, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    octo_http_json(req, status, json_pack("{s:s}", "error", octo_buf_cstr(&b)));
-    octo_buf_free(&b);
+    octo_http_json(req, status, json_pack("{s:s}", "error", msg));
 }
 
 static int is_json_type(const char *ct)
@@ -146,7 +150,8 @@ static int is_json_type(const char *ct)
 
 json_t *octo_http_body(struct octo_req *req)
 {
-    struct octo_buf b = OCTO_BUF_INIT;
+    char *buf = NULL;
+    size_t blen = 0;
     long long clen = req->ri->content_length;
     json_error_t je;
     json_t *v;
@@ -164,23 +169,33 @@ json_t *octo_http_body(struct octo_req *req)
         return NULL;
     }
     while ((n = mg_read(req->conn, chunk, sizeof(chunk))) > 0) {
-        if ((long)b.len + n > g_max_body) {
-            octo_buf_free(&b);
+        char *grown;
+
+        if ((long)blen + n > g_max_body) {
+            free(buf);
             octo_http_error(req, 413, "Request body too large (limit %ld bytes)", g_max_body);
             return NULL;
         }
-        octo_buf_append(&b, chunk, (size_t)n);
+        grown = realloc(buf, blen + (size_t)n);
+        if (grown == NULL) {
+            free(buf);
+            octo_http_error(req, 500, "out of memory");
+            return NULL;
+        }
+        buf = grown;
+        memcpy(buf + blen, chunk, (size_t)n);
+        blen += (size_t)n;
     }
-    if (b.len == 0) {
-        octo_buf_free(&b);
+    if (blen == 0) {
+        free(buf);
         octo_http_error(req, 400, "Invalid JSON body: the body is empty");
         return NULL;
     }
-    v = json_loadb(b.data, b.len, JSON_DECODE_ANY, &je);
+    v = json_loadb(buf, blen, JSON_DECODE_ANY, &je);
     if (v == NULL) {
-        v = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &je);
+        v = json_loadb(buf, blen, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &je);
     }
-    octo_buf_free(&b);
+    free(buf);
     if (v == NULL) {
         octo_http_error(req, 400, "Invalid JSON body: %s (line %d, column %d)", je.text, je.line,
                         je.column);
@@ -202,4 +217,70 @@ int octo_http_query(struct octo_req *req, const char *name, char *out, size_t ca
         return -1;
     }
     return mg_get_var(q, strlen(q), name, out, cap);
+}
+
+int octo_http_query_long(struct octo_req *req, const char *name, long def, long min, long max,
+                         long *out)
+{
+    char val[64];
+    char *end;
+    long n;
+
+    *out = def;
+    if (octo_http_query(req, name, val, sizeof(val)) < 0) {
+        return 0;
+    }
+    if (val[0] == '\0') {
+        return 0;
+    }
+    errno = 0;
+    n = strtol(val, &end, 10);
+    if (errno != 0 || *end != '\0' || n < min || n > max) {
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int octo_http_query_bool(struct octo_req *req, const char *name)
+{
+    char val[16];
+
+    if (octo_http_query(req, name, val, sizeof(val)) < 0) {
+        return 0;
+    }
+    return strcasecmp(val, "true") == 0 || strcmp(val, "1") == 0 || strcasecmp(val, "yes") == 0;
+}
+
+int octo_http_sse_start(struct octo_req *req)
+{
+    req->status = 200;
+    mg_response_header_start(req->conn, 200);
+    mg_response_header_add(req->conn, "Content-Type", "text/event-stream", -1);
+    mg_response_header_add(req->conn, "Cache-Control", "no-cache", -1);
+    mg_response_header_add(req->conn, "Connection", "close", -1);
+    mg_response_header_add(req->conn, "X-Accel-Buffering", "no", -1);
+    octo_http_cors_headers(req);
+    return mg_response_header_send(req->conn) < 0 ? -1 : 0;
+}
+
+int octo_http_sse_event(struct octo_req *req, const char *event, json_t *data)
+{
+    json_t *safe = octo_redact_json(data);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (octo_json_text(safe, OCTO_JSON_SORT_KEYS | OCTO_JSON_COMPACT, &text, &len) == 0) {
+        /* JSON text has no raw newline: one data line */
+        rc = mg_printf(req->conn, "event: %s\ndata: %s\n\n", event, text) > 0 ? 0 : -1;
+    }
+    free(text);
+    json_decref(safe);
+    return rc;
+}
+
+int octo_http_sse_comment(struct octo_req *req, const char *text)
+{
+    return mg_printf(req->conn, ": %s\n\n", text) > 0 ? 0 : -1;
 }

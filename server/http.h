@@ -39,6 +39,20 @@ json_t *octo_http_body(struct octo_req *req);
 /* The request query parameter name into out; returns its length or -1. */
 int octo_http_query(struct octo_req *req, const char *name, char *out, size_t cap);
 
+/* An integer query parameter: 0 with *out (def when absent or empty),
+ * -1 when it is not an integer in min..max. */
+int octo_http_query_long(struct octo_req *req, const char *name, long def, long min, long max,
+                         long *out);
+/* A boolean query parameter ("true", "1", "yes"): 1, else 0. */
+int octo_http_query_bool(struct octo_req *req, const char *name);
+
+/* Server-Sent Events: the headers (0, or -1 when the client is gone),
+ * then events (data: JSON, borrowed, redacted) and keep-alive comments;
+ * each returns -1 once the client has gone. */
+int octo_http_sse_start(struct octo_req *req);
+int octo_http_sse_event(struct octo_req *req, const char *event, json_t *data);
+int octo_http_sse_comment(struct octo_req *req, const char *text);
+
 /* Configure CORS (API_CORS_ORIGINS: "*" or a comma-separated list) and the
  * body limit. Call before the server starts. */
 void octo_http_setup(const char *cors_origins, long max_body);

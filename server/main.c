@@ -22,6 +22,9 @@ void octo_cli_usage(FILE *fp)
             "  validate [--strict] [FLOW...] validate flows (all under FLOWS_PATH by default)\n"
             "  plugins [--json]              list plugins, step types and option schemas\n"
             "  render [--data FILE] TEMPLATE render a Jinja2 template to stdout\n"
+            "  jobs list [--flow F] [--status S] [--state S] [--source S] [--limit N]\n"
+            "                                the job history (from the job store)\n"
+            "  jobs show ID                  one job and its step timeline\n"
             "  --help, --version\n"
             "\n"
             "FLOW is looked up under FLOWS_PATH first, then as a file path.\n"
@@ -32,20 +35,25 @@ void octo_cli_usage(FILE *fp)
 int main(int argc, char **argv)
 {
     char exe[PATH_MAX];
+    char exe_path[PATH_MAX] = "";
     char *exe_dir = NULL;
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     const char *cmd = argc > 1 ? argv[1] : "serve";
 
     if (n > 0) {
         exe[n] = '\0';
+        snprintf(exe_path, sizeof(exe_path), "%s", exe);
         exe_dir = dirname(exe);
+    }
+    if (strcmp(cmd, "__zygote") == 0) { /* internal: the service's worker zygote */
+        octo_core_zygote_main(exe_dir);
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         octo_cli_usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("octoflow %s (step ABI %d.%d)\n", OCTO_VERSION, OCTO_ABI_MAJOR, OCTO_ABI_MINOR);
+        printf("octoflow %s (step ABI %d.%d)\n", octo_version(), OCTO_ABI_MAJOR, OCTO_ABI_MINOR);
         return 0;
     }
     if (strcmp(cmd, "run") == 0) {
@@ -58,10 +66,14 @@ int main(int argc, char **argv)
         return octo_cmd_plugins(argc - 1, argv + 1, exe_dir);
     }
     if (strcmp(cmd, "render") == 0) {
-        return octo_cmd_render(argc - 1, argv + 1, exe_dir);
+        return octo_render_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "jobs") == 0) {
+        return octo_cmd_jobs(argc - 1, argv + 1, exe_dir);
     }
     if (strcmp(cmd, "serve") == 0) {
-        return octo_cmd_serve(argc > 1 ? argc - 1 : 0, argv + 1, exe_dir);
+        return octo_cmd_serve(argc > 1 ? argc - 1 : 0, argv + 1, exe_path[0] ? exe_path : NULL,
+                              exe_dir);
     }
     fprintf(stderr, "octoflow: unknown command \"%s\"\n\n", cmd);
     octo_cli_usage(stderr);

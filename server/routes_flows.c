@@ -1,29 +1,19 @@
-/* routes_flows.c - /api/flows: schedules and launches.
+/* routes_flows.c - /api/flows: the original's schedule and launch routes.
  *
  * Paths in requests are relative to FLOWS_PATH: absolute paths and ".."
  * are 400, a missing file 404, an invalid flow 400 with the validation
- * message. A launch runs synchronously on the request thread, takes the
- * flow's lock (409 when it is running), and answers 200 with the final
- * flow data, or 500 with "<step>: <message>" and the data when the flow
- * failed (the original said 200; decision 14).
+ * message. A launch goes through the core's front door like every run
+ * (it is a job: /api/v1/jobs lists it) and this route waits for it, as
+ * old clients expect: 200 with the final flow data, or 500 with
+ * "<step>: <message>" and the data when the flow failed (the original
+ * said 200; decision 14). 409 when the flow is running.
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <octoflow/core.h>
 
-#include "jobs.h"
-#include "paths.h"
 #include "routes.h"
-#include "scheduler.h"
-
-static atomic_int g_shutting_down;
-
-void octo_routes_set_shutting_down(void)
-{
-    atomic_store(&g_shutting_down, 1);
-}
 
 void octo_route_flows_list(struct octo_req *req)
 {
@@ -32,31 +22,73 @@ void octo_route_flows_list(struct octo_req *req)
 
 /* The "path" member: a non-empty string, confined to FLOWS_PATH. Sends
  * the error and returns NULL when it is not. */
-static const char *flow_path(struct octo_req *req, json_t *body)
+const char *octo_route_flow_path(struct octo_req *req, json_t *body, const char *missing)
 {
     json_t *p = json_object_get(body, "path");
-    char abs[4096];
     octo_error err;
 
     if (!json_is_string(p) || json_string_length(p) == 0) {
-        octo_http_error(req, 400, "flow_path is required");
+        octo_http_error(req, 400, "%s", missing);
         return NULL;
     }
     memset(&err, 0, sizeof(err));
-    if (octo_path_resolve(OCTO_ROOT_FLOWS, json_string_value(p), 0, abs, sizeof(abs), &err) !=
-        OCTO_OK) {
+    if (octo_flow_path_check(json_string_value(p), &err) != OCTO_OK) {
         octo_http_error(req, 400, "%s", err.msg);
         return NULL;
     }
     return json_string_value(p);
 }
 
+/* Read a schedule request body into spec. Sends the error and returns -1
+ * when it is not valid. */
+int octo_route_sched_spec(struct octo_req *req, json_t *body, const char *missing,
+                          struct octo_sched_spec *spec)
+{
+    json_t *every = json_object_get(body, "every_seconds");
+    json_t *cron = json_object_get(body, "cron");
+    octo_error err;
+
+    memset(spec, 0, sizeof(*spec));
+    memset(&err, 0, sizeof(err));
+    spec->path = octo_route_flow_path(req, body, missing);
+    if (spec->path == NULL) {
+        return -1;
+    }
+    if (every != NULL && !json_is_null(every) &&
+        (!json_is_integer(every) || json_integer_value(every) <= 0 ||
+         json_integer_value(every) > 31622400)) {
+        octo_http_error(req, 400, "every_seconds must be a positive integer, at most a year "
+                        "(31622400)");
+        return -1;
+    }
+    if (cron != NULL && !json_is_null(cron) && !json_is_string(cron)) {
+        octo_http_error(req, 400, "cron must be a cron expression (text)");
+        return -1;
+    }
+    if (octo_seconds_check(json_object_get(body, "timeout_seconds"), "timeout_seconds",
+                           &spec->timeout, &err) != OCTO_OK) {
+        octo_http_error(req, 400, "%s", err.msg);
+        return -1;
+    }
+    spec->cron = json_string_value(cron);
+    spec->every_seconds = (long)json_integer_value(every);
+    spec->overlap = json_string_value(json_object_get(body, "overlap"));
+    spec->missed = json_string_value(json_object_get(body, "missed"));
+    if ((json_object_get(body, "overlap") != NULL && !json_is_null(json_object_get(body, "overlap")) &&
+         spec->overlap == NULL) ||
+        (json_object_get(body, "missed") != NULL && !json_is_null(json_object_get(body, "missed")) &&
+         spec->missed == NULL)) {
+        octo_http_error(req, 400, "overlap must be skip or queue, missed must be none or last");
+        return -1;
+    }
+    spec->paused = json_is_true(json_object_get(body, "paused"));
+    return 0;
+}
+
 void octo_route_flows_add(struct octo_req *req)
 {
     json_t *body = octo_http_body(req);
-    const char *path;
-    json_t *every;
-    json_t *timeout;
+    struct octo_sched_spec spec;
     char id[37];
     octo_error err;
     enum octo_sched_error rc;
@@ -64,46 +96,28 @@ void octo_route_flows_add(struct octo_req *req)
     if (body == NULL) {
         return;
     }
-    /* After SIGTERM the scheduler is stopped: an add answered 201 for a
-     * schedule that could never run (tests/e2e/test_api_service.py,
-     * test_sigterm_lets_a_run_finish_within_grace). */
-    if (atomic_load(&g_shutting_down)) {
+    /* After SIGTERM schedules are stopped: an add answered 201 for a
+     * schedule that could never run. */
+    if (octo_route_shutting_down()) {
         json_decref(body);
         octo_http_error(req, 503, "The service is shutting down");
         return;
     }
-    path = flow_path(req, body);
-    if (path == NULL) {
-        json_decref(body);
-        return;
-    }
-    every = json_object_get(body, "every_seconds");
-    timeout = json_object_get(body, "timeout_seconds");
-    if ((every != NULL && !json_is_null(every) &&
-         (!json_is_integer(every) || json_integer_value(every) <= 0)) ||
-        (timeout != NULL && !json_is_null(timeout) &&
-         (!json_is_number(timeout) || json_number_value(timeout) <= 0)) ||
-        (json_object_get(body, "cron") != NULL && !json_is_null(json_object_get(body, "cron")) &&
-         !json_is_string(json_object_get(body, "cron")))) {
-        octo_http_error(req, 400,
-                        "every_seconds must be a positive integer, timeout_seconds a positive "
-                        "number and cron a cron expression");
+    if (octo_route_sched_spec(req, body, "flow_path is required", &spec) != 0) {
         json_decref(body);
         return;
     }
     memset(&err, 0, sizeof(err));
-    rc = octo_sched_add(path, json_string_value(json_object_get(body, "cron")),
-                        (long)json_integer_value(every),
-                        json_is_number(timeout) ? json_number_value(timeout) : 0, id, &err);
+    rc = octo_sched_add(&spec, id, &err);
     switch (rc) {
     case OCTO_SCHED_OK:
         octo_http_json(req, 201,
                        json_pack("{s:o, s:s}", "status",
-                                 json_sprintf("Flow '%s' added successfully", path), "flow_id",
-                                 id));
+                                 json_sprintf("Flow '%s' added successfully", spec.path),
+                                 "flow_id", id));
         break;
     case OCTO_SCHED_NOT_FOUND:
-        octo_http_error(req, 404, "Flow file '%s' does not exist", path);
+        octo_http_error(req, 404, "Flow file '%s' does not exist", spec.path);
         break;
     case OCTO_SCHED_DUPLICATE:
         octo_http_error(req, 409, "%s", err.msg);
@@ -127,20 +141,27 @@ void octo_route_flows_delete(struct octo_req *req)
     }
 }
 
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+
+    return s != NULL ? s + 1 : p;
+}
+
 void octo_route_flows_launch(struct octo_req *req)
 {
     json_t *body;
     const char *path;
-    json_t *timeout;
-    struct octo_flow *f = NULL;
-    struct octo_cancel cancel;
-    struct octo_run_opts o;
-    struct octo_run_result r;
-    struct octo_job *job;
+    struct octo_launch_req lr;
+    struct octo_job *job = NULL;
     octo_error err;
-    int rc;
+    double timeout = 0;
+    int status = 0;
+    const char *message = NULL;
+    const char *step = NULL;
+    json_t *data = NULL;
 
-    if (atomic_load(&g_shutting_down)) {
+    if (octo_route_shutting_down()) {
         octo_http_error(req, 503, "The service is shutting down");
         return;
     }
@@ -148,63 +169,62 @@ void octo_route_flows_launch(struct octo_req *req)
     if (body == NULL) {
         return;
     }
-    path = flow_path(req, body);
+    path = octo_route_flow_path(req, body, "flow_path is required");
+    memset(&err, 0, sizeof(err));
+    if (path != NULL && octo_seconds_check(json_object_get(body, "timeout_seconds"),
+                                           "timeout_seconds", &timeout, &err) != OCTO_OK) {
+        octo_http_error(req, 400, "%s", err.msg);
+        path = NULL;
+    }
     if (path == NULL) {
         json_decref(body);
         return;
     }
-    timeout = json_object_get(body, "timeout_seconds");
-    if (timeout != NULL && !json_is_null(timeout) &&
-        (!json_is_number(timeout) || json_number_value(timeout) <= 0)) {
-        octo_http_error(req, 400, "timeout_seconds must be a positive number");
+    memset(&lr, 0, sizeof(lr));
+    lr.flow = path;
+    lr.input = json_object_get(body, "data");
+    lr.timeout = timeout;
+    lr.source = "api";
+    switch (octo_launch(&lr, &job, &err)) {
+    case OCTO_LAUNCHED:
+        break;
+    case OCTO_LAUNCH_NOT_FOUND:
+        octo_http_error(req, 404, "Flow file '%s' does not exist", path);
+        json_decref(body);
+        return;
+    case OCTO_LAUNCH_INVALID:
+        octo_http_error(req, 400, "%s", err.msg);
+        json_decref(body);
+        return;
+    case OCTO_LAUNCH_BUSY:
+        octo_http_error(req, 409, "Flow %s is already running.", base_name(path));
+        json_decref(body);
+        return;
+    case OCTO_LAUNCH_UNAVAILABLE:
+        octo_http_error(req, 503, "The service is shutting down");
+        json_decref(body);
+        return;
+    default:
+        octo_http_error(req, 500, "%s", err.msg);
         json_decref(body);
         return;
     }
-    memset(&err, 0, sizeof(err));
-    rc = octo_flow_get(path, &f, NULL, &err);
-    if (rc != OCTO_OK) {
-        if (rc == OCTO_ENOENT) {
-            octo_http_error(req, 404, "Flow file '%s' does not exist", path);
-        } else {
-            octo_http_error(req, 400, "%s", err.msg);
-        }
-        json_decref(body);
-        return;
-    }
-    if (octo_lock_acquire(f->abs_path, f->file_name, &err) != OCTO_OK) {
-        if (err.code == OCTO_EACCES) {
-            octo_http_error(req, 409, "Flow %s is already running.", f->file_name);
-        } else {
-            octo_http_error(req, 500, "%s", err.msg);
-        }
-        octo_flow_unref(f);
-        json_decref(body);
-        return;
-    }
-    octo_cancel_init(&cancel, json_is_number(timeout) ? json_number_value(timeout) : 0);
-    job = octo_job_begin(path, "api", &cancel);
-    memset(&o, 0, sizeof(o));
-    o.input = json_object_get(body, "data");
-    o.cancel = &cancel;
-    octo_run_flow(f, &o, &r);
-    octo_lock_release(f->abs_path, f->file_name);
-    /* The job ends after the response is written (below): shutdown stops
-     * civetweb as soon as no job is left, and civetweb drops writes once it
-     * is stopping, so a launch cancelled at the end of SHUTDOWN_GRACE got
-     * its connection closed without an answer
-     * (tests/e2e/test_api_service.py, test_sigterm_cancels_after_grace). */
-    if (r.failed) {
+    octo_job_wait(job, -1); /* bounded by the run's own timeout, if any */
+    octo_job_outcome(job, &status, &message, &step, &data);
+    if (status != OCTO_RUN_SUCCESS) {
+        /* the original's shape exactly: old clients compare key sets (the
+         * job id is in the data: __job_id__) */
         octo_http_json(req, 500,
-                       json_pack("{s:o, s:O}", "error", json_sprintf("%s: %s", r.step, r.message),
-                                 "data", r.data));
+                       json_pack("{s:o, s:O}", "error",
+                                 json_sprintf("%s: %s", step != NULL ? step : "",
+                                              message != NULL ? message : "the flow failed"),
+                                 "data", data != NULL ? data : json_null()));
     } else {
         octo_http_json(req, 200,
                        json_pack("{s:o, s:O}", "status",
-                                 json_sprintf("Flow %s executed successfully.", f->file_name),
-                                 "data", r.data));
+                                 json_sprintf("Flow %s executed successfully.", base_name(path)),
+                                 "data", data != NULL ? data : json_null()));
     }
-    octo_job_end(job);
-    octo_run_result_free(&r);
-    octo_flow_unref(f);
+    octo_job_unref(job);
     json_decref(body);
 }

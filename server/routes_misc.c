@@ -1,163 +1,180 @@
-/* routes_misc.c - /api/locks, /api/logs, /api/jobs, /api/health, docs.
+/* routes_misc.c - /api/locks, /api/logs (and /api/v1/logs), /api/jobs,
+ * /api/health, the docs routes.
  *
- * /api/locks answers from a cache keyed by the lock directory's mtime
- * (lock files are created and removed, never rewritten), so a busy
- * client does not cost a directory scan per request. /api/logs reads the
- * last N lines from the end of the file, never the whole file.
+ * Locks are held by the kernel (see the operations docs): the listing
+ * shows held locks only, and deleting a lock that a run holds is 409 -
+ * never a "released" that lies - unless ?cancel=true, which cancels the
+ * run (its lock goes when it stops). A lock file nobody holds (its
+ * process died) is simply removed.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
+#include <strings.h>
 
 #include <octoflow/core.h>
 
-#include "buf.h"
-#include "jobs.h"
 #include "openapi.h"
 #include "routes.h"
 
 #define MAX_LOG_LINES 100000
 
-static pthread_mutex_t g_locks_mu = PTHREAD_MUTEX_INITIALIZER;
-static json_t *g_locks_cache;
-static struct timespec g_locks_mtime;
-
-static json_t *locks_cached(void)
-{
-    struct stat st;
-    json_t *v;
-
-    if (stat(octo_config()->lock_path, &st) != 0) {
-        return octo_locks_list();
-    }
-    pthread_mutex_lock(&g_locks_mu);
-    if (g_locks_cache != NULL && st.st_mtim.tv_sec == g_locks_mtime.tv_sec &&
-        st.st_mtim.tv_nsec == g_locks_mtime.tv_nsec) {
-        v = json_incref(g_locks_cache);
-        pthread_mutex_unlock(&g_locks_mu);
-        return v;
-    }
-    pthread_mutex_unlock(&g_locks_mu);
-    v = octo_locks_list();
-    /* cache only a directory that has been still for a second: a lock file
-     * just created may not hold its timestamp yet */
-    if (time(NULL) - st.st_mtim.tv_sec >= 2) {
-        pthread_mutex_lock(&g_locks_mu);
-        json_decref(g_locks_cache);
-        g_locks_cache = json_incref(v);
-        g_locks_mtime = st.st_mtim;
-        pthread_mutex_unlock(&g_locks_mu);
-    }
-    return v;
-}
-
-/* Forget the cached listing. Removing only nested lock files leaves
- * LOCK_PATH's own mtime unchanged, so after a DELETE the cache kept
- * listing files that were gone (tests/e2e/test_api_routes.py,
- * test_locks_list_after_deleting_nested_locks). */
-static void locks_cache_drop(void)
-{
-    pthread_mutex_lock(&g_locks_mu);
-    json_decref(g_locks_cache);
-    g_locks_cache = NULL;
-    pthread_mutex_unlock(&g_locks_mu);
-}
-
 void octo_route_locks_list(struct octo_req *req)
 {
-    octo_http_json(req, 200, json_pack("{s:o}", "locks", locks_cached()));
+    octo_http_json(req, 200, json_pack("{s:o}", "locks", octo_locks_list()));
+}
+
+/* Cancel the job of this process that holds a lock (holder: a lock
+ * listing entry). Returns the job id (new string) or NULL when the
+ * holder is not a job of this process. */
+static char *cancel_holder(json_t *holder)
+{
+    const char *id = json_string_value(json_object_get(holder, "job_id"));
+    struct octo_job *j = id != NULL ? octo_job_find(id) : NULL;
+    char *out = NULL;
+
+    if (j != NULL) {
+        if (octo_job_cancel(j) == 0) {
+            out = strdup(octo_job_id(j));
+        }
+        octo_job_unref(j);
+    }
+    return out;
 }
 
 void octo_route_locks_delete_all(struct octo_req *req)
 {
-    int n = octo_locks_clear_files();
+    json_t *held = json_array();
+    int n = octo_locks_remove_stale(held);
+    int cancel = octo_http_query_bool(req, "cancel");
+    size_t i;
+    json_t *h;
 
-    locks_cache_drop();
-    octo_log(OCTO_LOG_INFO, "%d lock file(s) removed through the API", n);
-    octo_http_json(req, 200, json_pack("{s:s}", "status", "All locks released."));
+    if (n > 0) {
+        octo_log(OCTO_LOG_INFO, "%d stale lock file(s) removed through the API", n);
+    }
+    if (json_array_size(held) == 0) {
+        json_decref(held);
+        octo_http_json(req, 200, json_pack("{s:s}", "status", "All locks released."));
+        return;
+    }
+    if (cancel) {
+        json_t *ids = json_array();
+
+        json_array_foreach(held, i, h) {
+            char *id = cancel_holder(h);
+
+            if (id != NULL) {
+                json_array_append_new(ids, json_string(id));
+                free(id);
+            }
+        }
+        octo_http_json(req, 202,
+                       json_pack("{s:s, s:o, s:o}", "status",
+                                 "Running flows are being cancelled; their locks go when they "
+                                 "stop.",
+                                 "cancelled", ids, "held", held));
+        return;
+    }
+    octo_http_json(req, 409,
+                   json_pack("{s:o, s:o}", "error",
+                             json_sprintf("%zu lock(s) are held by running flows and were not "
+                                          "released; DELETE /api/locks?cancel=true cancels "
+                                          "those runs",
+                                          json_array_size(held)),
+                             "held", held));
 }
 
 void octo_route_locks_delete(struct octo_req *req)
 {
     char removed[512];
-    int rc = octo_locks_remove_file(req->param, removed, sizeof(removed));
+    json_t *holder = NULL;
+    int rc = octo_lock_remove(req->param, removed, sizeof(removed), &holder);
 
-    locks_cache_drop();
     if (rc == OCTO_OK) {
-        octo_log(OCTO_LOG_INFO, "lock file %s removed through the API", removed);
+        octo_log(OCTO_LOG_INFO, "stale lock file %s removed through the API", removed);
         octo_http_json(req, 200,
                        json_pack("{s:o}", "status",
                                  json_sprintf("Lock for %s released.", req->param)));
+    } else if (rc == OCTO_EACCES) {
+        const char *job = json_string_value(json_object_get(holder, "job_id"));
+        json_int_t pid = json_integer_value(json_object_get(holder, "pid"));
+        const char *host = json_string_value(json_object_get(holder, "host"));
+        struct octo_job *mine = job != NULL ? octo_job_find(job) : NULL;
+        int ours = mine != NULL;
+
+        octo_job_unref(mine);
+        if (octo_http_query_bool(req, "cancel")) {
+            char *id = cancel_holder(holder);
+
+            if (id != NULL) {
+                octo_http_json(req, 202,
+                               json_pack("{s:o, s:s}", "status",
+                                         json_sprintf("Job %s holding the lock of %s is being "
+                                                      "cancelled; the lock goes when it stops.",
+                                                      id, req->param),
+                                         "job_id", id));
+                free(id);
+                json_decref(holder);
+                return;
+            }
+        }
+        octo_http_json(req, 409,
+                       json_pack("{s:o, s:O}", "error",
+                                 json_sprintf("The lock of %s is held by a running flow "
+                                              "(job %s, process %lld on %s): it is released "
+                                              "when the run ends%s",
+                                              req->param, job != NULL ? job : "?",
+                                              (long long)pid, host != NULL ? host : "?",
+                                              ours ? "; ?cancel=true cancels it" : ""),
+                                 "holder", holder));
     } else {
         octo_http_error(req, 404, "No lock found for %s.", req->param);
     }
+    json_decref(holder);
 }
 
-/* The last n lines of fp (each with its newline, as Python's readlines),
- * read backwards in chunks until n+1 line breaks are in hand. */
-static json_t *tail(FILE *fp, long n)
+static int level_of(const char *name)
 {
-    char chunk[8192];
-    struct octo_buf acc = OCTO_BUF_INIT;
-    long pos;
-    long newlines = 0;
-    size_t i;
-    size_t start = 0;
-    size_t pieces = 0;
-    size_t skip;
-    json_t *lines = json_array();
+    if (strcasecmp(name, "DEBUG") == 0) {
+        return OCTO_LOG_DEBUG;
+    }
+    if (strcasecmp(name, "INFO") == 0) {
+        return OCTO_LOG_INFO;
+    }
+    if (strcasecmp(name, "WARNING") == 0 || strcasecmp(name, "WARN") == 0) {
+        return OCTO_LOG_WARN;
+    }
+    if (strcasecmp(name, "ERROR") == 0) {
+        return OCTO_LOG_ERROR;
+    }
+    return 0;
+}
 
-    fseek(fp, 0, SEEK_END);
-    pos = ftell(fp);
-    while (pos > 0 && newlines <= n) {
-        long take = pos >= (long)sizeof(chunk) ? (long)sizeof(chunk) : pos;
-        struct octo_buf next = OCTO_BUF_INIT;
+/* The level of a log line ("... - LEVEL - ..."), OCTO_LOG_INFO when it
+ * does not say (a continuation line). */
+static int line_level(const char *line)
+{
+    static const char *const names[] = {" - ERROR - ", " - WARNING - ", " - INFO - ",
+                                        " - DEBUG - "};
+    int i;
 
-        pos -= take;
-        fseek(fp, pos, SEEK_SET);
-        if (fread(chunk, 1, (size_t)take, fp) != (size_t)take) {
-            break;
-        }
-        for (i = 0; i < (size_t)take; i++) {
-            newlines += chunk[i] == '\n';
-        }
-        octo_buf_append(&next, chunk, (size_t)take);
-        octo_buf_append(&next, acc.data != NULL ? acc.data : "", acc.len);
-        octo_buf_free(&acc);
-        acc = next;
-    }
-    for (i = 0; i < acc.len; i++) {
-        pieces += acc.data[i] == '\n' || i + 1 == acc.len;
-    }
-    skip = pos > 0 ? 1 : 0; /* the first piece is part of an earlier line */
-    if (pieces - skip > (size_t)n) {
-        skip = pieces - (size_t)n;
-    }
-    for (i = 0; i < acc.len; i++) {
-        if (acc.data[i] == '\n' || i + 1 == acc.len) {
-            if (skip > 0) {
-                skip--;
-            } else {
-                json_array_append_new(lines, json_stringn(acc.data + start, i + 1 - start));
-            }
-            start = i + 1;
+    for (i = 0; i < 4; i++) {
+        if (strstr(line, names[i]) != NULL) {
+            return i + 1;
         }
     }
-    octo_buf_free(&acc);
-    return lines;
+    return OCTO_LOG_INFO;
 }
 
 void octo_route_logs(struct octo_req *req)
 {
     char val[32];
     long n = 100;
+    int min_level = 0;
     char *end;
-    const char *path = octo_log_file();
-    FILE *fp;
+    json_t *lines;
 
     if (octo_http_query(req, "lines", val, sizeof(val)) >= 0) {
         errno = 0;
@@ -174,27 +191,54 @@ void octo_route_logs(struct octo_req *req)
             n = MAX_LOG_LINES;
         }
     }
-    fp = path != NULL ? fopen(path, "rb") : NULL;
-    if (fp == NULL) {
+    if (octo_http_query(req, "level", val, sizeof(val)) >= 0 && val[0] != '\0') {
+        min_level = level_of(val);
+        if (min_level == 0) {
+            octo_http_error(req, 400, "Invalid 'level' parameter: DEBUG, INFO, WARNING or ERROR");
+            return;
+        }
+    }
+    lines = octo_log_tail(n);
+    if (lines == NULL) {
         octo_http_error(req, 404, "Log file not found");
         return;
     }
-    octo_http_json(req, 200, json_pack("{s:o}", "logs", tail(fp, n)));
-    fclose(fp);
+    if (min_level > 0) {
+        json_t *kept = json_array();
+        size_t i;
+        json_t *l;
+
+        json_array_foreach(lines, i, l) {
+            if (line_level(json_string_value(l)) <= min_level) {
+                json_array_append(kept, l);
+            }
+        }
+        json_decref(lines);
+        lines = kept;
+    }
+    octo_http_json(req, 200, json_pack("{s:o}", "logs", lines));
 }
 
+/* The runs in progress, in the original's shape ({path, source,
+ * started}) with the job's own fields beside. */
 void octo_route_jobs(struct octo_req *req)
 {
-    octo_http_json(req, 200, json_pack("{s:o}", "running", octo_jobs_list()));
+    json_t *active = octo_jobs_active_json();
+    size_t i;
+    json_t *j;
+
+    json_array_foreach(active, i, j) {
+        json_object_set(j, "path", json_object_get(j, "flow_path"));
+        json_object_set(j, "started", json_is_null(json_object_get(j, "started"))
+                                          ? json_object_get(j, "created")
+                                          : json_object_get(j, "started"));
+    }
+    octo_http_json(req, 200, json_pack("{s:o}", "running", active));
 }
 
 void octo_route_health(struct octo_req *req)
 {
-    octo_http_json(req, 200,
-                   json_pack("{s:s, s:s, s:s, s:I, s:I}", "status", "ok", "version", OCTO_VERSION,
-                             "abi", OCTO_ABI_MAJOR == 1 ? "1.0" : "?", "running_flows",
-                             (json_int_t)octo_jobs_active(), "plugins",
-                             (json_int_t)octo_plugins_count()));
+    octo_http_json(req, 200, octo_health());
 }
 
 void octo_route_swagger(struct octo_req *req)

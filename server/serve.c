@@ -1,11 +1,14 @@
 /* serve.c - `octoflow serve`: the long-running service.
  *
  * Start-up: signals blocked in every thread (the main thread takes them
- * with sigwait), core initialised, stale lock files removed, schedules
- * from config.yml added, API listening. SIGHUP reopens the log file.
- * SIGTERM/SIGINT: new launches get 503 and schedules stop; running flows
- * get SHUTDOWN_GRACE seconds to finish, then are cancelled; the API stops
- * after the last request; locks are released; exit 0.
+ * with sigwait), the core initialised in the service role (job store,
+ * worker processes, schedules), the API listening. Nothing is deleted at
+ * start: flow locks are held by the kernel and die with their holder.
+ * SIGHUP reopens the log file. SIGTERM/SIGINT: new launches get 503 and
+ * schedules stop; running flows get SHUTDOWN_GRACE seconds to finish,
+ * then are cancelled, and a run that does not stop within
+ * KILL_GRACE_SECONDS has its worker killed; the API stops after the last
+ * request; exit 0. So a shutdown takes at most grace + kill grace.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -16,19 +19,17 @@
 
 #include "api.h"
 #include "cli.h"
-#include "jobs.h"
 #include "routes.h"
-#include "scheduler.h"
 
-int octo_cmd_serve(int argc, char **argv, const char *exe_dir)
+int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_dir)
 {
     struct octo_core_opts o;
+    const struct octo_config *c;
     octo_error err;
     sigset_t set;
     char listening[600];
     int sig = 0;
     size_t left;
-    int n;
 
     (void)argv;
     if (argc > 1) {
@@ -43,35 +44,28 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_dir)
     signal(SIGPIPE, SIG_IGN);
     memset(&o, 0, sizeof(o));
     memset(&err, 0, sizeof(err));
+    o.role = OCTO_ROLE_SERVICE;
+    o.exe_path = exe_path;
     o.exe_dir = exe_dir;
     o.log_to_file = 1;
-    o.start_pool = 1;
     o.load_plugins = 1;
     if (octo_core_init(&o, &err) != OCTO_OK) {
         fprintf(stderr, "octoflow: %s\n", err.msg);
         return OCTO_EXIT_USAGE;
     }
-    octo_log(OCTO_LOG_INFO, "Octoflow %s starting (step ABI %d.%d, %zu plugins, %d workers)",
-             OCTO_VERSION, OCTO_ABI_MAJOR, OCTO_ABI_MINOR, octo_plugins_count(),
-             octo_config()->flow_max_workers);
-    if (octo_config()->api_token_is_default) {
+    c = octo_config();
+    octo_log(OCTO_LOG_INFO, "Octoflow %s starting (step ABI %d.%d, %zu plugins, %d workers, %s "
+             "isolation)",
+             octo_version(), OCTO_ABI_MAJOR, OCTO_ABI_MINOR, octo_plugins_count(),
+             c->flow_max_workers, c->isolation == OCTO_ISOLATION_PROCESS ? "process" : "thread");
+    if (c->api_token_is_default) {
         octo_log(OCTO_LOG_WARN, "**************************************************************");
         octo_log(OCTO_LOG_WARN, "API_TOKEN is not set: the API accepts the public default token");
         octo_log(OCTO_LOG_WARN, "\"default_token\" and listens on 127.0.0.1 only. Set API_TOKEN.");
         octo_log(OCTO_LOG_WARN, "**************************************************************");
     }
-    n = octo_locks_clear_files();
-    if (n > 0) {
-        octo_log(OCTO_LOG_INFO, "%d stale lock file(s) removed", n);
-    }
-    octo_sched_start();
-    n = octo_sched_autostart(octo_config()->file);
-    if (n > 0) {
-        octo_log(OCTO_LOG_INFO, "%d flow(s) scheduled from the configuration", n);
-    }
     if (octo_api_start(exe_dir, listening, sizeof(listening), &err) != OCTO_OK) {
         octo_log(OCTO_LOG_ERROR, "cannot start the API: %s", err.msg);
-        octo_sched_stop();
         octo_core_shutdown();
         return OCTO_EXIT_FAILED;
     }
@@ -87,16 +81,16 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_dir)
         }
         break;
     }
-    octo_log(OCTO_LOG_INFO, "%s received: shutting down (grace %d s)", strsignal(sig),
-             octo_config()->shutdown_grace);
+    octo_log(OCTO_LOG_INFO, "%s received: shutting down (grace %d s, then kill grace %d s)",
+             strsignal(sig), c->shutdown_grace, c->kill_grace);
     octo_routes_set_shutting_down();
-    octo_sched_stop();
-    left = octo_jobs_wait_idle((double)octo_config()->shutdown_grace);
+    octo_launch_close();
+    left = octo_jobs_wait_idle((double)c->shutdown_grace);
     if (left > 0) {
         octo_log(OCTO_LOG_WARN, "%zu flow(s) still running after the grace period: cancelling",
                  left);
         octo_jobs_cancel_all();
-        left = octo_jobs_wait_idle(30);
+        left = octo_jobs_wait_idle((double)c->kill_grace + 2.0);
         if (left > 0) {
             octo_log(OCTO_LOG_ERROR, "%zu flow(s) did not stop", left);
         }

@@ -44,11 +44,19 @@ AT(octo_error, http_status, 4);
 AT(octo_error, field, 8);
 AT(octo_error, msg, 136);
 AT(octo_error, detail, 648);
+#ifdef OCTO_LAYOUT_FROZEN_1_0
 AT(octo_error, reserved, 2696);
+WIDTH(octo_error, reserved, 32);
+#else
+/* 1.1 grew into reserved[] in place: the first word became retry_after_ms */
+AT(octo_error, retry_after_ms, 2696);
+AT(octo_error, reserved, 2700);
+WIDTH(octo_error, retry_after_ms, 4);
+WIDTH(octo_error, reserved, 28);
+#endif
 WIDTH(octo_error, field, 128);
 WIDTH(octo_error, msg, 512);
 WIDTH(octo_error, detail, 2048);
-WIDTH(octo_error, reserved, 32);
 _Static_assert(sizeof(octo_error) == 2728, "octo_error is frozen for the major: use reserved[]");
 
 /* ---- octo_host: frozen header, then 1.0 members ------------------------- */

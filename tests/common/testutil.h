@@ -18,6 +18,18 @@
 
 #include <octoflow/core.h>
 
+/* the tests reach the core's internals too */
+#include "config.h"
+#include "errors.h"
+#include "flow.h"
+#include "locks.h"
+#include "log.h"
+#include "plugins.h"
+#include "pool.h"
+#include "runner.h"
+#include "timefmt.h"
+#include "version.h"
+
 /* Create a temporary directory with flows/ templates/ and set DATA_PATH
  * (and unset the other path variables). Returns its path (static). */
 const char *octo_test_setup_data(void);
@@ -56,7 +68,8 @@ struct octo_run_result octo_test_run_text(const char *name, const char *text, js
  * (not stderr) until octo_test_log_end, which returns the captured text
  * (malloc'd) and sets logging back to stderr at ERROR. */
 void octo_test_log_start(void);
-char *octo_test_log_end(void);
+char *octo_test_log_end(void);     /* without the "[job xxxxxxxx] " tags */
+char *octo_test_log_end_raw(void); /* as written */
 
 /* Fail unless v (borrowed) equals the JSON text expected_json. */
 void octo_test_assert_json(json_t *v, const char *expected_json);

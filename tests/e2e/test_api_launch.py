@@ -8,6 +8,8 @@ a warning), lock files of other processes are honoured (issue 5; decisions
 14 and 15; original-behaviour.md A.6, E.14).
 """
 import datetime
+import fcntl
+import struct
 import json
 import os
 import re
@@ -120,7 +122,7 @@ def test_different_flows_run_at_the_same_time():
     check(max(last_a, last_b) < min(end_a, end_b), "the two flows did not run concurrently")
 
 
-def test_lock_visible_and_api_delete_does_not_unlock():
+def test_lock_visible_and_delete_refused_while_held():
     bg = Background(lambda: srv.launch("long.yml", {"n": 1}))
     bg.start()
     wait_for(lambda: srv.lock_files() == ["long.yml.lock"], 10 * E.SLOW, what="the lock file")
@@ -130,22 +132,25 @@ def test_lock_visible_and_api_delete_does_not_unlock():
     check(re.match(r"^\d{14}$", stamp), "lock timestamp YYYYmmddHHMMSS: %r" % stamp)
     ts = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S")
     check(abs((datetime.datetime.now() - ts).total_seconds()) < 60, "lock timestamp is now: %s" % stamp)
+    check(locks[0]["pid"] == srv.proc.pid and locks[0]["host"] and locks[0]["job_id"],
+          "the holder is named: %r" % locks[0])
     with open(os.path.join(srv.lock_dir, "long.yml.lock")) as f:
-        check(f.read() == stamp, "file content is the timestamp, no newline")
+        first = f.read().split("\n")[0]
+    check(first == stamp, "the file's first line is the timestamp")
     # /api/jobs and /api/health see the run
     jobs = srv.get("/api/jobs").json()
     check(any(j["path"] == "long.yml" and j["source"] == "api" for j in jobs["running"]), jobs)
     check(srv.get("/api/health", auth=False).json()["running_flows"] >= 1, "health running_flows")
 
-    # the lock file goes, the flow stays locked
+    # a held lock is never "released" by deleting its file: 409, file kept
     r = srv.delete("/api/locks/long")
-    check(r.status == 200 and r.json() == {"status": "Lock for long released."}, r)
-    check("long.yml.lock" not in srv.lock_files(), "lock file still there")
+    check(r.status == 409 and "held by a running flow" in r.json()["error"], r)
+    check("long.yml.lock" in srv.lock_files(), "the lock file stays")
     r = srv.launch("long.yml")
     check(r.status == 409 and r.json() == {"error": "Flow long.yml is already running."},
           "second launch after DELETE /api/locks/long: %r" % r)
     r = srv.delete("/api/locks")
-    check(r.status == 200, r)
+    check(r.status == 409 and [h["filename"] for h in r.json()["held"]] == ["long.yml.lock"], r)
     r = srv.launch("long.yml")
     check(r.status == 409, "second launch after DELETE /api/locks: %r" % r)
     check(bg.is_alive(), "the first run should still be going (flow too fast for this test?)")
@@ -156,6 +161,19 @@ def test_lock_visible_and_api_delete_does_not_unlock():
     r = srv.launch("fast.yml", {"ok": 1})
     check(r.status == 200, r)
     check(srv.lock_files() == [], srv.lock_files())
+
+
+def test_delete_lock_with_cancel():
+    bg = Background(lambda: srv.launch("long.yml"))
+    bg.start()
+    wait_for(lambda: [l for l in srv.locks() if l["filename"] == "long.yml.lock"],
+             10 * E.SLOW, what="the run to hold its lock")
+    r = srv.delete("/api/locks/long.yml?cancel=true")
+    check(r.status == 202 and r.json()["job_id"], r)
+    r = bg.get()
+    check(r.status == 500 and "cancelled" in r.json()["error"], "the run was cancelled: %r" % r)
+    wait_for(lambda: srv.lock_files() == [], 10 * E.SLOW, what="the lock to go")
+    check(srv.launch("fast.yml").status == 200, "works afterwards")
 
 
 def test_timeout_seconds_cancels_a_launch():
@@ -175,8 +193,8 @@ def test_timeout_seconds_cancels_a_launch():
     r = srv.launch("slow.yml", extra={"timeout_seconds": 60})
     check(r.status == 200, r)
     # the log says why
-    check(re.search(r"ERROR - \[long\]\[spin\d+ // jq\] Error in step spin\d+: timeout: the run timed out",
-                    srv.log()), "timeout error line in the log")
+    check(re.search(r"ERROR - \[job [0-9a-f]{8}\] \[long\]\[spin\d+ // jq\] Error in step spin\d+: "
+                    r"timeout: the run timed out", srv.log()), "timeout error line in the log")
 
 
 def test_scheduled_run_skipped_while_launched():
@@ -191,7 +209,7 @@ def test_scheduled_run_skipped_while_launched():
         warn = "WARNING - Flow long.yml is already running. Skipping."
         wait_for(lambda: warn in srv.log(), 10 * E.SLOW, what="the skip warning")
         entry = [f for f in srv.flows() if f["id"] == fid][0]
-        check(entry["last_status"] == "skipped" and entry["last_run"] is not None, entry)
+        check(entry["last_status"] == "skipped" and entry["next_run"] is not None, entry)
         r = bg.get()
         check(r.status == 200, r)
     finally:
@@ -220,7 +238,7 @@ def test_launch_refused_during_a_scheduled_run():
         r = srv.launch("long.yml")
         check(r.status == 409 and r.json() == {"error": "Flow long.yml is already running."}, r)
         jobs = srv.get("/api/jobs").json()["running"]
-        check(any(j["path"] == "long.yml" and j["source"] == "scheduler" for j in jobs), jobs)
+        check(any(j["path"] == "long.yml" and j["source"] == "schedule" for j in jobs), jobs)
     finally:
         check(srv.delete("/api/flows/%s" % fid).status == 200, "delete schedule")
     # a removed schedule's run in progress finishes and releases its lock
@@ -229,16 +247,26 @@ def test_launch_refused_during_a_scheduled_run():
     check(r.status == 200, r)
 
 
-def test_lock_file_of_another_process_is_honoured():
-    # a lock file that appears while the service runs (another process)
+def test_lock_of_another_process_is_honoured():
+    # a lock that another process holds (a second service, `octoflow
+    # run`): the kernel says so, whatever the file says
     path = os.path.join(srv.lock_dir, "fast.yml.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    os.write(fd, b"20250101000000\npid=%d host=other job=\n" % os.getpid())
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
+    try:
+        r = srv.launch("fast.yml")
+        check(r.status == 409 and r.json() == {"error": "Flow fast.yml is already running."}, r)
+        check(os.path.exists(path), "a foreign lock file must not be removed by a refused launch")
+        r = srv.delete("/api/locks/fast.yml")
+        check(r.status == 409 and "process %d on other" % os.getpid() in r.json()["error"], r)
+    finally:
+        os.close(fd)  # the holder ends: the kernel releases its lock
+    check(srv.launch("fast.yml").status == 200, "launch after the holder ended")
+    # a lock file whose holder died is not a lock
     with open(path, "w") as f:
         f.write("20250101000000")
-    r = srv.launch("fast.yml")
-    check(r.status == 409 and r.json() == {"error": "Flow fast.yml is already running."}, r)
-    check(os.path.exists(path), "a foreign lock file must not be removed by a refused launch")
-    check(srv.delete("/api/locks/fast.yml").status == 200, "manual unlock")
-    check(srv.launch("fast.yml").status == 200, "launch after unlocking")
+    check(srv.launch("fast.yml").status == 200, "a stale lock file does not block a launch")
     # the other way round: the CLI refuses a flow the service is running
     bg = Background(lambda: srv.launch("long.yml"))
     bg.start()

@@ -7,7 +7,9 @@ One `octoflow serve` (the real binary) on a free loopback port serves most
 tests; a few start their own with other settings (CORS origins, body
 limit).
 """
+import fcntl
 import json
+import struct
 import os
 import re
 import sys
@@ -207,14 +209,25 @@ def test_cors_restricted_origins():
                   "GET from %s: ACAO %r" % (origin, acao))
 
 
+def hold_lock(rel, content):
+    """Hold a flow lock the way another process would (an OFD lock on the
+    lock file). Returns the descriptor: close it to release."""
+    path = os.path.join(srv.lock_dir, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, content.encode())
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
+    return fd
+
+
 def test_locks_routes():
-    os.makedirs(os.path.join(srv.lock_dir, "nested"), exist_ok=True)
-    files = {"a.yml.lock": "20250515154712", "b.yml.lock": "20250515154713\n",
-             "c.yaml.lock": "20250101000000", "nested/d.yml.lock": "20240101000000",
-             "e.yml.lock": ""}
-    for name, content in files.items():
-        with open(os.path.join(srv.lock_dir, name), "w") as f:
-            f.write(content)
+    held = {"a.yml.lock": "20250515154712\npid=4242 host=h1 job=j-a\n",
+            "b.yml.lock": "20250515154713\n", "c.yaml.lock": "20250101000000",
+            "nested/d.yml.lock": "20240101000000\npid=7 host=h2 job=\n", "e.yml.lock": ""}
+    fds = {name: hold_lock(name, content) for name, content in held.items()}
+    # a file whose holder died is not a lock: not listed
+    with open(os.path.join(srv.lock_dir, "stale.yml.lock"), "w") as f:
+        f.write("20200101000000")
     r = srv.get("/api/locks")
     assert r.status == 200, r
     got = r.json()["locks"]
@@ -222,15 +235,24 @@ def test_locks_routes():
           {("a.yml.lock", "20250515154712"), ("b.yml.lock", "20250515154713"),
            ("c.yaml.lock", "20250101000000"), ("d.yml.lock", "20240101000000"), ("e.yml.lock", "")},
           "GET /api/locks: %r" % got)
-    check(all(set(l) == {"filename", "timestamp"} for l in got), got)
-    # with .yml, without .yml, .yaml without extension
+    check(all(set(l) == {"filename", "timestamp", "pid", "host", "job_id"} for l in got), got)
+    a = [l for l in got if l["filename"] == "a.yml.lock"][0]
+    check(a["pid"] == 4242 and a["host"] == "h1" and a["job_id"] == "j-a", a)
+    # a held lock is never removed: 409 with the holder
+    for name in ("a.yml", "b", "c"):
+        r = srv.delete("/api/locks/%s" % name)
+        check(r.status == 409 and "held by a running flow" in r.json()["error"], r)
+    check(set(srv.lock_files()) >= {"a.yml.lock", "b.yml.lock", "c.yaml.lock"}, srv.lock_files())
+    # released by their holder: removable, with .yml, without, .yaml without extension
+    for name in ("a.yml.lock", "b.yml.lock", "c.yaml.lock"):
+        os.close(fds.pop(name))
     r = srv.delete("/api/locks/a.yml")
     check(r.status == 200 and r.json() == {"status": "Lock for a.yml released."}, r)
     r = srv.delete("/api/locks/b")
     check(r.status == 200 and r.json() == {"status": "Lock for b released."}, r)
     r = srv.delete("/api/locks/c")
     check(r.status == 200, "c.yaml.lock by name c: %r" % r)
-    check(srv.lock_files() == ["e.yml.lock"], srv.lock_files())
+    check(sorted(srv.lock_files()) == ["e.yml.lock", "stale.yml.lock"], srv.lock_files())
     for name in ("a.yml", "a", "zz", "zz.yml", "..", "nested"):
         r = srv.delete("/api/locks/%s" % name)
         if name == "..":  # normalised away by the URL parser: another route
@@ -245,10 +267,16 @@ def test_locks_routes():
         r = srv.delete(p)
         check(r.status == 404, "%s: %r" % (p, r))
     check(os.path.exists(victim), "a file outside LOCK_PATH was removed")
-    # DELETE /api/locks removes every lock, nested ones included (the
-    # original's removed only the first one it found)
+    # DELETE /api/locks removes every stale lock file, nested ones
+    # included, and refuses to pretend about held ones
     for name in ("x.yml.lock", "y.yml.lock", "z.yml.lock"):
         open(os.path.join(srv.lock_dir, name), "w").close()
+    r = srv.delete("/api/locks")
+    check(r.status == 409 and sorted(h["filename"] for h in r.json()["held"]) == ["d.yml.lock", "e.yml.lock"], r)
+    check(sorted(srv.lock_files()) == ["e.yml.lock"] and os.path.exists(os.path.join(srv.lock_dir, "nested/d.yml.lock")),
+          "stale ones gone, held ones kept: %r" % srv.lock_files())
+    for fd in fds.values():
+        os.close(fd)
     r = srv.delete("/api/locks")
     check(r.status == 200 and r.json() == {"status": "All locks released."}, r)
     check(srv.lock_files() == [] and not os.path.exists(os.path.join(srv.lock_dir, "nested/d.yml.lock")),
@@ -259,21 +287,15 @@ def test_locks_routes():
 
 
 def test_locks_list_after_deleting_nested_locks():
-    """/api/locks caches the listing while LOCK_PATH's mtime is unchanged;
-    removing only a nested lock file does not change it, yet the listing
-    must not show the removed file."""
-    nested = os.path.join(srv.lock_dir, "team")
-    os.makedirs(nested, exist_ok=True)
-    with open(os.path.join(nested, "n.yml.lock"), "w") as f:
-        f.write("20250101000000")
-    old = time.time() - 30
-    os.utime(nested, (old, old))
-    os.utime(srv.lock_dir, (old, old))  # a directory that has been still: cacheable
+    """The listing may be cached briefly; a nested lock released and
+    removed must not stay listed."""
+    fd = hold_lock("team/n.yml.lock", "20250101000000")
     for _ in range(2):
         got = [l["filename"] for l in srv.get("/api/locks").json()["locks"]]
         check(got == ["n.yml.lock"], "nested lock listed: %r" % got)
+    os.close(fd)
     r = srv.delete("/api/locks")
-    check(r.status == 200 and not os.path.exists(os.path.join(nested, "n.yml.lock")), r)
+    check(r.status == 200 and not os.path.exists(os.path.join(srv.lock_dir, "team/n.yml.lock")), r)
     got = srv.get("/api/locks").json()["locks"]
     check(got == [], "GET /api/locks after DELETE /api/locks still lists %r" % got)
 
@@ -305,7 +327,7 @@ def test_flows_add_list_delete():
     for k in ("id", "path", "cron", "every_seconds", "next_run", "last_run", "last_status"):
         check(k in t, "GET /api/flows entry lacks %s: %r" % (k, t))
     check(t["path"] == "tick.yml" and t["cron"] is None and t["every_seconds"] == 3600, t)
-    check(t["last_run"] is None and t["last_status"] is None and "running" not in t, t)
+    check(t["last_run"] is None and t["last_status"] is None and t["running"] is False, t)
     check(ISO.match(t["next_run"]), "next_run ISO 8601: %r" % t["next_run"])
     import datetime
     nr = datetime.datetime.fromisoformat(t["next_run"]).timestamp()

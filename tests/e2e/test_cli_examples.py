@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import yaml
 
@@ -118,12 +119,37 @@ def main():
         check(p.returncode == 1 and "invalid.yml: INVALID" in p.stdout and "sub/echo.yml: valid" in p.stdout,
               "validate exits 1 and reports each flow: %s" % p.stdout)
 
-        # the lock: a held lock makes `run` exit 3
-        os.makedirs(os.path.join(data, "locks"), exist_ok=True)
-        with open(os.path.join(data, "locks/fails.yml.lock"), "w") as f:
-            f.write("20250101000000")
-        p = run(["run", "fails.yml"], data)
-        check(p.returncode == 3 and "already running" in p.stderr, "locked flow: exit 3, got %d" % p.returncode)
+        # the lock: a flow that is running (here: another `octoflow run`)
+        # makes `run` exit 3; the lock dies with its holder (kill -9), so a
+        # lock file left behind never blocks the next run
+        with open(os.path.join(data, "flows/slow.yml"), "w") as f:
+            f.write("name: slow\nsteps:\n" + "".join(
+                "- name: s%d\n  type: jq\n  jq: {expression: 'reduce range(0; 2000000) as $i (0; . + 1)'}\n" % i
+                for i in range(40)))
+        env = dict(os.environ, DATA_PATH=data, PLUGINS_PATH=PLUGINS)
+        first = subprocess.Popen([BIN, "run", "slow.yml"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        lock = os.path.join(data, "locks/slow.yml.lock")
+        for _ in range(200):
+            if os.path.exists(lock) and "pid=%d" % first.pid in open(lock).read():
+                break
+            time.sleep(0.05)
+        p = run(["run", "slow.yml"], data)
+        check(p.returncode == 3 and "already running (process %d" % first.pid in p.stderr,
+              "locked flow: exit 3 naming the holder, got %d %s" % (p.returncode, p.stderr))
+        first.kill()
+        first.wait()
+        check(os.path.exists(lock), "kill -9 leaves the lock file behind")
+        with open(os.path.join(data, "flows/slow.yml"), "w") as f:
+            f.write("name: slow\nsteps:\n- name: s\n  type: jq\n  jq: {expression: '1'}\n")
+        p = run(["run", "slow.yml"], data)
+        check(p.returncode == 0, "a lock file whose holder died does not block: %d %s" % (p.returncode, p.stderr))
+        check(not os.path.exists(lock), "the run took the stale lock over and removed it")
+        p = run(["jobs", "list", "--flow", "slow.yml", "--json"], data)
+        jobs = json.loads(p.stdout) if p.returncode == 0 else []
+        statuses = sorted(j["status"] or j["state"] for j in jobs)
+        check(statuses == ["abandoned", "success"],
+              "the killed run's job is abandoned, the next one succeeded: %s" % statuses)
 
         p = run(["plugins", "--json"], data)
         check(p.returncode == 0, "plugins --json")

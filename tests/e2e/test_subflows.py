@@ -226,15 +226,15 @@ steps:
     r = o.run("self.yml")
     eq(r.rc, 1, "stops with a failure: %r" % r)
     msg = r.errors[0]["error"]["message"]
-    check("depth limit (16) reached calling self.yml" in msg,
+    check("depth limit (FLOW_MAX_DEPTH=16) reached calling self.yml" in msg,
           "the top-level error says why: %r" % msg)
-    check("sub-flow depth limit (16) reached calling self.yml: does a flow call itself?" in o.log(),
+    check("sub-flow depth limit (FLOW_MAX_DEPTH=16) reached calling self.yml: does a flow call itself?" in o.log(),
           "and the log")
     check(len(msg) < 512, "the message is not truncated")
 
     r = o.run("self.yml", env={"FLOW_MAX_DEPTH": "3"})
     eq(r.rc, 1, "FLOW_MAX_DEPTH=3")
-    check("depth limit (3) reached" in r.errors[0]["error"]["message"], "message: %r" % r.errors)
+    check("depth limit (FLOW_MAX_DEPTH=3) reached" in r.errors[0]["error"]["message"], "message: %r" % r.errors)
     runs = o.log().split("Flow self.yml started")[-1].count("[again // flow] -> sub-flow self.yml")
     eq(runs, 4, "the top flow and 3 nested levels each started the call")
 
@@ -242,7 +242,7 @@ steps:
     o.flow("b.yml", "name: b\nsteps:\n- name: to a\n  type: flow\n  flow: {path: a.yml}\n")
     r = o.run("a.yml")
     eq(r.rc, 1, "mutual recursion stops")
-    check("depth limit (16)" in r.errors[0]["error"]["message"], "says why: %r" % r.errors)
+    check("depth limit (FLOW_MAX_DEPTH=16)" in r.errors[0]["error"]["message"], "says why: %r" % r.errors)
 
     o.flow("loopself.yml", """name: loopself
 steps:
@@ -256,7 +256,7 @@ steps:
     t0 = time.time()
     r = o.run("loopself.yml", env={"FLOW_MAX_DEPTH": "5"})
     eq(r.rc, 1, "a flow_loop over itself stops: %r" % r)
-    check(any("depth limit (5)" in e["error"]["message"] for e in r.errors),
+    check(any("depth limit (FLOW_MAX_DEPTH=5)" in e["error"]["message"] for e in r.errors),
           "depth limit named: %r" % r.errors)
     check(time.time() - t0 < 10 * SLOW, "quickly")
 

@@ -131,7 +131,10 @@ typedef struct octo_error {
     char detail[OCTO_ERROR_DETAIL_LEN]; /* EHTTP: the response content as
                                           JSON text (a JSON string when the
                                           body was not JSON); "" if none */
-    uint32_t reserved[8];              /* zero; room to grow in place */
+    uint32_t retry_after_ms;           /* since 1.1: the server asked to wait this
+                                          long before trying again (HTTP
+                                          Retry-After); 0: no advice */
+    uint32_t reserved[7];              /* zero; room to grow in place */
 } octo_error;
 
 typedef struct octo_ctx octo_ctx;           /* one run of one step */

@@ -1,0 +1,130 @@
+/* job_query.c - the front door's questions about jobs: one job (from
+ * memory, else the store), the history, deletion, a job's outcome, and
+ * the rule every user-given number of seconds follows. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <octoflow/core.h>
+
+#include "errors.h"
+#include "job.h"
+#include "job_json.h"
+#include "store.h"
+
+#define MAX_SECONDS (366.0 * 86400.0)
+
+const char *octo_job_id(const struct octo_job *j)
+{
+    return j->id;
+}
+
+int octo_job_outcome(struct octo_job *j, int *status, const char **message, const char **step,
+                     json_t **data)
+{
+    int done;
+
+    pthread_mutex_lock(&j->mu);
+    done = j->state == OCTO_JOB_FINISHED;
+    pthread_mutex_unlock(&j->mu);
+    if (!done) {
+        return -1;
+    }
+    /* finished: these fields no longer change */
+    if (status != NULL) {
+        *status = j->status;
+    }
+    if (message != NULL) {
+        *message = j->error;
+    }
+    if (step != NULL) {
+        *step = j->failed_step;
+    }
+    if (data != NULL) {
+        *data = j->result;
+    }
+    return 0;
+}
+
+int octo_seconds_check(json_t *v, const char *field, double *out, octo_error *err)
+{
+    double d;
+
+    *out = 0;
+    if (v == NULL || json_is_null(v)) {
+        return OCTO_OK;
+    }
+    if (!json_is_number(v)) {
+        return octo_error_set(err, OCTO_EINVAL, field, "%s must be a number of seconds", field);
+    }
+    d = json_number_value(v);
+    if (!isfinite(d) || d <= 0 || d > MAX_SECONDS) {
+        return octo_error_set(err, OCTO_EINVAL, field,
+                              "%s must be a positive number of seconds, at most a year "
+                              "(31622400)",
+                              field);
+    }
+    *out = d;
+    return OCTO_OK;
+}
+
+int octo_job_lookup(const char *id, json_t **job, octo_error *err)
+{
+    struct octo_job *j = octo_job_find(id);
+    json_t *row = NULL;
+    json_t *steps = NULL;
+    int rc;
+
+    *job = NULL;
+    if (j != NULL) {
+        *job = octo_job_json(j, 1);
+        octo_job_unref(j);
+        return OCTO_OK;
+    }
+    rc = octo_store_job_get(id, &row, &steps, err);
+    if (rc != OCTO_OK) {
+        return rc;
+    }
+    if (row == NULL) {
+        return octo_error_set(err, OCTO_ENOENT, NULL, "Job not found");
+    }
+    *job = octo_job_api_json(row, steps, 1);
+    json_decref(row);
+    json_decref(steps);
+    return OCTO_OK;
+}
+
+int octo_jobs_query(const struct octo_job_query *q, json_t **jobs, long *total, octo_error *err)
+{
+    json_t *rows = NULL;
+    json_t *row;
+    size_t i;
+    int rc = octo_store_job_list(q, &rows, total, err);
+
+    *jobs = NULL;
+    if (rc != OCTO_OK) {
+        return rc;
+    }
+    *jobs = json_array();
+    json_array_foreach(rows, i, row) {
+        /* a job still running here is shown live (its current step) */
+        struct octo_job *j = octo_job_find(json_string_value(json_object_get(row, "id")));
+
+        if (j != NULL) {
+            json_array_append_new(*jobs, octo_job_json(j, 0));
+            octo_job_unref(j);
+        } else {
+            json_array_append_new(*jobs, octo_job_api_json(row, NULL, 0));
+        }
+    }
+    json_decref(rows);
+    return OCTO_OK;
+}
+
+int octo_jobs_delete(const struct octo_job_query *q, long *deleted, octo_error *err)
+{
+    struct octo_job_query safe = *q;
+
+    safe.finished_only = 1; /* a running job's record is never deleted */
+    return octo_store_job_delete(&safe, deleted, err);
+}

@@ -1,0 +1,210 @@
+/* runner_step.c - the phases of one step (decision 3): when -> render
+ * templated options -> resolve data_key -> the plugin's run() ->
+ * jq_expression. Storing the result, errors, retries and events are the
+ * caller's (runner.c). Nothing here allocates when a step has no
+ * templated options: the prepared options are passed as they are.
+ */
+#include "runner.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "jqbridge.h"
+#include "log.h"
+#include "paths.h"
+#include "plugins.h"
+#include "template/template.h"
+
+/* Is the rendered text of a `when` condition true? */
+static int truthy(const char *s, size_t len)
+{
+    char low[8];
+    size_t i;
+
+    if (len == 0 || len > 4) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        low[i] = (char)tolower((unsigned char)s[i]);
+    }
+    low[len] = '\0';
+    return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
+}
+
+static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_it,
+                     octo_error *err)
+{
+    struct octo_buf out = OCTO_BUF_INIT;
+    size_t i;
+    int rc = OCTO_OK;
+
+    *run_it = 1;
+    for (i = 0; i < st->nwhen; i++) {
+        octo_buf_reset(&out);
+        rc = octo_tpl_render(st->when[i], run->data, &out, err);
+        if (rc != OCTO_OK) {
+            break;
+        }
+        if (!truthy(octo_buf_cstr(&out), out.len)) {
+            *run_it = 0;
+            break;
+        }
+    }
+    octo_buf_free(&out);
+    return rc;
+}
+
+/* Options for this run: the prepared block, or a copy with templated
+ * values rendered (new reference either way). */
+static int render_options(struct octo_run *run, const struct octo_step *st, json_t **out,
+                          octo_error *err)
+{
+    struct octo_buf text = OCTO_BUF_INIT;
+    json_t *opts;
+    size_t i;
+    int rc = OCTO_OK;
+
+    *out = NULL;
+    if (st->ntmpl == 0) {
+        *out = json_incref(st->options);
+        return OCTO_OK;
+    }
+    opts = json_copy(st->options);
+    if (opts == NULL) {
+        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; i < st->ntmpl && rc == OCTO_OK; i++) {
+        const struct octo_tmpl_opt *t = &st->tmpl[i];
+
+        octo_buf_reset(&text);
+        text.limit = 16u << 20;
+        rc = octo_tpl_render(t->tpl, run->data, &text, err);
+        if (rc != OCTO_OK) {
+            snprintf(err->field, sizeof(err->field), "%s%s%s", t->option, t->key ? "." : "",
+                     t->key ? t->key : "");
+            break;
+        }
+        if (t->key == NULL) {
+            json_object_set_new(opts, t->option, json_stringn(octo_buf_cstr(&text), text.len));
+        } else {
+            json_t *orig = json_object_get(st->options, t->option);
+            json_t *obj = json_object_get(opts, t->option);
+
+            if (obj == orig) { /* first member of this object: copy it */
+                obj = json_copy(orig);
+                json_object_set_new(opts, t->option, obj);
+            }
+            json_object_set_new(obj, t->key, json_stringn(octo_buf_cstr(&text), text.len));
+        }
+    }
+    octo_buf_free(&text);
+    if (rc != OCTO_OK) {
+        json_decref(opts);
+        return rc;
+    }
+    *out = opts;
+    return OCTO_OK;
+}
+
+int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, int ignore_when,
+                  int *skipped, json_t **input_out, json_t **out, octo_error *err)
+{
+    char prefix[600];
+    octo_run_args args;
+    struct octo_ctx ctx = {run, st, seq};
+    json_t *opts = NULL;
+    json_t *result = NULL;
+    json_t *input = NULL;
+    int run_it = 1;
+    int rc;
+
+    *out = NULL;
+    *skipped = 0;
+    *input_out = NULL;
+    snprintf(prefix, sizeof(prefix), "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
+    if (!ignore_when) {
+        rc = eval_when(run, st, &run_it, err);
+        if (rc != OCTO_OK) {
+            return rc;
+        }
+        if (!run_it) {
+            octo_log(OCTO_LOG_DEBUG, "%s skipped: its `when` is false", prefix);
+            *skipped = 1;
+            return OCTO_OK;
+        }
+    }
+    rc = render_options(run, st, &opts, err);
+    if (rc != OCTO_OK) {
+        return rc;
+    }
+    if (st->path_data_opt >= 0) {
+        const char *p = json_string_value(json_object_get(opts, st->type->opts[st->path_data_opt].name));
+        char abs[4096];
+
+        if (p != NULL && octo_path_resolve(OCTO_ROOT_DATA, p, 0, abs, sizeof(abs), err) != OCTO_OK) {
+            snprintf(err->field, sizeof(err->field), "%s", st->type->opts[st->path_data_opt].name);
+            json_decref(opts);
+            return OCTO_EPATH;
+        }
+    }
+    if (st->data_key != NULL) {
+        input = strcmp(st->data_key, ".") == 0 ? run->data : json_object_get(run->data, st->data_key);
+        if (input == NULL) {
+            if (st->type->opts[st->type->data_key_opt].flags & OCTO_OPT_INPUT_NEEDED) {
+                json_decref(opts);
+                return octo_error_set(err, OCTO_EINVAL, "data_key",
+                                      "data_key \"%s\" is not in the flow data", st->data_key);
+            }
+            octo_log(OCTO_LOG_WARN, "%s data_key \"%s\" is not in the flow data", prefix,
+                     st->data_key);
+        }
+    }
+    *input_out = input;
+    memset(&args, 0, sizeof(args));
+    args.struct_size = sizeof(args);
+    args.options = opts;
+    args.input = input;
+    args.step_name = st->name;
+    octo_log(OCTO_LOG_DEBUG, "%s running", prefix);
+    rc = st->type->t.run(octo_host_table(), &ctx, st->inst, &args, &result, err);
+    json_decref(opts);
+    if (rc != OCTO_OK) {
+        json_decref(result);
+        if (err->code == 0) {
+            err->code = rc;
+        }
+        if (err->msg[0] == '\0') {
+            snprintf(err->msg, sizeof(err->msg), "%s", octo_strerror(rc));
+        }
+        return rc < 0 ? rc : OCTO_EINTERNAL;
+    }
+    if (result == NULL) {
+        result = json_null();
+    }
+    if (result == run->data) { /* never store the flow data inside itself */
+        json_decref(result);
+        result = json_deep_copy(run->data);
+    }
+    if (st->jq != NULL) {
+        json_t *t = NULL;
+        int n = 0;
+
+        rc = octo_jq_run(st->jq, result, OCTO_JQ_SINGLE, &t, &n, err);
+        json_decref(result);
+        if (rc != OCTO_OK) {
+            snprintf(err->field, sizeof(err->field), "jq_expression");
+            return rc;
+        }
+        if (n != 1) {
+            octo_log(OCTO_LOG_WARN, "%s jq_expression \"%s\" gave %s outputs; the result is null",
+                     prefix, octo_jq_source(st->jq), n == 0 ? "no" : "several");
+        }
+        result = t;
+    }
+    *out = result;
+    return OCTO_OK;
+}

@@ -1,0 +1,1107 @@
+/* supervisor.c - worker processes, from the service's side (see
+ * supervisor.h and worker.h).
+ *
+ * DESIGN
+ * ------
+ * Everything about workers is owned by one thread (sup_main) and never
+ * locked: other threads only append commands (submit, cancel, stop)
+ * under S.mu and poke an eventfd. The thread polls the zygote's socket,
+ * every worker's socket and stderr pipe, and the eventfd; its poll
+ * timeout is the nearest deadline it must act on (a hard deadline, the
+ * end of a kill grace, the next memory check, a spawn backoff).
+ *
+ * A worker's death is known from the zygote (Z_DIED with the wait
+ * status). Before the job is failed the worker's socket is drained: a
+ * worker that sent its result and then died (or was recycled) finished
+ * its job. The failure message is built from why it died, in order of
+ * what we know best: we killed it (timeout, cancel, memory, shutdown),
+ * it ran out of memory (its stderr says so), it was killed by a signal
+ * in a step (the status page), it exited.
+ */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "errors.h"
+#include "job.h"
+#include "log.h"
+#include "wire.h"
+#include "worker.h"
+#include "xalloc.h"
+
+#define MAX_WORKERS 256
+#define RSS_CHECK_EVERY 0.25   /* seconds, busy workers */
+#define RECENT_FLOWS 8
+
+enum { W_DEAD = 0, W_STARTING, W_IDLE, W_BUSY, W_EXITING };
+enum { K_NONE = 0, K_TIMEOUT, K_CANCEL, K_MEMORY, K_SHUTDOWN, K_STUCK };
+
+extern char **environ;
+
+struct wproc {
+    int state;
+    pid_t pid;
+    int sock;
+    int errfd;
+    struct octo_worker_page *page;
+    struct octo_job *job;
+    double hard_deadline;   /* monotonic seconds; 0: none */
+    double kill_at;         /* end of a cancel/shutdown grace; 0: none */
+    int killed;             /* K_*: why we sent SIGKILL */
+    long rss_mb;            /* at the kill, for the message */
+    double next_rss;
+    struct octo_wire_in in;
+    char tail[3][256];      /* the last stderr lines */
+    int ntail;
+    char partial[512];
+    size_t npartial;
+    long jobs_done;
+    unsigned long long recent[RECENT_FLOWS];
+    int nrecent;
+    int exited;
+    int status;
+};
+
+struct cmd {
+    int cancel;             /* 0: submit */
+    struct octo_job *job;   /* a reference */
+    struct cmd *next;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct cmd *cmds;
+    struct cmd *cmds_tail;
+    int stop;
+    int running;
+    pthread_t thread;
+    int wake;
+    char exe[4096];
+    int target;
+    /* the thread's own */
+    int zctl;
+    pid_t zpid;
+    struct octo_wire_in zin;
+    int pending_spawns;
+    double next_spawn;      /* backoff after failures */
+    int start_failures;     /* workers that died before READY, in a row */
+    double zygote_restart_at;
+    struct octo_job **queue;
+    size_t nqueue;
+    size_t capqueue;
+    struct wproc w[MAX_WORKERS];
+    /* stats, read by other threads under mu */
+    long spawned;
+    long crashes;
+    long killed;
+    int n_idle;
+    int n_busy;
+    int n_starting;
+    int landlock;
+    int protected_ro;
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .zctl = -1, .wake = -1};
+
+static double mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned long long fnv(const char *s)
+{
+    unsigned long long h = 1469598103934665603ULL;
+
+    for (; *s != '\0'; s++) {
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static void poke(void)
+{
+    uint64_t one = 1;
+
+    if (write(S.wake, &one, sizeof(one)) < 0) {
+        /* the counter is already non-zero: the thread wakes anyway */
+    }
+}
+
+static int start_zygote(void)
+{
+    int sv[2];
+    posix_spawn_file_actions_t fa;
+    char *argv[3];
+    pid_t pid;
+    int rc;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        return -1;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+    argv[0] = (char *)"octoflow";
+    argv[1] = (char *)"__zygote";
+    argv[2] = NULL;
+    rc = posix_spawn(&pid, S.exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    if (rc != 0) {
+        close(sv[0]);
+        octo_log(OCTO_LOG_ERROR, "cannot start the worker zygote %s: %s", S.exe, strerror(rc));
+        return -1;
+    }
+    S.zctl = sv[0];
+    S.zpid = pid;
+    S.pending_spawns = 0;
+    memset(&S.zin, 0, sizeof(S.zin));
+    return 0;
+}
+
+static void stats_update(void)
+{
+    int i;
+    int idle = 0;
+    int busy = 0;
+    int starting = 0;
+
+    for (i = 0; i < S.target; i++) {
+        idle += S.w[i].state == W_IDLE;
+        busy += S.w[i].state == W_BUSY;
+        starting += S.w[i].state == W_STARTING;
+    }
+    pthread_mutex_lock(&S.mu);
+    S.n_idle = idle;
+    S.n_busy = busy;
+    S.n_starting = starting + S.pending_spawns;
+    pthread_mutex_unlock(&S.mu);
+}
+
+static struct wproc *slot_free(void)
+{
+    int i;
+
+    for (i = 0; i < S.target; i++) {
+        if (S.w[i].state == W_DEAD && S.w[i].pid == 0) {
+            return &S.w[i];
+        }
+    }
+    return NULL;
+}
+
+static struct wproc *by_pid(pid_t pid)
+{
+    int i;
+
+    for (i = 0; i < S.target; i++) {
+        if (S.w[i].pid == pid) {
+            return &S.w[i];
+        }
+    }
+    return NULL;
+}
+
+static void kill_worker(struct wproc *w, int why)
+{
+    if (w->pid > 0 && !w->killed) {
+        w->killed = why;
+        kill(w->pid, SIGKILL);
+        pthread_mutex_lock(&S.mu);
+        S.killed++;
+        pthread_mutex_unlock(&S.mu);
+    }
+}
+
+static const char *signame(int sig)
+{
+    switch (sig) {
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGABRT:
+        return "SIGABRT";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGILL:
+        return "SIGILL";
+    case SIGKILL:
+        return "SIGKILL";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGXCPU:
+        return "SIGXCPU";
+    case SIGXFSZ:
+        return "SIGXFSZ";
+    case SIGSYS:
+        return "SIGSYS";
+    default:
+        return "a signal";
+    }
+}
+
+static int tail_says_oom(const struct wproc *w)
+{
+    int i;
+
+    for (i = 0; i < w->ntail && i < 3; i++) {
+        if (strstr(w->tail[i], "out of memory") != NULL ||
+            strstr(w->tail[i], "cannot allocate memory") != NULL ||
+            strstr(w->tail[i], "std::bad_alloc") != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The message of a job whose worker died under it, and its status. */
+static int death_message(struct wproc *w, char *msg, size_t cap, char *step, size_t scap)
+{
+    const struct octo_config *c = octo_config();
+    struct octo_worker_page pg;
+    char where[400] = "";
+    char last[300] = "";
+    int sig = WIFSIGNALED(w->status) ? WTERMSIG(w->status) : 0;
+    double timeout = w->job != NULL ? w->job->timeout : 0;
+
+    memset(&pg, 0, sizeof(pg));
+    step[0] = '\0';
+    if (w->page != NULL) {
+        octo_worker_page_read(w->page, &pg);
+    }
+    if (pg.step[0] != '\0') {
+        snprintf(where, sizeof(where), " in step '%s' (%s)", pg.step, pg.type);
+        snprintf(step, scap, "%s", pg.step);
+    } else {
+        snprintf(where, sizeof(where), " before its first step");
+    }
+    if (w->ntail > 0) {
+        snprintf(last, sizeof(last), ": %s", w->tail[(w->ntail - 1) % 3]);
+    }
+    switch (w->killed) {
+    case K_TIMEOUT:
+        snprintf(msg, cap,
+                 "the run timed out after %g seconds; it did not stop%s and its worker was "
+                 "killed after KILL_GRACE_SECONDS=%d",
+                 timeout, where, c->kill_grace);
+        return OCTO_RUN_TIMEOUT;
+    case K_CANCEL:
+        snprintf(msg, cap,
+                 "the run was cancelled; it did not stop%s and its worker was killed after "
+                 "KILL_GRACE_SECONDS=%d",
+                 where, c->kill_grace);
+        return OCTO_RUN_CANCELLED;
+    case K_SHUTDOWN:
+        snprintf(msg, cap, "the service shut down while the run was%s; its worker was killed",
+                 where);
+        return OCTO_RUN_CANCELLED;
+    case K_MEMORY:
+        snprintf(msg, cap,
+                 "out of memory: the worker used %ld MiB%s, more than WORKER_MAX_MEMORY_MB=%d",
+                 w->rss_mb, where, c->worker_max_memory_mb);
+        return OCTO_RUN_FAILED;
+    case K_STUCK:
+        snprintf(msg, cap, "the worker stopped answering%s and was killed", where);
+        return OCTO_RUN_FAILED;
+    default:
+        break;
+    }
+    if (sig == SIGXCPU) {
+        snprintf(msg, cap, "CPU time limit (WORKER_MAX_CPU_SECONDS=%d) exceeded%s",
+                 c->worker_max_cpu_seconds, where);
+    } else if (tail_says_oom(w)) {
+        snprintf(msg, cap, "out of memory (WORKER_MAX_MEMORY_MB=%d): worker crashed: %s%s%s",
+                 c->worker_max_memory_mb, sig != 0 ? signame(sig) : "exit", where, last);
+    } else if (sig != 0) {
+        snprintf(msg, cap, "worker crashed: %s%s%s", signame(sig), where, last);
+    } else {
+        snprintf(msg, cap, "worker exited with status %d%s%s", WEXITSTATUS(w->status), where,
+                 last);
+    }
+    return OCTO_RUN_FAILED;
+}
+
+static void read_stderr(struct wproc *w, int final)
+{
+    char buf[4096];
+    ssize_t n;
+
+    while (w->errfd >= 0 && (n = read(w->errfd, buf, sizeof(buf))) > 0) {
+        ssize_t i;
+
+        for (i = 0; i < n; i++) {
+            if (buf[i] == '\n' || w->npartial == sizeof(w->partial) - 1) {
+                w->partial[w->npartial] = '\0';
+                if (w->npartial > 0) {
+                    octo_log(OCTO_LOG_WARN, "worker %ld: %s", (long)w->pid, w->partial);
+                    snprintf(w->tail[w->ntail % 3], sizeof(w->tail[0]), "%s", w->partial);
+                    w->ntail++;
+                }
+                w->npartial = 0;
+            } else {
+                w->partial[w->npartial++] = buf[i];
+            }
+        }
+    }
+    if (final && w->npartial > 0) {
+        w->partial[w->npartial] = '\0';
+        octo_log(OCTO_LOG_WARN, "worker %ld: %s", (long)w->pid, w->partial);
+        snprintf(w->tail[w->ntail % 3], sizeof(w->tail[0]), "%s", w->partial);
+        w->ntail++;
+        w->npartial = 0;
+    }
+}
+
+static void remember_flow(struct wproc *w, const char *flow)
+{
+    w->recent[w->nrecent % RECENT_FLOWS] = fnv(flow);
+    w->nrecent++;
+}
+
+static int knows_flow(const struct wproc *w, unsigned long long h)
+{
+    int i;
+
+    for (i = 0; i < RECENT_FLOWS && i < w->nrecent; i++) {
+        if (w->recent[i] == h) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void send_exit(struct wproc *w)
+{
+    if (octo_wire_send(w->sock, W_EXIT, "", 0) != 0) {
+        kill_worker(w, K_STUCK);
+    }
+    w->state = W_EXITING;
+}
+
+static void on_result(struct wproc *w, const char *data, size_t len)
+{
+    const struct octo_config *c = octo_config();
+    json_t *m = json_loadb(data, len, JSON_DECODE_ANY, NULL);
+    struct octo_job *j = w->job;
+
+    if (m == NULL) { /* an integer beyond 64 bits: keep the rest exact */
+        m = json_loadb(data, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    }
+
+    if (j == NULL) {
+        json_decref(m);
+        return;
+    }
+    if (m == NULL) { /* a huge integer, or a worker gone mad: fail the job */
+        octo_job_finish(j, OCTO_RUN_FAILED, "the worker's result could not be read", NULL, NULL,
+                        0);
+    } else {
+        json_t *data_v = json_object_get(m, "data");
+
+        octo_job_finish(j, (int)json_integer_value(json_object_get(m, "status")),
+                        json_string_value(json_object_get(m, "message")),
+                        json_string_value(json_object_get(m, "step")),
+                        data_v != NULL ? json_incref(data_v) : NULL,
+                        (long)json_integer_value(json_object_get(m, "steps_dropped")));
+        json_decref(m);
+    }
+    octo_job_unref(j);
+    w->job = NULL;
+    w->hard_deadline = 0;
+    w->kill_at = 0;
+    w->jobs_done++;
+    w->state = W_IDLE;
+    if (c->worker_max_jobs > 0 && w->jobs_done >= c->worker_max_jobs) {
+        send_exit(w); /* recycle: bounds what a leak in a plugin can grow to */
+    }
+}
+
+static void on_frames(struct wproc *w)
+{
+    int type;
+    const char *data;
+    size_t len;
+    int rc;
+
+    while ((rc = octo_wire_next(&w->in, &type, &data, &len)) == 1) {
+        switch (type) {
+        case W_READY: {
+            json_t *m = json_loadb(data, len, 0, NULL);
+
+            if (w->state == W_STARTING) {
+                w->state = W_IDLE;
+            }
+            S.start_failures = 0;
+            pthread_mutex_lock(&S.mu);
+            S.landlock = (int)json_integer_value(json_object_get(m, "landlock"));
+            S.protected_ro = json_is_true(json_object_get(m, "protected"));
+            pthread_mutex_unlock(&S.mu);
+            json_decref(m);
+            break;
+        }
+        case W_STEP:
+            if (w->job != NULL) {
+                json_t *row = json_loadb(data, len, 0, NULL);
+
+                if (json_is_object(row)) {
+                    octo_job_step(w->job, row);
+                } else {
+                    json_decref(row);
+                }
+            }
+            break;
+        case W_LOG:
+            if (len > 1) {
+                octo_log_write_raw(data[0], data + 1, len - 1);
+            }
+            break;
+        case W_RESULT:
+            on_result(w, data, len);
+            break;
+        default:
+            break;
+        }
+    }
+    if (rc < 0) {
+        octo_log(OCTO_LOG_ERROR, "worker %ld sent a malformed frame: killed", (long)w->pid);
+        kill_worker(w, K_STUCK);
+    }
+}
+
+static void drain_socket(struct wproc *w)
+{
+    long n;
+
+    if (w->sock < 0) {
+        return;
+    }
+    while ((n = octo_wire_fill(w->sock, &w->in)) > 0) {
+        on_frames(w);
+    }
+    on_frames(w);
+}
+
+static void release(struct wproc *w)
+{
+    if (w->sock >= 0) {
+        close(w->sock);
+    }
+    if (w->errfd >= 0) {
+        close(w->errfd);
+    }
+    if (w->page != NULL) {
+        munmap(w->page, sizeof(*w->page));
+    }
+    octo_wire_in_free(&w->in);
+    memset(w, 0, sizeof(*w));
+    w->sock = -1;
+    w->errfd = -1;
+    w->state = W_DEAD;
+}
+
+static void on_death(struct wproc *w)
+{
+    drain_socket(w);
+    read_stderr(w, 1);
+    if (w->job != NULL) {
+        char msg[OCTO_ERROR_MSG_LEN];
+        char step[160];
+        int status = death_message(w, msg, sizeof(msg), step, sizeof(step));
+
+        if (!w->killed || w->killed == K_MEMORY || w->killed == K_STUCK) {
+            pthread_mutex_lock(&S.mu);
+            S.crashes++;
+            pthread_mutex_unlock(&S.mu);
+        }
+        octo_log(OCTO_LOG_ERROR, "[job %.8s] %s (worker %ld)", w->job->id, msg, (long)w->pid);
+        octo_job_finish(w->job, status, msg, step, NULL, 0);
+        octo_job_unref(w->job);
+        w->job = NULL;
+    } else if (w->state == W_STARTING) {
+        S.start_failures++;
+        octo_log(OCTO_LOG_ERROR, "worker %ld died while starting (%s %d)%s%s", (long)w->pid,
+                 WIFSIGNALED(w->status) ? "signal" : "status",
+                 WIFSIGNALED(w->status) ? WTERMSIG(w->status) : WEXITSTATUS(w->status),
+                 w->ntail > 0 ? ": " : "", w->ntail > 0 ? w->tail[(w->ntail - 1) % 3] : "");
+        S.next_spawn = mono() + (S.start_failures > 3 ? 5.0 : 0.2 * S.start_failures);
+    }
+    release(w);
+}
+
+static void on_zygote(void)
+{
+    int type;
+    const char *data;
+    size_t len;
+    long n = octo_wire_fill(S.zctl, &S.zin);
+
+    if (n == 0 || n == -2) {
+        int i;
+
+        octo_log(OCTO_LOG_ERROR, "the worker zygote exited: its workers are gone too; "
+                 "starting a new one");
+        close(S.zctl);
+        S.zctl = -1;
+        waitpid(S.zpid, NULL, 0);
+        octo_wire_in_free(&S.zin);
+        for (i = 0; i < S.target; i++) {
+            if (S.w[i].pid > 0) {
+                S.w[i].status = SIGKILL; /* as "killed by a signal" */
+                on_death(&S.w[i]);
+            }
+        }
+        S.zygote_restart_at = mono() + 1.0;
+        return;
+    }
+    while (octo_wire_next(&S.zin, &type, &data, &len) == 1) {
+        json_t *m = json_loadb(data, len, 0, NULL);
+        pid_t pid = (pid_t)json_integer_value(json_object_get(m, "pid"));
+
+        if (type == Z_SPAWNED) {
+            struct wproc *w = slot_free();
+            int sock = octo_wire_take_fd(&S.zin);
+            int errfd = octo_wire_take_fd(&S.zin);
+            int pfd = octo_wire_take_fd(&S.zin);
+            void *page = pfd >= 0 ? mmap(NULL, sizeof(struct octo_worker_page), PROT_READ,
+                                         MAP_SHARED, pfd, 0)
+                                  : MAP_FAILED;
+
+            if (pfd >= 0) {
+                close(pfd);
+            }
+            S.pending_spawns--;
+            if (w == NULL || sock < 0 || errfd < 0) {
+                if (sock >= 0) {
+                    close(sock);
+                }
+                if (errfd >= 0) {
+                    close(errfd);
+                }
+                if (page != MAP_FAILED) {
+                    munmap(page, sizeof(struct octo_worker_page));
+                }
+                kill(pid, SIGKILL);
+            } else {
+                struct timeval tv = {5, 0};
+
+                memset(w, 0, sizeof(*w));
+                w->state = W_STARTING;
+                w->pid = pid;
+                w->sock = sock;
+                w->errfd = errfd;
+                w->page = page != MAP_FAILED ? page : NULL;
+                fcntl(errfd, F_SETFL, O_NONBLOCK);
+                /* a worker that stops reading cannot block this thread */
+                setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+                pthread_mutex_lock(&S.mu);
+                S.spawned++;
+                pthread_mutex_unlock(&S.mu);
+            }
+        } else if (type == Z_DIED) {
+            struct wproc *w = by_pid(pid);
+
+            if (w != NULL) {
+                w->exited = 1;
+                w->status = (int)json_integer_value(json_object_get(m, "status"));
+                on_death(w);
+            }
+        }
+        json_decref(m);
+    }
+}
+
+static void spawn_more(void)
+{
+    int live = 0;
+    int i;
+
+    if (S.zctl < 0) {
+        if (S.zygote_restart_at > 0 && mono() >= S.zygote_restart_at && !S.stop) {
+            S.zygote_restart_at = 0;
+            if (start_zygote() != 0) {
+                S.zygote_restart_at = mono() + 5.0;
+            }
+        }
+        return;
+    }
+    if (mono() < S.next_spawn) {
+        return;
+    }
+    for (i = 0; i < S.target; i++) {
+        live += S.w[i].state != W_DEAD || S.w[i].pid != 0;
+    }
+    while (live + S.pending_spawns < S.target) {
+        if (octo_wire_send(S.zctl, Z_SPAWN, "", 0) != 0) {
+            break;
+        }
+        S.pending_spawns++;
+    }
+}
+
+static void finish_queued(struct octo_job *j, const char *why)
+{
+    octo_job_finish(j, OCTO_RUN_CANCELLED, why, NULL, NULL, 0);
+    octo_job_unref(j);
+}
+
+static int any_ready(void)
+{
+    int i;
+
+    for (i = 0; i < S.target; i++) {
+        if (S.w[i].state == W_IDLE || S.w[i].state == W_BUSY) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void dispatch(void)
+{
+    const struct octo_config *c = octo_config();
+
+    /* workers that die before they are ready, again and again (a plugin
+     * crashing at load, a sandbox the kernel refuses): fail what waits
+     * instead of letting it wait forever */
+    if (S.start_failures >= 5 && !any_ready()) {
+        while (S.nqueue > 0) {
+            struct octo_job *j = S.queue[--S.nqueue];
+
+            octo_job_finish(j, OCTO_RUN_FAILED,
+                            "no worker process could start (see the service log)", NULL, NULL,
+                            0);
+            octo_job_unref(j);
+        }
+        return;
+    }
+    while (S.nqueue > 0) {
+        struct octo_job *j = S.queue[0];
+        unsigned long long h = fnv(j->flow_abs);
+        struct wproc *pick = NULL;
+        json_t *msg;
+        char *text;
+        int i;
+        int cancelled;
+
+        pthread_mutex_lock(&j->mu);
+        cancelled = j->cancel_requested;
+        pthread_mutex_unlock(&j->mu);
+        if (cancelled) {
+            memmove(S.queue, S.queue + 1, (S.nqueue - 1) * sizeof(*S.queue));
+            S.nqueue--;
+            finish_queued(j, "the job was cancelled before it started");
+            continue;
+        }
+        for (i = 0; i < S.target; i++) {
+            if (S.w[i].state == W_IDLE) {
+                if (pick == NULL || knows_flow(&S.w[i], h)) {
+                    pick = &S.w[i];
+                }
+                if (knows_flow(&S.w[i], h)) {
+                    break;
+                }
+            }
+        }
+        if (pick == NULL) {
+            return;
+        }
+        memmove(S.queue, S.queue + 1, (S.nqueue - 1) * sizeof(*S.queue));
+        S.nqueue--;
+        msg = json_pack("{s:s, s:s, s:O, s:I, s:I, s:f, s:s}", "id", j->id, "flow", j->flow_path,
+                        "input", j->input, "deadline_sec", (json_int_t)j->cancel.deadline.tv_sec,
+                        "deadline_nsec", (json_int_t)j->cancel.deadline.tv_nsec, "timeout",
+                        j->timeout, "source", j->source);
+        text = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(msg);
+        if (text == NULL || octo_wire_send(pick->sock, W_JOB, text, strlen(text)) != 0) {
+            free(text);
+            kill_worker(pick, K_STUCK);
+            pick->state = W_EXITING;
+            /* back to the front of the queue for another worker */
+            memmove(S.queue + 1, S.queue, S.nqueue * sizeof(*S.queue));
+            S.queue[0] = j;
+            S.nqueue++;
+            continue;
+        }
+        free(text);
+        pick->job = j; /* the queue's reference */
+        pick->state = W_BUSY;
+        pick->killed = K_NONE;
+        pick->next_rss = mono() + RSS_CHECK_EVERY;
+        pick->hard_deadline =
+            j->cancel.deadline.tv_sec != 0
+                ? (double)j->cancel.deadline.tv_sec + (double)j->cancel.deadline.tv_nsec / 1e9 +
+                      (double)c->kill_grace
+                : 0;
+        remember_flow(pick, j->flow_abs);
+        octo_job_started(j, (int)pick->pid);
+    }
+}
+
+static void do_cancel(struct octo_job *j)
+{
+    const struct octo_config *c = octo_config();
+    size_t k;
+    int i;
+
+    for (k = 0; k < S.nqueue; k++) {
+        if (S.queue[k] == j) {
+            memmove(S.queue + k, S.queue + k + 1, (S.nqueue - k - 1) * sizeof(*S.queue));
+            S.nqueue--;
+            finish_queued(j, "the job was cancelled before it started");
+            return;
+        }
+    }
+    for (i = 0; i < S.target; i++) {
+        struct wproc *w = &S.w[i];
+
+        if (w->job == j && w->state == W_BUSY) {
+            char m[64];
+
+            snprintf(m, sizeof(m), "{\"id\": \"%s\"}", j->id);
+            if (octo_wire_send(w->sock, W_CANCEL, m, strlen(m)) != 0) {
+                kill_worker(w, K_CANCEL);
+            } else if (w->kill_at == 0) {
+                w->kill_at = mono() + (double)c->kill_grace;
+                w->killed = K_NONE;
+            }
+            return;
+        }
+    }
+}
+
+static void take_commands(void)
+{
+    struct cmd *list;
+    uint64_t v;
+
+    if (read(S.wake, &v, sizeof(v)) < 0) {
+        /* nothing pending */
+    }
+    pthread_mutex_lock(&S.mu);
+    list = S.cmds;
+    S.cmds = S.cmds_tail = NULL;
+    pthread_mutex_unlock(&S.mu);
+    while (list != NULL) {
+        struct cmd *c = list;
+
+        list = c->next;
+        if (c->cancel) {
+            do_cancel(c->job);
+            octo_job_unref(c->job);
+        } else {
+            if (S.nqueue == S.capqueue) {
+                S.capqueue = S.capqueue ? S.capqueue * 2 : 64;
+                S.queue = octo_xrealloc(S.queue, S.capqueue * sizeof(*S.queue));
+            }
+            S.queue[S.nqueue++] = c->job;
+        }
+        free(c);
+    }
+}
+
+static long rss_mb(pid_t pid)
+{
+    char path[64];
+    FILE *fp;
+    long size = 0;
+    long res = 0;
+
+    snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+    fp = fopen(path, "re");
+    if (fp == NULL) {
+        return 0;
+    }
+    if (fscanf(fp, "%ld %ld", &size, &res) != 2) {
+        res = 0;
+    }
+    fclose(fp);
+    return res * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
+
+/* Deadlines and watchdogs; returns the poll timeout in ms. */
+static int timers(void)
+{
+    const struct octo_config *c = octo_config();
+    double now = mono();
+    double next = now + 1.0;
+    int i;
+
+    for (i = 0; i < S.target; i++) {
+        struct wproc *w = &S.w[i];
+
+        if (w->state != W_BUSY || w->killed) {
+            continue;
+        }
+        if (w->hard_deadline > 0) {
+            if (now >= w->hard_deadline) {
+                kill_worker(w, K_TIMEOUT);
+                continue;
+            }
+            next = fmin(next, w->hard_deadline);
+        }
+        if (w->kill_at > 0) {
+            if (now >= w->kill_at) {
+                kill_worker(w, S.stop ? K_SHUTDOWN : K_CANCEL);
+                continue;
+            }
+            next = fmin(next, w->kill_at);
+        }
+        if (c->worker_max_memory_mb > 0) {
+            if (now >= w->next_rss) {
+                long mb = rss_mb(w->pid);
+
+                w->next_rss = now + RSS_CHECK_EVERY;
+                if (mb > c->worker_max_memory_mb) {
+                    w->rss_mb = mb;
+                    kill_worker(w, K_MEMORY);
+                    continue;
+                }
+            }
+            next = fmin(next, w->next_rss);
+        }
+    }
+    if (S.next_spawn > now) {
+        next = fmin(next, S.next_spawn);
+    }
+    if (S.zygote_restart_at > now) {
+        next = fmin(next, S.zygote_restart_at);
+    }
+    return (int)ceil((next - now) * 1000.0) + 1;
+}
+
+static int all_dead(void)
+{
+    int i;
+
+    for (i = 0; i < S.target; i++) {
+        if (S.w[i].pid != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void *sup_main(void *unused)
+{
+    struct pollfd pf[2 + 2 * MAX_WORKERS];
+    int owner[2 + 2 * MAX_WORKERS];
+    double stop_deadline = 0;
+
+    (void)unused;
+    for (;;) {
+        int n = 0;
+        int i;
+        int timeout;
+        int stopping;
+
+        pthread_mutex_lock(&S.mu);
+        stopping = S.stop;
+        pthread_mutex_unlock(&S.mu);
+        if (stopping && stop_deadline == 0) {
+            const struct octo_config *c = octo_config();
+
+            stop_deadline = mono() + (double)c->kill_grace + 2.0;
+            for (i = 0; i < S.target; i++) {
+                if (S.w[i].state == W_BUSY) {
+                    do_cancel(S.w[i].job);
+                    if (S.w[i].kill_at == 0) {
+                        S.w[i].kill_at = mono() + (double)c->kill_grace;
+                    }
+                } else if (S.w[i].state == W_IDLE || S.w[i].state == W_STARTING) {
+                    send_exit(&S.w[i]);
+                }
+            }
+            while (S.nqueue > 0) {
+                struct octo_job *j = S.queue[--S.nqueue];
+
+                finish_queued(j, "the service shut down before the job started");
+            }
+        }
+        if (stopping) {
+            if (all_dead() && S.pending_spawns <= 0) {
+                break;
+            }
+            if (mono() > stop_deadline) {
+                for (i = 0; i < S.target; i++) {
+                    if (S.w[i].pid > 0) {
+                        kill_worker(&S.w[i], K_SHUTDOWN);
+                    }
+                }
+                if (mono() > stop_deadline + 3.0) {
+                    break; /* the zygote did not report: give up waiting */
+                }
+            }
+        } else {
+            spawn_more();
+            dispatch();
+        }
+        stats_update();
+        timeout = timers();
+        pf[n].fd = S.wake;
+        pf[n].events = POLLIN;
+        owner[n++] = -1;
+        if (S.zctl >= 0) {
+            pf[n].fd = S.zctl;
+            pf[n].events = POLLIN;
+            owner[n++] = -2;
+        }
+        for (i = 0; i < S.target; i++) {
+            if (S.w[i].pid == 0) {
+                continue;
+            }
+            if (S.w[i].sock >= 0) {
+                pf[n].fd = S.w[i].sock;
+                pf[n].events = POLLIN;
+                owner[n++] = i;
+            }
+            if (S.w[i].errfd >= 0) {
+                pf[n].fd = S.w[i].errfd;
+                pf[n].events = POLLIN;
+                owner[n++] = MAX_WORKERS + i;
+            }
+        }
+        if (poll(pf, (nfds_t)n, stopping && timeout > 200 ? 200 : timeout) < 0) {
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            if (pf[i].revents == 0) {
+                continue;
+            }
+            if (owner[i] == -1) {
+                take_commands();
+            } else if (owner[i] == -2) {
+                on_zygote();
+            } else if (owner[i] >= MAX_WORKERS) {
+                read_stderr(&S.w[owner[i] - MAX_WORKERS], 0);
+            } else {
+                struct wproc *w = &S.w[owner[i]];
+                long got = octo_wire_fill(w->sock, &w->in);
+
+                if (got > 0) {
+                    on_frames(w);
+                } else if (got == 0 || got == -2) {
+                    /* end of file: the death report from the zygote
+                     * follows; stop polling the socket until then */
+                    on_frames(w);
+                    close(w->sock);
+                    w->sock = -1;
+                }
+            }
+        }
+    }
+    if (S.zctl >= 0) {
+        close(S.zctl);
+        S.zctl = -1;
+        waitpid(S.zpid, NULL, 0);
+    }
+    octo_wire_in_free(&S.zin);
+    return NULL;
+}
+
+int octo_supervisor_start(const char *exe, int nworkers, octo_error *err)
+{
+    int i;
+
+    if (S.running) {
+        return OCTO_OK;
+    }
+    snprintf(S.exe, sizeof(S.exe), "%s", exe);
+    S.target = nworkers < 1 ? 1 : nworkers > MAX_WORKERS ? MAX_WORKERS : nworkers;
+    for (i = 0; i < MAX_WORKERS; i++) {
+        S.w[i].sock = -1;
+        S.w[i].errfd = -1;
+    }
+    S.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (S.wake < 0 || start_zygote() != 0) {
+        return octo_error_set(err, OCTO_EINTERNAL, NULL, "cannot start the worker processes");
+    }
+    S.stop = 0;
+    if (pthread_create(&S.thread, NULL, sup_main, NULL) != 0) {
+        return octo_error_set(err, OCTO_EINTERNAL, NULL, "cannot start the supervisor thread");
+    }
+    S.running = 1;
+    return OCTO_OK;
+}
+
+int octo_supervisor_running(void)
+{
+    return S.running;
+}
+
+static void push(int cancel, struct octo_job *j)
+{
+    struct cmd *c = octo_xcalloc(1, sizeof(*c));
+
+    c->cancel = cancel;
+    c->job = octo_job_ref(j);
+    pthread_mutex_lock(&S.mu);
+    if (S.cmds_tail != NULL) {
+        S.cmds_tail->next = c;
+    } else {
+        S.cmds = c;
+    }
+    S.cmds_tail = c;
+    pthread_mutex_unlock(&S.mu);
+    poke();
+}
+
+static void on_cancel(struct octo_job *j)
+{
+    push(1, j);
+}
+
+void octo_supervisor_submit(struct octo_job *j)
+{
+    j->on_cancel = on_cancel;
+    push(0, j);
+}
+
+void octo_supervisor_stop(void)
+{
+    if (!S.running) {
+        return;
+    }
+    pthread_mutex_lock(&S.mu);
+    S.stop = 1;
+    pthread_mutex_unlock(&S.mu);
+    poke();
+    pthread_join(S.thread, NULL);
+    S.running = 0;
+    close(S.wake);
+    S.wake = -1;
+    free(S.queue);
+    S.queue = NULL;
+    S.nqueue = S.capqueue = 0;
+}
+
+json_t *octo_supervisor_status(void)
+{
+    json_t *o;
+
+    pthread_mutex_lock(&S.mu);
+    o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:{s:i, s:b}}", "isolation",
+                  "process", "workers", S.target, "idle", S.n_idle, "busy", S.n_busy,
+                  "starting", S.n_starting, "spawned", (json_int_t)S.spawned, "crashes",
+                  (json_int_t)S.crashes, "killed", (json_int_t)S.killed, "sandbox", "landlock",
+                  S.landlock, "protected_files", S.protected_ro);
+    pthread_mutex_unlock(&S.mu);
+    return o;
+}

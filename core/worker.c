@@ -1,0 +1,399 @@
+/* worker.c - a worker process: runs the jobs the service sends it (see
+ * worker.h).
+ *
+ * Two threads (plus the loop pool): the main thread runs one job at a
+ * time; the control thread reads the socket (a new job, a cancel, exit)
+ * and flushes the outbound buffer. Step events and log lines are not
+ * written one syscall each: they are appended to one buffer and sent
+ * together - with the result when a job is short, within FLUSH_MS when
+ * it is long - so the worker model adds tens of microseconds to a
+ * launch, not a write per step. The status page is written at once, so
+ * a crash is still attributed to its step.
+ *
+ * Everything that leaves the worker is redacted here: the worker is the
+ * process that knows the secrets its flows fetched (Vault included).
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "flow.h"
+#include "log.h"
+#include "pool.h"
+#include "redact.h"
+#include "runner.h"
+#include "timeline.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define FLUSH_MS 20
+#define FLUSH_BYTES (256 * 1024)
+
+static struct {
+    int sock;
+    int wake[2];              /* a pipe: the first frame queued wakes the control thread */
+    struct octo_worker_page *page;
+    pthread_mutex_t page_mu;
+    pthread_mutex_t out_mu;
+    struct octo_buf out;
+    struct timespec out_since;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    json_t *job;              /* the next job, taken by the main thread */
+    int exit_requested;
+    struct octo_cancel *cancel; /* the running job's */
+    char job_id[40];
+    struct octo_timeline_policy policy;
+} w = {.page_mu = PTHREAD_MUTEX_INITIALIZER,
+       .out_mu = PTHREAD_MUTEX_INITIALIZER,
+       .mu = PTHREAD_MUTEX_INITIALIZER,
+       .cv = PTHREAD_COND_INITIALIZER};
+
+void octo_worker_page_read(const struct octo_worker_page *page, struct octo_worker_page *out)
+{
+    int tries;
+
+    for (tries = 0; tries < 1000; tries++) {
+        unsigned g1 = atomic_load(&page->gen);
+
+        if (g1 & 1u) {
+            continue;
+        }
+        memcpy(out, page, sizeof(*out));
+        if (atomic_load(&page->gen) == g1) {
+            break;
+        }
+    }
+    out->job_id[sizeof(out->job_id) - 1] = '\0';
+    out->step[sizeof(out->step) - 1] = '\0';
+    out->type[sizeof(out->type) - 1] = '\0';
+    out->flow[sizeof(out->flow) - 1] = '\0';
+}
+
+static void page_set(const char *job_id, const struct octo_step_event *ev)
+{
+    struct octo_worker_page *p = w.page;
+
+    if (p == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&w.page_mu);
+    atomic_fetch_add(&p->gen, 1);
+    if (job_id != NULL) {
+        snprintf(p->job_id, sizeof(p->job_id), "%s", job_id);
+    }
+    if (ev != NULL) {
+        p->seq = ev->seq;
+        p->depth = ev->depth;
+        snprintf(p->step, sizeof(p->step), "%s", ev->name);
+        snprintf(p->type, sizeof(p->type), "%s", ev->type);
+        snprintf(p->flow, sizeof(p->flow), "%s", ev->flow);
+    } else {
+        p->seq = 0;
+        p->step[0] = p->type[0] = p->flow[0] = '\0';
+    }
+    atomic_fetch_add(&p->gen, 1);
+    pthread_mutex_unlock(&w.page_mu);
+}
+
+/* Send what is buffered. Caller holds out_mu. */
+static void flush_locked(void)
+{
+    if (w.out.len > 0) {
+        if (octo_wire_write_all(w.sock, w.out.data, w.out.len) != 0) {
+            _exit(0); /* the service is gone: nobody to run for */
+        }
+        octo_buf_reset(&w.out);
+    }
+}
+
+static void queue_frame(int type, const char *data, size_t len)
+{
+    pthread_mutex_lock(&w.out_mu);
+    if (w.out.len == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &w.out_since);
+        /* the control thread may be in a long poll: it must flush this
+         * within FLUSH_MS */
+        if (write(w.wake[1], "", 1) < 0) {
+            /* the pipe is full: it is awake anyway */
+        }
+    }
+    octo_wire_put(&w.out, type, data, len);
+    if (w.out.len >= FLUSH_BYTES) {
+        flush_locked();
+    }
+    pthread_mutex_unlock(&w.out_mu);
+}
+
+static void log_sink(int level, const char *line, size_t len)
+{
+    struct octo_buf b = OCTO_BUF_INIT;
+
+    octo_buf_putc(&b, (char)level);
+    octo_buf_append(&b, line, len);
+    queue_frame(W_LOG, b.data, b.len);
+    octo_buf_free(&b);
+}
+
+static void send_row(json_t *row)
+{
+    char *text = json_dumps(row, JSON_COMPACT);
+
+    if (text != NULL) {
+        queue_frame(W_STEP, text, strlen(text));
+        free(text);
+    }
+    json_decref(row);
+}
+
+static void hook_start(void *ud, struct octo_step_event *ev)
+{
+    (void)ud;
+    if (ev->depth == 0 || ev->item <= 1) {
+        page_set(NULL, ev);
+    }
+    if (octo_timeline_keep_start(&w.policy, ev)) {
+        send_row(octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+    }
+}
+
+static void hook_end(void *ud, const struct octo_step_event *ev)
+{
+    (void)ud;
+    if (octo_timeline_keep_end(&w.policy, ev)) {
+        send_row(octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+    }
+}
+
+static const struct octo_run_hooks HOOKS = {hook_start, hook_end, NULL};
+
+static double ms_since(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) * 1e3 + (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+static void handle(int type, const char *data, size_t len)
+{
+    json_t *m = type != W_EXIT ? json_loadb(data, len, JSON_DECODE_ANY, NULL) : NULL;
+
+    pthread_mutex_lock(&w.mu);
+    if (type == W_JOB && m != NULL) {
+        json_decref(w.job);
+        w.job = json_incref(m);
+        pthread_cond_signal(&w.cv);
+    } else if (type == W_CANCEL && m != NULL) {
+        const char *id = json_string_value(json_object_get(m, "id"));
+
+        if (w.cancel != NULL && id != NULL && strcmp(id, w.job_id) == 0) {
+            octo_cancel_request(w.cancel);
+        }
+    } else if (type == W_EXIT) {
+        w.exit_requested = 1;
+        if (w.cancel != NULL) {
+            octo_cancel_request(w.cancel);
+        }
+        pthread_cond_signal(&w.cv);
+    }
+    pthread_mutex_unlock(&w.mu);
+    json_decref(m);
+}
+
+static void *control_main(void *unused)
+{
+    struct octo_wire_in in;
+
+    (void)unused;
+    memset(&in, 0, sizeof(in));
+    for (;;) {
+        struct pollfd p[2] = {{w.sock, POLLIN, 0}, {w.wake[0], POLLIN, 0}};
+        int timeout = 1000;
+        int type;
+        const char *data;
+        size_t len;
+        int rc;
+
+        pthread_mutex_lock(&w.out_mu);
+        if (w.out.len > 0) {
+            double age = ms_since(&w.out_since);
+
+            if (age >= FLUSH_MS) {
+                flush_locked();
+            } else {
+                timeout = (int)(FLUSH_MS - age) + 1;
+            }
+        }
+        pthread_mutex_unlock(&w.out_mu);
+        rc = poll(p, 2, timeout);
+        if (rc <= 0) {
+            continue;
+        }
+        if (p[1].revents & POLLIN) {
+            char drain[64];
+
+            while (read(w.wake[0], drain, sizeof(drain)) > 0) {
+            }
+        }
+        if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            continue;
+        }
+        rc = (int)octo_wire_fill(w.sock, &in);
+        if (rc == 0 || rc == -2) {
+            _exit(0); /* the service closed our socket: it is gone or done with us */
+        }
+        while ((rc = octo_wire_next(&in, &type, &data, &len)) == 1) {
+            handle(type, data, len);
+        }
+        if (rc < 0) {
+            _exit(3);
+        }
+    }
+    return NULL;
+}
+
+/* Run one job message and send its result. */
+static void run_job(json_t *m)
+{
+    const char *id = json_string_value(json_object_get(m, "id"));
+    const char *flow = json_string_value(json_object_get(m, "flow"));
+    json_t *input = json_object_get(m, "input");
+    struct octo_cancel cancel;
+    struct octo_job_ctx job;
+    struct octo_run_opts o;
+    struct octo_run_result r;
+    struct octo_flow *f = NULL;
+    json_t *res;
+    char *text;
+    octo_error err;
+    char tag[16];
+    const char *saved;
+
+    memset(&r, 0, sizeof(r));
+    memset(&err, 0, sizeof(err));
+    octo_cancel_init(&cancel, 0);
+    cancel.deadline.tv_sec = (time_t)json_integer_value(json_object_get(m, "deadline_sec"));
+    cancel.deadline.tv_nsec = (long)json_integer_value(json_object_get(m, "deadline_nsec"));
+    cancel.timeout = json_number_value(json_object_get(m, "timeout"));
+    octo_timeline_policy_init(&w.policy);
+    pthread_mutex_lock(&w.mu);
+    w.cancel = &cancel;
+    snprintf(w.job_id, sizeof(w.job_id), "%s", id != NULL ? id : "");
+    if (w.exit_requested) {
+        octo_cancel_request(&cancel);
+    }
+    pthread_mutex_unlock(&w.mu);
+    page_set(w.job_id, NULL);
+    octo_sandbox_job_cpu();
+    snprintf(tag, sizeof(tag), "job %.8s", w.job_id);
+    saved = octo_log_set_tag(tag);
+    if (flow == NULL || octo_flow_get(flow, &f, NULL, &err) != OCTO_OK) {
+        octo_log(OCTO_LOG_ERROR, "cannot load flow %s: %s", flow != NULL ? flow : "?", err.msg);
+        r.status = OCTO_RUN_FAILED;
+        snprintf(r.message, sizeof(r.message), "%s", err.msg);
+    } else {
+        octo_job_ctx_init(&job, w.job_id, &cancel, &HOOKS);
+        memset(&o, 0, sizeof(o));
+        o.input = input;
+        o.job = &job;
+        octo_run_flow(f, &o, &r);
+        octo_flow_unref(f);
+    }
+    octo_log_set_tag(saved);
+    pthread_mutex_lock(&w.mu);
+    w.cancel = NULL;
+    pthread_mutex_unlock(&w.mu);
+    res = json_pack("{s:s, s:i, s:s, s:s, s:I}", "id", w.job_id, "status", r.status, "message",
+                    r.message, "step", r.step, "steps_dropped",
+                    (json_int_t)atomic_load(&w.policy.dropped));
+    if (r.data != NULL) {
+        json_object_set_new(res, "data", octo_redact_json(r.data));
+    }
+    octo_run_result_free(&r);
+    octo_cancel_destroy(&cancel);
+    text = json_dumps(res, JSON_COMPACT);
+    json_decref(res);
+    page_set("", NULL);
+    pthread_mutex_lock(&w.out_mu);
+    flush_locked(); /* the events before the result */
+    if (text == NULL || octo_wire_send(w.sock, W_RESULT, text, strlen(text)) != 0) {
+        _exit(0);
+    }
+    pthread_mutex_unlock(&w.out_mu);
+    free(text);
+}
+
+void octo_worker_main(int sock, struct octo_worker_page *page)
+{
+    pthread_t t;
+    char ready[128];
+    sigset_t all;
+    int ll = 0;
+    int prot = 0;
+
+    w.sock = sock;
+    w.page = page;
+    if (pipe2(w.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        _exit(4);
+    }
+    sigemptyset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_IGN); /* the service decides when a run stops */
+    prctl(PR_SET_NAME, "octoflow-work");
+    octo_log_set_sink(log_sink);
+    octo_sandbox_apply(&ll, &prot);
+    if (octo_pool_start(octo_config()->flow_max_workers) != 0) {
+        octo_log(OCTO_LOG_WARN, "worker %ld: no loop pool, loops run serially", (long)getpid());
+    }
+    if (pthread_create(&t, NULL, control_main, NULL) != 0) {
+        _exit(4);
+    }
+    snprintf(ready, sizeof(ready), "{\"pid\": %ld, \"landlock\": %d, \"protected\": %s}",
+             (long)getpid(), ll, prot ? "true" : "false");
+    pthread_mutex_lock(&w.out_mu);
+    if (octo_wire_send(w.sock, W_READY, ready, strlen(ready)) != 0) {
+        _exit(0);
+    }
+    pthread_mutex_unlock(&w.out_mu);
+    for (;;) {
+        json_t *m;
+
+        pthread_mutex_lock(&w.mu);
+        while (w.job == NULL && !w.exit_requested) {
+            pthread_cond_wait(&w.cv, &w.mu);
+        }
+        m = w.job;
+        w.job = NULL;
+        pthread_mutex_unlock(&w.mu);
+        if (m == NULL) {
+            break; /* exit requested with no job */
+        }
+        run_job(m);
+        json_decref(m);
+        pthread_mutex_lock(&w.mu);
+        if (w.exit_requested && w.job == NULL) {
+            pthread_mutex_unlock(&w.mu);
+            break;
+        }
+        pthread_mutex_unlock(&w.mu);
+    }
+    pthread_mutex_lock(&w.out_mu);
+    flush_locked();
+    pthread_mutex_unlock(&w.out_mu);
+    _exit(0);
+}
