@@ -164,6 +164,7 @@ int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *ou
     st->env = tpl->env;
     st->max_output = tpl->env && tpl->env->max_output ? tpl->env->max_output : DEFAULT_MAX_OUTPUT;
     st->max_depth = tpl->env && tpl->env->max_depth > 0 ? tpl->env->max_depth : DEFAULT_MAX_DEPTH;
+    st->autoescape = tpl->env != NULL && tpl->env->autoescape;
     if (ctx != NULL && !json_is_object(ctx)) {
         ctx = NULL;
     }
