@@ -315,7 +315,8 @@ static void exec_if(struct rs *st, struct node *n, struct scope *sc)
 
 static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
 {
-    tv f = v_func(st, kind, kind == F_MACRO ? n->str : "caller", v_none());
+    /* a call block is an anonymous macro (name None) */
+    tv f = v_func(st, kind, kind == F_MACRO ? n->str : NULL, v_none());
     f.u.fn->node = n;
     f.u.fn->closure = sc;
     f.u.fn->tpl = st->tpl;
@@ -325,68 +326,96 @@ static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
     return f;
 }
 
+static const char *macro_name(const struct tfunc *f)
+{
+    return f->name ? f->name : "None";
+}
+
+/* Binding as Jinja2's Macro.__call__: positional arguments first; only
+ * when some parameters are left are keywords matched to them (so x(1, a=2)
+ * for x(a) is an unknown keyword); `caller` as a parameter takes the call
+ * block's caller; then the special caller / kwargs / varargs. */
 tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct node *n = f->node;
     struct scope *ms;
-    tv varargs = v_tuple_new(st, 0);
-    tv kwargs = v_dict_new(st, 0);
-    tv caller = v_undef();
     tv *vals;
-    int *set;
+    unsigned char *set;
+    unsigned char *used;
     int np = n->nnames;
+    int off = a->npos < np ? a->npos : np;
     int i;
+    int found_caller;
     int saved_line = st->line;
     const struct octo_tpl *saved_tpl = st->tpl;
+    tv caller = v_undef();
     tv r;
     if (++st->depth > st->max_depth) {
         rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
     tpl_check_steps(st);
     vals = rs_alloc(st, (size_t)(np + 1) * sizeof(tv));
-    set = rs_alloc(st, (size_t)(np + 1) * sizeof(int));
-    memset(set, 0, (size_t)(np + 1) * sizeof(int));
-    for (i = 0; i < a->npos; i++) {
-        if (i < np) {
-            vals[i] = a->pos[i];
-            set[i] = 1;
-        } else if (f->catch_varargs) {
-            tpl_list_push(st, varargs.u.l, a->pos[i]);
-        } else {
-            rs_fail(st, "macro '%s' takes not more than %d argument(s)", f->name ? f->name : "caller", np);
-        }
+    set = rs_alloc(st, (size_t)(np + 1) + (size_t)(a->nkw + 1));
+    used = set + np + 1;
+    memset(set, 0, (size_t)(np + 1) + (size_t)(a->nkw + 1));
+    for (i = 0; i < off; i++) {
+        vals[i] = a->pos[i];
+        set[i] = 1;
     }
-    for (i = 0; i < a->nkw; i++) {
-        int k;
-        int found = 0;
-        for (k = 0; k < np; k++) {
-            if (strcmp(n->names[k], a->kwn[i]) == 0) {
-                if (set[k]) {
-                    rs_fail(st, "macro '%s' got multiple values for argument '%s'", f->name, a->kwn[i]);
+    if (off != np) {
+        found_caller = 0;
+        for (i = off; i < np; i++) {
+            int k;
+            for (k = a->nkw - 1; k >= 0; k--) { /* the last of repeated keywords wins */
+                if (!used[k] && strcmp(n->names[i], a->kwn[k]) == 0) {
+                    vals[i] = a->kwv[k];
+                    set[i] = 1;
+                    used[k] = 1;
+                    break;
                 }
-                vals[k] = a->kwv[i];
-                set[k] = 1;
-                found = 1;
-                break;
+            }
+            if (strcmp(n->names[i], "caller") == 0) {
+                found_caller = 1;
             }
         }
-        if (found) {
-            continue;
+    } else {
+        found_caller = (n->flags & 8) != 0;
+    }
+    if (f->uses_caller && !found_caller) {
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k] && strcmp(a->kwn[k], "caller") == 0) {
+                used[k] = 1;
+                caller = a->kwv[k];
+            }
         }
-        if (strcmp(a->kwn[i], "caller") == 0 && f->uses_caller) {
-            caller = a->kwv[i];
-            continue;
+        if (caller.t == T_UNDEF || caller.t == T_NONE) {
+            caller = v_undef_name(st, "caller", 6);
+            caller.u.u->hint = "No caller defined";
         }
-        if (f->catch_kwargs) {
-            tpl_dict_set(st, kwargs.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
-            continue;
+    }
+    if (!f->catch_kwargs) {
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k] && strcmp(a->kwn[k], "caller") == 0) {
+                rs_fail(st, "macro '%s' was invoked with two values for the special caller argument. "
+                            "This is most likely a bug.", macro_name(f));
+            }
         }
-        rs_fail(st, "macro '%s' takes no keyword argument '%s'", f->name, a->kwn[i]);
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k]) {
+                rs_fail(st, "macro '%s' takes no keyword argument '%s'", macro_name(f), a->kwn[k]);
+            }
+        }
+    }
+    if (!f->catch_varargs && a->npos > np) {
+        rs_fail(st, "macro '%s' takes not more than %d argument(s)", macro_name(f), np);
     }
     ms = tpl_scope_new(st, f->closure, NULL);
     st->tpl = f->tpl;
     for (i = 0; i < np; i++) {
         const char *pn = n->names[i];
+        size_t pl = strlen(pn);
         tv v;
         if (set[i]) {
             v = vals[i];
@@ -395,18 +424,32 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
             if (di >= 0) {
                 v = tpl_eval(st, n->kw[di], ms);
             } else {
-                v = v_undef_name(st, pn, strlen(pn));
+                struct octo_buf *hb = rs_buf(st);
+                octo_buf_printf(hb, "parameter '%s' was not provided", pn);
+                v = v_undef_name(st, pn, pl);
+                v.u.u->hint = s_from_buf(st, hb).u.s.p;
             }
         }
-        tpl_scope_set(st, ms, pn, strlen(pn), tpl_hash(pn, strlen(pn)), v);
+        tpl_scope_set(st, ms, pn, pl, tpl_hash(pn, pl), v);
     }
     if (f->catch_varargs) {
+        tv varargs = v_tuple_new(st, a->npos > np ? (size_t)(a->npos - np) : 0);
+        for (i = np; i < a->npos; i++) {
+            tpl_list_push(st, varargs.u.l, a->pos[i]);
+        }
         tpl_scope_set(st, ms, "varargs", 7, tpl_hash("varargs", 7), varargs);
     }
     if (f->catch_kwargs) {
+        tv kwargs = v_dict_new(st, 0);
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k]) {
+                tpl_dict_set(st, kwargs.u.d, v_cstr(a->kwn[k]), a->kwv[k]);
+            }
+        }
         tpl_scope_set(st, ms, "kwargs", 6, tpl_hash("kwargs", 6), kwargs);
     }
-    if (f->uses_caller) {
+    if (f->uses_caller && !(n->flags & 8)) {
         tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
     }
     r = tpl_capture_body(st, n, ms); /* the body is n's items */

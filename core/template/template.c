@@ -42,7 +42,8 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
     t->env = env;
     t->name = strdup(name ? name : "<template>");
     tpl_arena_init(&t->ar, 0);
-    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0) {
+    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
+        tpl_check(t, err) != 0) {
         if (t->name == NULL && err) {
             err->code = OCTO_ENOMEM;
             snprintf(err->msg, sizeof(err->msg), "out of memory");
