@@ -110,11 +110,13 @@ struct superdata {
     struct scope *sc;
 };
 
-/* render block chain[idx] into the current output */
+/* render block chain[idx] into the current output; sc is the scope the
+ * whole chain sees (super() included): the local one where the executing
+ * {% block %} is scoped, else the template's */
 static void render_block(struct rs *st, struct blockchain *c, int idx, struct scope *sc)
 {
     struct node *n = c->nodes[idx];
-    struct scope *bs = tpl_scope_new(st, (n->flags & 1) ? sc : st->tscope, NULL);
+    struct scope *bs = tpl_scope_new(st, sc, NULL);
     const struct octo_tpl *saved = st->tpl;
     tv sup = v_func(st, F_SUPER, "super", v_none());
     struct superdata *sd = rs_alloc(st, sizeof(*sd));
@@ -287,10 +289,15 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
             return;
         }
         c = find_chain(st, n->str);
+        /* both from this statement, not from the override: Jinja2 decides
+         * them where the block is called */
+        if ((n->flags & 2) && (c == NULL || c->n <= 1)) {
+            rs_fail(st, "Required block '%s' not found", n->str);
+        }
         if (c == NULL || c->n == 0) {
             return;
         }
-        render_block(st, c, 0, sc);
+        render_block(st, c, 0, (n->flags & 1) ? sc : st->tscope);
         return;
     }
     default:
