@@ -14,9 +14,12 @@ static void unref_cb(void *p)
     octo_tpl_unref(p);
 }
 
-/* Load a template by name value (a string, or a list of names to try). Returns
- * NULL when missing and ignore_missing. */
-static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missing)
+/* Load a template by name. For include (select) a list of names is tried in
+ * order as Jinja2's select_template does: undefined entries and anything
+ * but a string (None...) count as not found. import / extends take one
+ * string (Jinja2's get_template). Returns NULL when missing and
+ * ignore_missing. */
+static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missing, int select)
 {
     octo_error e;
     struct octo_tpl *t = NULL;
@@ -26,16 +29,27 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
     if (st->env == NULL || st->env->load == NULL) {
         rs_fail(st, "no loader for this environment specified");
     }
-    if (name.t == T_LIST || name.t == T_JLIST || name.t == T_TUPLE) {
-        names = v_iterate(st, name, &n);
+    if (name.t == T_UNDEF) {
+        rs_undefined_fail(st, name);
+    }
+    if (name.t != T_STR) {
+        if (!select) {
+            rs_fail(st, "%s", v_repr(st, name).u.s.p);
+        }
+        if (name.t == T_NONE) {
+            n = 0;
+        } else if (!v_is_iterable(name)) {
+            rs_fail(st, "'%s' object is not iterable", v_typename(name));
+        } else {
+            names = v_iterate(st, name, &n);
+        }
     }
     for (i = 0; i < n; i++) {
         tv nm = names[i];
         int rc;
-        if (nm.t == T_UNDEF) {
-            rs_undefined_fail(st, nm);
+        if (nm.t != T_STR) {
+            continue;
         }
-        nm = v_to_str(st, nm);
         memset(&e, 0, sizeof(e));
         rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.sn).u.s.p, &t, &e);
         if (rc == OCTO_OK && t != NULL) {
@@ -49,9 +63,11 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
     if (ignore_missing) {
         return NULL;
     }
-    if (n == 1) {
-        tv nm = v_to_str(st, names[0]);
-        rs_fail(st, "%.*s", (int)nm.sn, nm.u.s.p);
+    if (name.t == T_STR) {
+        rs_fail(st, "%.*s", (int)name.sn, name.u.s.p);
+    }
+    if (n == 0) {
+        rs_fail(st, "Tried to select from an empty list of templates.");
     }
     rs_fail(st, "none of the templates given were found: %s", v_repr(st, name).u.s.p);
 }
@@ -226,7 +242,7 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
     switch (n->kind) {
     case N_INCLUDE: {
         tv name = tpl_eval(st, n->a, sc);
-        const struct octo_tpl *t = load_tpl(st, name, n->flags & 1);
+        const struct octo_tpl *t = load_tpl(st, name, n->flags & 1, 1);
         struct blockchain *sb = st->blocks;
         int snb = st->nblocks;
         int scb = st->capblocks;
@@ -245,14 +261,14 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
     }
     case N_IMPORT: {
         tv name = tpl_eval(st, n->a, sc);
-        const struct octo_tpl *t = load_tpl(st, name, 0);
+        const struct octo_tpl *t = load_tpl(st, name, 0, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
         tpl_scope_set(st, sc, n->str, n->slen, n->hash, mod);
         return;
     }
     case N_FROMIMPORT: {
         tv name = tpl_eval(st, n->a, sc);
-        const struct octo_tpl *t = load_tpl(st, name, 0);
+        const struct octo_tpl *t = load_tpl(st, name, 0, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
         int i;
         for (i = 0; i < n->nnames; i++) {
@@ -276,7 +292,7 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         if (f->parent != NULL) {
             rs_fail(st, "extended multiple times");
         }
-        t = load_tpl(st, name, 0);
+        t = load_tpl(st, name, 0, 0);
         f->parent = t;
         f->saved_out = st->out;
         st->out = rs_buf(st);
