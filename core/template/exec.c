@@ -37,9 +37,29 @@ void tpl_out_write_slow(struct rs *st, const char *p, size_t n)
 
 tv tpl_escape_str(struct rs *st, tv s);
 
-static void write_value(struct rs *st, tv v)
+/* Escape output? Jinja2 decides at compile time (check.c), at run time
+ * only in a volatile eval context */
+static inline int escaping(const struct rs *st, const struct node *n)
 {
-    if (st->autoescape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
+    if (__builtin_expect((n->flags & (NF_AE_ON | NF_AE_VOL)) == 0, 1)) {
+        return 0;
+    }
+    return (n->flags & NF_AE_VOL) ? st->autoescape : 1;
+}
+
+/* the value of a buffer Jinja2 wraps in Markup where autoescaping is on
+ * at compile time (filter input, loop(...) result) */
+static inline tv mark_if_escaping(const struct rs *st, const struct node *n, tv v)
+{
+    if (escaping(st, n)) {
+        v.safe = 1;
+    }
+    return v;
+}
+
+static void write_value(struct rs *st, tv v, int escape)
+{
+    if (escape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
         v = tpl_escape_str(st, v);
     }
     switch (v.t) {
@@ -207,7 +227,7 @@ tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
     run_for(st, lc->fornode, a->pos[0], lc->outer, lc->depth0 + 1);
     st->out = saved;
     st->depth--;
-    return s_from_buf(st, b);
+    return mark_if_escaping(st, lc->fornode, s_from_buf(st, b));
 }
 
 static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0)
@@ -453,6 +473,8 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
         tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
     }
     r = tpl_capture_body(st, n, ms); /* the body is n's items */
+    /* Macro.__call__: Markup when autoescaping where it is called */
+    r.safe = (uint8_t)(st->autoescape != 0);
     st->tpl = saved_tpl;
     st->line = saved_line;
     st->depth--;
@@ -468,13 +490,14 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
         switch (n->kind) {
         case N_OUTPUT: {
             int k;
+            int esc = escaping(st, n);
             for (k = 0; k < n->n; k++) {
                 struct node *x = n->items[k];
                 if (x->kind == N_DATA) {
                     tpl_out_write(st, x->str, x->slen);
                 } else {
                     st->line = x->line;
-                    write_value(st, tpl_eval(st, x, sc));
+                    write_value(st, tpl_eval(st, x, sc), esc);
                 }
             }
             break;
@@ -490,15 +513,19 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             /* the block body has its own scope in Jinja2 (sets do not leak) */
             tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
             if (n->c) {
-                v = tpl_apply_filter_node(st, n->c, v, sc);
+                v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
+            }
+            if (st->autoescape) { /* (Markup if context.eval_ctx.autoescape else identity) */
+                v = v_to_str(st, v);
+                v.safe = 1;
             }
             assign(st, sc, n->a, v);
             break;
         }
         case N_FILTERBLOCK: {
             tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
-            v = tpl_apply_filter_node(st, n->c, v, sc);
-            write_value(st, v);
+            v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
+            write_value(st, v, escaping(st, n));
             break;
         }
         case N_MACRO:
@@ -512,7 +539,7 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             a.kwn[a.nkw] = "caller";
             a.kwv[a.nkw++] = caller;
             st->line = n->line;
-            write_value(st, tpl_call_value(st, fn, &a));
+            write_value(st, tpl_call_value(st, fn, &a), escaping(st, n));
             break;
         }
         case N_WITH: {
@@ -529,10 +556,10 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             break;
         }
         case N_BODY:
-            if (n->a != NULL) { /* {% autoescape expr %} */
+            if (n->a != NULL) { /* {% autoescape expr %}: a scope, as in Jinja2 */
                 int saved = st->autoescape;
                 st->autoescape = v_truthy(st, tpl_eval(st, n->a, sc));
-                tpl_exec_body(st, n, sc);
+                tpl_exec_body(st, n, tpl_scope_new(st, sc, NULL));
                 st->autoescape = saved;
             } else {
                 tpl_exec_body(st, n, sc);

@@ -402,13 +402,19 @@ static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
         tb_append(b, k.u.s.p, k.sn);
         tb_putc(b, '"');
     }
-    if (autospace && any) {
-        struct octo_buf *o = rs_buf(st);
-        tb_putc(o, ' ');
-        tb_append(o, b->data, b->len);
-        return s_from_buf(st, o);
+    {
+        tv r;
+        if (autospace && any) {
+            struct octo_buf *o = rs_buf(st);
+            tb_putc(o, ' ');
+            tb_append(o, b->data, b->len);
+            r = s_from_buf(st, o);
+        } else {
+            r = s_from_buf(st, b);
+        }
+        r.safe = (uint8_t)(st->autoescape != 0); /* Markup when autoescaping */
+        return r;
     }
-    return s_from_buf(st, b);
 }
 
 /* pprint.pformat: repr with sorted dict keys; containers wider than 80

@@ -152,6 +152,7 @@ static void render_block(struct rs *st, struct blockchain *c, int idx, struct sc
 
 tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
 {
+    tv r;
     struct octo_buf *saved = st->out;
     struct octo_buf *b = rs_buf(st);
     st->out = b;
@@ -167,7 +168,9 @@ tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
         render_block(st, c, 0, st->tscope);
     }
     st->out = saved;
-    return s_from_buf(st, b);
+    r = s_from_buf(st, b);
+    r.safe = (uint8_t)(st->autoescape != 0); /* BlockReference.__call__ */
+    return r;
 }
 
 static struct tframe *cur_frame(struct rs *st);
@@ -214,10 +217,13 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     tv mod = {T_OBJ, 0, 0, 0, {0}};
     tv d = v_dict_new(st, 0);
     size_t i;
+    int saved_ae = st->autoescape;
     st->blocks = NULL;
     st->nblocks = st->capblocks = 0;
     st->out = rs_buf(st);
+    st->autoescape = st->env != NULL && st->env->autoescape; /* a new context */
     tpl_exec_template(st, t, ms);
+    st->autoescape = saved_ae;
     st->out = saved;
     st->blocks = sb;
     st->nblocks = snb;
@@ -246,6 +252,7 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         struct blockchain *sb = st->blocks;
         int snb = st->nblocks;
         int scb = st->capblocks;
+        int saved_ae;
         struct scope *is;
         if (t == NULL) {
             return;
@@ -253,7 +260,11 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         is = tpl_scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
         st->blocks = NULL;
         st->nblocks = st->capblocks = 0;
+        /* a new context, with the environment's eval context */
+        saved_ae = st->autoescape;
+        st->autoescape = st->env != NULL && st->env->autoescape;
         tpl_exec_template(st, t, is);
+        st->autoescape = saved_ae;
         st->blocks = sb;
         st->nblocks = snb;
         st->capblocks = scb;
