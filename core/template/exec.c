@@ -343,6 +343,9 @@ static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
     f.u.fn->catch_varargs = (n->flags & 1) != 0;
     f.u.fn->catch_kwargs = (n->flags & 2) != 0;
     f.u.fn->uses_caller = (n->flags & 4) != 0;
+    if (kind == F_CALLER) { /* its body runs in this template's context */
+        f.u.fn->own_ae = 1 + (st->autoescape != 0);
+    }
     return f;
 }
 
@@ -368,6 +371,7 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     int found_caller;
     int saved_line = st->line;
     const struct octo_tpl *saved_tpl = st->tpl;
+    int saved_ae = st->autoescape;
     tv caller = v_undef();
     tv r;
     if (++st->depth > st->max_depth) {
@@ -433,6 +437,9 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     }
     ms = tpl_scope_new(st, f->closure, NULL);
     st->tpl = f->tpl;
+    if (f->own_ae) {
+        st->autoescape = f->own_ae - 1;
+    }
     for (i = 0; i < np; i++) {
         const char *pn = n->names[i];
         size_t pl = strlen(pn);
@@ -474,7 +481,8 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     }
     r = tpl_capture_body(st, n, ms); /* the body is n's items */
     /* Macro.__call__: Markup when autoescaping where it is called */
-    r.safe = (uint8_t)(st->autoescape != 0);
+    st->autoescape = saved_ae;
+    r.safe = (uint8_t)(saved_ae != 0);
     st->tpl = saved_tpl;
     st->line = saved_line;
     st->depth--;

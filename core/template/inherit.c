@@ -234,6 +234,11 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     o->name = name.u.s.p;
     o->namelen = name.sn;
     for (i = 0; i < ms->n; i++) {
+        tv x = ms->v[i].val;
+        if (x.t == T_FUNC && x.u.fn->kind == F_MACRO && x.u.fn->tpl == t && !x.u.fn->own_ae) {
+            /* called from elsewhere, it still runs in the module's context */
+            x.u.fn->own_ae = 1 + (st->env != NULL && st->env->autoescape);
+        }
         if (ms->v[i].name[0] != '_') {
             tpl_dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
         }

@@ -134,6 +134,9 @@ struct tfunc {
     const struct octo_tpl *tpl; /* template defining the macro / block */
     void *data;
     int catch_varargs, catch_kwargs, uses_caller;
+    /* macros: 0 runs in the caller's eval context; else 1 + the autoescape
+     * of the context it belongs to (an imported module's, a call block's) */
+    int own_ae;
 };
 
 struct loopctx;
