@@ -2,7 +2,10 @@
 """Differential test: render tricky templates with Python's Jinja2 and with
 octo_tpl_render and compare byte for byte (errors must be errors on both).
 
-usage: diff_jinja.py RENDERER [CASES_FILE...] [--show N] [--filter SUBSTR]
+usage: diff_jinja.py RENDERER [CASES_FILE...] [--show N] [--filter SUBSTR] [--autoescape]
+
+--autoescape renders every case whose options do not say otherwise with
+autoescaping on (the same cases then check the escaping paths too).
 
 Cases files hold one case per line: a template (JSON string) optionally
 followed by a tab and a JSON context (null: the base context), optionally
@@ -119,9 +122,12 @@ def ours(renderer, tpl, ctx, opts, tmp):
 def main(argv):
     show = 20
     filt = None
+    force_ae = False
     args = []
     i = 0
     while i < len(argv):
+        if argv[i] == "--autoescape":
+            force_ae = True; i += 1; continue
         if argv[i] == "--show":
             show = int(argv[i + 1]); i += 2; continue
         if argv[i] == "--filter":
@@ -138,6 +144,8 @@ def main(argv):
         for tpl, ctx, opts in cases:
             if filt and filt not in tpl:
                 continue
+            if force_ae and "autoescape" not in opts:
+                opts = dict(opts, autoescape=True)
             c = BASE_CTX if ctx is None else ctx
             jok, jout = jinja_render(tpl, c, opts)
             if jok is None:
