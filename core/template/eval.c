@@ -186,7 +186,7 @@ _Noreturn static void unknown_name(struct rs *st, const struct node *n)
 /* Jinja2's markup_join, what ~ does where autoescaping was on at compile
  * time: all operands are evaluated; when one is Markup, the others are
  * escaped and the result is Markup, else it is a plain str */
-static tv markup_join(struct rs *st, struct node *n, struct scope *sc)
+__attribute__((noinline)) static tv markup_join(struct rs *st, struct node *n, struct scope *sc)
 {
     tv *parts = rs_alloc(st, (size_t)(n->n ? n->n : 1) * sizeof(tv));
     struct octo_buf *b = rs_buf(st);
@@ -348,12 +348,17 @@ tv tpl_eval_folded(struct rs *st, struct node *n, struct scope *sc)
 {
     tv v;
     int saved_ae = st->autoescape;
-    /* Jinja2 computed it at compile time, with that time's autoescape */
-    st->autoescape = (n->flags & NF_AE_ON) != 0;
+    int ae = (n->flags & NF_AE_ON) != 0;
     st->folding = 1;
-    v = tpl_eval_node(st, n, sc);
+    if (__builtin_expect(ae == saved_ae, 1)) {
+        v = tpl_eval_node(st, n, sc);
+    } else {
+        /* Jinja2 computed it at compile time, with that time's autoescape */
+        st->autoescape = ae;
+        v = tpl_eval_node(st, n, sc);
+        st->autoescape = saved_ae;
+    }
     st->folding = 0;
-    st->autoescape = saved_ae;
     return v;
 }
 

@@ -57,7 +57,7 @@ static inline tv mark_if_escaping(const struct rs *st, const struct node *n, tv 
     return v;
 }
 
-static void write_value(struct rs *st, tv v, int escape)
+__attribute__((noinline)) static void write_value(struct rs *st, tv v, int escape)
 {
     if (escape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
         v = tpl_escape_str(st, v);
