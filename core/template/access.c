@@ -72,10 +72,31 @@ static tv py_getattr(struct rs *st, tv obj, const char *name, size_t n, int *fou
         }
         break;
     case T_FUNC:
-        if ((obj.u.fn->kind == F_MACRO || obj.u.fn->kind == F_CALLER) && n == 4 &&
-            memcmp(name, "name", 4) == 0 && obj.u.fn->name) {
+        if (obj.u.fn->kind == F_MACRO || obj.u.fn->kind == F_CALLER) {
+            /* the attributes of Jinja2's Macro */
+            const struct tfunc *f = obj.u.fn;
             *found = 1;
-            return v_cstr(obj.u.fn->name);
+            if (n == 4 && memcmp(name, "name", 4) == 0) {
+                return f->name ? v_cstr(f->name) : v_none();
+            }
+            if (n == 9 && memcmp(name, "arguments", 9) == 0) {
+                tv t = v_tuple_new(st, (size_t)f->node->nnames);
+                int i;
+                for (i = 0; i < f->node->nnames; i++) {
+                    tpl_list_push(st, t.u.l, v_cstr(f->node->names[i]));
+                }
+                return t;
+            }
+            if (n == 12 && memcmp(name, "catch_kwargs", 12) == 0) {
+                return v_bool(f->catch_kwargs);
+            }
+            if (n == 13 && memcmp(name, "catch_varargs", 13) == 0) {
+                return v_bool(f->catch_varargs);
+            }
+            if (n == 6 && memcmp(name, "caller", 6) == 0) {
+                return v_bool(f->uses_caller);
+            }
+            *found = 0;
         }
         break;
     case T_INT:

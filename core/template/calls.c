@@ -208,12 +208,12 @@ static tv g_lipsum(struct rs *st, struct tfunc *f, struct callargs *a)
     rs_fail(st, "lipsum() is not supported (its output is random)");
 }
 
-static struct tfunc G_LIPSUM = {F_BUILTIN, "generate_lorem_ipsum", g_lipsum, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
-static struct tfunc G_RANGE = {F_BUILTIN, "range", g_range, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
-static struct tfunc G_DICT = {F_BUILTIN, "dict", g_dict, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
-static struct tfunc G_NS = {F_BUILTIN, "namespace", g_namespace, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
-static struct tfunc G_CYC = {F_BUILTIN, "cycler", g_cycler, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
-static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL, NULL, NULL, 0, 0, 0};
+static struct tfunc G_LIPSUM = {F_BUILTIN, "generate_lorem_ipsum", g_lipsum, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_RANGE = {F_BUILTIN, "range", g_range, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_DICT = {F_BUILTIN, "dict", g_dict, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_NS = {F_BUILTIN, "namespace", g_namespace, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_CYC = {F_BUILTIN, "cycler", g_cycler, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
 
 tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found)
 {

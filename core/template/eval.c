@@ -176,6 +176,36 @@ struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, i
     return a;
 }
 
+/* a filter or test name the environment does not know, in code Jinja2
+ * compiles to a check when reached (inside if / conditional expressions) */
+_Noreturn static void unknown_name(struct rs *st, const struct node *n)
+{
+    rs_fail(st, "No %s named '%s' found.", n->kind == N_FILTER ? "filter" : "test", n->str);
+}
+
+/* Jinja2's markup_join, what ~ does where autoescaping was on at compile
+ * time: all operands are evaluated; when one is Markup, the others are
+ * escaped and the result is Markup, else it is a plain str */
+__attribute__((noinline)) static tv markup_join(struct rs *st, struct node *n, struct scope *sc)
+{
+    tv *parts = rs_alloc(st, (size_t)(n->n ? n->n : 1) * sizeof(tv));
+    struct octo_buf *b = rs_buf(st);
+    int any_safe = 0;
+    int i;
+    tv r;
+    for (i = 0; i < n->n; i++) {
+        parts[i] = v_to_str(st, tpl_eval(st, n->items[i], sc));
+        any_safe |= parts[i].safe;
+    }
+    for (i = 0; i < n->n; i++) {
+        tv x = any_safe ? tpl_escape_str(st, parts[i]) : parts[i];
+        tb_append(b, x.u.s.p, x.sn);
+    }
+    r = s_from_buf(st, b);
+    r.safe = (uint8_t)any_safe;
+    return r;
+}
+
 /* a filter chain of {% filter %} / {% set x | f %}: the innermost has a == NULL */
 tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc)
 {
@@ -183,6 +213,9 @@ tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *
     tv v = f->a ? tpl_apply_filter_node(st, f->a, input, sc) : input;
     a = tpl_eval_args(st, f, sc, 0);
     st->line = f->line;
+    if (f->ffn == NULL) {
+        unknown_name(st, f);
+    }
     return f->ffn(st, v, &a);
 }
 
@@ -314,8 +347,17 @@ static inline tv lookup(struct rs *st, struct scope *sc, const struct node *nm)
 tv tpl_eval_folded(struct rs *st, struct node *n, struct scope *sc)
 {
     tv v;
+    int saved_ae = st->autoescape;
+    int ae = (n->flags & NF_AE_ON) != 0;
     st->folding = 1;
-    v = tpl_eval_node(st, n, sc);
+    if (__builtin_expect(ae == saved_ae, 1)) {
+        v = tpl_eval_node(st, n, sc);
+    } else {
+        /* Jinja2 computed it at compile time, with that time's autoescape */
+        st->autoescape = ae;
+        v = tpl_eval_node(st, n, sc);
+        st->autoescape = saved_ae;
+    }
     st->folding = 0;
     return v;
 }
@@ -373,7 +415,7 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
     case N_CALL: return eval_call(st, n, sc);
     case N_FILTER: {
         struct callargs a;
-        if (st->folding && filter_needs_context(n->str)) {
+        if (st->folding && (st->fold_volatile || filter_needs_context(n->str))) {
             rs_fail(st, "not a constant");
         }
         if (n->aux & AUX_LENLIST) {
@@ -395,13 +437,22 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
             memset(&a, 0, sizeof(a));
         }
         st->line = n->line;
+        if (__builtin_expect(n->ffn == NULL, 0)) {
+            unknown_name(st, n);
+        }
         return n->ffn(st, l, &a);
     }
     case N_TEST: {
         struct callargs a;
+        if (st->folding && st->fold_volatile) {
+            rs_fail(st, "not a constant");
+        }
         l = tpl_eval(st, n->a, sc);
         a = tpl_eval_args(st, n, sc, 0);
         st->line = n->line;
+        if (__builtin_expect(n->tfn == NULL, 0)) {
+            unknown_name(st, n);
+        }
         return v_bool(n->tfn(st, l, &a));
     }
     case N_LIST:
@@ -444,7 +495,11 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
         l = tpl_eval(st, n->a, sc);
         return v_truthy(st, l) ? l : tpl_eval(st, n->b, sc);
     case N_CONCAT: {
-        struct octo_buf *b = rs_buf(st);
+        struct octo_buf *b;
+        if ((n->flags & NF_AE_ON) && !st->folding) {
+            return markup_join(st, n, sc);
+        }
+        b = rs_buf(st);
         for (i = 0; i < n->n; i++) {
             v_str_to(st, tpl_eval(st, n->items[i], sc), b);
         }

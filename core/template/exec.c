@@ -37,9 +37,29 @@ void tpl_out_write_slow(struct rs *st, const char *p, size_t n)
 
 tv tpl_escape_str(struct rs *st, tv s);
 
-static void write_value(struct rs *st, tv v)
+/* Escape output? Jinja2 decides at compile time (check.c), at run time
+ * only in a volatile eval context */
+static inline int escaping(const struct rs *st, const struct node *n)
 {
-    if (st->autoescape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
+    if (__builtin_expect((n->flags & (NF_AE_ON | NF_AE_VOL)) == 0, 1)) {
+        return 0;
+    }
+    return (n->flags & NF_AE_VOL) ? st->autoescape : 1;
+}
+
+/* the value of a buffer Jinja2 wraps in Markup where autoescaping is on
+ * at compile time (filter input, loop(...) result) */
+static inline tv mark_if_escaping(const struct rs *st, const struct node *n, tv v)
+{
+    if (escaping(st, n)) {
+        v.safe = 1;
+    }
+    return v;
+}
+
+__attribute__((noinline)) static void write_value(struct rs *st, tv v, int escape)
+{
+    if (escape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
         v = tpl_escape_str(st, v);
     }
     switch (v.t) {
@@ -207,7 +227,7 @@ tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
     run_for(st, lc->fornode, a->pos[0], lc->outer, lc->depth0 + 1);
     st->out = saved;
     st->depth--;
-    return s_from_buf(st, b);
+    return mark_if_escaping(st, lc->fornode, s_from_buf(st, b));
 }
 
 static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0)
@@ -315,78 +335,114 @@ static void exec_if(struct rs *st, struct node *n, struct scope *sc)
 
 static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
 {
-    tv f = v_func(st, kind, kind == F_MACRO ? n->str : "caller", v_none());
+    /* a call block is an anonymous macro (name None) */
+    tv f = v_func(st, kind, kind == F_MACRO ? n->str : NULL, v_none());
     f.u.fn->node = n;
     f.u.fn->closure = sc;
     f.u.fn->tpl = st->tpl;
     f.u.fn->catch_varargs = (n->flags & 1) != 0;
     f.u.fn->catch_kwargs = (n->flags & 2) != 0;
     f.u.fn->uses_caller = (n->flags & 4) != 0;
+    if (kind == F_CALLER) { /* its body runs in this template's context */
+        f.u.fn->own_ae = 1 + (st->autoescape != 0);
+    }
     return f;
 }
 
+static const char *macro_name(const struct tfunc *f)
+{
+    return f->name ? f->name : "None";
+}
+
+/* Binding as Jinja2's Macro.__call__: positional arguments first; only
+ * when some parameters are left are keywords matched to them (so x(1, a=2)
+ * for x(a) is an unknown keyword); `caller` as a parameter takes the call
+ * block's caller; then the special caller / kwargs / varargs. */
 tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct node *n = f->node;
     struct scope *ms;
-    tv varargs = v_tuple_new(st, 0);
-    tv kwargs = v_dict_new(st, 0);
-    tv caller = v_undef();
     tv *vals;
-    int *set;
+    unsigned char *set;
+    unsigned char *used;
     int np = n->nnames;
+    int off = a->npos < np ? a->npos : np;
     int i;
+    int found_caller;
     int saved_line = st->line;
     const struct octo_tpl *saved_tpl = st->tpl;
+    int saved_ae = st->autoescape;
+    tv caller = v_undef();
     tv r;
     if (++st->depth > st->max_depth) {
         rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
     tpl_check_steps(st);
     vals = rs_alloc(st, (size_t)(np + 1) * sizeof(tv));
-    set = rs_alloc(st, (size_t)(np + 1) * sizeof(int));
-    memset(set, 0, (size_t)(np + 1) * sizeof(int));
-    for (i = 0; i < a->npos; i++) {
-        if (i < np) {
-            vals[i] = a->pos[i];
-            set[i] = 1;
-        } else if (f->catch_varargs) {
-            tpl_list_push(st, varargs.u.l, a->pos[i]);
-        } else {
-            rs_fail(st, "macro '%s' takes not more than %d argument(s)", f->name ? f->name : "caller", np);
-        }
+    set = rs_alloc(st, (size_t)(np + 1) + (size_t)(a->nkw + 1));
+    used = set + np + 1;
+    memset(set, 0, (size_t)(np + 1) + (size_t)(a->nkw + 1));
+    for (i = 0; i < off; i++) {
+        vals[i] = a->pos[i];
+        set[i] = 1;
     }
-    for (i = 0; i < a->nkw; i++) {
-        int k;
-        int found = 0;
-        for (k = 0; k < np; k++) {
-            if (strcmp(n->names[k], a->kwn[i]) == 0) {
-                if (set[k]) {
-                    rs_fail(st, "macro '%s' got multiple values for argument '%s'", f->name, a->kwn[i]);
+    if (off != np) {
+        found_caller = 0;
+        for (i = off; i < np; i++) {
+            int k;
+            for (k = a->nkw - 1; k >= 0; k--) { /* the last of repeated keywords wins */
+                if (!used[k] && strcmp(n->names[i], a->kwn[k]) == 0) {
+                    vals[i] = a->kwv[k];
+                    set[i] = 1;
+                    used[k] = 1;
+                    break;
                 }
-                vals[k] = a->kwv[i];
-                set[k] = 1;
-                found = 1;
-                break;
+            }
+            if (strcmp(n->names[i], "caller") == 0) {
+                found_caller = 1;
             }
         }
-        if (found) {
-            continue;
+    } else {
+        found_caller = (n->flags & 8) != 0;
+    }
+    if (f->uses_caller && !found_caller) {
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k] && strcmp(a->kwn[k], "caller") == 0) {
+                used[k] = 1;
+                caller = a->kwv[k];
+            }
         }
-        if (strcmp(a->kwn[i], "caller") == 0 && f->uses_caller) {
-            caller = a->kwv[i];
-            continue;
+        if (caller.t == T_UNDEF || caller.t == T_NONE) {
+            caller = v_undef_name(st, "caller", 6);
+            caller.u.u->hint = "No caller defined";
         }
-        if (f->catch_kwargs) {
-            tpl_dict_set(st, kwargs.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
-            continue;
+    }
+    if (!f->catch_kwargs) {
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k] && strcmp(a->kwn[k], "caller") == 0) {
+                rs_fail(st, "macro '%s' was invoked with two values for the special caller argument. "
+                            "This is most likely a bug.", macro_name(f));
+            }
         }
-        rs_fail(st, "macro '%s' takes no keyword argument '%s'", f->name, a->kwn[i]);
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k]) {
+                rs_fail(st, "macro '%s' takes no keyword argument '%s'", macro_name(f), a->kwn[k]);
+            }
+        }
+    }
+    if (!f->catch_varargs && a->npos > np) {
+        rs_fail(st, "macro '%s' takes not more than %d argument(s)", macro_name(f), np);
     }
     ms = tpl_scope_new(st, f->closure, NULL);
     st->tpl = f->tpl;
+    if (f->own_ae) {
+        st->autoescape = f->own_ae - 1;
+    }
     for (i = 0; i < np; i++) {
         const char *pn = n->names[i];
+        size_t pl = strlen(pn);
         tv v;
         if (set[i]) {
             v = vals[i];
@@ -395,21 +451,38 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
             if (di >= 0) {
                 v = tpl_eval(st, n->kw[di], ms);
             } else {
-                v = v_undef_name(st, pn, strlen(pn));
+                struct octo_buf *hb = rs_buf(st);
+                octo_buf_printf(hb, "parameter '%s' was not provided", pn);
+                v = v_undef_name(st, pn, pl);
+                v.u.u->hint = s_from_buf(st, hb).u.s.p;
             }
         }
-        tpl_scope_set(st, ms, pn, strlen(pn), tpl_hash(pn, strlen(pn)), v);
+        tpl_scope_set(st, ms, pn, pl, tpl_hash(pn, pl), v);
     }
     if (f->catch_varargs) {
+        tv varargs = v_tuple_new(st, a->npos > np ? (size_t)(a->npos - np) : 0);
+        for (i = np; i < a->npos; i++) {
+            tpl_list_push(st, varargs.u.l, a->pos[i]);
+        }
         tpl_scope_set(st, ms, "varargs", 7, tpl_hash("varargs", 7), varargs);
     }
     if (f->catch_kwargs) {
+        tv kwargs = v_dict_new(st, 0);
+        int k;
+        for (k = 0; k < a->nkw; k++) {
+            if (!used[k]) {
+                tpl_dict_set(st, kwargs.u.d, v_cstr(a->kwn[k]), a->kwv[k]);
+            }
+        }
         tpl_scope_set(st, ms, "kwargs", 6, tpl_hash("kwargs", 6), kwargs);
     }
-    if (f->uses_caller) {
+    if (f->uses_caller && !(n->flags & 8)) {
         tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
     }
     r = tpl_capture_body(st, n, ms); /* the body is n's items */
+    /* Macro.__call__: Markup when autoescaping where it is called */
+    st->autoescape = saved_ae;
+    r.safe = (uint8_t)(saved_ae != 0);
     st->tpl = saved_tpl;
     st->line = saved_line;
     st->depth--;
@@ -425,13 +498,14 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
         switch (n->kind) {
         case N_OUTPUT: {
             int k;
+            int esc = escaping(st, n);
             for (k = 0; k < n->n; k++) {
                 struct node *x = n->items[k];
                 if (x->kind == N_DATA) {
                     tpl_out_write(st, x->str, x->slen);
                 } else {
                     st->line = x->line;
-                    write_value(st, tpl_eval(st, x, sc));
+                    write_value(st, tpl_eval(st, x, sc), esc);
                 }
             }
             break;
@@ -447,15 +521,19 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             /* the block body has its own scope in Jinja2 (sets do not leak) */
             tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
             if (n->c) {
-                v = tpl_apply_filter_node(st, n->c, v, sc);
+                v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
+            }
+            if (st->autoescape) { /* (Markup if context.eval_ctx.autoescape else identity) */
+                v = v_to_str(st, v);
+                v.safe = 1;
             }
             assign(st, sc, n->a, v);
             break;
         }
         case N_FILTERBLOCK: {
             tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
-            v = tpl_apply_filter_node(st, n->c, v, sc);
-            write_value(st, v);
+            v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
+            write_value(st, v, escaping(st, n));
             break;
         }
         case N_MACRO:
@@ -469,7 +547,7 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             a.kwn[a.nkw] = "caller";
             a.kwv[a.nkw++] = caller;
             st->line = n->line;
-            write_value(st, tpl_call_value(st, fn, &a));
+            write_value(st, tpl_call_value(st, fn, &a), escaping(st, n));
             break;
         }
         case N_WITH: {
@@ -486,10 +564,10 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             break;
         }
         case N_BODY:
-            if (n->a != NULL) { /* {% autoescape expr %} */
+            if (n->a != NULL) { /* {% autoescape expr %}: a scope, as in Jinja2 */
                 int saved = st->autoescape;
                 st->autoescape = v_truthy(st, tpl_eval(st, n->a, sc));
-                tpl_exec_body(st, n, sc);
+                tpl_exec_body(st, n, tpl_scope_new(st, sc, NULL));
                 st->autoescape = saved;
             } else {
                 tpl_exec_body(st, n, sc);

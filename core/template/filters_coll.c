@@ -79,6 +79,37 @@ tv tpl_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
     return item;
 }
 
+/* join where autoescaping is on: when the separator or an item is Markup,
+ * Markup.join escapes the other parts and the result is Markup */
+static tv join_escaping(struct rs *st, tv v, tv d, tv *parts, size_t np)
+{
+    size_t n;
+    size_t i;
+    tv *it = v_iterate(st, v, &n);
+    tv *strs = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    int any_safe = d.safe;
+    struct octo_buf *b = rs_buf(st);
+    tv r;
+    for (i = 0; i < n; i++) {
+        tv x = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
+        strs[i] = v_to_str(st, x);
+        any_safe |= strs[i].safe;
+    }
+    if (any_safe) {
+        d = tpl_escape_str(st, d);
+    }
+    for (i = 0; i < n; i++) {
+        tv x = any_safe ? tpl_escape_str(st, strs[i]) : strs[i];
+        if (i) {
+            tb_append(b, d.u.s.p, d.sn);
+        }
+        tb_append(b, x.u.s.p, x.sn);
+    }
+    r = s_from_buf(st, b);
+    r.safe = (uint8_t)any_safe;
+    return r;
+}
+
 static tv f_join(struct rs *st, tv v, struct callargs *a)
 {
     tv d = v_str("", 0);
@@ -88,13 +119,15 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
     struct octo_buf *b = rs_buf(st);
     tv *parts = NULL;
     size_t np = 0;
-    int any_safe = 0;
     BIND("join", "d", "attribute");
     if (arg_given(args[0])) {
         d = v_to_str(st, args[0]);
     }
     if (arg_given(args[1]) && args[1].t != T_NONE) {
         parts = tpl_attr_parts(st, args[1], &np);
+    }
+    if (st->autoescape) {
+        return join_escaping(st, v, d, parts, np);
     }
     if (v.t == T_JLIST && parts == NULL) {
         /* a context list: no array of its items */
@@ -144,11 +177,9 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
         if (i) {
             tb_append(b, d.u.s.p, d.sn);
         }
-        any_safe |= x.t == T_STR && x.safe;
         v_str_to(st, x, b);
     }
-    (void)any_safe;
-    return s_from_buf(st, b);
+    return s_from_buf(st, b); /* str(d).join(map(str, value)): plain */
 }
 
 static tv f_first(struct rs *st, tv v, struct callargs *a)
@@ -204,10 +235,13 @@ static tv f_reverse(struct rs *st, tv v, struct callargs *a)
     if (v.t == T_STR) {
         struct octo_buf *b = rs_buf(st);
         tv *ch = v_iterate(st, v, &n);
+        tv r;
         for (i = n; i-- > 0;) {
             tb_append(b, ch[i].u.s.p, ch[i].sn);
         }
-        return s_from_buf(st, b);
+        r = s_from_buf(st, b);
+        r.safe = v.safe; /* a Markup slice is Markup */
+        return r;
     }
     it = v_iterate(st, v, &n);
     out = v_list_new(st, n);

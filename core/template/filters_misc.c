@@ -164,11 +164,90 @@ json_t *v_to_json(struct rs *st, tv v, int strict)
     return to_json_rec(st, v, 0);
 }
 
+/* x < y for Python's list.sort, failing with its TypeError when unorderable */
+static int py_lt(struct rs *st, tv x, tv y)
+{
+    return v_cmp(st, x, y) < 0;
+}
+
+/* json.dumps(sort_keys=True) sorts each dict's items before writing it:
+ * keys that do not order (str and int) are Python's TypeError. Sorted as
+ * list.sort does below 64 items (count_run, then binary insertion), so
+ * the first failing comparison, hence the message, is the same. */
+static void check_sortable_keys(struct rs *st, tv v, int depth)
+{
+    size_t i;
+    if (depth > 200) {
+        return; /* the dump itself reports the nesting */
+    }
+    if (v.t == T_LIST || v.t == T_TUPLE) {
+        for (i = 0; i < v.u.l->n; i++) {
+            check_sortable_keys(st, v.u.l->it[i], depth + 1);
+        }
+        return;
+    }
+    if (v.t != T_DICT || v.u.d->n == 0) {
+        return;
+    }
+    {
+        size_t n = v.u.d->n;
+        size_t *ord = rs_alloc(st, n * sizeof(*ord));
+        tv *k = v.u.d->k;
+        size_t run = 1;
+        for (i = 0; i < n; i++) {
+            ord[i] = i;
+        }
+        tpl_charge(st, n);
+        if (n > 1 && n < 64) {
+            run = 2;
+            if (py_lt(st, k[1], k[0])) {
+                while (run < n && py_lt(st, k[run], k[run - 1])) {
+                    run++;
+                }
+                for (i = 0; i < run / 2; i++) { /* reverse the descending run */
+                    size_t t = ord[i];
+                    ord[i] = ord[run - 1 - i];
+                    ord[run - 1 - i] = t;
+                }
+            } else {
+                while (run < n && !py_lt(st, k[run], k[run - 1])) {
+                    run++;
+                }
+            }
+            for (i = run; i < n; i++) {
+                size_t lo = 0;
+                size_t hi = i;
+                size_t piv = ord[i];
+                while (lo < hi) {
+                    size_t p = lo + ((hi - lo) >> 1);
+                    if (py_lt(st, k[piv], k[ord[p]])) {
+                        hi = p;
+                    } else {
+                        lo = p + 1;
+                    }
+                }
+                memmove(ord + lo + 1, ord + lo, (i - lo) * sizeof(*ord));
+                ord[lo] = piv;
+            }
+        } else if (n >= 64) {
+            tv *keys = rs_alloc(st, n * sizeof(*keys));
+            memcpy(keys, k, n * sizeof(*keys));
+            tpl_sort_values(st, keys, n, 0, 1, NULL);
+        }
+        for (i = 0; i < n; i++) {
+            check_sortable_keys(st, v.u.d->v[ord[i]], depth + 1);
+        }
+    }
+}
+
 /* json.dumps(v, flags) then Jinja's htmlsafe replacements when htmlsafe */
 tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
 {
     struct octo_buf *b = rs_buf(st);
     tv r;
+    if (flags & OCTO_JSON_SORT_KEYS) {
+        check_sortable_keys(st, v, 0);
+    }
     if (v.t == T_STR) {
         /* what dumping json_stringn(v) writes, without building it */
         octo_pyjson_string(v.u.s.p, v.sn, !(flags & OCTO_JSON_UNICODE), b);
@@ -323,13 +402,19 @@ static tv f_xmlattr(struct rs *st, tv v, struct callargs *a)
         tb_append(b, k.u.s.p, k.sn);
         tb_putc(b, '"');
     }
-    if (autospace && any) {
-        struct octo_buf *o = rs_buf(st);
-        tb_putc(o, ' ');
-        tb_append(o, b->data, b->len);
-        return s_from_buf(st, o);
+    {
+        tv r;
+        if (autospace && any) {
+            struct octo_buf *o = rs_buf(st);
+            tb_putc(o, ' ');
+            tb_append(o, b->data, b->len);
+            r = s_from_buf(st, o);
+        } else {
+            r = s_from_buf(st, b);
+        }
+        r.safe = (uint8_t)(st->autoescape != 0); /* Markup when autoescaping */
+        return r;
     }
-    return s_from_buf(st, b);
 }
 
 /* pprint.pformat: repr with sorted dict keys; containers wider than 80

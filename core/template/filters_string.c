@@ -170,7 +170,29 @@ static tv f_replace(struct rs *st, tv v, struct callargs *a)
     if (arg_given(args[2]) && args[2].t != T_NONE) {
         count = v_as_index(st, args[2], "count");
     }
-    return s_replace(st, sstr(st, v), sstr(st, args[0]), sstr(st, args[1]), count);
+    if (!st->autoescape) { /* str(s).replace(str(old), str(new)): plain */
+        tv r = s_replace(st, sstr(st, v), sstr(st, args[0]), sstr(st, args[1]), count);
+        r.safe = 0;
+        return r;
+    }
+    {
+        /* Jinja2: a Markup old (or new, s not Markup) escapes s first;
+         * Markup.replace escapes its arguments and stays Markup */
+        tv old_ = sstr(st, args[0]);
+        tv new_ = sstr(st, args[1]);
+        tv r;
+        v = sstr(st, v);
+        if (old_.safe || (new_.safe && !v.safe)) {
+            v = tpl_escape_str(st, v);
+        }
+        if (v.safe) {
+            old_ = tpl_escape_str(st, old_);
+            new_ = tpl_escape_str(st, new_);
+        }
+        r = s_replace(st, v, old_, new_, count);
+        r.safe = v.safe;
+        return r;
+    }
 }
 
 static tv f_center(struct rs *st, tv v, struct callargs *a)
@@ -203,7 +225,11 @@ static tv f_center(struct rs *st, tv v, struct callargs *a)
     for (i = left; i < padn; i++) {
         tb_putc(b, ' ');
     }
-    return s_from_buf(st, b);
+    {
+        tv r = s_from_buf(st, b);
+        r.safe = v.safe; /* Markup.center stays Markup */
+        return r;
+    }
 }
 
 static tv f_truncate(struct rs *st, tv v, struct callargs *a)
@@ -352,7 +378,11 @@ static tv f_indent(struct rs *st, tv v, struct callargs *a)
         }
         tb_append(b, lines[i].u.s.p, lines[i].sn);
     }
-    return s_from_buf(st, b);
+    {
+        tv r = s_from_buf(st, b);
+        r.safe = v.safe;
+        return r;
+    }
 }
 
 static void html_unescape(struct rs *st, tv s, struct octo_buf *b)

@@ -2,6 +2,7 @@
  * urlize (jinja2.utils.urlize). */
 #include <string.h>
 
+#include "ident.h"
 #include "tpl.h"
 #include "tre.h"
 
@@ -215,6 +216,33 @@ static size_t count_sub(const char *s, size_t n, const char *sub)
     return c;
 }
 
+/* Jinja2's _uri_scheme_re: ^([\w.+-]{2,}:(/){0,2})$ */
+static int uri_scheme(struct rs *st, tv s)
+{
+    size_t i = 0;
+    size_t n = 0;
+    size_t slashes = 0;
+    if (s.t != T_STR) {
+        rs_fail(st, "expected string or bytes-like object, got '%s'", v_typename(s));
+    }
+    while (i < s.sn) {
+        size_t j = i;
+        unsigned c = u_next(s.u.s.p, s.sn, &j);
+        if (!(c == '.' || c == '+' || c == '-' || (ident_class(c) & ID_WORD))) {
+            break;
+        }
+        i = j;
+        n++;
+    }
+    if (n < 2 || i >= s.sn || s.u.s.p[i] != ':') {
+        return 0;
+    }
+    for (i++; i < s.sn && s.u.s.p[i] == '/'; i++) {
+        slashes++;
+    }
+    return i == s.sn && slashes <= 2;
+}
+
 tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
 {
     struct tre *http;
@@ -226,45 +254,45 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
     struct octo_buf *out = rs_buf(st);
     size_t i = 0;
     size_t ov[2 * TRE_MAXG];
+    tv *schemes = NULL;
+    size_t nschemes = 0;
     BIND("urlize", "trim_url_limit", "nofollow", "target", "rel", "extra_schemes");
     if (arg_given(args[0]) && args[0].t != T_NONE) {
         trim = v_as_index(st, args[0], "trim_url_limit");
     }
-    if (arg_given(args[3]) && args[3].t != T_NONE) {
-        rel = v_to_str(st, args[3]); /* sorted set of words incl. noopener */
-        rel = s_concat(st, rel, v_str(" noopener", 9));
-        {
-            tv words = s_split(st, rel, v_none(), -1, 0);
-            struct octo_buf *rb = rs_buf(st);
-            size_t x;
-            size_t y;
-            /* sort + dedupe */
-            for (x = 0; x < words.u.l->n; x++) {
-                for (y = x + 1; y < words.u.l->n; y++) {
-                    if (v_cmp(st, words.u.l->it[y], words.u.l->it[x]) < 0) {
-                        tv t = words.u.l->it[x];
-                        words.u.l->it[x] = words.u.l->it[y];
-                        words.u.l->it[y] = t;
-                    }
-                }
-            }
-            for (x = 0; x < words.u.l->n; x++) {
-                if (x && v_eq(st, words.u.l->it[x], words.u.l->it[x - 1])) {
-                    continue;
-                }
-                if (rb->len) {
-                    tb_putc(rb, ' ');
-                }
-                tb_append(rb, words.u.l->it[x].u.s.p, words.u.l->it[x].sn);
-            }
-            rel = s_from_buf(st, rb);
+    {
+        /* rel: the sorted set of its words, nofollow, and the policy's noopener */
+        tv words = arg_given(args[3]) && v_truthy(st, args[3]) ? s_split(st, v_to_str(st, args[3]), v_none(), -1, 0)
+                                                                : v_list_new(st, 2);
+        struct octo_buf *rb = rs_buf(st);
+        size_t x;
+        if (arg_given(args[1]) && v_truthy(st, args[1])) {
+            tpl_list_push(st, words.u.l, v_str("nofollow", 8));
         }
+        tpl_list_push(st, words.u.l, v_str("noopener", 8));
+        tpl_sort_values(st, words.u.l->it, words.u.l->n, 0, 1, NULL);
+        for (x = 0; x < words.u.l->n; x++) {
+            if (x && v_eq(st, words.u.l->it[x], words.u.l->it[x - 1])) {
+                continue;
+            }
+            if (rb->len) {
+                tb_putc(rb, ' ');
+            }
+            tb_append(rb, words.u.l->it[x].u.s.p, words.u.l->it[x].sn);
+        }
+        rel = tpl_escape_str(st, s_from_buf(st, rb));
     }
-    if (arg_given(args[1]) && v_truthy(st, args[1])) {
-        rel = v_str("nofollow noopener", 17);
-    }
-    if (arg_given(args[2]) && args[2].t != T_NONE) {
+    if (arg_given(args[2]) && v_truthy(st, args[2])) {
         target = tpl_escape_str(st, args[2]);
+    }
+    if (arg_given(args[4]) && args[4].t != T_NONE) {
+        size_t x;
+        schemes = v_iterate(st, args[4], &nschemes);
+        for (x = 0; x < nschemes; x++) {
+            if (!uri_scheme(st, schemes[x])) {
+                rs_fail(st, "%s is not a valid URI scheme prefix.", v_repr(st, schemes[x]).u.s.p);
+            }
+        }
     }
     http = tre_compile(st, HTTP_RE, sizeof(HTTP_RE) - 1, TRE_ICASE);
     email = tre_compile(st, EMAIL_RE, sizeof(EMAIL_RE) - 1, 0);
@@ -352,7 +380,7 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
                 if (rel.sn) {
                     octo_buf_printf(out, " rel=\"%.*s\"", (int)rel.sn, rel.u.s.p);
                 }
-                if (target.t == T_STR && target.sn) {
+                if (target.t == T_STR) {
                     octo_buf_printf(out, " target=\"%.*s\"", (int)target.sn, target.u.s.p);
                 }
                 octo_buf_printf(out, ">%.*s</a>", (int)shown.sn, shown.u.s.p);
@@ -366,10 +394,32 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
                 octo_buf_printf(out, "<a href=\"mailto:%.*s\">%.*s</a>", (int)m.sn, m.u.s.p,
                                 (int)m.sn, m.u.s.p);
             } else {
-                tb_append(out, m.u.s.p, m.sn);
+                size_t x;
+                for (x = 0; x < nschemes; x++) {
+                    tv sch = schemes[x];
+                    if (!(m.sn == sch.sn && memcmp(m.u.s.p, sch.u.s.p, m.sn) == 0) && s_startswith(m, sch)) {
+                        break;
+                    }
+                }
+                if (x < nschemes) {
+                    octo_buf_printf(out, "<a href=\"%.*s\"", (int)m.sn, m.u.s.p);
+                    if (rel.sn) {
+                        octo_buf_printf(out, " rel=\"%.*s\"", (int)rel.sn, rel.u.s.p);
+                    }
+                    if (target.t == T_STR) {
+                        octo_buf_printf(out, " target=\"%.*s\"", (int)target.sn, target.u.s.p);
+                    }
+                    octo_buf_printf(out, ">%.*s</a>", (int)m.sn, m.u.s.p);
+                } else {
+                    tb_append(out, m.u.s.p, m.sn);
+                }
             }
             tb_append(out, tail, tn);
         }
     }
-    return s_from_buf(st, out);
+    {
+        tv r = s_from_buf(st, out);
+        r.safe = (uint8_t)(st->autoescape != 0); /* Markup when autoescaping */
+        return r;
+    }
 }

@@ -26,20 +26,32 @@ static void fold_reset(struct rs *st, octo_error *err)
     st->jbig = NULL;
     st->njbig = 0;
     st->autoescape = 0;
+    st->fold_volatile = 0;
     st->depth = 0;
 }
 
-static int fold_expr(struct folder *f, struct node *e, struct node **out)
+/* the compile-time eval context of a statement (flags set by check.c) */
+#define AE_OF(n) (((n)->flags & NF_AE_ON) != 0)
+#define VOL_OF(n) (((n)->flags & NF_AE_VOL) != 0)
+
+/* an output expression: Jinja2 writes its value (escaped when autoescape
+ * was on at compile time) into the template */
+static int fold_expr(struct folder *f, struct node *e, struct node **out, int ae, int vol)
 {
     struct rs *st = f->st;
     struct octo_buf b = OCTO_BUF_INIT;
     volatile int ok = 0;
     octo_error err;
     fold_reset(st, &err);
+    st->autoescape = ae;
+    st->fold_volatile = vol;
     b.limit = st->max_output;
     st->out = &b;
     if (setjmp(st->jb) == 0) {
         tv v = tpl_eval(st, e, NULL);
+        if (ae) {
+            v = tpl_escape_str(st, v);
+        }
         v_str_to(st, v, &b);
         /* big texts stay computed at run time: compiled templates stay small */
         if (!octo_buf_failed(&b) && b.len <= 65536) {
@@ -114,17 +126,18 @@ static int is_expr(struct node *n)
 
 /* Jinja2 also folds every constant sub-expression whose value has a safe
  * repr; mark those: they are evaluated with the compile-time rules. */
-static void fold_sub(struct folder *f, struct node *n, int depth)
+static void fold_sub(struct folder *f, struct node *n, int depth, int ae, int vol)
 {
     int i;
-    if (n == NULL || depth > TPL_MAX_PARSE_DEPTH * 2) {
-        return;
+    if (n == NULL || depth > TPL_MAX_PARSE_DEPTH * 2 || vol) {
+        return; /* Jinja2 does not optimize in a volatile eval context */
     }
     if (is_expr(n) && n->kind != N_CONST && n->kind != N_NAME) {
         struct rs *st = f->st;
         volatile int ok = 0;
         octo_error err;
         fold_reset(st, &err);
+        st->autoescape = ae;
         if (setjmp(st->jb) == 0) {
             tv v = tpl_eval(st, n, NULL);
             ok = safe_repr(v, 0);
@@ -132,19 +145,19 @@ static void fold_sub(struct folder *f, struct node *n, int depth)
         tpl_arena_free(&st->ar);
         tpl_arena_init(&st->ar, (size_t)64u << 20);
         if (ok) {
-            n->flags |= NF_FOLDED;
+            n->flags |= NF_FOLDED | (ae ? NF_AE_ON : 0);
             return;
         }
     }
-    fold_sub(f, n->a, depth + 1);
-    fold_sub(f, n->b, depth + 1);
-    fold_sub(f, n->c, depth + 1);
-    fold_sub(f, n->d, depth + 1);
+    fold_sub(f, n->a, depth + 1, ae, vol);
+    fold_sub(f, n->b, depth + 1, ae, vol);
+    fold_sub(f, n->c, depth + 1, ae, vol);
+    fold_sub(f, n->d, depth + 1, ae, vol);
     for (i = 0; i < n->n; i++) {
-        fold_sub(f, n->items[i], depth + 1);
+        fold_sub(f, n->items[i], depth + 1, ae, vol);
     }
     for (i = 0; i < n->nkw; i++) {
-        fold_sub(f, n->kw[i], depth + 1);
+        fold_sub(f, n->kw[i], depth + 1, ae, vol);
     }
 }
 
@@ -159,34 +172,29 @@ static void fold_node(struct folder *f, struct node *n, int depth)
         for (i = 0; i < n->n; i++) {
             struct node *x = n->items[i];
             struct node *d;
-            if (x->kind != N_DATA && x->kind != N_CONST) {
-                if (fold_expr(f, x, &d)) {
+            if (x->kind != N_DATA) {
+                if (fold_expr(f, x, &d, AE_OF(n), VOL_OF(n))) {
                     n->items[i] = d;
                 } else {
-                    fold_sub(f, x, depth + 1);
+                    fold_sub(f, x, depth + 1, AE_OF(n), VOL_OF(n));
                 }
             }
         }
         return;
-    case N_BODY:
-        if (n->a != NULL) {
-            return; /* {% autoescape %}: its output is escaped at run time */
-        }
-        fold_body(f, n->items, n->n, depth + 1);
-        return;
+    case N_BODY: fold_body(f, n->items, n->n, depth + 1); return;
     case N_IF:
-        fold_sub(f, n->a, depth + 1);
+        fold_sub(f, n->a, depth + 1, AE_OF(n), VOL_OF(n));
         fold_body(f, n->items, n->n, depth + 1);
         fold_node(f, n->b, depth + 1);
         return;
     case N_FOR:
-        fold_sub(f, n->b, depth + 1);
-        fold_sub(f, n->c, depth + 1);
+        fold_sub(f, n->b, depth + 1, AE_OF(n), VOL_OF(n));
+        fold_sub(f, n->c, depth + 1, AE_OF(n), VOL_OF(n));
         fold_body(f, n->items, n->n, depth + 1);
         fold_node(f, n->d, depth + 1);
         return;
     case N_SET:
-        fold_sub(f, n->b, depth + 1);
+        fold_sub(f, n->b, depth + 1, AE_OF(n), VOL_OF(n));
         return;
     case N_SETBLOCK:
     case N_MACRO:
@@ -206,12 +214,11 @@ static void fold_body(struct folder *f, struct node **items, int n, int depth)
     }
 }
 
-void tpl_fold(struct octo_tpl *t)
+static struct rs *fold_state_new(struct octo_tpl *t)
 {
-    struct folder f;
     struct rs *st = malloc(sizeof(*st));
     if (st == NULL) {
-        return;
+        return NULL;
     }
     memset(st, 0, offsetof(struct rs, first_block));
     tpl_arena_init(&st->ar, (size_t)64u << 20);
@@ -221,9 +228,41 @@ void tpl_fold(struct octo_tpl *t)
     st->max_depth = 100;
     st->max_steps = 100000;
     st->folding = 1;
+    return st;
+}
+
+void tpl_fold(struct octo_tpl *t)
+{
+    struct folder f;
+    struct rs *st = fold_state_new(t);
+    if (st == NULL) {
+        return;
+    }
     f.st = st;
     f.t = t;
     fold_node(&f, t->root, 0);
     tpl_arena_free(&st->ar);
     free(st);
+}
+
+int tpl_fold_const(struct octo_tpl *t, struct node *e, int ae, int vol, int *truthy, int *saferepr)
+{
+    struct rs *st = fold_state_new(t);
+    volatile int ok = 0;
+    octo_error err;
+    if (st == NULL) {
+        return 0;
+    }
+    fold_reset(st, &err);
+    st->autoescape = ae;
+    st->fold_volatile = vol;
+    if (setjmp(st->jb) == 0) {
+        tv v = tpl_eval(st, e, NULL);
+        *truthy = v_truthy(st, v);
+        *saferepr = safe_repr(v, 0);
+        ok = 1;
+    }
+    tpl_arena_free(&st->ar);
+    free(st);
+    return ok;
 }

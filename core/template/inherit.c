@@ -14,9 +14,12 @@ static void unref_cb(void *p)
     octo_tpl_unref(p);
 }
 
-/* Load a template by name value (a string, or a list of names to try). Returns
- * NULL when missing and ignore_missing. */
-static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missing)
+/* Load a template by name. For include (select) a list of names is tried in
+ * order as Jinja2's select_template does: undefined entries and anything
+ * but a string (None...) count as not found. import / extends take one
+ * string (Jinja2's get_template). Returns NULL when missing and
+ * ignore_missing. */
+static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missing, int select)
 {
     octo_error e;
     struct octo_tpl *t = NULL;
@@ -26,16 +29,27 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
     if (st->env == NULL || st->env->load == NULL) {
         rs_fail(st, "no loader for this environment specified");
     }
-    if (name.t == T_LIST || name.t == T_JLIST || name.t == T_TUPLE) {
-        names = v_iterate(st, name, &n);
+    if (name.t == T_UNDEF) {
+        rs_undefined_fail(st, name);
+    }
+    if (name.t != T_STR) {
+        if (!select) {
+            rs_fail(st, "%s", v_repr(st, name).u.s.p);
+        }
+        if (name.t == T_NONE) {
+            n = 0;
+        } else if (!v_is_iterable(name)) {
+            rs_fail(st, "'%s' object is not iterable", v_typename(name));
+        } else {
+            names = v_iterate(st, name, &n);
+        }
     }
     for (i = 0; i < n; i++) {
         tv nm = names[i];
         int rc;
-        if (nm.t == T_UNDEF) {
-            rs_undefined_fail(st, nm);
+        if (nm.t != T_STR) {
+            continue;
         }
-        nm = v_to_str(st, nm);
         memset(&e, 0, sizeof(e));
         rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.sn).u.s.p, &t, &e);
         if (rc == OCTO_OK && t != NULL) {
@@ -49,9 +63,11 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
     if (ignore_missing) {
         return NULL;
     }
-    if (n == 1) {
-        tv nm = v_to_str(st, names[0]);
-        rs_fail(st, "%.*s", (int)nm.sn, nm.u.s.p);
+    if (name.t == T_STR) {
+        rs_fail(st, "%.*s", (int)name.sn, name.u.s.p);
+    }
+    if (n == 0) {
+        rs_fail(st, "Tried to select from an empty list of templates.");
     }
     rs_fail(st, "none of the templates given were found: %s", v_repr(st, name).u.s.p);
 }
@@ -110,11 +126,13 @@ struct superdata {
     struct scope *sc;
 };
 
-/* render block chain[idx] into the current output */
+/* render block chain[idx] into the current output; sc is the scope the
+ * whole chain sees (super() included): the local one where the executing
+ * {% block %} is scoped, else the template's */
 static void render_block(struct rs *st, struct blockchain *c, int idx, struct scope *sc)
 {
     struct node *n = c->nodes[idx];
-    struct scope *bs = tpl_scope_new(st, (n->flags & 1) ? sc : st->tscope, NULL);
+    struct scope *bs = tpl_scope_new(st, sc, NULL);
     const struct octo_tpl *saved = st->tpl;
     tv sup = v_func(st, F_SUPER, "super", v_none());
     struct superdata *sd = rs_alloc(st, sizeof(*sd));
@@ -134,6 +152,7 @@ static void render_block(struct rs *st, struct blockchain *c, int idx, struct sc
 
 tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
 {
+    tv r;
     struct octo_buf *saved = st->out;
     struct octo_buf *b = rs_buf(st);
     st->out = b;
@@ -149,7 +168,9 @@ tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
         render_block(st, c, 0, st->tscope);
     }
     st->out = saved;
-    return s_from_buf(st, b);
+    r = s_from_buf(st, b);
+    r.safe = (uint8_t)(st->autoescape != 0); /* BlockReference.__call__ */
+    return r;
 }
 
 static struct tframe *cur_frame(struct rs *st);
@@ -196,10 +217,13 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     tv mod = {T_OBJ, 0, 0, 0, {0}};
     tv d = v_dict_new(st, 0);
     size_t i;
+    int saved_ae = st->autoescape;
     st->blocks = NULL;
     st->nblocks = st->capblocks = 0;
     st->out = rs_buf(st);
+    st->autoescape = st->env != NULL && st->env->autoescape; /* a new context */
     tpl_exec_template(st, t, ms);
+    st->autoescape = saved_ae;
     st->out = saved;
     st->blocks = sb;
     st->nblocks = snb;
@@ -210,6 +234,11 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     o->name = name.u.s.p;
     o->namelen = name.sn;
     for (i = 0; i < ms->n; i++) {
+        tv x = ms->v[i].val;
+        if (x.t == T_FUNC && x.u.fn->kind == F_MACRO && x.u.fn->tpl == t && !x.u.fn->own_ae) {
+            /* called from elsewhere, it still runs in the module's context */
+            x.u.fn->own_ae = 1 + (st->env != NULL && st->env->autoescape);
+        }
         if (ms->v[i].name[0] != '_') {
             tpl_dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
         }
@@ -224,10 +253,11 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
     switch (n->kind) {
     case N_INCLUDE: {
         tv name = tpl_eval(st, n->a, sc);
-        const struct octo_tpl *t = load_tpl(st, name, n->flags & 1);
+        const struct octo_tpl *t = load_tpl(st, name, n->flags & 1, 1);
         struct blockchain *sb = st->blocks;
         int snb = st->nblocks;
         int scb = st->capblocks;
+        int saved_ae;
         struct scope *is;
         if (t == NULL) {
             return;
@@ -235,7 +265,11 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         is = tpl_scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
         st->blocks = NULL;
         st->nblocks = st->capblocks = 0;
+        /* a new context, with the environment's eval context */
+        saved_ae = st->autoescape;
+        st->autoescape = st->env != NULL && st->env->autoescape;
         tpl_exec_template(st, t, is);
+        st->autoescape = saved_ae;
         st->blocks = sb;
         st->nblocks = snb;
         st->capblocks = scb;
@@ -243,14 +277,14 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
     }
     case N_IMPORT: {
         tv name = tpl_eval(st, n->a, sc);
-        const struct octo_tpl *t = load_tpl(st, name, 0);
+        const struct octo_tpl *t = load_tpl(st, name, 0, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
         tpl_scope_set(st, sc, n->str, n->slen, n->hash, mod);
         return;
     }
     case N_FROMIMPORT: {
         tv name = tpl_eval(st, n->a, sc);
-        const struct octo_tpl *t = load_tpl(st, name, 0);
+        const struct octo_tpl *t = load_tpl(st, name, 0, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
         int i;
         for (i = 0; i < n->nnames; i++) {
@@ -274,7 +308,7 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         if (f->parent != NULL) {
             rs_fail(st, "extended multiple times");
         }
-        t = load_tpl(st, name, 0);
+        t = load_tpl(st, name, 0, 0);
         f->parent = t;
         f->saved_out = st->out;
         st->out = rs_buf(st);
@@ -287,10 +321,15 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
             return;
         }
         c = find_chain(st, n->str);
+        /* both from this statement, not from the override: Jinja2 decides
+         * them where the block is called */
+        if ((n->flags & 2) && (c == NULL || c->n <= 1)) {
+            rs_fail(st, "Required block '%s' not found", n->str);
+        }
         if (c == NULL || c->n == 0) {
             return;
         }
-        render_block(st, c, 0, sc);
+        render_block(st, c, 0, (n->flags & 1) ? sc : st->tscope);
         return;
     }
     default:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ident.h"
 #include "lexer_int.h"
 #include "pyfmt.h"
 
@@ -167,27 +168,41 @@ static int lex_inner(struct lx *l, int block)
         }
         if (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
             (unsigned char)s[i] >= 0x80) {
+            /* Jinja2 takes the longest run of name characters, then
+             * requires str.isidentifier(): XID_Start then XID_Continue */
             unsigned cp;
+            int valid = 1;
             if ((unsigned char)s[i] >= 0x80) {
                 size_t len = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-                if (len == 0 || !u_isalpha(cp)) {
+                if (len == 0 || !(ident_class(cp) & ID_RUN)) {
                     char tmp[8];
                     snprintf(tmp, sizeof(tmp), "%.*s", (int)(len ? len : 1), s + i);
                     return lx_fail(l, "unexpected char '%s'", tmp);
                 }
             }
             k = i;
-            while (k < n && (s[k] == '_' || (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
-                             isdig(s[k]) || (unsigned char)s[k] >= 0x80)) {
-                if ((unsigned char)s[k] >= 0x80) {
+            while (k < n) {
+                unsigned char c = (unsigned char)s[k];
+                if (c < 0x80) { /* ASCII: the fast path */
+                    if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isdig((char)c)) {
+                        k++;
+                        continue;
+                    }
+                    break;
+                } else {
                     size_t len = octo_utf8_decode((const unsigned char *)s + k, n - k, &cp);
-                    if (len == 0 || !u_isalnum(cp)) {
+                    unsigned cls = len ? ident_class(cp) : 0;
+                    if (!(cls & ID_RUN)) {
                         break;
                     }
+                    if (!(cls & (k == i ? ID_START : ID_CONT))) {
+                        valid = 0;
+                    }
                     k += len;
-                    continue;
                 }
-                k++;
+            }
+            if (!valid) {
+                return lx_fail(l, "%s", "Invalid character in identifier");
             }
             if (lx_emit(l, K_NAME, s + i, k - i) == NULL) {
                 return lx_fail(l, "%s", "out of memory");

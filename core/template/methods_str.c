@@ -194,6 +194,18 @@ static int is_ident(tv s)
     return 1;
 }
 
+/* Markup's split, splitlines, partition give Markup parts */
+static tv mark_items(tv l, int safe)
+{
+    size_t i;
+    if (safe) {
+        for (i = 0; i < l.u.l->n; i++) {
+            l.u.l->it[i].safe = 1;
+        }
+    }
+    return l;
+}
+
 tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
 {
 #define M(x) (strcmp(m, x) == 0)
@@ -231,13 +243,13 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         } else {
             args[0] = v_none();
         }
-        return s_split(st, s, args[0], opt_int(st, args[1], -1), m[0] == 'r');
+        return mark_items(s_split(st, s, args[0], opt_int(st, args[1], -1), m[0] == 'r'), s.safe);
     }
     if (M("splitlines")) {
         static const char *const names[] = {"keepends"};
         tv args[1];
         tpl_bind_args(st, m, a, names, 1, args);
-        return splitlines(st, s, arg_given(args[0]) && v_truthy(st, args[0]));
+        return mark_items(splitlines(st, s, arg_given(args[0]) && v_truthy(st, args[0])), s.safe);
     }
     if (M("startswith") || M("endswith")) {
         tv p = arg(a, 0);
@@ -263,8 +275,13 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         return v_bool(ends ? s_endswith(sub, p) : s_startswith(sub, p));
     }
     if (M("replace")) {
-        return s_replace(st, s, want_str(st, arg(a, 0), "replace() argument 1"),
-                         want_str(st, arg(a, 1), "replace() argument 2"), opt_int(st, arg(a, 2), -1));
+        tv o = want_str(st, arg(a, 0), "replace() argument 1");
+        tv w = want_str(st, arg(a, 1), "replace() argument 2");
+        if (s.safe) { /* Markup.replace escapes its arguments */
+            o = tpl_escape_str(st, o);
+            w = tpl_escape_str(st, w);
+        }
+        return s_replace(st, s, o, w, opt_int(st, arg(a, 2), -1));
     }
     if (M("find") || M("rfind") || M("index") || M("rindex")) {
         tv nd = want_str(st, arg(a, 0), "must be str");
@@ -299,16 +316,22 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         size_t i;
         tv *it = v_iterate(st, arg(a, 0), &n);
         struct octo_buf *b = rs_buf(st);
+        tv r;
         for (i = 0; i < n; i++) {
-            if (it[i].t != T_STR) {
-                rs_fail(st, "sequence item %zu: expected str instance, %s found", i, v_typename(it[i]));
+            tv x = it[i];
+            if (s.safe) { /* Markup.join escapes the items */
+                x = tpl_escape_str(st, x);
+            } else if (x.t != T_STR) {
+                rs_fail(st, "sequence item %zu: expected str instance, %s found", i, v_typename(x));
             }
             if (i) {
                 tb_append(b, s.u.s.p, s.sn);
             }
-            tb_append(b, it[i].u.s.p, it[i].sn);
+            tb_append(b, x.u.s.p, x.sn);
         }
-        return s_from_buf(st, b);
+        r = s_from_buf(st, b);
+        r.safe = s.safe;
+        return r;
     }
     if (M("format")) return tpl_str_format(st, s, a);
     if (M("format_map")) {
@@ -390,8 +413,13 @@ tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a)
         }
         return v_bool(1);
     }
-    if (M("partition")) return partition(st, s, arg(a, 0), 0);
-    if (M("rpartition")) return partition(st, s, arg(a, 0), 1);
+    if (M("partition") || M("rpartition")) {
+        tv sep = arg(a, 0);
+        if (s.safe && arg_given(sep)) { /* Markup.partition escapes the separator */
+            sep = tpl_escape_str(st, want_str(st, sep, "separator"));
+        }
+        return mark_items(partition(st, s, sep, m[0] == 'r'), s.safe);
+    }
     if (M("removeprefix")) {
         tv p = want_str(st, arg(a, 0), "argument");
         return s_startswith(s, p) ? v_str(s.u.s.p + p.sn, s.sn - p.sn) : s;

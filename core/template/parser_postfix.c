@@ -98,10 +98,7 @@ struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
         f->a = in;
         f->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
         f->slen = nl;
-        f->ffn = tpl_filter_lookup(f->str);
-        if (f->ffn == NULL) {
-            ps_pfail(p, t->line, "No filter named '%s'.", f->str);
-        }
+        f->ffn = tpl_filter_lookup(f->str); /* NULL: unknown, see check.c */
         if (ps_cur(p)->type == K_LPAREN) {
             ps_parse_call_args(p, f);
         }
@@ -128,10 +125,7 @@ static struct node *parse_test(struct ps *p, struct node *in)
     n = ps_mk(p, N_TEST, is->line);
     n->a = in;
     n->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
-    n->tfn = tpl_test_lookup(n->str);
-    if (n->tfn == NULL) {
-        ps_pfail(p, t->line, "No test named '%s'.", n->str);
-    }
+    n->tfn = tpl_test_lookup(n->str); /* NULL: unknown, see check.c */
     if (ps_cur(p)->type == K_LPAREN) {
         ps_parse_call_args(p, n);
     } else {

@@ -208,44 +208,6 @@ static void parse_signature(struct ps *p, struct node *n)
     n->nkw = defs.n;
 }
 
-/* Which of varargs / kwargs / caller does a macro body reference? */
-static void scan_names(struct node *n, int *flags, int depth)
-{
-    int i;
-    if (n == NULL || depth > TPL_MAX_PARSE_DEPTH * 4) {
-        return;
-    }
-    if (n->kind == N_NAME) {
-        if (strcmp(n->str, "varargs") == 0) {
-            *flags |= 1;
-        } else if (strcmp(n->str, "kwargs") == 0) {
-            *flags |= 2;
-        } else if (strcmp(n->str, "caller") == 0) {
-            *flags |= 4;
-        }
-        return;
-    }
-    if (n->kind == N_MACRO) {
-        /* defaults are evaluated in the outer macro */
-        for (i = 0; i < n->nkw; i++) {
-            scan_names(n->kw[i], flags, depth + 1);
-        }
-        return;
-    }
-    scan_names(n->a, flags, depth + 1);
-    scan_names(n->b, flags, depth + 1);
-    scan_names(n->c, flags, depth + 1);
-    scan_names(n->d, flags, depth + 1);
-    for (i = 0; i < n->n; i++) {
-        scan_names(n->items[i], flags, depth + 1);
-    }
-    if (n->kind != N_DICT || 1) {
-        for (i = 0; i < n->nkw; i++) {
-            scan_names(n->kw[i], flags, depth + 1);
-        }
-    }
-}
-
 static struct node *parse_statement(struct ps *p)
 {
     struct token *t = ps_cur(p);
@@ -337,7 +299,6 @@ static struct node *parse_statement(struct ps *p)
         }
     } else if (strcmp(name, "macro") == 0 || strcmp(name, "call") == 0) {
         struct node *body;
-        int fl = 0;
         int is_macro = name[0] == 'm';
         ps_next(p);
         n = ps_mk(p, is_macro ? N_MACRO : N_CALLBLOCK, line);
@@ -359,8 +320,7 @@ static struct node *parse_statement(struct ps *p)
         body = ps_parse_statements(p, is_macro ? E_ENDMACRO : E_ENDCALL, 1);
         n->items = body->items;
         n->n = body->n;
-        scan_names(body, &fl, 0);
-        n->flags = fl;
+        /* n->flags (caller, kwargs, varargs): check.c */
     } else if (strcmp(name, "filter") == 0) {
         struct node *body;
         ps_next(p);

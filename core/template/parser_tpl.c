@@ -18,6 +18,33 @@ void ps_parse_import_context(struct ps *p, struct node *n, int dflt)
     }
 }
 
+/* Jinja2's rule for required blocks: every statement is text, all of it
+ * whitespace (str.isspace) */
+static int only_blank_text(const struct node *body)
+{
+    int i;
+    int k;
+    for (i = 0; i < body->n; i++) {
+        const struct node *o = body->items[i];
+        if (o->kind != N_OUTPUT) {
+            return 0;
+        }
+        for (k = 0; k < o->n; k++) {
+            const struct node *d = o->items[k];
+            size_t j = 0;
+            if (d->kind != N_DATA) {
+                return 0;
+            }
+            while (j < d->slen) {
+                if (!u_isspace(u_next(d->str, d->slen, &j))) {
+                    return 0;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 /* NULL when name is not one of these statements */
 struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line)
 {
@@ -45,6 +72,9 @@ struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line)
         body = ps_parse_statements(p, E_ENDBLOCK, 1);
         n->items = body->items;
         n->n = body->n;
+        if ((n->flags & 2) && !only_blank_text(body)) {
+            ps_pfail(p, line, "Required blocks can only contain comments or whitespace");
+        }
         if (ps_is_name(ps_cur(p), n->str)) {
             ps_next(p);
         }

@@ -408,10 +408,32 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
                 v = v_repr(st, v);
             } else if (conv == 's') {
                 v = v_to_str(st, v);
+                v.safe = 0; /* str(Markup) is a plain str */
             }
-            tpl_format_value(st, v, spec, out);
+            if (!fmt.safe) {
+                tpl_format_value(st, v, spec, out);
+            } else if (v.t == T_STR && v.safe) {
+                /* markupsafe's EscapeFormatter: Markup goes in as is */
+                if (spec.sn) {
+                    rs_fail(st, "Format specifier %.*s given, but <class 'markupsafe.Markup'> does not "
+                                "define __html_format__. A class that defines __html__ must define "
+                                "__html_format__ to work with format specifiers.",
+                            (int)spec.sn, spec.u.s.p);
+                }
+                tb_append(out, v.u.s.p, v.sn);
+            } else { /* ... anything else formatted, then escaped */
+                struct octo_buf *fb = rs_buf(st);
+                tv t;
+                tpl_format_value(st, v, spec, fb);
+                t = tpl_escape_str(st, s_from_buf(st, fb));
+                tb_append(out, t.u.s.p, t.sn);
+            }
             i = k + 1;
         }
     }
-    return s_from_buf(st, out);
+    {
+        tv r = s_from_buf(st, out);
+        r.safe = fmt.safe; /* Markup.format */
+        return r;
+    }
 }

@@ -42,7 +42,8 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
     t->env = env;
     t->name = strdup(name ? name : "<template>");
     tpl_arena_init(&t->ar, 0);
-    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0) {
+    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
+        tpl_check(t, err) != 0) {
         if (t->name == NULL && err) {
             err->code = OCTO_ENOMEM;
             snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -164,6 +165,7 @@ int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *ou
     st->env = tpl->env;
     st->max_output = tpl->env && tpl->env->max_output ? tpl->env->max_output : DEFAULT_MAX_OUTPUT;
     st->max_depth = tpl->env && tpl->env->max_depth > 0 ? tpl->env->max_depth : DEFAULT_MAX_DEPTH;
+    st->autoescape = tpl->env != NULL && tpl->env->autoescape;
     if (ctx != NULL && !json_is_object(ctx)) {
         ctx = NULL;
     }

@@ -35,6 +35,7 @@ struct octo_tpl_env { /* caller-owned, outlives its templates */
     /* Additions (zero = default): */
     unsigned long max_steps; /* 0: 50,000,000 loop iterations + calls per render */
     size_t max_memory;       /* 0: 1 GiB of working memory per render */
+    int autoescape;          /* non-zero: Jinja2's Environment(autoescape=True) */
 };
 
 /* Compile src (len bytes, UTF-8). name is for messages ("rest.uri",

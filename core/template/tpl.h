@@ -134,6 +134,9 @@ struct tfunc {
     const struct octo_tpl *tpl; /* template defining the macro / block */
     void *data;
     int catch_varargs, catch_kwargs, uses_caller;
+    /* macros: 0 runs in the caller's eval context; else 1 + the autoescape
+     * of the context it belongs to (an imported module's, a call block's) */
+    int own_ae;
 };
 
 struct loopctx;
@@ -158,6 +161,11 @@ enum {
     N_WITH, N_INCLUDE, N_IMPORT, N_FROMIMPORT, N_EXTENDS, N_BLOCK
 };
 #define NF_FOLDED 0x100 /* constant sub-expression (fold.c) */
+/* Jinja2's compile-time eval context where the node is (check.c): autoescape
+ * on (output escaped, ~ is markup_join), or volatile (an {% autoescape %}
+ * whose value was not constant: decided at run time) */
+#define NF_AE_ON 0x200
+#define NF_AE_VOL 0x400
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW };
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_IN, CMP_NOTIN };
 
@@ -265,6 +273,7 @@ struct rs {
     int line;
     int autoescape; /* inside {% autoescape true %} */
     int folding;    /* compile-time evaluation of a constant {{ expression }} */
+    int fold_volatile; /* ... in a volatile eval context: filters and tests are not constant */
     uint64_t steps, max_steps;
     struct blockchain *blocks;
     int nblocks, capblocks;
@@ -489,6 +498,12 @@ extern const struct tentry tpl_tests[];
 
 /* ---- compile / tpl_eval -------------------------------------------------------- */
 int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err);
+/* check.c, after parsing: Jinja2's compile-time checks and annotations */
+int tpl_check(struct octo_tpl *t, octo_error *err);
+/* fold.c: evaluate e as Jinja2's as_const would in the eval context (ae,
+ * vol); 1 when constant, with its truth and whether it has a safe repr */
+int tpl_fold_const(struct octo_tpl *t, struct node *e, int ae, int vol, int *truthy, int *saferepr);
+tv tpl_escape_str(struct rs *st, tv s); /* markupsafe.escape */
 void tpl_fold(struct octo_tpl *t); /* fold.c */
 void tpl_annotate(struct octo_tpl *t); /* annotate.c: after tpl_fold */
 extern const char tpl_str_loop[]; /* "loop", the address every template's names use */

@@ -1,9 +1,10 @@
 /* octo_tpl_render - render a template file with a JSON context (the same
  * contract as `octoflow render`), for tests and the conformance runner.
- * usage: octo_tpl_render [--templates DIR] [--data FILE] TEMPLATE_FILE
+ * usage: octo_tpl_render [--templates DIR] [--autoescape] [--data FILE] TEMPLATE_FILE
  * Without --templates there is no loader (include/import/extends fail as in
  * a default Jinja2 Environment); with it names load from DIR (names with
- * ".." or a leading "/" are refused). */
+ * ".." or a leading "/" are refused). --autoescape renders as
+ * Environment(autoescape=True) (the differential tests use it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
     int n = 0;
     int i;
     const char *dir = NULL;
+    int autoescape = 0;
     if (args == NULL) {
         return 1;
     }
@@ -67,10 +69,15 @@ int main(int argc, char **argv)
             dir = argv[++i];
             continue;
         }
+        if (i > 0 && strcmp(argv[i], "--autoescape") == 0) {
+            autoescape = 1;
+            continue;
+        }
         args[n++] = argv[i];
     }
+    dl.env.autoescape = autoescape;
     if (dir == NULL) {
-        i = octo_tpl_render_cli(n, args, NULL);
+        i = octo_tpl_render_cli(n, args, autoescape ? &dl.env : NULL);
         free(args);
         return i;
     }

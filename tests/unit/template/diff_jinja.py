@@ -2,11 +2,17 @@
 """Differential test: render tricky templates with Python's Jinja2 and with
 octo_tpl_render and compare byte for byte (errors must be errors on both).
 
-usage: diff_jinja.py RENDERER [CASES_FILE...] [--show N] [--filter SUBSTR]
+usage: diff_jinja.py RENDERER [CASES_FILE...] [--show N] [--filter SUBSTR] [--autoescape]
+
+--autoescape renders every case whose options do not say otherwise with
+autoescaping on (the same cases then check the escaping paths too).
 
 Cases files hold one case per line: a template (JSON string) optionally
-followed by a tab and a JSON context; the default is cases.txt beside this
-script. Exits 0 when all cases agree, 1 otherwise; prints
+followed by a tab and a JSON context (null: the base context), optionally
+followed by a tab and a JSON object of environment options:
+  "autoescape": true      Environment(autoescape=True) / --autoescape
+  "templates": {name: src} a DictLoader / --templates DIR holding those files
+The default cases file is cases.txt beside this script. Exits 0 when all cases agree, 1 otherwise; prints
 "N passed, N failed". Skips (exit 77, message) when jinja2 is missing.
 """
 import json
@@ -51,12 +57,11 @@ def load_cases(paths):
                 line = line.rstrip("\n")
                 if not line.strip() or line.startswith("#"):
                     continue
-                if "\t" in line:
-                    tpl, ctx = line.split("\t", 1)
-                    ctx = json.loads(ctx)
-                else:
-                    tpl, ctx = line, None
-                cases.append((json.loads(tpl), ctx))
+                parts = line.split("\t")
+                tpl = json.loads(parts[0])
+                ctx = json.loads(parts[1]) if len(parts) > 1 else None
+                opts = json.loads(parts[2]) if len(parts) > 2 else {}
+                cases.append((tpl, ctx, opts))
     return cases
 
 
@@ -68,9 +73,10 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def jinja_render(tpl, ctx, timeout=10):
+def jinja_render(tpl, ctx, opts, timeout=10):
     """Jinja2's rendering, or (False, message); None on a timeout."""
-    env = jinja2.Environment()
+    loader = jinja2.DictLoader(opts["templates"]) if "templates" in opts else None
+    env = jinja2.Environment(autoescape=bool(opts.get("autoescape")), loader=loader)
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(timeout)
     try:
@@ -84,15 +90,26 @@ def jinja_render(tpl, ctx, timeout=10):
         signal.signal(signal.SIGALRM, old)
 
 
-def ours(renderer, tpl, ctx, tmp):
+def ours(renderer, tpl, ctx, opts, tmp):
     tp = os.path.join(tmp, "t.j2")
     cp = os.path.join(tmp, "c.json")
     with open(tp, "wb") as fh:
         fh.write(tpl.encode("utf-8"))
     with open(cp, "w", encoding="utf-8") as fh:
         json.dump(ctx, fh, ensure_ascii=False)
+    cmd = [renderer]
+    if opts.get("autoescape"):
+        cmd.append("--autoescape")
+    if "templates" in opts:
+        tdir = tempfile.mkdtemp(dir=tmp)
+        for name, src in opts["templates"].items():
+            path = os.path.join(tdir, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(src.encode("utf-8"))
+        cmd += ["--templates", tdir]
     try:
-        p = subprocess.run([renderer, "--data", cp, tp], capture_output=True, timeout=20)
+        p = subprocess.run(cmd + ["--data", cp, tp], capture_output=True, timeout=20)
     except subprocess.TimeoutExpired:
         return None, "timeout"
     if p.returncode < 0 or p.returncode > 125:
@@ -105,9 +122,12 @@ def ours(renderer, tpl, ctx, tmp):
 def main(argv):
     show = 20
     filt = None
+    force_ae = False
     args = []
     i = 0
     while i < len(argv):
+        if argv[i] == "--autoescape":
+            force_ae = True; i += 1; continue
         if argv[i] == "--show":
             show = int(argv[i + 1]); i += 2; continue
         if argv[i] == "--filter":
@@ -121,20 +141,22 @@ def main(argv):
     cases = load_cases(files)
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for tpl, ctx in cases:
+        for tpl, ctx, opts in cases:
             if filt and filt not in tpl:
                 continue
+            if force_ae and "autoescape" not in opts:
+                opts = dict(opts, autoescape=True)
             c = BASE_CTX if ctx is None else ctx
-            jok, jout = jinja_render(tpl, c)
+            jok, jout = jinja_render(tpl, c, opts)
             if jok is None:
                 continue  # Jinja2 itself does not finish: nothing to compare
-            ok, out = ours(renderer, tpl, c, tmp)
+            ok, out = ours(renderer, tpl, c, opts, tmp)
             if ok is not None and ok == jok and (not ok or out == jout):
                 passed += 1
                 continue
             failed += 1
             if failed <= show:
-                print("MISMATCH %r" % tpl)
+                print("MISMATCH %r%s" % (tpl, " %r" % opts if opts else ""))
                 print("   jinja: %s %r" % ("ok" if jok else "ERR", jout[:300]))
                 print("   ours : %s %r" % ({True: "ok", False: "ERR", None: "CRASH"}[ok], out[:300]))
     print("%d passed, %d failed" % (passed, failed))

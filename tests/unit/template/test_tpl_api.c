@@ -33,6 +33,37 @@ static void test_messages(void **state)
     octo_buf_free(&out);
 }
 
+/* Jinja2's messages and their time: compile for unknown names outside if /
+ * conditional expressions, render when reached inside them */
+static void test_unknown_names(void **state)
+{
+    (void)state;
+    RENDER_ERR("a\n{{ x|nope }}", NULL, "t:2: No filter named 'nope'.");
+    RENDER_ERR("{% if true %}{{ 1 is nope }}{% endif %}", NULL, "t:1: No test named 'nope' found.");
+    RENDER_EQ("{% if false %}{{ x|nope }}{% endif %}ok", NULL, "ok");
+    RENDER_ERR("{% macro m(caller) %}{{ caller() }}{% endmacro %}", NULL, "\"caller\" argument must be omitted");
+    RENDER_ERR("{% block b required %}{% endblock %}", NULL, "Required block 'b' not found");
+    RENDER_ERR("{{ {1: 'a', 'b': 2}|tojson }}", NULL, "'<' not supported between instances of 'str' and 'int'");
+}
+
+/* env.autoescape is Environment(autoescape=True) */
+static void test_autoescape_env(void **state)
+{
+    struct octo_tpl_env env;
+    char *r;
+    (void)state;
+    memset(&env, 0, sizeof(env));
+    env.autoescape = 1;
+    r = tpl_render_env("{{ x }}|{{ '<' }}|{{ x|safe }}|{% macro m() %}<{{ x }}>{% endmacro %}{{ m() }}",
+                       "{\"x\": \"<&>\"}", &env);
+    assert_string_equal(r, "&lt;&amp;&gt;|&lt;|<&>|<&lt;&amp;&gt;>");
+    free(r);
+    r = tpl_render_env("{% autoescape false %}{{ x }}{% endautoescape %}", "{\"x\": \"<\"}", &env);
+    assert_string_equal(r, "<");
+    free(r);
+    RENDER_EQ("{{ x }}", "{\"x\": \"<\"}", "<"); /* off by default */
+}
+
 static void test_limits(void **state)
 {
     struct octo_tpl_env env;
@@ -217,6 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_is_template), cmocka_unit_test(test_messages),
         cmocka_unit_test(test_limits),      cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_unknown_names), cmocka_unit_test(test_autoescape_env),
         cmocka_unit_test(test_threads_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
