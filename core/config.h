@@ -15,6 +15,11 @@
 #include <jansson.h>
 #include <octoflow/octo_step.h>
 
+/* API_TOKEN may be this many bytes long at most: it must fit, with
+ * "Authorization: Bearer ", in civetweb's 16 KiB request head. A longer
+ * value is refused at start (it used to be cut silently at 511 bytes). */
+#define OCTO_API_TOKEN_MAX 4096
+
 struct octo_config {
     char data_path[PATH_MAX];
     char lock_path[PATH_MAX];
@@ -30,7 +35,7 @@ struct octo_config {
     /* API (server) */
     int api_port;
     char api_protocol[32];  /* "http", "https", "http,https" */
-    char api_token[512];
+    char api_token[OCTO_API_TOKEN_MAX + 1];
     int api_token_is_default;
     char api_host[256];     /* "" : decided by the server */
     int api_https_port;     /* second port when both protocols (default port+1) */
@@ -39,6 +44,7 @@ struct octo_config {
     char api_cors_origins[1024];
     long api_max_body;      /* bytes */
     int api_threads;
+    int api_client_connections; /* API_CLIENT_CONNECTIONS: per client address */
 
     /* runs */
     int flow_timeout;       /* seconds, scheduled runs (FLOW_TIMEOUT) */

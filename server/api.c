@@ -27,6 +27,7 @@
 
 #include <octoflow/core.h>
 
+#include "api_config.h"
 #include "http.h"
 #include "redact.h"
 #include "routes.h"
@@ -63,7 +64,7 @@ static const struct route ROUTES[] = {
 };
 
 static struct mg_context *g_ctx;
-static char g_expected_auth[600];
+static char g_expected_auth[OCTO_API_TOKEN_MAX + 8];
 static size_t g_expected_len;
 
 /* Match path against pattern; *param gets the {} segment. */
@@ -339,24 +340,23 @@ static char g_pem[PATH_MAX];
 int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error *err)
 {
     const struct octo_config *c = octo_config();
-    int want_http = strstr(c->api_protocol, "http") != NULL &&
-                    (strcmp(c->api_protocol, "https") != 0);
-    int want_https = strstr(c->api_protocol, "https") != NULL;
-    const char *host = c->api_host[0] != '\0' ? c->api_host
-                       : c->api_token_is_default ? "127.0.0.1"
-                                                 : "0.0.0.0";
-    char ports[512] = "";
+    struct octo_api_listen listen;
+    int want_http;
+    int want_https;
+    const char *host;
+    char ports[700] = "";
     char threads[16];
     const char *opts[32];
     int n = 0;
     struct mg_callbacks cb;
     unsigned features;
 
-    if (!want_http && !want_https) {
-        return octo_error_set(err, OCTO_EINVAL, "API_PROTOCOL",
-                              "API_PROTOCOL=\"%s\" must be http, https or http,https",
-                              c->api_protocol);
+    if (octo_api_listen_config(c, &listen, err) != OCTO_OK) {
+        return err->code;
     }
+    want_http = listen.http;
+    want_https = listen.https;
+    host = listen.host;
     if (want_https) {
         load_tls_compat(exe_dir);
         if (c->api_tls_cert[0] == '\0') {

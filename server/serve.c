@@ -15,6 +15,7 @@
 #include <octoflow/core.h>
 
 #include "api.h"
+#include "api_config.h"
 #include "cli.h"
 #include "jobs.h"
 #include "routes.h"
@@ -49,6 +50,12 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_dir)
     o.load_plugins = 1;
     if (octo_core_init(&o, &err) != OCTO_OK) {
         fprintf(stderr, "octoflow: %s\n", err.msg);
+        return OCTO_EXIT_USAGE;
+    }
+    /* API_PROTOCOL, API_HOST against the token: refused before schedules start */
+    if (octo_api_listen_config(octo_config(), &(struct octo_api_listen){0}, &err) != OCTO_OK) {
+        octo_log(OCTO_LOG_ERROR, "%s", err.msg);
+        octo_core_shutdown();
         return OCTO_EXIT_USAGE;
     }
     octo_log(OCTO_LOG_INFO, "Octoflow %s starting (step ABI %d.%d, %zu plugins, %d workers)",
