@@ -28,7 +28,9 @@
 #include <octoflow/core.h>
 
 #include "api_config.h"
+#include "conn_guard.h"
 #include "http.h"
+#include "http_guard.h"
 #include "redact.h"
 #include "routes.h"
 
@@ -210,9 +212,17 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.path = req.ri->local_uri != NULL ? req.ri->local_uri : "/";
+    if (octo_guard_request(&req)) { /* what civetweb would misread: 400 */
+        access_log(&req);
+        octo_conn_guard_close(&req);
+        return 1;
+    }
     if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
         preflight(&req);
         access_log(&req);
+        if (req.close) {
+            octo_conn_guard_close(&req);
+        }
         return 1;
     }
     for (r = ROUTES; r->method != NULL; r++) {
@@ -252,6 +262,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         octo_http_error(&req, 404, "Not Found: %s", req.path);
     }
     access_log(&req);
+    if (req.close) { /* refused: do not wait for the rest of its body */
+        octo_conn_guard_close(&req);
+    }
     return 1;
 }
 
@@ -263,6 +276,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
     memset(&req, 0, sizeof(req));
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
+    req.close = 1; /* civetweb closes after its own errors: say so */
     octo_http_error(&req, status, "%s", msg != NULL && msg[0] != '\0' ? msg : "HTTP error");
     return 0;
 }
@@ -394,10 +408,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     opts[n++] = threads;
     opts[n++] = "enable_keep_alive";
     opts[n++] = "yes";
-    opts[n++] = "keep_alive_timeout_ms";
-    opts[n++] = "5000";
-    opts[n++] = "request_timeout_ms";
-    opts[n++] = "30000";
+    octo_conn_guard_options(opts, &n); /* header timeout: idle clients cannot pin threads */
     opts[n++] = "tcp_nodelay";
     opts[n++] = "1";
     /* civetweb answers CORS preflights itself (Allow-Origin from its own
@@ -426,6 +437,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     memset(&cb, 0, sizeof(cb));
     cb.http_error = on_http_error;
     cb.log_message = on_log_message;
+    octo_conn_guard_setup(&cb, c->api_threads, c->api_client_connections);
     g_ctx = mg_start(&cb, NULL, opts);
     if (g_pem[0] != '\0') {
         unlink(g_pem); /* civetweb read it at start */
@@ -437,6 +449,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
                               ports);
     }
     mg_set_request_handler(g_ctx, "/", dispatch, NULL);
+    octo_conn_guard_start(g_ctx);
     snprintf(listening, cap, "%s (%s)", ports, c->api_protocol);
     return OCTO_OK;
 }
@@ -444,6 +457,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
 void octo_api_stop(void)
 {
     if (g_ctx != NULL) {
+        octo_conn_guard_stop();
         mg_stop(g_ctx);
         g_ctx = NULL;
         mg_exit_library();

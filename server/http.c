@@ -10,8 +10,14 @@
 #include <octoflow/octo_step.h>
 
 #include "buf.h"
+#include "conn_guard.h"
+#include "http_guard.h"
 #include "pyjson.h"
 #include "redact.h"
+
+/* A body accepted can be written back one level deeper (http_guard.h). */
+_Static_assert(OCTO_HTTP_MAX_BODY_DEPTH == OCTO_PYJSON_MAX_DEPTH - 1,
+               "the body nesting limit follows the JSON writer's");
 
 static char g_cors[1024] = "*";
 static long g_max_body = 1024 * 1024;
@@ -78,10 +84,12 @@ void octo_http_raw(struct octo_req *req, int status, const char *content_type, c
     mg_response_header_add(req->conn, "Content-Type", content_type, -1);
     mg_response_header_add(req->conn, "Content-Length", clen, -1);
     octo_http_cors_headers(req);
-    if (status == 413) {
+    if (octo_guard_must_close(req, status)) {
+        req->close = 1; /* api.c's dispatch then ends it (octo_conn_guard_close) */
         mg_response_header_add(req->conn, "Connection", "close", -1);
     }
     mg_response_header_send(req->conn);
+    octo_conn_guard_answered(req->conn);
     /* request_method is NULL when civetweb reports an error for a request
      * it could not parse (e.g. headers over its size limit): strcmp on it
      * crashed the whole service (found by tests/e2e/test_api_routes.py). */
@@ -118,6 +126,46 @@ void octo_http_error(struct octo_req *req, int status, const char *fmt, ...)
     va_end(ap);
     octo_http_json(req, status, json_pack("{s:s}", "error", octo_buf_cstr(&b)));
     octo_buf_free(&b);
+}
+
+void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
+{
+    struct octo_buf msg = OCTO_BUF_INIT;
+    struct octo_buf body = OCTO_BUF_INIT;
+    struct octo_buf out = OCTO_BUF_INIT;
+    const char *origin = mg_get_header(req->conn, "Origin");
+    json_t *v;
+    json_t *safe;
+    va_list ap;
+
+    va_start(ap, fmt);
+    octo_buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    v = json_pack("{s:s}", "error", octo_buf_cstr(&msg));
+    safe = octo_redact_json(v);
+    if (octo_pyjson_dump(safe, OCTO_JSON_SORT_KEYS | OCTO_JSON_COMPACT, &body) != 0) {
+        octo_buf_reset(&body);
+        octo_buf_puts(&body, "{\"error\":\"the response cannot be written as JSON\"}");
+    }
+    octo_buf_putc(&body, '\n');
+    octo_buf_printf(&out,
+                    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n",
+                    status, mg_get_response_code_text(req->conn, status), body.len);
+    if (strcmp(g_cors, "*") == 0) {
+        octo_buf_puts(&out, "Access-Control-Allow-Origin: *\r\n");
+    } else if (origin != NULL && origin_allowed(origin) && strpbrk(origin, "\r\n") == NULL) {
+        octo_buf_printf(&out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
+    }
+    octo_buf_puts(&out, "Connection: close\r\n\r\n");
+    octo_buf_append(&out, body.data, body.len);
+    req->status = status;
+    req->close = 1;
+    mg_write(req->conn, out.data, out.len);
+    octo_buf_free(&out);
+    octo_buf_free(&body);
+    octo_buf_free(&msg);
+    json_decref(safe);
+    json_decref(v);
 }
 
 static int is_json_type(const char *ct)
@@ -174,6 +222,17 @@ json_t *octo_http_body(struct octo_req *req)
     if (b.len == 0) {
         octo_buf_free(&b);
         octo_http_error(req, 400, "Invalid JSON body: the body is empty");
+        return NULL;
+    }
+    /* Refused before parsing, so before anything runs: a launch with data
+     * nested deeper ran the flow and then could not write its answer. */
+    if (octo_guard_json_depth(b.data, b.len, OCTO_HTTP_MAX_BODY_DEPTH) >
+        OCTO_HTTP_MAX_BODY_DEPTH) {
+        octo_buf_free(&b);
+        octo_http_error(req, 400,
+                        "Invalid JSON body: nested deeper than %d levels (the limit, so that "
+                        "a response can carry the data back)",
+                        OCTO_HTTP_MAX_BODY_DEPTH);
         return NULL;
     }
     v = json_loadb(b.data, b.len, JSON_DECODE_ANY, &je);
