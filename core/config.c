@@ -215,6 +215,8 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
         (rc = env_int("API_HTTPS_PORT", cfg->api_port + 1, 0, 65535, &cfg->api_https_port,
                       err)) != OCTO_OK ||
         (rc = env_int("API_THREADS", 16, 1, 512, &cfg->api_threads, err)) != OCTO_OK ||
+        (rc = env_int("API_CLIENT_CONNECTIONS", 8, 1, 1024, &cfg->api_client_connections,
+                      err)) != OCTO_OK ||
         (rc = env_int("FLOW_TIMEOUT", 600, 0, 86400 * 7, &cfg->flow_timeout, err)) != OCTO_OK ||
         (rc = env_int("FLOW_MAX_WORKERS", 8, 1, 256, &cfg->flow_max_workers, err)) != OCTO_OK ||
         (rc = env_int("FLOW_MAX_DEPTH", 16, 1, 100, &cfg->max_depth, err)) != OCTO_OK ||
@@ -233,6 +235,11 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
         cfg->api_max_body = kb;
     }
     snprintf(cfg->api_protocol, sizeof(cfg->api_protocol), "%s", env_or("API_PROTOCOL", "http"));
+    if (strlen(env_or("API_TOKEN", "")) > OCTO_API_TOKEN_MAX) {
+        return octo_error_set(err, OCTO_EINVAL, "API_TOKEN",
+                              "API_TOKEN is %zu bytes long: the limit is %d bytes",
+                              strlen(env_or("API_TOKEN", "")), OCTO_API_TOKEN_MAX);
+    }
     snprintf(cfg->api_token, sizeof(cfg->api_token), "%s", env_or("API_TOKEN", "default_token"));
     cfg->api_token_is_default = strcmp(cfg->api_token, "default_token") == 0;
     snprintf(cfg->api_host, sizeof(cfg->api_host), "%s", env_or("API_HOST", ""));

@@ -124,20 +124,25 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
             return rc;
         }
     }
-    if (g_role == OCTO_ROLE_SERVICE) {
-        int n;
-
-        octo_sched_start();
-        n = octo_sched_restore();
-        if (n > 0) {
-            octo_log(OCTO_LOG_INFO, "%d stored schedule(s) restored", n);
-        }
-        n = octo_sched_autostart(g_cfg.file);
-        if (n > 0) {
-            octo_log(OCTO_LOG_INFO, "%d flow(s) scheduled from the configuration", n);
-        }
-    }
     return OCTO_OK;
+}
+
+int octo_core_start_schedules(void)
+{
+    int n;
+
+    if (g_role != OCTO_ROLE_SERVICE || octo_sched_start() != 0) {
+        return -1;
+    }
+    n = octo_sched_restore();
+    if (n > 0) {
+        octo_log(OCTO_LOG_INFO, "%d stored schedule(s) restored", n);
+    }
+    n = octo_sched_autostart(g_cfg.file);
+    if (n > 0) {
+        octo_log(OCTO_LOG_INFO, "%d flow(s) scheduled from the configuration", n);
+    }
+    return 0;
 }
 
 int octo_core_zygote_main(const char *exe_dir)

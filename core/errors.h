@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 
+#include <octoflow/core.h>
 #include <octoflow/octo_step.h>
 
 /* Static text for a code ("template error"); "unknown error" otherwise. */
@@ -16,10 +17,7 @@ const char *octo_strerror(int code);
 /* The __errors__ type of a code ("template", "http", ...). */
 const char *octo_error_type(int code);
 
-/* Fill err: code, field (may be NULL) and a printf message, redacted.
- * Returns code. */
-int octo_error_set(octo_error *err, int code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* octo_error_set: octoflow/core.h */
 int octo_error_vset(octo_error *err, int code, const char *field, const char *fmt, va_list ap);
 
 /* Prefix err->msg with "prefix: " (truncating). */

@@ -9,8 +9,6 @@
 
 #include "pyfmt.h"
 
-#define MAX_DEPTH 1000
-
 void octo_pyjson_string(const char *s, size_t len, int ensure_ascii, struct octo_buf *out)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -127,7 +125,7 @@ static int dump(json_t *v, unsigned flags, int level, struct octo_buf *out)
     size_t i;
     int rc = 0;
 
-    if (level > MAX_DEPTH) {
+    if (level > OCTO_JSON_MAX_DEPTH) {
         return -1;
     }
     switch (json_typeof(v)) {

@@ -30,28 +30,15 @@
 
 #include <octoflow/core.h>
 
+#include "api_config.h"
+#include "conn_guard.h"
 #include "http.h"
+#include "http_guard.h"
 #include "routes.h"
 
 #ifndef OCTO_INSTALLED_TLSCOMPAT
 #define OCTO_INSTALLED_TLSCOMPAT "/usr/local/lib/octoflow/tlscompat/libssl.so"
 #endif
-
-/* Fill err (the core's octo_error_set is private to it). Returns code. */
-static int api_fail(octo_error *err, int code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int api_fail(octo_error *err, int code, const char *field, const char *fmt, ...)
-{
-    va_list ap;
-
-    err->code = code;
-    snprintf(err->field, sizeof(err->field), "%s", field != NULL ? field : "");
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 #define AUTH_NONE 0
 #define AUTH_TOKEN 1
@@ -111,7 +98,7 @@ int octo_route_shutting_down(void)
 }
 
 static struct mg_context *g_ctx;
-static char g_expected_auth[600];
+static char g_expected_auth[OCTO_API_TOKEN_MAX + 8];
 static size_t g_expected_len;
 
 /* Match path against pattern, segment by segment; a "{}" segment
@@ -289,9 +276,17 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.path = req.ri->local_uri != NULL ? req.ri->local_uri : "/";
+    if (octo_guard_request(&req)) { /* what civetweb would misread: 400 */
+        access_log(&req);
+        octo_conn_guard_close(&req);
+        return 1;
+    }
     if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
         preflight(&req);
         access_log(&req);
+        if (req.close) {
+            octo_conn_guard_close(&req);
+        }
         atomic_fetch_sub(&g_inflight, 1);
         return 1;
     }
@@ -335,6 +330,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         octo_http_error(&req, 404, "Not Found: %s", req.path);
     }
     access_log(&req);
+    if (req.close) { /* refused: do not wait for the rest of its body */
+        octo_conn_guard_close(&req);
+    }
     atomic_fetch_sub(&g_inflight, 1);
     return 1;
 }
@@ -347,6 +345,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
     memset(&req, 0, sizeof(req));
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
+    req.close = 1; /* civetweb closes after its own errors: say so */
     octo_http_error(&req, status, "%s", msg != NULL && msg[0] != '\0' ? msg : "HTTP error");
     return 0;
 }
@@ -391,7 +390,7 @@ static int combined_pem(const char *cert, const char *key, char *out, size_t cap
     int i;
 
     if (fd < 0) {
-        return api_fail(err, OCTO_EIO, NULL, "cannot create a temporary file for TLS");
+        return octo_error_set(err, OCTO_EIO, NULL, "cannot create a temporary file for TLS");
     }
     for (i = 0; i < 2; i++) {
         FILE *fp = fopen(files[i], "rb");
@@ -401,7 +400,7 @@ static int combined_pem(const char *cert, const char *key, char *out, size_t cap
         if (fp == NULL) {
             close(fd);
             unlink(tmpl);
-            return api_fail(err, OCTO_EIO, NULL, "cannot read %s (%s)",
+            return octo_error_set(err, OCTO_EIO, NULL, "cannot read %s (%s)",
                                   i == 0 ? "API_TLS_CERT" : "API_TLS_KEY", files[i]);
         }
         while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
@@ -424,34 +423,33 @@ static char g_pem[PATH_MAX];
 int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error *err)
 {
     const struct octo_config *c = octo_config();
-    int want_http = strstr(c->api_protocol, "http") != NULL &&
-                    (strcmp(c->api_protocol, "https") != 0);
-    int want_https = strstr(c->api_protocol, "https") != NULL;
-    const char *host = c->api_host[0] != '\0' ? c->api_host
-                       : c->api_token_is_default ? "127.0.0.1"
-                                                 : "0.0.0.0";
-    char ports[512] = "";
+    struct octo_api_listen listen;
+    int want_http;
+    int want_https;
+    const char *host;
+    char ports[700] = "";
     char threads[16];
     const char *opts[32];
     int n = 0;
     struct mg_callbacks cb;
     unsigned features;
 
-    if (!want_http && !want_https) {
-        return api_fail(err, OCTO_EINVAL, "API_PROTOCOL",
-                              "API_PROTOCOL=\"%s\" must be http, https or http,https",
-                              c->api_protocol);
+    if (octo_api_listen_config(c, &listen, err) != OCTO_OK) {
+        return err->code;
     }
+    want_http = listen.http;
+    want_https = listen.https;
+    host = listen.host;
     if (want_https) {
         load_tls_compat(exe_dir);
         if (c->api_tls_cert[0] == '\0') {
-            return api_fail(err, OCTO_EINVAL, "API_TLS_CERT",
+            return octo_error_set(err, OCTO_EINVAL, "API_TLS_CERT",
                                   "https needs API_TLS_CERT (and API_TLS_KEY) to name PEM files");
         }
     }
     features = mg_init_library(want_https ? MG_FEATURES_TLS : 0);
     if (want_https && !(features & MG_FEATURES_TLS)) {
-        return api_fail(err, OCTO_EINVAL, "API_PROTOCOL",
+        return octo_error_set(err, OCTO_EINVAL, "API_PROTOCOL",
                               "https is not available: civetweb could not load OpenSSL (is the "
                               "tlscompat library installed?)");
     }
@@ -479,10 +477,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     opts[n++] = threads;
     opts[n++] = "enable_keep_alive";
     opts[n++] = "yes";
-    opts[n++] = "keep_alive_timeout_ms";
-    opts[n++] = "5000";
-    opts[n++] = "request_timeout_ms";
-    opts[n++] = "30000";
+    octo_conn_guard_options(opts, &n); /* header timeout: idle clients cannot pin threads */
     opts[n++] = "tcp_nodelay";
     opts[n++] = "1";
     /* civetweb answers CORS preflights itself (Allow-Origin from its own
@@ -511,17 +506,19 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     memset(&cb, 0, sizeof(cb));
     cb.http_error = on_http_error;
     cb.log_message = on_log_message;
+    octo_conn_guard_setup(&cb, c->api_threads, c->api_client_connections);
     g_ctx = mg_start(&cb, NULL, opts);
     if (g_pem[0] != '\0') {
         unlink(g_pem); /* civetweb read it at start */
         g_pem[0] = '\0';
     }
     if (g_ctx == NULL) {
-        return api_fail(err, OCTO_EIO, NULL,
+        return octo_error_set(err, OCTO_EIO, NULL,
                               "cannot listen on %s (port in use, or a bad TLS certificate?)",
                               ports);
     }
     mg_set_request_handler(g_ctx, "/", dispatch, NULL);
+    octo_conn_guard_start(g_ctx);
     snprintf(listening, cap, "%s (%s)", ports, c->api_protocol);
     return OCTO_OK;
 }
@@ -536,6 +533,7 @@ void octo_api_stop(void)
         nanosleep(&ts, NULL); /* at most 10 s: event streams end with their jobs */
     }
     if (g_ctx != NULL) {
+        octo_conn_guard_stop();
         mg_stop(g_ctx);
         g_ctx = NULL;
         mg_exit_library();

@@ -10,6 +10,13 @@
 
 #include <octoflow/core.h>
 
+#include "conn_guard.h"
+#include "http_guard.h"
+
+/* A body accepted can be written back one level deeper (http_guard.h). */
+_Static_assert(OCTO_HTTP_MAX_BODY_DEPTH == OCTO_JSON_MAX_DEPTH - 1,
+               "the body nesting limit follows the JSON writer's");
+
 static char g_cors[1024] = "*";
 static long g_max_body = 1024 * 1024;
 
@@ -75,10 +82,12 @@ void octo_http_raw(struct octo_req *req, int status, const char *content_type, c
     mg_response_header_add(req->conn, "Content-Type", content_type, -1);
     mg_response_header_add(req->conn, "Content-Length", clen, -1);
     octo_http_cors_headers(req);
-    if (status == 413) {
+    if (octo_guard_must_close(req, status)) {
+        req->close = 1; /* api.c's dispatch then ends it (octo_conn_guard_close) */
         mg_response_header_add(req->conn, "Connection", "close", -1);
     }
     mg_response_header_send(req->conn);
+    octo_conn_guard_answered(req->conn);
     /* request_method is NULL when civetweb reports an error for a request
      * it could not parse (e.g. headers over its size limit): strcmp on it
      * crashed the whole service (found by tests/e2e/test_api_routes.py). */
@@ -122,6 +131,51 @@ void octo_http_error(struct octo_req *req, int status, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     octo_http_json(req, status, json_pack("{s:s}", "error", msg));
+}
+
+void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
+{
+    char msg[2048];
+    char head[2048];
+    const char *origin = mg_get_header(req->conn, "Origin");
+    char *body = NULL;
+    size_t blen = 0;
+    json_t *v;
+    json_t *safe;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    v = json_pack("{s:s}", "error", msg);
+    safe = octo_redact_json(v);
+    if (octo_json_text(safe, OCTO_JSON_SORT_KEYS | OCTO_JSON_COMPACT, &body, &blen) != 0) {
+        free(body);
+        body = strdup("{\"error\":\"the response cannot be written as JSON\"}");
+        blen = body != NULL ? strlen(body) : 0;
+    }
+    n = snprintf(head, sizeof(head),
+                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n",
+                 status, mg_get_response_code_text(req->conn, status), blen + 1);
+    if (strcmp(g_cors, "*") == 0) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "Access-Control-Allow-Origin: *\r\n");
+    } else if (origin != NULL && origin_allowed(origin) && strpbrk(origin, "\r\n") == NULL &&
+               strlen(origin) < 512) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n,
+                      "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
+    }
+    n += snprintf(head + n, sizeof(head) - (size_t)n, "Connection: close\r\n\r\n");
+    req->status = status;
+    req->close = 1;
+    mg_write(req->conn, head, (size_t)n);
+    if (body != NULL) {
+        mg_write(req->conn, body, blen);
+    }
+    mg_write(req->conn, "\n", 1);
+    free(body);
+    json_decref(safe);
+    json_decref(v);
 }
 
 static int is_json_type(const char *ct)
@@ -189,6 +243,16 @@ json_t *octo_http_body(struct octo_req *req)
     if (blen == 0) {
         free(buf);
         octo_http_error(req, 400, "Invalid JSON body: the body is empty");
+        return NULL;
+    }
+    /* Refused before parsing, so before anything runs: a launch with data
+     * nested deeper ran the flow and then could not write its answer. */
+    if (octo_guard_json_depth(buf, blen, OCTO_HTTP_MAX_BODY_DEPTH) > OCTO_HTTP_MAX_BODY_DEPTH) {
+        free(buf);
+        octo_http_error(req, 400,
+                        "Invalid JSON body: nested deeper than %d levels (the limit, so that "
+                        "a response can carry the data back)",
+                        OCTO_HTTP_MAX_BODY_DEPTH);
         return NULL;
     }
     v = json_loadb(buf, blen, JSON_DECODE_ANY, &je);

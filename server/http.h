@@ -18,6 +18,7 @@ struct octo_req {
     const char *path;   /* local URI */
     const char *param;  /* the matched {param} segment, or NULL */
     int status;         /* the status sent (for the access log) */
+    int close;          /* the answer ends the connection (http_guard.h) */
 };
 
 typedef void (*octo_route_fn)(struct octo_req *req);
@@ -27,6 +28,12 @@ typedef void (*octo_route_fn)(struct octo_req *req);
 void octo_http_json(struct octo_req *req, int status, json_t *value);
 /* Send {"error": message} (printf) with status. */
 void octo_http_error(struct octo_req *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Send {"error": message} with status as one raw write ending the
+ * connection, without civetweb's response-header calls: they allocate per
+ * request and free when the next request starts, so from the
+ * connection_close callback (no next request) they leaked. */
+void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Send a non-JSON body (docs page). */
 void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,

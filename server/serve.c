@@ -18,6 +18,7 @@
 #include <octoflow/core.h>
 
 #include "api.h"
+#include "api_config.h"
 #include "cli.h"
 #include "routes.h"
 
@@ -54,6 +55,12 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_
         return OCTO_EXIT_USAGE;
     }
     c = octo_config();
+    /* API_PROTOCOL, API_HOST against the token: refused before schedules start */
+    if (octo_api_listen_config(c, &(struct octo_api_listen){0}, &err) != OCTO_OK) {
+        octo_log(OCTO_LOG_ERROR, "%s", err.msg);
+        octo_core_shutdown();
+        return OCTO_EXIT_USAGE;
+    }
     octo_log(OCTO_LOG_INFO, "Octoflow %s starting (step ABI %d.%d, %zu plugins, %d workers, %s "
              "isolation)",
              octo_version(), OCTO_ABI_MAJOR, OCTO_ABI_MINOR, octo_plugins_count(),
@@ -70,6 +77,7 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_
         return OCTO_EXIT_FAILED;
     }
     octo_log(OCTO_LOG_INFO, "API listening on %s", listening);
+    octo_core_start_schedules();
     for (;;) {
         if (sigwait(&set, &sig) != 0) {
             continue;

@@ -18,7 +18,7 @@ static const char *const VARS[] = {
     "FLOW_MAX_DEPTH", "FLOW_TIMEOUT", "TIMEZONE", "API_PORT", "API_HTTPS_PORT", "API_THREADS",
     "API_TOKEN", "API_PROTOCOL", "API_HOST", "SHUTDOWN_GRACE", "OCTO_TLS_VERIFY",
     "OCTO_CONNECT_TO", "OCTO_CA_FILE", "HASHICORP_VAULT_TOKEN", "HASHICORP_VAULT_CACHE_TTL",
-    "API_MAX_BODY", "API_CORS_ORIGINS", NULL};
+    "API_MAX_BODY", "API_CORS_ORIGINS", "API_CLIENT_CONNECTIONS", NULL};
 
 static char g_tmp[PATH_MAX];   /* canonical temporary directory of the test */
 static char g_cwd[PATH_MAX];
@@ -138,6 +138,7 @@ static void test_defaults_from_data_path(void **state)
     assert_int_equal(g_cfg->api_https_port, 5001);
     assert_string_equal(g_cfg->api_token, "default_token");
     assert_true(g_cfg->api_token_is_default);
+    assert_int_equal(g_cfg->api_client_connections, 8);
     assert_string_equal(g_cfg->timezone, "");
     assert_int_equal(g_cfg->tls_verify, 1);
     /* no config.yml: an empty configuration */
@@ -287,6 +288,32 @@ static void test_bad_environment(void **state)
     check_env_error("FLOW_MAX_DEPTH", "1000",
                     "environment variable FLOW_MAX_DEPTH=\"1000\" is not an integer in 1..100");
     check_env_error("LOG_FILE_NAME", "../x.log", "LOG_FILE_NAME must be a file name, not a path");
+    check_env_error("API_CLIENT_CONNECTIONS", "0", "environment variable "
+                    "API_CLIENT_CONNECTIONS=\"0\" is not an integer in 1..1024");
+}
+
+/* API_TOKEN was cut at 511 bytes without a word: the real token then got
+ * 401. Up to OCTO_API_TOKEN_MAX bytes it is kept whole; beyond, refused
+ * (the message gives the length, never the value). */
+static void test_api_token_length(void **state)
+{
+    char token[OCTO_API_TOKEN_MAX + 2];
+    octo_error err;
+
+    (void)state;
+    memset(token, 'k', sizeof(token) - 1);
+    token[sizeof(token) - 1] = '\0';
+    token[OCTO_API_TOKEN_MAX] = '\0'; /* exactly the limit */
+    set_path_env("DATA_PATH", "data");
+    setenv("API_TOKEN", token, 1);
+    load_ok();
+    assert_int_equal(strlen(g_cfg->api_token), OCTO_API_TOKEN_MAX);
+    assert_string_equal(g_cfg->api_token, token);
+    token[OCTO_API_TOKEN_MAX] = 'k'; /* one more */
+    setenv("API_TOKEN", token, 1);
+    assert_int_equal(load(&err), OCTO_EINVAL);
+    assert_string_equal(err.field, "API_TOKEN");
+    assert_string_equal(err.msg, "API_TOKEN is 4097 bytes long: the limit is 4096 bytes");
 }
 
 static void test_data_path_cannot_be_created(void **state)
@@ -377,6 +404,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directories_created_recursively, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_token_length, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_path_cannot_be_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),

@@ -45,6 +45,9 @@ struct octo_core_opts {
  * before threads. A store that cannot be opened does not fail it (the
  * service runs degraded; octo_health says why). */
 int octo_core_init(const struct octo_core_opts *opts, octo_error *err);
+/* The service: start the scheduler with the stored schedules and those
+ * of config.yml (after the API listens: a refused start runs nothing). */
+int octo_core_start_schedules(void);
 /* Stop everything octo_core_init started (workers, store writer...). */
 void octo_core_shutdown(void);
 /* The version of this Octoflow ("0.2.0"). */
@@ -52,9 +55,19 @@ const char *octo_version(void);
 /* The worker zygote's main (`octoflow __zygote`): never returns. */
 int octo_core_zygote_main(const char *exe_dir) __attribute__((noreturn));
 
+/* Fill err: code, field (may be NULL), a printf message with known
+ * secrets redacted. Returns code. */
+int octo_error_set(octo_error *err, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* ------------------------------------------------------------------ *
  * Configuration: read once at start-up, immutable afterwards
  * ------------------------------------------------------------------ */
+
+/* API_TOKEN may be this many bytes long at most: it must fit, with
+ * "Authorization: Bearer ", in civetweb's 16 KiB request head. A longer
+ * value is refused at start (it used to be cut silently at 511 bytes). */
+#define OCTO_API_TOKEN_MAX 4096
 
 struct octo_config {
     char data_path[PATH_MAX];
@@ -71,7 +84,7 @@ struct octo_config {
     /* API (server) */
     int api_port;
     char api_protocol[32];  /* "http", "https", "http,https" */
-    char api_token[512];
+    char api_token[OCTO_API_TOKEN_MAX + 1];
     int api_token_is_default;
     char api_host[256];     /* "" : decided by the server */
     int api_https_port;     /* second port when both protocols (default port+1) */
@@ -80,6 +93,7 @@ struct octo_config {
     char api_cors_origins[1024];
     long api_max_body;      /* bytes */
     int api_threads;
+    int api_client_connections; /* API_CLIENT_CONNECTIONS: per client address */
 
     /* runs */
     int flow_timeout;       /* seconds, scheduled runs (FLOW_TIMEOUT) */
