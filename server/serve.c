@@ -71,13 +71,15 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_
         octo_log(OCTO_LOG_WARN, "\"default_token\" and listens on 127.0.0.1 only. Set API_TOKEN.");
         octo_log(OCTO_LOG_WARN, "**************************************************************");
     }
+    /* schedules before the API answers, so a client that sees the service
+     * up sees its schedules too */
+    octo_core_start_schedules();
     if (octo_api_start(exe_dir, listening, sizeof(listening), &err) != OCTO_OK) {
         octo_log(OCTO_LOG_ERROR, "cannot start the API: %s", err.msg);
         octo_core_shutdown();
         return OCTO_EXIT_FAILED;
     }
     octo_log(OCTO_LOG_INFO, "API listening on %s", listening);
-    octo_core_start_schedules();
     for (;;) {
         if (sigwait(&set, &sig) != 0) {
             continue;

@@ -46,7 +46,8 @@ struct octo_core_opts {
  * service runs degraded; octo_health says why). */
 int octo_core_init(const struct octo_core_opts *opts, octo_error *err);
 /* The service: start the scheduler with the stored schedules and those
- * of config.yml (after the API listens: a refused start runs nothing). */
+ * of config.yml (once the configuration was accepted: a refused start
+ * runs nothing). */
 int octo_core_start_schedules(void);
 /* Stop everything octo_core_init started (workers, store writer...). */
 void octo_core_shutdown(void);
