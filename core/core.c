@@ -56,6 +56,8 @@ static int start_executor(const struct octo_core_opts *opts, octo_error *err)
             memset(err, 0, sizeof(*err));
         } else {
             octo_launch_set_mode(OCTO_EXEC_PROCESSES);
+            /* from now on this process only checks flows; workers run them */
+            octo_flow_cache_set_flags(OCTO_FLOW_SHALLOW);
             return OCTO_OK;
         }
     }
@@ -74,6 +76,7 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
 
     g_role = opts->role;
     octo_launch_reset();
+    octo_flow_cache_set_flags(0);
     json_object_seed(0);
     rc = octo_config_load(&g_cfg, err);
     if (rc != OCTO_OK) {

@@ -31,6 +31,13 @@ struct octo_steptype;
 struct octo_retry;
 
 
+/* A check without running anything foreign: the YAML, the flow and step
+ * keys, the option schemas and the templates are checked; jq programs
+ * are not compiled and plugins' prepare() is not called. The service
+ * process loads flows this way (worker processes do the rest: libjq and
+ * plugin code never run in the service). Such a flow cannot run. */
+#define OCTO_FLOW_SHALLOW (1u << 8)
+
 /* A templated option value: where it sits in the block and its template. */
 struct octo_tmpl_opt {
     char *option;  /* top-level option name ("uri", "query") */
@@ -74,6 +81,12 @@ struct octo_flow {
     struct octo_step *steps;
     size_t nsteps;
     long finally_index;  /* -1: none */
+    int shallow;         /* loaded with OCTO_FLOW_SHALLOW: not runnable */
+    /* the full check of a shallow flow, done once by a worker (flow_check.c;
+     * under its mutex): 0 not yet, 1 valid, -1 invalid */
+    int deep_state;
+    char *deep_error;
+    json_t *deep_warnings;
     char *cron;          /* NULL when absent */
     long every_seconds;  /* 0 when absent */
     json_t *warnings;    /* array of strings */
@@ -108,6 +121,13 @@ long octo_flow_step_index(const struct octo_flow *f, const char *name);
  * thread. */
 int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *diags,
                   octo_error *err);
+/* Load flows of this process with these extra flags (OCTO_FLOW_SHALLOW
+ * in the service). Call before threads start. */
+void octo_flow_cache_set_flags(unsigned flags);
+/* The full check of a shallow flow (flow_check.c): done once per version
+ * of the file, by a worker. OCTO_OK for a runnable flow; diags (may be
+ * NULL) gets the errors. */
+int octo_flow_deep_check(struct octo_flow *f, json_t *diags, octo_error *err);
 /* Forget every cached flow (tests, shutdown). */
 void octo_flow_cache_clear(void);
 

@@ -26,6 +26,12 @@ struct entry {
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned g_flags; /* set once at start-up: OCTO_FLOW_SHALLOW in the service */
+
+void octo_flow_cache_set_flags(unsigned flags)
+{
+    g_flags = flags;
+}
 static struct entry *g_entries;
 static size_t g_n;
 static size_t g_cap;
@@ -106,7 +112,7 @@ int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *di
         char canon[PATH_MAX];
 
         octo_path_relative(octo_config()->flows_path, abs, canon, sizeof(canon));
-        rc = octo_flow_load(abs, canon, 0, &f, diags, err);
+        rc = octo_flow_load(abs, canon, g_flags, &f, diags, err);
     }
     if (rc != OCTO_OK) {
         return rc;
@@ -147,7 +153,7 @@ int octo_flow_open_arg(const char *arg, unsigned flags, struct octo_flow **out,
         if (flags == 0) {
             return octo_flow_get(arg, out, diags, err);
         }
-        return octo_flow_load(abs, arg, flags, out, diags, err);
+        return octo_flow_load(abs, arg, flags | g_flags, out, diags, err);
     }
     if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode)) {
         return octo_error_set(err, OCTO_ENOENT, NULL,
@@ -156,5 +162,5 @@ int octo_flow_open_arg(const char *arg, unsigned flags, struct octo_flow **out,
     if (realpath(arg, abs) == NULL) {
         return octo_error_set(err, OCTO_EIO, NULL, "flow %s: %s", arg, strerror(errno));
     }
-    return octo_flow_load(abs, arg, flags, out, diags, err);
+    return octo_flow_load(abs, arg, flags | g_flags, out, diags, err);
 }

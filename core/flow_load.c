@@ -43,6 +43,8 @@ static void flow_free(struct octo_flow *f)
     free(f->name);
     free(f->cron);
     json_decref(f->warnings);
+    free(f->deep_error);
+    json_decref(f->deep_warnings);
     free(f);
 }
 
@@ -146,6 +148,7 @@ int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
     }
     atomic_init(&f->refs, 1);
     f->finally_index = -1;
+    f->shallow = (flags & OCTO_FLOW_SHALLOW) != 0;
     f->warnings = json_array();
     f->abs_path = strdup(abs_path);
     f->path = strdup(display);

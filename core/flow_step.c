@@ -302,7 +302,8 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
         if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
             octo_diag_error(lc, m2, w2, "must be a jq expression (text)");
             bad = 1;
-        } else if (json_is_string(v) && json_string_length(v) > 0) {
+        } else if (json_is_string(v) && json_string_length(v) > 0 &&
+                   !(lc->flags & OCTO_FLOW_SHALLOW)) {
             octo_error err;
 
             memset(&err, 0, sizeof(err));
@@ -322,7 +323,7 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
         if (octo_flow_check_block(lc, st, block, block != NULL ? m2 : mark, w2) != 0) {
             bad = 1;
         }
-        if (!bad) {
+        if (!bad && !(lc->flags & OCTO_FLOW_SHALLOW)) {
             octo_error err;
             int rc;
 

@@ -134,6 +134,15 @@ int octo_launch(const struct octo_launch_req *req, struct octo_job **out, octo_e
         }
         octo_diags_free(&d);
     }
+    if (rc == OCTO_OK && f->shallow) {
+        rc = octo_flow_deep_check(f, req->diags, err);
+        if (rc != OCTO_OK) {
+            octo_flow_unref(f);
+            if (rc == OCTO_ETIMEDOUT) {
+                return OCTO_LAUNCH_ERROR;
+            }
+        }
+    }
     if (rc != OCTO_OK) {
         if (rc == OCTO_ENOENT) {
             return OCTO_LAUNCH_NOT_FOUND;

@@ -417,6 +417,9 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
 
     memset(r, 0, sizeof(r[0]));
     memset(&run, 0, sizeof(run));
+    if (f->shallow) { /* a caller bug: checked, never prepared */
+        return OCTO_EINVAL;
+    }
     if (o->job == NULL) {
         /* a run of its own (tests, tools): limits still need a cancel to
          * stop the job with */

@@ -375,6 +375,10 @@ static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int f
         return OCTO_SCHED_BAD_REQUEST;
     }
     rc = octo_flow_get(spec->path, &f, NULL, err);
+    if (rc == OCTO_OK && f->shallow && octo_flow_deep_check(f, NULL, err) != OCTO_OK) {
+        octo_flow_unref(f);
+        return OCTO_SCHED_BAD_REQUEST;
+    }
     if (rc != OCTO_OK) {
         return rc == OCTO_ENOENT ? OCTO_SCHED_NOT_FOUND : OCTO_SCHED_BAD_REQUEST;
     }

@@ -78,6 +78,21 @@ struct wproc {
     int status;
 };
 
+/* A flow check asked by another thread (octo_supervisor_check). */
+struct check {
+    long id;
+    char *flow;
+    int sent_to;            /* worker index, -1 while not sent */
+    pid_t pid;
+    int done;
+    int ok;
+    int abandoned;          /* the asker gave up: whoever finishes it frees it */
+    char msg[OCTO_ERROR_MSG_LEN];
+    json_t *errors;
+    json_t *warnings;
+    struct check *next;
+};
+
 struct cmd {
     int cancel;             /* 0: submit */
     struct octo_job *job;   /* a reference */
@@ -115,7 +130,89 @@ static struct {
     int n_starting;
     int landlock;
     int protected_ro;
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .zctl = -1, .wake = -1};
+    /* flow checks: under mu */
+    struct check *checks;
+    long next_check_id;
+    pthread_cond_t check_cv;
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .check_cv = PTHREAD_COND_INITIALIZER, .zctl = -1,
+       .wake = -1};
+
+static unsigned long long fnv(const char *s);
+
+static void check_free(struct check *c)
+{
+    free(c->flow);
+    json_decref(c->errors);
+    json_decref(c->warnings);
+    free(c);
+}
+
+/* Finish a check (caller holds S.mu). Frees it when its asker is gone. */
+static void check_done_locked(struct check *c)
+{
+    struct check **p;
+
+    c->done = 1;
+    if (c->abandoned) {
+        for (p = &S.checks; *p != NULL; p = &(*p)->next) {
+            if (*p == c) {
+                *p = c->next;
+                break;
+            }
+        }
+        check_free(c);
+    }
+    pthread_cond_broadcast(&S.check_cv);
+}
+
+static void remember_flow(struct wproc *w, const char *flow)
+{
+    w->recent[w->nrecent % RECENT_FLOWS] = fnv(flow);
+    w->nrecent++;
+}
+
+static void on_checked(struct wproc *w, const char *data, size_t len)
+{
+    json_t *m = json_loadb(data, len, 0, NULL);
+    long id = (long)json_integer_value(json_object_get(m, "id"));
+    struct check *c;
+
+    pthread_mutex_lock(&S.mu);
+    for (c = S.checks; c != NULL; c = c->next) {
+        if (c->id == id && !c->done && c->pid == w->pid) {
+            const char *msg = json_string_value(json_object_get(m, "message"));
+
+            c->ok = json_is_true(json_object_get(m, "ok"));
+            remember_flow(w, c->flow); /* it has the flow compiled now */
+            snprintf(c->msg, sizeof(c->msg), "%s", msg != NULL ? msg : "");
+            c->errors = json_incref(json_object_get(m, "errors"));
+            c->warnings = json_incref(json_object_get(m, "warnings"));
+            check_done_locked(c);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&S.mu);
+    json_decref(m);
+}
+
+/* A worker died: its pending checks fail with why. */
+static void checks_of_dead(pid_t pid, const char *why)
+{
+    struct check *c;
+    struct check *next;
+
+    pthread_mutex_lock(&S.mu);
+    for (c = S.checks; c != NULL; c = next) {
+        next = c->next;
+        if (!c->done && c->sent_to >= 0 && c->pid == pid) {
+            c->ok = 0;
+            snprintf(c->msg, sizeof(c->msg), "checking the flow crashed the worker that loaded it "
+                     "(%s): a plugin's prepare() or libjq's compiler failed on it", why);
+            check_done_locked(c);
+        }
+    }
+    pthread_mutex_unlock(&S.mu);
+}
 
 static double mono(void)
 {
@@ -369,12 +466,6 @@ static void read_stderr(struct wproc *w, int final)
     }
 }
 
-static void remember_flow(struct wproc *w, const char *flow)
-{
-    w->recent[w->nrecent % RECENT_FLOWS] = fnv(flow);
-    w->nrecent++;
-}
-
 static int knows_flow(const struct wproc *w, unsigned long long h)
 {
     int i;
@@ -475,6 +566,9 @@ static void on_frames(struct wproc *w)
         case W_RESULT:
             on_result(w, data, len);
             break;
+        case W_CHECKED:
+            on_checked(w, data, len);
+            break;
         default:
             break;
         }
@@ -520,6 +614,14 @@ static void on_death(struct wproc *w)
 {
     drain_socket(w);
     read_stderr(w, 1);
+    {
+        char why[160];
+
+        snprintf(why, sizeof(why), "%s%s", WIFSIGNALED(w->status) ? signame(WTERMSIG(w->status))
+                                                                 : "exit",
+                 w->ntail > 0 ? "" : "");
+        checks_of_dead(w->pid, why);
+    }
     if (w->job != NULL) {
         char msg[OCTO_ERROR_MSG_LEN];
         char step[160];
@@ -661,6 +763,47 @@ static void finish_queued(struct octo_job *j, const char *why)
     octo_job_unref(j);
 }
 
+/* Send the checks nobody has taken yet: to an idle worker when there is
+ * one (a crash then costs no job), else to any ready one. */
+static void send_checks(void)
+{
+    struct check *c;
+    int i;
+
+    pthread_mutex_lock(&S.mu);
+    for (c = S.checks; c != NULL; c = c->next) {
+        struct wproc *pick = NULL;
+        char *text;
+        json_t *m;
+
+        if (c->sent_to >= 0 || c->done) {
+            continue;
+        }
+        for (i = 0; i < S.target; i++) {
+            if (S.w[i].state == W_IDLE) {
+                pick = &S.w[i];
+                break;
+            }
+            if (S.w[i].state == W_BUSY && pick == NULL) {
+                pick = &S.w[i];
+            }
+        }
+        if (pick == NULL) {
+            break; /* no worker ready yet: next round */
+        }
+        m = json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "flow", c->flow);
+        text = json_dumps(m, JSON_COMPACT);
+        json_decref(m);
+        if (text != NULL && octo_wire_send(pick->sock, W_CHECK, text, strlen(text)) == 0) {
+            c->sent_to = (int)(pick - S.w);
+            c->pid = pick->pid;
+            octo_log(OCTO_LOG_DEBUG, "flow %s: checked by worker %ld", c->flow, (long)pick->pid);
+        }
+        free(text);
+    }
+    pthread_mutex_unlock(&S.mu);
+}
+
 static int any_ready(void)
 {
     int i;
@@ -693,7 +836,7 @@ static void dispatch(void)
     }
     while (S.nqueue > 0) {
         struct octo_job *j = S.queue[0];
-        unsigned long long h = fnv(j->flow_abs);
+        unsigned long long h = fnv(j->flow_path);
         struct wproc *pick = NULL;
         json_t *msg;
         char *text;
@@ -750,7 +893,9 @@ static void dispatch(void)
                 ? (double)j->cancel.deadline.tv_sec + (double)j->cancel.deadline.tv_nsec / 1e9 +
                       (double)c->kill_grace
                 : 0;
-        remember_flow(pick, j->flow_abs);
+        remember_flow(pick, j->flow_path);
+        octo_log(OCTO_LOG_DEBUG, "[job %.8s] to worker %ld%s", j->id, (long)pick->pid,
+                 knows_flow(pick, h) && pick->jobs_done > 0 ? " (warm)" : "");
         octo_job_started(j, (int)pick->pid);
     }
 }
@@ -951,7 +1096,8 @@ static void *sup_main(void *unused)
             }
         } else {
             spawn_more();
-            dispatch();
+            dispatch(); /* jobs take their warm workers first; checks get what is left */
+            send_checks();
         }
         stats_update();
         timeout = timers();
@@ -1090,6 +1236,59 @@ void octo_supervisor_stop(void)
     free(S.queue);
     S.queue = NULL;
     S.nqueue = S.capqueue = 0;
+}
+
+int octo_supervisor_check(const char *flow, double timeout, json_t *diags, octo_error *err)
+{
+    struct check *c = octo_xcalloc(1, sizeof(*c));
+    struct timespec until;
+    int ok;
+
+    c->flow = octo_xstrdup(flow);
+    c->sent_to = -1;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)timeout;
+    pthread_mutex_lock(&S.mu);
+    c->id = ++S.next_check_id;
+    c->next = S.checks;
+    S.checks = c;
+    pthread_mutex_unlock(&S.mu);
+    poke();
+    pthread_mutex_lock(&S.mu);
+    while (!c->done) {
+        if (pthread_cond_timedwait(&S.check_cv, &S.mu, &until) != 0) {
+            break;
+        }
+    }
+    if (!c->done) {
+        c->abandoned = 1; /* the supervisor frees it when the worker answers */
+        pthread_mutex_unlock(&S.mu);
+        return octo_error_set(err, OCTO_ETIMEDOUT, NULL,
+                              "checking flow %s took more than %g seconds (are the workers "
+                              "running?)",
+                              flow, timeout);
+    }
+    {
+        struct check **p;
+
+        for (p = &S.checks; *p != NULL; p = &(*p)->next) {
+            if (*p == c) {
+                *p = c->next;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&S.mu);
+    ok = c->ok;
+    if (diags != NULL) {
+        json_object_set(diags, "errors", c->errors != NULL ? c->errors : json_array());
+        json_object_set(diags, "warnings", c->warnings != NULL ? c->warnings : json_array());
+    }
+    if (!ok) {
+        octo_error_set(err, OCTO_EINVAL, NULL, "%s", c->msg);
+    }
+    check_free(c);
+    return ok ? OCTO_OK : OCTO_EINVAL;
 }
 
 json_t *octo_supervisor_status(void)

@@ -23,6 +23,12 @@ int octo_supervisor_start(const char *exe, int nworkers, octo_error *err);
 int octo_supervisor_running(void);
 /* Queue a job (the supervisor takes a reference). */
 void octo_supervisor_submit(struct octo_job *j);
+/* Have a worker load and check the flow at rel (relative to FLOWS_PATH)
+ * completely: jq compiled, plugins' prepare() called - code the service
+ * never runs itself. diags (may be NULL) receives "errors" and
+ * "warnings". Returns OCTO_OK, OCTO_EINVAL (err: the first error, or the
+ * crash it caused), OCTO_ETIMEDOUT. Any thread. */
+int octo_supervisor_check(const char *rel, double timeout, json_t *diags, octo_error *err);
 /* Stop every worker (jobs still running are killed) and the zygote. */
 void octo_supervisor_stop(void);
 /* {"workers", "idle", "busy", "starting", "queued", "spawned", "crashes",

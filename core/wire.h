@@ -19,11 +19,13 @@ enum octo_wire_type {
     W_JOB = 1,     /* {"id", "flow", "input", "deadline_sec", "deadline_nsec", "source"} */
     W_CANCEL = 2,  /* {"id"} */
     W_EXIT = 3,    /* finish the current job, then exit */
+    W_CHECK = 4,   /* {"id", "flow"}: load and check a flow (compile, prepare) */
     /* worker -> service */
     W_READY = 10,  /* {"pid"} once initialised */
     W_STEP = 11,   /* a timeline row */
     W_LOG = 12,    /* level byte + line */
     W_RESULT = 13, /* {"id", "status", "message", "step", "steps_dropped", "data"} */
+    W_CHECKED = 14, /* {"id", "ok", "message", "errors", "warnings"} */
     /* zygote <-> service (control socket) */
     Z_SPAWN = 20,   /* service asks for a worker */
     Z_SPAWNED = 21, /* {"pid"} + fds: socket, stderr pipe, status page */

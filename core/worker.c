@@ -187,9 +187,51 @@ static double ms_since(const struct timespec *t)
     return (double)(now.tv_sec - t->tv_sec) * 1e3 + (double)(now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
+/* A flow check for the service (which never runs libjq or plugin code
+ * itself): load the flow fully - jq compiled, plugins prepared - and say
+ * what the load said. On the control thread: a check does not wait for
+ * the job this worker may be running. The compiled flow stays cached
+ * here, so this worker runs it warm. */
+static void check_flow(json_t *m)
+{
+    const char *flow = json_string_value(json_object_get(m, "flow"));
+    struct octo_flow *f = NULL;
+    struct octo_diags d;
+    octo_error err;
+    json_t *res;
+    char *text;
+    int rc;
+
+    memset(&err, 0, sizeof(err));
+    octo_diags_init(&d);
+    rc = flow != NULL ? octo_flow_get(flow, &f, &d, &err) : OCTO_EINVAL;
+    octo_flow_unref(f);
+    res = json_pack("{s:O, s:b, s:s, s:O, s:O}", "id", json_object_get(m, "id"), "ok",
+                    rc == OCTO_OK, "message", rc == OCTO_OK ? "" : err.msg, "errors", d.errors,
+                    "warnings", d.warnings);
+    octo_diags_free(&d);
+    text = json_dumps(res, JSON_COMPACT);
+    json_decref(res);
+    if (text != NULL) {
+        pthread_mutex_lock(&w.out_mu);
+        flush_locked();
+        if (octo_wire_send(w.sock, W_CHECKED, text, strlen(text)) != 0) {
+            _exit(0);
+        }
+        pthread_mutex_unlock(&w.out_mu);
+        free(text);
+    }
+}
+
 static void handle(int type, const char *data, size_t len)
 {
     json_t *m = type != W_EXIT ? json_loadb(data, len, JSON_DECODE_ANY, NULL) : NULL;
+
+    if (type == W_CHECK && m != NULL) {
+        check_flow(m);
+        json_decref(m);
+        return;
+    }
 
     pthread_mutex_lock(&w.mu);
     if (type == W_JOB && m != NULL) {
