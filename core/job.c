@@ -340,6 +340,22 @@ void octo_job_step(struct octo_job *j, json_t *row)
     }
 }
 
+void octo_job_step_if_new(struct octo_job *j, json_t *row)
+{
+    char key[32];
+    int have;
+
+    snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(row, "seq")));
+    pthread_mutex_lock(&j->mu);
+    have = json_object_get(j->rows, key) != NULL;
+    pthread_mutex_unlock(&j->mu);
+    if (have) {
+        json_decref(row);
+        return;
+    }
+    octo_job_step(j, row);
+}
+
 /* Rows of steps that were running when the job ended: they ended with
  * it. Caller holds j->mu. */
 static void close_running_rows(struct octo_job *j, const char *message)

@@ -84,6 +84,9 @@ void octo_job_started(struct octo_job *j, int worker_pid);
 /* A timeline row from the executor (start: outcome "running"; end).
  * row stolen. */
 void octo_job_step(struct octo_job *j, json_t *row);
+/* The same, unless the job already has a row with that seq (the
+ * supervisor's guess at a dead worker's last step). */
+void octo_job_step_if_new(struct octo_job *j, json_t *row);
 /* The run ended: status (enum octo_run_status), message/step for
  * failures, data (stolen, may be NULL). Releases the lock, records the
  * job, wakes waiters, tells subscribers, calls on_finish. */

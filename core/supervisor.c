@@ -610,6 +610,35 @@ static void release(struct wproc *w)
     w->state = W_DEAD;
 }
 
+/* The step a dead worker was running, as its timeline row: its start
+ * event may have died in the worker's buffer, the status page did not. */
+static void crash_row(struct wproc *w, const char *msg)
+{
+    struct octo_worker_page pg;
+    json_t *row;
+    json_t *err;
+    char *text;
+
+    if (w->page == NULL) {
+        return;
+    }
+    octo_worker_page_read(w->page, &pg);
+    if (pg.step[0] == '\0' || pg.seq <= 0) {
+        return;
+    }
+    err = json_pack("{s:s, s:s}", "type", "internal", "message", msg);
+    text = json_dumps(err, JSON_COMPACT);
+    json_decref(err);
+    row = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:f, s:i, s:s}", "seq", (json_int_t)pg.seq,
+                    "depth", pg.depth, "name", pg.step, "type", pg.type, "flow", pg.flow,
+                    "outcome", "running", "started", octo_now(), "attempt", 1, "error",
+                    text != NULL ? text : "null");
+    free(text);
+    /* a row the job already has keeps its start time; this one only
+     * fills the gap, then finishing the job marks it aborted */
+    octo_job_step_if_new(w->job, row);
+}
+
 static void on_death(struct wproc *w)
 {
     drain_socket(w);
@@ -633,6 +662,7 @@ static void on_death(struct wproc *w)
             pthread_mutex_unlock(&S.mu);
         }
         octo_log(OCTO_LOG_ERROR, "[job %.8s] %s (worker %ld)", w->job->id, msg, (long)w->pid);
+        crash_row(w, msg);
         octo_job_finish(w->job, status, msg, step, NULL, 0);
         octo_job_unref(w->job);
         w->job = NULL;

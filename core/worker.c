@@ -20,6 +20,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,83 @@ static void queue_frame(int type, const char *data, size_t len)
         flush_locked();
     }
     pthread_mutex_unlock(&w.out_mu);
+}
+
+/* A crash handler for SIGSEGV and SIGBUS. Under RLIMIT_AS an exhausted
+ * address space often shows as a segfault, not a failed malloc: a stack
+ * that cannot grow, or an allocation libjq used unchecked. So measure
+ * what is left (the largest mapping that still succeeds) and, when less
+ * than a quarter of the limit is, say "out of memory" on stderr: the
+ * supervisor reads it into the job's error. Then die of the same signal.
+ * Only async-signal-safe calls here. */
+static void put_num(char *buf, size_t *n, unsigned long v)
+{
+    char tmp[24];
+    size_t k = 0;
+
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && k < sizeof(tmp));
+    while (k > 0) {
+        buf[(*n)++] = tmp[--k];
+    }
+}
+
+static void crash_handler(int sig)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        unsigned long limit_mb = (unsigned long)(rl.rlim_cur >> 20);
+        unsigned long free_mb = 0;
+        unsigned long try_mb;
+
+        for (try_mb = limit_mb / 2; try_mb >= 1; try_mb /= 2) {
+            void *p = mmap(NULL, (size_t)try_mb << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+                           -1, 0);
+
+            if (p != MAP_FAILED) {
+                munmap(p, (size_t)try_mb << 20);
+                free_mb = try_mb;
+                break;
+            }
+        }
+        if (free_mb * 4 < limit_mb) {
+            char msg[160] = "octoflow worker: out of memory (about ";
+            size_t n = strlen(msg);
+
+            put_num(msg, &n, limit_mb - free_mb);
+            memcpy(msg + n, " of ", 4);
+            n += 4;
+            put_num(msg, &n, limit_mb);
+            memcpy(msg + n, " MiB of address space in use)\n", 31);
+            n += 31;
+            if (write(2, msg, n) < 0) {
+                /* nothing left to say it with */
+            }
+        }
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_crash_handler(void)
+{
+    static char altstack[64 * 1024];
+    stack_t ss;
+    struct sigaction sa;
+
+    ss.ss_sp = altstack;
+    ss.ss_size = sizeof(altstack);
+    ss.ss_flags = 0;
+    sigaltstack(&ss, NULL); /* the main thread: a stack overflow still reports */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = crash_handler;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 static void log_sink(int level, const char *line, size_t len)
@@ -399,6 +478,7 @@ void octo_worker_main(int sock, struct octo_worker_page *page)
     prctl(PR_SET_NAME, "octoflow-work");
     octo_log_set_sink(log_sink);
     octo_sandbox_apply(&ll, &prot);
+    install_crash_handler();
     if (octo_pool_start(octo_config()->flow_max_workers) != 0) {
         octo_log(OCTO_LOG_WARN, "worker %ld: no loop pool, loops run serially", (long)getpid());
     }
