@@ -55,7 +55,9 @@ int octo_config_load_runs(struct octo_config *cfg, octo_error *err)
     const char *iso;
 
     db = getenv("JOBS_DB");
-    if (db == NULL || db[0] == '\0') {
+    if (db != NULL && strcmp(db, "none") == 0) {
+        cfg->jobs_db[0] = '\0'; /* no job store: no history (benchmarks, throwaway setups) */
+    } else if (db == NULL || db[0] == '\0') {
         snprintf(cfg->jobs_db, sizeof(cfg->jobs_db), "%s/octoflow.db", cfg->data_path);
     } else if (db[0] == '/') {
         snprintf(cfg->jobs_db, sizeof(cfg->jobs_db), "%s", db);

@@ -72,6 +72,7 @@ static struct {
     unsigned long applied_seq;
     pthread_t thread;
     int started;
+    int disabled;           /* JOBS_DB=none: no store, nothing to report */
     int stop;
     int prune_requested;
     const struct octo_store_backend *be;
@@ -401,6 +402,10 @@ int octo_store_open(const char *path, int readonly, octo_error *err)
     if (g.started) {
         return OCTO_OK;
     }
+    g.disabled = path == NULL || path[0] == '\0';
+    if (g.disabled) {
+        return OCTO_OK;
+    }
     g.be = &octo_store_sqlite;
     snprintf(g.path, sizeof(g.path), "%s", path);
     g.readonly = readonly;
@@ -462,7 +467,7 @@ static void enqueue(struct op *o)
 {
     pthread_mutex_lock(&g.mu);
     if (!g.started || g.queued >= MAX_QUEUED) {
-        g.dropped += o->done == NULL;
+        g.dropped += o->done == NULL && !g.disabled;
         pthread_mutex_unlock(&g.mu);
         if (o->done != NULL) {
             octo_error e;
@@ -583,7 +588,9 @@ static void reader_put(void *c)
 static int reader_begin(void **c, octo_error *err)
 {
     if (!g.started) {
-        return octo_error_set(err, OCTO_EIO, NULL, "the job store is not open");
+        return octo_error_set(err, OCTO_EIO, NULL, g.disabled
+                                                       ? "there is no job store (JOBS_DB=none)"
+                                                       : "the job store is not open");
     }
     octo_store_sync(2.0);
     *c = reader_get(err);
@@ -677,6 +684,10 @@ json_t *octo_store_health(void)
     json_t *h;
 
     pthread_mutex_lock(&g.mu);
+    if (g.disabled) {
+        pthread_mutex_unlock(&g.mu);
+        return json_pack("{s:b, s:s}", "ok", 1, "backend", "none");
+    }
     h = json_pack("{s:b, s:s, s:s?, s:I, s:I, s:I}", "ok", g.started && g.ok && g.have_writer,
                   "backend", g.be != NULL ? g.be->name : "none",
                   "error", g.error[0] != '\0' ? g.error : NULL, "errors_total",
