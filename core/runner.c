@@ -269,7 +269,7 @@ static int retry_wait(struct octo_run *run, const struct octo_step *st, int atte
 /* Run one step with retries, events and error handling. Returns 0 to go
  * on, 1 when the flow fails. */
 static int step_with_errors(struct octo_run *run, const struct octo_step *st, int ignore_when,
-                            struct octo_run_result *r)
+                            struct octo_run_result *r, struct octo_control_result *cr)
 {
     const struct octo_run_hooks *hooks = run->job->hooks;
     char prefix[600];
@@ -299,7 +299,7 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
             cancel_error(run, why, &err);
             rc = err.code;
         } else {
-            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &input, &out, &err);
+            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &input, &out, cr, &err);
             why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : OCTO_GO_ON;
             if (why != OCTO_GO_ON) { /* the step failed because the run was stopped */
                 cancel_error(run, why, &err);
@@ -460,7 +460,10 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
             record_failure(r, &f->steps[i], &err, OCTO_GO_ON);
             break;
         }
-        if (step_with_errors(&run, &f->steps[i], 0, r) != 0) {
+        struct octo_control_result cr;
+
+        memset(&cr, 0, sizeof(cr));
+        if (step_with_errors(&run, &f->steps[i], 0, r, &cr) != 0) {
             break;
         }
     }
@@ -473,7 +476,10 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
             memset(&fr, 0, sizeof(fr));
             octo_log(OCTO_LOG_INFO, "%s Running finally step %s", run.prefix,
                      f->steps[f->finally_index].name);
-            step_with_errors(&run, &f->steps[f->finally_index], 1, &fr);
+            struct octo_control_result fcr;
+
+            memset(&fcr, 0, sizeof(fcr));
+            step_with_errors(&run, &f->steps[f->finally_index], 1, &fr, &fcr);
             if (fr.failed) {
                 octo_log(OCTO_LOG_ERROR, "%s Error in finally step %s: %s", run.prefix,
                          fr.step, fr.message);

@@ -144,17 +144,26 @@ struct octo_run {
     char prefix[300];            /* "[name]" or "[name][3]" */
 };
 
+/* What a control step asked for (host->control), read by the runner
+ * once run() returned. */
+struct octo_control_result {
+    int what;                    /* 0, OCTO_CONTROL_GOTO, OCTO_CONTROL_EXIT */
+    char arg[OCTO_ERROR_MSG_LEN];
+};
+
 struct octo_ctx {
     struct octo_run *run;
     const struct octo_step *step;
     long seq;                    /* the step event of this execution */
+    struct octo_control_result *control; /* where host->control writes */
 };
 
 /* Execute one step's phases (runner_step.c): when, options, data_key,
  * run(), jq_expression. *out new on success; *input borrowed (the step's
  * input, may be NULL). */
 int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, int ignore_when,
-                  int *skipped, json_t **input, json_t **out, octo_error *err);
+                  int *skipped, json_t **input, json_t **out, struct octo_control_result *cr,
+                  octo_error *err);
 
 /* Sub-flow services behind host->flow_run / flow_run_each. */
 int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,

@@ -111,11 +111,12 @@ static int render_options(struct octo_run *run, const struct octo_step *st, json
 }
 
 int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, int ignore_when,
-                  int *skipped, json_t **input_out, json_t **out, octo_error *err)
+                  int *skipped, json_t **input_out, json_t **out, struct octo_control_result *cr,
+                  octo_error *err)
 {
     char prefix[600];
     octo_run_args args;
-    struct octo_ctx ctx = {run, st, seq};
+    struct octo_ctx ctx = {run, st, seq, cr};
     json_t *opts = NULL;
     json_t *result = NULL;
     json_t *input = NULL;

@@ -195,9 +195,9 @@ static void test_refusals(void **state)
     char reason_dup[PATH_MAX + 128];
     const struct refusal cases[] = {
         {"abi_newer_minor", "abi_newer",
-         "refused to load: plugin needs step ABI 1.1 or a later 1.x, core has 1.0"},
-        {"abi_newer_minor_desc", "abi_newer_desc", "built for step ABI 1.1, core provides 1.0"},
-        {"abi_major2", "abi_major2", "built for step ABI 2.0, core provides 1.0"},
+         "refused to load: plugin needs step ABI 1.2 or a later 1.x, core has 1.1"},
+        {"abi_newer_minor_desc", "abi_newer_desc", "built for step ABI 1.2, core provides 1.1"},
+        {"abi_major2", "abi_major2", "built for step ABI 2.0, core provides 1.1"},
         {"abi_no_entry", "abi_no_entry", "not an Octoflow plugin (no octo_plugin_entry)"},
         {"abi_small_plugin", "abi_small_plugin",
          "plugin descriptor too small (struct_size 8, need at least 32)"},

@@ -48,11 +48,13 @@ AT(octo_error, detail, 648);
 AT(octo_error, reserved, 2696);
 WIDTH(octo_error, reserved, 32);
 #else
-/* 1.1 grew into reserved[] in place: the first word became retry_after_ms */
+/* 1.1 grew into reserved[] in place: its first two words */
 AT(octo_error, retry_after_ms, 2696);
-AT(octo_error, reserved, 2700);
+AT(octo_error, detail_is_object, 2700);
+AT(octo_error, reserved, 2704);
 WIDTH(octo_error, retry_after_ms, 4);
-WIDTH(octo_error, reserved, 28);
+WIDTH(octo_error, detail_is_object, 4);
+WIDTH(octo_error, reserved, 24);
 #endif
 WIDTH(octo_error, field, 128);
 WIDTH(octo_error, msg, 512);
@@ -90,6 +92,14 @@ AT(octo_host, yaml_dump, 168);
 AT(octo_host, json_dump, 176);
 AT(octo_host, value_text, 184);
 SIZE_1_0(octo_host, 192);
+#ifndef OCTO_LAYOUT_FROZEN_1_0
+/* 1.1: appended after the 1.0 members */
+AT(octo_host, error_detail, 192);
+AT(octo_host, control, 200);
+AT(octo_host, sleep, 208);
+AT(octo_host, flow_run2, 216);
+AT(octo_host, run_nested, 224);
+#endif
 
 /* ---- octo_option (versioned by octo_step_type.option_size) -------------- */
 AT(octo_option, name, 0);
@@ -109,6 +119,9 @@ AT(octo_run_args, options, 8);
 AT(octo_run_args, input, 16);
 AT(octo_run_args, step_name, 24);
 SIZE_1_0(octo_run_args, 32);
+#ifndef OCTO_LAYOUT_FROZEN_1_0
+AT(octo_run_args, paths, 32); /* 1.1 */
+#endif
 
 /* ---- octo_step_type ----------------------------------------------------- */
 AT(octo_step_type, struct_size, 0);

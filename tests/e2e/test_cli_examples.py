@@ -160,7 +160,7 @@ def main():
         path = [o for o in file_opts if o["name"] == "path"][0]
         check("required" in path["flags"] and "template" in path["flags"], "option schema flags")
         p = run(["--version"], data)
-        check(p.returncode == 0 and "step ABI 1.0" in p.stdout, "--version")
+        check(p.returncode == 0 and "step ABI 1.1" in p.stdout, "--version")
         p = run(["--help"], data)
         check(p.returncode == 0 and "validate" in p.stdout, "--help")
         p = run(["frobnicate"], data)

@@ -1,4 +1,4 @@
-/* octoflow/octo_step.h - the Octoflow step plugin ABI, version 1.0.
+/* octoflow/octo_step.h - the Octoflow step plugin ABI, version 1.1.
  *
  * This is the only header a step plugin includes. A plugin is a shared
  * object that exports exactly one symbol, octo_plugin_entry(). It reaches
@@ -61,7 +61,7 @@ extern "C" {
 #endif
 
 #define OCTO_ABI_MAJOR 1
-#define OCTO_ABI_MINOR 0
+#define OCTO_ABI_MINOR 1
 
 /* The lowest core minor this plugin needs. Define it to a lower value
  * before including this header to run on older 1.x cores (then check
@@ -134,7 +134,12 @@ typedef struct octo_error {
     uint32_t retry_after_ms;           /* since 1.1: the server asked to wait this
                                           long before trying again (HTTP
                                           Retry-After); 0: no advice */
-    uint32_t reserved[7];              /* zero; room to grow in place */
+    uint32_t detail_is_object;         /* since 1.1: non-zero when detail holds a
+                                          JSON object (host->error_detail) that the
+                                          core merges into the error's record in
+                                          __errors__, whatever the code; 0: the 1.0
+                                          meaning (EHTTP response content) */
+    uint32_t reserved[6];              /* zero; room to grow in place */
 } octo_error;
 
 typedef struct octo_ctx octo_ctx;           /* one run of one step */
@@ -303,8 +308,54 @@ typedef struct octo_host {
      * 1.0, {'k': 'v'}, [1, 'a']. value borrowed; *out new (host->free). */
     int (*value_text)(json_t *value, char **out, octo_error *err);
 
-    /* ---- 1.1: append below this line, each member marked "since 1.1" ---- */
+    /* ---- 1.1 ---- */
+
+    /* Attach a JSON object (borrowed) to err: the core merges its members
+     * into the "error" object of the step's __errors__ record (keys
+     * "type" and "message" stay the core's), for any error code. A
+     * "status_code" and a "response_content" member also extend the text
+     * ignore_errors and retry patterns are matched against, as for HTTP
+     * errors in 1.0. The object is serialised into err->detail: it must
+     * fit (OCTO_ERROR_DETAIL_LEN); returns OCTO_OK or OCTO_EINVAL. Since
+     * 1.1. */
+    int (*error_detail)(octo_error *err, json_t *detail);
+
+    /* Control results, for control steps: after run() returns OCTO_OK,
+     * the core continues at another step (OCTO_CONTROL_GOTO, arg: a step
+     * name, or "__end__", "__start__", "__exit__") or ends the run with
+     * status "exit" (OCTO_CONTROL_EXIT, arg: the message). The last call
+     * of a run() wins. Returns OCTO_OK, or OCTO_EINVAL for an unknown
+     * what. Since 1.1. */
+    int (*control)(octo_ctx *ctx, int what, const char *arg);
+
+    /* Wait seconds, or less when the run is cancelled, times out or the
+     * service shuts down (then OCTO_ECANCELED / OCTO_ETIMEDOUT with err
+     * filled). Never sleep() in a plugin: use this. Since 1.1. */
+    int (*sleep)(octo_ctx *ctx, double seconds, octo_error *err);
+
+    /* Run a sub-flow, failure reported one way: OCTO_OK when it succeeded
+     * or ended with an exit step; OCTO_ESUBFLOW when it failed (err: why;
+     * *out still its final flow data); any other code when it could not
+     * run (*out NULL). Since 1.1 (flow_run reports a failure as OCTO_OK
+     * plus *failed). */
+    int (*flow_run2)(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
+                     octo_error *err);
+
+    /* Run the nested step number index of a NESTED_STEPS option (the
+     * core compiled it at load as a full step of the flow): its `when`,
+     * jq_expression, result_key and control result apply as for any
+     * step. *out (new) is what it stored, or null when skipped. Since 1.1. */
+    int (*run_nested)(octo_ctx *ctx, const char *option, size_t index, json_t **out,
+                      octo_error *err);
+
+    /* ---- 1.2: append below this line, each member marked "since 1.2" ---- */
 } octo_host;
+
+/* host->control what */
+enum octo_control {
+    OCTO_CONTROL_GOTO = 1,
+    OCTO_CONTROL_EXIT = 2
+};
 
 /* Non-zero when the running core provides member m. */
 #define OCTO_HOST_HAS(h, m) \
@@ -349,6 +400,13 @@ typedef enum octo_opt_type {
 #define OCTO_OPT_NOCASE (1u << 9)     /* ENUM: case-insensitive */
 #define OCTO_OPT_INPUT_NEEDED (1u << 10) /* DATA_KEY: a key missing from the flow
                                             data is a step error, not a warning */
+#define OCTO_OPT_STEP_NAME (1u << 11)    /* since 1.1, STRING: names a step of the flow
+                                            (or __end__, __start__, __exit__); a
+                                            literal unknown name is a load error */
+#define OCTO_OPT_NESTED_STEPS (1u << 12) /* since 1.1: OBJECT: the value is a full step;
+                                            ARRAY: each element's "step" member is.
+                                            Compiled by the core at load, run with
+                                            host->run_nested */
 
 typedef struct octo_option {
     const char *name;          /* key in the step's block: "uri" */
@@ -368,9 +426,21 @@ typedef struct octo_run_args {
     json_t *input;         /* borrowed: the value at the DATA_KEY option, or
                               NULL when the step has none or the key is absent */
     const char *step_name; /* for messages */
+    /* ---- 1.1 ---- */
+    json_t *paths;         /* since 1.1, borrowed: option name -> absolute path
+                              for the PATH_DATA, PATH_TPL and PATH_FLOWS options
+                              present, resolved and confined under their root
+                              (1.0: resolve them with path_resolve) */
 } octo_run_args;
 
-#define OCTO_STEP_PURE (1u << 0) /* no side effects (informative) */
+/* Non-zero when the core filled member m of args (a 1.0 core does not). */
+#define OCTO_ARGS_HAS(a, m) \
+    ((a)->struct_size >= offsetof(octo_run_args, m) + sizeof((a)->m))
+
+#define OCTO_STEP_PURE (1u << 0)      /* no side effects (informative) */
+#define OCTO_STEP_NO_RESULT (1u << 1) /* since 1.1: the core stores nothing under
+                                         result_key and applies no jq_expression
+                                         (goto, switch, exit) */
 
 typedef struct octo_step_type {
     uint32_t struct_size; /* sizeof(octo_step_type) as compiled */
