@@ -97,7 +97,8 @@ int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
 struct octo_flow *octo_flow_ref(struct octo_flow *f);
 void octo_flow_unref(struct octo_flow *f);
 
-/* Find a step by name (first match), or -1. */
+/* Find a step by name (first match), or -1. Entries of a flow being
+ * loaded that are not steps (no name) never match. */
 long octo_flow_step_index(const struct octo_flow *f, const char *name);
 
 /* The cache: the flow at rel (relative to FLOWS_PATH, confined), loaded

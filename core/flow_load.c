@@ -1,7 +1,9 @@
 /* flow_load.c - load a flow file into an immutable, compiled octo_flow.
  *
  * Flow keys: name, steps, finally_step, cron, every_seconds (and
- * description, which is documented and ignored). Steps are validated and
+ * description, which is documented and ignored). every_seconds is a whole
+ * number of seconds from 1 to one year (0: no schedule, as the original);
+ * a cron expression must parse. Steps are validated and
  * compiled by flow_step.c. A flow with any error is not returned; its
  * warnings travel with it (octo_flow.warnings) and in the diagnostics.
  */
@@ -16,6 +18,7 @@
 #include "cron.h"
 #include "errors.h"
 #include "flow_diag.h"
+#include "timeout_check.h"
 #include "yaml_io.h"
 
 static const char *const FLOW_KEYS[] = {"name", "steps", "finally_step", "cron",
@@ -58,7 +61,9 @@ long octo_flow_step_index(const struct octo_flow *f, const char *name)
     size_t i;
 
     for (i = 0; i < f->nsteps; i++) {
-        if (strcmp(f->steps[i].name, name) == 0) {
+        /* a flow being loaded may hold entries that are not steps (a
+         * string in the list): they have no name and never match */
+        if (f->steps[i].name != NULL && strcmp(f->steps[i].name, name) == 0) {
             return (long)i;
         }
     }
@@ -69,12 +74,15 @@ static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t 
 {
     json_t *v = json_object_get(root, "every_seconds");
 
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0) {
-            octo_diag_error(lc, "every_seconds", "every_seconds",
-                            "must be a whole number of seconds (0 or more)");
-        } else {
-            f->every_seconds = (long)json_integer_value(v);
+    if (json_is_integer(v) && json_integer_value(v) == 0) {
+        /* the original read 0 as "no schedule": keep such flows loading */
+        octo_diag_warn(lc, "every_seconds", "every_seconds", "0 means no schedule");
+    } else if (v != NULL && !json_is_null(v)) {
+        octo_error err;
+
+        memset(&err, 0, sizeof(err));
+        if (octo_interval_from_json("every_seconds", v, &f->every_seconds, &err) != OCTO_OK) {
+            octo_diag_error(lc, "every_seconds", NULL, "%s", err.msg);
         }
     }
     v = json_object_get(root, "cron");
