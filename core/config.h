@@ -24,6 +24,7 @@ struct octo_config {
     char templates_path[PATH_MAX];
     char secrets_path[PATH_MAX];
     char config_file[PATH_MAX];
+    char jobs_db[PATH_MAX];          /* JOBS_DB: the job store (SQLite); not created here */
     char plugins_path[4 * PATH_MAX]; /* PLUGINS_PATH as given ("" if unset) */
     int log_level;                   /* OCTO_LOG_* */
 

@@ -445,8 +445,8 @@ static void test_static_paths_confined(void **state)
                  "relative to DATA_PATH");
     expect_error("p3.yml",
                  "name: p\nsteps:\n- name: r\n  type: file\n  file:\n    path: secrets.yml\n", 0,
-                 "p3.yml:6: steps[0] (\"r\").file.path: path \"secrets.yml\" is the secrets or "
-                 "configuration file, which steps may not touch");
+                 "p3.yml:6: steps[0] (\"r\").file.path: path \"secrets.yml\" is the secrets, "
+                 "configuration or job store file, which steps and templates may not touch");
 }
 
 static void test_all_errors_collected(void **state)
