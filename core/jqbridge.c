@@ -18,11 +18,11 @@
  * The jq 1.6 CLI never abandons a run (it reads every output), except on
  * halt, where it aborts the same way (`[1,[2]] | paths | halt`).
  * So a run here always ends the way jq ends it itself: by backtracking.
- * To stop early we set the slot's stop flag and keep calling jq_next: the
- * prelude follows every output with a check of that flag (read through
- * the input callback, the one channel from C into a running program) that
- * raises an error, and raising unwinds every fork point through its
- * handler. `halt` and `halt_error` are redefined the same way: they tell
+ * To stop early we read the remaining outputs (up to DRAIN_OUTPUTS), then
+ * set the slot's stop flag and keep calling jq_next: the prelude follows
+ * every output with a check of that flag (read through the input
+ * callback, the one channel from C into a running program) that raises
+ * an error, and raising unwinds every fork point through its handler. `halt` and `halt_error` are redefined the same way: they tell
  * the debug callback and raise, instead of leaving the state halted.
  * Outputs and errors seen after a stop request are ignored.
  */
@@ -84,6 +84,8 @@ static void error_cb(void *data, jv msg)
 }
 
 #define STOP_MARK "__octo_stop__"
+/* Outputs read after the ones a run needs before stopping it by force. */
+#define DRAIN_OUTPUTS 1000
 #define HALT_MARK "__octo_halt__"
 /* Above this index an assignment would make libjq 1.6 allocate and fill
  * every element before it (16 bytes each): setpath([1e9]; 1) asks for
@@ -101,6 +103,10 @@ static void error_cb(void *data, jv msg)
  *   index: refused above MAX_SET_INDEX.
  * - sub/gsub with "g" loop forever (and grow the stack) when the regex
  *   matches the empty string at the start of what is left; refused there.
+ * - paths, paths(f) and leaf_paths collect the paths before handing them
+ *   out: libjq 1.6 leaks an object key (the jq CLI too, under valgrind)
+ *   when an error - break in first(paths), our stop - unwinds a path
+ *   expression that is iterating over an object; the output is the same.
  * A builtin is captured under another name before it is shadowed
  * (`def __octo_x: x; def x: ... __octo_x`): jq binds names lexically, so
  * the copies of _assign, _modify, fromstream and gsub below (jq 1.6's
@@ -153,6 +159,10 @@ static const char PRELUDE[] =
     " (flags | index(\"g\")) as $gs | (flags | if $gs then subg else . end) as $fla"
     " | sub1($fla; $gs);"
     "def gsub($re; s; flags): sub($re; s; flags + \"g\"); def gsub($re; s): sub($re; s; \"g\");"
+    "def paths: [path(..)] | .[] | select(length > 0);"
+    "def paths(node_filter): . as $dot | paths"
+    " | select(. as $p | $dot | getpath($p) | node_filter);"
+    "def leaf_paths: paths(scalars);"
     "{} as $ENV | (";
 
 /* After the program: every output is followed by the stop check. */
@@ -413,14 +423,26 @@ static int halted(const struct jq_slot *s, const struct octo_jq_prog *p, octo_er
     }
 }
 
-/* Stop the run and let jq unwind it (see the top of the file): the stop
- * check after the pending output raises, and the run ends by
- * backtracking. Whatever comes out meanwhile (outputs of a `try` that
- * caught the stop, its errors) is dropped. */
+/* Stop the run and let jq unwind it (see the top of the file). First by
+ * plain backtracking, reading up to DRAIN_OUTPUTS more outputs: an error
+ * unwinding a path expression over an object leaks in libjq 1.6 (see the
+ * prelude's paths). Then, for programs with more outputs than that, by the
+ * stop check: it raises after the pending output. Whatever comes out
+ * meanwhile (outputs, errors, those of a `try` that caught the stop) is
+ * dropped. */
 static void finish(struct jq_slot *s)
 {
     jv res;
+    int n;
 
+    for (n = 0; n < DRAIN_OUTPUTS && !s->halted; n++) {
+        res = jq_next(s->jq);
+        if (!jv_is_valid(res)) {
+            jv_free(res);
+            return;
+        }
+        jv_free(res);
+    }
     s->stop = 1;
     for (;;) {
         res = jq_next(s->jq);

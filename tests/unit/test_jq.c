@@ -426,6 +426,11 @@ static void test_jq_paths_after_abandoned_run(void **state)
          * (the jq 1.6 CLI aborts on `[1,[2]] | paths | halt` too) */
         {"paths | halt", OCTO_JQ_ALL, "[]", 0},
         {"first(paths), halt", OCTO_JQ_ALL, "[[\"a\"]]", 1},
+        /* more outputs than the bridge reads before stopping a run by
+         * force, or no end at all */
+        {"range(1e9)", OCTO_JQ_SINGLE, "null", 2},
+        {"repeat(1)", OCTO_JQ_FIRST, "1", 1},
+        {"path(..), repeat(1)", OCTO_JQ_SINGLE, "null", 2},
     };
     size_t i;
     int k;
