@@ -104,53 +104,30 @@ static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t 
     }
 }
 
-int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
-                   struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+/* Check and compile a parsed flow (root and marks borrowed). abs_path is
+ * the file's path (display for text loaded from memory), st its stat (NULL
+ * for text). */
+static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const char *display,
+                       const struct stat *st, unsigned flags, struct octo_flow **out,
+                       struct octo_diags *diags, octo_error *err)
 {
     struct octo_loadctx lc;
     struct octo_flow *f = NULL;
-    json_t *root = NULL;
-    json_t *marks = NULL;
     json_t *steps;
     json_t *v;
-    struct stat st;
-    struct octo_diags local;
     const char *key;
     const char *base;
     size_t i;
     int rc;
 
-    *out = NULL;
-    local.errors = NULL;
-    local.warnings = NULL;
-    if (diags == NULL) {
-        octo_diags_init(&local);
-        diags = &local;
-    }
     memset(&lc, 0, sizeof(lc));
     lc.display = display;
     lc.flags = flags;
     lc.diags = diags;
-    if (stat(abs_path, &st) != 0) {
-        int e = errno;
-
-        octo_diags_free(&local);
-        return octo_error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, NULL, "flow %s %s",
-                              display, e == ENOENT ? "not found" : strerror(e));
-    }
-    rc = octo_yaml_load_file(abs_path, display, &root, &marks, err);
-    if (rc != OCTO_OK) {
-        if (diags->errors != NULL) {
-            json_array_append_new(diags->errors, json_string(err->msg));
-        }
-        octo_diags_free(&local);
-        return rc == OCTO_ENOENT ? OCTO_ENOENT : OCTO_EINVAL;
-    }
     lc.marks = marks;
     f = calloc(1, sizeof(*f));
     if (f == NULL) {
-        rc = octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        goto out;
+        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
     atomic_init(&f->refs, 1);
     f->finally_index = -1;
@@ -159,9 +136,11 @@ int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
     f->path = strdup(display);
     base = strrchr(abs_path, '/');
     f->file_name = strdup(base != NULL ? base + 1 : abs_path);
-    f->mtime = st.st_mtim;
-    f->size = st.st_size;
-    f->ino = st.st_ino;
+    if (st != NULL) {
+        f->mtime = st->st_mtim;
+        f->size = st->st_size;
+        f->ino = st->st_ino;
+    }
     if (json_is_null(root)) {
         octo_diag_error(&lc, "", NULL, "the flow file is empty");
         goto done;
@@ -226,7 +205,7 @@ done:
         rc = octo_error_set(err, OCTO_EINVAL, NULL, "%s", lc.first_error);
         goto out;
     }
-    if (diags != NULL && diags->warnings != NULL) {
+    if (diags->warnings != NULL) {
         json_array_extend(f->warnings, diags->warnings);
     }
     *out = f;
@@ -236,6 +215,71 @@ out:
     if (f != NULL) {
         flow_free(f);
     }
+    return rc;
+}
+
+int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
+                   struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+{
+    json_t *root = NULL;
+    json_t *marks = NULL;
+    struct stat st;
+    struct octo_diags local;
+    int rc;
+
+    *out = NULL;
+    local.errors = NULL;
+    local.warnings = NULL;
+    if (diags == NULL) {
+        octo_diags_init(&local);
+        diags = &local;
+    }
+    if (stat(abs_path, &st) != 0) {
+        int e = errno;
+
+        octo_diags_free(&local);
+        return octo_error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, NULL, "flow %s %s",
+                              display, e == ENOENT ? "not found" : strerror(e));
+    }
+    rc = octo_yaml_load_file(abs_path, display, &root, &marks, err);
+    if (rc != OCTO_OK) {
+        if (diags->errors != NULL) {
+            json_array_append_new(diags->errors, json_string(err->msg));
+        }
+        octo_diags_free(&local);
+        return rc == OCTO_ENOENT ? OCTO_ENOENT : OCTO_EINVAL;
+    }
+    rc = load_parsed(root, marks, abs_path, display, &st, flags, out, diags, err);
+    json_decref(root);
+    json_decref(marks);
+    octo_diags_free(&local);
+    return rc;
+}
+
+int octo_flow_load_text(const char *text, size_t len, const char *display, unsigned flags,
+                        struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+{
+    json_t *root = NULL;
+    json_t *marks = NULL;
+    struct octo_diags local;
+    int rc;
+
+    *out = NULL;
+    local.errors = NULL;
+    local.warnings = NULL;
+    if (diags == NULL) {
+        octo_diags_init(&local);
+        diags = &local;
+    }
+    rc = octo_yaml_load(text, len, display, &root, &marks, err);
+    if (rc != OCTO_OK) {
+        if (diags->errors != NULL) {
+            json_array_append_new(diags->errors, json_string(err->msg));
+        }
+        octo_diags_free(&local);
+        return OCTO_EINVAL;
+    }
+    rc = load_parsed(root, marks, display, display, NULL, flags, out, diags, err);
     json_decref(root);
     json_decref(marks);
     octo_diags_free(&local);

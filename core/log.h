@@ -30,7 +30,7 @@ int octo_log_enabled(int level);
 int octo_log_level_parse(const char *s);
 
 void octo_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void octo_logv(int level, const char *fmt, va_list ap);
+void octo_logv(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Async-signal-safe: ask for the file to be reopened (logrotate). */
 void octo_log_request_reopen(void);

@@ -651,6 +651,50 @@ static void test_every_seconds_range(void **state)
     result_free(&r);
 }
 
+/* octo_flow_load_text (the fuzzer's door) gives what loading the file
+ * gives: the same messages (with the display name and lines), the same
+ * compiled flow. */
+static void test_load_text_matches_file(void **state)
+{
+    static const char *const texts[] = {
+        "name: t\nsteps:\n- {name: a, type: jq, jq: {expression: '.x'}}\n"
+        "- {name: b, type: debug, when: 'a == 1'}\nfinally_step: b\nevery_seconds: 60\n",
+        "name: t\nsteps:\n- just text\n- {name: a, type: nosuch}\n",
+        "name: [t\n",
+        "",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct result r = load_text("lt.yml", texts[i], 0);
+        struct octo_flow *f = NULL;
+        struct octo_diags d;
+        octo_error err;
+        int rc;
+
+        octo_diags_init(&d);
+        memset(&err, 0, sizeof(err));
+        rc = octo_flow_load_text(texts[i], strlen(texts[i]), "lt.yml", 0, &f, &d, &err);
+        assert_int_equal(rc, r.rc);
+        assert_true(json_equal(d.errors, r.errors));
+        assert_true(json_equal(d.warnings, r.warnings));
+        if (rc == OCTO_OK) {
+            assert_int_equal(f->nsteps, r.flow->nsteps);
+            assert_int_equal(f->finally_index, r.flow->finally_index);
+            assert_int_equal(f->every_seconds, r.flow->every_seconds);
+            assert_string_equal(f->path, "lt.yml");
+            assert_true(json_equal(f->steps[0].options, r.flow->steps[0].options));
+        } else {
+            assert_null(f);
+            assert_string_equal(err.msg, r.first);
+        }
+        octo_flow_unref(f);
+        octo_diags_free(&d);
+        result_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_when_shapes),
         cmocka_unit_test(test_step_entry_not_a_mapping),
         cmocka_unit_test(test_every_seconds_range),
+        cmocka_unit_test(test_load_text_matches_file),
     };
 
     return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);
