@@ -22,8 +22,12 @@
  * Speed: every log line and API string passes here. All forms of all
  * secrets are indexed by first byte, with a bitmap of their first two
  * bytes, so a view costs one pass over its bytes plus a memcmp per
- * candidate position; text without \ % & '' or a line break (most log
- * lines) is searched once, undecoded. bench/redact measures it.
+ * candidate position. A text is decoded only when it holds something
+ * decodable (\ % & '' or a line break) and the anchor of some secret -
+ * its longest run of letters, digits and "_.-", which no encoding here
+ * changes (anchor_of) - so most lines are searched once, undecoded. The
+ * limit: a secret whose anchor does not come back as it is (all escaped,
+ * \u0041 for A) is not found. bench/redact measures it.
  *
  * A pthread rwlock guards the registry: lookups take the read lock,
  * registration (a secret fetched, rare) the write lock and rebuilds the
@@ -46,15 +50,23 @@ struct form {
     size_t len;
 };
 
+/* Strings indexed for search: sorted by first byte, with a table of the
+ * first bytes and a bitmap of the first two. */
+struct index {
+    struct form *forms;
+    size_t n;
+    size_t first[257];          /* forms starting with byte b: [first[b], first[b + 1]) */
+    unsigned char starts[256];  /* 1: some form starts with byte b */
+    uint64_t pairs[65536 / 64]; /* bit (b0 << 8 | b1): some form starts b0 b1 */
+};
+
 static pthread_rwlock_t g_lock = PTHREAD_RWLOCK_INITIALIZER;
-static char **g_values;   /* registered values, for dedup and the count */
+static char **g_values; /* registered values, for dedup and the count */
 static size_t g_count;
 static size_t g_cap;
-static struct form *g_forms; /* every form of every value, sorted by first byte */
-static size_t g_nforms;
-static size_t g_first[257];  /* forms starting with byte b: [g_first[b], g_first[b + 1]) */
-static unsigned char g_starts[256]; /* 1: some form starts with byte b */
-static uint64_t g_pairs[65536 / 64]; /* bit (b0 << 8 | b1) set: some form starts b0 b1 */
+static struct index g_forms;   /* every form of every value */
+static struct index g_anchors; /* the anchor of every value (see anchor_of) */
+static int g_unanchored;       /* some value has no anchor: always decode */
 
 static int form_cmp(const void *a, const void *b)
 {
@@ -130,44 +142,105 @@ static void free_forms(struct form *forms, size_t n)
     free(forms);
 }
 
-/* Rebuild the forms and their index from g_values. On failure the old
- * index stays (the new value is then matched only once rebuilt). Write
- * lock held. */
-static int rebuild(void)
+/* Sort forms (taken) into ix, replacing what it held. Write lock held. */
+static void index_set(struct index *ix, struct form *forms, size_t n)
 {
-    struct form *forms = NULL;
-    size_t n = 0;
-    size_t cap = 0;
     size_t i;
     size_t b;
 
-    for (i = 0; i < g_count; i++) {
-        if (add_forms(&forms, &n, &cap, g_values[i]) != 0) {
-            free_forms(forms, n);
-            return -1;
-        }
-    }
     if (n > 0) {
         qsort(forms, n, sizeof(*forms), form_cmp);
     }
-    free_forms(g_forms, g_nforms);
-    g_forms = forms;
-    g_nforms = n;
-    memset(g_pairs, 0, sizeof(g_pairs));
-    memset(g_first, 0, sizeof(g_first));
-    memset(g_starts, 0, sizeof(g_starts));
+    free_forms(ix->forms, ix->n);
+    memset(ix, 0, sizeof(*ix));
+    ix->forms = forms;
+    ix->n = n;
     for (i = 0; i < n; i++) {
         unsigned b0 = (unsigned char)forms[i].text[0];
         unsigned pair = b0 << 8 | (unsigned char)forms[i].text[1];
 
-        g_first[b0 + 1]++;
-        g_starts[b0] = 1;
-        g_pairs[pair / 64] |= UINT64_C(1) << (pair % 64);
+        ix->first[b0 + 1]++;
+        ix->starts[b0] = 1;
+        ix->pairs[pair / 64] |= UINT64_C(1) << (pair % 64);
     }
     for (b = 1; b <= 256; b++) {
-        g_first[b] += g_first[b - 1];
+        ix->first[b] += ix->first[b - 1];
     }
+}
+
+/* Characters none of the encodings undone here escapes: ASCII letters
+ * and digits and "_.-" (what percent-encoding, the most eager, leaves in
+ * Python, Java and JavaScript alike; "~" is encoded by some). */
+static int unescaped(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+/* The longest run of unescaped characters of value, when it has
+ * MIN_SECRET_LEN or more, into out (cap bytes); 0 when there is none.
+ * YAML folds only at spaces or after an escape, so every form of a value
+ * holds its anchor as it is: a text without any anchor needs no
+ * decoding. */
+static int anchor_of(const char *value, char *out, size_t cap)
+{
+    size_t best = 0;
+    size_t best_at = 0;
+    size_t i = 0;
+
+    while (value[i] != '\0') {
+        size_t j = i;
+
+        while (value[j] != '\0' && unescaped(value[j])) {
+            j++;
+        }
+        if (j - i > best) {
+            best = j - i;
+            best_at = i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    if (best < MIN_SECRET_LEN || best >= cap) {
+        return 0;
+    }
+    memcpy(out, value + best_at, best);
+    out[best] = '\0';
+    return 1;
+}
+
+/* Rebuild both indexes from g_values. On failure the old ones stay (the
+ * new value is then matched only once rebuilt). Write lock held. */
+static int rebuild(void)
+{
+    struct form *forms = NULL;
+    struct form *anchors = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    size_t na = 0;
+    size_t acap = 0;
+    int unanchored = 0;
+    size_t i;
+
+    for (i = 0; i < g_count; i++) {
+        char a[256];
+
+        if (add_forms(&forms, &n, &cap, g_values[i]) != 0) {
+            goto fail;
+        }
+        if (!anchor_of(g_values[i], a, sizeof(a))) {
+            unanchored = 1;
+        } else if (add_form(&anchors, &na, &acap, a) != 0) {
+            goto fail;
+        }
+    }
+    index_set(&g_forms, forms, n);
+    index_set(&g_anchors, anchors, na);
+    g_unanchored = unanchored;
     return 0;
+fail:
+    free_forms(forms, n);
+    free_forms(anchors, na);
+    return -1;
 }
 
 int octo_redact_add(const char *value)
@@ -219,12 +292,9 @@ void octo_redact_clear(void)
     g_values = NULL;
     g_count = 0;
     g_cap = 0;
-    free_forms(g_forms, g_nforms);
-    g_forms = NULL;
-    g_nforms = 0;
-    memset(g_pairs, 0, sizeof(g_pairs));
-    memset(g_first, 0, sizeof(g_first));
-    memset(g_starts, 0, sizeof(g_starts));
+    index_set(&g_forms, NULL, 0);
+    index_set(&g_anchors, NULL, 0);
+    g_unanchored = 0;
     pthread_rwlock_unlock(&g_lock);
 }
 
@@ -270,21 +340,24 @@ static void span_add(struct spans *sp, size_t start, size_t end)
     sp->n++;
 }
 
-/* Every occurrence of every form in t (n bytes) or, when v is not NULL,
- * in the view v (t == v->data), as spans of the original. Read lock held. */
-static void find(const char *t, size_t n, const struct octo_rdview *v, struct spans *sp)
+/* Every occurrence of a string of ix in t (n bytes) or, when v is not
+ * NULL, in the view v (t == v->data), as spans of the original; with sp
+ * NULL, only whether there is one. Read lock held. */
+static int find(const struct index *ix, const char *t, size_t n, const struct octo_rdview *v,
+                struct spans *sp)
 {
     size_t i;
+    int found = 0;
 
     if (n < MIN_SECRET_LEN) {
-        return;
+        return 0;
     }
     for (i = 0; i + MIN_SECRET_LEN <= n; i++) {
         unsigned b0;
         unsigned pair;
         size_t k;
 
-        while (i + MIN_SECRET_LEN <= n && !g_starts[(unsigned char)t[i]]) {
+        while (i + MIN_SECRET_LEN <= n && !ix->starts[(unsigned char)t[i]]) {
             i++;
         }
         if (i + MIN_SECRET_LEN > n) {
@@ -292,13 +365,17 @@ static void find(const char *t, size_t n, const struct octo_rdview *v, struct sp
         }
         b0 = (unsigned char)t[i];
         pair = b0 << 8 | (unsigned char)t[i + 1];
-        if (!(g_pairs[pair / 64] & (UINT64_C(1) << (pair % 64)))) {
+        if (!(ix->pairs[pair / 64] & (UINT64_C(1) << (pair % 64)))) {
             continue;
         }
-        for (k = g_first[b0]; k < g_first[b0 + 1]; k++) {
-            const struct form *f = &g_forms[k];
+        for (k = ix->first[b0]; k < ix->first[b0 + 1]; k++) {
+            const struct form *f = &ix->forms[k];
 
             if (f->len <= n - i && memcmp(t + i, f->text, f->len) == 0) {
+                found = 1;
+                if (sp == NULL) {
+                    return 1;
+                }
                 if (v == NULL) {
                     span_add(sp, i, i + f->len);
                 } else {
@@ -307,6 +384,7 @@ static void find(const char *t, size_t n, const struct octo_rdview *v, struct sp
             }
         }
     }
+    return found;
 }
 
 /* Decode text (a view of the original through v, or the original when v
@@ -325,7 +403,7 @@ static void chain(const char *text, size_t n, const struct octo_rdview *v, unsig
         if (octo__redact_decode(text, from, n, OCTO_RD_BACKSLASH | OCTO_RD_OTHER, next) != 1) {
             return;
         }
-        find(next->data, next->len, next, sp);
+        find(&g_forms, next->data, next->len, next, sp);
         text = next->data;
         n = next->len;
         from = next->from;
@@ -363,17 +441,20 @@ static int redact_locked(const char *s, size_t len, struct octo_buf *out)
     size_t pos = 0;
     size_t i;
 
-    if (g_nforms == 0) {
+    if (g_forms.n == 0) {
         return 0;
     }
-    find(s, len, NULL, &sp);
+    find(&g_forms, s, len, NULL, &sp);
     found = octo__redact_decodable(s, len);
+    if (found != 0 && !g_unanchored && !find(&g_anchors, s, len, NULL, NULL)) {
+        found = 0; /* no secret's anchor: no decoded view can hold one */
+    }
     chain(s, len, NULL, found, &a, &b, &sp);
     if (found == both && octo__redact_decode(s, NULL, len, OCTO_RD_OTHER, &c) == 1) {
         /* literal backslashes inside another layer (HTML, YAML single
          * quotes, a query string): a chain that first undoes that layer
          * alone, so "it\''s" reads "it\'s" before "it's" */
-        find(c.data, c.len, &c, &sp);
+        find(&g_forms, c.data, c.len, &c, &sp);
         chain(c.data, c.len, &c, octo__redact_decodable(c.data, c.len), &a, &b, &sp);
     }
     octo__redact_view_free(&a);

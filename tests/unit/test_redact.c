@@ -343,9 +343,9 @@ static void test_redact_leaves_other_text(void **state)
     snprintf(buf, sizeof(buf), "x tok-abcdef-123 y tok%%2Dabcdef%%2D123 z \"tok-abcdef-123\"");
     octo_redact_inplace(buf, sizeof(buf));
     assert_string_equal(buf, "x *** y *** z \"***\"");
-    v = json_pack("{s:s, s:s}", "echo", "tok\\u002dabcdef-123", "tok-abcdef-123", "key");
+    v = json_pack("{s:s, s:s}", "echo", "%22tok-abcdef-123%22", "tok-abcdef-123", "key");
     r = octo_redact_json(v);
-    octo_test_assert_json(r, "{\"echo\": \"***\", \"***\": \"key\"}");
+    octo_test_assert_json(r, "{\"echo\": \"%22***%22\", \"***\": \"key\"}");
     json_decref(r);
     json_decref(v);
     octo_redact_clear();
@@ -391,6 +391,30 @@ static void test_redact_layers_and_mojibake(void **state)
     octo_redact_clear();
 }
 
+/* Texts are decoded only when they hold some secret's anchor (its longest
+ * run of letters, digits and "_.-"); a secret without one (too short)
+ * makes every text decoded, so its escaped forms are still found. */
+static void test_redact_secret_without_anchor(void **state)
+{
+    struct octo_buf b = OCTO_BUF_INIT;
+
+    (void)state;
+    octo_redact_clear();
+    assert_int_equal(octo_redact_add("anchored-token-77"), 0);
+    /* the documented limit: the anchor itself came back escaped */
+    octo_buf_puts(&b, "b=anchored%2Dtoken-77");
+    octo_redact_buf(&b);
+    assert_string_equal(octo_buf_cstr(&b), "b=anchored%2Dtoken-77");
+    /* with an unanchored secret registered every text is decoded */
+    assert_int_equal(octo_redact_add("\xc3\xa4\xe2\x82\xac!?#x"), 0); /* "ä€!?#x" */
+    octo_buf_reset(&b);
+    octo_buf_puts(&b, "{\"a\": \"\\u00e4\\u20ac!?#x\", \"b\": \"anchored%2Dtoken-77\"}");
+    octo_redact_buf(&b);
+    assert_string_equal(octo_buf_cstr(&b), "{\"a\": \"***\", \"b\": \"***\"}");
+    octo_buf_free(&b);
+    octo_redact_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_redact_base64_forms),
         cmocka_unit_test(test_redact_leaves_other_text),
         cmocka_unit_test(test_redact_layers_and_mojibake),
+        cmocka_unit_test(test_redact_secret_without_anchor),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
