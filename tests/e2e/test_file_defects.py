@@ -11,6 +11,7 @@
 """
 import json
 import os
+import shutil
 import re
 import signal
 import subprocess
@@ -155,4 +156,7 @@ def test_concurrent_appenders_keep_every_record():
 
 
 if __name__ == "__main__":
-    run_tests(globals())
+    try:
+        run_tests(globals())
+    finally:
+        os.environ.get("KEEP_TMP") or shutil.rmtree(TMP, ignore_errors=True)

@@ -4,6 +4,7 @@ finally_step and a step entry that is not a mapping crashed `validate`
 and `run` (SIGSEGV); every_seconds beyond one year was accepted.
 """
 import os
+import shutil
 import sys
 import tempfile
 
@@ -45,4 +46,7 @@ def test_every_seconds_range():
 
 
 if __name__ == "__main__":
-    run_tests(globals())
+    try:
+        run_tests(globals())
+    finally:
+        os.environ.get("KEEP_TMP") or shutil.rmtree(TMP, ignore_errors=True)

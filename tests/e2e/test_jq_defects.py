@@ -7,6 +7,7 @@ never end in libjq 1.6 (todate of a huge number, setpath with a huge
 index, gsub with an empty match), each refused with an error.
 """
 import os
+import shutil
 import sys
 import tempfile
 
@@ -127,4 +128,7 @@ def test_jq_libjq16_killers_refused():
 
 
 if __name__ == "__main__":
-    run_tests(globals())
+    try:
+        run_tests(globals())
+    finally:
+        os.environ.get("KEEP_TMP") or shutil.rmtree(TMP, ignore_errors=True)

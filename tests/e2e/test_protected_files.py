@@ -6,6 +6,7 @@ default DATA_PATH/octoflow.db, and its -wal, -shm and -journal files) was
 readable and writable by the file step.
 """
 import os
+import shutil
 import sys
 import tempfile
 
@@ -83,4 +84,7 @@ def test_file_step_refuses_job_store():
 
 
 if __name__ == "__main__":
-    run_tests(globals())
+    try:
+        run_tests(globals())
+    finally:
+        os.environ.get("KEEP_TMP") or shutil.rmtree(TMP, ignore_errors=True)

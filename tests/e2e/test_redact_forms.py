@@ -13,6 +13,7 @@ import base64
 import html
 import json
 import os
+import shutil
 import re
 import sys
 import tempfile
@@ -145,3 +146,4 @@ if __name__ == "__main__":
         run_tests(globals())
     finally:
         SRV.stop()
+        os.environ.get("KEEP_TMP") or shutil.rmtree(TMP, ignore_errors=True)

@@ -175,7 +175,7 @@ static void test_tempfiles_clean_dead_writers_only(void **state)
  * octo_tempfiles_clean removes it. */
 static void test_tempfiles_clean_after_killed_writer(void **state)
 {
-    const char *bin = getenv("OCTO_BINARY_DIR");
+    const char *bin = OCTO_TEST_BINARY_DIR;
     char exe[4096];
     char plugins[4096];
     char data_file[4096];
@@ -189,7 +189,6 @@ static void test_tempfiles_clean_after_killed_writer(void **state)
     int found = 0;
 
     (void)state;
-    assert_non_null(bin);
     snprintf(exe, sizeof(exe), "%s/octoflow", bin);
     snprintf(plugins, sizeof(plugins), "%s/plugins", bin);
     octo_test_write("flows/big.yml", "name: big\nsteps:\n- name: put\n  type: file\n"
