@@ -6,6 +6,7 @@
 #   make test     build and run the whole test suite (ctest)
 #   make asan     build with AddressSanitizer + UBSan into build-asan/ and test
 #   make fuzz     build the libFuzzer target with clang and run it FUZZ_SECONDS
+#   make fuzz-flows  the same for flow files (load, validate, compile)
 #   make install  install into PREFIX (default /usr/local)
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -14,7 +15,7 @@ CMAKE_FLAGS ?=
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps run test asan install clean bench fuzz
+.PHONY: all build deps run test asan install clean bench fuzz fuzz-flows
 
 all: build
 
@@ -49,6 +50,16 @@ fuzz:
 	mkdir -p build-fuzz/corpus
 	build-fuzz/core/template/template_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=build-fuzz/ \
 	    -rss_limit_mb=2048 -dict=fuzz/template.dict build-fuzz/corpus
+
+# libFuzzer on flow loading, validation and compilation, bounded time; new
+# inputs go to build-fuzz/corpus-flows, fuzz/corpus/flows is the seed corpus
+fuzz-flows:
+	CC=clang cmake -S . -B build-fuzz -DOCTO_FUZZ=ON -DOCTO_BUILD_TESTS=OFF
+	cmake --build build-fuzz -j $(JOBS) --target flow_fuzz
+	mkdir -p build-fuzz/corpus-flows
+	LSAN_OPTIONS=suppressions=fuzz/lsan.supp build-fuzz/fuzz/flow_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=8192 \
+	    -artifact_prefix=build-fuzz/flows- -rss_limit_mb=2048 -dict=fuzz/flows.dict \
+	    build-fuzz/corpus-flows fuzz/corpus/flows
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

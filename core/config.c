@@ -185,6 +185,7 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
     DERIVED(templates_path, "TEMPLATES_PATH", "templates");
     DERIVED(secrets_path, "SECRETS_PATH", "secrets.yml");
     DERIVED(config_file, "CONFIG_FILE", "config.yml");
+    DERIVED(jobs_db, "JOBS_DB", "octoflow.db");
 #undef DERIVED
     if ((rc = make_dir(cfg->lock_path, sizeof(cfg->lock_path), "LOCK_PATH", err)) != OCTO_OK ||
         (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", err)) != OCTO_OK ||
@@ -197,6 +198,8 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
     snprintf(cfg->secrets_path, sizeof(cfg->secrets_path), "%s", def);
     absolutize(def, sizeof(def), cfg->config_file);
     snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", def);
+    absolutize(def, sizeof(def), cfg->jobs_db);
+    snprintf(cfg->jobs_db, sizeof(cfg->jobs_db), "%s", def);
     snprintf(cfg->log_file_name, sizeof(cfg->log_file_name), "%s",
              env_or("LOG_FILE_NAME", "spooler_service.log"));
     if (strchr(cfg->log_file_name, '/') != NULL) {

@@ -54,20 +54,10 @@ int octo_config_load_runs(struct octo_config *cfg, octo_error *err)
     const char *db;
     const char *iso;
 
+    /* JOBS_DB itself is derived with the other paths (config.c) */
     db = getenv("JOBS_DB");
     if (db != NULL && strcmp(db, "none") == 0) {
         cfg->jobs_db[0] = '\0'; /* no job store: no history (benchmarks, throwaway setups) */
-    } else if (db == NULL || db[0] == '\0') {
-        snprintf(cfg->jobs_db, sizeof(cfg->jobs_db), "%s/octoflow.db", cfg->data_path);
-    } else if (db[0] == '/') {
-        snprintf(cfg->jobs_db, sizeof(cfg->jobs_db), "%s", db);
-    } else {
-        char cwd[PATH_MAX];
-
-        if (getcwd(cwd, sizeof(cwd)) == NULL) {
-            snprintf(cwd, sizeof(cwd), ".");
-        }
-        snprintf(cfg->jobs_db, sizeof(cfg->jobs_db), "%s/%s", cwd, db);
     }
     LONG_VAR("JOBS_MAX_DATA_BYTES", jobs_max_data_bytes, 1L << 20, 1024, 1L << 30);
     LONG_VAR("JOBS_RETENTION_DAYS", jobs_retention_days, 30, 0, 36500);

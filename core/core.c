@@ -32,6 +32,7 @@
 #include "secrets.h"
 #include "store.h"
 #include "supervisor.h"
+#include "tempfiles.h"
 #include "timefmt.h"
 #include "tplcache.h"
 #include "version.h"
@@ -119,6 +120,17 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
                 octo_log(OCTO_LOG_WARN, "%d job(s) left unfinished by a crash marked abandoned",
                          n);
             }
+        }
+    }
+    if (g_role == OCTO_ROLE_SERVICE) {
+        size_t removed = 0;
+        octo_error terr;
+
+        /* what writers killed mid-write (kill -9, a worker past its hard
+         * deadline) left behind */
+        memset(&terr, 0, sizeof(terr));
+        if (octo_tempfiles_clean(g_cfg.data_path, &removed, &terr) == OCTO_OK && removed > 0) {
+            octo_log(OCTO_LOG_INFO, "%zu temporary file(s) of dead writers removed", removed);
         }
     }
     if (g_role == OCTO_ROLE_SERVICE || g_role == OCTO_ROLE_CLI) {

@@ -18,7 +18,8 @@ const char *octo_strerror(int code);
 const char *octo_error_type(int code);
 
 /* octo_error_set: octoflow/core.h */
-int octo_error_vset(octo_error *err, int code, const char *field, const char *fmt, va_list ap);
+int octo_error_vset(octo_error *err, int code, const char *field, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Prefix err->msg with "prefix: " (truncating). */
 void octo_error_prefix(octo_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -109,10 +109,18 @@ void octo_diags_free(struct octo_diags *d);
 int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
                    struct octo_flow **out, struct octo_diags *diags, octo_error *err);
 
+/* The same for YAML text in memory (len bytes, not NUL-terminated):
+ * display names it in messages and becomes the flow's path. Nothing is
+ * read from the file system but what the steps' prepare() reads (template
+ * files). For tools and the flow fuzzer (fuzz/flow_fuzz.c). Any thread. */
+int octo_flow_load_text(const char *text, size_t len, const char *display, unsigned flags,
+                        struct octo_flow **out, struct octo_diags *diags, octo_error *err);
+
 struct octo_flow *octo_flow_ref(struct octo_flow *f);
 void octo_flow_unref(struct octo_flow *f);
 
-/* Find a step by name (first match), or -1. */
+/* Find a step by name (first match), or -1. Entries of a flow being
+ * loaded that are not steps (no name) never match. */
 long octo_flow_step_index(const struct octo_flow *f, const char *name);
 
 /* The cache: the flow at rel (relative to FLOWS_PATH, confined), loaded

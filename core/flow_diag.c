@@ -12,6 +12,10 @@
 
 static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, const char *where,
                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, const char *where,
+                const char *fmt, va_list ap)
 {
     struct octo_buf b = OCTO_BUF_INIT;
     int line = octo_yaml_line(lc->marks, mark_path != NULL ? mark_path : "");

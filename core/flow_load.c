@@ -1,7 +1,9 @@
 /* flow_load.c - load a flow file into an immutable, compiled octo_flow.
  *
  * Flow keys: name, steps, finally_step, cron, every_seconds (and
- * description, which is documented and ignored). Steps are validated and
+ * description, which is documented and ignored). every_seconds is a whole
+ * number of seconds from 1 to one year (0: no schedule, as the original);
+ * a cron expression must parse. Steps are validated and
  * compiled by flow_step.c. A flow with any error is not returned; its
  * warnings travel with it (octo_flow.warnings) and in the diagnostics.
  */
@@ -16,6 +18,7 @@
 #include "cron.h"
 #include "errors.h"
 #include "flow_diag.h"
+#include "timeout_check.h"
 #include "yaml_io.h"
 
 static const char *const FLOW_KEYS[] = {"name", "steps", "finally_step", "cron",
@@ -60,7 +63,9 @@ long octo_flow_step_index(const struct octo_flow *f, const char *name)
     size_t i;
 
     for (i = 0; i < f->nsteps; i++) {
-        if (strcmp(f->steps[i].name, name) == 0) {
+        /* a flow being loaded may hold entries that are not steps (a
+         * string in the list): they have no name and never match */
+        if (f->steps[i].name != NULL && strcmp(f->steps[i].name, name) == 0) {
             return (long)i;
         }
     }
@@ -71,12 +76,15 @@ static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t 
 {
     json_t *v = json_object_get(root, "every_seconds");
 
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0) {
-            octo_diag_error(lc, "every_seconds", "every_seconds",
-                            "must be a whole number of seconds (0 or more)");
-        } else {
-            f->every_seconds = (long)json_integer_value(v);
+    if (json_is_integer(v) && json_integer_value(v) == 0) {
+        /* the original read 0 as "no schedule": keep such flows loading */
+        octo_diag_warn(lc, "every_seconds", "every_seconds", "0 means no schedule");
+    } else if (v != NULL && !json_is_null(v)) {
+        octo_error err;
+
+        memset(&err, 0, sizeof(err));
+        if (octo_interval_from_json("every_seconds", v, &f->every_seconds, &err) != OCTO_OK) {
+            octo_diag_error(lc, "every_seconds", NULL, "%s", err.msg);
         }
     }
     v = json_object_get(root, "cron");
@@ -98,53 +106,30 @@ static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t 
     }
 }
 
-int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
-                   struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+/* Check and compile a parsed flow (root and marks borrowed). abs_path is
+ * the file's path (display for text loaded from memory), st its stat (NULL
+ * for text). */
+static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const char *display,
+                       const struct stat *st, unsigned flags, struct octo_flow **out,
+                       struct octo_diags *diags, octo_error *err)
 {
     struct octo_loadctx lc;
     struct octo_flow *f = NULL;
-    json_t *root = NULL;
-    json_t *marks = NULL;
     json_t *steps;
     json_t *v;
-    struct stat st;
-    struct octo_diags local;
     const char *key;
     const char *base;
     size_t i;
     int rc;
 
-    *out = NULL;
-    local.errors = NULL;
-    local.warnings = NULL;
-    if (diags == NULL) {
-        octo_diags_init(&local);
-        diags = &local;
-    }
     memset(&lc, 0, sizeof(lc));
     lc.display = display;
     lc.flags = flags;
     lc.diags = diags;
-    if (stat(abs_path, &st) != 0) {
-        int e = errno;
-
-        octo_diags_free(&local);
-        return octo_error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, NULL, "flow %s %s",
-                              display, e == ENOENT ? "not found" : strerror(e));
-    }
-    rc = octo_yaml_load_file(abs_path, display, &root, &marks, err);
-    if (rc != OCTO_OK) {
-        if (diags->errors != NULL) {
-            json_array_append_new(diags->errors, json_string(err->msg));
-        }
-        octo_diags_free(&local);
-        return rc == OCTO_ENOENT ? OCTO_ENOENT : OCTO_EINVAL;
-    }
     lc.marks = marks;
     f = calloc(1, sizeof(*f));
     if (f == NULL) {
-        rc = octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        goto out;
+        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
     atomic_init(&f->refs, 1);
     f->finally_index = -1;
@@ -154,9 +139,11 @@ int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
     f->path = strdup(display);
     base = strrchr(abs_path, '/');
     f->file_name = strdup(base != NULL ? base + 1 : abs_path);
-    f->mtime = st.st_mtim;
-    f->size = st.st_size;
-    f->ino = st.st_ino;
+    if (st != NULL) {
+        f->mtime = st->st_mtim;
+        f->size = st->st_size;
+        f->ino = st->st_ino;
+    }
     if (json_is_null(root)) {
         octo_diag_error(&lc, "", NULL, "the flow file is empty");
         goto done;
@@ -221,7 +208,7 @@ done:
         rc = octo_error_set(err, OCTO_EINVAL, NULL, "%s", lc.first_error);
         goto out;
     }
-    if (diags != NULL && diags->warnings != NULL) {
+    if (diags->warnings != NULL) {
         json_array_extend(f->warnings, diags->warnings);
     }
     *out = f;
@@ -231,6 +218,71 @@ out:
     if (f != NULL) {
         flow_free(f);
     }
+    return rc;
+}
+
+int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
+                   struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+{
+    json_t *root = NULL;
+    json_t *marks = NULL;
+    struct stat st;
+    struct octo_diags local;
+    int rc;
+
+    *out = NULL;
+    local.errors = NULL;
+    local.warnings = NULL;
+    if (diags == NULL) {
+        octo_diags_init(&local);
+        diags = &local;
+    }
+    if (stat(abs_path, &st) != 0) {
+        int e = errno;
+
+        octo_diags_free(&local);
+        return octo_error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, NULL, "flow %s %s",
+                              display, e == ENOENT ? "not found" : strerror(e));
+    }
+    rc = octo_yaml_load_file(abs_path, display, &root, &marks, err);
+    if (rc != OCTO_OK) {
+        if (diags->errors != NULL) {
+            json_array_append_new(diags->errors, json_string(err->msg));
+        }
+        octo_diags_free(&local);
+        return rc == OCTO_ENOENT ? OCTO_ENOENT : OCTO_EINVAL;
+    }
+    rc = load_parsed(root, marks, abs_path, display, &st, flags, out, diags, err);
+    json_decref(root);
+    json_decref(marks);
+    octo_diags_free(&local);
+    return rc;
+}
+
+int octo_flow_load_text(const char *text, size_t len, const char *display, unsigned flags,
+                        struct octo_flow **out, struct octo_diags *diags, octo_error *err)
+{
+    json_t *root = NULL;
+    json_t *marks = NULL;
+    struct octo_diags local;
+    int rc;
+
+    *out = NULL;
+    local.errors = NULL;
+    local.warnings = NULL;
+    if (diags == NULL) {
+        octo_diags_init(&local);
+        diags = &local;
+    }
+    rc = octo_yaml_load(text, len, display, &root, &marks, err);
+    if (rc != OCTO_OK) {
+        if (diags->errors != NULL) {
+            json_array_append_new(diags->errors, json_string(err->msg));
+        }
+        octo_diags_free(&local);
+        return OCTO_EINVAL;
+    }
+    rc = load_parsed(root, marks, display, display, NULL, flags, out, diags, err);
     json_decref(root);
     json_decref(marks);
     octo_diags_free(&local);

@@ -207,7 +207,12 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
     snprintf(mark, sizeof(mark), "steps[%zu]", index);
     st->line = octo_yaml_line_of(lc, mark);
     if (!json_is_object(def)) {
-        octo_diag_error(lc, mark, mark, "a step must be a mapping with name and type");
+        /* the entry stays empty (no name, no type): nothing looks at it */
+        octo_diag_error(lc, mark, mark, "a step must be a mapping with name and type, not %s",
+                        json_is_string(def)  ? "a string"
+                        : json_is_array(def) ? "a list"
+                        : json_is_null(def)  ? "an empty entry"
+                                             : "a scalar");
         return -1;
     }
     v = json_object_get(def, "name");

@@ -25,6 +25,10 @@
 #include "version.h"
 #include "yaml_io.h"
 
+/* (declared with their formats so that clang checks the vprintf calls) */
+static void h_log(octo_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void h_log(octo_ctx *ctx, int level, const char *fmt, ...)
 {
     struct octo_buf b = OCTO_BUF_INIT;
@@ -46,6 +50,9 @@ static void h_log(octo_ctx *ctx, int level, const char *fmt, ...)
     octo_log(level, "%s", octo_buf_cstr(&b));
     octo_buf_free(&b);
 }
+
+static int h_error_set(octo_error *err, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int h_error_set(octo_error *err, int code, const char *field, const char *fmt, ...)
 {

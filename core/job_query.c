@@ -11,8 +11,8 @@
 #include "job.h"
 #include "job_json.h"
 #include "store.h"
+#include "timeout_check.h"
 
-#define MAX_SECONDS (366.0 * 86400.0)
 
 const char *octo_job_id(const struct octo_job *j)
 {
@@ -48,24 +48,11 @@ int octo_job_outcome(struct octo_job *j, int *status, const char **message, cons
 
 int octo_seconds_check(json_t *v, const char *field, double *out, octo_error *err)
 {
-    double d;
-
     *out = 0;
     if (v == NULL || json_is_null(v)) {
         return OCTO_OK;
     }
-    if (!json_is_number(v)) {
-        return octo_error_set(err, OCTO_EINVAL, field, "%s must be a number of seconds", field);
-    }
-    d = json_number_value(v);
-    if (!isfinite(d) || d <= 0 || d > MAX_SECONDS) {
-        return octo_error_set(err, OCTO_EINVAL, field,
-                              "%s must be a positive number of seconds, at most a year "
-                              "(31622400)",
-                              field);
-    }
-    *out = d;
-    return OCTO_OK;
+    return octo_timeout_from_json(field, v, out, err);
 }
 
 int octo_job_lookup(const char *id, json_t **job, octo_error *err)

@@ -5,25 +5,54 @@
  * load, or a new concurrent user) and libjq 1.6's compiler has process-wide
  * state we do not want to race. Runs need no global lock: each borrows a
  * jq_state that no other thread touches meanwhile.
+ *
+ * NEVER ABANDON A RUN
+ * -------------------
+ * libjq 1.6 resets a state (jq_start, jq_teardown) by popping its fork
+ * points without running their backtrack handlers, so the path being
+ * tracked is not restored. When a run is left while a path expression
+ * still has fork points (the first output of `paths`, `first(paths)` in
+ * FIRST mode, the second output in SINGLE mode, a `halt` after `paths`),
+ * the next reset meets a fork point saved inside the path expression with
+ * no path array and aborts (stack_restore: Assertion `path_len == 0').
+ * The jq 1.6 CLI never abandons a run (it reads every output), except on
+ * halt, where it aborts the same way (`[1,[2]] | paths | halt`).
+ * So a run here always ends the way jq ends it itself: by backtracking.
+ * To stop early we read the remaining outputs (up to DRAIN_OUTPUTS), then
+ * set the slot's stop flag and keep calling jq_next: the prelude follows
+ * every output with a check of that flag (read through the input
+ * callback, the one channel from C into a running program) that raises
+ * an error, and raising unwinds every fork point through its handler. `halt` and `halt_error` are redefined the same way: they tell
+ * the debug callback and raise, instead of leaving the state halted.
+ * Outputs and errors seen after a stop request are ignored.
  */
 #include "jqbridge.h"
 
 #include <jq.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "errors.h"
+#include "jqconv.h"
+#include "log.h"
 
-#define MAX_DEPTH 1000
+/* One jq_state and what its callbacks report about the current run. A
+ * slot is used by one thread at a time (borrowed from the pool). */
+struct jq_slot {
+    jq_state *jq;
+    int stop;        /* the stop check raises (read through the input callback) */
+    int halted;      /* halt / halt_error ran (reported through the debug callback) */
+    jv halt_code;    /* null for halt, the number for halt_error */
+    jv halt_msg;
+};
 
 struct octo_jq_prog {
     char *source;
     char *wrapped;
     pthread_mutex_t mu;
-    jq_state **idle;
+    struct jq_slot **idle;
     size_t nidle;
     size_t cap;
 };
@@ -54,33 +83,187 @@ static void error_cb(void *data, jv msg)
     jv_free(msg);
 }
 
-/* `input`/`inputs` read nothing: a step's program has only its input. */
-static jv no_input(jq_state *jq, void *data)
+#define STOP_MARK "__octo_stop__"
+/* Outputs read after the ones a run needs before stopping it by force. */
+#define DRAIN_OUTPUTS 1000
+#define HALT_MARK "__octo_halt__"
+/* Above this index an assignment would make libjq 1.6 allocate and fill
+ * every element before it (16 bytes each): setpath([1e9]; 1) asks for
+ * 16 GB and aborts the process. */
+#define MAX_SET_INDEX "10000000"
+
+/* The prelude every program is compiled behind (see the top of the file
+ * for the stop check and halt). Besides the sandbox ($ENV, env, files) it
+ * shadows the libjq 1.6 builtins that crash or never end on some inputs,
+ * with guards that refuse exactly those inputs before libjq sees them:
+ * - strftime/strflocaltime (and todate) of a number gmtime/localtime
+ *   cannot convert (1e17, 1e1000, nan) hand libjq an invalid value and it
+ *   asserts; converting first gives jq's own error instead.
+ * - setpath (and =, |=, +=, fromstream, which call it) with a huge array
+ *   index: refused above MAX_SET_INDEX.
+ * - sub/gsub with "g" loop forever (and grow the stack) when the regex
+ *   matches the empty string at the start of what is left; refused there.
+ * - paths, paths(f) and leaf_paths collect the paths before handing them
+ *   out: libjq 1.6 leaks an object key (the jq CLI too, under valgrind)
+ *   when an error - break in first(paths), our stop - unwinds a path
+ *   expression that is iterating over an object; the output is the same.
+ * A builtin is captured under another name before it is shadowed
+ * (`def __octo_x: x; def x: ... __octo_x`): jq binds names lexically, so
+ * the copies of _assign, _modify, fromstream and gsub below (jq 1.6's
+ * text) call the guarded setpath and sub. `input`/`inputs` keep their
+ * error; `_input` itself now gives null (it is how the stop check reads
+ * the flag). */
+static const char PRELUDE[] =
+    "def env: {}; def stderr: .; def input_filename: null; def get_search_list: [];"
+    "def input: error(\"No more inputs\"); def inputs: error(\"No more inputs\");"
+    "def halt: [\"" HALT_MARK "\", null, null] | debug | error(\"" STOP_MARK "\");"
+    "def halt_error($code): if ($code | type) != \"number\""
+    " then error(\"halt_error/1: number required\")"
+    " else [\"" HALT_MARK "\", $code, .] | debug | error(\"" STOP_MARK "\") end;"
+    "def halt_error: halt_error(5);"
+    "def __octo_strftime($f): strftime($f);"
+    "def strftime($f): if type == \"number\" then gmtime else . end | __octo_strftime($f);"
+    "def __octo_strflocaltime($f): strflocaltime($f);"
+    "def strflocaltime($f): if type == \"number\" then localtime else . end"
+    " | __octo_strflocaltime($f);"
+    "def todateiso8601: strftime(\"%Y-%m-%dT%H:%M:%SZ\"); def todate: todateiso8601;"
+    "def __octo_setpath($p; $v): setpath($p; $v);"
+    "def setpath($p; $v): if ($p | type) == \"array\""
+    " and ([$p[] | numbers | select(. > " MAX_SET_INDEX ")] | length) > 0"
+    " then error(\"setpath: an array index above " MAX_SET_INDEX " is refused\")"
+    " else __octo_setpath($p; $v) end;"
+    "def _assign(paths; value): value as $v | reduce path(paths) as $p (.; setpath($p; $v));"
+    "def _modify(paths; update): reduce path(paths) as $p (.; label $out"
+    " | (setpath($p; getpath($p) | update) | ., break $out), delpaths([$p]));"
+    "def fromstream(i): foreach i as $item ([null,false,null,false];"
+    " if ($item[0]|length) == 0 then [null,false,.[2],.[3]]"
+    " elif ($item|length) == 1 and ($item[0]|length) < 2 then [null,false,.[0],.[1]]"
+    " else . end | . as $state"
+    " | if ($item|length) > 1 and ($item[0]|length) > 0"
+    " then [.[0]|setpath(($item|.[0]); ($item|.[1])), true, $state[2], $state[3]]"
+    " else . end;"
+    " if ($item[0]|length) == 1 and ($item|length == 1) and .[3] then .[2] else empty end,"
+    " if ($item[0]|length) == 0 then $item[1] else empty end);"
+    "def sub($re; s; flags):"
+    " def subg: [explode[] | select(. != 103)] | implode;"
+    " def sub1(fla; gs): def mysub: . as $in | [match($re; fla)]"
+    " | if length == 0 then $in"
+    " else .[0] as $edit | ($edit | .offset + .length) as $len"
+    " | if gs and $len == 0 and ($in | length) > 0"
+    " then error(\"gsub: the regular expression matches an empty string, which jq 1.6 \""
+    " + \"cannot replace globally (it would never end)\") else . end"
+    " | reduce ($edit | .captures | .[] | select(.name != null) | {(.name): .string})"
+    " as $pair ({}; . + $pair)"
+    " | $in[0:$edit.offset] + s + ($in[$len:] | if length > 0 and gs then mysub else . end)"
+    " end; mysub;"
+    " (flags | index(\"g\")) as $gs | (flags | if $gs then subg else . end) as $fla"
+    " | sub1($fla; $gs);"
+    "def gsub($re; s; flags): sub($re; s; flags + \"g\"); def gsub($re; s): sub($re; s; \"g\");"
+    "def paths: [path(..)] | .[] | select(length > 0);"
+    "def paths(node_filter): . as $dot | paths"
+    " | select(. as $p | $dot | getpath($p) | node_filter);"
+    "def leaf_paths: paths(scalars);"
+    "{} as $ENV | (";
+
+/* After the program: every output is followed by the stop check. */
+static const char EPILOGUE[] =
+    "\n) | (., (if _input == \"" STOP_MARK "\" then error(\"" STOP_MARK "\") else empty end))";
+
+/* `input` reads nothing (the prelude's input/inputs raise before calling
+ * this); the stop check reads the slot's flag here. */
+static jv read_stop_flag(jq_state *jq, void *data)
 {
+    const struct jq_slot *s = data;
+
     (void)jq;
-    (void)data;
-    return jv_invalid_with_msg(jv_string("No more inputs"));
+    return s->stop ? jv_string(STOP_MARK) : jv_null();
 }
 
-static jq_state *new_state(const char *wrapped, const char *source, octo_error *err)
+/* `debug` hands over its input. The prelude's halt reports itself here
+ * with [HALT_MARK, code, message]; any other value goes to the log at
+ * DEBUG as the jq CLI prints it (["DEBUG:",value]), redacted by octo_log. */
+static void debug_cb(void *data, jv v)
+{
+    struct jq_slot *s = data;
+
+    if (jv_get_kind(v) == JV_KIND_ARRAY && jv_array_length(jv_copy(v)) == 3) {
+        jv tag = jv_array_get(jv_copy(v), 0);
+        int is_halt = jv_get_kind(tag) == JV_KIND_STRING &&
+                      strcmp(jv_string_value(tag), HALT_MARK) == 0;
+
+        jv_free(tag);
+        if (is_halt) {
+            if (!s->halted) {
+                s->halted = 1;
+                s->halt_code = jv_array_get(jv_copy(v), 1);
+                s->halt_msg = jv_array_get(jv_copy(v), 2);
+            }
+            s->stop = 1;
+            jv_free(v);
+            return;
+        }
+    }
+    if (octo_log_enabled(OCTO_LOG_DEBUG)) {
+        jv text = jv_dump_string(JV_ARRAY(jv_string("DEBUG:"), v), 0);
+
+        octo_log(OCTO_LOG_DEBUG, "jq: %s", jv_string_value(text));
+        jv_free(text);
+    } else {
+        jv_free(v);
+    }
+}
+
+static void slot_free(struct jq_slot *s)
+{
+    if (s != NULL) {
+        jq_teardown(&s->jq);
+        jv_free(s->halt_code);
+        jv_free(s->halt_msg);
+        free(s);
+    }
+}
+
+/* Ready the slot for a run (the state itself is reset by jq_start). */
+static void slot_reset(struct jq_slot *s)
+{
+    jv_free(s->halt_code);
+    jv_free(s->halt_msg);
+    s->halt_code = jv_null();
+    s->halt_msg = jv_null();
+    s->stop = 0;
+    s->halted = 0;
+}
+
+static struct jq_slot *new_state(const char *wrapped, const char *source, octo_error *err)
 {
     struct errcap ec;
+    struct jq_slot *s;
     jq_state *jq;
     int ok;
 
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    s->halt_code = jv_null();
+    s->halt_msg = jv_null();
     memset(&ec, 0, sizeof(ec));
     pthread_mutex_lock(&g_compile_mu);
     jq = jq_init();
     if (jq == NULL) {
         pthread_mutex_unlock(&g_compile_mu);
+        free(s);
         octo_error_set(err, OCTO_ENOMEM, NULL, "jq_init failed");
         return NULL;
     }
     jq_set_error_cb(jq, error_cb, &ec);
     ok = jq_compile(jq, wrapped);
     jq_set_error_cb(jq, NULL, NULL);
-    jq_set_input_cb(jq, no_input, NULL);
+    jq_set_input_cb(jq, read_stop_flag, s);
+    jq_set_debug_cb(jq, debug_cb, s);
     pthread_mutex_unlock(&g_compile_mu);
+    s->jq = jq;
     if (!ok) {
         const char *m = octo_buf_cstr(&ec.text);
         char clean[OCTO_ERROR_MSG_LEN];
@@ -98,28 +281,27 @@ static jq_state *new_state(const char *wrapped, const char *source, octo_error *
         octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" does not compile: %s", source,
                        n > 0 ? clean : "syntax error");
         octo_buf_free(&ec.text);
-        jq_teardown(&jq);
+        slot_free(s);
         return NULL;
     }
     octo_buf_free(&ec.text);
-    return jq;
+    return s;
 }
 
 int octo_jq_compile(const char *program, struct octo_jq_prog **out, octo_error *err)
 {
     struct octo_jq_prog *p;
     struct octo_buf w = OCTO_BUF_INIT;
-    jq_state *jq;
+    struct jq_slot *s;
 
     *out = NULL;
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
         return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
-    octo_buf_printf(&w,
-                    "def env: {}; def stderr: .; def input_filename: null; "
-                    "def get_search_list: []; {} as $ENV | (%s\n)",
-                    program);
+    octo_buf_puts(&w, PRELUDE);
+    octo_buf_puts(&w, program);
+    octo_buf_puts(&w, EPILOGUE);
     p->source = strdup(program);
     p->wrapped = octo_buf_steal(&w, NULL);
     pthread_mutex_init(&p->mu, NULL);
@@ -127,19 +309,19 @@ int octo_jq_compile(const char *program, struct octo_jq_prog **out, octo_error *
         octo_jq_release(p);
         return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
-    jq = new_state(p->wrapped, program, err);
-    if (jq == NULL) {
+    s = new_state(p->wrapped, program, err);
+    if (s == NULL) {
         octo_jq_release(p);
         return err->code;
     }
     p->idle = malloc(4 * sizeof(*p->idle));
     if (p->idle == NULL) {
-        jq_teardown(&jq);
+        slot_free(s);
         octo_jq_release(p);
         return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
     p->cap = 4;
-    p->idle[p->nidle++] = jq;
+    p->idle[p->nidle++] = s;
     *out = p;
     return OCTO_OK;
 }
@@ -152,7 +334,7 @@ void octo_jq_release(struct octo_jq_prog *p)
         return;
     }
     for (i = 0; i < p->nidle; i++) {
-        jq_teardown(&p->idle[i]);
+        slot_free(p->idle[i]);
     }
     free(p->idle);
     pthread_mutex_destroy(&p->mu);
@@ -166,171 +348,37 @@ const char *octo_jq_source(const struct octo_jq_prog *p)
     return p->source;
 }
 
-static jq_state *borrow(struct octo_jq_prog *p, octo_error *err)
+static struct jq_slot *borrow(struct octo_jq_prog *p, octo_error *err)
 {
-    jq_state *jq = NULL;
+    struct jq_slot *s = NULL;
 
     pthread_mutex_lock(&p->mu);
     if (p->nidle > 0) {
-        jq = p->idle[--p->nidle];
+        s = p->idle[--p->nidle];
     }
     pthread_mutex_unlock(&p->mu);
-    if (jq == NULL) {
-        jq = new_state(p->wrapped, p->source, err);
+    if (s == NULL) {
+        s = new_state(p->wrapped, p->source, err);
     }
-    return jq;
+    return s;
 }
 
-static void give_back(struct octo_jq_prog *p, jq_state *jq)
+static void give_back(struct octo_jq_prog *p, struct jq_slot *s)
 {
     pthread_mutex_lock(&p->mu);
     if (p->nidle == p->cap) {
-        jq_state **n = realloc(p->idle, p->cap * 2 * sizeof(*n));
+        struct jq_slot **n = realloc(p->idle, p->cap * 2 * sizeof(*n));
 
         if (n == NULL) {
             pthread_mutex_unlock(&p->mu);
-            jq_teardown(&jq);
+            slot_free(s);
             return;
         }
         p->idle = n;
         p->cap *= 2;
     }
-    p->idle[p->nidle++] = jq;
+    p->idle[p->nidle++] = s;
     pthread_mutex_unlock(&p->mu);
-}
-
-static jv to_jv(json_t *v, int depth)
-{
-    jv out;
-    size_t i;
-    const char *k;
-    json_t *item;
-
-    if (depth > MAX_DEPTH) {
-        return jv_invalid_with_msg(jv_string("input nests too deeply"));
-    }
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        out = jv_object();
-        json_object_foreach(v, k, item) {
-            jv iv = to_jv(item, depth + 1);
-
-            if (!jv_is_valid(iv)) {
-                jv_free(out);
-                return iv;
-            }
-            out = jv_object_set(out, jv_string(k), iv);
-        }
-        return out;
-    case JSON_ARRAY:
-        out = jv_array_sized((int)json_array_size(v));
-        json_array_foreach(v, i, item) {
-            jv iv = to_jv(item, depth + 1);
-
-            if (!jv_is_valid(iv)) {
-                jv_free(out);
-                return iv;
-            }
-            out = jv_array_append(out, iv);
-        }
-        return out;
-    case JSON_STRING:
-        return jv_string_sized(json_string_value(v), (int)json_string_length(v));
-    case JSON_INTEGER:
-        return jv_number((double)json_integer_value(v));
-    case JSON_REAL:
-        return jv_number(json_real_value(v));
-    case JSON_TRUE:
-        return jv_true();
-    case JSON_FALSE:
-        return jv_false();
-    default:
-        return jv_null();
-    }
-}
-
-static json_t *from_jv(jv v, int depth)
-{
-    json_t *out = NULL;
-
-    if (depth > MAX_DEPTH) {
-        jv_free(v);
-        return NULL;
-    }
-    switch (jv_get_kind(v)) {
-    case JV_KIND_NULL:
-        out = json_null();
-        break;
-    case JV_KIND_TRUE:
-        out = json_true();
-        break;
-    case JV_KIND_FALSE:
-        out = json_false();
-        break;
-    case JV_KIND_NUMBER: {
-        double d = jv_number_value(v);
-
-        if (isnan(d)) {
-            out = json_null();
-        } else if (isinf(d)) {
-            out = json_real(d > 0 ? 1.7976931348623157e308 : -1.7976931348623157e308);
-        } else if (d == floor(d) && fabs(d) < 9.2e18) {
-            out = json_integer((json_int_t)d);
-        } else {
-            out = json_real(d);
-        }
-        break;
-    }
-    case JV_KIND_STRING:
-        out = json_stringn(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
-        break;
-    case JV_KIND_ARRAY: {
-        int n = jv_array_length(jv_copy(v));
-
-        out = json_array();
-        for (int i = 0; i < n && out != NULL; i++) {
-            json_t *item = from_jv(jv_array_get(jv_copy(v), i), depth + 1);
-
-            if (item == NULL) {
-                json_decref(out);
-                out = NULL;
-                break;
-            }
-            json_array_append_new(out, item);
-        }
-        break;
-    }
-    case JV_KIND_OBJECT: {
-        int it;
-
-        out = json_object();
-        for (it = jv_object_iter(v); jv_object_iter_valid(v, it) && out != NULL;
-             it = jv_object_iter_next(v, it)) {
-            jv key = jv_object_iter_key(v, it);
-            json_t *item = from_jv(jv_object_iter_value(v, it), depth + 1);
-
-            if (item == NULL) {
-                jv_free(key);
-                json_decref(out);
-                out = NULL;
-                break;
-            }
-            json_object_set_new(out, jv_string_value(key), item);
-            jv_free(key);
-        }
-        break;
-    }
-    default:
-        out = NULL;
-        break;
-    }
-    jv_free(v);
-    return out;
-}
-
-json_t *octo_jq_to_json(void *jv_ptr)
-{
-    return from_jv(*(jv *)jv_ptr, 0);
 }
 
 static void runtime_error(jv res, const struct octo_jq_prog *p, octo_error *err)
@@ -350,80 +398,126 @@ static void runtime_error(jv res, const struct octo_jq_prog *p, octo_error *err)
     jv_free(msg);
 }
 
-/* After `halt` or `halt_error`: a non-zero exit code is an error with
- * the program's message, zero is a normal end. */
-static int halted(jq_state *jq, const struct octo_jq_prog *p, octo_error *err)
+/* After the prelude's `halt` or `halt_error`: a non-zero exit code is an
+ * error with the program's message, zero (or halt's null) a normal end. */
+static int halted(const struct jq_slot *s, const struct octo_jq_prog *p, octo_error *err)
 {
-    jv code = jq_get_exit_code(jq);
-    jv msg = jq_get_error_message(jq);
-    int failed = jv_get_kind(code) == JV_KIND_NUMBER && jv_number_value(code) != 0;
-    int rc = OCTO_OK;
+    jv code = s->halt_code;
+    jv msg = s->halt_msg;
 
-    if (failed) {
-        if (jv_get_kind(msg) == JV_KIND_STRING) {
-            octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s", p->source,
-                           jv_string_value(msg));
-        } else {
-            jv text = jv_is_valid(msg) ? jv_dump_string(jv_copy(msg), 0) : jv_string("(no message)");
-
-            octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted with an error: %s",
-                           p->source, jv_string_value(text));
-            jv_free(text);
-        }
-        rc = OCTO_EJQ;
+    if (jv_get_kind(code) != JV_KIND_NUMBER || jv_number_value(code) == 0) {
+        return OCTO_OK;
     }
-    jv_free(code);
+    if (jv_get_kind(msg) == JV_KIND_STRING) {
+        return octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s", p->source,
+                              jv_string_value(msg));
+    }
+    {
+        jv text = jv_dump_string(jv_copy(msg), 0);
+        int rc = octo_error_set(err, OCTO_EJQ, NULL,
+                                "jq expression \"%s\" halted with an error: %s", p->source,
+                                jv_string_value(text));
+
+        jv_free(text);
+        return rc;
+    }
+}
+
+/* Stop the run and let jq unwind it (see the top of the file). First by
+ * plain backtracking, reading up to DRAIN_OUTPUTS more outputs: an error
+ * unwinding a path expression over an object leaks in libjq 1.6 (see the
+ * prelude's paths). Then, for programs with more outputs than that, by the
+ * stop check: it raises after the pending output. Whatever comes out
+ * meanwhile (outputs, errors, those of a `try` that caught the stop) is
+ * dropped. */
+static void finish(struct jq_slot *s)
+{
+    jv res;
+    int n;
+
+    for (n = 0; n < DRAIN_OUTPUTS && !s->halted; n++) {
+        res = jq_next(s->jq);
+        if (!jv_is_valid(res)) {
+            jv_free(res);
+            return;
+        }
+        jv_free(res);
+    }
+    s->stop = 1;
+    for (;;) {
+        res = jq_next(s->jq);
+        if (!jv_is_valid(res)) {
+            jv_free(res);
+            return;
+        }
+        jv_free(res);
+    }
+}
+
+/* A stop error of our own (the prelude's check or halt), not the program's. */
+static int is_stop(jv res)
+{
+    jv msg = jv_invalid_get_msg(jv_copy(res));
+    int stop = jv_get_kind(msg) == JV_KIND_STRING && strcmp(jv_string_value(msg), STOP_MARK) == 0;
+
     jv_free(msg);
-    return rc;
+    return stop;
 }
 
 int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t **out,
                 int *n_outputs, octo_error *err)
 {
     struct octo_jq_prog *p = (struct octo_jq_prog *)cp; /* the pool is internally locked */
-    jq_state *jq;
+    struct jq_slot *s;
     jv in;
     jv res;
     json_t *acc = NULL;
     json_t *first = NULL;
     int count = 0;
     int rc = OCTO_OK;
+    int ended = 0; /* jq_next reported the end itself: nothing left to unwind */
 
     *out = NULL;
     if (n_outputs != NULL) {
         *n_outputs = 0;
     }
-    in = to_jv(input != NULL ? input : json_null(), 0);
+    in = octo__jq_from_json(input != NULL ? input : json_null());
     if (!jv_is_valid(in)) {
         jv_free(in);
         return octo_error_set(err, OCTO_EJQ, NULL, "jq input nests too deeply");
     }
-    jq = borrow(p, err);
-    if (jq == NULL) {
+    s = borrow(p, err);
+    if (s == NULL) {
         jv_free(in);
         return err->code;
     }
+    slot_reset(s);
     if (mode == OCTO_JQ_ALL) {
         acc = json_array();
     }
-    jq_start(jq, in, 0);
+    jq_start(s->jq, in, 0);
     for (;;) {
-        res = jq_next(jq);
+        res = jq_next(s->jq);
         if (!jv_is_valid(res)) {
-            if (jv_invalid_has_msg(jv_copy(res))) {
+            ended = 1;
+            if (s->halted) {
+                jv_free(res);
+                rc = halted(s, p, err);
+            } else if (jv_invalid_has_msg(jv_copy(res)) && !is_stop(res)) {
                 runtime_error(res, p, err);
                 rc = OCTO_EJQ;
             } else {
                 jv_free(res);
-                if (jq_halted(jq)) {
-                    rc = halted(jq, p, err); /* halt / halt_error */
-                }
             }
             break;
         }
+        if (s->halted) { /* a `try` caught the halt: nothing counts after it */
+            jv_free(res);
+            continue;
+        }
         count++;
         if (mode == OCTO_JQ_ALL) {
-            json_t *item = from_jv(res, 0);
+            json_t *item = octo__jq_to_json(res);
 
             if (item == NULL) {
                 rc = octo_error_set(err, OCTO_EJQ, NULL, "jq output cannot be converted");
@@ -433,7 +527,7 @@ int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t *
             continue;
         }
         if (count == 1) {
-            first = from_jv(res, 0);
+            first = octo__jq_to_json(res);
             if (first == NULL) {
                 rc = octo_error_set(err, OCTO_EJQ, NULL, "jq output cannot be converted");
                 break;
@@ -446,7 +540,11 @@ int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t *
         jv_free(res);
         break; /* SINGLE: a second output settles it */
     }
-    give_back(p, jq);
+    if (!ended) {
+        finish(s);
+    }
+    slot_reset(s);
+    give_back(p, s);
     if (rc != OCTO_OK) {
         json_decref(acc);
         json_decref(first);

@@ -28,7 +28,7 @@ int octo_log_get_level(void);
  * -> OCTO_LOG_*; 0 when unknown. */
 int octo_log_level_parse(const char *s);
 
-void octo_logv(int level, const char *fmt, va_list ap);
+void octo_logv(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* A tag for every line this thread logs from now on ("job 3f0c9d4e"),
  * written after the level: "... - INFO - [job 3f0c9d4e] ...". NULL

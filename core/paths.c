@@ -149,18 +149,64 @@ int octo_path_resolve_in(const char *root_dir, const char *root_name, const char
     return OCTO_OK;
 }
 
-static int same_file(const char *a, const char *b)
+/* The files no step and no template may read or write, whatever the
+ * layout of the roots (a flat TEMPLATES_PATH=DATA_PATH included): the
+ * secrets, the configuration, and the job store with the companions
+ * SQLite creates next to it. This list is the one place that decides. */
+static size_t protected_files(const struct octo_config *c, char out[][PATH_MAX], size_t max)
 {
-    char ra[PATH_MAX];
-    char rb[PATH_MAX];
+    static const char *const db_suffixes[] = {"", "-wal", "-shm", "-journal"};
+    size_t n = 0;
+    size_t i;
 
-    if (realpath(a, ra) == NULL) {
-        snprintf(ra, sizeof(ra), "%s", a);
+    snprintf(out[n++], PATH_MAX, "%s", c->secrets_path);
+    snprintf(out[n++], PATH_MAX, "%s", c->config_file);
+    for (i = 0; i < sizeof(db_suffixes) / sizeof(db_suffixes[0]) && n < max; i++) {
+        if (c->jobs_db[0] != '\0') {
+            snprintf(out[n++], PATH_MAX, "%s%s", c->jobs_db, db_suffixes[i]);
+        }
     }
-    if (realpath(b, rb) == NULL) {
-        snprintf(rb, sizeof(rb), "%s", b);
+    return n;
+}
+
+/* Non-zero when the canonical path p is one of the protected files: the
+ * same name in the same (canonical) directory, or - when both exist - the
+ * same file (a hard link). */
+static int is_protected(const char *p)
+{
+    char files[6][PATH_MAX];
+    size_t n = protected_files(octo_config(), files, 6);
+    const char *base = strrchr(p, '/');
+    struct stat ps;
+    int p_exists = stat(p, &ps) == 0;
+    size_t i;
+
+    base = base != NULL ? base + 1 : p;
+    for (i = 0; i < n; i++) {
+        const char *fbase = strrchr(files[i], '/');
+        struct stat fs;
+
+        fbase = fbase != NULL ? fbase + 1 : files[i];
+        if (p_exists && stat(files[i], &fs) == 0 && fs.st_dev == ps.st_dev &&
+            fs.st_ino == ps.st_ino) {
+            return 1;
+        }
+        if (strcmp(base, fbase) == 0) {
+            char dir[PATH_MAX];
+            char rdir[PATH_MAX];
+
+            snprintf(dir, sizeof(dir), "%.*s", (int)(fbase - files[i]), files[i]);
+            if (realpath(dir[0] != '\0' ? dir : ".", rdir) == NULL) {
+                continue;
+            }
+            if (strcmp(rdir, "/") == 0 ? base - 1 == p
+                                       : (strlen(rdir) == (size_t)(base - 1 - p) &&
+                                          strncmp(rdir, p, strlen(rdir)) == 0)) {
+                return 1;
+            }
+        }
     }
-    return strcmp(ra, rb) == 0;
+    return 0;
 }
 
 static int under_dir(const char *p, const char *dir)
@@ -187,11 +233,10 @@ int octo_path_resolve(int root, const char *rel, unsigned flags, char *out, size
     if (rc != OCTO_OK) {
         return rc;
     }
-    if (root == OCTO_ROOT_DATA &&
-        (same_file(out, c->secrets_path) || same_file(out, c->config_file))) {
+    if (is_protected(out)) {
         return octo_error_set(err, OCTO_EPATH, NULL,
-                              "path \"%s\" is the secrets or configuration file, which steps "
-                              "may not touch",
+                              "path \"%s\" is the secrets, configuration or job store file, "
+                              "which steps and templates may not touch",
                               rel);
     }
     if ((flags & OCTO_PATH_WRITE) &&

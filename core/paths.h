@@ -4,11 +4,13 @@
  * resolved here under DATA_PATH, TEMPLATES_PATH or FLOWS_PATH and refused
  * when it escapes: absolute paths, ".." components, symlinks leading
  * out of the root (realpath of the longest existing prefix), a symlink as
- * the last component. Under DATA_PATH the secrets and config files are
- * never reachable, and with OCTO_PATH_WRITE neither are the flows,
- * templates, locks and logs directories. Messages quote the path as the
- * user wrote it, never an absolute path. Thread-safe (reads the
- * immutable configuration).
+ * the last component. With OCTO_PATH_WRITE the flows, templates, locks
+ * and logs directories are not reachable either. Messages quote the path as the
+ * user wrote it, never an absolute path. Under every root, the secrets
+ * and config files and the job store (JOBS_DB and its -wal, -shm and
+ * -journal companions) are never reachable: a template root that is also
+ * the data root (TEMPLATES_PATH=DATA_PATH) must not let {% include %} read
+ * secrets.yml. Thread-safe (reads the immutable configuration).
  */
 #ifndef OCTO_PATHS_H
 #define OCTO_PATHS_H

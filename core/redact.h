@@ -2,9 +2,13 @@
  *
  * The secrets module registers each secret value it hands out (and the
  * Basic-auth base64 of credentials); logging, error formatting, API
- * responses and __errors__ pass their text through octo_redact. Values
- * shorter than 4 characters are not registered (they would mangle
- * ordinary text). Thread-safe: a read-write lock guards the registry.
+ * responses and __errors__ pass their text through octo_redact. A value
+ * is found as it is and in the encoded forms servers and dumps give it
+ * back (JSON, Python and YAML escapes, folded YAML lines, %XX, HTML
+ * entities; see redact.c), and the bytes of whatever form it took are
+ * replaced. Values shorter than 4 characters are not registered (they
+ * would mangle ordinary text). Thread-safe: a read-write lock guards the
+ * registry.
  */
 #ifndef OCTO_REDACT_H
 #define OCTO_REDACT_H

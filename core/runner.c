@@ -488,7 +488,7 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     octo_log(o->depth == 0 ? OCTO_LOG_INFO : OCTO_LOG_DEBUG, "%s Flow %s %s in %.1f ms",
-             run.prefix, f->path, r->failed ? octo_run_status_name(r->status) : "finished successfully",
+             run.prefix, f->path, r->failed ? "failed" : "finished successfully",
              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     octo_log_set_tag(saved_tag);
     if (own_cancel_used) {

@@ -45,7 +45,7 @@
 #include "timefmt.h"
 #include "xalloc.h"
 
-#define MAX_EVERY (366L * 86400L)
+#define MAX_EVERY ((long)OCTO_SECONDS_MAX)
 #define QUEUE_RETRY 1.0
 
 struct entry {

@@ -56,9 +56,9 @@ int octo_route_sched_spec(struct octo_req *req, json_t *body, const char *missin
     }
     if (every != NULL && !json_is_null(every) &&
         (!json_is_integer(every) || json_integer_value(every) <= 0 ||
-         json_integer_value(every) > 31622400)) {
+         json_integer_value(every) > OCTO_SECONDS_MAX)) {
         octo_http_error(req, 400, "every_seconds must be a positive integer, at most a year "
-                        "(31622400)");
+                        "(%d)", OCTO_SECONDS_MAX);
         return -1;
     }
     if (cron != NULL && !json_is_null(cron) && !json_is_string(cron)) {

@@ -10,10 +10,11 @@
  * Paths are confined to DATA_PATH by the core (absolute paths, "..",
  * escaping symlinks refused; secrets.yml and config.yml never reachable;
  * flows, templates, locks and logs never written). Parent directories are
- * created. Writes are atomic: a temporary file in the same directory,
- * fsync, rename; a failed serialisation leaves the old file untouched.
- * Appends add the serialised document at the end of the file in a single
- * write() (no separator, as the original did). Output is byte-compatible
+ * created. Writes and appends are atomic, also when the process is
+ * killed: a temporary file in the same directory (the old content, then
+ * the serialised document, no separator, as the original appended),
+ * fsync, rename, under a lock on the directory (see replace()); a failed
+ * serialisation leaves the old file untouched. Output is byte-compatible
  * with the original: YAML as PyYAML's yaml.dump(default_flow_style=False),
  * JSON as json.dump (", " and ": " separators, ASCII escapes).
  * A write returns {} (as the original); a read returns the parsed value.
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -206,56 +208,157 @@ static int write_fully(int fd, const char *text, size_t len)
     return 0;
 }
 
-static int write_atomic(const octo_host *h, const char *abs, const char *rel, const char *text,
-                        octo_error *err)
+/* Serialise writers of one directory: every write and append holds an
+ * exclusive flock on the target's directory while it builds and renames
+ * its temporary file (the kernel drops the lock when a writer dies). A
+ * lock on the target itself would not do: the rename replaces its inode.
+ * Returns the locked directory's fd, or -1 with errno set. */
+static int lock_dir(const char *abs)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(abs, '/');
+    int fd;
+
+    snprintf(dir, sizeof(dir), "%.*s", slash == abs ? 1 : (int)(slash - abs), abs);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            int e = errno;
+
+            close(fd);
+            errno = e;
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/* A temporary file next to abs, named as core/tempfiles.h expects
+ * (".<name>.octo-tmp.<pid>.XXXXXX") so that the service can remove it
+ * when this process dies before the rename. */
+static int make_temp(const char *abs, char *tmp, size_t cap)
+{
+    const char *slash = strrchr(abs, '/');
+
+    snprintf(tmp, cap, "%.*s/.%s.octo-tmp.%d.XXXXXX", (int)(slash - abs), abs, slash + 1,
+             (int)getpid());
+    return mkstemp(tmp);
+}
+
+/* Copy the content of the file at abs (if any) to fd; 0 or -1 (errno). */
+static int copy_old(const char *abs, int fd)
+{
+    int in = open(abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    char buf[65536];
+
+    if (in < 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    /* in the kernel when it can (copy_file_range shares extents on file
+     * systems that can); a plain copy otherwise */
+    for (;;) {
+        ssize_t n = copy_file_range(in, NULL, fd, NULL, 1 << 30, 0);
+
+        if (n == 0) {
+            close(in);
+            return 0;
+        }
+        if (n < 0) {
+            break;
+        }
+    }
+    if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
+        close(in);
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+
+        if (n == 0) {
+            break;
+        }
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            close(in);
+            return -1;
+        }
+        if (write_fully(fd, buf, (size_t)n) != 0) {
+            close(in);
+            return -1;
+        }
+    }
+    close(in);
+    return 0;
+}
+
+/* Write (append: the old content, then text) into a temporary file and
+ * rename it over abs, under the directory lock.
+ * Why a copy for append, rather than O_APPEND: a write() killed by
+ * SIGKILL midway stops where it is (the kernel checks for fatal signals
+ * between pages), leaving a partial record at the end of the file that no
+ * one is left to truncate; and a rollback by the next writer still lets
+ * readers see the partial record meanwhile. With the copy and rename the
+ * target is at every moment either the old content or old + new; a killed
+ * writer leaves only its temporary file, which octo_tempfiles_clean
+ * removes. The directory lock makes concurrent appenders (threads or
+ * processes) take turns, so none loses another's record. The cost: an
+ * append copies the file (in the kernel where possible). */
+static int replace(const octo_host *h, const char *abs, const char *rel, const char *text,
+                   int append, octo_error *err)
 {
     char tmp[PATH_MAX];
-    const char *slash = strrchr(abs, '/');
+    const char *verb = append ? "append to" : "write";
     struct stat st;
     mode_t mode = 0644;
-    int fd;
-    int e;
+    int dfd = lock_dir(abs);
+    int fd = -1;
+    int e = 0;
 
-    snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp.XXXXXX", (int)(slash - abs), abs, slash + 1);
+    if (dfd < 0) {
+        return h->error_set(err, OCTO_EIO, "path", "cannot %s %s: %s", verb, rel,
+                            strerror(errno));
+    }
     if (stat(abs, &st) == 0) {
         mode = st.st_mode & 07777;
     }
-    fd = mkstemp(tmp);
+    fd = make_temp(abs, tmp, sizeof(tmp));
     if (fd < 0) {
-        return h->error_set(err, OCTO_EIO, "path", "cannot write %s: %s", rel, strerror(errno));
-    }
-    if (write_fully(fd, text, strlen(text)) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0) {
         e = errno;
-        close(fd);
-        unlink(tmp);
-        return h->error_set(err, OCTO_EIO, "path", "cannot write %s: %s", rel, strerror(e));
+        tmp[0] = '\0';
+        goto out;
     }
-    if (close(fd) != 0 || rename(tmp, abs) != 0) {
+    if ((append && copy_old(abs, fd) != 0) || write_fully(fd, text, strlen(text)) != 0 ||
+        fchmod(fd, mode) != 0 || fsync(fd) != 0) {
         e = errno;
-        unlink(tmp);
-        return h->error_set(err, OCTO_EIO, "path", "cannot write %s: %s", rel, strerror(e));
-    }
-    return OCTO_OK;
-}
-
-static int append(const octo_host *h, const char *abs, const char *rel, const char *text,
-                  octo_error *err)
-{
-    int fd = open(abs, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
-    int e;
-
-    if (fd < 0) {
-        return h->error_set(err, OCTO_EIO, "path", "cannot append to %s: %s", rel,
-                            strerror(errno));
-    }
-    if (write_fully(fd, text, strlen(text)) != 0) {
-        e = errno;
-        close(fd);
-        return h->error_set(err, OCTO_EIO, "path", "cannot append to %s: %s", rel, strerror(e));
+        goto out;
     }
     if (close(fd) != 0) {
-        return h->error_set(err, OCTO_EIO, "path", "cannot append to %s: %s", rel,
-                            strerror(errno));
+        fd = -1;
+        e = errno;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, abs) != 0) {
+        e = errno;
+        goto out;
+    }
+    tmp[0] = '\0';
+    fsync(dfd); /* the rename itself, for a power loss */
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (tmp[0] != '\0') {
+        unlink(tmp);
+    }
+    close(dfd); /* releases the lock */
+    if (e != 0) {
+        return h->error_set(err, OCTO_EIO, "path", "cannot %s %s: %s", verb, rel, strerror(e));
     }
     return OCTO_OK;
 }
@@ -296,8 +399,7 @@ static int file_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
         goto done;
     }
     h->log(ctx, OCTO_LOG_INFO, "-> %s %s", s->mode == MODE_WRITE ? "write" : "append", rel);
-    rc = s->mode == MODE_WRITE ? write_atomic(h, abs, rel, text, err)
-                               : append(h, abs, rel, text, err);
+    rc = replace(h, abs, rel, text, s->mode == MODE_APPEND, err);
     if (rc == OCTO_OK) {
         *out = json_object();
     }

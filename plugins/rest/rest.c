@@ -20,7 +20,9 @@
  * outside 2xx is an http error carrying status_code and response_content.
  * Authentication: basic (username/password), token ("<bearer> <token>",
  * bearer defaults to Bearer), api_key / api-key (header <key>: <value>),
- * with secrets from secrets.yml or Vault (host->secret_get).
+ * with secrets from secrets.yml or Vault (host->secret_get). The
+ * credential header is sent to the URL's origin only: a redirect to
+ * another scheme, host or port does not carry it (rest_request.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,9 +253,10 @@ static int build_url(const octo_host *h, const char *uri, json_t *query, char **
     return OCTO_OK;
 }
 
-/* The Authorization (or api key) header from the secret. */
-static int auth_header(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
-                       struct curl_slist **headers, octo_error *err)
+/* The Authorization (or api key) header line from the secret, in *out
+ * (malloc'd; the caller clears and frees it). */
+static int auth_header(const octo_host *h, octo_ctx *ctx, const struct rest_step *s, char **out,
+                       octo_error *err)
 {
     json_t *sec = NULL;
     char *line = NULL;
@@ -322,9 +325,8 @@ static int auth_header(const octo_host *h, octo_ctx *ctx, const struct rest_step
         rc = h->error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
     if (rc == OCTO_OK) {
-        *headers = curl_slist_append(*headers, line);
-    }
-    if (line != NULL) {
+        *out = line;
+    } else if (line != NULL) {
         memset(line, 0, strlen(line)); /* do not leave the secret in freed memory */
         free(line);
     }
@@ -405,6 +407,7 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
     json_t *body_value = NULL;
     struct rest_call call;
     struct curl_slist *headers = NULL;
+    char *auth_line = NULL;
     char *url = NULL;
     char *body_text = NULL;
     char *resp = NULL;
@@ -441,7 +444,7 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
         free(line);
     }
     if (s->auth != AUTH_NONE) {
-        rc = auth_header(h, ctx, s, &headers, err);
+        rc = auth_header(h, ctx, s, &auth_line, err);
         if (rc != OCTO_OK) {
             goto done;
         }
@@ -487,6 +490,7 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
     call.method = method;
     call.url = url;
     call.headers = headers;
+    call.auth_line = auth_line;
     {
         const char *q = strchr(url, '?');
 
@@ -504,6 +508,10 @@ done:
         memset(l->data, 0, strlen(l->data));
     }
     curl_slist_free_all(headers);
+    if (auth_line != NULL) {
+        memset(auth_line, 0, strlen(auth_line));
+        free(auth_line);
+    }
     free(url);
     free(resp);
     free(body_text);
@@ -537,7 +545,7 @@ static const octo_option rest_options[] = {
     {.name = "connect_timeout", .type = OCTO_OPT_NUMBER, .def = "10",
      .summary = "seconds to connect"},
     {.name = "max_redirects", .type = OCTO_OPT_INT, .def = "10",
-     .summary = "redirects followed at most"},
+     .summary = "redirects followed at most (credentials go to the first origin only)"},
     {.name = "max_response_bytes", .type = OCTO_OPT_INT, .def = "67108864",
      .summary = "largest response accepted"},
     {.name = NULL},

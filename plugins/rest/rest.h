@@ -9,6 +9,9 @@
 
 enum rest_auth { AUTH_NONE = 0, AUTH_BASIC, AUTH_TOKEN, AUTH_API_KEY };
 
+/* How often a transfer in progress checks host->cancelled() (ms). */
+#define REST_POLL_MS 20
+
 /* The prepared step: immutable after prepare(), shared by concurrent runs
  * (DNS cache and TLS sessions are shared through a locked CURLSH). */
 struct rest_step {
@@ -30,14 +33,25 @@ struct rest_step {
 struct rest_call {
     const char *method;       /* "GET", ... */
     const char *url;
-    struct curl_slist *headers;
+    struct curl_slist *headers; /* the step's and the defaults, no credential */
+    const char *auth_line;    /* the authentication header ("Authorization: ...",
+                                 "<key>: <value>"), or NULL */
     const char *body;         /* NULL: none */
     size_t body_len;
 };
 
-/* Perform the request: the status in status, the body in resp (malloc'd, caller
- * frees) and its length. Returns OCTO_OK or ENETWORK/ETIMEDOUT/
- * ECANCELED/EIO with err filled (curl's message). */
+/* Perform the request, following redirects itself (at most
+ * s->max_redirects): the credential headers - auth_line and any
+ * Authorization, Proxy-Authorization or Cookie header of the step - go
+ * only to the origin (scheme, host, port) of call->url; after a redirect
+ * to another origin they are not sent again, for the rest of the chain.
+ * Methods change as Python's requests changes them (303, and 302 for any
+ * method, 301 for POST, become GET without a body). The transfer is
+ * driven by a multi handle polled every REST_POLL_MS, so it stops within
+ * that time of host->cancelled() becoming true.
+ * The status in status, the body in resp (malloc'd, caller frees) and its
+ * length. Returns OCTO_OK or ENETWORK/ETIMEDOUT/ECANCELED/EIO with err
+ * filled (curl's message). */
 int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
                  const struct rest_call *call, long *status, char **resp, size_t *resp_len,
                  octo_error *err);

@@ -197,7 +197,7 @@ static void test_refusals(void **state)
         {"abi_newer_minor", "abi_newer",
          "refused to load: plugin needs step ABI 1.2 or a later 1.x, core has 1.1"},
         {"abi_newer_minor_desc", "abi_newer_desc", "built for step ABI 1.2, core provides 1.1"},
-        {"abi_major2", "abi_major2", "built for step ABI 2.0, core provides 1.1"},
+        {"abi_major2", "abi_major2", "built for step ABI 2.1, core provides 1.1"},
         {"abi_no_entry", "abi_no_entry", "not an Octoflow plugin (no octo_plugin_entry)"},
         {"abi_small_plugin", "abi_small_plugin",
          "plugin descriptor too small (struct_size 8, need at least 32)"},
@@ -308,7 +308,7 @@ static void test_mixed_dir(void **state)
     assert_int_equal(octo_plugins_load_dir(dir, &err), OCTO_OK);
     assert_int_equal(octo_plugins_count(), nplugins);
     assert_int_equal(octo_plugins_problem_count(), problems + 4);
-    snprintf(expected, sizeof(expected), "%s/a_major2.so: built for step ABI 2.0, core provides 1.0",
+    snprintf(expected, sizeof(expected), "%s/a_major2.so: built for step ABI 2.1, core provides 1.1",
              dir);
     assert_string_equal(octo_plugins_problem(problems), expected);
     snprintf(expected, sizeof(expected),

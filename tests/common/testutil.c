@@ -27,6 +27,7 @@ const char *octo_test_setup_data(void)
     unsetenv("TEMPLATES_PATH");
     unsetenv("SECRETS_PATH");
     unsetenv("CONFIG_FILE");
+    unsetenv("JOBS_DB");
     unsetenv("TIMEZONE");
     unsetenv("LOG_LEVEL");
     setenv("PLUGINS_PATH", OCTO_TEST_PLUGIN_DIR, 1);

@@ -18,7 +18,7 @@ static const char *const VARS[] = {
     "FLOW_MAX_DEPTH", "FLOW_TIMEOUT", "TIMEZONE", "API_PORT", "API_HTTPS_PORT", "API_THREADS",
     "API_TOKEN", "API_PROTOCOL", "API_HOST", "SHUTDOWN_GRACE", "OCTO_TLS_VERIFY",
     "OCTO_CONNECT_TO", "OCTO_CA_FILE", "HASHICORP_VAULT_TOKEN", "HASHICORP_VAULT_CACHE_TTL",
-    "API_MAX_BODY", "API_CORS_ORIGINS", "API_CLIENT_CONNECTIONS", NULL};
+    "API_MAX_BODY", "API_CORS_ORIGINS", "API_CLIENT_CONNECTIONS", "JOBS_DB", NULL};
 
 static char g_tmp[PATH_MAX];   /* canonical temporary directory of the test */
 static char g_cwd[PATH_MAX];
@@ -123,6 +123,8 @@ static void test_defaults_from_data_path(void **state)
     assert_path(g_cfg->templates_path, "data/templates");
     assert_path(g_cfg->secrets_path, "data/secrets.yml");
     assert_path(g_cfg->config_file, "data/config.yml");
+    assert_path(g_cfg->jobs_db, "data/octoflow.db");
+    assert_int_equal(access(g_cfg->jobs_db, F_OK), -1); /* named, not created */
     assert_true(is_dir(g_cfg->data_path));
     assert_true(is_dir(g_cfg->lock_path));
     assert_true(is_dir(g_cfg->log_path));
@@ -164,7 +166,9 @@ static void test_relative_paths_made_absolute(void **state)
     setenv("FLOWS_PATH", "myflows", 1);
     setenv("SECRETS_PATH", "s/secrets.yml", 1);
     setenv("CONFIG_FILE", "conf.yml", 1);
+    setenv("JOBS_DB", "state/jobs.sqlite", 1);
     load_ok();
+    assert_path(g_cfg->jobs_db, "state/jobs.sqlite");
     assert_path(g_cfg->data_path, "rel/x");
     assert_path(g_cfg->flows_path, "myflows");
     assert_path(g_cfg->secrets_path, "s/secrets.yml");

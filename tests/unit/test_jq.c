@@ -1,6 +1,9 @@
 /* test_jq.c - the jq bridge (jqbridge.h): lossless JSON <-> jv, the three
  * output modes, compile and runtime errors, the sandbox ($ENV, env,
- * import), and one compiled program run from 8 threads at once. */
+ * import), one compiled program run from 8 threads at once, and the
+ * libjq 1.6 defects the bridge works around (issue 9: `debug` without a
+ * callback, `paths` after an abandoned run, the builtins that crash or
+ * never end). */
 #include "testutil.h"
 
 #include <jq.h>
@@ -351,6 +354,205 @@ static void test_threads(void **state)
     octo_jq_release(p);
 }
 
+/* ---- issue 9: libjq 1.6 defects ------------------------------------------ */
+
+/* Run program on input in mode, asserting success; returns the output. */
+static json_t *run_on(struct octo_jq_prog *p, const char *input, int mode, int *n)
+{
+    json_t *in = input != NULL ? json_loads(input, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *out = NULL;
+    octo_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (octo_jq_run(p, in, mode, &out, n, &err) != OCTO_OK) {
+        fail_msg("jq %s failed: %s", octo_jq_source(p), err.msg);
+    }
+    json_decref(in);
+    return out;
+}
+
+/* `debug` made libjq call an unset callback (SIGSEGV); it passes its
+ * input through. (That the message reaches the log at DEBUG is checked
+ * through the CLI in tests/e2e/test_jq_defects.py.) */
+static void test_jq_debug_builtin_without_callback(void **state)
+{
+    int n = 0;
+
+    (void)state;
+    check("[1,2]|debug|length", NULL, "2");
+    check("[.[] | debug | . * 2]", "[1, 2, 3]", "[2, 4, 6]");
+    {
+        struct octo_jq_prog *p = compile(".a | debug");
+        json_t *out = run_on(p, "{\"a\": {\"k\": \"v\"}}", OCTO_JQ_ALL, &n);
+
+        octo_test_assert_json(out, "[{\"k\": \"v\"}]");
+        assert_int_equal(n, 1);
+        json_decref(out);
+        octo_jq_release(p);
+    }
+}
+
+/* paths / leaf_paths aborted the process (stack_restore: Assertion
+ * `path_len == 0') when the run was left after an output of a path
+ * expression and its jq_state reused: FIRST mode after the first output,
+ * SINGLE mode after the second. Each form runs several times on one
+ * compiled program, so the pooled state is reset after each kind of end,
+ * and gives what the jq 1.6 CLI prints. */
+static void test_jq_paths_after_abandoned_run(void **state)
+{
+    static const char *const input = "{\"a\": {\"b\": 1}, \"c\": [1, [2]]}";
+    static const char *const all_paths =
+        "[[\"a\"], [\"a\", \"b\"], [\"c\"], [\"c\", 0], [\"c\", 1], [\"c\", 1, 0]]";
+    static const char *const leaves = "[[\"a\", \"b\"], [\"c\", 0], [\"c\", 1, 0]]";
+    static const struct {
+        const char *program;
+        int mode;
+        const char *expected;
+        int n;
+    } cases[] = {
+        {"[paths]", OCTO_JQ_SINGLE, NULL, 1},
+        {"[leaf_paths]", OCTO_JQ_SINGLE, NULL, 1},
+        {"first(paths)", OCTO_JQ_SINGLE, "[\"a\"]", 1},
+        {"first(leaf_paths)", OCTO_JQ_FIRST, "[\"a\", \"b\"]", 1},
+        /* a multi-output path expression: SINGLE stops at the second output */
+        {"paths", OCTO_JQ_SINGLE, "null", 2},
+        {"leaf_paths", OCTO_JQ_SINGLE, "null", 2},
+        {"paths(type == \"number\")", OCTO_JQ_SINGLE, "null", 2},
+        /* FIRST stops at the first */
+        {"paths", OCTO_JQ_FIRST, "[\"a\"]", 1},
+        {"path(..)", OCTO_JQ_FIRST, "[]", 1},
+        {"paths", OCTO_JQ_ALL, NULL, 6},
+        /* halt after a path output left the state halted mid-expression
+         * (the jq 1.6 CLI aborts on `[1,[2]] | paths | halt` too) */
+        {"paths | halt", OCTO_JQ_ALL, "[]", 0},
+        {"first(paths), halt", OCTO_JQ_ALL, "[[\"a\"]]", 1},
+        /* more outputs than the bridge reads before stopping a run by
+         * force, or no end at all */
+        {"range(1e9)", OCTO_JQ_SINGLE, "null", 2},
+        {"repeat(1)", OCTO_JQ_FIRST, "1", 1},
+        {"path(..), repeat(1)", OCTO_JQ_SINGLE, "null", 2},
+    };
+    size_t i;
+    int k;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct octo_jq_prog *p = compile(cases[i].program);
+        const char *expected = cases[i].expected;
+
+        if (expected == NULL) {
+            expected = strstr(cases[i].program, "leaf") != NULL ? leaves : all_paths;
+        }
+        for (k = 0; k < 4; k++) {
+            int n = -1;
+            json_t *out = run_on(p, input, cases[i].mode, &n);
+
+            octo_test_assert_json(out, expected);
+            assert_int_equal(n, cases[i].n);
+            json_decref(out);
+        }
+        octo_jq_release(p);
+    }
+    /* halt_error after a path output: the error, then the state still works */
+    {
+        struct octo_jq_prog *p = compile("paths | halt_error");
+        json_t *in = json_loads(input, 0, NULL);
+        json_t *out = NULL;
+        octo_error err;
+
+        for (k = 0; k < 3; k++) {
+            memset(&err, 0, sizeof(err));
+            assert_int_equal(octo_jq_run(p, in, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
+            assert_null(out);
+            assert_string_equal(err.msg, "jq expression \"paths | halt_error\" halted with an "
+                                         "error: [\"a\"]");
+        }
+        json_decref(in);
+        octo_jq_release(p);
+    }
+    /* a caught stop or halt changes nothing: jq's halt cannot be caught */
+    check("try halt catch \"caught\"", NULL, "null");
+    {
+        struct octo_jq_prog *p = compile("try (1, 2, 3) catch \"c\"");
+        int n = -1;
+        json_t *out = run_on(p, NULL, OCTO_JQ_FIRST, &n);
+
+        octo_test_assert_json(out, "1");
+        assert_int_equal(n, 1);
+        json_decref(out);
+        out = run_on(p, NULL, OCTO_JQ_SINGLE, &n);
+        assert_true(json_is_null(out));
+        assert_int_equal(n, 2);
+        json_decref(out);
+        out = run_on(p, NULL, OCTO_JQ_ALL, &n);
+        octo_test_assert_json(out, "[1, 2, 3]");
+        json_decref(out);
+        octo_jq_release(p);
+    }
+}
+
+/* Expect program on input to fail with a message containing needle. */
+static void check_refused(const char *program, const char *input, const char *needle)
+{
+    struct octo_jq_prog *p = compile(program);
+    json_t *in = input != NULL ? json_loads(input, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *out = NULL;
+    octo_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (octo_jq_run(p, in, OCTO_JQ_SINGLE, &out, NULL, &err) != OCTO_EJQ) {
+        fail_msg("jq %s did not fail", program);
+    }
+    assert_null(out);
+    octo_test_assert_contains(err.msg, needle);
+    json_decref(in);
+    octo_jq_release(p);
+}
+
+/* The libjq 1.6 builtins that abort or never end on some inputs are
+ * refused on exactly those inputs (the jq 1.6 CLI aborts on the first
+ * three, allocates 16 GB on the next, loops forever on gsub); their
+ * ordinary uses give what jq 1.6 gives. */
+static void test_jq_libjq16_killers_refused(void **state)
+{
+    (void)state;
+    /* todate / strftime of a number gmtime cannot convert: jq's own error */
+    check_refused("1e1000 | todate", NULL, "converting number of seconds since epoch");
+    check_refused("1e17 | todate", NULL, "converting number of seconds since epoch");
+    check_refused("nan | strftime(\"%Y\")", NULL, "converting number of seconds since epoch");
+    check_refused("-1e1000 | strflocaltime(\"%Y\")", NULL, "converting number of seconds");
+    check_refused(".t | todateiso8601", "{\"t\": 1e300}", "converting number of seconds");
+    check("0 | todate", NULL, "\"1970-01-01T00:00:00Z\"");
+    check("1425599621 | todate", NULL, "\"2015-03-05T23:53:41Z\"");
+    check("[2015,2,5,23,51,47,4,63] | strftime(\"%Y-%m-%dT%H:%M:%SZ\")", NULL,
+          "\"2015-03-05T23:51:47Z\"");
+    check("\"2015-03-05T23:51:47Z\" | fromdate | todate", NULL, "\"2015-03-05T23:51:47Z\"");
+    check_refused("null | todate", NULL, "strftime/1 requires parsed datetime inputs");
+    /* a huge array index: refused before libjq allocates the gap */
+    check_refused("setpath([1e9]; 1)", "[]", "array index above 10000000 is refused");
+    check_refused(".[1e9] = 1", "[]", "array index above 10000000 is refused");
+    check_refused(".a[2e9] |= 1", "{\"a\": []}", "array index above 10000000 is refused");
+    check_refused(".[1e9] += 1", "[]", "array index above 10000000 is refused");
+    check_refused("fromstream([[1e9], 1])", NULL, "array index above 10000000 is refused");
+    check("setpath([2]; 1)", "[]", "[null, null, 1]");
+    check(".[1] = \"x\" | .[0] |= 5 | .[1] += \"y\"", "[0]", "[5, \"xy\"]");
+    check(".a.b = 1 | .c[1] = 2", "{}", "{\"a\": {\"b\": 1}, \"c\": [null, 2]}");
+    check("[1, [2, {\"k\": 3}]] | [tostream] | fromstream(.[])", NULL, "[1, [2, {\"k\": 3}]]");
+    check("del(.[0]) | .[-1] = 9", "[1, 2, 3]", "[2, 9]");
+    /* gsub with a regex that matches the empty string at the start of what
+     * is left: refused where jq 1.6 would recurse forever */
+    check_refused("gsub(\"\"; \"x\")", "\"abc\"", "matches an empty string");
+    check_refused("gsub(\"x*\"; \"-\")", "\"abc\"", "matches an empty string");
+    check_refused("gsub(\"(?=c)\"; \"-\")", "\"abc\"", "matches an empty string");
+    check_refused("sub(\"b*\"; \"-\"; \"g\")", "\"abc\"", "matches an empty string");
+    check("gsub(\"\"; \"x\")", "\"\"", "\"x\"");
+    check("gsub(\"b\"; \"X\")", "\"abcb\"", "\"aXcX\"");
+    check("gsub(\"(?<l>[a-z])\"; \"<\\(.l)>\")", "\"ab1\"", "\"<a><b>1\"");
+    check("gsub(\"A\"; \"-\"; \"i\")", "\"banana\"", "\"b-n-n-\"");
+    check("sub(\" \"; \"_\")", "\"a b c\"", "\"a_b c\"");
+    check("[splits(\", *\")]", "\"a, b,c\"", "[\"a\", \"b\", \"c\"]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +564,9 @@ int main(void)
         cmocka_unit_test(test_sandbox),
         cmocka_unit_test(test_source),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_jq_debug_builtin_without_callback),
+        cmocka_unit_test(test_jq_paths_after_abandoned_run),
+        cmocka_unit_test(test_jq_libjq16_killers_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

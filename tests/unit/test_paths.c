@@ -161,18 +161,18 @@ static void test_secrets_and_config(void **state)
     (void)state;
     octo_test_write("secrets.yml", "s: {type: token, token: abc}\n");
     assert_refused(OCTO_ROOT_DATA, "secrets.yml", 0,
-                   "path \"secrets.yml\" is the secrets or configuration file, which steps may "
-                   "not touch");
-    assert_refused(OCTO_ROOT_DATA, "secrets.yml", OCTO_PATH_WRITE, "secrets or configuration");
-    assert_refused(OCTO_ROOT_DATA, "./secrets.yml", 0, "secrets or configuration");
-    assert_refused(OCTO_ROOT_DATA, "config.yml", 0, "secrets or configuration");
+                   "path \"secrets.yml\" is the secrets, configuration or job store file, which "
+                   "steps and templates may not touch");
+    assert_refused(OCTO_ROOT_DATA, "secrets.yml", OCTO_PATH_WRITE, "secrets, configuration or job store");
+    assert_refused(OCTO_ROOT_DATA, "./secrets.yml", 0, "secrets, configuration or job store");
+    assert_refused(OCTO_ROOT_DATA, "config.yml", 0, "secrets, configuration or job store");
     /* even when they do not exist yet */
-    assert_refused(OCTO_ROOT_DATA, "config.yml", OCTO_PATH_WRITE, "secrets or configuration");
+    assert_refused(OCTO_ROOT_DATA, "config.yml", OCTO_PATH_WRITE, "secrets, configuration or job store");
     /* and through a directory link back to the root */
     data_path(p, sizeof(p), "");
     make_link(g_data, "root");
-    assert_refused(OCTO_ROOT_DATA, "root/secrets.yml", 0, "secrets or configuration");
-    assert_refused(OCTO_ROOT_DATA, "root/config.yml", OCTO_PATH_WRITE, "secrets or configuration");
+    assert_refused(OCTO_ROOT_DATA, "root/secrets.yml", 0, "secrets, configuration or job store");
+    assert_refused(OCTO_ROOT_DATA, "root/config.yml", OCTO_PATH_WRITE, "secrets, configuration or job store");
 }
 
 static void test_protected_directories(void **state)

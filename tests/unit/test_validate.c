@@ -381,7 +381,8 @@ static void test_shapes(void **state)
 
     (void)state;
     expect_error("nonmap.yml", "name: n\nsteps:\n- just a string\n- {name: ok, type: debug}\n", 0,
-                 "nonmap.yml:3: steps[0]: a step must be a mapping with name and type");
+                 "nonmap.yml:3: steps[0]: a step must be a mapping with name and type, not a "
+                 "string");
     expect_error("empty.yml", "", 0, "empty.yml: the flow file is empty");
     expect_error("comments.yml", "# nothing here\n", 0, "comments.yml: the flow file is empty");
     expect_error("list.yml", "- a\n- b\n", 0,
@@ -390,7 +391,8 @@ static void test_shapes(void **state)
                  "steps.yml:2: steps: must be a list of steps");
     expect_error("name.yml", "name: [x]\nsteps: []\n", 0, "name.yml:1: name: must be text");
     expect_error("every.yml", "name: e\nevery_seconds: soon\nsteps: []\n", 0,
-                 "every.yml:2: every_seconds: must be a whole number of seconds (0 or more)");
+                 "every.yml:2: every_seconds must be a whole number of seconds from 1 to "
+                 "31536000 (one year), not text");
     expect_error("cron.yml", "name: c\ncron: [1]\nsteps: []\n", 0,
                  "cron.yml:2: cron: must be a cron expression (text)");
     /* YAML errors keep their line and column */
@@ -443,8 +445,8 @@ static void test_static_paths_confined(void **state)
                  "relative to DATA_PATH");
     expect_error("p3.yml",
                  "name: p\nsteps:\n- name: r\n  type: file\n  file:\n    path: secrets.yml\n", 0,
-                 "p3.yml:6: steps[0] (\"r\").file.path: path \"secrets.yml\" is the secrets or "
-                 "configuration file, which steps may not touch");
+                 "p3.yml:6: steps[0] (\"r\").file.path: path \"secrets.yml\" is the secrets, "
+                 "configuration or job store file, which steps and templates may not touch");
 }
 
 static void test_all_errors_collected(void **state)
@@ -527,6 +529,172 @@ static void test_when_shapes(void **state)
                  "wmap.yml:5: steps[0] (\"a\").when: must be a condition or a list of conditions");
 }
 
+/* issue 9: a flow with a finally_step and a step entry that is not a
+ * mapping crashed validate/run (octo_flow_step_index read the entry's
+ * NULL name). Every such entry is an error with its line, whatever the
+ * other keys, and the other entries are still checked. */
+static void test_step_entry_not_a_mapping(void **state)
+{
+    struct result r;
+
+    (void)state;
+    r = load_text("finstr.yml",
+                  "name: f\n"
+                  "finally_step: cleanup\n"
+                  "steps:\n"
+                  "- just a string\n"
+                  "- [a, list]\n"
+                  "- 42\n"
+                  "-\n"
+                  "- {name: cleanup, type: debug}\n"
+                  "- {name: bad, type: nosuchtype}\n",
+                  0);
+    assert_int_equal(r.rc, OCTO_EINVAL);
+    assert_null(r.flow);
+    assert_true(has(r.errors, "finstr.yml:4: steps[0]: a step must be a mapping with name and "
+                              "type, not a string"));
+    assert_true(has(r.errors, "finstr.yml:5: steps[1]: a step must be a mapping with name and "
+                              "type, not a list"));
+    assert_true(has(r.errors, "finstr.yml:6: steps[2]: a step must be a mapping with name and "
+                              "type, not a scalar"));
+    assert_true(has(r.errors, "finstr.yml:7: steps[3]: a step must be a mapping with name and "
+                              "type, not an empty entry"));
+    octo_test_assert_contains(json_string_value(json_array_get(r.errors, 4)),
+                              "finstr.yml:9: steps[5] (\"bad\"): unknown step type \"nosuchtype\"");
+    assert_int_equal(json_array_size(r.errors), 5);
+    /* the finally_step was found among the real steps: no warning */
+    assert_int_equal(json_array_size(r.warnings), 0);
+    result_free(&r);
+    /* the finally_step names a string entry: no step has that name */
+    r = load_text("finstr2.yml",
+                  "name: f\nfinally_step: cleanup\nsteps:\n- cleanup\n- {name: a, type: debug}\n",
+                  0);
+    assert_int_equal(r.rc, OCTO_EINVAL);
+    assert_true(has(r.errors, "finstr2.yml:4: steps[0]: a step must be a mapping with name and "
+                              "type, not a string"));
+    assert_true(has(r.warnings, "finstr2.yml:2: finally_step: no step is named \"cleanup\"; "
+                                "nothing runs when the flow fails"));
+    result_free(&r);
+    /* the same through octo_flow_open_arg, as `validate` and `run` load */
+    {
+        struct octo_flow *f = NULL;
+        struct octo_diags d;
+        octo_error err;
+
+        octo_diags_init(&d);
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(octo_flow_open_arg("finstr.yml", 0, &f, &d, &err), OCTO_EINVAL);
+        assert_null(f);
+        octo_test_assert_contains(err.msg, "finstr.yml:4: steps[0]: a step must be a mapping");
+        octo_diags_free(&d);
+    }
+}
+
+/* issue 9: every_seconds is a whole number of seconds from 1 to one year
+ * (9223372036854775807 was accepted and overflowed the scheduler's
+ * arithmetic); 0 keeps the original's meaning, no schedule; a cron must
+ * parse. */
+static void test_every_seconds_range(void **state)
+{
+    static const char *const bad[][2] = {
+        {"9223372036854775807", "9223372036854775807"},
+        {"31536001", "31536001"},
+        {"-5", "-5"},
+        {"1.5", "1.5"},
+        {"1e19", "1e19"}, /* YAML 1.1: a string */
+        {"1.0e+19", "1e+19"},
+        {"true", "a boolean"},
+        {"[60]", "a list"},
+    };
+    struct result r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256];
+        char msg[256];
+
+        snprintf(text, sizeof(text), "name: e\nsteps: []\nevery_seconds: %s\n", bad[i][0]);
+        snprintf(msg, sizeof(msg),
+                 "every%zu.yml:3: every_seconds must be a whole number of seconds from 1 to "
+                 "31536000 (one year), not %s",
+                 i, strcmp(bad[i][0], "1e19") == 0 ? "text" : bad[i][1]);
+        {
+            char name[64];
+
+            snprintf(name, sizeof(name), "every%zu.yml", i);
+            expect_error(name, text, 0, msg);
+        }
+    }
+    r = load_text("every_ok.yml", "name: e\nsteps: []\nevery_seconds: 31536000\n", 0);
+    assert_int_equal(r.rc, OCTO_OK);
+    assert_int_equal(r.flow->every_seconds, 31536000);
+    result_free(&r);
+    r = load_text("every_one.yml", "name: e\nsteps: []\nevery_seconds: 1\n", 0);
+    assert_int_equal(r.rc, OCTO_OK);
+    assert_int_equal(r.flow->every_seconds, 1);
+    result_free(&r);
+    expect_warning("every_zero.yml", "name: e\nsteps: []\nevery_seconds: 0\n",
+                   "every_zero.yml:3: every_seconds: 0 means no schedule");
+    r = load_text("every_null.yml", "name: e\nsteps: []\nevery_seconds:\n", 0);
+    assert_int_equal(r.rc, OCTO_OK);
+    assert_int_equal(r.flow->every_seconds, 0);
+    result_free(&r);
+    /* a cron must parse */
+    r = load_text("badcron.yml", "name: c\nsteps: []\ncron: \"61 * * * *\"\n", 0);
+    assert_int_equal(r.rc, OCTO_EINVAL);
+    octo_test_assert_contains(r.first, "badcron.yml:3: cron: ");
+    result_free(&r);
+    r = load_text("goodcron.yml", "name: c\nsteps: []\ncron: \"*/5 * * * *\"\n", 0);
+    assert_int_equal(r.rc, OCTO_OK);
+    assert_string_equal(r.flow->cron, "*/5 * * * *");
+    result_free(&r);
+}
+
+/* octo_flow_load_text (the fuzzer's door) gives what loading the file
+ * gives: the same messages (with the display name and lines), the same
+ * compiled flow. */
+static void test_load_text_matches_file(void **state)
+{
+    static const char *const texts[] = {
+        "name: t\nsteps:\n- {name: a, type: jq, jq: {expression: '.x'}}\n"
+        "- {name: b, type: debug, when: 'a == 1'}\nfinally_step: b\nevery_seconds: 60\n",
+        "name: t\nsteps:\n- just text\n- {name: a, type: nosuch}\n",
+        "name: [t\n",
+        "",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct result r = load_text("lt.yml", texts[i], 0);
+        struct octo_flow *f = NULL;
+        struct octo_diags d;
+        octo_error err;
+        int rc;
+
+        octo_diags_init(&d);
+        memset(&err, 0, sizeof(err));
+        rc = octo_flow_load_text(texts[i], strlen(texts[i]), "lt.yml", 0, &f, &d, &err);
+        assert_int_equal(rc, r.rc);
+        assert_true(json_equal(d.errors, r.errors));
+        assert_true(json_equal(d.warnings, r.warnings));
+        if (rc == OCTO_OK) {
+            assert_int_equal(f->nsteps, r.flow->nsteps);
+            assert_int_equal(f->finally_index, r.flow->finally_index);
+            assert_int_equal(f->every_seconds, r.flow->every_seconds);
+            assert_string_equal(f->path, "lt.yml");
+            assert_true(json_equal(f->steps[0].options, r.flow->steps[0].options));
+        } else {
+            assert_null(f);
+            assert_string_equal(err.msg, r.first);
+        }
+        octo_flow_unref(f);
+        octo_diags_free(&d);
+        result_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +710,9 @@ int main(void)
         cmocka_unit_test(test_all_errors_collected),
         cmocka_unit_test(test_when_and_templated_options),
         cmocka_unit_test(test_when_shapes),
+        cmocka_unit_test(test_step_entry_not_a_mapping),
+        cmocka_unit_test(test_every_seconds_range),
+        cmocka_unit_test(test_load_text_matches_file),
     };
 
     return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);

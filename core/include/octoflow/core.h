@@ -249,8 +249,10 @@ int octo_launch(const struct octo_launch_req *req, struct octo_job **out, octo_e
 /* Refuse launches from now on (shutdown). */
 void octo_launch_close(void);
 
-/* A finite, positive number of seconds, at most a year: the rule for
- * every timeout and interval a user gives. NULL/null: 0 (none). */
+/* The longest timeout or interval a user may give: 365 days. */
+#define OCTO_SECONDS_MAX 31536000
+/* A finite number of seconds > 0 and <= OCTO_SECONDS_MAX: the rule for
+ * every timeout a user gives. NULL / JSON null: *out = 0 (none). */
 int octo_seconds_check(json_t *v, const char *field, double *out, octo_error *err);
 
 struct octo_job *octo_job_ref(struct octo_job *j);

@@ -67,7 +67,7 @@ static json_t *hostile(void)
         json_object_set_new(o, "write_secrets", try_open(path, O_WRONLY | O_APPEND));
         snprintf(path, sizeof(path), "%s/flows/injected.yml", data);
         json_object_set_new(o, "write_flows", try_open(path, O_WRONLY | O_CREAT));
-        snprintf(path, sizeof(path), "%s/out/probe.txt", data);
+        snprintf(path, sizeof(path), "%s/hostile-probe.txt", data);
         json_object_set_new(o, "write_data", try_open(path, O_WRONLY | O_CREAT));
     }
     json_object_set_new(o, "env_api_token",
