@@ -69,7 +69,7 @@ FLOWS = {
     "slowitem.yml": E.slow_flow("slowitem", 2),
     "fanout.yml": ("name: fanout\nsteps:\n- name: two\n  type: jq\n  jq: {expression: '[1, 2]'}\n"
                    "- name: again\n  type: flow_loop\n  flow_loop: {path: fanout.yml, data_key: two}\n"),
-    "slow.yml": E.slow_flow("slow", 30),
+    "slow.yml": E.slow_flow("slow", 300),  # ~30 s: outlives a service restart
 }
 
 srv = None
