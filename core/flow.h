@@ -67,6 +67,17 @@ struct octo_step {
     int path_data_opt;   /* index of a PATH_DATA option in the schema, or -1 */
     void *inst;          /* plugin instance */
     int prepared;
+    char *on_error_goto;  /* continue at this step after an error, or NULL */
+    struct octo_nested *nested; /* NESTED_STEPS options, compiled */
+    size_t nnested;
+};
+
+/* The steps of a NESTED_STEPS option (switch cases), full steps of the
+ * flow compiled at load, run by host->run_nested. */
+struct octo_nested {
+    char *option;
+    struct octo_step *steps;
+    size_t n;
 };
 
 struct octo_flow {
@@ -81,6 +92,7 @@ struct octo_flow {
     struct octo_step *steps;
     size_t nsteps;
     long finally_index;  /* -1: none */
+    long max_steps;      /* the flow's `max_steps` (0: MAX_STEPS_PER_RUN) */
     int shallow;         /* loaded with OCTO_FLOW_SHALLOW: not runnable */
     /* the full check of a shallow flow, done once by a worker (flow_check.c;
      * under its mutex): 0 not yet, 1 valid, -1 invalid */
@@ -122,6 +134,13 @@ void octo_flow_unref(struct octo_flow *f);
 /* Find a step by name (first match), or -1. Entries of a flow being
  * loaded that are not steps (no name) never match. */
 long octo_flow_step_index(const struct octo_flow *f, const char *name);
+/* The step a goto names: the last step of that name (the later
+ * original's table), or -1. */
+long octo_flow_goto_index(const struct octo_flow *f, const char *name);
+/* The special goto targets. */
+#define OCTO_GOTO_END "__end__"
+#define OCTO_GOTO_START "__start__"
+#define OCTO_GOTO_EXIT "__exit__"
 
 /* The cache: the flow at rel (relative to FLOWS_PATH, confined), loaded
  * or reused when the file's mtime, size and inode are unchanged. *out new

@@ -50,6 +50,20 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
 /* Validate and compile one step (flow_step.c). Returns 0 when valid. */
 int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *def, size_t index);
 
+/* The same for a step defined elsewhere than steps[i] (a switch case):
+ * mark is its YAML path ("steps[2].switch.cases[0].step"). */
+int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_t *def,
+                            size_t index, const char *mark);
+
+/* After every step is loaded (flow_control.c): the names steps refer to
+ * (on_error_goto, goto targets given literally) exist, duplicate names
+ * are reported. */
+void octo_flow_check_control(struct octo_loadctx *lc, struct octo_flow *f);
+
+/* Compile the nested steps of a NESTED_STEPS option into st (flow_step.c). */
+int octo_flow_check_nested(struct octo_loadctx *lc, struct octo_step *st, const char *option,
+                           json_t *value, const char *mark);
+
 /* Release what a step holds (and call the plugin's destroy). */
 void octo_flow_step_free(struct octo_step *st);
 

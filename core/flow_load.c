@@ -21,8 +21,9 @@
 #include "timeout_check.h"
 #include "yaml_io.h"
 
-static const char *const FLOW_KEYS[] = {"name", "steps", "finally_step", "cron",
-                                        "every_seconds", "description", NULL};
+static const char *const FLOW_KEYS[] = {"name",          "steps",       "finally_step",
+                                        "cron",          "every_seconds", "description",
+                                        "max_steps",     NULL};
 
 struct octo_flow *octo_flow_ref(struct octo_flow *f)
 {
@@ -56,6 +57,18 @@ void octo_flow_unref(struct octo_flow *f)
     if (f != NULL && atomic_fetch_sub(&f->refs, 1) == 1) {
         flow_free(f);
     }
+}
+
+long octo_flow_goto_index(const struct octo_flow *f, const char *name)
+{
+    size_t i;
+
+    for (i = f->nsteps; i > 0; i--) {
+        if (f->steps[i - 1].name != NULL && strcmp(f->steps[i - 1].name, name) == 0) {
+            return (long)i - 1;
+        }
+    }
+    return -1;
 }
 
 long octo_flow_step_index(const struct octo_flow *f, const char *name)
@@ -203,6 +216,17 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     } else if (v != NULL && !json_is_null(v)) {
         octo_diag_error(&lc, "finally_step", "finally_step", "must be the name of a step");
     }
+    v = json_object_get(root, "max_steps");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+            json_integer_value(v) > 100000000) {
+            octo_diag_error(&lc, "max_steps", "max_steps",
+                            "must be a number of steps in 1..100000000");
+        } else {
+            f->max_steps = (long)json_integer_value(v);
+        }
+    }
+    octo_flow_check_control(&lc, f);
 done:
     if (lc.nerrors > 0) {
         rc = octo_error_set(err, OCTO_EINVAL, NULL, "%s", lc.first_error);

@@ -309,6 +309,10 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
         if (o->flags & OCTO_OPT_PATH_DATA) {
             st->path_data_opt = (int)i;
         }
+        if ((o->flags & OCTO_OPT_NESTED_STEPS) &&
+            octo_flow_check_nested(lc, st, o->name, stored, mark) != 0) {
+            bad = 1;
+        }
         if (o->flags & OCTO_OPT_SECRET) {
             /* a secret name: the string itself, or an object's "secret" member */
             json_t *nv = json_is_object(stored) ? json_object_get(stored, "secret") : stored;

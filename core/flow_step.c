@@ -24,7 +24,8 @@
 
 static const char *const COMMON_KEYS[] = {"name",          "type",          "when",
                                           "result_key",    "ignore_errors", "jq_expression",
-                                          "description",   "retry",         NULL};
+                                          "description",   "retry",         "on_error_goto",
+                                          NULL};
 
 /* The text of a scalar as a condition or pattern ("True" for true). */
 static char *scalar_text(json_t *v)
@@ -192,8 +193,16 @@ static int is_block_key(const struct octo_steptype *t, const char *key, const ch
 
 int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *def, size_t index)
 {
-    char mark[128];
-    char m2[256];
+    char mark[64];
+
+    snprintf(mark, sizeof(mark), "steps[%zu]", index);
+    return octo_flow_check_step_at(lc, st, def, index, mark);
+}
+
+int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_t *def,
+                            size_t index, const char *mark)
+{
+    char m2[512];
     char where[512];
     const char *key;
     const char *block_key = NULL;
@@ -204,7 +213,6 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
 
     st->index = index;
     st->path_data_opt = -1;
-    snprintf(mark, sizeof(mark), "steps[%zu]", index);
     st->line = octo_yaml_line_of(lc, mark);
     if (!json_is_object(def)) {
         /* the entry stays empty (no name, no type): nothing looks at it */
@@ -221,9 +229,9 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
     } else if (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v)) {
         st->name = scalar_text(v);
     } else {
-        char dflt[64];
+        char dflt[256];
 
-        snprintf(dflt, sizeof(dflt), "steps[%zu]", index);
+        snprintf(dflt, sizeof(dflt), "%s", mark);
         st->name = strdup(dflt);
         octo_diag_warn(lc, mark, mark, "the step has no name; its result is stored under \"%s\"",
                        dflt);
@@ -294,6 +302,15 @@ int octo_flow_check_step(struct octo_loadctx *lc, struct octo_step *st, json_t *
         snprintf(m2, sizeof(m2), "%s.ignore_errors", mark);
         snprintf(w2, sizeof(w2), "%s.ignore_errors", where);
         if (compile_ignore(lc, st, json_object_get(def, "ignore_errors"), m2, w2) != 0) {
+            bad = 1;
+        }
+        v = json_object_get(def, "on_error_goto");
+        if (json_is_string(v) && json_string_length(v) > 0) {
+            st->on_error_goto = strdup(json_string_value(v)); /* checked once all steps are known */
+        } else if (v != NULL && !json_is_null(v)) {
+            snprintf(m2, sizeof(m2), "%s.on_error_goto", mark);
+            snprintf(w2, sizeof(w2), "%s.on_error_goto", where);
+            octo_diag_error(lc, m2, w2, "must be the name of a step");
             bad = 1;
         }
         snprintf(m2, sizeof(m2), "%s.retry", mark);
@@ -371,6 +388,17 @@ void octo_flow_step_free(struct octo_step *st)
     free(st->ignore_src);
     octo_jq_release(st->jq);
     octo_retry_free(st->retry);
+    free(st->on_error_goto);
+    for (i = 0; i < st->nnested; i++) {
+        size_t k;
+
+        for (k = 0; k < st->nested[i].n; k++) {
+            octo_flow_step_free(&st->nested[i].steps[k]);
+        }
+        free(st->nested[i].steps);
+        free(st->nested[i].option);
+    }
+    free(st->nested);
     for (i = 0; i < st->ntmpl; i++) {
         free(st->tmpl[i].option);
         free(st->tmpl[i].key);
@@ -383,4 +411,48 @@ void octo_flow_step_free(struct octo_step *st)
     free(st->block_key);
     free(st->result_key);
     memset(st, 0, sizeof(*st));
+}
+
+int octo_flow_check_nested(struct octo_loadctx *lc, struct octo_step *st, const char *option,
+                           json_t *value, const char *mark)
+{
+    struct octo_nested *nest;
+    size_t n = json_is_array(value) ? json_array_size(value) : 1;
+    size_t i;
+    int bad = 0;
+
+    st->nested = realloc(st->nested, (st->nnested + 1) * sizeof(*st->nested));
+    if (st->nested == NULL) {
+        abort(); /* the out-of-memory policy: xalloc.h */
+    }
+    nest = &st->nested[st->nnested++];
+    nest->option = strdup(option);
+    nest->n = n;
+    nest->steps = calloc(n + 1, sizeof(*nest->steps));
+    if (nest->option == NULL || nest->steps == NULL) {
+        abort();
+    }
+    for (i = 0; i < n; i++) {
+        char m2[600];
+        json_t *def;
+
+        if (json_is_array(value)) {
+            json_t *item = json_array_get(value, i);
+
+            snprintf(m2, sizeof(m2), "%s[%zu].step", mark, i);
+            def = json_object_get(item, "step");
+            if (def == NULL) {
+                octo_diag_error(lc, m2, m2, "each entry needs a step");
+                bad = 1;
+                continue;
+            }
+        } else {
+            snprintf(m2, sizeof(m2), "%s", mark);
+            def = value;
+        }
+        if (octo_flow_check_step_at(lc, &nest->steps[i], def, st->index, m2) != 0) {
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
 }

@@ -208,6 +208,70 @@ static int h_value_text(json_t *value, char **out, octo_error *err)
     return steal_into(&b, out, err);
 }
 
+static int h_error_detail(octo_error *err, json_t *detail)
+{
+    char *text;
+    size_t n;
+
+    if (err == NULL || !json_is_object(detail)) {
+        return OCTO_EINVAL;
+    }
+    text = json_dumps(detail, JSON_COMPACT);
+    if (text == NULL) {
+        return OCTO_EINVAL;
+    }
+    n = strlen(text);
+    if (n >= sizeof(err->detail)) {
+        free(text);
+        return OCTO_EINVAL;
+    }
+    memcpy(err->detail, text, n + 1);
+    free(text);
+    err->detail_is_object = 1;
+    return OCTO_OK;
+}
+
+static int h_control(octo_ctx *ctx, int what, const char *arg)
+{
+    if (ctx == NULL || ctx->control == NULL ||
+        (what != OCTO_CONTROL_GOTO && what != OCTO_CONTROL_EXIT)) {
+        return OCTO_EINVAL;
+    }
+    ctx->control->what = what;
+    snprintf(ctx->control->arg, sizeof(ctx->control->arg), "%s", arg != NULL ? arg : "");
+    return OCTO_OK;
+}
+
+static int h_sleep(octo_ctx *ctx, double seconds, octo_error *err)
+{
+    int why;
+
+    if (!(seconds >= 0) || seconds > (double)OCTO_SECONDS_MAX) {
+        return octo_error_set(err, OCTO_EINVAL, NULL,
+                              "cannot sleep %g seconds (0 to %d)", seconds, OCTO_SECONDS_MAX);
+    }
+    why = octo_cancel_sleep(ctx != NULL && ctx->run != NULL ? ctx->run->cancel : NULL, seconds);
+    if (why == OCTO_DEADLINE) {
+        return octo_error_set(err, OCTO_ETIMEDOUT, NULL, "the run timed out while sleeping");
+    }
+    if (why != OCTO_GO_ON) {
+        return octo_error_set(err, OCTO_ECANCELED, NULL, "the run was cancelled while sleeping");
+    }
+    return OCTO_OK;
+}
+
+static int h_flow_run2(octo_ctx *ctx, const char *rel, json_t *input, json_t **out,
+                       octo_error *err)
+{
+    int failed = 0;
+    int rc = octo_run_subflow(ctx, rel, input, out, &failed, err);
+
+    if (rc != OCTO_OK) {
+        return rc;
+    }
+    return failed ? OCTO_ESUBFLOW : OCTO_OK;
+}
+
 static const octo_host g_host = {
     .struct_size = sizeof(octo_host),
     .abi_major = OCTO_ABI_MAJOR,
@@ -235,6 +299,12 @@ static const octo_host g_host = {
     .yaml_dump = h_yaml_dump,
     .json_dump = h_json_dump,
     .value_text = h_value_text,
+    /* 1.1 */
+    .error_detail = h_error_detail,
+    .control = h_control,
+    .sleep = h_sleep,
+    .flow_run2 = h_flow_run2,
+    .run_nested = octo_run_nested,
 };
 
 const octo_host *octo_host_table(void)

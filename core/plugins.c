@@ -329,6 +329,7 @@ int octo_plugins_load_file(const char *path, octo_error *err)
     g_plugins[g_nplugins].abi_minor = local.abi_minor;
     g_nplugins++;
     for (i = 0; i < nstaged; i++) {
+        staged[i].abi_minor = local.abi_minor;
         g_types[g_ntypes++] = staged[i];
     }
     return OCTO_OK;

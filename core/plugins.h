@@ -36,6 +36,7 @@ struct octo_steptype {
     size_t nopts;
     int data_key_opt;    /* index of the DATA_KEY option, or -1 */
     size_t plugin;       /* index into the plugin list */
+    unsigned abi_minor;  /* the minor its plugin was built for (1.1 members) */
 };
 
 /* Load every plugin from the configured search path (see above). exe_dir

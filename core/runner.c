@@ -94,57 +94,6 @@ void octo_uuid4(char out[37])
     out[36] = '\0';
 }
 
-char *octo_error_subject(const octo_error *err)
-{
-    struct octo_buf b = OCTO_BUF_INIT;
-    size_t i;
-
-    octo_buf_printf(&b, "%s: %s", octo_error_type(err->code), err->msg);
-    if (err->code == OCTO_EHTTP) {
-        struct octo_buf content = OCTO_BUF_INIT;
-        json_t *rc = err->detail[0] != '\0' ? json_loads(err->detail, JSON_DECODE_ANY, NULL) : NULL;
-
-        if (rc != NULL) {
-            octo_py_value_repr(rc, &content);
-            json_decref(rc);
-        } else {
-            octo_buf_puts(&content, "None");
-        }
-        if (content.len > 1024) {
-            content.len = 1024;
-            content.data[1024] = '\0';
-        }
-        octo_buf_printf(&b, " {'status_code': %d, 'response_content': %s}", err->http_status,
-                        octo_buf_cstr(&content));
-        octo_buf_free(&content);
-    }
-    for (i = 0; i < b.len; i++) {
-        if (b.data[i] == '\r' || b.data[i] == '\n') {
-            b.data[i] = ' ';
-        }
-    }
-    return octo_buf_steal(&b, NULL);
-}
-
-json_t *octo_error_record(const char *step, const octo_error *err)
-{
-    json_t *e = json_object();
-    json_t *rec = json_object();
-
-    json_object_set_new(e, "type", json_string(octo_error_type(err->code)));
-    json_object_set_new(e, "message", json_string(err->msg));
-    if (err->code == OCTO_EHTTP) {
-        json_t *rc = err->detail[0] != '\0' ? json_loads(err->detail, JSON_DECODE_ANY, NULL) : NULL;
-
-        json_object_set_new(e, "status_code", json_integer(err->http_status));
-        json_object_set_new(e, "response_content", rc != NULL ? octo_redact_json(rc) : json_null());
-        json_decref(rc);
-    }
-    json_object_set_new(rec, "step", json_string(step));
-    json_object_set_new(rec, "error", e);
-    return rec;
-}
-
 static json_t *errors_array(struct octo_run *run)
 {
     json_t *a = json_object_get(run->data, "__errors__");
@@ -196,12 +145,12 @@ static void cancel_error(struct octo_run *run, int why, octo_error *err)
     }
 }
 
-static void event_base(struct octo_run *run, const struct octo_step *st, long seq, int attempt,
-                       struct octo_step_event *ev)
+static void event_base(struct octo_run *run, const struct octo_step *st, long seq, long parent,
+                       int attempt, struct octo_step_event *ev)
 {
     memset(ev, 0, sizeof(*ev));
     ev->seq = seq;
-    ev->parent = run->parent_seq;
+    ev->parent = parent;
     ev->item = (long)run->loop_index;
     ev->depth = run->depth;
     ev->index = (long)st->index;
@@ -266,99 +215,181 @@ static int retry_wait(struct octo_run *run, const struct octo_step *st, int atte
     return why;
 }
 
-/* Run one step with retries, events and error handling. Returns 0 to go
- * on, 1 when the flow fails. */
-static int step_with_errors(struct octo_run *run, const struct octo_step *st, int ignore_when,
-                            struct octo_run_result *r, struct octo_control_result *cr)
+/* The last attempt of a step that failed: its event still to be ended
+ * by whoever decides what the failure means. */
+struct failed_attempt {
+    struct octo_step_event ev;
+    long long t0;
+    json_t *input;   /* borrowed from the flow data */
+    octo_error err;
+    int why;         /* the run was stopped: OCTO_CANCELLED, ... */
+};
+
+/* One execution of st: its attempts (retries), their events, its result
+ * stored. Returns OCTO_OK (everything reported), or an error with the
+ * failed attempt in fa (its end event not yet emitted). */
+static int execute(struct octo_run *run, const struct octo_step *st, int ignore_when,
+                   long parent, struct octo_control_result *cr, struct failed_attempt *fa)
 {
     const struct octo_run_hooks *hooks = run->job->hooks;
+    int no_result = (st->type->t.flags & OCTO_STEP_NO_RESULT) != 0;
     char prefix[600];
     int attempt;
 
     snprintf(prefix, sizeof(prefix), "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
     for (attempt = 1;; attempt++) {
-        struct octo_step_event ev;
         long seq = atomic_fetch_add(&run->job->seq, 1) + 1;
-        long long t0 = mono_us();
-        octo_error err;
         json_t *out = NULL;
-        json_t *input = NULL;
-        json_t *rec;
-        const char *pattern;
         int skipped = 0;
         int rc;
-        int why;
 
-        memset(&err, 0, sizeof(err));
-        event_base(run, st, seq, attempt, &ev);
+        memset(fa, 0, sizeof(*fa));
+        fa->t0 = mono_us();
+        event_base(run, st, seq, parent, attempt, &fa->ev);
         if (hooks != NULL && hooks->step_start != NULL) {
-            hooks->step_start(hooks->ud, &ev);
+            hooks->step_start(hooks->ud, &fa->ev);
         }
-        why = octo_cancel_check(run->cancel);
-        if (why != OCTO_GO_ON) {
-            cancel_error(run, why, &err);
-            rc = err.code;
+        fa->why = octo_cancel_check(run->cancel);
+        if (fa->why != OCTO_GO_ON) {
+            cancel_error(run, fa->why, &fa->err);
+            rc = fa->err.code;
         } else {
-            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &input, &out, cr, &err);
-            why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : OCTO_GO_ON;
-            if (why != OCTO_GO_ON) { /* the step failed because the run was stopped */
-                cancel_error(run, why, &err);
-                rc = err.code;
+            memset(cr, 0, sizeof(*cr));
+            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &fa->input, &out, cr,
+                               &fa->err);
+            fa->why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : OCTO_GO_ON;
+            if (fa->why != OCTO_GO_ON) { /* the step failed because the run was stopped */
+                cancel_error(run, fa->why, &fa->err);
+                rc = fa->err.code;
             }
         }
         if (rc == OCTO_OK) {
             if (skipped) {
-                emit_end(run, &ev, t0, "skipped", NULL, NULL, NULL);
+                emit_end(run, &fa->ev, fa->t0, "skipped", NULL, NULL, NULL);
+            } else if (no_result) {
+                json_decref(out);
+                emit_end(run, &fa->ev, fa->t0, "ok", NULL, fa->input, NULL);
             } else {
                 json_object_set_new(run->data, st->result_key, out);
-                emit_end(run, &ev, t0, "ok", NULL, input, out);
+                emit_end(run, &fa->ev, fa->t0, "ok", NULL, fa->input, out);
             }
-            return 0;
+            return OCTO_OK;
         }
-        octo_redact_inplace(err.msg, sizeof(err.msg));
-        if (why == OCTO_GO_ON && st->retry != NULL && attempt < st->retry->attempts) {
-            char *subject = octo_error_subject(&err);
+        octo_redact_inplace(fa->err.msg, sizeof(fa->err.msg));
+        if (fa->why == OCTO_GO_ON && st->retry != NULL && attempt < st->retry->attempts) {
+            char *subject = octo_error_subject(&fa->err);
             int again = subject != NULL && octo_retry_matches(st->retry, subject);
 
             free(subject);
             if (again) {
                 octo_error stop;
+                json_t *rec = octo_error_record(st->name, &fa->err);
+                int why;
 
                 memset(&stop, 0, sizeof(stop));
-                rec = octo_error_record(st->name, &err);
-                emit_end(run, &ev, t0, "retried", json_object_get(rec, "error"), input, NULL);
+                emit_end(run, &fa->ev, fa->t0, "retried", json_object_get(rec, "error"),
+                         fa->input, NULL);
                 json_decref(rec);
-                why = retry_wait(run, st, attempt, &err, prefix, &stop);
+                why = retry_wait(run, st, attempt, &fa->err, prefix, &stop);
                 if (why == OCTO_GO_ON) {
                     continue;
                 }
                 if (why != OCTO_DEADLINE || stop.code != 0) {
-                    err = stop; /* cancelled or aborted while waiting */
-                } else {
-                    why = OCTO_GO_ON; /* gave up before the deadline: the step's own error */
+                    fa->err = stop; /* cancelled or aborted while waiting */
+                    fa->why = why;
                 }
+                /* else: gave up before the deadline; the step's own error */
             }
         }
         octo_log(OCTO_LOG_ERROR, "%s Error in step %s: %s: %s", prefix, st->name,
-                 octo_error_type(err.code), err.msg);
-        rec = octo_error_record(st->name, &err);
-        pattern = why != OCTO_GO_ON ? NULL : ignored_by(st, &err); /* a stopped run cannot go on */
-        if (pattern != NULL) {
-            char note[600];
-
-            snprintf(note, sizeof(note), "Error ignored based on regex: %s", pattern);
-            json_object_set_new(rec, "ignored", json_string(note));
-            octo_log(OCTO_LOG_WARN, "%s Ignoring error in step %s based on regex: %s", prefix,
-                     st->name, pattern);
-            emit_end(run, &ev, t0, "ignored", json_object_get(rec, "error"), input, NULL);
-            json_array_append_new(errors_array(run), rec);
-            return 0;
-        }
-        emit_end(run, &ev, t0, "failed", json_object_get(rec, "error"), input, NULL);
-        json_array_append_new(errors_array(run), rec);
-        record_failure(r, st, &err, why);
-        return 1;
+                 octo_error_type(fa->err.code), fa->err.msg);
+        return rc != OCTO_OK ? rc : OCTO_EINTERNAL;
     }
+}
+
+/* What the flow does after a step. */
+enum { NEXT_STEP = 0, FLOW_FAILS, JUMP };
+
+/* Run one step with its error handling: ignore_errors, on_error_goto,
+ * failure. *jump receives an on_error_goto target (JUMP). */
+static int step_with_errors(struct octo_run *run, const struct octo_step *st, int ignore_when,
+                            struct octo_run_result *r, struct octo_control_result *cr,
+                            const char **jump)
+{
+    struct failed_attempt fa;
+    const char *pattern;
+    json_t *rec;
+
+    *jump = NULL;
+    if (execute(run, st, ignore_when, run->parent_seq, cr, &fa) == OCTO_OK) {
+        return NEXT_STEP;
+    }
+    memset(cr, 0, sizeof(*cr)); /* a failed step steers nothing */
+    rec = octo_error_record(st->name, &fa.err);
+    pattern = fa.why != OCTO_GO_ON ? NULL : ignored_by(st, &fa.err); /* a stopped run cannot go on */
+    if (pattern != NULL) {
+        char note[600];
+
+        snprintf(note, sizeof(note), "Error ignored based on regex: %s", pattern);
+        json_object_set_new(rec, "ignored", json_string(note));
+        octo_log(OCTO_LOG_WARN, "%s[%s // %s] Ignoring error in step %s based on regex: %s",
+                 run->prefix, st->name, st->type->t.name, st->name, pattern);
+        emit_end(run, &fa.ev, fa.t0, "ignored", json_object_get(rec, "error"), fa.input, NULL);
+        json_array_append_new(errors_array(run), rec);
+        return NEXT_STEP;
+    }
+    emit_end(run, &fa.ev, fa.t0, "failed", json_object_get(rec, "error"), fa.input, NULL);
+    if (st->on_error_goto != NULL && fa.why == OCTO_GO_ON) {
+        /* recorded, and the flow goes on there: it can still succeed */
+        json_object_set_new(rec, "on_error_goto", json_string(st->on_error_goto));
+        json_array_append_new(errors_array(run), rec);
+        octo_log(OCTO_LOG_WARN, "%s[%s // %s] continuing at %s (on_error_goto)", run->prefix,
+                 st->name, st->type->t.name, st->on_error_goto);
+        *jump = st->on_error_goto;
+        return JUMP;
+    }
+    json_array_append_new(errors_array(run), rec);
+    record_failure(r, st, &fa.err, fa.why);
+    return FLOW_FAILS;
+}
+
+int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out,
+                    octo_error *err)
+{
+    const struct octo_step *outer;
+    const struct octo_step *st = NULL;
+    struct failed_attempt fa;
+    size_t i;
+
+    *out = NULL;
+    if (ctx == NULL || ctx->run == NULL || ctx->step == NULL) {
+        return octo_error_set(err, OCTO_EINVAL, NULL, "run_nested needs the ctx of a running step");
+    }
+    outer = ctx->step;
+    for (i = 0; i < outer->nnested; i++) {
+        if (strcmp(outer->nested[i].option, option) == 0 && index < outer->nested[i].n) {
+            st = &outer->nested[i].steps[index];
+        }
+    }
+    if (st == NULL) {
+        return octo_error_set(err, OCTO_EINVAL, option, "no nested step %s[%zu]", option, index);
+    }
+    /* its goto or exit becomes the outer step's */
+    if (execute(ctx->run, st, 0, ctx->seq, ctx->control, &fa) != OCTO_OK) {
+        json_t *rec = octo_error_record(st->name, &fa.err);
+
+        emit_end(ctx->run, &fa.ev, fa.t0, "failed", json_object_get(rec, "error"), fa.input,
+                 NULL);
+        json_decref(rec);
+        *err = fa.err; /* the outer step's ignore_errors and on_error_goto apply */
+        return err->code;
+    }
+    *out = json_incref(json_object_get(ctx->run->data, st->result_key));
+    if (*out == NULL || (st->type->t.flags & OCTO_STEP_NO_RESULT)) {
+        json_decref(*out);
+        *out = json_null();
+    }
+    return OCTO_OK;
 }
 
 static json_t *initial_data(const struct octo_flow *f, const struct octo_run_opts *o,
@@ -395,6 +426,41 @@ static void late_stop(struct octo_run *run, struct octo_run_result *r)
     record_failure(r, NULL, &err, why);
 }
 
+/* Follow a goto from step st: *pc is the next step, or the run ends
+ * (returns 1: __end__, __exit__, an unknown target). */
+static int jump_to(struct octo_run *run, struct octo_flow *f, const struct octo_step *st,
+                   const char *target, size_t *pc, struct octo_run_result *r)
+{
+    long idx;
+
+    if (strcmp(target, OCTO_GOTO_END) == 0) {
+        *pc = f->nsteps;
+        return 1;
+    }
+    if (strcmp(target, OCTO_GOTO_START) == 0) {
+        *pc = 0;
+        return 0;
+    }
+    if (strcmp(target, OCTO_GOTO_EXIT) == 0 || strcmp(target, "__exit") == 0) {
+        r->status = OCTO_RUN_EXIT;
+        snprintf(r->message, sizeof(r->message), "Flow exited.");
+        snprintf(r->step, sizeof(r->step), "%s", st->name);
+        return 1;
+    }
+    idx = octo_flow_goto_index(f, target);
+    if (idx < 0) {
+        octo_error err;
+
+        memset(&err, 0, sizeof(err));
+        octo_error_set(&err, OCTO_EINVAL, NULL, "Goto step '%s' not found in flow.", target);
+        json_array_append_new(errors_array(run), octo_error_record(st->name, &err));
+        record_failure(r, st, &err, OCTO_GO_ON);
+        return 1;
+    }
+    *pc = (size_t)idx;
+    return 0;
+}
+
 static long max_steps(void)
 {
     const struct octo_config *c = octo_config();
@@ -410,10 +476,10 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
     int own_cancel_used = 0;
     struct timespec t0;
     struct timespec t1;
-    size_t i;
+    size_t pc;
     char tag[16];
     const char *saved_tag;
-    long limit = max_steps();
+    long limit = f->max_steps > 0 ? f->max_steps : max_steps();
 
     memset(r, 0, sizeof(r[0]));
     memset(&run, 0, sizeof(run));
@@ -449,21 +515,44 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
     clock_gettime(CLOCK_MONOTONIC, &t0);
     octo_log(o->depth == 0 ? OCTO_LOG_INFO : OCTO_LOG_DEBUG, "%s Flow %s started", run.prefix,
              f->path);
-    for (i = 0; i < f->nsteps; i++) {
+    pc = 0;
+    while (pc < f->nsteps) {
+        const struct octo_step *st = &f->steps[pc];
+        struct octo_control_result cr;
+        const char *target = NULL;
+        int next;
+
         if (++r->steps_run > limit) {
             octo_error err;
 
             memset(&err, 0, sizeof(err));
             octo_error_set(&err, OCTO_EINVAL, NULL,
-                           "the run executed %ld steps, the limit (MAX_STEPS_PER_RUN)", limit);
-            json_array_append_new(errors_array(&run), octo_error_record(f->steps[i].name, &err));
-            record_failure(r, &f->steps[i], &err, OCTO_GO_ON);
+                           "the run executed %ld steps, the limit (%s): a goto loop?", limit,
+                           f->max_steps > 0 ? "the flow's max_steps" : "MAX_STEPS_PER_RUN");
+            json_array_append_new(errors_array(&run), octo_error_record(st->name, &err));
+            record_failure(r, st, &err, OCTO_GO_ON);
             break;
         }
-        struct octo_control_result cr;
-
         memset(&cr, 0, sizeof(cr));
-        if (step_with_errors(&run, &f->steps[i], 0, r, &cr) != 0) {
+        next = step_with_errors(&run, st, 0, r, &cr, &target);
+        if (next == FLOW_FAILS) {
+            break;
+        }
+        if (next == NEXT_STEP && cr.what == OCTO_CONTROL_EXIT) {
+            r->status = OCTO_RUN_EXIT;
+            snprintf(r->message, sizeof(r->message), "Flow exited with message: %s", cr.arg);
+            snprintf(r->step, sizeof(r->step), "%s", st->name);
+            octo_log(OCTO_LOG_INFO, "%s %s", run.prefix, r->message);
+            break;
+        }
+        if (next == NEXT_STEP && cr.what == OCTO_CONTROL_GOTO) {
+            target = cr.arg;
+        }
+        if (target == NULL) {
+            pc++;
+            continue;
+        }
+        if (jump_to(&run, f, st, target, &pc, r) != 0) {
             break;
         }
     }
@@ -477,9 +566,10 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
             octo_log(OCTO_LOG_INFO, "%s Running finally step %s", run.prefix,
                      f->steps[f->finally_index].name);
             struct octo_control_result fcr;
+            const char *ignored_jump;
 
             memset(&fcr, 0, sizeof(fcr));
-            step_with_errors(&run, &f->steps[f->finally_index], 1, &fr, &fcr);
+            step_with_errors(&run, &f->steps[f->finally_index], 1, &fr, &fcr, &ignored_jump);
             if (fr.failed) {
                 octo_log(OCTO_LOG_ERROR, "%s Error in finally step %s: %s", run.prefix,
                          fr.step, fr.message);

@@ -165,6 +165,10 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
                   int *skipped, json_t **input, json_t **out, struct octo_control_result *cr,
                   octo_error *err);
 
+/* host->run_nested (runner.c). */
+int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out,
+                    octo_error *err);
+
 /* Sub-flow services behind host->flow_run / flow_run_each. */
 int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
                      int *failed, octo_error *err);

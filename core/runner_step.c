@@ -110,6 +110,53 @@ static int render_options(struct octo_run *run, const struct octo_step *st, json
     return OCTO_OK;
 }
 
+/* The confined absolute paths of the step's path options (new object, or
+ * NULL when it has none). Every PATH_DATA option is checked (1.0 did, and
+ * threw the result away); since 1.1 the plugin gets them in args->paths,
+ * resolved for reading (a writer still asks path_resolve with
+ * OCTO_PATH_WRITE, which also refuses the protected directories). */
+static int resolve_paths(const struct octo_step *st, json_t *opts, json_t **paths,
+                         octo_error *err)
+{
+    static const struct {
+        unsigned flag;
+        int root;
+    } kinds[] = {{OCTO_OPT_PATH_DATA, OCTO_ROOT_DATA},
+                 {OCTO_OPT_PATH_TPL, OCTO_ROOT_TEMPLATES},
+                 {OCTO_OPT_PATH_FLOWS, OCTO_ROOT_FLOWS}};
+    size_t i;
+    size_t k;
+
+    *paths = NULL;
+    for (i = 0; i < st->type->nopts; i++) {
+        const octo_option *o = &st->type->opts[i];
+        const char *p;
+        char abs[4096];
+
+        for (k = 0; k < 3 && !(o->flags & kinds[k].flag); k++) {
+        }
+        if (k == 3 || (p = json_string_value(json_object_get(opts, o->name))) == NULL) {
+            continue;
+        }
+        /* a 1.0 plugin resolves its own template and flow paths: check
+         * only what 1.0 checked here */
+        if (kinds[k].root != OCTO_ROOT_DATA && st->type->abi_minor < 1) {
+            continue;
+        }
+        if (octo_path_resolve(kinds[k].root, p, 0, abs, sizeof(abs), err) != OCTO_OK) {
+            snprintf(err->field, sizeof(err->field), "%s", o->name);
+            json_decref(*paths);
+            *paths = NULL;
+            return OCTO_EPATH;
+        }
+        if (*paths == NULL) {
+            *paths = json_object();
+        }
+        json_object_set_new(*paths, o->name, json_string(abs));
+    }
+    return OCTO_OK;
+}
+
 int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, int ignore_when,
                   int *skipped, json_t **input_out, json_t **out, struct octo_control_result *cr,
                   octo_error *err)
@@ -120,6 +167,7 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
     json_t *opts = NULL;
     json_t *result = NULL;
     json_t *input = NULL;
+    json_t *paths = NULL;
     int run_it = 1;
     int rc;
 
@@ -142,21 +190,17 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
     if (rc != OCTO_OK) {
         return rc;
     }
-    if (st->path_data_opt >= 0) {
-        const char *p = json_string_value(json_object_get(opts, st->type->opts[st->path_data_opt].name));
-        char abs[4096];
-
-        if (p != NULL && octo_path_resolve(OCTO_ROOT_DATA, p, 0, abs, sizeof(abs), err) != OCTO_OK) {
-            snprintf(err->field, sizeof(err->field), "%s", st->type->opts[st->path_data_opt].name);
-            json_decref(opts);
-            return OCTO_EPATH;
-        }
+    rc = resolve_paths(st, opts, &paths, err);
+    if (rc != OCTO_OK) {
+        json_decref(opts);
+        return rc;
     }
     if (st->data_key != NULL) {
         input = strcmp(st->data_key, ".") == 0 ? run->data : json_object_get(run->data, st->data_key);
         if (input == NULL) {
             if (st->type->opts[st->type->data_key_opt].flags & OCTO_OPT_INPUT_NEEDED) {
                 json_decref(opts);
+                json_decref(paths);
                 return octo_error_set(err, OCTO_EINVAL, "data_key",
                                       "data_key \"%s\" is not in the flow data", st->data_key);
             }
@@ -170,9 +214,11 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
     args.options = opts;
     args.input = input;
     args.step_name = st->name;
+    args.paths = paths;
     octo_log(OCTO_LOG_DEBUG, "%s running", prefix);
     rc = st->type->t.run(octo_host_table(), &ctx, st->inst, &args, &result, err);
     json_decref(opts);
+    json_decref(paths);
     if (rc != OCTO_OK) {
         json_decref(result);
         if (err->code == 0) {
@@ -190,7 +236,7 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
         json_decref(result);
         result = json_deep_copy(run->data);
     }
-    if (st->jq != NULL) {
+    if (st->jq != NULL && !(st->type->t.flags & OCTO_STEP_NO_RESULT)) {
         json_t *t = NULL;
         int n = 0;
 

@@ -196,12 +196,15 @@ int octo_cmd_run(int argc, char **argv, const char *exe_dir)
         }
         free(text);
     }
-    if (status != OCTO_RUN_SUCCESS) {
+    if (status == OCTO_RUN_EXIT) {
+        fprintf(stderr, "octoflow run: %s\n", message != NULL ? message : "the flow exited");
+    } else if (status != OCTO_RUN_SUCCESS) {
         fprintf(stderr, "octoflow run: flow %s: %s%s%s\n", octo_run_status_name(status),
                 step != NULL ? step : "", step != NULL ? ": " : "",
                 message != NULL ? message : "");
     }
-    code = status == OCTO_RUN_SUCCESS ? OCTO_EXIT_OK : OCTO_EXIT_FAILED;
+    code = status == OCTO_RUN_SUCCESS || status == OCTO_RUN_EXIT ? OCTO_EXIT_OK
+                                                                   : OCTO_EXIT_FAILED;
 out:
     octo_job_unref(job);
     octo_core_shutdown();

@@ -211,7 +211,14 @@ void octo_route_flows_launch(struct octo_req *req)
     }
     octo_job_wait(job, -1); /* bounded by the run's own timeout, if any */
     octo_job_outcome(job, &status, &message, &step, &data);
-    if (status != OCTO_RUN_SUCCESS) {
+    if (status == OCTO_RUN_EXIT) {
+        /* an exit step ended it on purpose: not a failure */
+        octo_http_json(req, 200,
+                       json_pack("{s:o, s:O}", "status",
+                                 json_sprintf("Flow %s exited: %s", base_name(path),
+                                              message != NULL ? message : ""),
+                                 "data", data != NULL ? data : json_null()));
+    } else if (status != OCTO_RUN_SUCCESS) {
         /* the original's shape exactly: old clients compare key sets (the
          * job id is in the data: __job_id__) */
         octo_http_json(req, 500,
