@@ -38,7 +38,7 @@
       O.api('POST', '/api/v1/jobs', body).then(function (r) {
         location.hash = '#/job/' + encodeURIComponent(r.job_id);
       }, function (e) { button.disabled = false; status.textContent = e.message; status.className = 'error-text'; });
-    } }, h('label', { for: 'input-' + flow.path }, 'Input (JSON, the flow\'s __input__)'), input,
+    } }, h('label', { for: 'input-' + flow.path }, 'Input (JSON)'), input,
     h('div', { class: 'row' }, h('label', null, 'Timeout (s) ', timeout), button, status));
   }
 
@@ -72,26 +72,46 @@
       view.appendChild(list);
       var flows = [];
       var open = query.get('open');
+      function summary(fl) {
+        var state = !fl.valid ? O.badge('invalid', 'failed') : fl.warnings.length ? O.badge('warnings', 'ignored') : O.badge('valid', 'ok');
+        return h('summary', null, h('span', { class: 'mono' }, fl.path), ' ', state,
+          fl.check === 'shallow' && fl.valid ? h('span', { class: 'muted' }, ' (not compiled yet)') : null,
+          h('span', { class: 'muted' }, ' ' + (fl.name || '') + (fl.steps ? ' · ' + fl.steps.length + ' step' + (fl.steps.length === 1 ? '' : 's') : '')),
+          fl.schedule ? h('span', { class: 'muted' }, fl.schedule.paused ? ' · schedule paused' : ' · scheduled') : null);
+      }
+      function item(fl) {
+        var d = h('details', { class: 'card flow', 'data-path': fl.path }, summary(fl));
+        d.addEventListener('toggle', function () { if (d.open && !d.querySelector('.flow-details')) d.appendChild(details(fl)); });
+        if (open === fl.path) { d.open = true; d.appendChild(details(fl)); }
+        return d;
+      }
       function show() {
         var f = filter.value.toLowerCase();
         O.clear(list);
         var shown = flows.filter(function (x) { return x.path.toLowerCase().indexOf(f) >= 0; });
         if (!shown.length) list.appendChild(h('p', { class: 'muted' }, flows.length ? 'No flow matches.' : 'No flow file under FLOWS_PATH.'));
-        shown.forEach(function (fl) {
-          var state = !fl.valid ? O.badge('invalid', 'failed') : fl.warnings.length ? O.badge('warnings', 'ignored') : O.badge('valid', 'ok');
-          var d = h('details', { class: 'card flow', 'data-path': fl.path },
-            h('summary', null, h('span', { class: 'mono' }, fl.path), ' ', state,
-              fl.check === 'shallow' && fl.valid ? h('span', { class: 'muted' }, ' (not compiled yet)') : null,
-              h('span', { class: 'muted' }, ' ' + (fl.name || '') + (fl.steps ? ' · ' + fl.steps.length + ' step' + (fl.steps.length === 1 ? '' : 's') : '')),
-              fl.schedule ? h('span', { class: 'muted' }, fl.schedule.paused ? ' · schedule paused' : ' · scheduled') : null));
-          d.addEventListener('toggle', function () { if (d.open && !d.lastChild.classList.contains('flow-details')) d.appendChild(details(fl)); }, { once: false });
-          if (open === fl.path) { d.open = true; d.appendChild(details(fl)); }
-          list.appendChild(d);
+        shown.forEach(function (fl) { list.appendChild(item(fl)); });
+      }
+      /* the full verdicts, in place: an open flow keeps what is typed in it
+       * unless its verdict changed */
+      function update(fresh) {
+        var old = {};
+        flows.forEach(function (fl) { old[fl.path] = fl; });
+        flows = fresh;
+        fresh.forEach(function (fl) {
+          var d = list.querySelector('details.flow[data-path="' + CSS.escape(fl.path) + '"]');
+          if (!d) return;
+          if (d.open && old[fl.path] && old[fl.path].valid === fl.valid) d.replaceChild(summary(fl), d.firstChild);
+          else d.replaceWith(item(fl));
         });
       }
       filter.addEventListener('input', show);
-      O.get('/api/v1/flows?full=true', { signal: O.abortable() }).then(function (r) { flows = r.flows; show(); })
-        .catch(function (e) { if (e.name !== 'AbortError') O.clear(list).appendChild(O.errBox(e)); });
+      /* the quick (shallow) verdicts first, then the workers' full check */
+      var signal = O.abortable();
+      O.get('/api/v1/flows', { signal: signal }).then(function (r) {
+        flows = r.flows; show();
+        return O.get('/api/v1/flows?full=true', { signal: signal }).then(function (r2) { update(r2.flows); });
+      }).catch(function (e) { if (e.name !== 'AbortError') O.clear(list).appendChild(O.errBox(e)); });
     }
   };
 })();
