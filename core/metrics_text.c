@@ -92,6 +92,10 @@ static void write_health(struct octo_buf *b)
     gauge_head(b, "octoflow_store_up", "gauge",
                "1 when the job store records jobs, 0 when it is failing (runs go on).");
     octo_buf_printf(b, "octoflow_store_up %d\n", json_is_true(json_object_get(store, "ok")));
+    gauge_head(b, "octoflow_store_dropped_writes_total", "counter",
+               "Job and step records the store could not keep (it was failing or not open).");
+    octo_buf_printf(b, "octoflow_store_dropped_writes_total %lld\n",
+                    (long long)json_integer_value(json_object_get(store, "dropped_writes")));
     if (json_is_integer(json_object_get(w, "workers"))) {
         static const char *const states[] = {"idle", "busy", "starting"};
         int i;

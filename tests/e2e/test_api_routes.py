@@ -104,7 +104,7 @@ def test_health_docs_and_swagger():
     routes = set()
     for m, p in re.findall(r'\{"([A-Z]+)", "([^"]+)"', table):
         p = p.rstrip("/") or "/"
-        routes.add((m.lower(), p.replace("{}", "{param}")))
+        routes.add((m.lower(), re.sub(r"\{[^}]*\}", "{param}", p)))
     documented = set()
     for p, ops in doc["paths"].items():
         for m in ops:
