@@ -106,11 +106,18 @@ static uint64_t fnv1a(const char *s)
 static size_t put_label(char *out, size_t at, size_t cap, const char *name, const char *value)
 {
     size_t n = 0;
+    size_t nl = strlen(name);
 
-    if (at + strlen(name) + 8 >= cap) {
+    if (at + nl + 8 >= cap) {
         return at;
     }
-    at += (size_t)snprintf(out + at, cap - at, "%s%s=\"", at > 0 ? "," : "", name);
+    if (at > 0) {
+        out[at++] = ',';
+    }
+    memcpy(out + at, name, nl); /* no snprintf: this runs on every request */
+    at += nl;
+    out[at++] = '=';
+    out[at++] = '"';
     for (; value != NULL && *value != '\0' && n < VALUE_MAX && at + 4 < cap; value++, n++) {
         char c = *value;
 
@@ -239,10 +246,15 @@ static const char *method_label(const char *m)
 
 void octo_metrics_http(const char *method, const char *route, int code, double seconds)
 {
-    char c[8];
+    char c[4] = "0";
     const char *v[3];
 
-    snprintf(c, sizeof(c), "%d", code >= 100 && code <= 599 ? code : 0);
+    if (code >= 100 && code <= 599) {
+        c[0] = (char)('0' + code / 100);
+        c[1] = (char)('0' + code / 10 % 10);
+        c[2] = (char)('0' + code % 10);
+        c[3] = '\0';
+    }
     v[0] = method_label(method);
     v[1] = route != NULL ? route : "unmatched";
     v[2] = c;
