@@ -47,7 +47,10 @@ async function scenario(name, fn) {
     await page.screenshot({ path: path.join(ART, 'FAILED-' + name + '.png'), fullPage: true }).catch(() => {});
   }
 }
-async function shot(name) { await page.screenshot({ path: path.join(ART, name + '.png') }); }
+async function shot(name) {
+  await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  await page.screenshot({ path: path.join(ART, name + '.png') });
+}
 async function api(method, p, body) {
   const r = await fetch(URL0 + p, {
     method, headers: { Authorization: 'Bearer ' + TOKEN, 'Content-Type': 'application/json' },
