@@ -220,7 +220,8 @@ static void answered(struct octo_req *req, const char *route, const struct times
     if (!g_metrics_off) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
         octo_metrics_http(req->ri->request_method, route, req->status,
-                          (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+                          (double)(t1.tv_sec - t0->tv_sec) +
+                              (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
     }
 }
 
@@ -470,7 +471,8 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
         return err->code;
     }
     g_metrics_public = listen.metrics_public;
-    g_metrics_off = getenv("OCTO_METRICS_OFF") != NULL && strcmp(getenv("OCTO_METRICS_OFF"), "1") == 0;
+    g_metrics_off = getenv("OCTO_METRICS_OFF") != NULL &&
+                    strcmp(getenv("OCTO_METRICS_OFF"), "1") == 0;
     want_http = listen.http;
     want_https = listen.https;
     host = listen.host;
