@@ -31,6 +31,8 @@ ctx.setDefaultTimeout(T(15000));
 const page = ctx.pages()[0] || await ctx.newPage();
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));
+// what the Content-Security-Policy blocked (an inline style or script the pages must not have)
+page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) pageErrors.push('CSP: ' + m.text()); });
 page.on('dialog', (d) => d.accept());
 
 const results = [];
@@ -286,7 +288,7 @@ await scenario('api_docs_try_a_route', async () => {
 });
 
 await scenario('no_page_errors', async () => {
-  check(pageErrors.length === 0, 'uncaught errors in the page: ' + pageErrors.join(' | '));
+  check(pageErrors.length === 0, 'uncaught errors or CSP violations in the page: ' + pageErrors.join(' | '));
 });
 
 await ctx.close();
