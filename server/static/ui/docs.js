@@ -56,7 +56,17 @@
       fetch(url + O.qs(q), init).then(function (r) {
         var head = h('p', null, O.badge(String(r.status), r.ok ? 'ok' : 'failed'), ' ' + method.toUpperCase() + ' ' + url + O.qs(q) +
           ' · ' + Math.round(performance.now() - t0) + ' ms · ' + (r.headers.get('Content-Type') || ''));
-        return r.text().then(function (text) {
+        /* read as it comes: an event stream shows what arrived when it is stopped */
+        var reader = r.body.getReader();
+        var dec = new TextDecoder();
+        function pump() {
+          return reader.read().then(function (x) {
+            if (x.done) return shown;
+            shown += dec.decode(x.value, { stream: true });
+            return pump();
+          });
+        }
+        return pump().then(function (text) {
           clearTimeout(timer);
           O.clear(out).appendChild(head);
           var v;
