@@ -214,4 +214,7 @@ def test_zz_stop():
 
 if __name__ == "__main__":
     setup()
-    E.run_tests(globals())
+    try:
+        E.run_tests(globals())
+    finally:
+        srv.cleanup()  # also when only some tests were asked for (no test_zz_stop)
