@@ -20,6 +20,7 @@
 #include "job_json.h"
 #include "locks.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timeline.h"
 #include "xalloc.h"
@@ -308,6 +309,9 @@ void octo_job_step(struct octo_job *j, json_t *row)
     const char *outcome = json_string_value(json_object_get(row, "outcome"));
     int running = outcome == NULL || strcmp(outcome, "running") == 0;
 
+    octo_metrics_step(json_string_value(json_object_get(row, "type")), outcome,
+                      json_integer_value(json_object_get(row, "duration_us")),
+                      json_string_value(json_object_get(row, "error")));
     snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(row, "seq")));
     pthread_mutex_lock(&j->mu);
     if (j->state == OCTO_JOB_FINISHED ||
@@ -443,6 +447,8 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     json_object_set_new(row, "result_truncated", json_integer(truncated));
     json_object_set_new(row, "ended", json_real(j->ended));
     json_object_set_new(row, "steps_dropped", json_integer(steps_dropped));
+    octo_metrics_job_finished(j->flow_path, json_string_value(json_object_get(row, "status")),
+                              j->source, j->started > 0 ? j->ended - j->started : -1);
     if (j->started > 0) {
         json_object_set_new(row, "started", json_real(j->started));
     }

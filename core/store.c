@@ -30,6 +30,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 #define MAX_QUEUED 200000  /* ops; beyond, writes are dropped (a stuck disk) */
@@ -124,6 +125,7 @@ static void store_error(const octo_error *err, unsigned long dropped)
     snprintf(g.error, sizeof(g.error), "%s", err->msg);
     g.errors_total++;
     g.dropped += dropped;
+    octo_metrics_store_error();
     g.last_error_at = now;
     if (now - g.last_logged >= LOG_INTERVAL) {
         log_it = 1;

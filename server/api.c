@@ -42,10 +42,11 @@
 
 #define AUTH_NONE 0
 #define AUTH_TOKEN 1
+#define AUTH_METRICS 2 /* the token, unless METRICS_PUBLIC=true */
 
 struct route {
     const char *method;
-    const char *pattern; /* a trailing "{}" matches one non-empty segment */
+    const char *pattern; /* a "{name}" segment matches one non-empty segment */
     octo_route_fn fn;
     int auth;
 };
@@ -54,30 +55,34 @@ static const struct route ROUTES[] = {
     {"GET", "/api/flows", octo_route_flows_list, AUTH_TOKEN},
     {"POST", "/api/flows/add", octo_route_flows_add, AUTH_TOKEN},
     {"POST", "/api/flows/launch", octo_route_flows_launch, AUTH_TOKEN},
-    {"DELETE", "/api/flows/{}", octo_route_flows_delete, AUTH_TOKEN},
+    {"DELETE", "/api/flows/{flow_id}", octo_route_flows_delete, AUTH_TOKEN},
     {"GET", "/api/locks", octo_route_locks_list, AUTH_TOKEN},
     {"DELETE", "/api/locks", octo_route_locks_delete_all, AUTH_TOKEN},
-    {"DELETE", "/api/locks/{}", octo_route_locks_delete, AUTH_TOKEN},
+    {"DELETE", "/api/locks/{flow_name}", octo_route_locks_delete, AUTH_TOKEN},
     {"GET", "/api/logs", octo_route_logs, AUTH_TOKEN},
     {"GET", "/api/jobs", octo_route_jobs, AUTH_TOKEN},
     {"GET", "/api/v1/jobs", octo_route_v1_jobs_list, AUTH_TOKEN},
     {"POST", "/api/v1/jobs", octo_route_v1_jobs_launch, AUTH_TOKEN},
     {"DELETE", "/api/v1/jobs", octo_route_v1_jobs_delete_all, AUTH_TOKEN},
-    {"GET", "/api/v1/jobs/{}", octo_route_v1_job_get, AUTH_TOKEN},
-    {"DELETE", "/api/v1/jobs/{}", octo_route_v1_job_delete, AUTH_TOKEN},
-    {"POST", "/api/v1/jobs/{}/cancel", octo_route_v1_job_cancel, AUTH_TOKEN},
-    {"GET", "/api/v1/jobs/{}/events", octo_route_v1_job_events, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs/{job_id}", octo_route_v1_job_get, AUTH_TOKEN},
+    {"DELETE", "/api/v1/jobs/{job_id}", octo_route_v1_job_delete, AUTH_TOKEN},
+    {"POST", "/api/v1/jobs/{job_id}/cancel", octo_route_v1_job_cancel, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs/{job_id}/events", octo_route_v1_job_events, AUTH_TOKEN},
     {"GET", "/api/v1/schedules", octo_route_v1_schedules_list, AUTH_TOKEN},
     {"POST", "/api/v1/schedules", octo_route_v1_schedules_add, AUTH_TOKEN},
-    {"GET", "/api/v1/schedules/{}", octo_route_v1_schedule_get, AUTH_TOKEN},
-    {"DELETE", "/api/v1/schedules/{}", octo_route_v1_schedule_delete, AUTH_TOKEN},
-    {"POST", "/api/v1/schedules/{}/pause", octo_route_v1_schedule_pause, AUTH_TOKEN},
-    {"POST", "/api/v1/schedules/{}/resume", octo_route_v1_schedule_resume, AUTH_TOKEN},
+    {"GET", "/api/v1/schedules/{schedule_id}", octo_route_v1_schedule_get, AUTH_TOKEN},
+    {"DELETE", "/api/v1/schedules/{schedule_id}", octo_route_v1_schedule_delete, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules/{schedule_id}/pause", octo_route_v1_schedule_pause, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules/{schedule_id}/resume", octo_route_v1_schedule_resume, AUTH_TOKEN},
     {"GET", "/api/v1/logs", octo_route_logs, AUTH_TOKEN},
+    {"GET", "/api/v1/flows", octo_route_v1_flows_list, AUTH_TOKEN},
+    {"GET", "/metrics", octo_route_metrics, AUTH_METRICS},
+    {"GET", "/", octo_route_ui, AUTH_NONE},
+    {"GET", "/ui/{file}", octo_route_ui, AUTH_NONE},
     {"GET", "/api/health", octo_route_health, AUTH_NONE},
     {"GET", "/static/swagger.json", octo_route_swagger, AUTH_NONE},
-    {"GET", "/api/docs", octo_route_docs, AUTH_NONE},
-    {"GET", "/api/docs/", octo_route_docs, AUTH_NONE},
+    {"GET", "/api/docs", octo_route_ui, AUTH_NONE},
+    {"GET", "/api/docs/", octo_route_ui, AUTH_NONE},
     {NULL, NULL, NULL, 0},
 };
 
@@ -98,10 +103,12 @@ int octo_route_shutting_down(void)
 }
 
 static struct mg_context *g_ctx;
+static int g_metrics_public; /* METRICS_PUBLIC=true: /metrics without the token */
+static int g_metrics_off;    /* OCTO_METRICS_OFF=1: no HTTP metrics (bench/metrics) */
 static char g_expected_auth[OCTO_API_TOKEN_MAX + 8];
 static size_t g_expected_len;
 
-/* Match path against pattern, segment by segment; a "{}" segment
+/* Match path against pattern, segment by segment; a "{name}" segment
  * matches one non-empty segment, and *param gets the first one (it
  * points into path: a route's parameter ends at the next '/'). */
 static int match(const char *pattern, const char *path, const char **param)
@@ -111,7 +118,7 @@ static int match(const char *pattern, const char *path, const char **param)
 
     *param = NULL;
     while (*p != '\0' && *q != '\0') {
-        if (p[0] == '{' && p[1] == '}') {
+        if (p[0] == '{' && strchr(p, '}') != NULL) {
             const char *end = strchr(q, '/');
 
             if (end == q) {
@@ -121,7 +128,7 @@ static int match(const char *pattern, const char *path, const char **param)
                 *param = q;
             }
             q = end != NULL ? end : q + strlen(q);
-            p += 2;
+            p = strchr(p, '}') + 1;
             continue;
         }
         if (*p != *q) {
@@ -203,6 +210,21 @@ static void access_log(struct octo_req *req)
              ri->http_version, req->status);
 }
 
+/* One request answered: its access line and its metrics (route: the
+ * template that matched, never the raw path). */
+static void answered(struct octo_req *req, const char *route, const struct timespec *t0)
+{
+    struct timespec t1;
+
+    access_log(req);
+    if (!g_metrics_off) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        octo_metrics_http(req->ri->request_method, route, req->status,
+                          (double)(t1.tv_sec - t0->tv_sec) +
+                              (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+    }
+}
+
 static void preflight(struct octo_req *req)
 {
     const char *want = mg_get_header(req->conn, "Access-Control-Request-Headers");
@@ -269,21 +291,24 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     int path_known = 0;
     int exempt = 0;
     char allow[128] = "";
+    const char *route = NULL;
+    struct timespec t0;
 
     (void)cbdata;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     atomic_fetch_add(&g_inflight, 1);
     memset(&req, 0, sizeof(req));
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.path = req.ri->local_uri != NULL ? req.ri->local_uri : "/";
     if (octo_guard_request(&req)) { /* what civetweb would misread: 400 */
-        access_log(&req);
+        answered(&req, "refused", &t0);
         octo_conn_guard_close(&req);
         return 1;
     }
     if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
         preflight(&req);
-        access_log(&req);
+        answered(&req, "preflight", &t0);
         if (req.close) {
             octo_conn_guard_close(&req);
         }
@@ -297,7 +322,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
             continue;
         }
         path_known = 1;
-        if (r->auth == AUTH_NONE) {
+        if (route == NULL) {
+            route = r->pattern;
+        }
+        if (r->auth == AUTH_NONE || (r->auth == AUTH_METRICS && g_metrics_public)) {
             exempt = 1;
         }
         if (strcmp(r->method, req.ri->request_method) == 0 ||
@@ -311,7 +339,12 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
                      allow[0] != '\0' ? ", " : "", r->method);
         }
     }
-    if (!(exempt && found != NULL && found->auth == AUTH_NONE) && !authorized(conn)) {
+    if (found != NULL) {
+        route = found->pattern;
+    }
+    if (!(exempt && found != NULL &&
+          (found->auth == AUTH_NONE || (found->auth == AUTH_METRICS && g_metrics_public))) &&
+        !authorized(conn)) {
         octo_http_error(&req, 401, "Unauthorized");
     } else if (found != NULL) {
         char segment[1024];
@@ -329,7 +362,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     } else {
         octo_http_error(&req, 404, "Not Found: %s", req.path);
     }
-    access_log(&req);
+    answered(&req, route, &t0);
     if (req.close) { /* refused: do not wait for the rest of its body */
         octo_conn_guard_close(&req);
     }
@@ -437,6 +470,9 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     if (octo_api_listen_config(c, &listen, err) != OCTO_OK) {
         return err->code;
     }
+    g_metrics_public = listen.metrics_public;
+    g_metrics_off = getenv("OCTO_METRICS_OFF") != NULL &&
+                    strcmp(getenv("OCTO_METRICS_OFF"), "1") == 0;
     want_http = listen.http;
     want_https = listen.https;
     host = listen.host;

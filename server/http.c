@@ -74,6 +74,12 @@ void octo_http_cors_headers(struct octo_req *req)
 void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,
                    size_t len)
 {
+    octo_http_raw_headers(req, status, content_type, body, len, NULL);
+}
+
+void octo_http_raw_headers(struct octo_req *req, int status, const char *content_type,
+                           const char *body, size_t len, const char *const *headers)
+{
     char clen[32];
 
     req->status = status;
@@ -82,6 +88,9 @@ void octo_http_raw(struct octo_req *req, int status, const char *content_type, c
     mg_response_header_add(req->conn, "Content-Type", content_type, -1);
     mg_response_header_add(req->conn, "Content-Length", clen, -1);
     octo_http_cors_headers(req);
+    for (; headers != NULL && headers[0] != NULL; headers += 2) {
+        mg_response_header_add(req->conn, headers[0], headers[1], -1);
+    }
     if (octo_guard_must_close(req, status)) {
         req->close = 1; /* api.c's dispatch then ends it (octo_conn_guard_close) */
         mg_response_header_add(req->conn, "Connection", "close", -1);

@@ -38,6 +38,9 @@ void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
 /* Send a non-JSON body (docs page). */
 void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,
                    size_t len);
+/* The same with more headers: name, value, ..., NULL (borrowed). */
+void octo_http_raw_headers(struct octo_req *req, int status, const char *content_type,
+                           const char *body, size_t len, const char *const *headers);
 
 /* Read and parse the body as a JSON object. Returns a new reference, or
  * NULL after sending the error response (413, 415, 400). */
