@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -98,6 +99,7 @@ static const char *const SCHED_COLS[] = {"id",     "path",   "cron",        "eve
                                          "last_fire", NULL};
 
 #define NCACHE 12
+#define NINSERT 8
 
 struct conn {
     sqlite3 *db;
@@ -106,6 +108,14 @@ struct conn {
         sqlite3_stmt *st;
     } cache[NCACHE];
     unsigned next; /* round-robin eviction */
+    /* INSERTs by table and the columns a row has: a timeline row is
+     * written without building its SQL again (insert()) */
+    struct {
+        const char *const *cols;
+        uint32_t mask;
+        sqlite3_stmt *st;
+    } ins[NINSERT];
+    unsigned ins_next;
 };
 
 static int fail(struct conn *c, octo_error *err, const char *what)
@@ -320,6 +330,9 @@ static void sq_close(void *p)
             free(c->cache[i].sql);
         }
     }
+    for (i = 0; i < NINSERT; i++) {
+        sqlite3_finalize(c->ins[i].st);
+    }
     sqlite3_close(c->db);
     free(c);
 }
@@ -396,45 +409,77 @@ static void sq_rollback(void *p)
     }
 }
 
-/* INSERT [OR REPLACE] INTO table (cols of row) VALUES (:cols). */
-static int insert(struct conn *c, const char *verb, const char *table,
-                  const char *const *cols, json_t *row, const char *extra_col,
-                  const char *extra_val, octo_error *err)
+/* The prepared INSERT for the columns of cols that row has (mask), with
+ * extra_col first when given; NULL with *err. */
+static sqlite3_stmt *insert_stmt(struct conn *c, const char *verb, const char *table,
+                                 const char *const *cols, uint32_t mask, const char *extra_col,
+                                 octo_error *err)
 {
     struct octo_buf sql = OCTO_BUF_INIT;
     struct octo_buf vals = OCTO_BUF_INIT;
-    const char *k;
-    json_t *v;
-    sqlite3_stmt *st;
-    int rc = OCTO_OK;
+    sqlite3_stmt *st = NULL;
+    unsigned i;
     int n = 0;
 
+    for (i = 0; i < NINSERT; i++) {
+        if (c->ins[i].st != NULL && c->ins[i].cols == cols && c->ins[i].mask == mask) {
+            return c->ins[i].st;
+        }
+    }
     octo_buf_printf(&sql, "%s INTO %s (", verb, table);
     if (extra_col != NULL) {
         octo_buf_printf(&sql, "%s", extra_col);
         octo_buf_printf(&vals, ":%s", extra_col);
         n++;
     }
-    json_object_foreach(row, k, v) {
-        if (!known(cols, k)) {
-            continue;
+    for (i = 0; cols[i] != NULL; i++) {
+        if (mask & (1u << i)) {
+            octo_buf_printf(&sql, "%s%s", n > 0 ? ", " : "", cols[i]);
+            octo_buf_printf(&vals, "%s:%s", n > 0 ? ", " : "", cols[i]);
+            n++;
         }
-        octo_buf_printf(&sql, "%s%s", n > 0 ? ", " : "", k);
-        octo_buf_printf(&vals, "%s:%s", n > 0 ? ", " : "", k);
-        n++;
     }
     octo_buf_printf(&sql, ") VALUES (%s)", octo_buf_cstr(&vals));
     octo_buf_free(&vals);
-    st = stmt(c, octo_buf_cstr(&sql), err);
+    if (sqlite3_prepare_v3(c->db, octo_buf_cstr(&sql), -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        octo_buf_free(&sql);
+        fail(c, err, "prepare");
+        return NULL;
+    }
     octo_buf_free(&sql);
+    i = c->ins_next++ % NINSERT;
+    sqlite3_finalize(c->ins[i].st);
+    c->ins[i].cols = cols;
+    c->ins[i].mask = mask;
+    c->ins[i].st = st;
+    return st;
+}
+
+/* INSERT [OR REPLACE] INTO table (cols of row) VALUES (:cols). A column
+ * the row lacks keeps the table's default. */
+static int insert(struct conn *c, const char *verb, const char *table,
+                  const char *const *cols, json_t *row, const char *extra_col,
+                  const char *extra_val, octo_error *err)
+{
+    sqlite3_stmt *st;
+    uint32_t mask = 0;
+    unsigned i;
+    int rc = OCTO_OK;
+
+    for (i = 0; cols[i] != NULL; i++) {
+        if (json_object_get(row, cols[i]) != NULL) {
+            mask |= 1u << i;
+        }
+    }
+    st = insert_stmt(c, verb, table, cols, mask, extra_col, err);
     if (st == NULL) {
         return OCTO_EIO;
     }
     if (bind_row(st, row) != 0) {
         rc = fail(c, err, "binding a row");
     } else if (extra_col != NULL &&
-               sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":job_id"), extra_val, -1,
-                                 SQLITE_TRANSIENT) != SQLITE_OK) {
+               sqlite3_bind_text(st, 1, extra_val, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
         rc = fail(c, err, "binding a row");
     } else if (sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(c, err, "writing a row");
