@@ -91,6 +91,10 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
             return rc;
         }
     }
+    if (g_role == OCTO_ROLE_SERVICE && octo_log_start_writer() != 0) {
+        /* lines are then written by the threads that log them */
+        octo_log(OCTO_LOG_WARN, "log writer thread unavailable: logging synchronously");
+    }
     rc = octo_timefmt_init(g_cfg.timezone, err);
     if (rc != OCTO_OK) {
         octo_error_prefix(err, "TIMEZONE");
