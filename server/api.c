@@ -211,34 +211,36 @@ static void access_log(struct octo_req *req)
 }
 
 /* One request answered: its access line and its metrics (route: the
- * template that matched, never the raw path). */
-static void answered(struct octo_req *req, const char *route, const struct timespec *t0)
+ * template that matched, never the raw path). Called by http.c just
+ * before the answer is written, or by dispatch for an answer written
+ * another way. */
+static void answered(struct octo_req *req)
 {
     struct timespec t1;
 
+    req->answered = 1;
     access_log(req);
     if (!g_metrics_off) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        octo_metrics_http(req->ri->request_method, route, req->status,
-                          (double)(t1.tv_sec - t0->tv_sec) +
-                              (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+        octo_metrics_http(req->ri->request_method, req->route,
+                          req->status,
+                          (double)(t1.tv_sec - req->t0.tv_sec) +
+                              (double)(t1.tv_nsec - req->t0.tv_nsec) / 1e9);
     }
 }
 
 static void preflight(struct octo_req *req)
 {
     const char *want = mg_get_header(req->conn, "Access-Control-Request-Headers");
+    const char *headers[] = {"Access-Control-Allow-Methods",
+                             "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+                             "Access-Control-Allow-Headers",
+                             want != NULL ? want : "Authorization, Content-Type",
+                             "Access-Control-Max-Age",
+                             "600",
+                             NULL};
 
-    req->status = 204;
-    mg_response_header_start(req->conn, 204);
-    octo_http_cors_headers(req);
-    mg_response_header_add(req->conn, "Access-Control-Allow-Methods",
-                           "GET, POST, PUT, PATCH, DELETE, OPTIONS", -1);
-    mg_response_header_add(req->conn, "Access-Control-Allow-Headers",
-                           want != NULL ? want : "Authorization, Content-Type", -1);
-    mg_response_header_add(req->conn, "Access-Control-Max-Age", "600", -1);
-    mg_response_header_add(req->conn, "Content-Length", "0", -1);
-    mg_response_header_send(req->conn);
+    octo_http_raw_headers(req, 204, NULL, NULL, 0, headers);
 }
 
 /* Debian's civetweb runs handlers on 100 KiB thread stacks (built with
@@ -292,23 +294,27 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     int exempt = 0;
     char allow[128] = "";
     const char *route = NULL;
-    struct timespec t0;
 
     (void)cbdata;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     atomic_fetch_add(&g_inflight, 1);
     memset(&req, 0, sizeof(req));
+    clock_gettime(CLOCK_MONOTONIC, &req.t0);
+    req.tracked = 1;
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.path = req.ri->local_uri != NULL ? req.ri->local_uri : "/";
+    req.route = "refused";
     if (octo_guard_request(&req)) { /* what civetweb would misread: 400 */
-        answered(&req, "refused", &t0);
+        if (!req.answered) {
+            answered(&req);
+        }
         octo_conn_guard_close(&req);
+        atomic_fetch_sub(&g_inflight, 1);
         return 1;
     }
     if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
+        req.route = "preflight";
         preflight(&req);
-        answered(&req, "preflight", &t0);
         if (req.close) {
             octo_conn_guard_close(&req);
         }
@@ -342,6 +348,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     if (found != NULL) {
         route = found->pattern;
     }
+    req.route = route;
     if (!(exempt && found != NULL &&
           (found->auth == AUTH_NONE || (found->auth == AUTH_METRICS && g_metrics_public))) &&
         !authorized(conn)) {
@@ -362,7 +369,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     } else {
         octo_http_error(&req, 404, "Not Found: %s", req.path);
     }
-    answered(&req, route, &t0);
+    if (!req.answered) {
+        answered(&req);
+    }
     if (req.close) { /* refused: do not wait for the rest of its body */
         octo_conn_guard_close(&req);
     }
@@ -499,6 +508,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     snprintf(g_expected_auth, sizeof(g_expected_auth), "Bearer %s", c->api_token);
     g_expected_len = strlen(g_expected_auth);
     octo_http_setup(c->api_cors_origins, c->api_max_body);
+    octo_http_on_answer(answered);
     if (want_http && want_https) {
         snprintf(ports, sizeof(ports), "%s:%d,%s:%ds", host, c->api_port, host, c->api_https_port);
     } else if (want_https) {
