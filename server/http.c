@@ -319,6 +319,11 @@ int octo_http_query_bool(struct octo_req *req, const char *name)
 int octo_http_sse_start(struct octo_req *req)
 {
     req->status = 200;
+    /* The stream has no length: its end is the end of the connection.
+     * "Connection: close" alone did not end it - civetweb kept it open
+     * waiting for a next request, so a client reading to the end waited
+     * keep_alive_timeout_ms after the last event (test_jobs_api.py). */
+    req->close = 1;
     mg_response_header_start(req->conn, 200);
     mg_response_header_add(req->conn, "Content-Type", "text/event-stream", -1);
     mg_response_header_add(req->conn, "Cache-Control", "no-cache", -1);
