@@ -648,8 +648,11 @@ def cancel_rest_call(s):
     n = SILENT.count()
     jid = J.launch_id(s, "hang.yml")
     wait_for(lambda: SILENT.count() > n and SILENT.received(n), 10 * E.SLOW, what="the REST call to arrive")
-    j = J.job(s, jid)
-    check(j["state"] == "running" and j["current_step"]["name"] == "call", j)
+    # the step's start event may reach the service after the request
+    # reached the server (it travels from the worker): wait for it
+    j = wait_for(lambda: (lambda j: j if (j.get("current_step") or {}).get("name") == "call" else None)(
+        J.job(s, jid)), 5 * E.SLOW, what="the job to show its REST step running")
+    check(j["state"] == "running", j)
     time.sleep(0.3)
     t0 = time.time()
     r = s.post("/api/v1/jobs/%s/cancel" % jid)

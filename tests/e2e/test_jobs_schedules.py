@@ -150,12 +150,13 @@ def test_overlap_when_another_run_holds_the_lock():
     s = server("sched-overlap")
     try:
         s.start()
-        # both flows run from the API for 6 s; their schedules fire at 4 s
-        api = {f: J.launch_id(s, f, {"ms": 6000}) for f in ("skiplock.yml", "queuelock.yml")}
+        # both flows run from the API for 9 s; their schedules fire at 6 s
+        # (and, for skip, next at 12 s: well after the lock is free)
+        api = {f: J.launch_id(s, f, {"ms": 9000}) for f in ("skiplock.yml", "queuelock.yml")}
         for jid in api.values():
             J.wait_job(s, jid, 10 * E.SLOW, state="running")
-        sk = add(s, path="skiplock.yml", every_seconds=4, overlap="skip")
-        qu = add(s, path="queuelock.yml", every_seconds=4, overlap="queue")
+        sk = add(s, path="skiplock.yml", every_seconds=6, overlap="skip")
+        qu = add(s, path="queuelock.yml", every_seconds=6, overlap="queue")
         # skip: the fire is dropped, last_status says why
         e = wait_for(lambda: (lambda e: e if e["last_status"] == "skipped" else None)(sched(s, sk)), 10 * E.SLOW,
                      what="the skip schedule's fire")
@@ -176,7 +177,7 @@ def test_overlap_when_another_run_holds_the_lock():
         check(0 <= lag < 1.5 + 0.5 * E.SLOW, "the queued run started %.2f s after the lock was free" % lag)
         J.wait_job(s, q[0]["id"], 10 * E.SLOW)
         q_end = J.epoch(J.job(s, q[0]["id"])["ended"])
-        while time.time() < q_end + 3.0:  # every_seconds=4 counts from that run's end
+        while time.time() < q_end + 5.0:  # every_seconds=6 counts from that run's end
             time.sleep(0.2)
         q = jobs_of(s, "queuelock.yml")
         check(len(q) == 1, "%d scheduled runs after the API run, want exactly one: %r"
@@ -185,7 +186,7 @@ def test_overlap_when_another_run_holds_the_lock():
         # skip: the next run at the next fire time, not when the lock was freed
         k = wait_for(lambda: jobs_of(s, "skiplock.yml"), 10 * E.SLOW, what="the skip schedule's next run")
         lag = J.epoch(k[0]["created"]) - ended["skiplock.yml"]
-        check(lag >= 1.0, "the skip schedule ran %.2f s after the lock was freed: the skipped fire ran" % lag)
+        check(lag >= 1.5, "the skip schedule ran %.2f s after the lock was freed: the skipped fire ran" % lag)
         s.stop()
     finally:
         s.cleanup()

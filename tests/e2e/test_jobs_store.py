@@ -108,6 +108,16 @@ def db_path(srv):
     return os.path.join(srv.data, "octoflow.db")
 
 
+def stored_state(srv, jid):
+    """The job's state in the store file, read by another process."""
+    db = sqlite3.connect("file:%s?mode=ro" % db_path(srv), uri=True, timeout=5)
+    try:
+        row = db.execute("SELECT state FROM jobs WHERE id = ?", (jid,)).fetchone()
+    finally:
+        db.close()
+    return row[0] if row else None
+
+
 # -- kill -9 ------------------------------------------------------------------
 def test_kill_9_during_a_run():
     flows = {"slow.yml": slow(30000), "echo.yml": ECHO, "fail.yml": FAIL, "timeline.yml": TIMELINE,
@@ -134,7 +144,9 @@ def test_kill_9_during_a_run():
         queued = J.launch_id(s, "timeline.yml", {"q": 1})
         check(J.job(s, queued)["state"] == "queued", "queued behind the slow run")
         wait_for(lambda: MOCK.got(path="/sleep/30000"), 10 * E.SLOW, what="the slow call")
-        time.sleep(0.5)  # the writer thread has recorded the start
+        # the store has both jobs as they are now (its writer is asynchronous)
+        wait_for(lambda: stored_state(s, running) == "running" and stored_state(s, queued) == "queued",
+                 10 * E.SLOW, what="the store to record the running and the queued job")
         pid = s.proc.pid
         kids = descendants(pid)
         check(kids, "the service has worker processes")
