@@ -37,6 +37,7 @@
 #include <octoflow/core.h>
 
 #include "buf.h"
+#include "jqbridge.h"
 #include "yaml_io.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
@@ -73,6 +74,7 @@ static void cleanup(void)
 
     octo_core_shutdown();
     jq_cache_free();
+    octo_jq_clear_unused();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_root);
     if (system(cmd) != 0) {
         fprintf(stderr, "flow_fuzz: could not remove %s\n", g_root);
