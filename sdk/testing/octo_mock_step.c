@@ -79,7 +79,8 @@ int octo_mock_prepare(octo_mock *m, const octo_step_type *t, json_t *options, vo
         }
         if (o->flags & OCTO_OPT_REQUIRED) {
             json_decref(opts);
-            return octo_mock_error_set(err, OCTO_EINVAL, o->name, "is required");
+            return octo_mock_error_set(err, OCTO_EINVAL, o->name, "is required (%s)",
+                                       o->summary != NULL ? o->summary : o->name);
         }
         if (o->def != NULL) {
             json_t *d = json_loads(o->def, JSON_DECODE_ANY, NULL);
