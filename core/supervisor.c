@@ -42,6 +42,7 @@
 #include "job.h"
 #include "log.h"
 #include "sanitizer.h"
+#include "step_row.h"
 #include "wire.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -580,12 +581,10 @@ static void on_frames(struct wproc *w)
         }
         case W_STEP:
             if (w->job != NULL) {
-                json_t *row = json_loadb(data, len, 0, NULL);
+                struct octo_step_row *row = octo_step_row_decode(data, len);
 
-                if (json_is_object(row)) {
+                if (row != NULL) {
                     octo_job_step(w->job, row);
-                } else {
-                    json_decref(row);
                 }
             }
             break;
@@ -643,12 +642,10 @@ static void release(struct wproc *w)
 
 /* The step a dead worker was running, as its timeline row: its start
  * event may have died in the worker's buffer, the status page did not. */
-static void crash_row(struct wproc *w, const char *msg)
+static void crash_row(struct wproc *w)
 {
     struct octo_worker_page pg;
-    json_t *row;
-    json_t *err;
-    char *text;
+    struct octo_step_event ev;
 
     if (w->page == NULL) {
         return;
@@ -657,17 +654,18 @@ static void crash_row(struct wproc *w, const char *msg)
     if (pg.step[0] == '\0' || pg.seq <= 0) {
         return;
     }
-    err = json_pack("{s:s, s:s}", "type", "internal", "message", msg);
-    text = json_dumps(err, JSON_COMPACT);
-    json_decref(err);
-    row = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:f, s:i, s:s}", "seq", (json_int_t)pg.seq,
-                    "depth", pg.depth, "name", pg.step, "type", pg.type, "flow", pg.flow,
-                    "outcome", "running", "started", octo_now(), "attempt", 1, "error",
-                    text != NULL ? text : "null");
-    free(text);
+    memset(&ev, 0, sizeof(ev));
+    ev.seq = pg.seq;
+    ev.depth = pg.depth;
+    ev.name = pg.step;
+    ev.type = pg.type;
+    ev.flow = pg.flow;
+    ev.started = octo_now();
+    ev.attempt = 1;
     /* a row the job already has keeps its start time; this one only
-     * fills the gap, then finishing the job marks it aborted */
-    octo_job_step_if_new(w->job, row);
+     * fills the gap, then finishing the job marks it aborted with the
+     * job's message (the crash) */
+    octo_job_step_if_new(w->job, octo_step_row_from_event(&ev, 0));
 }
 
 static void on_death(struct wproc *w)
@@ -693,7 +691,7 @@ static void on_death(struct wproc *w)
             pthread_mutex_unlock(&S.mu);
         }
         octo_log(OCTO_LOG_ERROR, "[job %.8s] %s (worker %ld)", w->job->id, msg, (long)w->pid);
-        crash_row(w, msg);
+        crash_row(w);
         octo_job_finish(w->job, status, msg, step, NULL, 0);
         octo_job_unref(w->job);
         w->job = NULL;
