@@ -321,6 +321,10 @@ static void handle(int type, const char *data, size_t len)
     if (type == W_JOB && m != NULL) {
         json_decref(w.job);
         w.job = json_incref(m);
+        /* Set here, not only by the job thread: this thread is about to
+         * poll again and must already use the short FLUSH_MS timeout, or a
+         * job's first lines would wait for its end (up to 1 s). */
+        atomic_store(&w.busy, 1);
         pthread_cond_signal(&w.cv);
     } else if (type == W_CANCEL && m != NULL) {
         const char *id = json_string_value(json_object_get(m, "id"));
