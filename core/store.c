@@ -21,7 +21,9 @@
 
 #include <limits.h>
 #include <math.h>
+#include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,11 @@
 #include "xalloc.h"
 
 #define MAX_QUEUED 200000  /* ops; beyond, writes are dropped (a stuck disk) */
+/* Launches are refused (503) while JOBS_QUEUE_MAX writes wait (below
+ * MAX_QUEUED): a burst of launches faster than the disk (or a starved
+ * writer thread) slows the clients down instead of growing the queue until
+ * writes are dropped. */
+#define BEHIND_QUEUED_DEFAULT 20000
 #define MAX_BATCH 4000
 #define NREADERS 8
 #define REOPEN_INTERVAL 60.0
@@ -51,6 +58,7 @@ enum op_type {
 
 struct op {
     enum op_type type;
+    int merged;    /* its columns went into an earlier op of its job (coalesce) */
     json_t *row;   /* owned */
     struct octo_step_row **steps; /* OP_STEPS: owned references */
     size_t nsteps;
@@ -177,6 +185,9 @@ static int apply(struct op *o, octo_error *err)
     const struct octo_store_backend *be = g.be;
     size_t i;
 
+    if (o->merged) {
+        return OCTO_OK;
+    }
     switch (o->type) {
     case OP_JOB_INSERT:
         return be->job_insert(g.wconn, o->row, err);
@@ -239,8 +250,47 @@ static void try_open_writer(void)
  * "writable again") while every real write still failed. */
 static int writes(const struct op *o)
 {
-    return o->type == OP_JOB_INSERT || o->type == OP_SCHED_PUT ||
-           (o->type == OP_STEPS && json_array_size(o->row) > 0);
+    return !o->merged && (o->type == OP_JOB_INSERT || o->type == OP_SCHED_PUT ||
+                          (o->type == OP_STEPS && o->nsteps > 0));
+}
+
+/* Writes of one job that meet in a batch become one: its insert (or its
+ * first update) takes the later updates' columns, which are skipped. A
+ * job launched and finished between two commits is then one row written,
+ * not an insert and two updates - what keeps the writer ahead of
+ * thousands of launches a second. Deletes are barriers (an update after
+ * a delete must not resurrect the row). */
+static void coalesce(struct op *batch)
+{
+    json_t *by_id = json_object(); /* job id -> the op that takes the merge */
+    struct op *o;
+
+    for (o = batch; o != NULL; o = o->next) {
+        const char *id;
+        json_t *target;
+
+        if (o->type == OP_DELETE) {
+            json_object_clear(by_id);
+            continue;
+        }
+        if ((o->type != OP_JOB_INSERT && o->type != OP_JOB_UPDATE) || o->done != NULL) {
+            continue;
+        }
+        id = json_string_value(json_object_get(o->row, "id"));
+        if (id == NULL) {
+            continue;
+        }
+        target = json_object_get(by_id, id);
+        if (target != NULL) {
+            struct op *t = (struct op *)(intptr_t)json_integer_value(target);
+
+            json_object_update(t->row, o->row);
+            o->merged = 1;
+        } else {
+            json_object_set_new(by_id, id, json_integer((json_int_t)(intptr_t)o));
+        }
+    }
+    json_decref(by_id);
 }
 
 /* Apply a batch in one transaction; on failure, op by op. */
@@ -373,6 +423,26 @@ static void prune(void)
     json_decref(gone);
 }
 
+/* After a backlog, give the memory its ops held back to the system:
+ * glibc keeps freed memory in per-thread arenas, so a burst of queued
+ * writes would otherwise stay in the service's RSS for good. */
+static void trim_after(size_t applied)
+{
+    static size_t since; /* the writer thread's alone */
+    static double last;
+    int empty;
+
+    since += applied;
+    pthread_mutex_lock(&g.mu);
+    empty = g.queued == 0;
+    pthread_mutex_unlock(&g.mu);
+    if (empty && since >= 20000 && now_real() - last >= 10) {
+        malloc_trim(0);
+        since = 0;
+        last = now_real();
+    }
+}
+
 static void *writer_main(void *unused)
 {
     const struct octo_config *c = octo_config();
@@ -429,7 +499,9 @@ static void *writer_main(void *unused)
             unsigned long seq = last->seq;
             struct op *o;
 
+            coalesce(batch);
             apply_batch(batch);
+            trim_after(n + 1);
             while (batch != NULL) {
                 o = batch;
                 batch = o->next;
@@ -516,6 +588,19 @@ void octo_store_close(void)
 int octo_store_is_open(void)
 {
     return g.started;
+}
+
+size_t octo_store_behind(void)
+{
+    const struct octo_config *c = octo_config();
+    size_t limit = c != NULL && c->jobs_queue_max > 0 ? (size_t)c->jobs_queue_max
+                                                      : BEHIND_QUEUED_DEFAULT;
+    size_t n;
+
+    pthread_mutex_lock(&g.mu);
+    n = g.started && g.queued >= limit ? g.queued : 0;
+    pthread_mutex_unlock(&g.mu);
+    return n;
 }
 
 static void enqueue(struct op *o)

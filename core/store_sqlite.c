@@ -113,6 +113,11 @@ struct conn {
         sqlite3_stmt *st;
     } ins[NINSERT];
     unsigned ins_next;
+    struct {
+        uint32_t mask;
+        sqlite3_stmt *st;
+    } upd[NINSERT]; /* UPDATE jobs by the set of columns */
+    unsigned upd_next;
 };
 
 static int fail(struct conn *c, octo_error *err, const char *what)
@@ -149,16 +154,6 @@ static sqlite3_stmt *stmt(struct conn *c, const char *sql, octo_error *err)
     c->cache[i].sql = octo_xstrdup(sql);
     c->cache[i].st = st;
     return st;
-}
-
-static int known(const char *const *cols, const char *name)
-{
-    for (; *cols != NULL; cols++) {
-        if (strcmp(*cols, name) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 static int bind_value(sqlite3_stmt *st, int idx, json_t *v)
@@ -329,6 +324,7 @@ static void sq_close(void *p)
     }
     for (i = 0; i < NINSERT; i++) {
         sqlite3_finalize(c->ins[i].st);
+        sqlite3_finalize(c->upd[i].st);
     }
     sqlite3_close(c->db);
     free(c);
@@ -545,33 +541,52 @@ static int sq_sched_put(void *p, json_t *row, octo_error *err)
     return insert(p, "INSERT OR REPLACE", "schedules", SCHED_COLS, row, NULL, NULL, err);
 }
 
+/* UPDATE jobs SET (the columns row has) WHERE id: prepared once per set
+ * of columns (a job is updated three times: started, finished, ...). */
 static int sq_job_update(void *p, json_t *row, octo_error *err)
 {
     struct conn *c = p;
-    struct octo_buf sql = OCTO_BUF_INIT;
-    const char *k;
-    json_t *v;
-    sqlite3_stmt *st;
-    int n = 0;
+    uint32_t mask = 0;
+    sqlite3_stmt *st = NULL;
+    unsigned i;
     int rc = OCTO_OK;
 
-    octo_buf_puts(&sql, "UPDATE jobs SET ");
-    json_object_foreach(row, k, v) {
-        if (strcmp(k, "id") == 0 || !known(JOB_COLS, k)) {
-            continue;
+    for (i = 0; JOB_COLS[i] != NULL; i++) {
+        if (strcmp(JOB_COLS[i], "id") != 0 && json_object_get(row, JOB_COLS[i]) != NULL) {
+            mask |= 1u << i;
         }
-        octo_buf_printf(&sql, "%s%s = :%s", n > 0 ? ", " : "", k, k);
-        n++;
     }
-    if (n == 0) {
-        octo_buf_free(&sql);
+    if (mask == 0) {
         return OCTO_OK;
     }
-    octo_buf_puts(&sql, " WHERE id = :id");
-    st = stmt(c, octo_buf_cstr(&sql), err);
-    octo_buf_free(&sql);
+    for (i = 0; i < NINSERT; i++) {
+        if (c->upd[i].st != NULL && c->upd[i].mask == mask) {
+            st = c->upd[i].st;
+            break;
+        }
+    }
     if (st == NULL) {
-        return OCTO_EIO;
+        struct octo_buf sql = OCTO_BUF_INIT;
+        int n = 0;
+
+        octo_buf_puts(&sql, "UPDATE jobs SET ");
+        for (i = 0; JOB_COLS[i] != NULL; i++) {
+            if (mask & (1u << i)) {
+                octo_buf_printf(&sql, "%s%s = :%s", n++ > 0 ? ", " : "", JOB_COLS[i],
+                                JOB_COLS[i]);
+            }
+        }
+        octo_buf_puts(&sql, " WHERE id = :id");
+        if (sqlite3_prepare_v3(c->db, octo_buf_cstr(&sql), -1, SQLITE_PREPARE_PERSISTENT, &st,
+                               NULL) != SQLITE_OK) {
+            octo_buf_free(&sql);
+            return fail(c, err, "prepare");
+        }
+        octo_buf_free(&sql);
+        i = c->upd_next++ % NINSERT;
+        sqlite3_finalize(c->upd[i].st);
+        c->upd[i].mask = mask;
+        c->upd[i].st = st;
     }
     if (bind_row(st, row) != 0 || sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(c, err, "updating a job");
