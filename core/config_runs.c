@@ -63,6 +63,7 @@ int octo_config_load_runs(struct octo_config *cfg, octo_error *err)
     LONG_VAR("JOBS_RETENTION_DAYS", jobs_retention_days, 30, 0, 36500);
     LONG_VAR("JOBS_MAX", jobs_max, 100000, 0, 1000000000L);
     LONG_VAR("JOBS_PRUNE_INTERVAL", jobs_prune_interval, 3600, 1, 86400 * 7);
+    LONG_VAR("JOBS_QUEUE_MAX", jobs_queue_max, 20000, 100, 150000);
     LONG_VAR("KILL_GRACE_SECONDS", kill_grace, 5, 0, 3600);
     LONG_VAR("WORKER_MAX_MEMORY_MB", worker_max_memory_mb, 1024, 0, 1L << 20);
     LONG_VAR("WORKER_MAX_CPU_SECONDS", worker_max_cpu_seconds, 0, 0, 86400 * 365);

@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "redact.h"
 #include "runner.h"
+#include "store.h"
 #include "supervisor.h"
 #include "step_row.h"
 #include "timeline.h"
@@ -122,6 +123,15 @@ int octo_launch(const struct octo_launch_req *req, struct octo_job **out, octo_e
     if (atomic_load(&g_closed)) {
         octo_error_set(err, OCTO_ECANCELED, NULL, "the service is shutting down");
         return OCTO_LAUNCH_UNAVAILABLE;
+    }
+    {
+        size_t behind = octo_store_behind();
+
+        if (behind > 0) {
+            octo_error_set(err, OCTO_EIO, NULL,
+                           "the job store is %zu writes behind: retry in a moment", behind);
+            return OCTO_LAUNCH_UNAVAILABLE;
+        }
     }
     {
         struct octo_diags d;

@@ -210,7 +210,7 @@ static void fire_locked(struct entry *e, double due)
             e->next = next_after(e, fmax(now_epoch(), due));
             octo_log(OCTO_LOG_WARN, "Flow %s is already running. Skipping.", e->path);
         }
-    } else if (rc != OCTO_LAUNCH_UNAVAILABLE) {
+    } else if (rc != OCTO_LAUNCH_UNAVAILABLE || err.code != OCTO_ECANCELED) {
         snprintf(e->last_status, sizeof(e->last_status), "error");
         e->next = next_after(e, fmax(now_epoch(), due));
         octo_log(OCTO_LOG_ERROR, "Error running flow %s: %s", e->path, err.msg);

@@ -106,6 +106,10 @@ int octo_store_job_delete(const struct octo_job_query *q, long *deleted, octo_er
  * every JOBS_PRUNE_INTERVAL seconds and on demand. */
 void octo_store_prune_request(void);
 
+/* The number of writes waiting when so many wait that launches should
+ * be refused until the writer catches up (JOBS_QUEUE_MAX), else 0. */
+size_t octo_store_behind(void);
+
 /* {"ok", "backend", "error", "errors_total", "dropped_writes",
  *  "queued_writes", "last_error_at"} (new). */
 json_t *octo_store_health(void);

@@ -16,6 +16,7 @@
  */
 #include "api.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
@@ -101,6 +102,31 @@ void octo_routes_set_shutting_down(void)
 int octo_route_shutting_down(void)
 {
     return atomic_load(&g_shutting_down);
+}
+
+void octo_route_unavailable(struct octo_req *req, const octo_error *err)
+{
+    static const char *const retry[] = {"Retry-After", "1", NULL};
+    json_t *body;
+    char *text;
+    char msg[sizeof(err->msg)];
+
+    if (err->code == OCTO_ECANCELED) {
+        octo_http_error(req, 503, "The service is shutting down");
+        return;
+    }
+    /* the core's own text (a count): nothing to redact */
+    snprintf(msg, sizeof(msg), "%s", err->msg);
+    msg[0] = (char)toupper((unsigned char)msg[0]);
+    body = json_pack("{s:s}", "error", msg);
+    text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (text == NULL) {
+        octo_http_error(req, 503, "%s", err->msg);
+    } else {
+        octo_http_raw_headers(req, 503, "application/json", text, strlen(text), retry);
+    }
+    free(text);
+    json_decref(body);
 }
 
 static struct mg_context *g_ctx;

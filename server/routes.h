@@ -49,5 +49,8 @@ int octo_route_sched_spec(struct octo_req *req, json_t *body, const char *missin
 /* Shutdown in progress: launches and adds are refused with 503. */
 void octo_routes_set_shutting_down(void);
 int octo_route_shutting_down(void);
+/* Answer a launch refused with OCTO_LAUNCH_UNAVAILABLE: 503 "shutting
+ * down", or 503 with Retry-After while the job store catches up. */
+void octo_route_unavailable(struct octo_req *req, const octo_error *err);
 
 #endif

@@ -201,7 +201,7 @@ void octo_route_flows_launch(struct octo_req *req)
         json_decref(body);
         return;
     case OCTO_LAUNCH_UNAVAILABLE:
-        octo_http_error(req, 503, "The service is shutting down");
+        octo_route_unavailable(req, &err);
         json_decref(body);
         return;
     default:

@@ -39,7 +39,7 @@ LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - (DEBUG|INFO|WA
 JOB_VARS = ("JOBS_DB", "JOBS_MAX", "JOBS_MAX_DATA_BYTES", "JOBS_RETENTION_DAYS",
             "JOBS_PRUNE_INTERVAL", "KILL_GRACE_SECONDS", "WORKER_MAX_MEMORY_MB",
             "WORKER_MAX_CPU_SECONDS", "WORKER_MAX_JOBS", "WORKER_SANDBOX", "NODE_NAME",
-            "MAX_SUBRUNS_PER_RUN", "MAX_STEPS_PER_RUN")
+            "MAX_SUBRUNS_PER_RUN", "MAX_STEPS_PER_RUN", "JOBS_QUEUE_MAX")
 
 
 def server(flows=None, env=None, **kw):

@@ -399,6 +399,48 @@ def test_store_locked_by_another_process():
         s.cleanup()
 
 
+def test_launches_refused_while_the_store_is_behind():
+    """A store writer that cannot keep up (here: blocked by another
+    process's lock for its busy timeout) makes launches wait with 503 and
+    Retry-After once JOBS_QUEUE_MAX writes queue up; they are accepted again
+    when it catches up. Without this the queue grew until writes were
+    dropped and finished jobs went missing."""
+    s = J.server(flows={"echo.yml": ECHO}, env={"JOBS_QUEUE_MAX": "100"}, name="behind")
+    db = None
+    try:
+        s.start()
+        J.launch(s, "echo.yml", {"x": 0}, wait=30)
+        db = sqlite3.connect(db_path(s), isolation_level=None, timeout=0)
+        db.execute("BEGIN EXCLUSIVE")
+        accepted, refused = 0, None
+        t_end = time.time() + 20 * E.SLOW
+        while refused is None and time.time() < t_end:
+            r = J.launch(s, "echo.yml", {"x": accepted}, wait=30)
+            if r.status == 200:
+                accepted += 1
+            else:
+                refused = r
+        check(refused is not None, "no launch refused after %d launches with the store locked" % accepted)
+        check(refused.status == 503, "refused with %r" % refused)
+        check(refused.headers.get("retry-after") == "1", refused.headers)
+        msg = refused.json()["error"]
+        check(msg.startswith("The job store is ") and msg.endswith(" writes behind: retry in a moment"), msg)
+        check(int(msg.split()[4]) >= 100, msg)
+        check(accepted >= 10, "only %d launches before the refusal: JOBS_QUEUE_MAX=100 is ~30 jobs" % accepted)
+        db.execute("ROLLBACK")
+        db.close()
+        db = None
+        # the writer catches up (or drops what the lock made fail): launches go on
+        r = wait_for(lambda: (lambda r: r if r.status == 200 else None)(J.launch(s, "echo.yml", {"x": -1}, wait=30)),
+                     30 * E.SLOW, what="a launch accepted after the store caught up")
+        check(r.json()["status"] == "success", r.json())
+        s.stop()
+    finally:
+        if db is not None:
+            db.close()
+        s.cleanup()
+
+
 def test_full_disk():
     s = J.server(flows={"echo.yml": ECHO}, name="fulldisk")
     try:

@@ -115,6 +115,7 @@ struct octo_config {
     long jobs_max_data_bytes;    /* JOBS_MAX_DATA_BYTES (1 MiB) */
     int jobs_retention_days;     /* JOBS_RETENTION_DAYS (30; 0: keep) */
     long jobs_max;               /* JOBS_MAX (100000; 0: no bound) */
+    long jobs_queue_max;         /* JOBS_QUEUE_MAX (20000): store writes waiting before launches get 503 */
     int jobs_prune_interval;     /* JOBS_PRUNE_INTERVAL seconds (3600) */
     char node_name[256];         /* NODE_NAME (the host name) */
     int kill_grace;              /* KILL_GRACE_SECONDS (5) */
