@@ -838,6 +838,53 @@ int octo_jobs_abandon_orphans(void)
     return n;
 }
 
+/* Does finished job j match q as the store's WHERE clause would
+ * (store_sqlite.c, where())? Caller holds j->mu. */
+static int matches_locked(const struct octo_job *j, const struct octo_job_query *q)
+{
+    double start = j->started > 0 ? j->started : j->created;
+    const char *status = j->abandoned ? "abandoned" : octo_run_status_name(j->status);
+
+    return (q->id == NULL || strcmp(q->id, j->id) == 0) &&
+           (q->flow == NULL || strcmp(q->flow, j->flow_path) == 0) &&
+           (q->state == NULL || strcmp(q->state, "finished") == 0) &&
+           (q->status == NULL || strcmp(q->status, status) == 0) &&
+           (q->source == NULL || strcmp(q->source, j->source) == 0) &&
+           (q->started_from <= 0 || start >= q->started_from) &&
+           (q->started_to <= 0 || start <= q->started_to) &&
+           (q->ended_from <= 0 || j->ended >= q->ended_from) &&
+           (q->ended_to <= 0 || j->ended <= q->ended_to) &&
+           (q->ended_before <= 0 || j->ended < q->ended_before);
+}
+
+void octo_jobs_forget(const struct octo_job_query *q)
+{
+    struct octo_job *gone[RECENT];
+    size_t n = 0;
+    size_t i;
+
+    pthread_mutex_lock(&g_mu);
+    for (i = 0; i < RECENT; i++) {
+        struct octo_job *j = g_recent[i];
+        int hit;
+
+        if (j == NULL) {
+            continue;
+        }
+        pthread_mutex_lock(&j->mu);
+        hit = j->state == OCTO_JOB_FINISHED && matches_locked(j, q);
+        pthread_mutex_unlock(&j->mu);
+        if (hit) {
+            g_recent[i] = NULL;
+            gone[n++] = j;
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    for (i = 0; i < n; i++) {
+        octo_job_unref(gone[i]); /* the registry's reference */
+    }
+}
+
 void octo_jobs_clear(void)
 {
     size_t i;

@@ -99,6 +99,10 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
  * node is gone become finished/abandoned. Returns how many. */
 int octo_jobs_abandon_orphans(void);
 
+/* Drop the finished jobs matching q from the registry's recent list:
+ * jobs deleted from the store (DELETE /api/v1/jobs) must not still be
+ * answered from memory. Unfinished jobs are never dropped. */
+void octo_jobs_forget(const struct octo_job_query *q);
 /* Forget the registry (shutdown). */
 void octo_jobs_clear(void);
 

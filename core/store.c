@@ -224,12 +224,24 @@ static void try_open_writer(void)
     store_ok();
 }
 
+/* Ops that always change the file when they succeed. An update or a
+ * delete may match no row (the job's insert was dropped) and commit
+ * without writing anything: such a success says nothing about a full
+ * disk, and counting it flipped /api/health back to "ok" (and logged
+ * "writable again") while every real write still failed. */
+static int writes(const struct op *o)
+{
+    return o->type == OP_JOB_INSERT || o->type == OP_SCHED_PUT ||
+           (o->type == OP_STEPS && json_array_size(o->row) > 0);
+}
+
 /* Apply a batch in one transaction; on failure, op by op. */
 static void apply_batch(struct op *batch)
 {
     octo_error err;
     struct op *o;
     int rc;
+    int wrote = 0;
     unsigned long failed = 0;
 
     memset(&err, 0, sizeof(err));
@@ -257,8 +269,11 @@ static void apply_batch(struct op *batch)
     if (rc == OCTO_OK) {
         for (o = batch; o != NULL; o = o->next) {
             finish_sync(o, OCTO_OK, &err);
+            wrote |= writes(o);
         }
-        store_ok();
+        if (wrote) {
+            store_ok();
+        }
         return;
     }
     g.be->rollback(g.wconn);
@@ -277,12 +292,14 @@ static void apply_batch(struct op *batch)
             g.be->rollback(g.wconn);
             failed += o->done == NULL;
             err = one;
+        } else {
+            wrote |= writes(o);
         }
         finish_sync(o, rc, &one);
     }
     if (failed > 0) {
         store_error(&err, failed);
-    } else {
+    } else if (wrote) {
         store_ok();
     }
 }

@@ -659,7 +659,7 @@ static int sq_job_list(void *p, const struct octo_job_query *q, json_t **rows, o
     sqlite3_stmt *st = prepare_query(c,
                                      "SELECT id, flow_path, source, schedule_id, state, status, "
                                      "error, created, started, ended, timeout, node, "
-                                     "input_truncated, result_truncated FROM jobs",
+                                     "input_truncated, result_truncated, steps_dropped FROM jobs",
                                      q, 1, err);
     int rc;
 

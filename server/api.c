@@ -31,6 +31,7 @@
 #include <octoflow/core.h>
 
 #include "api_config.h"
+#include "big_stack.h"
 #include "conn_guard.h"
 #include "http.h"
 #include "http_guard.h"
@@ -243,47 +244,6 @@ static void preflight(struct octo_req *req)
     octo_http_raw_headers(req, 204, NULL, NULL, 0, headers);
 }
 
-/* Debian's civetweb runs handlers on 100 KiB thread stacks (built with
- * USE_STACK_SIZE=102400). Parsing a nested JSON body (jansson recurses to
- * depth 2048) or running a flow there overflowed the stack and killed the
- * whole service: a launch with "data" nested 800 deep was enough
- * (tests/e2e/test_api_routes.py, test_deep_json_bodies). Handlers that
- * parse a body and run flows (the POST routes) therefore run on a thread
- * with an ordinary 8 MiB stack while the civetweb thread waits for it. */
-#define HANDLER_STACK_SIZE ((size_t)8 << 20)
-
-struct handler_call {
-    octo_route_fn fn;
-    struct octo_req *req;
-};
-
-static void *handler_main(void *arg)
-{
-    struct handler_call *c = arg;
-
-    c->fn(c->req);
-    return NULL;
-}
-
-static void call_on_big_stack(octo_route_fn fn, struct octo_req *req)
-{
-    struct handler_call c = {fn, req};
-    pthread_attr_t attr;
-    pthread_t t;
-    int started = 0;
-
-    if (pthread_attr_init(&attr) == 0) {
-        started = pthread_attr_setstacksize(&attr, HANDLER_STACK_SIZE) == 0 &&
-                  pthread_create(&t, &attr, handler_main, &c) == 0;
-        pthread_attr_destroy(&attr);
-    }
-    if (started) {
-        pthread_join(t, NULL);
-    } else {
-        fn(req); /* no thread to be had: run here, as before */
-    }
-}
-
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
     struct octo_req req;
@@ -358,11 +318,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 
         req.param = param;
         cut_param(&req, segment, sizeof(segment));
-        if (strcmp(found->method, "POST") == 0) {
-            call_on_big_stack(found->fn, &req); /* see HANDLER_STACK_SIZE */
-        } else {
-            found->fn(&req);
-        }
+        octo_big_stack_call(found->fn, &req); /* see big_stack.h */
     } else if (path_known) {
         octo_http_error(&req, 405, "Method %s not allowed on %s (allowed: %s)",
                         req.ri->request_method, req.path, allow);

@@ -30,6 +30,7 @@ FLOWS = {
     "tick.yml": "name: tick\nevery_seconds: 3600\nsteps:\n- name: n\n  type: jq\n  jq: {expression: '1'}\n",
     "crony.yml": "name: crony\ncron: '*/5 * * * *'\nsteps:\n- name: n\n  type: jq\n  jq: {expression: '1'}\n",
     "plain.yml": "name: plain\nsteps:\n- name: n\n  type: jq\n  jq: {expression: '1'}\n",
+    "deep.yml": "name: deep\nsteps:\n- name: d\n  type: jq\n  jq: {expression: 'reduce range(990) as $i (1; [.])'}\n",
     "badcron.yml": "name: badcron\ncron: '61 * * * *'\nsteps:\n- name: n\n  type: jq\n  jq: {expression: '1'}\n",
     "badtype.yml": "name: badtype\nevery_seconds: 5\nsteps:\n- name: n\n  type: no_such_type\n",
     "badjq.yml": "name: badjq\nsteps:\n- name: n\n  type: jq\n  jq: {expression: '.[[['}\n",
@@ -575,6 +576,37 @@ def test_deep_json_bodies():
                         headers={"Content-Type": "application/json"})
         check(r.status == 400 and srv.proc.poll() is None, "add, depth %d: %r" % (depth, r))
     check(srv.lock_files() == [], "locks left behind")
+
+
+def nesting(v):
+    n = 0
+    while isinstance(v, list) and v:
+        v = v[0]
+        n += 1
+    return n, v
+
+
+def test_deep_results_in_every_route():
+    """A result nested 990 deep, read back through every route that shows
+    it: the GET routes ran on civetweb's 100 KiB stacks and the job detail
+    killed the service (SIGSEGV) parsing the stored result."""
+    sys.setrecursionlimit(20000)  # Python's own json reader recurses too
+    r = srv.post("/api/v1/jobs?wait=30", {"path": "deep.yml"})
+    check(r.status == 200, "launch: %r" % r)
+    job = r.json()
+    check(nesting(job["result"]["d"]) == (990, 1), "v1 launch result: %r" % (nesting(job["result"]["d"]),))
+    for path in ("/api/v1/jobs/%s" % job["id"], "/api/v1/jobs?flow=deep.yml&limit=5",
+                 "/api/jobs"):
+        r = srv.get(path)
+        check(srv.proc.poll() is None, "the server died on GET %s:\n%s" % (path, srv.stderr()[-3000:]))
+        check(r.status == 200, "GET %s: %r" % (path, r))
+    detail = srv.get("/api/v1/jobs/%s" % job["id"]).json()
+    check(nesting(detail["result"]["d"]) == (990, 1), "stored result: %r" % (nesting(detail["result"]["d"]),))
+    r = srv.launch("deep.yml")
+    check(srv.proc.poll() is None and r.status == 200, "legacy launch: %r" % r)
+    check(nesting(r.json()["data"]["d"]) == (990, 1), "legacy launch data")
+    r = srv.get("/api/v1/jobs/%s/events" % job["id"], timeout=10)
+    check(srv.proc.poll() is None and r.status == 200, "events of a finished job: %r" % r)
 
 
 def test_malformed_http_is_json():
