@@ -17,11 +17,15 @@
 -- still waits for its -d, so the caller sends it SIGINT (it then prints its
 -- statistics) once the T files exist.
 
+-- At the end it prints "statuses: 200=N 409=M ..." (the answers by status).
+
 local next_id = 0
+local threads = {}
 
 function setup(thread)
     thread:set("tid", next_id)
     next_id = next_id + 1
+    table.insert(threads, thread)
 end
 
 function init(args)
@@ -35,6 +39,7 @@ function init(args)
     mark = args[7]
     counter = 0
     answers = 0
+    codes = {}
     headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
 end
 
@@ -47,6 +52,7 @@ end
 
 function response(status, hdrs, body)
     answers = answers + 1
+    codes[status] = (codes[status] or 0) + 1
     if limit and answers == limit then
         wrk.thread:stop()
         if mark then
@@ -54,4 +60,23 @@ function response(status, hdrs, body)
             f:close()
         end
     end
+end
+
+function done(summary, latency, requests)
+    local total = {}
+    for _, t in ipairs(threads) do
+        for status, n in pairs(t:get("codes") or {}) do
+            total[status] = (total[status] or 0) + n
+        end
+    end
+    local keys = {}
+    for status in pairs(total) do
+        table.insert(keys, status)
+    end
+    table.sort(keys)
+    local out = {}
+    for _, status in ipairs(keys) do
+        table.insert(out, status .. "=" .. total[status])
+    end
+    io.write("statuses: " .. table.concat(out, " ") .. "\n")
 end

@@ -50,7 +50,8 @@ def loadavg():
 
 
 def memory(pid):
-    """{'rss','pss','uss'} in KiB from /proc/PID/smaps_rollup."""
+    """{'rss','pss','uss','anon'} in KiB from /proc/PID/smaps_rollup (anon:
+    anonymous memory - the heap, not file pages)."""
     vals = {}
     with open("/proc/%d/smaps_rollup" % pid) as f:
         for line in f:
@@ -58,7 +59,8 @@ def memory(pid):
             if m:
                 vals[m.group(1)] = int(m.group(2))
     return {"rss": vals.get("Rss", 0), "pss": vals.get("Pss", 0),
-            "uss": vals.get("Private_Clean", 0) + vals.get("Private_Dirty", 0)}
+            "uss": vals.get("Private_Clean", 0) + vals.get("Private_Dirty", 0),
+            "anon": vals.get("Anonymous", 0)}
 
 
 def nfds(pid):
@@ -235,6 +237,9 @@ def parse_wrk(out):
         m = re.search(r"^\s+%s%%\s+(\S+)" % p, out, re.M)
         if m:
             res["p%s_ms" % p] = ms(m.group(1))
+    m = re.search(r"^statuses: (.*)$", out, re.M)
+    if m:  # bench/launch/post.lua's count of the answers by status
+        res["statuses"] = dict((int(k), int(v)) for k, v in (x.split("=") for x in m.group(1).split()))
     return res
 
 
@@ -252,7 +257,8 @@ def wrk(url, duration, threads=2, conns=16, script=None, args=(), auth=True, che
         raise RuntimeError("wrk failed: %s %s" % (p.stdout[-1000:], p.stderr[-1000:]))
     res = parse_wrk(p.stdout)
     if check and (res["non2xx"] or res["socket_errors"]):
-        print("  note: %s: %d non-2xx, %d socket errors" % (url, res["non2xx"], res["socket_errors"]))
+        print("  note: %s: %d non-2xx, %d socket errors%s" % (url, res["non2xx"], res["socket_errors"],
+                                                              " (%s)" % res["statuses"] if "statuses" in res else ""))
     return res
 
 

@@ -21,10 +21,12 @@ zygote the service's child.
    replaced (a leak in a worker would be hidden by a replacement). USS and
    open descriptors of the service, the zygote and the workers before and
    after, once the store's queue is empty. Target: no descriptor growth and
-   under 10 bytes of USS per launch (about 1 MiB per 100,000).
+   under 10 bytes of USS per launch (about 1 MiB per 100,000). The launches
+   go in CHUNKS parts with the service's USS sampled after each: a curve
+   that flattens is a cache filling, one that keeps rising is a leak.
 
-Environment: NFLOWS (200), LAUNCHES (100000), WARMUP (10000), IDLE_WAIT (2),
-RESULTS_DIR.
+Environment: NFLOWS (200), LAUNCHES (100000), WARMUP (10000), CHUNKS (10),
+IDLE_WAIT (2), RESULTS_DIR.
 """
 import os
 import signal
@@ -40,6 +42,10 @@ import octobench as ob  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 POST_LUA = os.path.join(HERE, "..", "launch", "post.lua")
 MIB = 1024.0
+# one-step flows the growth run cycles through: each wrk thread has 128 of
+# its own, so a flow is launched again ~128 launches later, when its
+# previous run (a lock: a second one would get 409) has long ended
+GROWTH_FLOWS = 256
 
 
 def jq_flow(k):
@@ -155,7 +161,7 @@ def launches(svc, n, threads=2, conns=8):
         if os.path.exists(mark + str(t)):
             os.unlink(mark + str(t))
     cmd = ["wrk", "--latency", "-t%d" % threads, "-c%d" % conns, "-d3600s", "-s", POST_LUA, svc.url, "--",
-           ob.TOKEN, "/api/flows/launch", "one_%d.yml", "128", str(threads), str(n), mark]
+           ob.TOKEN, "/api/flows/launch", "one_%d.yml", str(GROWTH_FLOWS), str(threads), str(n), mark]
     t0 = time.time()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -176,9 +182,9 @@ def launches(svc, n, threads=2, conns=8):
     return r
 
 
-def growth(build, res, n, warmup):
+def growth(build, res, n, warmup, chunks):
     with ob.Service(build, "mem-growth", {"WORKER_MAX_JOBS": "0"}) as svc:
-        for k in range(128):
+        for k in range(GROWTH_FLOWS):
             svc.write("flows/one_%d.yml" % k, "name: one %d\nsteps:\n- name: s\n  type: jq\n"
                       "  jq: {expression: '.x + 1', data_key: __input__}\n" % k)
         svc.start(settle=1)
@@ -187,16 +193,29 @@ def growth(build, res, n, warmup):
         svc.wait_idle()
         time.sleep(2)
         m0 = tree_mem(svc)
-        r = launches(svc, n)
-        svc.wait_idle()
+        curve = [(0, m0["service"]["uss"], m0["service"]["anon"], m0["service_fds"])]
+        done, secs, statuses = 0, 0.0, {}
+        for i in range(chunks):
+            r = launches(svc, n // chunks + (n % chunks if i == chunks - 1 else 0))
+            svc.wait_idle()
+            time.sleep(0.5)
+            done += r["requests"]
+            secs += r["seconds"]
+            for k, v in r.get("statuses", {}).items():
+                statuses[k] = statuses.get(k, 0) + v
+            m1 = tree_mem(svc)
+            curve.append((done, m1["service"]["uss"], m1["service"]["anon"], m1["service_fds"]))
         time.sleep(2)
         m1 = tree_mem(svc)
         db = os.path.getsize(svc.path("octoflow.db")) if os.path.exists(svc.path("octoflow.db")) else 0
-    print("  %d launches in %.0f s (%.0f/s, %d non-2xx), warm-up %d" % (
-        r["requests"], r["seconds"], r["requests"] / r["seconds"], r["non2xx"], w["requests"]))
-    done = r["requests"]
+    bad = sum(v for k, v in statuses.items() if k != 200)
+    print("  %d launches in %.0f s (%.0f/s, statuses %s), warm-up %d" % (done, secs, done / secs, statuses,
+                                                                         w["requests"]))
+    print("  service USS (anonymous) MiB, descriptors after each chunk: " + ", ".join(
+        "%d: %.1f (%.1f) %d" % (c[0], c[1] / MIB, c[2] / MIB, c[3]) for c in curve))
     res.details["growth"] = {"launches": done, "warmup": w["requests"], "before": m0, "after": m1,
-                             "wrk": r, "db_bytes": db}
+                             "seconds": secs, "statuses": statuses, "db_bytes": db,
+                             "service_curve": curve}
     same = set(m0["workers"]) == set(m1["workers"])
     ws0 = sum(x["uss"] for x in m0["workers"].values())
     ws1 = sum(x["uss"] for x in m1["workers"].values())
@@ -212,8 +231,10 @@ def growth(build, res, n, warmup):
         res.add("Memory", "USS growth over %d launches, %s" % (done, label), (u1 - u0) / MIB, "MiB",
                 "before (after %d warm-up launches)" % w["requests"], u0 / MIB, u1 / max(1, u0),
                 "%.1f B/launch" % per, "< 10 B/launch, no fd growth", per < 10 and f1 <= f0 and valid,
-                "fds %d -> %d; %.0f launches/s%s" % (f0, f1, done / r["seconds"],
-                                                    "; %d non-2xx" % r["non2xx"] if r["non2xx"] else ""))
+                "fds %d -> %d; %.0f launches/s%s%s" % (
+                    f0, f1, done / secs, "; answers by status %s" % statuses if bad else "",
+                    "; USS MiB every %d launches: %s" % (done // chunks, " ".join("%.1f" % (c[1] / MIB) for c in curve))
+                    if label == "service" else ""))
 
 
 def main():
@@ -224,7 +245,8 @@ def main():
     print("memory: load %s" % ob.loadavg())
     idle(build, res, wait)
     per_flow(build, res, int(os.environ.get("NFLOWS", "200")))
-    growth(build, res, int(os.environ.get("LAUNCHES", "100000")), int(os.environ.get("WARMUP", "10000")))
+    growth(build, res, int(os.environ.get("LAUNCHES", "100000")), int(os.environ.get("WARMUP", "10000")),
+           int(os.environ.get("CHUNKS", "10")))
     res.save()
 
 
