@@ -60,6 +60,7 @@ run() {
     name=$1
     shift
     echo "== $name  (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    : > "$RESULTS_DIR/$name.txt"
     "$@" > "$RESULTS_DIR/$name.txt" 2>&1 &
     CHILD=$!
     tail -n +1 -f --pid="$CHILD" "$RESULTS_DIR/$name.txt"

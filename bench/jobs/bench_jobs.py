@@ -20,6 +20,7 @@ import octobench as ob  # noqa: E402
 LAUNCH_LUA = os.path.join(HERE, "..", "api", "launch.lua")
 TOKEN = "bench-token-jobs-0123456789"
 DURATION = int(os.environ.get("DURATION", "10"))
+ROUNDS = int(os.environ.get("ROUNDS", "2"))
 NFLOWS = 128
 
 
@@ -148,21 +149,25 @@ def main():
     ob.install_signal_handlers()
     res = ob.Results("jobs")
     print("machine: %d cores, load average %s" % (os.cpu_count(), open("/proc/loadavg").read().split()[0]))
-    results = {}
-    for isolation in ("thread", "process"):
-        for store in (False, True):
-            svc = Service(build, isolation, store)
-            try:
-                warm_up(svc)
-                rps, bad = wrk_launches(svc)
-                wait_idle(svc)  # wrk's last launch may still run: 409 for its flow
-                lat = sequential_latency(svc)
-                step = per_step(svc)
-            finally:
-                svc.stop()
-            results[(isolation, store)] = (rps, bad, lat, step)
-            print("  %-7s store %-3s  %8.0f launches/s (%d non-2xx)  median launch %7.1f us  "
-                  "%5.2f us/step" % (isolation, "on" if store else "off", rps, bad, lat, step))
+    runs = {}
+    for rnd in range(ROUNDS):
+        for isolation in ("thread", "process"):
+            for store in (False, True):
+                svc = Service(build, isolation, store)
+                try:
+                    warm_up(svc)
+                    rps, bad = wrk_launches(svc)
+                    wait_idle(svc)  # wrk's last launch may still run: 409 for its flow
+                    lat = sequential_latency(svc)
+                    step = per_step(svc)
+                finally:
+                    svc.stop()
+                runs.setdefault((isolation, store), []).append((rps, bad, lat, step))
+                print("  round %d %-7s store %-3s  %8.0f launches/s (%d non-2xx)  median launch %7.1f us  "
+                      "%5.2f us/step" % (rnd + 1, isolation, "on" if store else "off", rps, bad, lat, step),
+                      flush=True)
+    # the median of the rounds, each measure on its own
+    results = {k: tuple(statistics.median(r[i] for r in v) for i in range(4)) for k, v in runs.items()}
     print()
     for isolation in ("thread", "process"):
         on = results[(isolation, True)]

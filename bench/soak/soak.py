@@ -88,6 +88,7 @@ class Api:
 def main():
     build = os.path.abspath(sys.argv[1])
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 600
+    res = ob.Results("soak")
     tmp = tempfile.mkdtemp(prefix="octo-soak-")
     CLEANUP["tmp"] = tmp
     data = os.path.join(tmp, "data")
@@ -222,7 +223,6 @@ def main():
         failures.append("exit status %d" % rc)
     for f in failures:
         print("FAIL:", f)
-    res = ob.Results("soak")
     res.details = {"failures": failures, "wrk_runs": wrk_runs, "crash_jobs": len(crashes),
                    "samples": samples}
     res.add("Soak", "%d s soak (wrk, schedules, crashing flows): service USS" % seconds, m1 / 1024.0, "MiB",
