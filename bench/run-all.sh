@@ -44,12 +44,18 @@ fi
 export RESULTS_DIR
 
 CHILD=
+TAIL=
 FAILED=
+# A trap runs only once the foreground command is done: the benchmark and
+# the tail showing its output run in the background and the shell waits in
+# `wait`, which a signal interrupts. The benchmark gets SIGTERM and stops
+# what it started (background jobs of a script ignore SIGINT).
 on_signal() {
     if [ -n "$CHILD" ]; then
         kill -TERM "$CHILD" 2>/dev/null
         wait "$CHILD" 2>/dev/null
     fi
+    [ -z "$TAIL" ] || kill "$TAIL" 2>/dev/null
     [ "$KEEP" = 1 ] || rm -rf "$RESULTS_DIR"
     exit 130
 }
@@ -63,10 +69,13 @@ run() {
     : > "$RESULTS_DIR/$name.txt"
     "$@" > "$RESULTS_DIR/$name.txt" 2>&1 &
     CHILD=$!
-    tail -n +1 -f --pid="$CHILD" "$RESULTS_DIR/$name.txt"
+    tail -n +1 -f --pid="$CHILD" "$RESULTS_DIR/$name.txt" &
+    TAIL=$!
     wait "$CHILD"
     rc=$?
+    wait "$TAIL"
     CHILD=
+    TAIL=
     if [ $rc -ne 0 ]; then
         echo "!! $name failed (exit $rc)"
         FAILED="$FAILED $name"
