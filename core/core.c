@@ -23,6 +23,7 @@
 #include "errors.h"
 #include "flow.h"
 #include "job.h"
+#include "jqbridge.h"
 #include "launch.h"
 #include "locks.h"
 #include "log.h"
@@ -201,6 +202,7 @@ void octo_core_shutdown(void)
     octo_flow_cache_clear();
     octo_tplcache_clear();
     octo_secrets_reset();
+    octo_jq_clear_unused();
     octo_timefmt_shutdown();
     curl_global_cleanup();
     octo_log_close();

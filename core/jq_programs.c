@@ -306,6 +306,26 @@ void octo__jq_give_back(struct octo_jq_prog *p, struct jq_slot *s)
     pthread_mutex_unlock(&p->mu);
 }
 
+void octo_jq_clear_unused(void)
+{
+    struct octo_jq_prog *p;
+
+    for (;;) {
+        pthread_mutex_lock(&g_mu);
+        p = evict();
+        if (g_n == 0) {
+            free(g_progs);
+            g_progs = NULL;
+            g_cap = 0;
+        }
+        pthread_mutex_unlock(&g_mu);
+        if (p == NULL) {
+            return;
+        }
+        prog_free(p);
+    }
+}
+
 void octo__jq_counts(unsigned long *programs, unsigned long *states)
 {
     pthread_mutex_lock(&g_mu);

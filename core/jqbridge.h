@@ -27,6 +27,8 @@ struct octo_jq_prog;
  * message. */
 int octo_jq_compile(const char *program, struct octo_jq_prog **out, octo_error *err);
 void octo_jq_release(struct octo_jq_prog *p);
+/* Free the programs nobody uses (kept for reuse): at shutdown. */
+void octo_jq_clear_unused(void);
 const char *octo_jq_source(const struct octo_jq_prog *p);
 
 /* Run on input (borrowed). mode: OCTO_JQ_SINGLE / FIRST / ALL. *out new.

@@ -31,6 +31,7 @@
 #include "errors.h"
 #include "log.h"
 #include "metrics.h"
+#include "step_row.h"
 #include "xalloc.h"
 
 #define MAX_QUEUED 200000  /* ops; beyond, writes are dropped (a stuck disk) */
@@ -51,6 +52,8 @@ enum op_type {
 struct op {
     enum op_type type;
     json_t *row;   /* owned */
+    struct octo_step_row **steps; /* OP_STEPS: owned references */
+    size_t nsteps;
     char *id;      /* owned */
     /* synchronous ops: the caller waits for done */
     const struct octo_job_query *q;
@@ -158,7 +161,13 @@ static void store_ok(void)
 
 static void op_free(struct op *o)
 {
+    size_t i;
+
     json_decref(o->row);
+    for (i = 0; i < o->nsteps; i++) {
+        octo_step_row_unref(o->steps[i]);
+    }
+    free(o->steps);
     free(o->id);
     free(o);
 }
@@ -167,7 +176,6 @@ static int apply(struct op *o, octo_error *err)
 {
     const struct octo_store_backend *be = g.be;
     size_t i;
-    json_t *row;
 
     switch (o->type) {
     case OP_JOB_INSERT:
@@ -175,8 +183,8 @@ static int apply(struct op *o, octo_error *err)
     case OP_JOB_UPDATE:
         return be->job_update(g.wconn, o->row, err);
     case OP_STEPS:
-        json_array_foreach(o->row, i, row) {
-            int rc = be->step_insert(g.wconn, o->id, row, err);
+        for (i = 0; i < o->nsteps; i++) {
+            int rc = be->step_insert(g.wconn, o->id, o->steps[i], err);
 
             if (rc != OCTO_OK) {
                 return rc;
@@ -534,9 +542,15 @@ void octo_store_job_update(json_t *row)
     queue_row(OP_JOB_UPDATE, row, NULL);
 }
 
-void octo_store_job_steps(const char *job_id, json_t *rows)
+void octo_store_job_steps(const char *job_id, struct octo_step_row **rows, size_t n)
 {
-    queue_row(OP_STEPS, rows, job_id);
+    struct op *o = octo_xcalloc(1, sizeof(*o));
+
+    o->type = OP_STEPS;
+    o->steps = rows;
+    o->nsteps = n;
+    o->id = octo_xstrdup(job_id);
+    enqueue(o);
 }
 
 void octo_store_sched_put(json_t *row)

@@ -26,6 +26,8 @@
 #define OCTO_STORE_H
 
 #include <jansson.h>
+
+struct octo_step_row;
 #include <octoflow/core.h>
 #include <octoflow/octo_step.h>
 
@@ -44,7 +46,8 @@ struct octo_store_backend {
     int (*job_insert)(void *conn, json_t *row, octo_error *err);
     /* row borrowed: "id" plus the columns to change */
     int (*job_update)(void *conn, json_t *row, octo_error *err);
-    int (*step_insert)(void *conn, const char *job_id, json_t *row, octo_error *err);
+    int (*step_insert)(void *conn, const char *job_id, const struct octo_step_row *row,
+                       octo_error *err);
     /* *row new, NULL when absent */
     int (*job_get)(void *conn, const char *id, json_t **row, octo_error *err);
     /* *rows new array, in seq order */
@@ -78,7 +81,8 @@ int octo_store_is_open(void);
 /* Queued writes (rows stolen). */
 void octo_store_job_insert(json_t *row);
 void octo_store_job_update(json_t *row);
-void octo_store_job_steps(const char *job_id, json_t *rows);
+/* rows: n references, stolen with the array (malloc'd). */
+void octo_store_job_steps(const char *job_id, struct octo_step_row **rows, size_t n);
 void octo_store_sched_put(json_t *row);
 void octo_store_sched_delete(const char *id);
 

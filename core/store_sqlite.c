@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "step_row.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -89,10 +90,6 @@ static const char *const JOB_COLS[] = {
     "id",    "flow_path", "source", "schedule_id", "state",   "status", "input",
     "input_truncated", "result", "result_truncated", "error", "created", "started",
     "ended", "timeout",   "node",   "owner",       "steps_dropped", NULL};
-static const char *const STEP_COLS[] = {"seq",     "parent",      "item",    "depth", "idx",
-                                        "name",    "type",        "flow",    "started",
-                                        "duration_us", "outcome", "attempt", "error", "input",
-                                        "output",  NULL};
 static const char *const SCHED_COLS[] = {"id",     "path",   "cron",        "every_seconds",
                                          "timeout", "overlap", "missed",    "paused",
                                          "created", "last_job_id", "last_status", "last_run",
@@ -494,9 +491,53 @@ static int sq_job_insert(void *p, json_t *row, octo_error *err)
     return insert(p, "INSERT OR REPLACE", "jobs", JOB_COLS, row, NULL, NULL, err);
 }
 
-static int sq_step_insert(void *p, const char *job_id, json_t *row, octo_error *err)
+static int bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
 {
-    return insert(p, "INSERT OR REPLACE", "job_steps", STEP_COLS, row, "job_id", job_id, err);
+    return s != NULL ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+}
+
+/* A timeline row, bound field by field: no JSON, one prepared statement. */
+static int sq_step_insert(void *p, const char *job_id, const struct octo_step_row *r,
+                          octo_error *err)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO job_steps (job_id, seq, parent, item, depth, idx, name, type, "
+        "flow, started, duration_us, outcome, attempt, error, input, output) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    struct conn *c = p;
+    sqlite3_stmt *st = stmt(c, sql, err);
+    int running = octo_step_row_running(r);
+    int rc = OCTO_OK;
+
+    if (st == NULL) {
+        return OCTO_EIO;
+    }
+    if (sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, r->seq) != SQLITE_OK ||
+        (r->parent > 0 ? sqlite3_bind_int64(st, 3, r->parent) : sqlite3_bind_null(st, 3)) !=
+            SQLITE_OK ||
+        (r->item > 0 ? sqlite3_bind_int64(st, 4, r->item) : sqlite3_bind_null(st, 4)) !=
+            SQLITE_OK ||
+        sqlite3_bind_int(st, 5, r->depth) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 6, r->idx) != SQLITE_OK ||
+        bind_text_or_null(st, 7, r->name) != SQLITE_OK ||
+        bind_text_or_null(st, 8, r->type) != SQLITE_OK ||
+        bind_text_or_null(st, 9, r->flow) != SQLITE_OK ||
+        sqlite3_bind_double(st, 10, r->started) != SQLITE_OK ||
+        (!running ? sqlite3_bind_int64(st, 11, r->duration_us) : sqlite3_bind_null(st, 11)) !=
+            SQLITE_OK ||
+        sqlite3_bind_text(st, 12, r->outcome, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int(st, 13, r->attempt) != SQLITE_OK ||
+        bind_text_or_null(st, 14, r->error) != SQLITE_OK ||
+        bind_text_or_null(st, 15, r->input) != SQLITE_OK ||
+        bind_text_or_null(st, 16, r->output) != SQLITE_OK) {
+        rc = fail(c, err, "binding a row");
+    } else if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = fail(c, err, "writing a row");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 static int sq_sched_put(void *p, json_t *row, octo_error *err)

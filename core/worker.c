@@ -36,6 +36,7 @@
 #include "pool.h"
 #include "redact.h"
 #include "runner.h"
+#include "step_row.h"
 #include "timeline.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -226,15 +227,15 @@ static void log_sink(int level, const char *line, size_t len)
     octo_buf_free(&b);
 }
 
-static void send_row(json_t *row)
+static void send_row(struct octo_step_row *row)
 {
-    char *text = json_dumps(row, JSON_COMPACT);
+    char *wire = NULL;
+    size_t len = 0;
 
-    if (text != NULL) {
-        queue_frame(W_STEP, text, strlen(text));
-        free(text);
-    }
-    json_decref(row);
+    octo_step_row_encode(row, &wire, &len);
+    queue_frame(W_STEP, wire, len);
+    free(wire);
+    octo_step_row_unref(row);
 }
 
 static void hook_start(void *ud, struct octo_step_event *ev)
@@ -244,7 +245,7 @@ static void hook_start(void *ud, struct octo_step_event *ev)
         page_set(NULL, ev);
     }
     if (octo_timeline_keep_start(&w.policy, ev)) {
-        send_row(octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+        send_row(octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
     }
 }
 
@@ -252,7 +253,7 @@ static void hook_end(void *ud, const struct octo_step_event *ev)
 {
     (void)ud;
     if (octo_timeline_keep_end(&w.policy, ev)) {
-        send_row(octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+        send_row(octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
     }
 }
 

@@ -606,6 +606,14 @@ static void test_jq_libjq16_killers_refused(void **state)
     check("[splits(\", *\")]", "\"a, b,c\"", "[\"a\", \"b\", \"c\"]");
 }
 
+/* The programs kept for reuse are freed, as the core does at shutdown. */
+static int teardown(void **state)
+{
+    (void)state;
+    octo_jq_clear_unused();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,5 +631,5 @@ int main(void)
         cmocka_unit_test(test_jq_libjq16_killers_refused),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, teardown);
 }
