@@ -222,6 +222,8 @@ def details(docs, w):
         w("|---|---|")
         for k, v in bd["steps"].items():
             w("| step %s | %.0f |" % (md_escape(k), v))
+        if bd.get("write (file) with sync: false") is not None:
+            w("| step write (file) of the same flow with `sync: false` | %.0f |" % bd["write (file) with sync: false"])
         w("| the job (runner in the worker, steps included) | %.0f |" % bd["job (runner, in the worker)"])
         w("| API, dispatch to the worker, store, answer (latency - job) | %.0f |"
           % bd["API + dispatch + store (latency - job)"])
@@ -234,7 +236,8 @@ def details(docs, w):
         w("| condition, server, route | req/s per round | p99 ms per round |")
         w("|---|---|---|")
         for k, runs in api["runs"].items():
-            w("| %s | %s | %s |" % (k, ", ".join("%.0f" % r["rps"] for r in runs),
+            label = "no hog" + k[4:] if k.startswith("idle ") else k
+            w("| %s | %s | %s |" % (label, ", ".join("%.0f" % r["rps"] for r in runs),
                                     ", ".join("%.2f" % r.get("p99_ms", 0) for r in runs)))
         w("")
         w("The access log wrote %s bytes per request (INFO)." % api.get("access_log_bytes_per_request"))
@@ -251,8 +254,35 @@ def details(docs, w):
         g = mem.get("growth")
         if g:
             w("")
-            w("Growth run: %d launches after %d warm-up launches, %.0f s; job store file %.1f MiB at the end."
-              % (g["launches"], g["warmup"], g["wrk"]["seconds"], g["db_bytes"] / 1048576.0))
+            w("Growth run: %d launches after %d warm-up launches, %.0f s, answers by status %s; the job store"
+              % (g["launches"], g["warmup"], g["seconds"], g.get("statuses")))
+            w("file was %.1f MiB at the end. The service after each part of the launches (and the same"
+              % (g["db_bytes"] / 1048576.0))
+            w("run with `JOBS_DB=none`, before it):")
+            w("")
+            off = mem.get("growth_store_off", {}).get("service_curve", [])
+            w("| launches | USS MiB | anonymous MiB | descriptors | USS MiB, JOBS_DB=none |")
+            w("|---|---|---|---|---|")
+            for i, (n, uss, anon, fds) in enumerate(g["service_curve"]):
+                w("| %d | %.1f | %.1f | %d | %s |" % (n, uss / 1024.0, anon / 1024.0, fds,
+                                                  "%.1f" % (off[i][1] / 1024.0) if i < len(off) else "-"))
+        w("")
+    jobs = by.get("jobs", {}).get("details", {}).get("configurations")
+    if jobs:
+        w("## Job store and worker processes, each configuration (medians of the rounds)")
+        w("")
+        w("| configuration | one-step launches/s (wrk) | median sequential launch us | us per executed step |")
+        w("|---|---|---|---|")
+        for k, v in jobs.items():
+            w("| %s | %.0f | %.0f | %.2f |" % (k, v["launches_per_s"], v["median_launch_us"], v["us_per_step"]))
+        w("")
+    perf = launch.get("perf")
+    if perf:
+        w("## perf profile of %d sequential 4-step launches (self time, service and workers)" % perf["launches"])
+        w("")
+        w("```")
+        w("\n".join(perf["report"][:40]))
+        w("```")
         w("")
 
 

@@ -21,7 +21,8 @@ zygote the service's child.
    replaced (a leak in a worker would be hidden by a replacement). USS and
    open descriptors of the service, the zygote and the workers before and
    after, once the store's queue is empty. Target: no descriptor growth and
-   under 10 bytes of USS per launch (about 1 MiB per 100,000). The launches
+   under 10 bytes of USS per launch (about 1 MiB per 100,000). The same run
+   with JOBS_DB=none first is the service's reference: what the store adds. The launches
    go in CHUNKS parts with the service's USS sampled after each: a curve
    that flattens is a cache filling, one that keeps rising is a leak.
 
@@ -182,8 +183,8 @@ def launches(svc, n, threads=2, conns=8):
     return r
 
 
-def growth(build, res, n, warmup, chunks):
-    with ob.Service(build, "mem-growth", {"WORKER_MAX_JOBS": "0"}) as svc:
+def growth_run(build, n, warmup, chunks, env):
+    with ob.Service(build, "mem-growth", dict(env, WORKER_MAX_JOBS="0")) as svc:
         for k in range(GROWTH_FLOWS):
             svc.write("flows/one_%d.yml" % k, "name: one %d\nsteps:\n- name: s\n  type: jq\n"
                       "  jq: {expression: '.x + 1', data_key: __input__}\n" % k)
@@ -208,14 +209,23 @@ def growth(build, res, n, warmup, chunks):
         time.sleep(2)
         m1 = tree_mem(svc)
         db = os.path.getsize(svc.path("octoflow.db")) if os.path.exists(svc.path("octoflow.db")) else 0
-    bad = sum(v for k, v in statuses.items() if k != 200)
-    print("  %d launches in %.0f s (%.0f/s, statuses %s), warm-up %d" % (done, secs, done / secs, statuses,
-                                                                         w["requests"]))
+    print("  %s: %d launches in %.0f s (%.0f/s, statuses %s), warm-up %d" % (
+        env or "store on", done, secs, done / secs, statuses, w["requests"]))
     print("  service USS (anonymous) MiB, descriptors after each chunk: " + ", ".join(
         "%d: %.1f (%.1f) %d" % (c[0], c[1] / MIB, c[2] / MIB, c[3]) for c in curve))
-    res.details["growth"] = {"launches": done, "warmup": w["requests"], "before": m0, "after": m1,
-                             "seconds": secs, "statuses": statuses, "db_bytes": db,
-                             "service_curve": curve}
+    return {"launches": done, "warmup": w["requests"], "before": m0, "after": m1, "seconds": secs,
+            "statuses": statuses, "db_bytes": db, "service_curve": curve}
+
+
+def growth(build, res, n, warmup, chunks):
+    """The store off first (the reference: what the job store adds), then on."""
+    off = growth_run(build, n, warmup, chunks, {"JOBS_DB": "none"})
+    g = growth_run(build, n, warmup, chunks, {})
+    res.details["growth"] = g
+    res.details["growth_store_off"] = off
+    m0, m1, done, secs, statuses = g["before"], g["after"], g["launches"], g["seconds"], g["statuses"]
+    bad = sum(v for k, v in statuses.items() if k != 200)
+    off_growth = (off["after"]["service"]["uss"] - off["before"]["service"]["uss"]) / MIB
     same = set(m0["workers"]) == set(m1["workers"])
     ws0 = sum(x["uss"] for x in m0["workers"].values())
     ws1 = sum(x["uss"] for x in m1["workers"].values())
@@ -228,13 +238,16 @@ def growth(build, res, n, warmup, chunks):
              m0.get("zygote_fds", 0), m1.get("zygote_fds", 0), True))
     for label, u0, u1, f0, f1, valid in rows:
         per = (u1 - u0) * 1024.0 / max(1, done)
+        svc_row = label == "service"
         res.add("Memory", "USS growth over %d launches, %s" % (done, label), (u1 - u0) / MIB, "MiB",
-                "before (after %d warm-up launches)" % w["requests"], u0 / MIB, u1 / max(1, u0),
-                "%.1f B/launch" % per, "< 10 B/launch, no fd growth", per < 10 and f1 <= f0 and valid,
-                "fds %d -> %d; %.0f launches/s%s%s" % (
-                    f0, f1, done / secs, "; answers by status %s" % statuses if bad else "",
-                    "; USS MiB every %d launches: %s" % (done // chunks, " ".join("%.1f" % (c[1] / MIB) for c in curve))
-                    if label == "service" else ""))
+                "same with JOBS_DB=none, same run" if svc_row else "before (after %d warm-up launches)" % g["warmup"],
+                off_growth if svc_row else u0 / MIB, None, "%.1f B/launch" % per, "< 10 B/launch, no fd growth",
+                per < 10 and f1 <= f0 and valid,
+                "USS %.1f -> %.1f MiB, fds %d -> %d; %.0f launches/s%s%s" % (
+                    u0 / MIB, u1 / MIB, f0, f1, done / secs, "; answers by status %s" % statuses if bad else "",
+                    "; USS MiB every %d launches: %s (store off: %s)" % (
+                        done // chunks, " ".join("%.1f" % (c[1] / MIB) for c in g["service_curve"]),
+                        " ".join("%.1f" % (c[1] / MIB) for c in off["service_curve"])) if svc_row else ""))
 
 
 def main():
