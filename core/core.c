@@ -117,6 +117,7 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
 
         memset(&serr, 0, sizeof(serr));
         /* failure is not fatal: the store degrades, runs go on */
+        octo_store_on_prune(octo_jobs_forget_ids);
         octo_store_open(g_cfg.jobs_db, g_role == OCTO_ROLE_TOOL, &serr);
         if (g_role != OCTO_ROLE_TOOL) {
             int n = octo_jobs_abandon_orphans();

@@ -904,6 +904,35 @@ void octo_jobs_forget(const struct octo_job_query *q)
     }
 }
 
+void octo_jobs_forget_ids(json_t *ids)
+{
+    struct octo_job *gone[RECENT];
+    size_t n = 0;
+    size_t i;
+
+    pthread_mutex_lock(&g_mu);
+    for (i = 0; i < RECENT; i++) {
+        struct octo_job *j = g_recent[i];
+        size_t k;
+        json_t *id;
+
+        if (j == NULL) {
+            continue;
+        }
+        json_array_foreach(ids, k, id) {
+            if (json_is_string(id) && strcmp(json_string_value(id), j->id) == 0) {
+                g_recent[i] = NULL;
+                gone[n++] = j;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    for (i = 0; i < n; i++) {
+        octo_job_unref(gone[i]); /* the registry's reference */
+    }
+}
+
 void octo_jobs_clear(void)
 {
     size_t i;

@@ -107,6 +107,8 @@ int octo_jobs_abandon_orphans(void);
  * jobs deleted from the store (DELETE /api/v1/jobs) must not still be
  * answered from memory. Unfinished jobs are never dropped. */
 void octo_jobs_forget(const struct octo_job_query *q);
+/* The same for jobs the store pruned (octo_store_on_prune): ids borrowed. */
+void octo_jobs_forget_ids(json_t *ids);
 /* Forget the registry (shutdown). */
 void octo_jobs_clear(void);
 

@@ -166,7 +166,10 @@ static void emit_end(struct octo_run *run, struct octo_step_event *ev, long long
 {
     const struct octo_run_hooks *h = run->job->hooks;
 
-    if (h == NULL || h->step_end == NULL) {
+    /* One end per attempt: a run cancelled while it waited to retry an
+     * attempt that already ended "retried" fails with the cancel, and
+     * that attempt keeps its own error (its row is not ended again). */
+    if (h == NULL || h->step_end == NULL || ev->outcome != NULL) {
         return;
     }
     ev->duration_us = mono_us() - t0;

@@ -268,6 +268,18 @@ static void apply_batch(struct op *batch)
         return;
     }
     rc = g.be->begin(g.wconn, &err);
+    if (rc != OCTO_OK) {
+        /* The database is locked (another process) or gone: every op of
+         * the batch would wait out the busy timeout again, one by one,
+         * while health still said ok. Fail them all now. */
+        for (o = batch; o != NULL; o = o->next) {
+            failed += o->done == NULL;
+            finish_sync(o, rc, &err);
+        }
+        g.be->rollback(g.wconn);
+        store_error(&err, failed);
+        return;
+    }
     for (o = batch; o != NULL && rc == OCTO_OK; o = o->next) {
         rc = apply(o, &err);
     }
@@ -312,6 +324,13 @@ static void apply_batch(struct op *batch)
     }
 }
 
+static void (*_Atomic g_on_prune)(json_t *ids);
+
+void octo_store_on_prune(void (*fn)(json_t *ids))
+{
+    g_on_prune = fn;
+}
+
 static void prune(void)
 {
     const struct octo_config *c = octo_config();
@@ -320,29 +339,38 @@ static void prune(void)
     long total = 0;
     long n;
     octo_error err;
+    json_t *gone;
 
     if (g.wconn == NULL) {
         return;
     }
+    gone = json_array();
     /* In batches, each its own transaction, so a large backlog never
      * holds the write lock for long (launches keep being recorded). */
     do {
         memset(&err, 0, sizeof(err));
         n = 0;
         if (g.be->begin(g.wconn, &err) != OCTO_OK ||
-            g.be->prune(g.wconn, days > 0 ? now_real() - days * 86400.0 : 0, keep, 500, &n,
-                        &err) != OCTO_OK ||
+            g.be->prune(g.wconn, days > 0 ? now_real() - days * 86400.0 : 0, keep, 500, gone,
+                        &n, &err) != OCTO_OK ||
             g.be->commit(g.wconn, &err) != OCTO_OK) {
             g.be->rollback(g.wconn);
             store_error(&err, 0);
+            json_decref(gone);
             return;
         }
         total += n;
     } while (n > 0);
     if (total > 0) {
+        void (*fn)(json_t *) = g_on_prune;
+
         octo_log(OCTO_LOG_INFO, "job store: %ld old job(s) pruned (JOBS_RETENTION_DAYS=%g, "
                  "JOBS_MAX=%ld)", total, days, keep);
+        if (fn != NULL) { /* what is gone from the store is gone from memory too */
+            fn(gone);
+        }
     }
+    json_decref(gone);
 }
 
 static void *writer_main(void *unused)

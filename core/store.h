@@ -60,8 +60,9 @@ struct octo_store_backend {
                       octo_error *err);
     /* delete finished jobs ended before t, then the oldest finished ones
      * beyond keep (keep 0: no bound); at most batch jobs per call */
-    int (*prune)(void *conn, double ended_before, long keep, long batch, long *deleted,
-                 octo_error *err);
+    /* ids of what it deleted appended to gone (an array) */
+    int (*prune)(void *conn, double ended_before, long keep, long batch, json_t *gone,
+                 long *deleted, octo_error *err);
     int (*sched_put)(void *conn, json_t *row, octo_error *err);
     int (*sched_delete)(void *conn, const char *id, octo_error *err);
     int (*sched_list)(void *conn, json_t **rows, octo_error *err);
@@ -74,6 +75,9 @@ extern const struct octo_store_backend octo_store_sqlite;
  * reads answer OCTO_EIO); it retries once a minute. readonly: no
  * writer (tools). Returns OCTO_OK or the open error. */
 int octo_store_open(const char *path, int readonly, octo_error *err);
+/* Told after a prune removed jobs, with their ids (borrowed array). Set
+ * before the store opens (the composition root). */
+void octo_store_on_prune(void (*fn)(json_t *ids));
 /* Apply every queued write, stop the writer, close connections. */
 void octo_store_close(void);
 int octo_store_is_open(void);

@@ -806,8 +806,8 @@ static int sq_job_delete(void *p, const struct octo_job_query *q, long *deleted,
     return rc;
 }
 
-static int sq_prune(void *p, double ended_before, long keep, long batch, long *deleted,
-                    octo_error *err)
+static int sq_prune(void *p, double ended_before, long keep, long batch, json_t *gone,
+                    long *deleted, octo_error *err)
 {
     struct conn *c = p;
     sqlite3_stmt *st;
@@ -857,6 +857,7 @@ static int sq_prune(void *p, double ended_before, long keep, long batch, long *d
         rc = delete_ids(c, ids, err);
         if (rc == OCTO_OK) {
             *deleted = (long)json_array_size(ids);
+            json_array_extend(gone, ids);
         }
     }
     json_decref(ids);

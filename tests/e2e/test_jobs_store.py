@@ -223,6 +223,9 @@ def test_jobs_max_prunes_the_oldest_finished_jobs():
         check(sorted(x["id"] for x in v["jobs"]) == sorted(ids[-4:] + [running]),
               "left: %r" % [(x["id"], x["state"]) for x in v["jobs"]])
         check(v["total"] == 5, v["total"])
+        # a pruned job is gone everywhere, not still answered from memory
+        for jid in ids[:-4]:
+            check(s.get("/api/v1/jobs/%s" % jid).status == 404, "pruned job %s still answered" % jid)
         check(re.search(r"job store: \d+ old job\(s\) pruned \(JOBS_RETENTION_DAYS=30, JOBS_MAX=5\)", s.log()),
               "pruning logged")
         check(J.job(s, running)["state"] == "running", "the running job is intact")
