@@ -258,14 +258,14 @@ def details(docs, w):
               % (g["launches"], g["warmup"], g["seconds"], g.get("statuses")))
             w("file was %.1f MiB at the end. The service after each part of the launches (and the same"
               % (g["db_bytes"] / 1048576.0))
-            w("run with `JOBS_DB=none`, before it):")
+            w("run with `JOBS_DB=none` and half the launches, before it):")
             w("")
             off = mem.get("growth_store_off", {}).get("service_curve", [])
-            w("| launches | USS MiB | anonymous MiB | descriptors | USS MiB, JOBS_DB=none |")
+            w("| launches | USS MiB | anonymous MiB | descriptors | JOBS_DB=none: launches, USS MiB |")
             w("|---|---|---|---|---|")
             for i, (n, uss, anon, fds) in enumerate(g["service_curve"]):
                 w("| %d | %.1f | %.1f | %d | %s |" % (n, uss / 1024.0, anon / 1024.0, fds,
-                                                  "%.1f" % (off[i][1] / 1024.0) if i < len(off) else "-"))
+                                                  "%d, %.1f" % (off[i][0], off[i][1] / 1024.0) if i < len(off) else "-"))
         w("")
     jobs = by.get("jobs", {}).get("details", {}).get("configurations")
     if jobs:

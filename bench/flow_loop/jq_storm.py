@@ -12,7 +12,7 @@ workers are no slower per item than 2; with one compile per worker thread
 they are (libjq 1.6: ~20 ms a program). Target: items/s with 16 >= items/s
 with 2 (we allow 5% for noise).
 
-Environment: ITEMS (20000), REPEAT (5), RESULTS_DIR.
+Environment: ITEMS (10000), REPEAT (5), RESULTS_DIR.
 """
 import os
 import re
@@ -57,7 +57,7 @@ def run_once(build, data, workers, items):
 def main():
     build = ob.build_dir(sys.argv)
     ob.install_signal_handlers()
-    items = int(os.environ.get("ITEMS", "20000"))
+    items = int(os.environ.get("ITEMS", "10000"))
     repeat = int(os.environ.get("REPEAT", "5"))
     res = ob.Results("jq_storm")
     tmp = tempfile.mkdtemp(prefix="octo-bench13-storm-")

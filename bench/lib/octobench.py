@@ -190,7 +190,9 @@ class Service:
             st, h = self.call("GET", "/api/health")
             if st == 200 and not h.get("running_flows") and not h.get("queued") \
                     and not (h.get("store") or {}).get("queued_writes"):
-                return
+                st, locks = self.call("GET", "/api/locks")
+                if st == 200 and not locks.get("locks"):
+                    return
             time.sleep(0.05)
 
     def tree(self):
