@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define QCAP 16384u /* lines; a power of two */
+#define QCAP 4096u /* lines; a power of two (96 KiB of slots) */
 #define BATCH 65536u /* bytes written at once */
 
 struct slot {
