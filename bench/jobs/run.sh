@@ -11,8 +11,10 @@
 #              T(1 step)) / 200 from the jobs' own durations, store on and
 #              off (target: < 10 us on average)
 #
+# The four configurations run in turn, ROUNDS times (default 2; medians), so
+# that a change of machine load does not land on one of them only.
 # Needs wrk (scripts/install-deps.sh --bench). Use a release build.
-#   DURATION=10 bench/jobs/run.sh build
+#   DURATION=10 ROUNDS=2 bench/jobs/run.sh build
 set -eu
 [ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -34,6 +35,9 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import octobench as ob  # noqa: E402
 LAUNCH_LUA = os.path.join(HERE, "..", "api", "launch.lua")
 TOKEN = "soak-token-0123456789abcdef"
 NFLOWS = 64
@@ -84,7 +88,9 @@ class Api:
 def main():
     build = os.path.abspath(sys.argv[1])
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 600
+    res = ob.Results("soak")
     tmp = tempfile.mkdtemp(prefix="octo-soak-")
+    CLEANUP["tmp"] = tmp
     data = os.path.join(tmp, "data")
     flows = os.path.join(data, "flows")
     os.makedirs(flows)
@@ -114,6 +120,7 @@ def main():
     out = open(os.path.join(tmp, "service.out"), "w")
     proc = subprocess.Popen([os.path.join(build, "octoflow"), "serve"], env=env, stdout=out,
                             stderr=subprocess.STDOUT)
+    CLEANUP["proc"] = proc
     api = Api(port)
     for _ in range(200):
         try:
@@ -128,6 +135,7 @@ def main():
     samples = []
     crashes = []
     stop = threading.Event()
+    CLEANUP["stop"] = stop
 
     def crasher():
         names = sorted(crash)
@@ -227,8 +235,41 @@ def main():
         failures.append("exit status %d" % rc)
     for f in failures:
         print("FAIL:", f)
+    res.details = {"failures": failures, "wrk_runs": wrk_runs, "crash_jobs": len(crashes),
+                   "samples": samples}
+    res.add("Soak", "%d s soak (wrk, schedules, crashing flows): service USS" % seconds, m1 / 1024.0, "MiB",
+            "early in the soak", m0 / 1024.0, m1 / max(1, m0), "%+.1f MiB" % ((m1 - m0) / 1024.0),
+            "no failure, no growth", not failures,
+            "descriptors %d -> %d; %d crash jobs, %d unaccounted; %s" % (
+                fd0, fd1, len(crashes), unaccounted, "; ".join(failures) if failures else "no failure"))
+    res.save()
     sys.exit(1 if failures else 0)
 
 
+# what main() started, for cleanup() (also on Ctrl-C or SIGTERM)
+CLEANUP = {}
+
+
+def cleanup():
+    if "stop" in CLEANUP:
+        CLEANUP["stop"].set()
+    proc = CLEANUP.get("proc")
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if "tmp" in CLEANUP:
+        shutil.rmtree(CLEANUP["tmp"], ignore_errors=True)
+
+
 if __name__ == "__main__":
-    main()
+    ob.install_signal_handlers()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        cleanup()
