@@ -120,11 +120,11 @@ static void absolutize(char *dst, size_t cap, const char *path)
     }
 }
 
-static int make_dir(char *path, size_t cap, const char *what, octo_error *err)
+static int make_dir(char *path, size_t cap, const char *what, int create, octo_error *err)
 {
     char abs[PATH_MAX];
 
-    if (octo_mkdirs(path, 0755) != 0) {
+    if (create && octo_mkdirs(path, 0755) != 0) {
         return octo_error_set(err, OCTO_EIO, what, "cannot create %s directory %s: %s", what,
                               path, strerror(errno));
     }
@@ -163,6 +163,12 @@ static int load_file(struct octo_config *cfg, octo_error *err)
 
 int octo_config_load(struct octo_config *cfg, octo_error *err)
 {
+    return octo_config_load_ex(cfg, 0, err);
+}
+
+int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err)
+{
+    int create = !(flags & OCTO_CONFIG_NO_MKDIR);
     char def[PATH_MAX];
     const char *verify;
     const char *lvl;
@@ -170,7 +176,7 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
 
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->data_path, sizeof(cfg->data_path), "%s", env_or("DATA_PATH", "data"));
-    rc = make_dir(cfg->data_path, sizeof(cfg->data_path), "DATA_PATH", err);
+    rc = make_dir(cfg->data_path, sizeof(cfg->data_path), "DATA_PATH", create, err);
     if (rc != OCTO_OK) {
         return rc;
     }
@@ -187,11 +193,14 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
     DERIVED(config_file, "CONFIG_FILE", "config.yml");
     DERIVED(jobs_db, "JOBS_DB", "octoflow.db");
 #undef DERIVED
-    if ((rc = make_dir(cfg->lock_path, sizeof(cfg->lock_path), "LOCK_PATH", err)) != OCTO_OK ||
-        (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", err)) != OCTO_OK ||
-        (rc = make_dir(cfg->flows_path, sizeof(cfg->flows_path), "FLOWS_PATH", err)) != OCTO_OK ||
+    if ((rc = make_dir(cfg->lock_path, sizeof(cfg->lock_path), "LOCK_PATH", create, err)) !=
+            OCTO_OK ||
+        (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", create, err)) !=
+            OCTO_OK ||
+        (rc = make_dir(cfg->flows_path, sizeof(cfg->flows_path), "FLOWS_PATH", create, err)) !=
+            OCTO_OK ||
         (rc = make_dir(cfg->templates_path, sizeof(cfg->templates_path), "TEMPLATES_PATH",
-                       err)) != OCTO_OK) {
+                       create, err)) != OCTO_OK) {
         return rc;
     }
     absolutize(def, sizeof(def), cfg->secrets_path);

@@ -123,6 +123,11 @@ const char *octo_did_you_mean(const char *key, const char *const *candidates)
     return best_d <= limit ? best : NULL;
 }
 
+const char *octo_suggest(const char *word, const char *const *candidates)
+{
+    return octo_did_you_mean(word, candidates);
+}
+
 void octo_diag_unknown_key(struct octo_loadctx *lc, const char *mark_path, const char *where,
                            const char *key, const char *const *candidates)
 {

@@ -27,6 +27,7 @@ static FILE *g_file;
 static char g_path[PATH_MAX];
 static atomic_int g_level = OCTO_LOG_INFO;
 static atomic_int g_stderr = 1;
+static atomic_int g_stderr_level = OCTO_LOG_DEBUG; /* the most verbose level stderr gets */
 static volatile sig_atomic_t g_reopen;
 static _Thread_local const char *t_tag;
 static void (*_Atomic g_sink)(int level, const char *line, size_t len);
@@ -138,6 +139,11 @@ void octo_log_set_stderr(int on)
     atomic_store(&g_stderr, on);
 }
 
+void octo_log_set_stderr_level(int level)
+{
+    atomic_store(&g_stderr_level, level);
+}
+
 int octo_log_enabled(int level)
 {
     return level <= atomic_load(&g_level);
@@ -187,7 +193,6 @@ void octo_logv(int level, const char *fmt, va_list ap)
 
 void octo_log_write_raw(int level, const char *data, size_t len)
 {
-    (void)level;
     pthread_mutex_lock(&g_mutex);
     if (g_reopen && g_path[0] != '\0') {
         FILE *fp = fopen(g_path, "ae");
@@ -205,7 +210,7 @@ void octo_log_write_raw(int level, const char *data, size_t len)
         fwrite(data, 1, len, g_file);
         fflush(g_file);
     }
-    if (atomic_load(&g_stderr)) {
+    if (atomic_load(&g_stderr) && level <= atomic_load(&g_stderr_level)) {
         fwrite(data, 1, len, stderr);
     }
     pthread_mutex_unlock(&g_mutex);
