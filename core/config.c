@@ -136,13 +136,16 @@ static int make_dir(char *path, size_t cap, const char *what, int create, octo_e
 static int load_file(struct octo_config *cfg, octo_error *err)
 {
     json_t *v = NULL;
+    json_t *marks = NULL;
     int rc;
 
     if (access(cfg->config_file, F_OK) != 0) {
         cfg->file = json_object();
         return OCTO_OK;
     }
-    rc = octo_yaml_load_file(cfg->config_file, "config.yml", &v, NULL, err);
+    /* with marks: a key given twice is an error, not a silent override */
+    rc = octo_yaml_load_file(cfg->config_file, "config.yml", &v, &marks, err);
+    json_decref(marks);
     if (rc != OCTO_OK) {
         octo_error_prefix(err, "invalid configuration file");
         return rc == OCTO_ENOENT ? OCTO_EIO : rc;

@@ -71,39 +71,38 @@ static size_t min3(size_t a, size_t b, size_t c)
     return m < c ? m : c;
 }
 
+/* Optimal string alignment distance: insertions, deletions,
+ * substitutions and transpositions of neighbours ("tpye" -> "type" is 1). */
 static size_t distance(const char *a, const char *b)
 {
     size_t la = strlen(a);
     size_t lb = strlen(b);
-    size_t *row;
+    unsigned short d[65][65]; /* 8 KiB, not 33: validation runs on any thread */
     size_t i;
     size_t j;
-    size_t d;
 
     if (la > 64 || lb > 64) {
         return 1000;
     }
-    row = malloc((lb + 1) * sizeof(*row));
-    if (row == NULL) {
-        return 1000;
+    for (i = 0; i <= la; i++) {
+        d[i][0] = (unsigned short)i;
     }
     for (j = 0; j <= lb; j++) {
-        row[j] = j;
+        d[0][j] = (unsigned short)j;
     }
     for (i = 1; i <= la; i++) {
-        size_t prev = row[0];
-
-        row[0] = i;
         for (j = 1; j <= lb; j++) {
-            size_t cur = row[j];
+            size_t cost = a[i - 1] != b[j - 1];
 
-            row[j] = min3(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1]));
-            prev = cur;
+            d[i][j] = (unsigned short)min3(d[i - 1][j] + 1u, d[i][j - 1] + 1u,
+                                           d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < d[i][j]) {
+                d[i][j] = (unsigned short)(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    d = row[lb];
-    free(row);
-    return d;
+    return d[la][lb];
 }
 
 const char *octo_did_you_mean(const char *key, const char *const *candidates)

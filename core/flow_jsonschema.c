@@ -251,9 +251,8 @@ json_t *octo_flow_json_schema(void)
     json_object_set_new(props, "name", json_pack("{s:s, s:s}", "type", "string", "description",
                                                  "the flow's name (default: the file name)"));
     json_object_set_new(props, "description", json_pack("{s:s}", "type", "string"));
-    json_object_set_new(props, "steps", json_pack("{s:s, s:{s:s}, s:i}", "type", "array",
-                                                  "items", "$ref", "#/$defs/step", "minItems",
-                                                  1));
+    json_object_set_new(props, "steps", json_pack("{s:s, s:{s:s}}", "type", "array", "items",
+                                                  "$ref", "#/$defs/step"));
     json_object_set_new(props, "finally_step",
                         json_pack("{s:[s,s], s:s}", "type", "string", "null", "description",
                                   "the step that runs when the flow fails"));

@@ -191,7 +191,11 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     check_schedule(&lc, f, root);
     steps = json_object_get(root, "steps");
     if (steps == NULL || json_is_null(steps)) {
-        octo_diag_warn(&lc, "", NULL, "the flow has no steps");
+        /* `step:` for `steps:` used to load as an empty flow that "worked" */
+        octo_diag_error(&lc, steps != NULL ? "steps" : "", NULL,
+                        "the flow has no steps (a flow needs a list of steps under \"steps\")");
+    } else if (json_is_array(steps) && json_array_size(steps) == 0) {
+        octo_diag_warn(&lc, "steps", NULL, "the flow has no steps: it does nothing");
     } else if (!json_is_array(steps)) {
         octo_diag_error(&lc, "steps", "steps", "must be a list of steps");
     } else {

@@ -318,10 +318,16 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
             json_t *nv = json_is_object(stored) ? json_object_get(stored, "secret") : stored;
 
             if (json_is_string(nv) && octo_secrets_known(json_string_value(nv)) == 0) {
+                char hint[160] = "";
+                char name[128];
+
+                if (octo_secrets_suggest(json_string_value(nv), name, sizeof(name))) {
+                    snprintf(hint, sizeof(hint), " (did you mean \"%s\"?)", name);
+                }
                 octo_diag_warn(lc, mark, where,
-                               "secret \"%s\" is not defined in secrets.yml (the step will fail "
-                               "when it runs)",
-                               json_string_value(nv));
+                               "secret \"%s\" is not defined in secrets.yml%s (the step will "
+                               "fail when it runs)",
+                               json_string_value(nv), hint);
             }
         }
         json_object_set_new(st->options, o->name, stored);

@@ -248,13 +248,32 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
     st->type = octo_plugins_find(type_used);
     if (st->type == NULL) {
         char known[1024];
+        char why[OCTO_ERROR_MSG_LEN];
+        const char *names[1025];
+        const char *hint;
+        size_t k;
+        size_t n = 0;
 
+        for (k = 0; k < octo_plugins_type_count() && n < 1024; k++) {
+            names[n++] = octo_plugins_type_at(k)->t.name;
+        }
+        names[n] = NULL;
+        hint = octo_did_you_mean(type_used, names);
         octo_plugins_known(known, sizeof(known));
         snprintf(m2, sizeof(m2), "%s.type", mark);
-        octo_diag_error(lc, m2, where, "unknown step type \"%s\" (known: %s; plugins are loaded "
-                        "from %s)",
-                        type_used, known[0] != '\0' ? known : "none",
-                        octo_plugins_searched()[0] != '\0' ? octo_plugins_searched() : "nowhere");
+        if (octo_plugins_refusal(type_used, why, sizeof(why))) {
+            /* the plugin is there but was refused: say so where it matters */
+            octo_diag_error(lc, m2, where, "unknown step type \"%s\": %s", type_used, why);
+        } else if (hint != NULL) {
+            octo_diag_error(lc, m2, where, "unknown step type \"%s\" (did you mean \"%s\"? "
+                            "known: %s)", type_used, hint, known);
+        } else {
+            /* no directory in the message: it goes to API clients too
+             * (`octoflow plugins` shows where plugins are looked for) */
+            octo_diag_error(lc, m2, where, "unknown step type \"%s\" (known: %s; `octoflow "
+                            "plugins` lists the plugins and where they are loaded from)",
+                            type_used, known[0] != '\0' ? known : "none");
+        }
         return -1;
     }
     /* common keys */

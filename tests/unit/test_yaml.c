@@ -356,7 +356,8 @@ static void test_anchors_and_aliases(void **state)
     json_decref(v);
 
     load_err("a: *nope\n", msg, sizeof(msg));
-    assert_string_equal(msg, "t.yml:1:4: found undefined alias 'nope'");
+    /* the source line is quoted with a caret under the column */
+    assert_string_equal(msg, "t.yml:1:4: found undefined alias 'nope'\n    a: *nope\n       ^");
     load_err("a: &r [1, *r]\n", msg, sizeof(msg));
     assert_contains(msg, "t.yml:1:11: ");
     assert_contains(msg, "recursive alias 'r'");
@@ -427,6 +428,37 @@ static void test_merge_keys(void **state)
     assert_contains(msg, "expected a mapping for merging, but found a sequence");
 }
 
+/* Duplicate keys: an error naming both lines when loaded with marks
+ * (flows, config.yml); PyYAML's last-wins for data files (no marks). */
+static void test_duplicate_keys(void **state)
+{
+    const char *text = "name: a\nsteps:\n  - x: 1\n    y: 2\n    x: 3\n";
+    json_t *v = NULL;
+    json_t *marks = NULL;
+    octo_error err;
+
+    (void)state;
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_yaml_load(text, strlen(text), "d.yml", &v, &marks, &err), OCTO_EINVAL);
+    assert_null(v);
+    assert_string_equal(err.msg, "d.yml:5:5: duplicate key \"x\": it is also at line 3 (YAML would "
+                                 "keep the last one silently; remove one of them)\n"
+                                 "        x: 3\n        ^");
+    /* without marks (data files): PyYAML's rule, the last one wins */
+    v = load_ok(text);
+    octo_test_assert_json(v, "{\"name\": \"a\", \"steps\": [{\"x\": 3, \"y\": 2}]}");
+    json_decref(v);
+    /* the same key in two mappings, and a merge key overridden, are fine */
+    text = "a: {x: 1}\nb: {x: 2}\nbase: &b {k: 1}\nc:\n  <<: *b\n  k: 2\n";
+    assert_int_equal(octo_yaml_load(text, strlen(text), "d.yml", &v, &marks, &err), OCTO_OK);
+    octo_test_assert_json(json_object_get(v, "c"), "{\"k\": 2}");
+    json_decref(v);
+    json_decref(marks);
+    /* a tab-indented line keeps its tab in the caret line; a long one is cut */
+    load_err("a: 1\n\tb: [x\n", err.msg, sizeof(err.msg));
+    assert_contains(err.msg, "\n    \tb: [x\n    ");
+}
+
 static void test_refusals(void **state)
 {
     char msg[OCTO_ERROR_MSG_LEN];
@@ -434,7 +466,7 @@ static void test_refusals(void **state)
     (void)state;
     load_err("a: 1\n---\nb: 2\n", msg, sizeof(msg));
     assert_string_equal(msg, "t.yml:2:1: expected a single document in the stream, but found "
-                             "another document");
+                             "another document\n    ---\n    ^");
     load_err("---\na: 1\n--- \nb: 2\n", msg, sizeof(msg));
     assert_contains(msg, "t.yml:3:1: expected a single document");
 
@@ -798,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_anchors_and_aliases),
         cmocka_unit_test(test_merge_keys),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_alias_bomb),
         cmocka_unit_test(test_marks),
