@@ -187,6 +187,15 @@ static void test_unknown_step_type(void **state)
                  OCTO_FLOW_STRICT,
                  "strict.yml:7: steps[0] (\"s\").file: unknown key \"moed\" (did you mean "
                  "\"mode\"?)");
+    /* `when` errors speak of the condition, not of the {{ }} around it */
+    expect_error("when.yml", "name: w\nsteps:\n- name: s\n  type: jq\n  when: x ==\n"
+                 "  jq: {expression: .}\n", 0,
+                 "when.yml:5: steps[0] (\"s\").when: condition \"x ==\": unexpected end of the "
+                 "condition");
+    expect_error("when2.yml", "name: w\nsteps:\n- name: s\n  type: jq\n  when: [ok, x = 1]\n"
+                 "  jq: {expression: .}\n", 0,
+                 "when2.yml:5: steps[0] (\"s\").when: condition \"x = 1\": expected the end of "
+                 "the condition, got '='");
     /* top-level keys too */
     expect_error("top.yml", "name: t\nstep:\n- {name: s, type: jq, jq: {expression: .}}\n", 0,
                  "top.yml:1: the flow has no steps (a flow needs a list of steps under "
