@@ -202,9 +202,11 @@ static int launch_and_report(const struct run_opts *ro, json_t *input)
     if (status == OCTO_RUN_EXIT) {
         fprintf(stderr, "octoflow run: %s\n", message != NULL ? message : "the flow exited");
     } else if (status != OCTO_RUN_SUCCESS) {
-        fprintf(stderr, "octoflow run: flow %s: %s%s%s\n", octo_run_status_name(status),
-                step != NULL ? step : "", step != NULL ? ": " : "",
-                message != NULL ? message : "");
+        char *text = octo_failure_text(data, step, message);
+
+        fprintf(stderr, "octoflow run: flow %s: %s\n", octo_run_status_name(status),
+                text != NULL ? text : "");
+        free(text);
     }
 out:
     octo_job_unref(job);

@@ -297,6 +297,10 @@ int octo_job_cancel(struct octo_job *j);
  * NULL. Returns 0, or -1 while it is not finished. */
 int octo_job_outcome(struct octo_job *j, int *status, const char **message, const char **step,
                      json_t **data);
+/* A failed run for people (new string, free): "<file>:<line>: step
+ * \"<step>\": <type>: <message>" from the step's record in the final
+ * data's __errors__ (borrowed), or "<step>: <message>" without one. */
+char *octo_failure_text(json_t *data, const char *step, const char *message);
 /* The job as the API shows it (new); detail adds input, result, timeline. */
 json_t *octo_job_json(struct octo_job *j, int with_detail);
 
