@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "paths.h"
@@ -201,6 +202,13 @@ static int check_path(struct octo_loadctx *lc, const octo_option *o, const char 
     if (octo_path_resolve(root, s, 0, abs, sizeof(abs), &err) != OCTO_OK) {
         octo_diag_error(lc, mark, where, "%s", err.msg);
         return -1;
+    }
+    /* a template or sub-flow that is not there (yet): said at validation,
+     * by name under its root, never by absolute path */
+    if (root != OCTO_ROOT_DATA && access(abs, F_OK) != 0) {
+        octo_diag_warn(lc, mark, where, "%s \"%s\" does not exist under %s (the step will fail "
+                       "when it runs)", root == OCTO_ROOT_TEMPLATES ? "template" : "flow", s,
+                       root == OCTO_ROOT_TEMPLATES ? "TEMPLATES_PATH" : "FLOWS_PATH");
     }
     return 0;
 }

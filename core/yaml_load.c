@@ -24,8 +24,9 @@
  * Documents loaded with marks (flows, config.yml) are held to more than
  * PyYAML: a key given twice in one mapping is an error naming both lines
  * (PyYAML keeps the last one silently). Data files keep PyYAML's rule.
- * Errors with a position quote the source line with a caret under the
- * column, as compilers do.
+ * Their errors with a position quote the source line with a caret under
+ * the column, as compilers do (never for data files: a line may hold
+ * anything).
  */
 #include "yaml_io.h"
 
@@ -96,7 +97,9 @@ static void quote_line(const struct loader *l, int line, int col, char *out, siz
     size_t w;
 
     out[0] = '\0';
-    if (p == NULL) {
+    /* only for the project's own files (loaded with marks: flows,
+     * config.yml): a data file's line may hold anything, secrets too */
+    if (p == NULL || l->marks == NULL) {
         return;
     }
     for (i = 1; i < (size_t)line && p < end; i++) {
