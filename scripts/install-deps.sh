@@ -9,8 +9,9 @@ set -eu
 pkgs="build-essential cmake pkg-config git ca-certificates \
   libyaml-dev libjansson-dev libcurl4-openssl-dev libjq-dev \
   libcivetweb-dev libcmocka-dev libpcre2-dev libssl-dev openssl \
-  tzdata curl python3 python3-jinja2 python3-yaml \
-  clang libclang-rt-14-dev binutils procps"
+  tzdata curl python3 python3-jinja2 python3-yaml python3-jsonschema \
+  clang libclang-rt-14-dev binutils procps \
+  zsh groff-base"
 
 if [ "${1:-}" = "--bench" ]; then
   pkgs="$pkgs wrk hyperfine valgrind"

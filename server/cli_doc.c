@@ -10,7 +10,8 @@
 #include "cli_spec.h"
 
 /* roff text: backslashes doubled, hyphens escaped, a leading dot or
- * quote neutralised. */
+ * quote neutralised; a line break is a space (roff fills the text), an
+ * empty line a new paragraph. */
 static void roff(FILE *fp, const char *s)
 {
     int bol = 1;
@@ -24,9 +25,13 @@ static void roff(FILE *fp, const char *s)
             fputs("\\e", fp);
         } else if (*s == '-') {
             fputs("\\-", fp);
-        } else if (*s == '\n') {
-            fputs("\n.br\n", fp);
+        } else if (*s == '\n' && s[1] == '\n') {
+            fputs("\n.PP\n", fp);
+            s++;
             bol = 1;
+        } else if (*s == '\n') {
+            fputc(' ', fp);
+            bol = 0;
         } else {
             fputc(*s, fp);
         }

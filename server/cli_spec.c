@@ -49,9 +49,8 @@ const struct octo_cli_cmd octo_cli_cmds[] = {
       {"--timeout", 't', "SECONDS", "cancel the run after SECONDS", NULL},
       {"--output", 'o', "KEY", "print only this key of the final data (text as is)", NULL},
       {"--quiet", 'q', NULL, "no summary on stderr", NULL},
-      {"--dry-run", 'n', NULL,
-       "validate, evaluate `when` and templated options, show what each step would do; "
-       "call nothing", NULL},
+      {"--dry-run", 'n', NULL, "show what each step would do (when, options); call nothing",
+       NULL},
       END}},
     {"validate", "[FLOW...]", 0, -1, "flows", "check flows without running them",
      "Checks the YAML, the flow and step keys, each step's options against its plugin's "
@@ -65,7 +64,7 @@ const struct octo_cli_cmd octo_cli_cmds[] = {
     {"schema", "", 0, 0, NULL, "print a JSON Schema for flow files",
      "Prints a JSON Schema (draft 2020-12) for flow files, generated from the loaded "
      "plugins' option schemas. Editors complete and check flows with it: save it as "
-     "octoflow.schema.json and start a flow with\n"
+     "octoflow.schema.json and start a flow with the line\n\n"
      "# yaml-language-server: $schema=octoflow.schema.json",
      {END}},
     {"render", "TEMPLATE", 1, 1, "templates", "render a Jinja2 template to stdout",
@@ -122,12 +121,43 @@ void octo_cli_usage_line(const struct octo_cli_cmd *c, FILE *fp)
     fprintf(fp, "%s%s\n", c->args[0] != '\0' ? " " : "", c->args);
 }
 
+/* Text filled to 78 columns; an empty line starts a new paragraph. */
+static void wrap(const char *text, FILE *fp)
+{
+    size_t col = 0;
+    const char *p = text;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, " \n");
+
+        if (col > 0 && col + 1 + n > 78) {
+            fputc('\n', fp);
+            col = 0;
+        } else if (col > 0) {
+            fputc(' ', fp);
+            col++;
+        }
+        fwrite(p, 1, n, fp);
+        col += n;
+        p += n;
+        if (p[0] == '\n' && p[1] == '\n') {
+            fputs("\n\n", fp);
+            col = 0;
+            p += 2;
+        } else if (*p != '\0') {
+            p++;
+        }
+    }
+    fputc('\n', fp);
+}
+
 void octo_cli_help(const struct octo_cli_cmd *c, FILE *fp)
 {
     const struct octo_cli_opt *o;
 
     octo_cli_usage_line(c, fp);
-    fprintf(fp, "\n%s\n", c->description[0] != '\0' ? c->description : c->summary);
+    fputc('\n', fp);
+    wrap(c->description[0] != '\0' ? c->description : c->summary, fp);
     fprintf(fp, "\noptions:\n");
     for (o = c->opts; o->name != NULL; o++) {
         char left[64];
