@@ -18,7 +18,8 @@ static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, co
                 const char *fmt, va_list ap)
 {
     struct octo_buf b = OCTO_BUF_INIT;
-    int line = octo_yaml_line(lc->marks, mark_path != NULL ? mark_path : "");
+    int line = lc->key_line ? octo_yaml_key_line(lc->marks, mark_path != NULL ? mark_path : "")
+                            : octo_yaml_line(lc->marks, mark_path != NULL ? mark_path : "");
 
     if (line > 0) {
         octo_buf_printf(&b, "%s:%d: ", lc->display, line);
@@ -138,11 +139,13 @@ void octo_diag_unknown_key(struct octo_loadctx *lc, const char *mark_path, const
     } else {
         suffix[0] = '\0';
     }
+    lc->key_line = 1; /* on the key's own line */
     if (lc->flags & OCTO_FLOW_STRICT) {
         octo_diag_error(lc, mark_path, where, "unknown key \"%s\"%s", key, suffix);
     } else {
         octo_diag_warn(lc, mark_path, where, "unknown key \"%s\" is ignored%s", key, suffix);
     }
+    lc->key_line = 0;
 }
 
 void octo_diags_init(struct octo_diags *d)

@@ -76,8 +76,13 @@ int octo_plugins_refusal(const char *type_name, char *out, size_t cap)
         }
         /* the messages read "<path>: <reason>": keep the reason only */
         colon = strstr(msg, want);
-        colon = colon != NULL ? strstr(colon, ": ") : NULL;
-        snprintf(out, cap, "plugin %s was refused: %s", want, colon != NULL ? colon + 2 : msg);
+        colon = colon != NULL ? strstr(colon, ": ") + 2 : msg;
+        if (strncmp(colon, "refused: ", 9) == 0) {
+            colon += 9;
+        } else if (strncmp(colon, "refused to load: ", 17) == 0) {
+            colon += 17;
+        }
+        snprintf(out, cap, "plugin %s was refused: %s", want, colon);
         return 1;
     }
     return 0;

@@ -354,6 +354,20 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
                             key, first_line);
             }
             json_object_set_new(f->keylines, json_string_value(k), json_integer(line));
+            /* the key's own line as "<path>\001k": marks name the line of
+             * a value, and a block collection starts below its key, but an
+             * unknown key is best shown on its own line (octo_yaml_key_line) */
+            {
+                size_t old = l->path.len;
+
+                if (old > 0) {
+                    octo_buf_putc(&l->path, '.');
+                }
+                octo_buf_puts(&l->path, json_string_value(k));
+                octo_buf_puts(&l->path, "\001k");
+                mark(l, line);
+                path_pop(l, old);
+            }
         }
         f->key = k;
         return 0;
@@ -736,6 +750,18 @@ int octo_yaml_load_file(const char *path, const char *origin, json_t **out, json
     rc = octo_yaml_load(b.data != NULL ? b.data : "", b.len, origin, out, marks, err);
     octo_buf_free(&b);
     return rc;
+}
+
+int octo_yaml_key_line(json_t *marks, const char *path)
+{
+    char buf[520];
+
+    if (marks == NULL || path == NULL) {
+        return 0;
+    }
+    snprintf(buf, sizeof(buf), "%s\001k", path);
+    return json_object_get(marks, buf) != NULL ? (int)json_integer_value(json_object_get(marks, buf))
+                                               : octo_yaml_line(marks, path);
 }
 
 int octo_yaml_line(json_t *marks, const char *path)
