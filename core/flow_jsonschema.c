@@ -93,7 +93,13 @@ static json_t *option_schema(const octo_option *o)
     case OCTO_OPT_ENUM:
         if (o->flags & OCTO_OPT_NOCASE) {
             json_t *any = json_array();
+            json_t *e = json_array();
 
+            /* the values as written (editors offer them), and any case */
+            for (v = o->values; v != NULL && *v != NULL; v++) {
+                json_array_append_new(e, json_string(*v));
+            }
+            json_array_append_new(any, json_pack("{s:o}", "enum", e));
             json_array_append_new(any, json_pack("{s:s, s:o}", "type", "string", "pattern",
                                                  nocase_pattern(o->values)));
             if (nullable) {
