@@ -17,7 +17,7 @@ int octo_cmd_jobs(int argc, char **argv, const char *exe_dir);
 int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_dir);
 int octo_cmd_schema(int argc, char **argv, const char *exe_dir);
 int octo_cmd_render(int argc, char **argv);
-int octo_cmd_init(int argc, char **argv);
+int octo_cmd_init(int argc, char **argv, const char *exe_dir);
 /* `octoflow __list flows|templates`: names for shell completion. */
 int octo_cmd_list(int argc, char **argv);
 /* "kind: message" lines of a diagnostics array. */

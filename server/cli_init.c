@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,7 +16,7 @@
 static const char HELLO_FLOW[] =
     "# A starter flow. Run it with:\n"
     "#   DATA_PATH=@DIR@ octoflow run hello.yml --data '{\"name\": \"you\"}'\n"
-    "# Editors complete and check flows with the schema next to data/ (octoflow schema).\n"
+    "# Editors complete and check flows with ../octoflow.schema.json (octoflow schema).\n"
     "# yaml-language-server: $schema=../octoflow.schema.json\n"
     "name: hello\n"
     "description: greets someone, renders a report, writes it under output/\n"
@@ -111,7 +112,31 @@ static int make_dir(const char *dir, const char *rel)
     return 0;
 }
 
-int octo_cmd_init(int argc, char **argv)
+/* The editor schema the starter flow points to, from the plugins found
+ * (0, or -1 after a message). */
+static int write_schema(const char *dir, const char *exe_dir)
+{
+    json_t *schema;
+    char *text = NULL;
+    int rc;
+
+    if (octo_cli_init(OCTO_ROLE_TOOL, exe_dir, 0, OCTO_LOG_ERROR, 0) != 0) {
+        return -1;
+    }
+    schema = octo_flow_json_schema();
+    octo_json_text(schema, OCTO_JSON_INDENT(2) | OCTO_JSON_UNICODE, &text, NULL);
+    json_decref(schema);
+    octo_core_shutdown();
+    if (text == NULL) {
+        fprintf(stderr, "octoflow init: cannot build the schema\n");
+        return -1;
+    }
+    rc = write_new(dir, "octoflow.schema.json", text, 0644, dir);
+    free(text);
+    return rc;
+}
+
+int octo_cmd_init(int argc, char **argv, const char *exe_dir)
 {
     struct octo_cli_args a;
     int rc = octo_cli_parse(octo_cli_find("init"), argc, argv, &a);
@@ -127,7 +152,8 @@ int octo_cmd_init(int argc, char **argv)
         write_new(dir, "flows/hello.yml", HELLO_FLOW, 0644, dir) != 0 ||
         write_new(dir, "templates/hello.j2", HELLO_TEMPLATE, 0644, dir) != 0 ||
         write_new(dir, "config.yml", CONFIG, 0644, dir) != 0 ||
-        write_new(dir, "secrets.yml", SECRETS, 0600, dir) != 0) {
+        write_new(dir, "secrets.yml", SECRETS, 0600, dir) != 0 ||
+        write_schema(dir, exe_dir) != 0) {
         return OCTO_EXIT_FAILED;
     }
     printf("\nnext:\n  DATA_PATH=%s octoflow run hello.yml --data '{\"name\": \"you\"}'\n"

@@ -86,7 +86,7 @@ const struct octo_cli_cmd octo_cli_cmds[] = {
      {{"--json", 0, NULL, "as JSON (with input, result and timeline)", NULL}, END}},
     {"init", "[DIR]", 0, 1, "dirs", "create a starter data directory",
      "Writes a working starter data directory in DIR (default ./data): a flow, a template, "
-     "config.yml and secrets.yml (mode 0600). Existing files are never overwritten. Then: "
+     "config.yml, secrets.yml (mode 0600) and octoflow.schema.json for editors. Existing files are never overwritten. Then: "
      "DATA_PATH=DIR octoflow run hello.yml",
      {END}},
     {"completion", "bash|zsh", 1, 1, NULL, "print a shell completion script",

@@ -180,7 +180,7 @@ int main(int argc, char **argv)
         return octo_cmd_jobs(argc - 1, argv + 1, exe_dir);
     }
     if (strcmp(cmd, "init") == 0) {
-        return octo_cmd_init(argc - 1, argv + 1);
+        return octo_cmd_init(argc - 1, argv + 1, exe_dir);
     }
     if (strcmp(cmd, "serve") == 0) {
         return octo_cmd_serve(argc - 1, argv + 1, exe_path[0] ? exe_path : NULL, exe_dir);

@@ -7,6 +7,7 @@ terminal and never with NO_COLOR), `octoflow init` then `octoflow run`, the
 bash and zsh completion scripts and the man page generated from the same
 table.
 """
+import json
 import os
 import pty
 import re
@@ -252,7 +253,8 @@ def test_init_then_run():
     base = tempfile.mkdtemp(dir=TMP)
     p = cli(["init", "mydata"], cwd=base)
     eq(p.returncode, 0, "init: %r" % p)
-    for rel in ("flows/hello.yml", "templates/hello.j2", "config.yml", "secrets.yml"):
+    for rel in ("flows/hello.yml", "templates/hello.j2", "config.yml", "secrets.yml",
+                "octoflow.schema.json"):
         check(os.path.isfile(os.path.join(base, "mydata", rel)), rel)
     eq(os.stat(os.path.join(base, "mydata", "secrets.yml")).st_mode & 0o777, 0o600, "secrets mode")
     env = {"DATA_PATH": "mydata"}
@@ -271,9 +273,11 @@ def test_init_then_run():
     check("kept     config.yml (exists)" in p.stdout, p.stdout)
     with open(os.path.join(base, "mydata", "config.yml")) as f:
         eq(f.read(), "autostart: []  # mine\n", "not overwritten")
-    # the starter flow matches the editor schema it points to
+    # the starter flow points to the editor schema init wrote, and matches it
     check("$schema=../octoflow.schema.json" in open(os.path.join(base, "mydata", "flows",
                                                                  "hello.yml")).read(), "schema")
+    with open(os.path.join(base, "mydata", "octoflow.schema.json")) as f:
+        eq(json.load(f), json.loads(cli(["schema"]).stdout), "the schema of octoflow schema")
 
 
 def bash_complete(line, env):
