@@ -185,6 +185,23 @@ def test_run_summary_quiet_output():
           in r.stderr, r.stderr)
 
 
+def test_logs_not_twice_under_systemd():
+    """Under systemd (JOURNAL_STREAM set) a process writing the log file does
+    not copy its lines to stderr, which the journal collects; LOG_STDERR
+    decides when set."""
+    o = octo()
+    env = {"LOG_LEVEL": "INFO"}
+    r = o.cmd(["run", "hello.yml", "-q"], env=env)
+    check(" - INFO - " in r.stderr, "stderr gets log lines by default: %r" % r.stderr)
+    r = o.cmd(["run", "hello.yml", "-q"], env=dict(env, JOURNAL_STREAM="8:12345"))
+    eq(r.stderr, "", "under systemd: the log file only")
+    check(o.log().count("Flow hello.yml started") == 2, "both runs are in the file")
+    r = o.cmd(["run", "hello.yml", "-q"], env=dict(env, JOURNAL_STREAM="8:12345", LOG_STDERR="1"))
+    check(" - INFO - " in r.stderr, "LOG_STDERR=1: the journal too")
+    r = o.cmd(["run", "hello.yml", "-q"], env=dict(env, LOG_STDERR="0"))
+    eq(r.stderr, "", "LOG_STDERR=0: never")
+
+
 def test_summary_colours_on_a_terminal_unless_no_color():
     o = octo()
 
