@@ -110,7 +110,9 @@ const char *octo_did_you_mean(const char *key, const char *const *candidates)
 {
     const char *best = NULL;
     size_t best_d = 1000;
-    size_t limit = strlen(key) <= 4 ? 1 : (strlen(key) <= 8 ? 2 : 3);
+    /* one edit for short names, two for longer ones: more suggests
+     * unrelated names ("api_token" for "no_token") */
+    size_t limit = strlen(key) <= 5 ? 1 : 2;
 
     for (; candidates != NULL && *candidates != NULL; candidates++) {
         size_t d = distance(key, *candidates);
