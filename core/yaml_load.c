@@ -127,7 +127,24 @@ static void quote_line(const struct loader *l, int line, int col, char *out, siz
     if (n - start > 120) {
         n = start + 120;
     }
-    w = (size_t)snprintf(out, cap, "\n    %.*s\n    ", (int)(n - start), p + start);
+    w = (size_t)snprintf(out, cap, "\n    ");
+    /* the line as valid UTF-8 text (messages become JSON strings): a byte
+     * that is not part of a whole UTF-8 character, or a control
+     * character, is shown as '?' */
+    for (i = start; i < n && w + 8 < cap;) {
+        unsigned cp = 0;
+        size_t len = octo_utf8_decode((const unsigned char *)p + i, n - i, &cp);
+
+        if (len == 0 || cp == 0x7F || (cp < 0x20 && cp != '\t')) {
+            out[w++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + w, p + i, len);
+        w += len;
+        i += len;
+    }
+    w += (size_t)snprintf(out + w, cap - w, "\n    ");
     for (i = start; i < c && w + 2 < cap; i++) {
         out[w++] = p[i] == '\t' ? '\t' : ' ';
     }
@@ -150,8 +167,10 @@ static int fail(struct loader *l, int line, int col, const char *fmt, ...)
         char quote[300];
 
         quote_line(l, line, col, quote, sizeof(quote));
-        snprintf(l->err->msg, sizeof(l->err->msg), "%s:%d:%d: %s%s", l->origin, line, col, msg,
-                 quote);
+        if (snprintf(l->err->msg, sizeof(l->err->msg), "%s:%d:%d: %s%s", l->origin, line, col,
+                     msg, quote) >= (int)sizeof(l->err->msg)) {
+            octo_utf8_trim_tail(l->err->msg);
+        }
     } else {
         snprintf(l->err->msg, sizeof(l->err->msg), "%s: %s", l->origin, msg);
     }

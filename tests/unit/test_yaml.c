@@ -462,6 +462,14 @@ static void test_duplicate_keys(void **state)
     assert_int_equal(octo_yaml_load(text, strlen(text), "t.yml", &v, &marks, &err), OCTO_EINVAL);
     assert_non_null(strstr(err.msg, ":2:1: found character that cannot start any token"));
     assert_non_null(strstr(err.msg, "\n    \t- [x\n    ^"));
+    /* the quoted line stays valid UTF-8 (messages become JSON strings):
+     * bytes that are no character, and control characters, show as '?' */
+    text = "nam\xff\xffr\xe2\x95\x8e\x9b\xf5\x8c\x8b\x9a\xed\xa0\x80: 1\nx: *y\x01\xc3\xa9\n";
+    assert_int_equal(octo_yaml_load(text, strlen(text), "t.yml", &v, &marks, &err), OCTO_EINVAL);
+    v = json_string(err.msg);
+    assert_non_null(v);
+    json_decref(v);
+    v = NULL;
     /* without marks (data files) no line is quoted: it may hold anything */
     load_err("a: *nope\n", err.msg, sizeof(err.msg));
     assert_string_equal(err.msg, "t.yml:1:4: found undefined alias 'nope'");
