@@ -5,10 +5,11 @@
 #   bench/runner     per-step overhead of the runner
 #   bench/flow_loop  flow_loop items/s against a local REST server
 #   bench/api        requests/s and memory of the service (needs wrk)
+#   bench/metrics    the cost of collecting metrics (needs wrk)
 set -eu
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
-for b in template runner flow_loop api; do
+for b in template runner flow_loop api metrics; do
     echo "== bench/$b"
     "$HERE/$b/run.sh" "$BUILD"
     echo

@@ -24,6 +24,7 @@
 #include "errors.h"
 #include "flow.h"
 #include "job.h"
+#include "jqbridge.h"
 #include "launch.h"
 #include "locks.h"
 #include "log.h"
@@ -110,6 +111,10 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
         }
     }
     log_stderr_policy(opts->log_to_file);
+    if (g_role == OCTO_ROLE_SERVICE && octo_log_start_writer() != 0) {
+        /* lines are then written by the threads that log them */
+        octo_log(OCTO_LOG_WARN, "log writer thread unavailable: logging synchronously");
+    }
     rc = octo_timefmt_init(g_cfg.timezone, err);
     if (rc != OCTO_OK) {
         octo_error_prefix(err, "TIMEZONE");
@@ -131,6 +136,7 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
 
         memset(&serr, 0, sizeof(serr));
         /* failure is not fatal: the store degrades, runs go on */
+        octo_store_on_prune(octo_jobs_forget_ids);
         octo_store_open(g_cfg.jobs_db, g_role == OCTO_ROLE_TOOL, &serr);
         if (g_role != OCTO_ROLE_TOOL) {
             int n = octo_jobs_abandon_orphans();
@@ -216,6 +222,7 @@ void octo_core_shutdown(void)
     octo_flow_cache_clear();
     octo_tplcache_clear();
     octo_secrets_reset();
+    octo_jq_clear_unused();
     octo_timefmt_shutdown();
     curl_global_cleanup();
     octo_log_close();

@@ -91,6 +91,8 @@ struct octo_flow {
     ino_t ino;
     struct octo_step *steps;
     size_t nsteps;
+    json_t *first_named; /* step name -> index of its first / last step */
+    json_t *last_named;
     long finally_index;  /* -1: none */
     long max_steps;      /* the flow's `max_steps` (0: MAX_STEPS_PER_RUN) */
     int undefined_strict; /* `undefined: strict`: undefined variables in options fail */

@@ -47,6 +47,8 @@ static void flow_free(struct octo_flow *f)
     free(f->name);
     free(f->cron);
     json_decref(f->warnings);
+    json_decref(f->first_named);
+    json_decref(f->last_named);
     free(f->deep_error);
     json_decref(f->deep_warnings);
     free(f);
@@ -59,30 +61,44 @@ void octo_flow_unref(struct octo_flow *f)
     }
 }
 
-long octo_flow_goto_index(const struct octo_flow *f, const char *name)
+/* Steps by name, built once a flow's steps are read: goto targets and
+ * the load's checks look names up without scanning the steps (a flow of
+ * 2000 steps checked each name against every other one). Entries that are
+ * not steps (a string in the list) have no name and are not indexed. */
+static void index_names(struct octo_flow *f)
 {
     size_t i;
 
-    for (i = f->nsteps; i > 0; i--) {
-        if (f->steps[i - 1].name != NULL && strcmp(f->steps[i - 1].name, name) == 0) {
-            return (long)i - 1;
+    f->first_named = json_object();
+    f->last_named = json_object();
+    for (i = 0; i < f->nsteps; i++) {
+        const char *name = f->steps[i].name;
+
+        if (name == NULL) {
+            continue;
         }
+        if (json_object_get(f->first_named, name) == NULL) {
+            json_object_set_new(f->first_named, name, json_integer((json_int_t)i));
+        }
+        json_object_set_new(f->last_named, name, json_integer((json_int_t)i));
     }
-    return -1;
+}
+
+static long lookup(const json_t *index, const char *name)
+{
+    json_t *v = json_object_get(index, name);
+
+    return v != NULL ? (long)json_integer_value(v) : -1;
+}
+
+long octo_flow_goto_index(const struct octo_flow *f, const char *name)
+{
+    return lookup(f->last_named, name);
 }
 
 long octo_flow_step_index(const struct octo_flow *f, const char *name)
 {
-    size_t i;
-
-    for (i = 0; i < f->nsteps; i++) {
-        /* a flow being loaded may hold entries that are not steps (a
-         * string in the list): they have no name and never match */
-        if (f->steps[i].name != NULL && strcmp(f->steps[i].name, name) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    return lookup(f->first_named, name);
 }
 
 static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t *root)
@@ -209,6 +225,7 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
             f->nsteps = i + 1;
         }
     }
+    index_names(f);
     v = json_object_get(root, "finally_step");
     if (json_is_string(v) && json_string_length(v) > 0) {
         f->finally_index = octo_flow_step_index(f, json_string_value(v));

@@ -18,6 +18,7 @@
 #include "plugins.h"
 #include "pyfmt.h"
 #include "pyjson.h"
+#include "pyregex.h"
 #include "redact.h"
 #include "runner.h"
 #include "secrets.h"
@@ -272,6 +273,42 @@ static int h_flow_run2(octo_ctx *ctx, const char *rel, json_t *input, json_t **o
     return failed ? OCTO_ESUBFLOW : OCTO_OK;
 }
 
+/* The SDK's flags are the wrapper's (pyregex.h): one meaning, no mapping. */
+_Static_assert(OCTO_REGEX_IGNORECASE == OCTO_RE_IGNORECASE &&
+                   OCTO_REGEX_MULTILINE == OCTO_RE_MULTILINE && OCTO_REGEX_DOTALL == OCTO_RE_DOTALL,
+               "regex flags");
+
+static int h_regex_compile(const char *pattern, unsigned flags, octo_regex **out,
+                           octo_error *err)
+{
+    *out = NULL;
+    if (pattern == NULL) {
+        return octo_error_set(err, OCTO_EINVAL, NULL, "no regular expression");
+    }
+    return octo_regex_compile(pattern, flags & (OCTO_RE_IGNORECASE | OCTO_RE_MULTILINE |
+                                                OCTO_RE_DOTALL),
+                              out, err);
+}
+
+static int h_regex_match(const octo_regex *re, const char *subject, size_t len, int how,
+                         octo_error *err)
+{
+    struct octo_match m;
+
+    if (re == NULL || (subject == NULL && len > 0)) {
+        return err != NULL ? octo_error_set(err, OCTO_EINVAL, NULL, "regex_match: no pattern")
+                           : OCTO_EINVAL;
+    }
+    if (how == OCTO_REGEX_MATCH) {
+        return octo_regex_match(re, subject != NULL ? subject : "", len, &m, err);
+    }
+    if (how == OCTO_REGEX_SEARCH) {
+        return octo_regex_search(re, subject != NULL ? subject : "", len, 0, &m, err);
+    }
+    return err != NULL ? octo_error_set(err, OCTO_EINVAL, NULL, "regex_match: unknown mode %d", how)
+                       : OCTO_EINVAL;
+}
+
 static const octo_host g_host = {
     .struct_size = sizeof(octo_host),
     .abi_major = OCTO_ABI_MAJOR,
@@ -305,6 +342,9 @@ static const octo_host g_host = {
     .sleep = h_sleep,
     .flow_run2 = h_flow_run2,
     .run_nested = octo_run_nested,
+    .regex_compile = h_regex_compile,
+    .regex_match = h_regex_match,
+    .regex_free = octo_regex_free,
 };
 
 const octo_host *octo_host_table(void)

@@ -20,6 +20,7 @@
 #include "job_json.h"
 #include "locks.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timeline.h"
 #include "xalloc.h"
@@ -115,8 +116,6 @@ struct octo_job *octo_job_new(const char *flow_path, const char *flow_abs, const
     j->timeout = timeout;
     j->created = now_real();
     j->state = OCTO_JOB_QUEUED;
-    j->rows = json_object();
-    j->pending = json_array();
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     /* the deadline counts from the launch: time spent queued counts, as
@@ -155,6 +154,16 @@ void octo_job_discard(struct octo_job *j)
     }
 }
 
+static void release_rows(struct octo_step_row **rows, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        octo_step_row_unref(rows[i]);
+    }
+    free(rows);
+}
+
 struct octo_job *octo_job_ref(struct octo_job *j)
 {
     atomic_fetch_add(&j->refs, 1);
@@ -176,8 +185,9 @@ void octo_job_unref(struct octo_job *j)
     free(j->failed_step);
     json_decref(j->input);
     json_decref(j->result);
-    json_decref(j->rows);
-    json_decref(j->pending);
+    octo_row_table_free(&j->rows);
+    release_rows(j->pending, j->npending);
+    octo_step_row_unref(j->current);
     while ((s = j->subs) != NULL) { /* unsubscribed subscribers are gone */
         j->subs = s->next;
         json_decref(s->queue);
@@ -300,57 +310,70 @@ void octo_job_started(struct octo_job *j, int worker_pid)
     octo_store_job_update(row);
 }
 
-void octo_job_step(struct octo_job *j, json_t *row)
+/* Queue a row for the store (a reference). Caller holds j->mu. */
+static void pend(struct octo_job *j, struct octo_step_row *row)
 {
-    char key[32];
-    json_t *flush = NULL;
-    json_t *api;
-    const char *outcome = json_string_value(json_object_get(row, "outcome"));
-    int running = outcome == NULL || strcmp(outcome, "running") == 0;
+    if (j->npending == j->cap_pending) {
+        j->cap_pending = j->cap_pending != 0 ? j->cap_pending * 2 : FLUSH_ROWS;
+        j->pending = octo_xrealloc(j->pending, j->cap_pending * sizeof(*j->pending));
+    }
+    j->pending[j->npending++] = octo_step_row_ref(row);
+}
 
-    snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(row, "seq")));
+void octo_job_step(struct octo_job *j, struct octo_step_row *row)
+{
+    struct octo_step_row **flush = NULL;
+    size_t nflush = 0;
+    int running = octo_step_row_running(row);
+
+    octo_metrics_step(row->type, row->outcome, running ? 0 : row->duration_us, row->error);
     pthread_mutex_lock(&j->mu);
     if (j->state == OCTO_JOB_FINISHED ||
-        (json_object_size(j->rows) >= OCTO_TIMELINE_MAX_ROWS + 100 &&
-         json_object_get(j->rows, key) == NULL)) {
+        (j->rows.n >= OCTO_TIMELINE_MAX_ROWS + 100 &&
+         octo_row_table_get(&j->rows, row->seq) == NULL)) {
         pthread_mutex_unlock(&j->mu);
-        json_decref(row);
+        octo_step_row_unref(row);
         return;
     }
-    json_object_set(j->rows, key, row);
-    if (json_integer_value(json_object_get(row, "depth")) == 0) {
-        j->current = running ? row : NULL;
+    octo_row_table_put(&j->rows, row);
+    if (row->depth == 0) {
+        octo_step_row_unref(j->current);
+        j->current = running ? octo_step_row_ref(row) : NULL;
     }
     if (!running) {
-        json_array_append(j->pending, row);
-        if (json_array_size(j->pending) >= FLUSH_ROWS) {
+        pend(j, row);
+        if (j->npending >= FLUSH_ROWS) {
             flush = j->pending;
-            j->pending = json_array();
+            nflush = j->npending;
+            j->pending = NULL;
+            j->npending = 0;
+            j->cap_pending = 0;
         }
     }
     if (j->subs != NULL) {
-        api = octo_job_step_api_json(row);
+        json_t *stored = octo_step_row_json(row);
+        json_t *api = octo_job_step_api_json(stored);
+
         publish(j, "step", api, 0);
         json_decref(api);
+        json_decref(stored);
     }
     pthread_mutex_unlock(&j->mu);
-    json_decref(row);
+    octo_step_row_unref(row);
     if (flush != NULL) {
-        octo_store_job_steps(j->id, flush);
+        octo_store_job_steps(j->id, flush, nflush);
     }
 }
 
-void octo_job_step_if_new(struct octo_job *j, json_t *row)
+void octo_job_step_if_new(struct octo_job *j, struct octo_step_row *row)
 {
-    char key[32];
     int have;
 
-    snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(row, "seq")));
     pthread_mutex_lock(&j->mu);
-    have = json_object_get(j->rows, key) != NULL;
+    have = octo_row_table_get(&j->rows, row->seq) != NULL;
     pthread_mutex_unlock(&j->mu);
     if (have) {
-        json_decref(row);
+        octo_step_row_unref(row);
         return;
     }
     octo_job_step(j, row);
@@ -360,27 +383,34 @@ void octo_job_step_if_new(struct octo_job *j, json_t *row)
  * it. Caller holds j->mu. */
 static void close_running_rows(struct octo_job *j, const char *message)
 {
-    const char *k;
-    json_t *row;
+    size_t n = 0;
+    size_t i;
+    struct octo_step_row **rows = octo_row_table_sorted(&j->rows, &n);
+    char *text = NULL;
 
-    json_object_foreach(j->rows, k, row) {
-        const char *outcome = json_string_value(json_object_get(row, "outcome"));
+    for (i = 0; i < n; i++) {
+        struct octo_step_row *ended;
 
-        if (outcome != NULL && strcmp(outcome, "running") == 0) {
-            double started = json_number_value(json_object_get(row, "started"));
+        if (!octo_step_row_running(rows[i])) {
+            continue;
+        }
+        if (text == NULL) {
             json_t *err = json_pack("{s:s, s:s}", "type", "internal", "message",
                                     message != NULL ? message : "the job ended");
-            char *text = json_dumps(err, JSON_COMPACT);
 
-            json_object_set_new(row, "outcome", json_string("aborted"));
-            json_object_set_new(row, "duration_us",
-                                json_integer((json_int_t)((j->ended - started) * 1e6)));
-            json_object_set_new(row, "error", json_string(text != NULL ? text : "null"));
-            free(text);
+            text = json_dumps(err, JSON_COMPACT);
             json_decref(err);
-            json_array_append(j->pending, row);
         }
+        ended = octo_step_row_ended(rows[i], "aborted",
+                                    (long long)((j->ended - rows[i]->started) * 1e6),
+                                    text != NULL ? text : "null");
+        octo_row_table_put(&j->rows, ended); /* releases the running row */
+        pend(j, ended);
+        octo_step_row_unref(ended);
     }
+    free(text);
+    free(rows);
+    octo_step_row_unref(j->current);
     j->current = NULL;
 }
 
@@ -388,7 +418,8 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
                      json_t *data, long steps_dropped)
 {
     json_t *row = json_object();
-    json_t *rows;
+    struct octo_step_row **rows;
+    size_t nrows;
     json_t *ev;
     char *text = NULL;
     int truncated = 0;
@@ -419,7 +450,10 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     j->steps_dropped = steps_dropped;
     close_running_rows(j, message);
     rows = j->pending;
-    j->pending = json_array();
+    nrows = j->npending;
+    j->pending = NULL;
+    j->npending = 0;
+    j->cap_pending = 0;
     pthread_mutex_unlock(&j->mu);
 
     /* The lock goes before anyone is told: a client that launches again
@@ -429,10 +463,10 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     if (data != NULL) {
         text = octo_json_capped(data, (size_t)data_cap(), &truncated);
     }
-    if (json_array_size(rows) > 0) {
-        octo_store_job_steps(j->id, rows);
+    if (nrows > 0) {
+        octo_store_job_steps(j->id, rows, nrows);
     } else {
-        json_decref(rows);
+        free(rows);
     }
     json_object_set_new(row, "id", json_string(j->id));
     json_object_set_new(row, "state", json_string("finished"));
@@ -443,6 +477,8 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     json_object_set_new(row, "result_truncated", json_integer(truncated));
     json_object_set_new(row, "ended", json_real(j->ended));
     json_object_set_new(row, "steps_dropped", json_integer(steps_dropped));
+    octo_metrics_job_finished(j->flow_path, json_string_value(json_object_get(row, "status")),
+                              j->source, j->started > 0 ? j->ended - j->started : -1);
     if (j->started > 0) {
         json_object_set_new(row, "started", json_real(j->started));
     }
@@ -527,14 +563,6 @@ int octo_job_wait(struct octo_job *j, double seconds)
     return done;
 }
 
-static int by_seq(const void *a, const void *b)
-{
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "seq"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "seq"));
-
-    return x < y ? -1 : x > y;
-}
-
 /* The job as a store row, plus its rows sorted (new). Caller holds mu. */
 static json_t *as_row(struct octo_job *j, int detail, json_t **steps)
 {
@@ -562,11 +590,9 @@ static json_t *as_row(struct octo_job *j, int detail, json_t **steps)
     if (detail) {
         int t = 0;
         char *text = octo_json_capped(j->input, (size_t)data_cap(), &t);
-        json_t **items;
-        size_t n = json_object_size(j->rows);
-        size_t i = 0;
-        const char *k;
-        json_t *r;
+        struct octo_step_row **items;
+        size_t n = 0;
+        size_t i;
 
         json_object_set_new(row, "input", json_string(text));
         json_object_set_new(row, "input_truncated", json_integer(t));
@@ -577,14 +603,10 @@ static json_t *as_row(struct octo_job *j, int detail, json_t **steps)
             json_object_set_new(row, "result_truncated", json_integer(t));
             free(text);
         }
-        items = octo_xcalloc(n + 1, sizeof(*items));
-        json_object_foreach(j->rows, k, r) {
-            items[i++] = r;
-        }
-        qsort(items, n, sizeof(*items), by_seq);
+        items = octo_row_table_sorted(&j->rows, &n);
         *steps = json_array();
         for (i = 0; i < n; i++) {
-            json_array_append(*steps, items[i]);
+            json_array_append_new(*steps, octo_step_row_json(items[i]));
         }
         free(items);
     }
@@ -599,7 +621,10 @@ static json_t *job_json_locked(struct octo_job *j, int with_detail)
     json_t *out = octo_job_api_json(row, steps, with_detail);
 
     if (j->current != NULL && j->state == OCTO_JOB_RUNNING) {
-        json_object_set_new(out, "current_step", octo_job_step_api_json(j->current));
+        json_t *stored = octo_step_row_json(j->current);
+
+        json_object_set_new(out, "current_step", octo_job_step_api_json(stored));
+        json_decref(stored);
     }
     json_decref(row);
     json_decref(steps);
@@ -830,6 +855,82 @@ int octo_jobs_abandon_orphans(void)
         json_decref(rows);
     }
     return n;
+}
+
+/* Does finished job j match q as the store's WHERE clause would
+ * (store_sqlite.c, where())? Caller holds j->mu. */
+static int matches_locked(const struct octo_job *j, const struct octo_job_query *q)
+{
+    double start = j->started > 0 ? j->started : j->created;
+    const char *status = j->abandoned ? "abandoned" : octo_run_status_name(j->status);
+
+    return (q->id == NULL || strcmp(q->id, j->id) == 0) &&
+           (q->flow == NULL || strcmp(q->flow, j->flow_path) == 0) &&
+           (q->state == NULL || strcmp(q->state, "finished") == 0) &&
+           (q->status == NULL || strcmp(q->status, status) == 0) &&
+           (q->source == NULL || strcmp(q->source, j->source) == 0) &&
+           (q->started_from <= 0 || start >= q->started_from) &&
+           (q->started_to <= 0 || start <= q->started_to) &&
+           (q->ended_from <= 0 || j->ended >= q->ended_from) &&
+           (q->ended_to <= 0 || j->ended <= q->ended_to) &&
+           (q->ended_before <= 0 || j->ended < q->ended_before);
+}
+
+void octo_jobs_forget(const struct octo_job_query *q)
+{
+    struct octo_job *gone[RECENT];
+    size_t n = 0;
+    size_t i;
+
+    pthread_mutex_lock(&g_mu);
+    for (i = 0; i < RECENT; i++) {
+        struct octo_job *j = g_recent[i];
+        int hit;
+
+        if (j == NULL) {
+            continue;
+        }
+        pthread_mutex_lock(&j->mu);
+        hit = j->state == OCTO_JOB_FINISHED && matches_locked(j, q);
+        pthread_mutex_unlock(&j->mu);
+        if (hit) {
+            g_recent[i] = NULL;
+            gone[n++] = j;
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    for (i = 0; i < n; i++) {
+        octo_job_unref(gone[i]); /* the registry's reference */
+    }
+}
+
+void octo_jobs_forget_ids(json_t *ids)
+{
+    struct octo_job *gone[RECENT];
+    size_t n = 0;
+    size_t i;
+
+    pthread_mutex_lock(&g_mu);
+    for (i = 0; i < RECENT; i++) {
+        struct octo_job *j = g_recent[i];
+        size_t k;
+        json_t *id;
+
+        if (j == NULL) {
+            continue;
+        }
+        json_array_foreach(ids, k, id) {
+            if (json_is_string(id) && strcmp(json_string_value(id), j->id) == 0) {
+                g_recent[i] = NULL;
+                gone[n++] = j;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&g_mu);
+    for (i = 0; i < n; i++) {
+        octo_job_unref(gone[i]); /* the registry's reference */
+    }
 }
 
 void octo_jobs_clear(void)

@@ -23,6 +23,7 @@
 #include <octoflow/core.h>
 
 #include "runner.h"
+#include "step_row.h"
 
 enum octo_job_state { OCTO_JOB_QUEUED = 0, OCTO_JOB_RUNNING, OCTO_JOB_FINISHED };
 
@@ -52,9 +53,12 @@ struct octo_job {
     char *error;              /* finished: the failure message, or NULL */
     char *failed_step;
     json_t *result;           /* finished: the final flow data (redacted) */
-    json_t *rows;             /* timeline rows by seq ("12": row) */
-    json_t *pending;          /* rows to flush to the store */
-    json_t *current;          /* the running top-level step's row, or NULL */
+    struct octo_row_table rows;     /* the timeline */
+    struct octo_step_row **pending; /* ended rows not yet handed to the store */
+    size_t npending;
+    size_t cap_pending;
+    struct octo_step_row *current;  /* the running top-level step's row (a
+                                       reference), or NULL */
     long steps_dropped;
     int cancel_requested;
     struct octo_job_sub *subs;
@@ -83,10 +87,10 @@ void octo_job_record(struct octo_job *j);
 void octo_job_started(struct octo_job *j, int worker_pid);
 /* A timeline row from the executor (start: outcome "running"; end).
  * row stolen. */
-void octo_job_step(struct octo_job *j, json_t *row);
+void octo_job_step(struct octo_job *j, struct octo_step_row *row);
 /* The same, unless the job already has a row with that seq (the
  * supervisor's guess at a dead worker's last step). */
-void octo_job_step_if_new(struct octo_job *j, json_t *row);
+void octo_job_step_if_new(struct octo_job *j, struct octo_step_row *row);
 /* The run ended: status (enum octo_run_status), message/step for
  * failures, data (stolen, may be NULL). Releases the lock, records the
  * job, wakes waiters, tells subscribers, calls on_finish. */
@@ -99,6 +103,12 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
  * node is gone become finished/abandoned. Returns how many. */
 int octo_jobs_abandon_orphans(void);
 
+/* Drop the finished jobs matching q from the registry's recent list:
+ * jobs deleted from the store (DELETE /api/v1/jobs) must not still be
+ * answered from memory. Unfinished jobs are never dropped. */
+void octo_jobs_forget(const struct octo_job_query *q);
+/* The same for jobs the store pruned (octo_store_on_prune): ids borrowed. */
+void octo_jobs_forget_ids(json_t *ids);
 /* Forget the registry (shutdown). */
 void octo_jobs_clear(void);
 

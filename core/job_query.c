@@ -111,7 +111,12 @@ int octo_jobs_query(const struct octo_job_query *q, json_t **jobs, long *total, 
 int octo_jobs_delete(const struct octo_job_query *q, long *deleted, octo_error *err)
 {
     struct octo_job_query safe = *q;
+    int rc;
 
     safe.finished_only = 1; /* a running job's record is never deleted */
-    return octo_store_job_delete(&safe, deleted, err);
+    rc = octo_store_job_delete(&safe, deleted, err);
+    if (rc == OCTO_OK) {
+        octo_jobs_forget(&safe); /* what GET /api/v1/jobs/{id} answers from memory */
+    }
+    return rc;
 }

@@ -1,5 +1,5 @@
-/* jqbridge.c - jq programs with a per-program pool of jq_states (see
- * jqbridge.h).
+/* jqbridge.c - running jq programs (see jqbridge.h); the programs and
+ * their pools of jq_states are jq_programs.c's.
  *
  * jq_init/jq_compile run under one global mutex: compilation is rare (flow
  * load, or a new concurrent user) and libjq 1.6's compiler has process-wide
@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "jqconv.h"
+#include "jq_programs.h"
 #include "log.h"
 
 /* One jq_state and what its callbacks report about the current run. A
@@ -46,15 +47,6 @@ struct jq_slot {
     int halted;      /* halt / halt_error ran (reported through the debug callback) */
     jv halt_code;    /* null for halt, the number for halt_error */
     jv halt_msg;
-};
-
-struct octo_jq_prog {
-    char *source;
-    char *wrapped;
-    pthread_mutex_t mu;
-    struct jq_slot **idle;
-    size_t nidle;
-    size_t cap;
 };
 
 static pthread_mutex_t g_compile_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -169,6 +161,16 @@ static const char PRELUDE[] =
 static const char EPILOGUE[] =
     "\n) | (., (if _input == \"" STOP_MARK "\" then error(\"" STOP_MARK "\") else empty end))";
 
+char *octo__jq_wrap(const char *program)
+{
+    struct octo_buf w = OCTO_BUF_INIT;
+
+    octo_buf_puts(&w, PRELUDE);
+    octo_buf_puts(&w, program);
+    octo_buf_puts(&w, EPILOGUE);
+    return octo_buf_steal(&w, NULL);
+}
+
 /* `input` reads nothing (the prelude's input/inputs raise before calling
  * this); the stop check reads the slot's flag here. */
 static jv read_stop_flag(jq_state *jq, void *data)
@@ -213,7 +215,7 @@ static void debug_cb(void *data, jv v)
     }
 }
 
-static void slot_free(struct jq_slot *s)
+void octo__jq_slot_free(struct jq_slot *s)
 {
     if (s != NULL) {
         jq_teardown(&s->jq);
@@ -359,7 +361,7 @@ static void compile_error(const char *source, const char *raw, octo_error *err)
     }
 }
 
-static struct jq_slot *new_state(const char *wrapped, const char *source, octo_error *err)
+struct jq_slot *octo__jq_slot_new(const char *wrapped, const char *source, octo_error *err)
 {
     struct errcap ec;
     struct jq_slot *s;
@@ -411,104 +413,11 @@ static struct jq_slot *new_state(const char *wrapped, const char *source, octo_e
         pthread_mutex_unlock(&g_compile_mu);
         octo_buf_free(&bare.text);
         octo_buf_free(&ec.text);
-        slot_free(s);
+        octo__jq_slot_free(s);
         return NULL;
     }
     octo_buf_free(&ec.text);
     return s;
-}
-
-int octo_jq_compile(const char *program, struct octo_jq_prog **out, octo_error *err)
-{
-    struct octo_jq_prog *p;
-    struct octo_buf w = OCTO_BUF_INIT;
-    struct jq_slot *s;
-
-    *out = NULL;
-    p = calloc(1, sizeof(*p));
-    if (p == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
-    octo_buf_puts(&w, PRELUDE);
-    octo_buf_puts(&w, program);
-    octo_buf_puts(&w, EPILOGUE);
-    p->source = strdup(program);
-    p->wrapped = octo_buf_steal(&w, NULL);
-    pthread_mutex_init(&p->mu, NULL);
-    if (p->source == NULL || p->wrapped == NULL) {
-        octo_jq_release(p);
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
-    s = new_state(p->wrapped, program, err);
-    if (s == NULL) {
-        octo_jq_release(p);
-        return err->code;
-    }
-    p->idle = malloc(4 * sizeof(*p->idle));
-    if (p->idle == NULL) {
-        slot_free(s);
-        octo_jq_release(p);
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
-    p->cap = 4;
-    p->idle[p->nidle++] = s;
-    *out = p;
-    return OCTO_OK;
-}
-
-void octo_jq_release(struct octo_jq_prog *p)
-{
-    size_t i;
-
-    if (p == NULL) {
-        return;
-    }
-    for (i = 0; i < p->nidle; i++) {
-        slot_free(p->idle[i]);
-    }
-    free(p->idle);
-    pthread_mutex_destroy(&p->mu);
-    free(p->source);
-    free(p->wrapped);
-    free(p);
-}
-
-const char *octo_jq_source(const struct octo_jq_prog *p)
-{
-    return p->source;
-}
-
-static struct jq_slot *borrow(struct octo_jq_prog *p, octo_error *err)
-{
-    struct jq_slot *s = NULL;
-
-    pthread_mutex_lock(&p->mu);
-    if (p->nidle > 0) {
-        s = p->idle[--p->nidle];
-    }
-    pthread_mutex_unlock(&p->mu);
-    if (s == NULL) {
-        s = new_state(p->wrapped, p->source, err);
-    }
-    return s;
-}
-
-static void give_back(struct octo_jq_prog *p, struct jq_slot *s)
-{
-    pthread_mutex_lock(&p->mu);
-    if (p->nidle == p->cap) {
-        struct jq_slot **n = realloc(p->idle, p->cap * 2 * sizeof(*n));
-
-        if (n == NULL) {
-            pthread_mutex_unlock(&p->mu);
-            slot_free(s);
-            return;
-        }
-        p->idle = n;
-        p->cap *= 2;
-    }
-    p->idle[p->nidle++] = s;
-    pthread_mutex_unlock(&p->mu);
 }
 
 static void runtime_error(jv res, const struct octo_jq_prog *p, octo_error *err)
@@ -516,13 +425,13 @@ static void runtime_error(jv res, const struct octo_jq_prog *p, octo_error *err)
     jv msg = jv_invalid_get_msg(res);
 
     if (jv_get_kind(msg) == JV_KIND_STRING) {
-        octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" failed: %s", p->source,
+        octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" failed: %s", octo_jq_source(p),
                        jv_string_value(msg));
     } else {
         jv dumped = jv_dump_string(jv_copy(msg), 0);
 
         octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" failed: %s (not a string)",
-                       p->source, jv_string_value(dumped));
+                       octo_jq_source(p), jv_string_value(dumped));
         jv_free(dumped);
     }
     jv_free(msg);
@@ -539,13 +448,13 @@ static int halted(const struct jq_slot *s, const struct octo_jq_prog *p, octo_er
         return OCTO_OK;
     }
     if (jv_get_kind(msg) == JV_KIND_STRING) {
-        return octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s", p->source,
+        return octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s", octo_jq_source(p),
                               jv_string_value(msg));
     }
     {
         jv text = jv_dump_string(jv_copy(msg), 0);
         int rc = octo_error_set(err, OCTO_EJQ, NULL,
-                                "jq expression \"%s\" halted with an error: %s", p->source,
+                                "jq expression \"%s\" halted with an error: %s", octo_jq_source(p),
                                 jv_string_value(text));
 
         jv_free(text);
@@ -616,7 +525,7 @@ int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t *
         jv_free(in);
         return octo_error_set(err, OCTO_EJQ, NULL, "jq input nests too deeply");
     }
-    s = borrow(p, err);
+    s = octo__jq_borrow(p, err);
     if (s == NULL) {
         jv_free(in);
         return err->code;
@@ -674,7 +583,7 @@ int octo_jq_run(const struct octo_jq_prog *cp, json_t *input, int mode, json_t *
         finish(s);
     }
     slot_reset(s);
-    give_back(p, s);
+    octo__jq_give_back(p, s);
     if (rc != OCTO_OK) {
         json_decref(acc);
         json_decref(first);

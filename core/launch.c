@@ -18,6 +18,7 @@
 #include "redact.h"
 #include "runner.h"
 #include "supervisor.h"
+#include "step_row.h"
 #include "timeline.h"
 
 static atomic_int g_mode = OCTO_EXEC_INLINE;
@@ -56,7 +57,7 @@ static void hook_start(void *ud, struct octo_step_event *ev)
     struct inproc *x = ud;
 
     if (octo_timeline_keep_start(&x->policy, ev)) {
-        octo_job_step(x->job, octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+        octo_job_step(x->job, octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
     }
 }
 
@@ -65,7 +66,7 @@ static void hook_end(void *ud, const struct octo_step_event *ev)
     struct inproc *x = ud;
 
     if (octo_timeline_keep_end(&x->policy, ev)) {
-        octo_job_step(x->job, octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+        octo_job_step(x->job, octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
     }
 }
 

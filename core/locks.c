@@ -230,7 +230,12 @@ int octo_lock_acquire(const char *name, const char *job_id, struct octo_lock **o
             len = snprintf(text, sizeof(text), "%s\npid=%ld host=%s job=%s\n", stamp,
                            (long)getpid(), octo_config()->node_name,
                            job_id != NULL ? job_id : "");
-            if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) < 0) {
+            /* Written first, then cut to its length: never truncated to
+             * zero, which makes ext4 flush the file to disk when it is
+             * closed (auto_da_alloc), a disk write per run for a file
+             * that is deleted when the run ends. */
+            if (pwrite(fd, text, (size_t)len, 0) != len ||
+                (mine.st_size > len && ftruncate(fd, len) != 0)) {
                 /* the lock holds without its description */
             }
             l->fd = fd;

@@ -1,8 +1,9 @@
 /* log.c - the service log (see log.h).
  *
  * One mutex serialises writes so lines never interleave; formatting and
- * redaction happen before taking it. The reopen request is a
- * sig_atomic_t flag checked under the mutex.
+ * redaction happen before taking it. In the service a writer thread does
+ * the writing (log_writer.c): the thread that logs only queues its line.
+ * The reopen request is a sig_atomic_t flag checked under the mutex.
  */
 #include "log.h"
 
@@ -20,6 +21,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "log_writer.h"
 #include "redact.h"
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -95,7 +97,7 @@ int octo_log_open(const char *dir, const char *name, octo_error *err)
         return octo_error_set(err, OCTO_EIO, NULL, "cannot open log file %s: %s", name,
                               strerror(errno));
     }
-    setvbuf(fp, NULL, _IOLBF, 0);
+    setvbuf(fp, NULL, _IOFBF, 1 << 16); /* a batch at a time: fflush after each */
     pthread_mutex_lock(&g_mutex);
     if (g_file != NULL) {
         fclose(g_file);
@@ -108,6 +110,7 @@ int octo_log_open(const char *dir, const char *name, octo_error *err)
 
 void octo_log_close(void)
 {
+    octo__log_writer_stop();
     pthread_mutex_lock(&g_mutex);
     if (g_file != NULL) {
         fclose(g_file);
@@ -154,6 +157,13 @@ void octo_log_request_reopen(void)
     g_reopen = 1;
 }
 
+/* The writer thread's queue knows no levels: a line stderr would filter
+ * (`octoflow run` keeps INFO off its terminal) is written at once. */
+static int queueable(int level)
+{
+    return !atomic_load(&g_stderr) || level <= atomic_load(&g_stderr_level);
+}
+
 void octo_logv(int level, const char *fmt, va_list ap)
 {
     struct octo_buf line = OCTO_BUF_INIT;
@@ -187,11 +197,45 @@ void octo_logv(int level, const char *fmt, va_list ap)
             return;
         }
     }
-    octo_log_write_raw(level, line.data, line.len);
-    octo_buf_free(&line);
+    {
+        size_t len = line.len;
+        char *text = octo_buf_steal(&line, NULL);
+
+        if (text != NULL && queueable(level) && octo__logq_push(text, len)) {
+            return;
+        }
+        if (text != NULL) {
+            octo__log_emit(level, text, len);
+        }
+        free(text);
+    }
 }
 
 void octo_log_write_raw(int level, const char *data, size_t len)
+{
+    char *copy = queueable(level) ? malloc(len > 0 ? len : 1) : NULL;
+
+    if (copy != NULL) {
+        memcpy(copy, data, len);
+        if (octo__logq_push(copy, len)) {
+            return;
+        }
+        free(copy);
+    }
+    octo__log_emit(level, data, len);
+}
+
+int octo_log_start_writer(void)
+{
+    return octo__log_writer_start();
+}
+
+void octo_log_flush(void)
+{
+    octo__log_writer_flush();
+}
+
+void octo__log_emit(int level, const char *data, size_t len)
 {
     pthread_mutex_lock(&g_mutex);
     if (g_reopen && g_path[0] != '\0') {
@@ -199,7 +243,7 @@ void octo_log_write_raw(int level, const char *data, size_t len)
 
         g_reopen = 0;
         if (fp != NULL) {
-            setvbuf(fp, NULL, _IOLBF, 0);
+            setvbuf(fp, NULL, _IOFBF, 1 << 16); /* a batch at a time: fflush after each */
             if (g_file != NULL) {
                 fclose(g_file);
             }
@@ -285,6 +329,7 @@ json_t *octo_log_tail(long n)
     json_t *lines;
     char path[PATH_MAX];
 
+    octo__log_writer_flush(); /* what was logged before the request is in the file */
     pthread_mutex_lock(&g_mutex);
     snprintf(path, sizeof(path), "%s", g_path);
     pthread_mutex_unlock(&g_mutex);

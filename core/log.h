@@ -43,8 +43,14 @@ const char *octo_log_get_tag(void);
 void octo_log_set_sink(void (*sink)(int level, const char *line, size_t len));
 
 /* Write an already formatted line (from a worker) as it is, to the
- * file, stderr and the recent-lines ring. */
+ * file and stderr. */
 void octo_log_write_raw(int level, const char *line, size_t len);
+
+/* From now on a writer thread writes the lines (log_writer.h): the
+ * service's. octo_log_close stops it after writing what is queued. */
+int octo_log_start_writer(void);
+/* Return once every line logged before the call is written. */
+void octo_log_flush(void);
 
 
 #endif

@@ -166,7 +166,10 @@ static void emit_end(struct octo_run *run, struct octo_step_event *ev, long long
 {
     const struct octo_run_hooks *h = run->job->hooks;
 
-    if (h == NULL || h->step_end == NULL) {
+    /* One end per attempt: a run cancelled while it waited to retry an
+     * attempt that already ended "retried" fails with the cancel, and
+     * that attempt keeps its own error (its row is not ended again). */
+    if (h == NULL || h->step_end == NULL || ev->outcome != NULL) {
         return;
     }
     ev->duration_us = mono_us() - t0;
@@ -195,12 +198,14 @@ static void record_failure(struct octo_run_result *r, const struct octo_step *st
 /* Wait before the next attempt of st. Returns OCTO_GO_ON to retry, or
  * why the run must stop instead (then err says so). */
 static int retry_wait(struct octo_run *run, const struct octo_step *st, int attempt,
-                      const octo_error *failed, const char *prefix, octo_error *err)
+                      const octo_error *failed, octo_error *err)
 {
+    char prefix[600];
     double retry_after = failed->retry_after_ms > 0 ? failed->retry_after_ms / 1000.0 : 0;
     double wait = octo_retry_delay(st->retry, attempt, retry_after);
     int why;
 
+    snprintf(prefix, sizeof(prefix), "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
     if (wait >= octo_cancel_remaining(run->cancel)) {
         /* the next attempt could not start before the deadline */
         octo_log(OCTO_LOG_WARN, "%s not retrying: the run's deadline comes first", prefix);
@@ -233,10 +238,8 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
 {
     const struct octo_run_hooks *hooks = run->job->hooks;
     int no_result = (st->type->t.flags & OCTO_STEP_NO_RESULT) != 0;
-    char prefix[600];
     int attempt;
 
-    snprintf(prefix, sizeof(prefix), "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
     for (attempt = 1;; attempt++) {
         long seq = atomic_fetch_add(&run->job->seq, 1) + 1;
         json_t *out = NULL;
@@ -290,7 +293,7 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
                 emit_end(run, &fa->ev, fa->t0, "retried", json_object_get(rec, "error"),
                          fa->input, NULL);
                 json_decref(rec);
-                why = retry_wait(run, st, attempt, &fa->err, prefix, &stop);
+                why = retry_wait(run, st, attempt, &fa->err, &stop);
                 if (why == OCTO_GO_ON) {
                     continue;
                 }
@@ -301,8 +304,9 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
                 /* else: gave up before the deadline; the step's own error */
             }
         }
-        octo_log(OCTO_LOG_ERROR, "%s Error in step %s: %s: %s (%s:%d)", prefix, st->name,
-                 octo_error_type(fa->err.code), fa->err.msg, run->flow->path, st->line);
+        octo_log(OCTO_LOG_ERROR, "%s[%s // %s] Error in step %s: %s: %s (%s:%d)", run->prefix,
+                 st->name, st->type->t.name, st->name, octo_error_type(fa->err.code), fa->err.msg,
+                 run->flow->path, st->line);
         return rc != OCTO_OK ? rc : OCTO_EINTERNAL;
     }
 }

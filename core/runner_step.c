@@ -161,7 +161,6 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
                   int *skipped, json_t **input_out, json_t **out, struct octo_control_result *cr,
                   octo_error *err)
 {
-    char prefix[600];
     octo_run_args args;
     struct octo_ctx ctx = {run, st, seq, cr};
     json_t *opts = NULL;
@@ -174,14 +173,14 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
     *out = NULL;
     *skipped = 0;
     *input_out = NULL;
-    snprintf(prefix, sizeof(prefix), "%s[%s // %s]", run->prefix, st->name, st->type->t.name);
     if (!ignore_when) {
         rc = eval_when(run, st, &run_it, err);
         if (rc != OCTO_OK) {
             return rc;
         }
         if (!run_it) {
-            octo_log(OCTO_LOG_DEBUG, "%s skipped: its `when` is false", prefix);
+            octo_log(OCTO_LOG_DEBUG, "%s[%s // %s] skipped: its `when` is false", run->prefix,
+                     st->name, st->type->t.name);
             *skipped = 1;
             return OCTO_OK;
         }
@@ -204,8 +203,8 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
                 return octo_error_set(err, OCTO_EINVAL, "data_key",
                                       "data_key \"%s\" is not in the flow data", st->data_key);
             }
-            octo_log(OCTO_LOG_WARN, "%s data_key \"%s\" is not in the flow data", prefix,
-                     st->data_key);
+            octo_log(OCTO_LOG_WARN, "%s[%s // %s] data_key \"%s\" is not in the flow data",
+                     run->prefix, st->name, st->type->t.name, st->data_key);
         }
     }
     *input_out = input;
@@ -215,7 +214,7 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
     args.input = input;
     args.step_name = st->name;
     args.paths = paths;
-    octo_log(OCTO_LOG_DEBUG, "%s running", prefix);
+    octo_log(OCTO_LOG_DEBUG, "%s[%s // %s] running", run->prefix, st->name, st->type->t.name);
     rc = st->type->t.run(octo_host_table(), &ctx, st->inst, &args, &result, err);
     json_decref(opts);
     json_decref(paths);
@@ -247,8 +246,10 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
             return rc;
         }
         if (n != 1) {
-            octo_log(OCTO_LOG_WARN, "%s jq_expression \"%s\" gave %s outputs; the result is null",
-                     prefix, octo_jq_source(st->jq), n == 0 ? "no" : "several");
+            octo_log(OCTO_LOG_WARN,
+                     "%s[%s // %s] jq_expression \"%s\" gave %s outputs; the result is null",
+                     run->prefix, st->name, st->type->t.name, octo_jq_source(st->jq),
+                     n == 0 ? "no" : "several");
         }
         result = t;
     }

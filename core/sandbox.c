@@ -42,18 +42,9 @@
 
 #include "config.h"
 #include "log.h"
+#include "sanitizer.h"
 #include "worker.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define OCTO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OCTO_ASAN 1
-#endif
-#endif
-#ifndef OCTO_ASAN
-#define OCTO_ASAN 0
-#endif
 
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)

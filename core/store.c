@@ -30,6 +30,8 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "metrics.h"
+#include "step_row.h"
 #include "xalloc.h"
 
 #define MAX_QUEUED 200000  /* ops; beyond, writes are dropped (a stuck disk) */
@@ -50,6 +52,8 @@ enum op_type {
 struct op {
     enum op_type type;
     json_t *row;   /* owned */
+    struct octo_step_row **steps; /* OP_STEPS: owned references */
+    size_t nsteps;
     char *id;      /* owned */
     /* synchronous ops: the caller waits for done */
     const struct octo_job_query *q;
@@ -124,6 +128,7 @@ static void store_error(const octo_error *err, unsigned long dropped)
     snprintf(g.error, sizeof(g.error), "%s", err->msg);
     g.errors_total++;
     g.dropped += dropped;
+    octo_metrics_store_error();
     g.last_error_at = now;
     if (now - g.last_logged >= LOG_INTERVAL) {
         log_it = 1;
@@ -156,7 +161,13 @@ static void store_ok(void)
 
 static void op_free(struct op *o)
 {
+    size_t i;
+
     json_decref(o->row);
+    for (i = 0; i < o->nsteps; i++) {
+        octo_step_row_unref(o->steps[i]);
+    }
+    free(o->steps);
     free(o->id);
     free(o);
 }
@@ -165,7 +176,6 @@ static int apply(struct op *o, octo_error *err)
 {
     const struct octo_store_backend *be = g.be;
     size_t i;
-    json_t *row;
 
     switch (o->type) {
     case OP_JOB_INSERT:
@@ -173,8 +183,8 @@ static int apply(struct op *o, octo_error *err)
     case OP_JOB_UPDATE:
         return be->job_update(g.wconn, o->row, err);
     case OP_STEPS:
-        json_array_foreach(o->row, i, row) {
-            int rc = be->step_insert(g.wconn, o->id, row, err);
+        for (i = 0; i < o->nsteps; i++) {
+            int rc = be->step_insert(g.wconn, o->id, o->steps[i], err);
 
             if (rc != OCTO_OK) {
                 return rc;
@@ -222,12 +232,24 @@ static void try_open_writer(void)
     store_ok();
 }
 
+/* Ops that always change the file when they succeed. An update or a
+ * delete may match no row (the job's insert was dropped) and commit
+ * without writing anything: such a success says nothing about a full
+ * disk, and counting it flipped /api/health back to "ok" (and logged
+ * "writable again") while every real write still failed. */
+static int writes(const struct op *o)
+{
+    return o->type == OP_JOB_INSERT || o->type == OP_SCHED_PUT ||
+           (o->type == OP_STEPS && json_array_size(o->row) > 0);
+}
+
 /* Apply a batch in one transaction; on failure, op by op. */
 static void apply_batch(struct op *batch)
 {
     octo_error err;
     struct op *o;
     int rc;
+    int wrote = 0;
     unsigned long failed = 0;
 
     memset(&err, 0, sizeof(err));
@@ -246,6 +268,18 @@ static void apply_batch(struct op *batch)
         return;
     }
     rc = g.be->begin(g.wconn, &err);
+    if (rc != OCTO_OK) {
+        /* The database is locked (another process) or gone: every op of
+         * the batch would wait out the busy timeout again, one by one,
+         * while health still said ok. Fail them all now. */
+        for (o = batch; o != NULL; o = o->next) {
+            failed += o->done == NULL;
+            finish_sync(o, rc, &err);
+        }
+        g.be->rollback(g.wconn);
+        store_error(&err, failed);
+        return;
+    }
     for (o = batch; o != NULL && rc == OCTO_OK; o = o->next) {
         rc = apply(o, &err);
     }
@@ -255,8 +289,11 @@ static void apply_batch(struct op *batch)
     if (rc == OCTO_OK) {
         for (o = batch; o != NULL; o = o->next) {
             finish_sync(o, OCTO_OK, &err);
+            wrote |= writes(o);
         }
-        store_ok();
+        if (wrote) {
+            store_ok();
+        }
         return;
     }
     g.be->rollback(g.wconn);
@@ -275,14 +312,23 @@ static void apply_batch(struct op *batch)
             g.be->rollback(g.wconn);
             failed += o->done == NULL;
             err = one;
+        } else {
+            wrote |= writes(o);
         }
         finish_sync(o, rc, &one);
     }
     if (failed > 0) {
         store_error(&err, failed);
-    } else {
+    } else if (wrote) {
         store_ok();
     }
+}
+
+static void (*_Atomic g_on_prune)(json_t *ids);
+
+void octo_store_on_prune(void (*fn)(json_t *ids))
+{
+    g_on_prune = fn;
 }
 
 static void prune(void)
@@ -293,29 +339,38 @@ static void prune(void)
     long total = 0;
     long n;
     octo_error err;
+    json_t *gone;
 
     if (g.wconn == NULL) {
         return;
     }
+    gone = json_array();
     /* In batches, each its own transaction, so a large backlog never
      * holds the write lock for long (launches keep being recorded). */
     do {
         memset(&err, 0, sizeof(err));
         n = 0;
         if (g.be->begin(g.wconn, &err) != OCTO_OK ||
-            g.be->prune(g.wconn, days > 0 ? now_real() - days * 86400.0 : 0, keep, 500, &n,
-                        &err) != OCTO_OK ||
+            g.be->prune(g.wconn, days > 0 ? now_real() - days * 86400.0 : 0, keep, 500, gone,
+                        &n, &err) != OCTO_OK ||
             g.be->commit(g.wconn, &err) != OCTO_OK) {
             g.be->rollback(g.wconn);
             store_error(&err, 0);
+            json_decref(gone);
             return;
         }
         total += n;
     } while (n > 0);
     if (total > 0) {
+        void (*fn)(json_t *) = g_on_prune;
+
         octo_log(OCTO_LOG_INFO, "job store: %ld old job(s) pruned (JOBS_RETENTION_DAYS=%g, "
                  "JOBS_MAX=%ld)", total, days, keep);
+        if (fn != NULL) { /* what is gone from the store is gone from memory too */
+            fn(gone);
+        }
     }
+    json_decref(gone);
 }
 
 static void *writer_main(void *unused)
@@ -515,9 +570,15 @@ void octo_store_job_update(json_t *row)
     queue_row(OP_JOB_UPDATE, row, NULL);
 }
 
-void octo_store_job_steps(const char *job_id, json_t *rows)
+void octo_store_job_steps(const char *job_id, struct octo_step_row **rows, size_t n)
 {
-    queue_row(OP_STEPS, rows, job_id);
+    struct op *o = octo_xcalloc(1, sizeof(*o));
+
+    o->type = OP_STEPS;
+    o->steps = rows;
+    o->nsteps = n;
+    o->id = octo_xstrdup(job_id);
+    enqueue(o);
 }
 
 void octo_store_sched_put(json_t *row)

@@ -26,6 +26,8 @@
 #define OCTO_STORE_H
 
 #include <jansson.h>
+
+struct octo_step_row;
 #include <octoflow/core.h>
 #include <octoflow/octo_step.h>
 
@@ -44,7 +46,8 @@ struct octo_store_backend {
     int (*job_insert)(void *conn, json_t *row, octo_error *err);
     /* row borrowed: "id" plus the columns to change */
     int (*job_update)(void *conn, json_t *row, octo_error *err);
-    int (*step_insert)(void *conn, const char *job_id, json_t *row, octo_error *err);
+    int (*step_insert)(void *conn, const char *job_id, const struct octo_step_row *row,
+                       octo_error *err);
     /* *row new, NULL when absent */
     int (*job_get)(void *conn, const char *id, json_t **row, octo_error *err);
     /* *rows new array, in seq order */
@@ -57,8 +60,9 @@ struct octo_store_backend {
                       octo_error *err);
     /* delete finished jobs ended before t, then the oldest finished ones
      * beyond keep (keep 0: no bound); at most batch jobs per call */
-    int (*prune)(void *conn, double ended_before, long keep, long batch, long *deleted,
-                 octo_error *err);
+    /* ids of what it deleted appended to gone (an array) */
+    int (*prune)(void *conn, double ended_before, long keep, long batch, json_t *gone,
+                 long *deleted, octo_error *err);
     int (*sched_put)(void *conn, json_t *row, octo_error *err);
     int (*sched_delete)(void *conn, const char *id, octo_error *err);
     int (*sched_list)(void *conn, json_t **rows, octo_error *err);
@@ -71,6 +75,9 @@ extern const struct octo_store_backend octo_store_sqlite;
  * reads answer OCTO_EIO); it retries once a minute. readonly: no
  * writer (tools). Returns OCTO_OK or the open error. */
 int octo_store_open(const char *path, int readonly, octo_error *err);
+/* Told after a prune removed jobs, with their ids (borrowed array). Set
+ * before the store opens (the composition root). */
+void octo_store_on_prune(void (*fn)(json_t *ids));
 /* Apply every queued write, stop the writer, close connections. */
 void octo_store_close(void);
 int octo_store_is_open(void);
@@ -78,7 +85,8 @@ int octo_store_is_open(void);
 /* Queued writes (rows stolen). */
 void octo_store_job_insert(json_t *row);
 void octo_store_job_update(json_t *row);
-void octo_store_job_steps(const char *job_id, json_t *rows);
+/* rows: n references, stolen with the array (malloc'd). */
+void octo_store_job_steps(const char *job_id, struct octo_step_row **rows, size_t n);
 void octo_store_sched_put(json_t *row);
 void octo_store_sched_delete(const char *id);
 

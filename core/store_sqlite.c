@@ -16,10 +16,12 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
 #include "errors.h"
+#include "step_row.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -88,16 +90,13 @@ static const char *const JOB_COLS[] = {
     "id",    "flow_path", "source", "schedule_id", "state",   "status", "input",
     "input_truncated", "result", "result_truncated", "error", "created", "started",
     "ended", "timeout",   "node",   "owner",       "steps_dropped", NULL};
-static const char *const STEP_COLS[] = {"seq",     "parent",      "item",    "depth", "idx",
-                                        "name",    "type",        "flow",    "started",
-                                        "duration_us", "outcome", "attempt", "error", "input",
-                                        "output",  NULL};
 static const char *const SCHED_COLS[] = {"id",     "path",   "cron",        "every_seconds",
                                          "timeout", "overlap", "missed",    "paused",
                                          "created", "last_job_id", "last_status", "last_run",
                                          "last_fire", NULL};
 
 #define NCACHE 12
+#define NINSERT 8
 
 struct conn {
     sqlite3 *db;
@@ -106,6 +105,14 @@ struct conn {
         sqlite3_stmt *st;
     } cache[NCACHE];
     unsigned next; /* round-robin eviction */
+    /* INSERTs by table and the columns a row has: a timeline row is
+     * written without building its SQL again (insert()) */
+    struct {
+        const char *const *cols;
+        uint32_t mask;
+        sqlite3_stmt *st;
+    } ins[NINSERT];
+    unsigned ins_next;
 };
 
 static int fail(struct conn *c, octo_error *err, const char *what)
@@ -320,6 +327,9 @@ static void sq_close(void *p)
             free(c->cache[i].sql);
         }
     }
+    for (i = 0; i < NINSERT; i++) {
+        sqlite3_finalize(c->ins[i].st);
+    }
     sqlite3_close(c->db);
     free(c);
 }
@@ -396,45 +406,77 @@ static void sq_rollback(void *p)
     }
 }
 
-/* INSERT [OR REPLACE] INTO table (cols of row) VALUES (:cols). */
-static int insert(struct conn *c, const char *verb, const char *table,
-                  const char *const *cols, json_t *row, const char *extra_col,
-                  const char *extra_val, octo_error *err)
+/* The prepared INSERT for the columns of cols that row has (mask), with
+ * extra_col first when given; NULL with *err. */
+static sqlite3_stmt *insert_stmt(struct conn *c, const char *verb, const char *table,
+                                 const char *const *cols, uint32_t mask, const char *extra_col,
+                                 octo_error *err)
 {
     struct octo_buf sql = OCTO_BUF_INIT;
     struct octo_buf vals = OCTO_BUF_INIT;
-    const char *k;
-    json_t *v;
-    sqlite3_stmt *st;
-    int rc = OCTO_OK;
+    sqlite3_stmt *st = NULL;
+    unsigned i;
     int n = 0;
 
+    for (i = 0; i < NINSERT; i++) {
+        if (c->ins[i].st != NULL && c->ins[i].cols == cols && c->ins[i].mask == mask) {
+            return c->ins[i].st;
+        }
+    }
     octo_buf_printf(&sql, "%s INTO %s (", verb, table);
     if (extra_col != NULL) {
         octo_buf_printf(&sql, "%s", extra_col);
         octo_buf_printf(&vals, ":%s", extra_col);
         n++;
     }
-    json_object_foreach(row, k, v) {
-        if (!known(cols, k)) {
-            continue;
+    for (i = 0; cols[i] != NULL; i++) {
+        if (mask & (1u << i)) {
+            octo_buf_printf(&sql, "%s%s", n > 0 ? ", " : "", cols[i]);
+            octo_buf_printf(&vals, "%s:%s", n > 0 ? ", " : "", cols[i]);
+            n++;
         }
-        octo_buf_printf(&sql, "%s%s", n > 0 ? ", " : "", k);
-        octo_buf_printf(&vals, "%s:%s", n > 0 ? ", " : "", k);
-        n++;
     }
     octo_buf_printf(&sql, ") VALUES (%s)", octo_buf_cstr(&vals));
     octo_buf_free(&vals);
-    st = stmt(c, octo_buf_cstr(&sql), err);
+    if (sqlite3_prepare_v3(c->db, octo_buf_cstr(&sql), -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        octo_buf_free(&sql);
+        fail(c, err, "prepare");
+        return NULL;
+    }
     octo_buf_free(&sql);
+    i = c->ins_next++ % NINSERT;
+    sqlite3_finalize(c->ins[i].st);
+    c->ins[i].cols = cols;
+    c->ins[i].mask = mask;
+    c->ins[i].st = st;
+    return st;
+}
+
+/* INSERT [OR REPLACE] INTO table (cols of row) VALUES (:cols). A column
+ * the row lacks keeps the table's default. */
+static int insert(struct conn *c, const char *verb, const char *table,
+                  const char *const *cols, json_t *row, const char *extra_col,
+                  const char *extra_val, octo_error *err)
+{
+    sqlite3_stmt *st;
+    uint32_t mask = 0;
+    unsigned i;
+    int rc = OCTO_OK;
+
+    for (i = 0; cols[i] != NULL; i++) {
+        if (json_object_get(row, cols[i]) != NULL) {
+            mask |= 1u << i;
+        }
+    }
+    st = insert_stmt(c, verb, table, cols, mask, extra_col, err);
     if (st == NULL) {
         return OCTO_EIO;
     }
     if (bind_row(st, row) != 0) {
         rc = fail(c, err, "binding a row");
     } else if (extra_col != NULL &&
-               sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":job_id"), extra_val, -1,
-                                 SQLITE_TRANSIENT) != SQLITE_OK) {
+               sqlite3_bind_text(st, 1, extra_val, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
         rc = fail(c, err, "binding a row");
     } else if (sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(c, err, "writing a row");
@@ -449,9 +491,53 @@ static int sq_job_insert(void *p, json_t *row, octo_error *err)
     return insert(p, "INSERT OR REPLACE", "jobs", JOB_COLS, row, NULL, NULL, err);
 }
 
-static int sq_step_insert(void *p, const char *job_id, json_t *row, octo_error *err)
+static int bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
 {
-    return insert(p, "INSERT OR REPLACE", "job_steps", STEP_COLS, row, "job_id", job_id, err);
+    return s != NULL ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+}
+
+/* A timeline row, bound field by field: no JSON, one prepared statement. */
+static int sq_step_insert(void *p, const char *job_id, const struct octo_step_row *r,
+                          octo_error *err)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO job_steps (job_id, seq, parent, item, depth, idx, name, type, "
+        "flow, started, duration_us, outcome, attempt, error, input, output) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    struct conn *c = p;
+    sqlite3_stmt *st = stmt(c, sql, err);
+    int running = octo_step_row_running(r);
+    int rc = OCTO_OK;
+
+    if (st == NULL) {
+        return OCTO_EIO;
+    }
+    if (sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, r->seq) != SQLITE_OK ||
+        (r->parent > 0 ? sqlite3_bind_int64(st, 3, r->parent) : sqlite3_bind_null(st, 3)) !=
+            SQLITE_OK ||
+        (r->item > 0 ? sqlite3_bind_int64(st, 4, r->item) : sqlite3_bind_null(st, 4)) !=
+            SQLITE_OK ||
+        sqlite3_bind_int(st, 5, r->depth) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 6, r->idx) != SQLITE_OK ||
+        bind_text_or_null(st, 7, r->name) != SQLITE_OK ||
+        bind_text_or_null(st, 8, r->type) != SQLITE_OK ||
+        bind_text_or_null(st, 9, r->flow) != SQLITE_OK ||
+        sqlite3_bind_double(st, 10, r->started) != SQLITE_OK ||
+        (!running ? sqlite3_bind_int64(st, 11, r->duration_us) : sqlite3_bind_null(st, 11)) !=
+            SQLITE_OK ||
+        sqlite3_bind_text(st, 12, r->outcome, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int(st, 13, r->attempt) != SQLITE_OK ||
+        bind_text_or_null(st, 14, r->error) != SQLITE_OK ||
+        bind_text_or_null(st, 15, r->input) != SQLITE_OK ||
+        bind_text_or_null(st, 16, r->output) != SQLITE_OK) {
+        rc = fail(c, err, "binding a row");
+    } else if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = fail(c, err, "writing a row");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 static int sq_sched_put(void *p, json_t *row, octo_error *err)
@@ -614,7 +700,7 @@ static int sq_job_list(void *p, const struct octo_job_query *q, json_t **rows, o
     sqlite3_stmt *st = prepare_query(c,
                                      "SELECT id, flow_path, source, schedule_id, state, status, "
                                      "error, created, started, ended, timeout, node, "
-                                     "input_truncated, result_truncated FROM jobs",
+                                     "input_truncated, result_truncated, steps_dropped FROM jobs",
                                      q, 1, err);
     int rc;
 
@@ -720,8 +806,8 @@ static int sq_job_delete(void *p, const struct octo_job_query *q, long *deleted,
     return rc;
 }
 
-static int sq_prune(void *p, double ended_before, long keep, long batch, long *deleted,
-                    octo_error *err)
+static int sq_prune(void *p, double ended_before, long keep, long batch, json_t *gone,
+                    long *deleted, octo_error *err)
 {
     struct conn *c = p;
     sqlite3_stmt *st;
@@ -771,6 +857,7 @@ static int sq_prune(void *p, double ended_before, long keep, long batch, long *d
         rc = delete_ids(c, ids, err);
         if (rc == OCTO_OK) {
             *deleted = (long)json_array_size(ids);
+            json_array_extend(gone, ids);
         }
     }
     json_decref(ids);

@@ -10,8 +10,9 @@
  * steps_dropped). The decision is taken where the run happens (the
  * worker), so dropped events never cross a process boundary.
  *
- * Rows carry the step's input and output as redacted JSON text, each
- * capped (JOBS_STEP_DATA_BYTES): a preview string when longer.
+ * A kept event becomes a row (step_row.h), which carries the step's input
+ * and output as redacted JSON text, each capped (JOBS_STEP_DATA_BYTES): a
+ * preview string when longer.
  * Thread-safe: loop items of one job call in parallel.
  */
 #ifndef OCTO_TIMELINE_H
@@ -40,11 +41,6 @@ void octo_timeline_policy_init(struct octo_timeline_policy *p);
 int octo_timeline_keep_start(struct octo_timeline_policy *p, struct octo_step_event *ev);
 /* At its end (ev->recorded as the start left it). */
 int octo_timeline_keep_end(struct octo_timeline_policy *p, const struct octo_step_event *ev);
-
-/* The row of an event (new): seq parent item depth idx name type flow
- * attempt started, and for end events duration_us outcome error input
- * output. Values are redacted and capped at cap bytes each. */
-json_t *octo_timeline_row(const struct octo_step_event *ev, size_t cap);
 
 /* v as compact JSON text, redacted (malloc'd). Longer than cap: a JSON
  * string holding the first cap bytes of that text, and *truncated = 1

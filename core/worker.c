@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
@@ -36,6 +37,7 @@
 #include "pool.h"
 #include "redact.h"
 #include "runner.h"
+#include "step_row.h"
 #include "timeline.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -45,7 +47,8 @@
 
 static struct {
     int sock;
-    int wake[2];              /* a pipe: the first frame queued wakes the control thread */
+    int wake[2];              /* a pipe: a frame queued between jobs wakes the control thread */
+    atomic_int busy;          /* a job runs: the control thread flushes every FLUSH_MS */
     struct octo_worker_page *page;
     pthread_mutex_t page_mu;
     pthread_mutex_t out_mu;
@@ -126,9 +129,11 @@ static void queue_frame(int type, const char *data, size_t len)
     pthread_mutex_lock(&w.out_mu);
     if (w.out.len == 0) {
         clock_gettime(CLOCK_MONOTONIC, &w.out_since);
-        /* the control thread may be in a long poll: it must flush this
-         * within FLUSH_MS */
-        if (write(w.wake[1], "", 1) < 0) {
+        /* Between jobs the control thread may be in a long poll: wake it.
+         * During a job it looks every FLUSH_MS anyway, and a short job
+         * sends its events with its result: no wake-up (a context switch
+         * per launch) for that. */
+        if (!atomic_load(&w.busy) && write(w.wake[1], "", 1) < 0) {
             /* the pipe is full: it is awake anyway */
         }
     }
@@ -226,15 +231,15 @@ static void log_sink(int level, const char *line, size_t len)
     octo_buf_free(&b);
 }
 
-static void send_row(json_t *row)
+static void send_row(struct octo_step_row *row)
 {
-    char *text = json_dumps(row, JSON_COMPACT);
+    char *wire = NULL;
+    size_t len = 0;
 
-    if (text != NULL) {
-        queue_frame(W_STEP, text, strlen(text));
-        free(text);
-    }
-    json_decref(row);
+    octo_step_row_encode(row, &wire, &len);
+    queue_frame(W_STEP, wire, len);
+    free(wire);
+    octo_step_row_unref(row);
 }
 
 static void hook_start(void *ud, struct octo_step_event *ev)
@@ -244,7 +249,7 @@ static void hook_start(void *ud, struct octo_step_event *ev)
         page_set(NULL, ev);
     }
     if (octo_timeline_keep_start(&w.policy, ev)) {
-        send_row(octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+        send_row(octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
     }
 }
 
@@ -252,7 +257,7 @@ static void hook_end(void *ud, const struct octo_step_event *ev)
 {
     (void)ud;
     if (octo_timeline_keep_end(&w.policy, ev)) {
-        send_row(octo_timeline_row(ev, OCTO_STEP_DATA_BYTES));
+        send_row(octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
     }
 }
 
@@ -316,6 +321,10 @@ static void handle(int type, const char *data, size_t len)
     if (type == W_JOB && m != NULL) {
         json_decref(w.job);
         w.job = json_incref(m);
+        /* Set here, not only by the job thread: this thread is about to
+         * poll again and must already use the short FLUSH_MS timeout, or a
+         * job's first lines would wait for its end (up to 1 s). */
+        atomic_store(&w.busy, 1);
         pthread_cond_signal(&w.cv);
     } else if (type == W_CANCEL && m != NULL) {
         const char *id = json_string_value(json_object_get(m, "id"));
@@ -342,7 +351,7 @@ static void *control_main(void *unused)
     memset(&in, 0, sizeof(in));
     for (;;) {
         struct pollfd p[2] = {{w.sock, POLLIN, 0}, {w.wake[0], POLLIN, 0}};
-        int timeout = 1000;
+        int timeout = atomic_load(&w.busy) ? FLUSH_MS : 1000;
         int type;
         const char *data;
         size_t len;
@@ -354,7 +363,7 @@ static void *control_main(void *unused)
 
             if (age >= FLUSH_MS) {
                 flush_locked();
-            } else {
+            } else if ((int)(FLUSH_MS - age) + 1 < timeout) {
                 timeout = (int)(FLUSH_MS - age) + 1;
             }
         }
@@ -412,6 +421,7 @@ static void run_job(json_t *m)
     octo_timeline_policy_init(&w.policy);
     pthread_mutex_lock(&w.mu);
     w.cancel = &cancel;
+    atomic_store(&w.busy, 1);
     snprintf(w.job_id, sizeof(w.job_id), "%s", id != NULL ? id : "");
     if (w.exit_requested) {
         octo_cancel_request(&cancel);
@@ -436,6 +446,7 @@ static void run_job(json_t *m)
     octo_log_set_tag(saved);
     pthread_mutex_lock(&w.mu);
     w.cancel = NULL;
+    atomic_store(&w.busy, 0);
     pthread_mutex_unlock(&w.mu);
     res = json_pack("{s:s, s:i, s:s, s:s, s:I}", "id", w.job_id, "status", r.status, "message",
                     r.message, "step", r.step, "steps_dropped",
@@ -448,11 +459,12 @@ static void run_job(json_t *m)
     text = json_dumps(res, JSON_COMPACT);
     json_decref(res);
     page_set("", NULL);
-    pthread_mutex_lock(&w.out_mu);
-    flush_locked(); /* the events before the result */
-    if (text == NULL || octo_wire_send(w.sock, W_RESULT, text, strlen(text)) != 0) {
+    if (text == NULL) {
         _exit(0);
     }
+    pthread_mutex_lock(&w.out_mu);
+    octo_wire_put(&w.out, W_RESULT, text, strlen(text)); /* after its events, one write */
+    flush_locked();
     pthread_mutex_unlock(&w.out_mu);
     free(text);
 }

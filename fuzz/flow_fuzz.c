@@ -37,6 +37,9 @@
 #include <octoflow/core.h>
 
 #include "buf.h"
+#include "config.h"
+#include "flow.h"
+#include "jqbridge.h"
 #include "yaml_io.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
@@ -73,6 +76,7 @@ static void cleanup(void)
 
     octo_core_shutdown();
     jq_cache_free();
+    octo_jq_clear_unused();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_root);
     if (system(cmd) != 0) {
         fprintf(stderr, "flow_fuzz: could not remove %s\n", g_root);
@@ -317,7 +321,9 @@ static const char *const KEYS[] = {
     "flow", "flow_loop", "jira_names_merge", "path", "mode", "data_key", "expression", "uri",
     "method", "headers", "query", "body", "authentication", "secret", "bearer", "verify",
     "ca_file", "timeout", "connect_timeout", "max_redirects", "max_response_bytes", "max_workers",
-    "fail_on_error", "<<", "unknown_key",
+    "fail_on_error", "<<", "unknown_key", "on_error_goto", "max_steps", "retry", "goto",
+    "switch", "set_fact", "sleep", "exit", "step_name", "cases", "default", "step", "value",
+    "values", "seconds", "message",
 };
 
 static const char *const STRINGS[] = {
@@ -331,7 +337,8 @@ static const char *const STRINGS[] = {
     "sub/summarize.yml", "fuzz.yml", "missing.yml", "out/x.yml", "../x", "/etc/passwd",
     "secrets.yml", "config.yml", "octoflow.db-wal", "templates/a.j2", "*/5 * * * *",
     "61 * * * *", "@hourly", "0 0 31 2 *", ".*404.*", "(", "[a-", "(?<n>x)", "\\", "\xc3\xa9",
-    "http://127.0.0.1:9/x", "file:///etc/passwd", "https://{{ host }}/api",
+    "http://127.0.0.1:9/x", "file:///etc/passwd", "https://{{ host }}/api", "goto", "switch",
+    "set_fact", "sleep", "exit", "__end__", "__start__", "__exit__", "None$", "new|open",
 };
 
 /* A fresh value from the pool. */

@@ -9,9 +9,16 @@ set -eu
 pkgs="build-essential cmake pkg-config git ca-certificates \
   libyaml-dev libjansson-dev libcurl4-openssl-dev libjq-dev \
   libcivetweb-dev libcmocka-dev libpcre2-dev libssl-dev openssl \
-  tzdata curl python3 python3-jinja2 python3-yaml python3-jsonschema \
+  tzdata curl python3 python3-jinja2 python3-yaml \
   clang libclang-rt-14-dev binutils procps \
+  chromium prometheus python3-jsonschema fonts-dejavu-core \
   zsh groff-base"
+# The dashboard's browser tests and the OpenAPI validation run on node
+# (tests/browser/package.json): Debian's nodejs and npm, unless a node is
+# already installed (another packaging's nodejs ships its own npm).
+if ! command -v npm >/dev/null 2>&1; then
+  pkgs="$pkgs nodejs npm"
+fi
 
 if [ "${1:-}" = "--bench" ]; then
   pkgs="$pkgs wrk hyperfine valgrind"
@@ -26,3 +33,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $pkgs
+
+# playwright-core (drives /usr/bin/chromium: it downloads no browser) and
+# the OpenAPI schema validator, pinned by tests/browser/package-lock.json
+(cd "$(dirname "$0")/../tests/browser" && npm ci --no-audit --no-fund --loglevel=error)

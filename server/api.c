@@ -31,6 +31,7 @@
 #include <octoflow/core.h>
 
 #include "api_config.h"
+#include "big_stack.h"
 #include "conn_guard.h"
 #include "http.h"
 #include "http_guard.h"
@@ -45,10 +46,11 @@
 
 #define AUTH_NONE 0
 #define AUTH_TOKEN 1
+#define AUTH_METRICS 2 /* the token, unless METRICS_PUBLIC=true */
 
 struct route {
     const char *method;
-    const char *pattern; /* a trailing "{}" matches one non-empty segment */
+    const char *pattern; /* a "{name}" segment matches one non-empty segment */
     octo_route_fn fn;
     int auth;
 };
@@ -57,30 +59,34 @@ static const struct route ROUTES[] = {
     {"GET", "/api/flows", octo_route_flows_list, AUTH_TOKEN},
     {"POST", "/api/flows/add", octo_route_flows_add, AUTH_TOKEN},
     {"POST", "/api/flows/launch", octo_route_flows_launch, AUTH_TOKEN},
-    {"DELETE", "/api/flows/{}", octo_route_flows_delete, AUTH_TOKEN},
+    {"DELETE", "/api/flows/{flow_id}", octo_route_flows_delete, AUTH_TOKEN},
     {"GET", "/api/locks", octo_route_locks_list, AUTH_TOKEN},
     {"DELETE", "/api/locks", octo_route_locks_delete_all, AUTH_TOKEN},
-    {"DELETE", "/api/locks/{}", octo_route_locks_delete, AUTH_TOKEN},
+    {"DELETE", "/api/locks/{flow_name}", octo_route_locks_delete, AUTH_TOKEN},
     {"GET", "/api/logs", octo_route_logs, AUTH_TOKEN},
     {"GET", "/api/jobs", octo_route_jobs, AUTH_TOKEN},
     {"GET", "/api/v1/jobs", octo_route_v1_jobs_list, AUTH_TOKEN},
     {"POST", "/api/v1/jobs", octo_route_v1_jobs_launch, AUTH_TOKEN},
     {"DELETE", "/api/v1/jobs", octo_route_v1_jobs_delete_all, AUTH_TOKEN},
-    {"GET", "/api/v1/jobs/{}", octo_route_v1_job_get, AUTH_TOKEN},
-    {"DELETE", "/api/v1/jobs/{}", octo_route_v1_job_delete, AUTH_TOKEN},
-    {"POST", "/api/v1/jobs/{}/cancel", octo_route_v1_job_cancel, AUTH_TOKEN},
-    {"GET", "/api/v1/jobs/{}/events", octo_route_v1_job_events, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs/{job_id}", octo_route_v1_job_get, AUTH_TOKEN},
+    {"DELETE", "/api/v1/jobs/{job_id}", octo_route_v1_job_delete, AUTH_TOKEN},
+    {"POST", "/api/v1/jobs/{job_id}/cancel", octo_route_v1_job_cancel, AUTH_TOKEN},
+    {"GET", "/api/v1/jobs/{job_id}/events", octo_route_v1_job_events, AUTH_TOKEN},
     {"GET", "/api/v1/schedules", octo_route_v1_schedules_list, AUTH_TOKEN},
     {"POST", "/api/v1/schedules", octo_route_v1_schedules_add, AUTH_TOKEN},
-    {"GET", "/api/v1/schedules/{}", octo_route_v1_schedule_get, AUTH_TOKEN},
-    {"DELETE", "/api/v1/schedules/{}", octo_route_v1_schedule_delete, AUTH_TOKEN},
-    {"POST", "/api/v1/schedules/{}/pause", octo_route_v1_schedule_pause, AUTH_TOKEN},
-    {"POST", "/api/v1/schedules/{}/resume", octo_route_v1_schedule_resume, AUTH_TOKEN},
+    {"GET", "/api/v1/schedules/{schedule_id}", octo_route_v1_schedule_get, AUTH_TOKEN},
+    {"DELETE", "/api/v1/schedules/{schedule_id}", octo_route_v1_schedule_delete, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules/{schedule_id}/pause", octo_route_v1_schedule_pause, AUTH_TOKEN},
+    {"POST", "/api/v1/schedules/{schedule_id}/resume", octo_route_v1_schedule_resume, AUTH_TOKEN},
     {"GET", "/api/v1/logs", octo_route_logs, AUTH_TOKEN},
+    {"GET", "/api/v1/flows", octo_route_v1_flows_list, AUTH_TOKEN},
+    {"GET", "/metrics", octo_route_metrics, AUTH_METRICS},
+    {"GET", "/", octo_route_ui, AUTH_NONE},
+    {"GET", "/ui/{file}", octo_route_ui, AUTH_NONE},
     {"GET", "/api/health", octo_route_health, AUTH_NONE},
     {"GET", "/static/swagger.json", octo_route_swagger, AUTH_NONE},
-    {"GET", "/api/docs", octo_route_docs, AUTH_NONE},
-    {"GET", "/api/docs/", octo_route_docs, AUTH_NONE},
+    {"GET", "/api/docs", octo_route_ui, AUTH_NONE},
+    {"GET", "/api/docs/", octo_route_ui, AUTH_NONE},
     {NULL, NULL, NULL, 0},
 };
 
@@ -101,10 +107,12 @@ int octo_route_shutting_down(void)
 }
 
 static struct mg_context *g_ctx;
+static int g_metrics_public; /* METRICS_PUBLIC=true: /metrics without the token */
+static int g_metrics_off;    /* OCTO_METRICS_OFF=1: no HTTP metrics (bench/metrics) */
 static char g_expected_auth[OCTO_API_TOKEN_MAX + 8];
 static size_t g_expected_len;
 
-/* Match path against pattern, segment by segment; a "{}" segment
+/* Match path against pattern, segment by segment; a "{name}" segment
  * matches one non-empty segment, and *param gets the first one (it
  * points into path: a route's parameter ends at the next '/'). */
 static int match(const char *pattern, const char *path, const char **param)
@@ -114,7 +122,7 @@ static int match(const char *pattern, const char *path, const char **param)
 
     *param = NULL;
     while (*p != '\0' && *q != '\0') {
-        if (p[0] == '{' && p[1] == '}') {
+        if (p[0] == '{' && strchr(p, '}') != NULL) {
             const char *end = strchr(q, '/');
 
             if (end == q) {
@@ -124,7 +132,7 @@ static int match(const char *pattern, const char *path, const char **param)
                 *param = q;
             }
             q = end != NULL ? end : q + strlen(q);
-            p += 2;
+            p = strchr(p, '}') + 1;
             continue;
         }
         if (*p != *q) {
@@ -206,61 +214,37 @@ static void access_log(struct octo_req *req)
              ri->http_version, req->status);
 }
 
+/* One request answered: its access line and its metrics (route: the
+ * template that matched, never the raw path). Called by http.c just
+ * before the answer is written, or by dispatch for an answer written
+ * another way. */
+static void answered(struct octo_req *req)
+{
+    struct timespec t1;
+
+    req->answered = 1;
+    access_log(req);
+    if (!g_metrics_off) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        octo_metrics_http(req->ri->request_method, req->route,
+                          req->status,
+                          (double)(t1.tv_sec - req->t0.tv_sec) +
+                              (double)(t1.tv_nsec - req->t0.tv_nsec) / 1e9);
+    }
+}
+
 static void preflight(struct octo_req *req)
 {
     const char *want = mg_get_header(req->conn, "Access-Control-Request-Headers");
+    const char *headers[] = {"Access-Control-Allow-Methods",
+                             "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+                             "Access-Control-Allow-Headers",
+                             want != NULL ? want : "Authorization, Content-Type",
+                             "Access-Control-Max-Age",
+                             "600",
+                             NULL};
 
-    req->status = 204;
-    mg_response_header_start(req->conn, 204);
-    octo_http_cors_headers(req);
-    mg_response_header_add(req->conn, "Access-Control-Allow-Methods",
-                           "GET, POST, PUT, PATCH, DELETE, OPTIONS", -1);
-    mg_response_header_add(req->conn, "Access-Control-Allow-Headers",
-                           want != NULL ? want : "Authorization, Content-Type", -1);
-    mg_response_header_add(req->conn, "Access-Control-Max-Age", "600", -1);
-    mg_response_header_add(req->conn, "Content-Length", "0", -1);
-    mg_response_header_send(req->conn);
-}
-
-/* Debian's civetweb runs handlers on 100 KiB thread stacks (built with
- * USE_STACK_SIZE=102400). Parsing a nested JSON body (jansson recurses to
- * depth 2048) or running a flow there overflowed the stack and killed the
- * whole service: a launch with "data" nested 800 deep was enough
- * (tests/e2e/test_api_routes.py, test_deep_json_bodies). Handlers that
- * parse a body and run flows (the POST routes) therefore run on a thread
- * with an ordinary 8 MiB stack while the civetweb thread waits for it. */
-#define HANDLER_STACK_SIZE ((size_t)8 << 20)
-
-struct handler_call {
-    octo_route_fn fn;
-    struct octo_req *req;
-};
-
-static void *handler_main(void *arg)
-{
-    struct handler_call *c = arg;
-
-    c->fn(c->req);
-    return NULL;
-}
-
-static void call_on_big_stack(octo_route_fn fn, struct octo_req *req)
-{
-    struct handler_call c = {fn, req};
-    pthread_attr_t attr;
-    pthread_t t;
-    int started = 0;
-
-    if (pthread_attr_init(&attr) == 0) {
-        started = pthread_attr_setstacksize(&attr, HANDLER_STACK_SIZE) == 0 &&
-                  pthread_create(&t, &attr, handler_main, &c) == 0;
-        pthread_attr_destroy(&attr);
-    }
-    if (started) {
-        pthread_join(t, NULL);
-    } else {
-        fn(req); /* no thread to be had: run here, as before */
-    }
+    octo_http_raw_headers(req, 204, NULL, NULL, 0, headers);
 }
 
 static int dispatch(struct mg_connection *conn, void *cbdata)
@@ -272,21 +256,28 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     int path_known = 0;
     int exempt = 0;
     char allow[128] = "";
+    const char *route = NULL;
 
     (void)cbdata;
     atomic_fetch_add(&g_inflight, 1);
     memset(&req, 0, sizeof(req));
+    clock_gettime(CLOCK_MONOTONIC, &req.t0);
+    req.tracked = 1;
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.path = req.ri->local_uri != NULL ? req.ri->local_uri : "/";
+    req.route = "refused";
     if (octo_guard_request(&req)) { /* what civetweb would misread: 400 */
-        access_log(&req);
+        if (!req.answered) {
+            answered(&req);
+        }
         octo_conn_guard_close(&req);
+        atomic_fetch_sub(&g_inflight, 1);
         return 1;
     }
     if (strcmp(req.ri->request_method, "OPTIONS") == 0) {
+        req.route = "preflight";
         preflight(&req);
-        access_log(&req);
         if (req.close) {
             octo_conn_guard_close(&req);
         }
@@ -300,7 +291,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
             continue;
         }
         path_known = 1;
-        if (r->auth == AUTH_NONE) {
+        if (route == NULL) {
+            route = r->pattern;
+        }
+        if (r->auth == AUTH_NONE || (r->auth == AUTH_METRICS && g_metrics_public)) {
             exempt = 1;
         }
         if (strcmp(r->method, req.ri->request_method) == 0 ||
@@ -314,25 +308,29 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
                      allow[0] != '\0' ? ", " : "", r->method);
         }
     }
-    if (!(exempt && found != NULL && found->auth == AUTH_NONE) && !authorized(conn)) {
+    if (found != NULL) {
+        route = found->pattern;
+    }
+    req.route = route;
+    if (!(exempt && found != NULL &&
+          (found->auth == AUTH_NONE || (found->auth == AUTH_METRICS && g_metrics_public))) &&
+        !authorized(conn)) {
         octo_http_error(&req, 401, "Unauthorized");
     } else if (found != NULL) {
         char segment[1024];
 
         req.param = param;
         cut_param(&req, segment, sizeof(segment));
-        if (strcmp(found->method, "POST") == 0) {
-            call_on_big_stack(found->fn, &req); /* see HANDLER_STACK_SIZE */
-        } else {
-            found->fn(&req);
-        }
+        octo_big_stack_call(found->fn, &req); /* see big_stack.h */
     } else if (path_known) {
         octo_http_error(&req, 405, "Method %s not allowed on %s (allowed: %s)",
                         req.ri->request_method, req.path, allow);
     } else {
         octo_http_error(&req, 404, "Not Found: %s", req.path);
     }
-    access_log(&req);
+    if (!req.answered) {
+        answered(&req);
+    }
     if (req.close) { /* refused: do not wait for the rest of its body */
         octo_conn_guard_close(&req);
     }
@@ -444,6 +442,9 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     if (octo_api_listen_config(c, &listen, err) != OCTO_OK) {
         return err->code;
     }
+    g_metrics_public = listen.metrics_public;
+    g_metrics_off = getenv("OCTO_METRICS_OFF") != NULL &&
+                    strcmp(getenv("OCTO_METRICS_OFF"), "1") == 0;
     want_http = listen.http;
     want_https = listen.https;
     host = listen.host;
@@ -470,6 +471,7 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
     snprintf(g_expected_auth, sizeof(g_expected_auth), "Bearer %s", c->api_token);
     g_expected_len = strlen(g_expected_auth);
     octo_http_setup(c->api_cors_origins, c->api_max_body);
+    octo_http_on_answer(answered);
     if (want_http && want_https) {
         snprintf(ports, sizeof(ports), "%s:%d,%s:%ds", host, c->api_port, host, c->api_https_port);
     } else if (want_https) {

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -78,6 +79,22 @@ static int protocol(const char *p, struct octo_api_listen *out, octo_error *err)
     return OCTO_OK;
 }
 
+/* METRICS_PUBLIC: exactly true or false (or unset). */
+static int metrics_public(struct octo_api_listen *out, octo_error *err)
+{
+    const char *v = getenv("METRICS_PUBLIC");
+
+    if (v == NULL || v[0] == '\0' || strcmp(v, "false") == 0) {
+        return OCTO_OK;
+    }
+    if (strcmp(v, "true") == 0) {
+        out->metrics_public = 1;
+        return OCTO_OK;
+    }
+    return octo_error_set(err, OCTO_EINVAL, "METRICS_PUBLIC",
+                          "METRICS_PUBLIC=\"%.64s\" must be true or false", v);
+}
+
 int octo_api_listen_config(const struct octo_config *c, struct octo_api_listen *out,
                            octo_error *err)
 {
@@ -89,7 +106,8 @@ int octo_api_listen_config(const struct octo_config *c, struct octo_api_listen *
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = protocol(c->api_protocol, out, err)) != OCTO_OK) {
+    if ((rc = protocol(c->api_protocol, out, err)) != OCTO_OK ||
+        (rc = metrics_public(out, err)) != OCTO_OK) {
         return rc;
     }
     if (host[0] == '\0') {

@@ -15,6 +15,7 @@ struct octo_api_listen {
     int http;       /* serve plain HTTP on api_port */
     int https;      /* serve HTTPS (on api_port, or api_https_port with both) */
     char host[300]; /* for civetweb's listening_ports ("[::1]" for IPv6) */
+    int metrics_public; /* METRICS_PUBLIC=true: GET /metrics needs no token */
 };
 
 /* Check API_PROTOCOL, API_HOST and the token of c (borrowed) and fill

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <octoflow/core.h>
 
@@ -56,45 +57,183 @@ static int origin_allowed(const char *origin)
     return 0;
 }
 
-void octo_http_cors_headers(struct octo_req *req)
-{
-    const char *origin;
-
-    if (strcmp(g_cors, "*") == 0) {
-        mg_response_header_add(req->conn, "Access-Control-Allow-Origin", "*", -1);
-        return;
-    }
-    origin = mg_get_header(req->conn, "Origin");
-    if (origin != NULL && origin_allowed(origin)) {
-        mg_response_header_add(req->conn, "Access-Control-Allow-Origin", origin, -1);
-    }
-    mg_response_header_add(req->conn, "Vary", "Origin", -1);
-}
 
 void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,
                    size_t len)
 {
-    char clen[32];
+    octo_http_raw_headers(req, status, content_type, body, len, NULL);
+}
+
+/* ---- one write per response ----------------------------------------------
+ * civetweb's mg_response_header_send writes the status line and each
+ * header with its own send() (8 per response); a response is built here
+ * in one buffer and written at once. What civetweb added itself (Date,
+ * Connection) is added here, with the keep-alive decision it would make:
+ * HTTP/1.1 keeps the connection unless the client says otherwise, 1.0
+ * only when it asks; and when this answer ends the connection, civetweb
+ * is told so. */
+
+struct head {
+    char *buf;
+    size_t len;
+    size_t cap;
+    int failed;
+};
+
+static void head_put(struct head *h, const char *s, size_t n)
+{
+    if (h->failed) {
+        return;
+    }
+    if (h->len + n + 1 > h->cap) {
+        size_t cap = (h->len + n + 1) * 2;
+        char *b = realloc(h->buf, cap);
+
+        if (b == NULL) {
+            h->failed = 1;
+            return;
+        }
+        h->buf = b;
+        h->cap = cap;
+    }
+    memcpy(h->buf + h->len, s, n);
+    h->len += n;
+}
+
+static void head_add(struct head *h, const char *name, const char *value)
+{
+    head_put(h, name, strlen(name));
+    head_put(h, ": ", 2);
+    head_put(h, value, strlen(value));
+    head_put(h, "\r\n", 2);
+}
+
+/* The Date header's value, formatted once a second per thread. */
+static const char *http_date(void)
+{
+    static _Thread_local time_t t_sec = -1;
+    static _Thread_local char t_text[40];
+    time_t now = time(NULL);
+
+    if (now != t_sec) {
+        struct tm tm;
+
+        gmtime_r(&now, &tm);
+        strftime(t_text, sizeof(t_text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        t_sec = now;
+    }
+    return t_text;
+}
+
+static int has_token(const char *list, const char *token)
+{
+    size_t n = strlen(token);
+    const char *p = list;
+
+    while (p != NULL && *p != '\0') {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        if (strncasecmp(p, token, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ')) {
+            return 1;
+        }
+        p = strchr(p, ',');
+    }
+    return 0;
+}
+
+static int client_keeps_alive(const struct octo_req *req)
+{
+    const char *h = mg_get_header(req->conn, "Connection");
+
+    if (h != NULL) {
+        return has_token(h, "keep-alive");
+    }
+    return req->ri != NULL && req->ri->http_version != NULL &&
+           strcmp(req->ri->http_version, "1.1") == 0;
+}
+
+static void head_cors(struct head *h, struct octo_req *req)
+{
+    const char *origin;
+
+    if (strcmp(g_cors, "*") == 0) {
+        head_add(h, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    origin = mg_get_header(req->conn, "Origin");
+    if (origin != NULL && origin_allowed(origin)) {
+        head_add(h, "Access-Control-Allow-Origin", origin);
+    }
+    head_add(h, "Vary", "Origin");
+}
+
+static void (*g_on_answer)(struct octo_req *req);
+
+void octo_http_on_answer(void (*fn)(struct octo_req *req))
+{
+    g_on_answer = fn;
+}
+
+/* Status line, headers (Content-Length unless streaming), body: one
+ * write. Returns 0, or -1 when the client is gone. */
+static int send_response(struct octo_req *req, int status, const char *content_type,
+                         const char *body, size_t len, const char *const *headers, int streaming)
+{
+    struct head h = {NULL, 0, 0, 0};
+    char line[128];
+    int keep;
+    int n;
+    int rc;
+    int with_body = len > 0 && (req->ri == NULL || req->ri->request_method == NULL ||
+                                strcmp(req->ri->request_method, "HEAD") != 0);
 
     req->status = status;
-    snprintf(clen, sizeof(clen), "%zu", len);
-    mg_response_header_start(req->conn, status);
-    mg_response_header_add(req->conn, "Content-Type", content_type, -1);
-    mg_response_header_add(req->conn, "Content-Length", clen, -1);
-    octo_http_cors_headers(req);
     if (octo_guard_must_close(req, status)) {
         req->close = 1; /* api.c's dispatch then ends it (octo_conn_guard_close) */
-        mg_response_header_add(req->conn, "Connection", "close", -1);
     }
-    mg_response_header_send(req->conn);
+    keep = !req->close && !streaming && client_keeps_alive(req);
+    n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status,
+                 mg_get_response_code_text(req->conn, status));
+    head_put(&h, line, (size_t)n);
+    head_add(&h, "Date", http_date());
+    head_add(&h, "Connection", keep ? "keep-alive" : "close");
+    if (content_type != NULL) {
+        head_add(&h, "Content-Type", content_type);
+    }
+    if (!streaming) {
+        snprintf(line, sizeof(line), "%zu", len);
+        head_add(&h, "Content-Length", line);
+    }
+    head_cors(&h, req);
+    for (; headers != NULL && headers[0] != NULL; headers += 2) {
+        head_add(&h, headers[0], headers[1]);
+    }
+    head_put(&h, "\r\n", 2);
+    if (with_body) {
+        head_put(&h, body, len);
+    }
+    if (!keep) {
+        mg_disable_connection_keep_alive(req->conn);
+    }
     octo_conn_guard_answered(req->conn);
-    /* request_method is NULL when civetweb reports an error for a request
-     * it could not parse (e.g. headers over its size limit): strcmp on it
-     * crashed the whole service (found by tests/e2e/test_api_routes.py). */
-    if (len > 0 && (req->ri == NULL || req->ri->request_method == NULL ||
-                    strcmp(req->ri->request_method, "HEAD") != 0)) {
-        mg_write(req->conn, body, len);
+    if (g_on_answer != NULL && req->tracked && !req->answered) {
+        req->answered = 1;
+        g_on_answer(req); /* the access line is queued before the client can read the answer */
     }
+    if (h.failed) {
+        free(h.buf);
+        return -1;
+    }
+    rc = mg_write(req->conn, h.buf, h.len) == (int)h.len ? 0 : -1;
+    free(h.buf);
+    return rc;
+}
+
+void octo_http_raw_headers(struct octo_req *req, int status, const char *content_type,
+                           const char *body, size_t len, const char *const *headers)
+{
+    send_response(req, status, content_type, body, len, headers, 0);
 }
 
 void octo_http_json(struct octo_req *req, int status, json_t *value)
@@ -168,11 +307,19 @@ void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
     n += snprintf(head + n, sizeof(head) - (size_t)n, "Connection: close\r\n\r\n");
     req->status = status;
     req->close = 1;
-    mg_write(req->conn, head, (size_t)n);
-    if (body != NULL) {
-        mg_write(req->conn, body, blen);
+    {
+        struct head h = {NULL, 0, 0, 0};
+
+        head_put(&h, head, (size_t)n);
+        if (body != NULL) {
+            head_put(&h, body, blen);
+        }
+        head_put(&h, "\n", 1);
+        if (!h.failed) {
+            mg_write(req->conn, h.buf, h.len);
+        }
+        free(h.buf);
     }
-    mg_write(req->conn, "\n", 1);
     free(body);
     json_decref(safe);
     json_decref(v);
@@ -318,14 +465,10 @@ int octo_http_query_bool(struct octo_req *req, const char *name)
 
 int octo_http_sse_start(struct octo_req *req)
 {
-    req->status = 200;
-    mg_response_header_start(req->conn, 200);
-    mg_response_header_add(req->conn, "Content-Type", "text/event-stream", -1);
-    mg_response_header_add(req->conn, "Cache-Control", "no-cache", -1);
-    mg_response_header_add(req->conn, "Connection", "close", -1);
-    mg_response_header_add(req->conn, "X-Accel-Buffering", "no", -1);
-    octo_http_cors_headers(req);
-    return mg_response_header_send(req->conn) < 0 ? -1 : 0;
+    static const char *const headers[] = {"Cache-Control", "no-cache", "X-Accel-Buffering", "no",
+                                          NULL};
+
+    return send_response(req, 200, "text/event-stream", NULL, 0, headers, 1);
 }
 
 int octo_http_sse_event(struct octo_req *req, const char *event, json_t *data)

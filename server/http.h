@@ -2,7 +2,8 @@
  *
  * Every response is JSON as Flask's jsonify wrote it for the original
  * (sorted keys, compact separators, ASCII escapes, a trailing newline),
- * with CORS headers. Request bodies are read with a size limit and parsed
+ * with CORS headers, written with one write (status line, headers and
+ * body in one buffer). Request bodies are read with a size limit and parsed
  * as a JSON object. Handlers run on civetweb worker threads.
  */
 #ifndef OCTO_HTTP_H
@@ -10,6 +11,7 @@
 
 #include <civetweb.h>
 #include <jansson.h>
+#include <time.h>
 
 /* What a route handler receives. */
 struct octo_req {
@@ -19,6 +21,10 @@ struct octo_req {
     const char *param;  /* the matched {param} segment, or NULL */
     int status;         /* the status sent (for the access log) */
     int close;          /* the answer ends the connection (http_guard.h) */
+    int tracked;        /* a routed request: the answer hook sees its answer */
+    int answered;       /* the answer hook has run */
+    const char *route;  /* the route template that matched (metrics) */
+    struct timespec t0; /* when dispatch began (CLOCK_MONOTONIC) */
 };
 
 typedef void (*octo_route_fn)(struct octo_req *req);
@@ -38,6 +44,9 @@ void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
 /* Send a non-JSON body (docs page). */
 void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,
                    size_t len);
+/* The same with more headers: name, value, ..., NULL (borrowed). */
+void octo_http_raw_headers(struct octo_req *req, int status, const char *content_type,
+                           const char *body, size_t len, const char *const *headers);
 
 /* Read and parse the body as a JSON object. Returns a new reference, or
  * NULL after sending the error response (413, 415, 400). */
@@ -64,8 +73,9 @@ int octo_http_sse_comment(struct octo_req *req, const char *text);
  * body limit. Call before the server starts. */
 void octo_http_setup(const char *cors_origins, long max_body);
 
-/* Add the CORS headers for this request's Origin to the response being
- * built (after mg_response_header_start). */
-void octo_http_cors_headers(struct octo_req *req);
+/* Called once per tracked request with its status, just before its
+ * answer is written (the access line and metrics: api.c). Set before the
+ * server starts. */
+void octo_http_on_answer(void (*fn)(struct octo_req *req));
 
 #endif

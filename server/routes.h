@@ -18,7 +18,6 @@ void octo_route_logs(struct octo_req *req);
 void octo_route_jobs(struct octo_req *req);
 void octo_route_health(struct octo_req *req);
 void octo_route_swagger(struct octo_req *req);
-void octo_route_docs(struct octo_req *req);
 
 /* /api/v1 */
 void octo_route_v1_jobs_list(struct octo_req *req);
@@ -34,6 +33,11 @@ void octo_route_v1_schedule_get(struct octo_req *req);
 void octo_route_v1_schedule_delete(struct octo_req *req);
 void octo_route_v1_schedule_pause(struct octo_req *req);
 void octo_route_v1_schedule_resume(struct octo_req *req);
+void octo_route_v1_flows_list(struct octo_req *req);
+
+/* observability and the dashboard (routes_observe.c, routes_ui.c) */
+void octo_route_metrics(struct octo_req *req);
+void octo_route_ui(struct octo_req *req);
 
 /* Shared by the schedule and launch routes (routes_flows.c): the "path"
  * member (missing: the message when absent), and a schedule body. They

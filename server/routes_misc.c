@@ -1,5 +1,5 @@
 /* routes_misc.c - /api/locks, /api/logs (and /api/v1/logs), /api/jobs,
- * /api/health, the docs routes.
+ * /api/health, the OpenAPI document (its page is routes_ui.c).
  *
  * Locks are held by the kernel (see the operations docs): the listing
  * shows held locks only, and deleting a lock that a run holds is 409 -
@@ -244,9 +244,4 @@ void octo_route_health(struct octo_req *req)
 void octo_route_swagger(struct octo_req *req)
 {
     octo_http_raw(req, 200, "application/json", octo_openapi_json(), strlen(octo_openapi_json()));
-}
-
-void octo_route_docs(struct octo_req *req)
-{
-    octo_http_raw(req, 200, "text/html; charset=utf-8", octo_docs_html(), strlen(octo_docs_html()));
 }

@@ -6,6 +6,7 @@
  *     mode: write          # read (default), write, append
  *     type: yaml           # yaml (default, as the original), json, text
  *     data_key: "."        # what to write ("." = the whole flow data)
+ *     sync: true           # false: no fsync (scratch files; see below)
  *
  * Paths are confined to DATA_PATH by the core (absolute paths, "..",
  * escaping symlinks refused; secrets.yml and config.yml never reachable;
@@ -14,7 +15,11 @@
  * killed: a temporary file in the same directory (the old content, then
  * the serialised document, no separator, as the original appended),
  * fsync, rename, under a lock on the directory (see replace()); a failed
- * serialisation leaves the old file untouched. Output is byte-compatible
+ * serialisation leaves the old file untouched. With sync: false the
+ * two fsyncs are skipped: the replace stays atomic for every reader and
+ * for a killed process, but a power loss may leave the old content or an
+ * empty file (the fsyncs are most of what a small write costs: ~1 ms on
+ * an SSD, much more on a busy disk; docs/performance.md). Output is byte-compatible
  * with the original: YAML as PyYAML's yaml.dump(default_flow_style=False),
  * JSON as json.dump (", " and ": " separators, ASCII escapes).
  * A write returns {} (as the original); a read returns the parsed value.
@@ -37,6 +42,7 @@ enum ftype { TYPE_YAML, TYPE_JSON, TYPE_TEXT };
 struct file_step {
     enum mode mode;
     enum ftype type;
+    int sync;
 };
 
 static int file_prepare(const octo_host *h, json_t *options, void **inst, octo_error *err)
@@ -53,6 +59,7 @@ static int file_prepare(const octo_host *h, json_t *options, void **inst, octo_e
     s->mode = strcmp(mode, "write") == 0 ? MODE_WRITE
               : strcmp(mode, "append") == 0 ? MODE_APPEND
                                             : MODE_READ;
+    s->sync = !json_is_false(json_object_get(options, "sync"));
     s->type = strcmp(type, "json") == 0 ? TYPE_JSON : strcmp(type, "text") == 0 ? TYPE_TEXT
                                                                                 : TYPE_YAML;
     if (s->mode != MODE_READ && (dk == NULL || dk[0] == '\0')) {
@@ -309,7 +316,7 @@ static int copy_old(const char *abs, int fd)
  * processes) take turns, so none loses another's record. The cost: an
  * append copies the file (in the kernel where possible). */
 static int replace(const octo_host *h, const char *abs, const char *rel, const char *text,
-                   int append, octo_error *err)
+                   int append, int sync, octo_error *err)
 {
     char tmp[PATH_MAX];
     const char *verb = append ? "append to" : "write";
@@ -333,7 +340,7 @@ static int replace(const octo_host *h, const char *abs, const char *rel, const c
         goto out;
     }
     if ((append && copy_old(abs, fd) != 0) || write_fully(fd, text, strlen(text)) != 0 ||
-        fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+        fchmod(fd, mode) != 0 || (sync && fsync(fd) != 0)) {
         e = errno;
         goto out;
     }
@@ -348,7 +355,9 @@ static int replace(const octo_host *h, const char *abs, const char *rel, const c
         goto out;
     }
     tmp[0] = '\0';
-    fsync(dfd); /* the rename itself, for a power loss */
+    if (sync) {
+        fsync(dfd); /* the rename itself, for a power loss */
+    }
 out:
     if (fd >= 0) {
         close(fd);
@@ -399,7 +408,7 @@ static int file_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
         goto done;
     }
     h->log(ctx, OCTO_LOG_INFO, "-> %s %s", s->mode == MODE_WRITE ? "write" : "append", rel);
-    rc = replace(h, abs, rel, text, s->mode == MODE_APPEND, err);
+    rc = replace(h, abs, rel, text, s->mode == MODE_APPEND, s->sync, err);
     if (rc == OCTO_OK) {
         *out = json_object();
     }
@@ -439,6 +448,11 @@ static const octo_option file_options[] = {
      .type = OCTO_OPT_STRING,
      .flags = OCTO_OPT_DATA_KEY,
      .summary = "key of the flow data to write (\".\" = the whole flow data); required to write"},
+    {.name = "sync",
+     .type = OCTO_OPT_BOOL,
+     .def = "true",
+     .summary = "false: skip the fsyncs of a write or append (atomic still, not durable on "
+                "power loss)"},
     {.name = NULL},
 };
 

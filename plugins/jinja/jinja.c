@@ -10,8 +10,13 @@
  * and ignored data_key; its later versions (and the sample templates)
  * render with only the data_key value. Both work here: the context is
  * the whole flow data with the members of the data_key value laid over
- * it when that value is a mapping. The data_key value itself is also
- * bound as __data__ (the name to use when it is not a mapping).
+ * it. The data_key value itself is also bound as __data__.
+ *
+ * A data_key whose value is null, missing or not a mapping fails the
+ * step, as the original's render(**value) did (a TypeError there): with
+ * two Jira transitions to "In Progress" the sample's jq_expression gives
+ * null, and rendering transition.j2 with an empty context posted
+ * {"transition": {"id": null}} to Jira instead of stopping.
  * The template is compiled once and cached by mtime in the core; an
  * edited template is picked up on the next run.
  */
@@ -66,10 +71,20 @@ static int jinja_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_r
         return h->error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
     if (dk != NULL && dk[0] != '\0' && strcmp(dk, ".") != 0) {
-        if (json_is_object(args->input)) {
-            json_object_update(vars, args->input);
+        if (!json_is_object(args->input)) {
+            json_decref(vars);
+            h->template_free(tpl);
+            return h->error_set(err, OCTO_EINVAL, "data_key",
+                                "data_key \"%s\" %s: the context of %s must be a mapping", dk,
+                                args->input == NULL          ? "is not in the flow data"
+                                : json_is_null(args->input)  ? "is null"
+                                : json_is_array(args->input) ? "is a list"
+                                : json_is_string(args->input) ? "is a string"
+                                                              : "is not a mapping",
+                                path);
         }
-        json_object_set(vars, "__data__", args->input != NULL ? args->input : json_null());
+        json_object_update(vars, args->input);
+        json_object_set(vars, "__data__", args->input);
     } else {
         json_object_set(vars, "__data__", data);
     }
@@ -109,7 +124,8 @@ static const octo_option jinja_options[] = {
     {.name = "path", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_TPL,
      .summary = "template file relative to TEMPLATES_PATH"},
     {.name = "data_key", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_DATA_KEY,
-     .summary = "its mapping is laid over the flow data as the context; also bound as __data__"},
+     .summary = "a mapping laid over the flow data as the context (null or not a mapping: an "
+                "error); also bound as __data__"},
     {.name = "parse", .type = OCTO_OPT_ENUM, .flags = OCTO_OPT_NOCASE, .values = parse_values,
      .summary = "parse the output as json or yaml (absent: the text)"},
     {.name = NULL},

@@ -17,7 +17,11 @@
  * Python's str(), YAML order), appended with "&" when the URI already has
  * "?"; GET and DELETE send no body; a JSON response becomes data, an
  * empty 2xx response null, a non-JSON 2xx response its text; a status
- * outside 2xx is an http error carrying status_code and response_content.
+ * outside 2xx is an http error carrying status_code and response_content
+ * (host->error_detail on a 1.1 core; http_status and the detail text on a
+ * 1.0 core: the plugin needs only ABI 1.0, see CMakeLists.txt) and the
+ * server's Retry-After (seconds or an HTTP date), which a step's `retry:`
+ * waits for (capped by its max_delay).
  * Authentication: basic (username/password), token ("<bearer> <token>",
  * bearer defaults to Bearer), api_key / api-key (header <key>: <value>),
  * with secrets from secrets.yml or Vault (host->secret_get). The
@@ -333,10 +337,86 @@ static int auth_header(const octo_host *h, octo_ctx *ctx, const struct rest_step
     return rc;
 }
 
-/* Turn the response into the step's output, or an http error. */
-static int response(const octo_host *h, long status, const char *method, const char *body,
-                    size_t len, json_t **out, octo_error *err)
+/* What an http error shows of the answer (new reference): the parsed
+ * JSON when its text is short, else the first `cut` characters of its
+ * text as a string (always when force_cut); null for an empty answer. */
+static json_t *shown_content(const octo_host *h, json_t *v, size_t body_len, size_t cut,
+                             int force_cut)
 {
+    char *text = NULL;
+    const char *src;
+    size_t n;
+    json_t *out;
+    octo_error e2;
+
+    if (v == NULL) {
+        return body_len > 0 ? json_sprintf("(binary response of %zu bytes)", body_len)
+                            : json_null();
+    }
+    memset(&e2, 0, sizeof(e2));
+    if (h->json_dump(v, OCTO_JSON_UNICODE, &text, &e2) == OCTO_OK && !force_cut &&
+        strlen(text) < DETAIL_MAX) {
+        h->free(text);
+        return json_incref(v);
+    }
+    src = json_is_string(v) ? json_string_value(v) : (text != NULL ? text : "");
+    n = strlen(src) > cut ? cut : strlen(src);
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) {
+        n--; /* cut on a character boundary */
+    }
+    out = json_stringn(src, n);
+    h->free(text);
+    return out != NULL ? out : json_string("(response not shown: not UTF-8)");
+}
+
+/* Attach status_code and response_content to an http error: the 1.1 way
+ * (host->error_detail, merged into the __errors__ record by the core), or
+ * on a 1.0 core http_status plus the content as JSON text in err->detail.
+ * Each must fit err->detail: a content too long for it is cut further. */
+static void http_detail(const octo_host *h, octo_error *err, long status, json_t *v,
+                        size_t body_len)
+{
+    static const size_t cuts[] = {1000, 250, 60, 0};
+    size_t i;
+
+    err->http_status = (int)status;
+    for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        json_t *content = shown_content(h, v, body_len, cuts[i], i > 0);
+        int fits = 0;
+
+        if (OCTO_HOST_HAS(h, error_detail)) {
+            json_t *d = json_pack("{s:I, s:o}", "status_code", (json_int_t)status,
+                                  "response_content", content);
+
+            fits = d != NULL && h->error_detail(err, d) == OCTO_OK;
+            json_decref(d);
+        } else {
+            char *text = NULL;
+            octo_error e2;
+
+            memset(&e2, 0, sizeof(e2));
+            if (json_is_null(content)) {
+                fits = 1; /* no content: "" (the 1.0 core shows null) */
+            } else if (h->json_dump(content, OCTO_JSON_UNICODE, &text, &e2) == OCTO_OK &&
+                       strlen(text) < sizeof(err->detail)) {
+                memcpy(err->detail, text, strlen(text) + 1);
+                fits = 1;
+            }
+            h->free(text);
+            json_decref(content);
+        }
+        if (fits) {
+            return;
+        }
+    }
+}
+
+/* Turn the response into the step's output, or an http error (with the
+ * server's Retry-After, which a step's retry waits for). */
+static int response(const octo_host *h, const struct rest_reply *reply, const char *method,
+                    const char *body, size_t len, json_t **out, octo_error *err)
+{
+    long status = reply->status;
     json_t *v = NULL;
 
     if (len > 0) {
@@ -358,40 +438,9 @@ static int response(const octo_host *h, long status, const char *method, const c
         return OCTO_OK;
     }
     h->error_set(err, OCTO_EHTTP, NULL, "REST request failed with status code %ld", status);
-    err->http_status = (int)status;
-    if (v != NULL) {
-        char *text = NULL;
-        octo_error e2;
-
-        memset(&e2, 0, sizeof(e2));
-        if (h->json_dump(v, OCTO_JSON_UNICODE, &text, &e2) == OCTO_OK && strlen(text) < DETAIL_MAX) {
-            snprintf(err->detail, sizeof(err->detail), "%s", text);
-        } else {
-            /* too long: keep the start of its text, as a JSON string */
-            const char *src = json_is_string(v) ? json_string_value(v) : (text ? text : "");
-            size_t n = strlen(src) > 1000 ? 1000 : strlen(src);
-            json_t *cut;
-            char *t2 = NULL;
-
-            while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) {
-                n--; /* cut on a character boundary */
-            }
-            cut = json_stringn(src, n);
-
-            if (cut == NULL) {
-                cut = json_string("(response not shown: not UTF-8)");
-            }
-            if (h->json_dump(cut, 0, &t2, &e2) == OCTO_OK) {
-                snprintf(err->detail, sizeof(err->detail), "%s", t2);
-            }
-            h->free(t2);
-            json_decref(cut);
-        }
-        h->free(text);
-        json_decref(v);
-    } else if (len > 0) {
-        snprintf(err->detail, sizeof(err->detail), "\"(binary response of %zu bytes)\"", len);
-    }
+    http_detail(h, err, status, v, len);
+    err->retry_after_ms = reply->retry_after_ms; /* a 1.0 core ignores it (reserved[0]) */
+    json_decref(v);
     return OCTO_EHTTP;
 }
 
@@ -412,7 +461,7 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
     char *body_text = NULL;
     char *resp = NULL;
     size_t resp_len = 0;
-    long status = 0;
+    struct rest_reply reply;
     int has_ct = 0;
     int has_accept = 0;
     const char *k;
@@ -498,9 +547,10 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
                url);
         h->log(ctx, OCTO_LOG_DEBUG, "-> %s %s", method, url);
     }
-    rc = rest_perform(h, ctx, s, &call, &status, &resp, &resp_len, err);
+    memset(&reply, 0, sizeof(reply));
+    rc = rest_perform(h, ctx, s, &call, &reply, &resp, &resp_len, err);
     if (rc == OCTO_OK) {
-        rc = response(h, status, method, resp, resp_len, out, err);
+        rc = response(h, &reply, method, resp, resp_len, out, err);
     }
 done:
     /* headers may hold a credential: clear before freeing */

@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 
 #include <octoflow/octo_step.h>
 
@@ -29,6 +31,13 @@ struct rest_step {
     pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
 };
 
+/* What a response said besides its status and body. */
+struct rest_reply {
+    long status;
+    uint32_t retry_after_ms; /* Retry-After (seconds or an HTTP date) of the
+                                final answer; 0 when absent, past or bad */
+};
+
 /* One request's inputs, resolved by rest.c. */
 struct rest_call {
     const char *method;       /* "GET", ... */
@@ -49,12 +58,17 @@ struct rest_call {
  * method, 301 for POST, become GET without a body). The transfer is
  * driven by a multi handle polled every REST_POLL_MS, so it stops within
  * that time of host->cancelled() becoming true.
- * The status in status, the body in resp (malloc'd, caller frees) and its
- * length. Returns OCTO_OK or ENETWORK/ETIMEDOUT/ECANCELED/EIO with err
- * filled (curl's message). */
+ * The status and Retry-After in reply, the body in resp (malloc'd, caller
+ * frees) and its length. Returns OCTO_OK or ENETWORK/ETIMEDOUT/ECANCELED/EIO
+ * with err filled (curl's message). */
 int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
-                 const struct rest_call *call, long *status, char **resp, size_t *resp_len,
-                 octo_error *err);
+                 const struct rest_call *call, struct rest_reply *reply, char **resp,
+                 size_t *resp_len, octo_error *err);
+
+/* A Retry-After header value (delay-seconds or an HTTP date, RFC 9110
+ * 10.2.3) as milliseconds from now; 0 when it is absent, in the past or
+ * not understood. now is the current time (seconds since the epoch). */
+uint32_t rest_retry_after_ms(const char *value, time_t now);
 
 /* Python's urllib.parse.quote_plus of s (n bytes) appended to a
  * growable string (out, len, cap). */

@@ -323,10 +323,60 @@ static void setup(CURL *c, const struct rest_step *s, const char *url, const cha
     }
 }
 
-int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
-                 const struct rest_call *call, long *status, char **resp, size_t *resp_len,
-                 octo_error *err)
+uint32_t rest_retry_after_ms(const char *value, time_t now)
 {
+    const char *p = value;
+    double ms;
+
+    if (p == NULL) {
+        return 0;
+    }
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    if (*p >= '0' && *p <= '9') {
+        /* delay-seconds: 1*DIGIT, nothing else */
+        unsigned long long secs = 0;
+
+        while (*p >= '0' && *p <= '9') {
+            secs = secs < 100000000ULL ? secs * 10 + (unsigned)(*p - '0') : secs;
+            p++;
+        }
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            p++;
+        }
+        if (*p != '\0') {
+            return 0;
+        }
+        ms = (double)secs * 1000.0;
+    } else {
+        /* an HTTP date: IMF-fixdate, RFC 850 or asctime (curl_getdate reads all three) */
+        time_t at = curl_getdate(p, NULL);
+
+        if (at == (time_t)-1 || at <= now) {
+            return 0;
+        }
+        ms = difftime(at, now) * 1000.0;
+    }
+    return ms >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* The Retry-After header of the transfer just done, or 0. */
+static uint32_t retry_after_of(CURL *c)
+{
+    struct curl_header *hh = NULL;
+
+    if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &hh) != CURLHE_OK || hh == NULL) {
+        return 0;
+    }
+    return rest_retry_after_ms(hh->value, time(NULL));
+}
+
+int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
+                 const struct rest_call *call, struct rest_reply *reply, char **resp,
+                 size_t *resp_len, octo_error *err)
+{
+    long *status = &reply->status;
     int owned = 0;
     struct handles *hd = thread_handles(&owned);
     struct sink sink = {NULL, 0, 0, s->max_response, 0};
@@ -343,6 +393,7 @@ int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
     int rc = OCTO_OK;
 
     *status = 0;
+    reply->retry_after_ms = 0;
     *resp = NULL;
     *resp_len = 0;
     if (hd == NULL) {
@@ -374,6 +425,7 @@ int rest_perform(const octo_host *h, octo_ctx *ctx, const struct rest_step *s,
         setup(hd->easy, s, url, method, call, body, headers, left, &sink, errbuf);
         cc = transfer(h, ctx, hd);
         curl_easy_getinfo(hd->easy, CURLINFO_RESPONSE_CODE, status);
+        reply->retry_after_ms = cc == CURLE_OK ? retry_after_of(hd->easy) : 0;
         if (cc == CURLE_OK && *status >= 300 && *status < 400 &&
             curl_easy_getinfo(hd->easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL) {
             next_url = strdup(loc);

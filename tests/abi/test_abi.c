@@ -355,6 +355,118 @@ static void test_missing(void **state)
     assert_others_work(1);
 }
 
+/* A plugin built against the 1.1 header, using each member and flag 1.1
+ * added (tests/abi/fixtures/fixture11.c), through real flows. */
+static void test_v11_plugin_uses_every_member(void **state)
+{
+    const char *path = fixture("abi_v11");
+    char saved[PATH_MAX];
+    struct octo_run_result r;
+    json_t *e;
+    char *log;
+    char msg[1024];
+    char warnings[1024];
+    octo_error err;
+
+    (void)state;
+    snprintf(saved, sizeof(saved), "%s", path);
+    memset(&err, 0, sizeof(err));
+    if (octo_plugins_load_file(saved, &err) != OCTO_OK) {
+        fail_msg("the 1.1 plugin is refused: %s", err.msg);
+    }
+    assert_int_equal(octo_plugins_at(octo_plugins_find("abi_v11")->plugin)->abi_minor, 1);
+    octo_test_write("flows/v11sub_ok.yml", "name: ok\nsteps: []\n");
+    octo_test_write("flows/v11sub_bad.yml",
+                    "name: bad\nsteps:\n- {name: b, type: jq, jq: {expression: 'error(\"no\")'}}\n");
+    octo_test_write("flows/v11.yml",
+                    "name: v11\n"
+                    "steps:\n"
+                    "- {name: has, type: abi_v11, abi_v11: {mode: has}}\n"
+                    /* a detail object merged into the record, any code; its
+                     * status_code joins the text ignore_errors searches */
+                    "- name: detail\n"
+                    "  type: abi_v11\n"
+                    "  ignore_errors: [\"^io: fixture failed with details \\\\{'status_code': 418, "
+                    "'response_content': 'teapot'\\\\}$\"]\n"
+                    "  abi_v11: {mode: detail}\n"
+                    /* retry_after_ms replaces the delay (capped by max_delay) */
+                    "- name: again\n"
+                    "  type: abi_v11\n"
+                    "  retry: {attempts: 2, delay: 30, max_delay: 0.25}\n"
+                    "  abi_v11: {mode: retry_after}\n"
+                    "- {name: slept, type: abi_v11, abi_v11: {mode: sleep}}\n"
+                    "- {name: sub_ok, type: abi_v11, abi_v11: {mode: subflow, flow: v11sub_ok.yml}}\n"
+                    "- {name: sub_bad, type: abi_v11, abi_v11: {mode: subflow, flow: v11sub_bad.yml}}\n"
+                    "- {name: paths, type: abi_v11, abi_v11: {mode: paths, path: o/x.json, "
+                    "flow: v11sub_ok.yml}}\n"
+                    "- {name: re, type: abi_v11, abi_v11: {mode: regex, pattern: 'b\\d\\Z', "
+                    "subject: ab1}}\n"
+                    /* a control step: its nested step runs, its output (a
+                     * mapping with a goto key) is neither stored nor a jump;
+                     * its own goto is */
+                    "- name: ctl\n"
+                    "  type: abi_v11_ctl\n"
+                    "  abi_v11_ctl:\n"
+                    "    target: last\n"
+                    "    cases: [{step: {name: inner, type: jq, jq: {expression: '41 + 1'}}}]\n"
+                    "- {name: skipped, type: jq, jq: {expression: '1'}}\n"
+                    "- name: last\n"
+                    "  type: abi_v11_ctl\n"
+                    "  abi_v11_ctl: {exit: done here}\n"
+                    "- {name: never, type: jq, jq: {expression: '1'}}\n");
+    octo_test_log_start();
+    r = octo_test_run_flow("v11.yml", NULL);
+    log = octo_test_log_end();
+    assert_int_equal(r.status, OCTO_RUN_EXIT);
+    assert_false(r.failed);
+    assert_string_equal(r.message, "Flow exited with message: done here");
+    octo_test_assert_json(json_object_get(r.data, "has"),
+                          "{\"error_detail\": true, \"control\": true, \"sleep\": true, "
+                          "\"flow_run2\": true, \"run_nested\": true, \"regex_compile\": true, "
+                          "\"regex_match\": true, \"regex_free\": true, \"minor\": 1}");
+    e = json_array_get(json_object_get(r.data, "__errors__"), 0);
+    octo_test_assert_json(json_object_get(e, "error"),
+                          "{\"type\": \"io\", \"message\": \"fixture failed with details\", "
+                          "\"status_code\": 418, \"response_content\": \"teapot\", "
+                          "\"extra\": {\"k\": 1}}");
+    assert_non_null(json_object_get(e, "ignored"));
+    assert_int_equal(json_array_size(json_object_get(r.data, "__errors__")), 1);
+    octo_test_assert_json(json_object_get(r.data, "again"), "{\"ok\": true}");
+    octo_test_assert_contains(log, "attempt 1 of 2 failed (network: fixture: try again later); "
+                                   "retrying in 0.2 s");
+    octo_test_assert_json(json_object_get(r.data, "slept"), "{\"slept\": true}");
+    octo_test_assert_json(json_object_get(r.data, "sub_ok"),
+                          "{\"rc\": 0, \"has_out\": true, \"msg\": \"\"}");
+    assert_int_equal(json_integer_value(octo_test_get(r.data, "sub_bad.rc")), OCTO_ESUBFLOW);
+    assert_true(json_is_true(octo_test_get(r.data, "sub_bad.has_out")));
+    octo_test_assert_contains(json_string_value(octo_test_get(r.data, "sub_bad.msg")),
+                              "sub-flow v11sub_bad.yml failed: b: ");
+    assert_true(json_is_true(octo_test_get(r.data, "paths.has")));
+    snprintf(msg, sizeof(msg), "%s/o/x.json", octo_config()->data_path);
+    assert_string_equal(json_string_value(octo_test_get(r.data, "paths.paths.path")), msg);
+    snprintf(msg, sizeof(msg), "%s/v11sub_ok.yml", octo_config()->flows_path);
+    assert_string_equal(json_string_value(octo_test_get(r.data, "paths.paths.flow")), msg);
+    octo_test_assert_json(json_object_get(r.data, "re"), "{\"match\": 0, \"search\": 1}");
+    assert_int_equal(json_integer_value(json_object_get(r.data, "inner")), 42);
+    assert_null(json_object_get(r.data, "ctl"));     /* NO_RESULT */
+    assert_null(json_object_get(r.data, "skipped")); /* jumped over */
+    assert_null(json_object_get(r.data, "last"));
+    assert_null(json_object_get(r.data, "never"));   /* exited before */
+    octo_run_result_free(&r);
+    free(log);
+
+    /* OCTO_OPT_STEP_NAME: a literal name no step has is a load error */
+    octo_test_write("flows/v11bad.yml",
+                    "name: v11bad\nsteps:\n"
+                    "- {name: c, type: abi_v11_ctl, abi_v11_ctl: {target: nowhere}}\n");
+    assert_int_not_equal(octo_test_load_flow("v11bad.yml", 0, msg, sizeof(msg), warnings,
+                                             sizeof(warnings)),
+                         OCTO_OK);
+    octo_test_assert_contains(msg, "v11bad.yml:3: steps[0] (\"c\"): target: no step is named "
+                                   "\"nowhere\"");
+    assert_others_work(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_mixed_dir),
         cmocka_unit_test(test_files_writable_by_others),
         cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_v11_plugin_uses_every_member),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -99,6 +99,9 @@ AT(octo_host, control, 200);
 AT(octo_host, sleep, 208);
 AT(octo_host, flow_run2, 216);
 AT(octo_host, run_nested, 224);
+AT(octo_host, regex_compile, 232);
+AT(octo_host, regex_match, 240);
+AT(octo_host, regex_free, 248);
 #endif
 
 /* ---- octo_option (versioned by octo_step_type.option_size) -------------- */
@@ -189,6 +192,16 @@ _Static_assert(OCTO_OPT_REQUIRED == (1u << 0) && OCTO_OPT_TEMPLATE == (1u << 1) 
                    OCTO_OPT_INPUT_NEEDED == (1u << 10),
                "option flags");
 _Static_assert(OCTO_STEP_PURE == 1u, "step flags");
+#ifndef OCTO_LAYOUT_FROZEN_1_0
+/* 1.1 constants */
+_Static_assert(OCTO_OPT_STEP_NAME == (1u << 11) && OCTO_OPT_NESTED_STEPS == (1u << 12),
+               "1.1 option flags");
+_Static_assert(OCTO_STEP_NO_RESULT == (1u << 1), "1.1 step flags");
+_Static_assert(OCTO_CONTROL_GOTO == 1 && OCTO_CONTROL_EXIT == 2, "control results");
+_Static_assert(OCTO_REGEX_IGNORECASE == 1u && OCTO_REGEX_MULTILINE == 2u &&
+                   OCTO_REGEX_DOTALL == 4u && OCTO_REGEX_MATCH == 0 && OCTO_REGEX_SEARCH == 1,
+               "regex flags and modes");
+#endif
 
 /* ---- run time: the same facts, reported by cmocka ------------------------ */
 

@@ -191,8 +191,10 @@ def test_cancel_kills_what_does_not_stop():
     r = srv.post("/api/v1/jobs", {"path": "spin.yml"})
     assert r.status == 202, r
     jid = r.json()["job_id"]
-    wait_for(lambda: srv.get("/api/v1/jobs/%s" % jid).json()["state"] == "running", 10 * E.SLOW,
-             what="the spinning job to run")
+    # its step running, not only the job: a cancel that comes before the
+    # step starts is a plain cancel, nothing to kill
+    wait_for(lambda: (srv.get("/api/v1/jobs/%s" % jid).json().get("current_step") or {}).get("name")
+             == "s", 10 * E.SLOW, what="the spinning step to run")
     t0 = time.time()
     r = srv.post("/api/v1/jobs/%s/cancel" % jid, {})
     check(r.status == 202, r)

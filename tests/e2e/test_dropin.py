@@ -147,8 +147,12 @@ class AWX:
 
 
 class Jira:
-    def __init__(self, server):
+    """Search with expand=names, an issue's transitions (in_progress: how
+    many of them lead to "In Progress"), a transition POST."""
+
+    def __init__(self, server, in_progress=1):
         self.server = server
+        self.in_progress = in_progress
         with open(os.path.join(SRC, "tests", "fixtures", "jira", "search_expand_names.json"),
                   encoding="utf-8") as f:
             self.payload = json.load(f)
@@ -176,7 +180,10 @@ class Jira:
             {"id": "11", "name": "Start work", "to": st("In Progress", "3"), "hasScreen": False,
              "isGlobal": True, "isInitial": False, "isAvailable": True, "isConditional": False},
             {"id": "21", "name": "Resolve", "to": st("Done", "10002"), "hasScreen": False,
-             "isGlobal": True, "isInitial": False, "isAvailable": True, "isConditional": False}]}
+             "isGlobal": True, "isInitial": False, "isAvailable": True, "isConditional": False}]
+            + [{"id": str(30 + i), "name": "Restart work %d" % i, "to": st("In Progress", "3"),
+                "hasScreen": False, "isGlobal": True, "isInitial": False, "isAvailable": True,
+                "isConditional": False} for i in range(1, self.in_progress)]}
 
     def do_transition(self, req, m):
         if not auth_ok(req, "jira_credential"):
@@ -412,6 +419,33 @@ def test_jira_tickets():
     eq(SNOW_SRV.got() + AWX_SRV.got(), [], "ServiceNow and AWX untouched")
 
 
+def test_jira_two_transitions_to_in_progress():
+    """Two transitions lead to "In Progress": the sample's jq_expression
+    (.transitions[] | select(...)) gives two outputs, hence null, and the
+    jinja step with that null data_key fails - as the original's
+    render(**None) did - so each item stops at "prepare transition update"
+    and nothing is posted (rendering with an empty context posted
+    {"transition": {"id": null}} to Jira)."""
+    Jira(JIRA_SRV, in_progress=2)
+    o = original_data()
+    clear()
+    r = o.run("flow_jira_tickets.yml")
+    eq(r.rc, 0, "item failures do not fail the loop (fail_on_item_error: false): %r" % r)
+    d = r.data
+    for item in d["flow_loop"]:
+        eq(item["transition"], None, "two outputs of the jq_expression give null")
+        check("transition_update" not in item and "ticket_status" not in item,
+              "the item stopped at the jinja step: %r" % sorted(item))
+    eq(sorted((e["loop_index"], e["step"], e["error"]["type"]) for e in d["__errors__"]),
+       [(1, "prepare transition update", "validation"), (2, "prepare transition update", "validation")],
+       "one error per item, at the jinja step")
+    for e in d["__errors__"]:
+        eq(e["error"]["message"], 'data_key "transition" is null: the context of transition.j2 '
+                                  'must be a mapping', "the message")
+    eq(JIRA_SRV.got(method="POST"), [], "no transition posted to Jira")
+    eq(len(JIRA_SRV.got(method="GET", prefix="/rest/api/2/issue/")), 2, "the transitions were read")
+
+
 def test_original_templates():
     """The original's templates through the jinja step (the [B] context
     rule: the data_key value; the whole flow data without data_key), as
@@ -428,6 +462,7 @@ steps:
        {status: "running", playbook: "x"}, {status: "pending"}]
 - name: patch_text
   type: jinja
+  ignore_errors: ["must be a mapping"]
   jinja: {path: ticket_patch.j2, data_key: first_job}
 - name: first_job
   type: jq
@@ -469,7 +504,12 @@ steps:
   jinja: {path: ctx.j2}
 - name: listctx
   type: jinja
+  ignore_errors: ["must be a mapping"]
   jinja: {path: ctx.j2, data_key: jobs}
+- name: nullctx
+  type: jinja
+  ignore_errors: ["must be a mapping"]
+  jinja: {path: ctx.j2, data_key: missing_key}
 - name: badjson
   type: jinja
   ignore_errors: ["^template: .*is not JSON"]
@@ -503,8 +543,17 @@ steps:
     eq(d["insert"], "INSERT INTO cmdb (job_id, status) VALUES (1001, 'running')", "insert.j2")
     eq(d["whole"], "me|%d|-" % list(d).index("whole"),
        "no data_key: the whole flow data is the context")
-    eq(d["listctx"], "me|4|-", "a list data_key value is __data__")
     errs = {e["step"]: e for e in r.errors}
+    # a data_key value that is not a mapping fails, as render(**value) in the original
+    eq(errs["listctx"]["error"]["message"],
+       'data_key "jobs" is a list: the context of ctx.j2 must be a mapping', "a list context")
+    eq(errs["nullctx"]["error"]["message"],
+       'data_key "missing_key" is not in the flow data: the context of ctx.j2 must be a mapping',
+       "a missing context")
+    check("listctx" not in d and "nullctx" not in d, "nothing stored for them")
+    eq(errs["patch_text"]["error"]["message"],
+       'data_key "first_job" is not in the flow data: the context of ticket_patch.j2 must be a '
+       'mapping', "a data_key used before its step ran")
     check("ignored" in errs["badjson"] and "is not JSON" in errs["badjson"]["error"]["message"],
           "parse: json of YAML text is a template error: %r" % errs["badjson"])
     check("nope.j2" in errs["missing"]["error"]["message"], "a missing template names it: %r" % errs["missing"])

@@ -179,7 +179,7 @@ result: {% if status == 'successful' %}{{ playbook }}{% elif status=='failed' %}
 """)
     write(data, "templates/payload.j2", "{{ payload }}")
     write(data, "templates/macros.j2", "{% macro tag(x) %}<{{ x | upper }}>{% endmacro %}")
-    write(data, "templates/uses.j2", "{% from 'macros.j2' import tag %}{% include 'part.j2' %} {{ tag(__data__) }}")
+    write(data, "templates/uses.j2", "{% from 'macros.j2' import tag %}{% include 'part.j2' %} {{ tag(__data__.w) }}")
     write(data, "templates/part.j2", "part:{{ __input__ }}")
     write(data, "flows/jinja.yml", """
 name: jinja
@@ -199,7 +199,7 @@ steps:
   jq_expression: '{extra_vars: .}'
 - name: word
   type: jq
-  jq: {expression: '"hi"'}
+  jq: {expression: '{w: "hi"}'}
 - name: text
   type: jinja
   jinja: {path: uses.j2, data_key: word}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jq_programs.h"
 #include "jqbridge.h"
 
 static struct octo_jq_prog *compile(const char *program)
@@ -340,10 +341,14 @@ static void *worker_main(void *arg)
 
 static void test_threads(void **state)
 {
-    struct octo_jq_prog *p = compile("{sum: (.items | add), id, tag: (.name + \"-x\")}");
+    unsigned long progs0, states0, progs1, states1;
+    struct octo_jq_prog *p;
     pthread_t th[THREADS];
     struct worker w[THREADS];
     int i;
+
+    octo__jq_counts(&progs0, &states0);
+    p = compile("{sum: (.items | add), id, tag: (.name + \"-x\")}");
 
     (void)state;
     pthread_barrier_init(&g_barrier, NULL, THREADS);
@@ -363,7 +368,55 @@ static void test_threads(void **state)
         }
         assert_int_equal(w[i].ok, RUNS);
     }
+    /* Runs of µs wait for a state rather than compile their own (each
+     * compile costs ms): fewer states than threads, not one each. */
+    octo__jq_counts(&progs1, &states1);
+    assert_int_equal(progs1 - progs0, 1);
+    if (states1 - states0 >= THREADS) {
+        fail_msg("%lu jq states compiled for %d threads", states1 - states0, THREADS);
+    }
     octo_jq_release(p);
+}
+
+/* One compiled program per source text: steps, flows and templates that
+ * use the same expression share it, and an unused one is kept for the
+ * next user (a reloaded flow). */
+static void test_programs_shared(void **state)
+{
+    unsigned long progs0, states0, progs1, states1;
+    struct octo_jq_prog *a;
+    struct octo_jq_prog *b;
+    struct octo_jq_prog *c;
+    json_t *out;
+
+    (void)state;
+    octo__jq_counts(&progs0, &states0);
+    a = compile(".shared_test + 1");
+    b = compile(".shared_test + 1");
+    c = compile(".shared_test + 2");
+    assert_ptr_equal(a, b);
+    assert_ptr_not_equal(a, c);
+    octo__jq_counts(&progs1, &states1);
+    assert_int_equal(progs1 - progs0, 2);
+    assert_int_equal(states1 - states0, 2);
+    octo_jq_release(a);
+    out = NULL;
+    {
+        json_t *in = json_pack("{s:i}", "shared_test", 41);
+        octo_error err;
+
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(octo_jq_run(b, in, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_OK);
+        assert_int_equal(json_integer_value(out), 42);
+        json_decref(in);
+        json_decref(out);
+    }
+    octo_jq_release(b);
+    octo_jq_release(c);
+    a = compile(".shared_test + 1"); /* unused, still kept */
+    octo__jq_counts(&progs1, &states1);
+    assert_int_equal(progs1 - progs0, 2);
+    octo_jq_release(a);
 }
 
 /* ---- issue 9: libjq 1.6 defects ------------------------------------------ */
@@ -565,6 +618,14 @@ static void test_jq_libjq16_killers_refused(void **state)
     check("[splits(\", *\")]", "\"a, b,c\"", "[\"a\", \"b\", \"c\"]");
 }
 
+/* The programs kept for reuse are freed, as the core does at shutdown. */
+static int teardown(void **state)
+{
+    (void)state;
+    octo_jq_clear_unused();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,10 +637,11 @@ int main(void)
         cmocka_unit_test(test_sandbox),
         cmocka_unit_test(test_source),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_programs_shared),
         cmocka_unit_test(test_jq_debug_builtin_without_callback),
         cmocka_unit_test(test_jq_paths_after_abandoned_run),
         cmocka_unit_test(test_jq_libjq16_killers_refused),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -149,6 +149,34 @@ static void test_write_types(void **state)
     octo_run_result_free(&r);
 }
 
+/* sync: false writes the same bytes, still by replace (the fsyncs are
+ * what it skips); a value that is not a boolean is refused at load. */
+static void test_write_without_sync(void **state)
+{
+    struct octo_run_result r;
+    char msg[1024];
+
+    (void)state;
+    octo_test_write("out/ns.json", "old");
+    r = octo_test_run_text("nosync.yml",
+                 "name: nosync\n"
+                 "steps:\n" PAYLOAD_STEP
+                 "- {name: w, type: file, file: {path: out/ns.json, mode: write, type: json, "
+                 "data_key: payload, sync: false}}\n"
+                 "- {name: a, type: file, file: {path: out/ns.json, mode: append, type: text, "
+                 "data_key: payload, sync: false}}\n",
+                 NULL);
+    assert_false(r.failed);
+    assert_file("out/ns.json", "{\"b\": [1, \"yes\", null, 1.5], \"a\": \"x y\", \"c\\u00e9\": {\"k\": true}}"
+                               "{'b': [1, 'yes', None, 1.5], 'a': 'x y', 'c\xc3\xa9': {'k': True}}");
+    octo_run_result_free(&r);
+    octo_test_write("flows/badsync.yml",
+                    "name: badsync\nsteps:\n- {name: w, type: file, file: {path: out/x.json, "
+                    "mode: write, data_key: a, sync: maybe}}\n");
+    assert_int_not_equal(octo_test_load_flow("badsync.yml", 0, msg, sizeof(msg), NULL, 0), 0);
+    octo_test_assert_contains(msg, "sync");
+}
+
 static void test_append(void **state)
 {
     struct octo_run_result r;
@@ -402,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_read_types),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_write_types),
+        cmocka_unit_test(test_write_without_sync),
         cmocka_unit_test(test_append),
         cmocka_unit_test(test_write_whole_data_and_parents),
         cmocka_unit_test(test_write_keeps_mode_and_is_atomic),

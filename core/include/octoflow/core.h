@@ -198,6 +198,15 @@ int octo_flow_path_check(const char *rel, octo_error *err);
 int octo_flow_check(const char *flow, unsigned flags, json_t **report, octo_error *err);
 /* Every *.yml / *.yaml under FLOWS_PATH, sorted (new array of paths). */
 json_t *octo_flow_files(void);
+/* Every flow under FLOWS_PATH as the dashboard lists it (new):
+ * [{"path", "valid", "errors", "warnings", "name", "steps", "cron",
+ *   "every_seconds", "schedule", "check"}], errors and warnings reading
+ * "file:line: where: what". The service checks flows shallow (YAML, keys,
+ * option schemas, templates: it never runs jq or plugin code); check is
+ * "full" once a worker has also compiled the flow (full != 0 asks the
+ * workers for every flow not yet checked: slower the first time), else
+ * "shallow". schedule is the flow's schedule (octo_sched_list) or null. */
+json_t *octo_flows_report(int full);
 /* The plugins, their step types and option schemas, and the refused
  * ones with the reason (new). */
 json_t *octo_plugins_json(void);
@@ -388,6 +397,19 @@ json_t *octo_locks_list(void);
 int octo_lock_remove(const char *name, char *removed, size_t cap, json_t **holder);
 /* Remove every unheld lock file; held ones are appended to held. */
 int octo_locks_remove_stale(json_t *held);
+
+/* ------------------------------------------------------------------ *
+ * Metrics (Prometheus text format 0.0.4)
+ * ------------------------------------------------------------------ */
+
+/* Count one API request: method (any text: unknown ones count as
+ * "other"), route the route template that matched ("/api/v1/jobs/{job_id}";
+ * NULL when none did - never a raw path), code the status sent, seconds
+ * the time it took. Lock-free; any thread. */
+void octo_metrics_http(const char *method, const char *route, int code, double seconds);
+/* Every metric of this process as the text /metrics serves (new: free),
+ * *len its length. NULL when out of memory. */
+char *octo_metrics_text(size_t *len);
 
 /* ------------------------------------------------------------------ *
  * Health

@@ -145,6 +145,7 @@ typedef struct octo_error {
 typedef struct octo_ctx octo_ctx;           /* one run of one step */
 typedef struct octo_template octo_template; /* compiled, immutable, shareable */
 typedef struct octo_jq octo_jq;             /* compiled, immutable, shareable */
+typedef struct octo_regex octo_regex;       /* since 1.1: compiled, immutable, shareable */
 
 enum octo_log_level {
     OCTO_LOG_ERROR = 1,
@@ -186,6 +187,18 @@ enum octo_jq_mode {
 #define OCTO_YAML_FLOW_LEAVES (1u << 1) /* default_flow_style=None */
 #define OCTO_YAML_NO_SORT (1u << 2)    /* sort_keys=False */
 #define OCTO_YAML_INDENT(n) (((uint32_t)(n)&0xfu) << 8) /* indent (0: 2) */
+
+/* regex_compile flags (since 1.1), as Python's re.IGNORECASE, re.MULTILINE,
+ * re.DOTALL; inline flags ("(?i)") work too. */
+#define OCTO_REGEX_IGNORECASE (1u << 0)
+#define OCTO_REGEX_MULTILINE (1u << 1)
+#define OCTO_REGEX_DOTALL (1u << 2)
+
+/* regex_match modes (since 1.1). */
+enum octo_regex_how {
+    OCTO_REGEX_MATCH = 0, /* re.match: anchored at the start of the subject */
+    OCTO_REGEX_SEARCH = 1 /* re.search: anywhere */
+};
 
 /* ------------------------------------------------------------------------
  * Core services, passed to every plugin call. Every member is callable
@@ -347,6 +360,23 @@ typedef struct octo_host {
      * step. *out (new) is what it stored, or null when skipped. Since 1.1. */
     int (*run_nested)(octo_ctx *ctx, const char *option, size_t index, json_t **out,
                       octo_error *err);
+
+    /* Regular expressions as Python's re reads them, on the core's PCRE2
+     * wrapper (the one ignore_errors, retry patterns and the template
+     * regex filters use): \Z, (?P<name>...), (?P=name), {,n} and \uXXXX
+     * mean what they mean in Python, \w \d \s \b are Unicode-aware, and
+     * every match runs under a backtracking limit, so a pathological
+     * pattern fails instead of hanging the run. compile: flags
+     * OCTO_REGEX_*; *out new (regex_free), immutable, usable from many
+     * threads at once; a bad pattern is OCTO_EINVAL naming its position.
+     * match: how is an octo_regex_how; subject is UTF-8 of len bytes.
+     * Returns 1 (matched), 0 (not), or a negative code with err filled
+     * (err may be NULL): invalid UTF-8, the backtracking limit. Since 1.1. */
+    int (*regex_compile)(const char *pattern, unsigned flags, octo_regex **out,
+                         octo_error *err);
+    int (*regex_match)(const octo_regex *re, const char *subject, size_t len, int how,
+                       octo_error *err);
+    void (*regex_free)(octo_regex *re);
 
     /* ---- 1.2: append below this line, each member marked "since 1.2" ---- */
 } octo_host;
