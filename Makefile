@@ -7,7 +7,11 @@
 #   make asan     build with AddressSanitizer + UBSan into build-asan/ and test
 #   make fuzz     build the libFuzzer target with clang and run it FUZZ_SECONDS
 #   make fuzz-flows  the same for flow files (load, validate, compile)
-#   make install  install into PREFIX (default /usr/local)
+#   make install  install into PREFIX (default /usr/local), whatever prefix
+#                 build/ was configured with (the executable finds its
+#                 plugins relative to itself)
+#   make deb      the Debian packages octoflow and octoflow-dev (CPack) in
+#                 build-deb/, built for the prefix /usr
 BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -15,7 +19,7 @@ CMAKE_FLAGS ?=
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps run test asan install clean bench fuzz fuzz-flows
+.PHONY: all build deps run test asan install deb clean bench fuzz fuzz-flows
 
 all: build
 
@@ -38,7 +42,14 @@ asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DOCTO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Packages: a release build of its own for the prefix /usr, without tests
+deb:
+	cmake -S . -B build-deb -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DOCTO_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build build-deb -j $(JOBS)
+	cd build-deb && cpack -G DEB
 
 bench: build
 	bench/run-all.sh $(BUILD)
@@ -62,4 +73,4 @@ fuzz-flows:
 	    build-fuzz/corpus-flows fuzz/corpus/flows
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-deb

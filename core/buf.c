@@ -152,3 +152,24 @@ int octo_buf_failed(const struct octo_buf *b)
 {
     return b->oom || b->over;
 }
+
+void octo_utf8_trim_tail(char *s)
+{
+    size_t n = strlen(s);
+    size_t i;
+    size_t len;
+    unsigned char lead;
+
+    if (n == 0) {
+        return;
+    }
+    i = n - 1;
+    while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80) {
+        i--;
+    }
+    lead = (unsigned char)s[i];
+    len = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : 4;
+    if (i + len > n) {
+        s[i] = '\0'; /* a character cut by the buffer's end */
+    }
+}

@@ -44,4 +44,8 @@ void octo_buf_free(struct octo_buf *b);
 /* Non-zero when the buffer is unusable (oom or over the limit). */
 int octo_buf_failed(const struct octo_buf *b);
 
+/* Cut a UTF-8 character left incomplete at the end of s (a message
+ * truncated by its buffer), so the text stays valid UTF-8. */
+void octo_utf8_trim_tail(char *s);
+
 #endif

@@ -120,11 +120,11 @@ static void absolutize(char *dst, size_t cap, const char *path)
     }
 }
 
-static int make_dir(char *path, size_t cap, const char *what, octo_error *err)
+static int make_dir(char *path, size_t cap, const char *what, int create, octo_error *err)
 {
     char abs[PATH_MAX];
 
-    if (octo_mkdirs(path, 0755) != 0) {
+    if (create && octo_mkdirs(path, 0755) != 0) {
         return octo_error_set(err, OCTO_EIO, what, "cannot create %s directory %s: %s", what,
                               path, strerror(errno));
     }
@@ -136,13 +136,16 @@ static int make_dir(char *path, size_t cap, const char *what, octo_error *err)
 static int load_file(struct octo_config *cfg, octo_error *err)
 {
     json_t *v = NULL;
+    json_t *marks = NULL;
     int rc;
 
     if (access(cfg->config_file, F_OK) != 0) {
         cfg->file = json_object();
         return OCTO_OK;
     }
-    rc = octo_yaml_load_file(cfg->config_file, "config.yml", &v, NULL, err);
+    /* with marks: a key given twice is an error, not a silent override */
+    rc = octo_yaml_load_file(cfg->config_file, "config.yml", &v, &marks, err);
+    json_decref(marks);
     if (rc != OCTO_OK) {
         octo_error_prefix(err, "invalid configuration file");
         return rc == OCTO_ENOENT ? OCTO_EIO : rc;
@@ -163,6 +166,12 @@ static int load_file(struct octo_config *cfg, octo_error *err)
 
 int octo_config_load(struct octo_config *cfg, octo_error *err)
 {
+    return octo_config_load_ex(cfg, 0, err);
+}
+
+int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err)
+{
+    int create = !(flags & OCTO_CONFIG_NO_MKDIR);
     char def[PATH_MAX];
     const char *verify;
     const char *lvl;
@@ -170,7 +179,7 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
 
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->data_path, sizeof(cfg->data_path), "%s", env_or("DATA_PATH", "data"));
-    rc = make_dir(cfg->data_path, sizeof(cfg->data_path), "DATA_PATH", err);
+    rc = make_dir(cfg->data_path, sizeof(cfg->data_path), "DATA_PATH", create, err);
     if (rc != OCTO_OK) {
         return rc;
     }
@@ -187,11 +196,14 @@ int octo_config_load(struct octo_config *cfg, octo_error *err)
     DERIVED(config_file, "CONFIG_FILE", "config.yml");
     DERIVED(jobs_db, "JOBS_DB", "octoflow.db");
 #undef DERIVED
-    if ((rc = make_dir(cfg->lock_path, sizeof(cfg->lock_path), "LOCK_PATH", err)) != OCTO_OK ||
-        (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", err)) != OCTO_OK ||
-        (rc = make_dir(cfg->flows_path, sizeof(cfg->flows_path), "FLOWS_PATH", err)) != OCTO_OK ||
+    if ((rc = make_dir(cfg->lock_path, sizeof(cfg->lock_path), "LOCK_PATH", create, err)) !=
+            OCTO_OK ||
+        (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", create, err)) !=
+            OCTO_OK ||
+        (rc = make_dir(cfg->flows_path, sizeof(cfg->flows_path), "FLOWS_PATH", create, err)) !=
+            OCTO_OK ||
         (rc = make_dir(cfg->templates_path, sizeof(cfg->templates_path), "TEMPLATES_PATH",
-                       err)) != OCTO_OK) {
+                       create, err)) != OCTO_OK) {
         return rc;
     }
     absolutize(def, sizeof(def), cfg->secrets_path);

@@ -29,6 +29,11 @@ int octo_config_load_runs(struct octo_config *cfg, octo_error *err);
  * directories. cfg->file is a new reference owned by cfg (release with
  * octo_config_free). Returns OCTO_OK or fills err. Call before threads. */
 int octo_config_load(struct octo_config *cfg, octo_error *err);
+/* The same with OCTO_CONFIG_* flags: NO_MKDIR for the read-only commands
+ * (validate, plugins, render, schema, jobs), which must not leave
+ * directories behind wherever they are run. */
+#define OCTO_CONFIG_NO_MKDIR (1u << 0)
+int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err);
 void octo_config_free(struct octo_config *cfg);
 
 /* Set the process-wide configuration octo_config() returns. */

@@ -82,6 +82,13 @@ int octo_config_load_runs(struct octo_config *cfg, octo_error *err)
         return octo_error_set(err, OCTO_EINVAL, "FLOW_ISOLATION",
                               "FLOW_ISOLATION=\"%s\" must be process or thread", iso);
     }
+    iso = env_or("TEMPLATE_UNDEFINED", "warn");
+    if (strcmp(iso, "strict") == 0 || strcmp(iso, "warn") == 0) {
+        cfg->template_strict = strcmp(iso, "strict") == 0;
+    } else {
+        return octo_error_set(err, OCTO_EINVAL, "TEMPLATE_UNDEFINED",
+                              "TEMPLATE_UNDEFINED=\"%s\" must be warn or strict", iso);
+    }
     snprintf(cfg->node_name, sizeof(cfg->node_name), "%s", env_or("NODE_NAME", ""));
     if (cfg->node_name[0] == '\0' && gethostname(cfg->node_name, sizeof(cfg->node_name)) != 0) {
         snprintf(cfg->node_name, sizeof(cfg->node_name), "localhost");

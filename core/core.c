@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -72,6 +73,23 @@ static int start_executor(const struct octo_core_opts *opts, octo_error *err)
     return OCTO_OK;
 }
 
+/* LOG_STDERR=1/0 says whether log lines also go to stderr. Unset: yes,
+ * except under systemd (JOURNAL_STREAM) when a log file is written: the
+ * journal would hold every line a second time. */
+static void log_stderr_policy(int log_file)
+{
+    const char *v = getenv("LOG_STDERR");
+
+    if (v != NULL && v[0] != '\0') {
+        octo_log_set_stderr(!(strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
+                              strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0));
+    } else {
+        const char *js = getenv("JOURNAL_STREAM");
+
+        octo_log_set_stderr(!(log_file && js != NULL && js[0] != '\0'));
+    }
+}
+
 int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
 {
     int rc;
@@ -80,7 +98,7 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
     octo_launch_reset();
     octo_flow_cache_set_flags(0);
     json_object_seed(0);
-    rc = octo_config_load(&g_cfg, err);
+    rc = octo_config_load_ex(&g_cfg, g_role == OCTO_ROLE_TOOL ? OCTO_CONFIG_NO_MKDIR : 0, err);
     if (rc != OCTO_OK) {
         return rc;
     }
@@ -92,6 +110,7 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
             return rc;
         }
     }
+    log_stderr_policy(opts->log_to_file);
     if (g_role == OCTO_ROLE_SERVICE && octo_log_start_writer() != 0) {
         /* lines are then written by the threads that log them */
         octo_log(OCTO_LOG_WARN, "log writer thread unavailable: logging synchronously");

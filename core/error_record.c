@@ -96,3 +96,40 @@ json_t *octo_error_record(const char *step, const octo_error *err)
     json_object_set_new(rec, "error", e);
     return rec;
 }
+
+char *octo_failure_text(json_t *data, const char *step, const char *message)
+{
+    json_t *errs = json_object_get(data, "__errors__");
+    json_t *hit = NULL;
+    struct octo_buf b = OCTO_BUF_INIT;
+    size_t i;
+
+    if (message == NULL) {
+        message = "the flow failed";
+    }
+    /* the failing step's record: the last one of that step not ignored */
+    for (i = json_array_size(errs); i > 0 && step != NULL; i--) {
+        json_t *rec = json_array_get(errs, i - 1);
+
+        if (json_is_object(rec) && json_object_get(rec, "ignored") == NULL &&
+            json_is_string(json_object_get(rec, "step")) &&
+            strcmp(json_string_value(json_object_get(rec, "step")), step) == 0) {
+            hit = rec;
+            break;
+        }
+    }
+    if (hit != NULL && json_is_string(json_object_get(hit, "file")) &&
+        json_integer_value(json_object_get(hit, "line")) > 0) {
+        const char *type = json_string_value(json_object_get(json_object_get(hit, "error"),
+                                                             "type"));
+
+        octo_buf_printf(&b, "%s:%lld: step \"%s\": %s%s%s",
+                        json_string_value(json_object_get(hit, "file")),
+                        (long long)json_integer_value(json_object_get(hit, "line")), step,
+                        type != NULL ? type : "", type != NULL ? ": " : "", message);
+    } else {
+        octo_buf_printf(&b, "%s%s%s", step != NULL && step[0] != '\0' ? step : "",
+                        step != NULL && step[0] != '\0' ? ": " : "", message);
+    }
+    return octo_buf_steal(&b, NULL);
+}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "redact.h"
 
 const char *octo_strerror(int code)
@@ -41,7 +42,9 @@ int octo_error_vset(octo_error *err, int code, const char *field, const char *fm
     }
     err->code = code;
     snprintf(err->field, sizeof(err->field), "%s", field != NULL ? field : "");
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    if (vsnprintf(err->msg, sizeof(err->msg), fmt, ap) >= (int)sizeof(err->msg)) {
+        octo_utf8_trim_tail(err->msg); /* messages become JSON strings: whole characters */
+    }
     octo_redact_inplace(err->msg, sizeof(err->msg));
     return code;
 }

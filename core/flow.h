@@ -95,6 +95,7 @@ struct octo_flow {
     json_t *last_named;
     long finally_index;  /* -1: none */
     long max_steps;      /* the flow's `max_steps` (0: MAX_STEPS_PER_RUN) */
+    int undefined_strict; /* `undefined: strict`: undefined variables in options fail */
     int shallow;         /* loaded with OCTO_FLOW_SHALLOW: not runnable */
     /* the full check of a shallow flow, done once by a worker (flow_check.c;
      * under its mutex): 0 not yet, 1 valid, -1 invalid */

@@ -18,7 +18,8 @@ static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, co
                 const char *fmt, va_list ap)
 {
     struct octo_buf b = OCTO_BUF_INIT;
-    int line = octo_yaml_line(lc->marks, mark_path != NULL ? mark_path : "");
+    int line = lc->key_line ? octo_yaml_key_line(lc->marks, mark_path != NULL ? mark_path : "")
+                            : octo_yaml_line(lc->marks, mark_path != NULL ? mark_path : "");
 
     if (line > 0) {
         octo_buf_printf(&b, "%s:%d: ", lc->display, line);
@@ -71,46 +72,47 @@ static size_t min3(size_t a, size_t b, size_t c)
     return m < c ? m : c;
 }
 
+/* Optimal string alignment distance: insertions, deletions,
+ * substitutions and transpositions of neighbours ("tpye" -> "type" is 1). */
 static size_t distance(const char *a, const char *b)
 {
     size_t la = strlen(a);
     size_t lb = strlen(b);
-    size_t *row;
+    unsigned short d[65][65]; /* 8 KiB, not 33: validation runs on any thread */
     size_t i;
     size_t j;
-    size_t d;
 
     if (la > 64 || lb > 64) {
         return 1000;
     }
-    row = malloc((lb + 1) * sizeof(*row));
-    if (row == NULL) {
-        return 1000;
+    for (i = 0; i <= la; i++) {
+        d[i][0] = (unsigned short)i;
     }
     for (j = 0; j <= lb; j++) {
-        row[j] = j;
+        d[0][j] = (unsigned short)j;
     }
     for (i = 1; i <= la; i++) {
-        size_t prev = row[0];
-
-        row[0] = i;
         for (j = 1; j <= lb; j++) {
-            size_t cur = row[j];
+            size_t cost = a[i - 1] != b[j - 1];
 
-            row[j] = min3(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1]));
-            prev = cur;
+            d[i][j] = (unsigned short)min3(d[i - 1][j] + 1u, d[i][j - 1] + 1u,
+                                           d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < d[i][j]) {
+                d[i][j] = (unsigned short)(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    d = row[lb];
-    free(row);
-    return d;
+    return d[la][lb];
 }
 
 const char *octo_did_you_mean(const char *key, const char *const *candidates)
 {
     const char *best = NULL;
     size_t best_d = 1000;
-    size_t limit = strlen(key) <= 4 ? 1 : (strlen(key) <= 8 ? 2 : 3);
+    /* one edit for short names, two for longer ones: more suggests
+     * unrelated names ("api_token" for "no_token") */
+    size_t limit = strlen(key) <= 5 ? 1 : 2;
 
     for (; candidates != NULL && *candidates != NULL; candidates++) {
         size_t d = distance(key, *candidates);
@@ -121,6 +123,11 @@ const char *octo_did_you_mean(const char *key, const char *const *candidates)
         }
     }
     return best_d <= limit ? best : NULL;
+}
+
+const char *octo_suggest(const char *word, const char *const *candidates)
+{
+    return octo_did_you_mean(word, candidates);
 }
 
 void octo_diag_unknown_key(struct octo_loadctx *lc, const char *mark_path, const char *where,
@@ -134,11 +141,13 @@ void octo_diag_unknown_key(struct octo_loadctx *lc, const char *mark_path, const
     } else {
         suffix[0] = '\0';
     }
+    lc->key_line = 1; /* on the key's own line */
     if (lc->flags & OCTO_FLOW_STRICT) {
         octo_diag_error(lc, mark_path, where, "unknown key \"%s\"%s", key, suffix);
     } else {
         octo_diag_warn(lc, mark_path, where, "unknown key \"%s\" is ignored%s", key, suffix);
     }
+    lc->key_line = 0;
 }
 
 void octo_diags_init(struct octo_diags *d)

@@ -20,6 +20,7 @@ struct octo_loadctx {
     unsigned flags;        /* OCTO_FLOW_* */
     struct octo_diags *diags;
     int nerrors;
+    int key_line;          /* the message names a key: its own line */
     char first_error[OCTO_ERROR_MSG_LEN];
 };
 

@@ -23,7 +23,7 @@
 
 static const char *const FLOW_KEYS[] = {"name",          "steps",       "finally_step",
                                         "cron",          "every_seconds", "description",
-                                        "max_steps",     NULL};
+                                        "max_steps",     "undefined",   NULL};
 
 struct octo_flow *octo_flow_ref(struct octo_flow *f)
 {
@@ -207,7 +207,11 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     check_schedule(&lc, f, root);
     steps = json_object_get(root, "steps");
     if (steps == NULL || json_is_null(steps)) {
-        octo_diag_warn(&lc, "", NULL, "the flow has no steps");
+        /* `step:` for `steps:` used to load as an empty flow that "worked" */
+        octo_diag_error(&lc, steps != NULL ? "steps" : "", NULL,
+                        "the flow has no steps (a flow needs a list of steps under \"steps\")");
+    } else if (json_is_array(steps) && json_array_size(steps) == 0) {
+        octo_diag_warn(&lc, "steps", NULL, "the flow has no steps: it does nothing");
     } else if (!json_is_array(steps)) {
         octo_diag_error(&lc, "steps", "steps", "must be a list of steps");
     } else {
@@ -242,6 +246,13 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
         } else {
             f->max_steps = (long)json_integer_value(v);
         }
+    }
+    v = json_object_get(root, "undefined");
+    if (json_is_string(v) && (strcmp(json_string_value(v), "strict") == 0 ||
+                              strcmp(json_string_value(v), "warn") == 0)) {
+        f->undefined_strict = strcmp(json_string_value(v), "strict") == 0;
+    } else if (v != NULL && !json_is_null(v)) {
+        octo_diag_error(&lc, "undefined", "undefined", "must be warn or strict");
     }
     octo_flow_check_control(&lc, f);
 done:

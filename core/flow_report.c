@@ -73,7 +73,7 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static void collect(const char *dir, const char *rel, json_t *out, int depth)
+static void collect(const char *dir, const char *rel, json_t *out, int depth, int any)
 {
     DIR *d;
     struct dirent *de;
@@ -96,9 +96,9 @@ static void collect(const char *dir, const char *rel, json_t *out, int depth)
             continue;
         }
         if (S_ISDIR(st.st_mode)) {
-            collect(abs, r, out, depth + 1);
+            collect(abs, r, out, depth + 1, any);
         } else if (S_ISREG(st.st_mode) &&
-                   (ends_with(de->d_name, ".yml") || ends_with(de->d_name, ".yaml"))) {
+                   (any || ends_with(de->d_name, ".yml") || ends_with(de->d_name, ".yaml"))) {
             json_array_append_new(out, json_string(r));
         }
     }
@@ -110,7 +110,7 @@ static int by_text(const void *a, const void *b)
     return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
 }
 
-json_t *octo_flow_files(void)
+static json_t *sorted_files(const char *dir, int any)
 {
     json_t *a = json_array();
     json_t *out = json_array();
@@ -118,7 +118,7 @@ json_t *octo_flow_files(void)
     size_t n;
     size_t i;
 
-    collect(octo_config()->flows_path, "", a, 0);
+    collect(dir, "", a, 0, any);
     n = json_array_size(a);
     items = calloc(n + 1, sizeof(*items));
     if (items == NULL) {
@@ -135,4 +135,14 @@ json_t *octo_flow_files(void)
     free(items);
     json_decref(a);
     return out;
+}
+
+json_t *octo_flow_files(void)
+{
+    return sorted_files(octo_config()->flows_path, 0);
+}
+
+json_t *octo_template_files(void)
+{
+    return sorted_files(octo_config()->templates_path, 1);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "paths.h"
@@ -202,6 +203,13 @@ static int check_path(struct octo_loadctx *lc, const octo_option *o, const char 
         octo_diag_error(lc, mark, where, "%s", err.msg);
         return -1;
     }
+    /* a template or sub-flow that is not there (yet): said at validation,
+     * by name under its root, never by absolute path */
+    if (root != OCTO_ROOT_DATA && access(abs, F_OK) != 0) {
+        octo_diag_warn(lc, mark, where, "%s \"%s\" does not exist under %s (the step will fail "
+                       "when it runs)", root == OCTO_ROOT_TEMPLATES ? "template" : "flow", s,
+                       root == OCTO_ROOT_TEMPLATES ? "TEMPLATES_PATH" : "FLOWS_PATH");
+    }
     return 0;
 }
 
@@ -318,10 +326,16 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
             json_t *nv = json_is_object(stored) ? json_object_get(stored, "secret") : stored;
 
             if (json_is_string(nv) && octo_secrets_known(json_string_value(nv)) == 0) {
+                char hint[160] = "";
+                char name[128];
+
+                if (octo_secrets_suggest(json_string_value(nv), name, sizeof(name))) {
+                    snprintf(hint, sizeof(hint), " (did you mean \"%s\"?)", name);
+                }
                 octo_diag_warn(lc, mark, where,
-                               "secret \"%s\" is not defined in secrets.yml (the step will fail "
-                               "when it runs)",
-                               json_string_value(nv));
+                               "secret \"%s\" is not defined in secrets.yml%s (the step will "
+                               "fail when it runs)",
+                               json_string_value(nv), hint);
             }
         }
         json_object_set_new(st->options, o->name, stored);

@@ -40,6 +40,44 @@ static char *scalar_text(json_t *v)
     return octo_buf_steal(&b, NULL);
 }
 
+/* A `when` condition is compiled as "{{ condition }}": say what went wrong
+ * in terms of the condition the flow wrote, not of the braces the engine
+ * added around it. */
+static void when_error(struct octo_loadctx *lc, const char *mark, const char *where,
+                       const char *cond, const char *msg)
+{
+    static const struct {
+        const char *from, *to;
+    } words[] = {{"unexpected 'end of print statement'", "unexpected end of the condition"},
+                 {"expected token 'end of print statement'", "expected the end of the condition"},
+                 {"'end of print statement'", "the end of the condition"},
+                 {"unexpected '}'", "unexpected end of the condition"}};
+    struct octo_buf b = OCTO_BUF_INIT;
+    size_t wl = strlen(where);
+    size_t i;
+
+    /* the engine's "<name>:<line>: " prefix: the location is ours to give */
+    if (strncmp(msg, where, wl) == 0 && msg[wl] == ':') {
+        const char *p = strstr(msg + wl + 1, ": ");
+
+        msg = p != NULL ? p + 2 : msg;
+    }
+    while (*msg != '\0') {
+        for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+            if (strncmp(msg, words[i].from, strlen(words[i].from)) == 0) {
+                octo_buf_puts(&b, words[i].to);
+                msg += strlen(words[i].from);
+                break;
+            }
+        }
+        if (i == sizeof(words) / sizeof(words[0])) {
+            octo_buf_putc(&b, *msg++);
+        }
+    }
+    octo_diag_error(lc, mark, where, "condition \"%s\": %s", cond, octo_buf_cstr(&b));
+    octo_buf_free(&b);
+}
+
 static int compile_when(struct octo_loadctx *lc, struct octo_step *st, json_t *when,
                         const char *mark, const char *where)
 {
@@ -78,16 +116,16 @@ static int compile_when(struct octo_loadctx *lc, struct octo_step *st, json_t *w
             continue;
         }
         octo_buf_printf(&src, "{{ %s }}", text);
-        free(text);
         snprintf(name, sizeof(name), "%s", where);
         memset(&err, 0, sizeof(err));
         if (octo_tpl_compile(octo_buf_cstr(&src), src.len, name, octo_flow_tpl_env(),
                              &st->when[st->nwhen], &err) != OCTO_OK) {
-            octo_diag_error(lc, mark, NULL, "%s", err.msg);
+            when_error(lc, mark, where, text, err.msg);
             bad = 1;
         } else {
             st->nwhen++;
         }
+        free(text);
         octo_buf_free(&src);
     }
     json_decref(list);
@@ -248,13 +286,32 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
     st->type = octo_plugins_find(type_used);
     if (st->type == NULL) {
         char known[1024];
+        char why[OCTO_ERROR_MSG_LEN];
+        const char *names[1025];
+        const char *hint;
+        size_t k;
+        size_t n = 0;
 
+        for (k = 0; k < octo_plugins_type_count() && n < 1024; k++) {
+            names[n++] = octo_plugins_type_at(k)->t.name;
+        }
+        names[n] = NULL;
+        hint = octo_did_you_mean(type_used, names);
         octo_plugins_known(known, sizeof(known));
         snprintf(m2, sizeof(m2), "%s.type", mark);
-        octo_diag_error(lc, m2, where, "unknown step type \"%s\" (known: %s; plugins are loaded "
-                        "from %s)",
-                        type_used, known[0] != '\0' ? known : "none",
-                        octo_plugins_searched()[0] != '\0' ? octo_plugins_searched() : "nowhere");
+        if (octo_plugins_refusal(type_used, why, sizeof(why))) {
+            /* the plugin is there but was refused: say so where it matters */
+            octo_diag_error(lc, m2, where, "unknown step type \"%s\": %s", type_used, why);
+        } else if (hint != NULL) {
+            octo_diag_error(lc, m2, where, "unknown step type \"%s\" (did you mean \"%s\"? "
+                            "known: %s)", type_used, hint, known);
+        } else {
+            /* no directory in the message: it goes to API clients too
+             * (`octoflow plugins` shows where plugins are looked for) */
+            octo_diag_error(lc, m2, where, "unknown step type \"%s\" (known: %s; `octoflow "
+                            "plugins` lists the plugins and where they are loaded from)",
+                            type_used, known[0] != '\0' ? known : "none");
+        }
         return -1;
     }
     /* common keys */

@@ -236,6 +236,131 @@ static void slot_reset(struct jq_slot *s)
     s->halted = 0;
 }
 
+/* Programs compiled alone (without the wrapper) for their messages only:
+ * never one with a module directive, which libjq 1.6 resolves at compile
+ * time (and aborts on without a library path). Behind the wrapper such
+ * directives are plain syntax errors. */
+static int bare_compile_safe(const char *program)
+{
+    return strstr(program, "import") == NULL && strstr(program, "include") == NULL;
+}
+
+/* 1 when the first len bytes of src alone have a syntax error other than
+ * an early end ("unexpected $end", "unexpected INVALID_CHARACTER" at the
+ * cut): the first such prefix ends at the offending token, since a
+ * parser that failed on a token fails on every longer text. Call with
+ * g_compile_mu held. */
+static int prefix_has_syntax_error(const char *src, size_t len)
+{
+    struct errcap ec;
+    char *text = strndup(src, len);
+    jq_state *jq;
+    int bad = 0;
+
+    if (text == NULL || !bare_compile_safe(text) || (jq = jq_init()) == NULL) {
+        free(text);
+        return 0;
+    }
+    memset(&ec, 0, sizeof(ec));
+    jq_set_error_cb(jq, error_cb, &ec);
+    if (!jq_compile(jq, text)) {
+        const char *m = octo_buf_cstr(&ec.text);
+
+        bad = strstr(m, "syntax error") != NULL && strstr(m, "unexpected $end") == NULL;
+    }
+    jq_teardown(&jq);
+    octo_buf_free(&ec.text);
+    free(text);
+    return bad;
+}
+
+/* The column (1-based) where the program's syntax error is, or 0. Only
+ * for programs short enough for the bisection (a dozen compiles). */
+static size_t error_column(const char *source, const char *msg)
+{
+    size_t n = strlen(source);
+    size_t lo = 0;
+    size_t hi = n;
+    const char *nd;
+
+    if (n == 0 || n > 4096) {
+        return 0;
+    }
+    if (strstr(msg, "unexpected $end") != NULL) {
+        return n + 1; /* it stops where the program does */
+    }
+    if ((nd = strstr(msg, " is not defined")) != NULL) {
+        /* "foo/1 is not defined", "$x is not defined": where it is used */
+        const char *end = memchr(msg, '/', (size_t)(nd - msg));
+        const char *start;
+        char name[128];
+        const char *at;
+
+        if (end == NULL) {
+            end = nd;
+        }
+        start = end;
+        while (start > msg && start[-1] != ' ' && start[-1] != ':') {
+            start--;
+        }
+        if (end == start || (size_t)(end - start) >= sizeof(name)) {
+            return 0;
+        }
+        snprintf(name, sizeof(name), "%.*s", (int)(end - start), start);
+        at = strstr(source, name);
+        return at != NULL ? (size_t)(at - source) + 1 : 0;
+    }
+    if (strstr(msg, "syntax error") == NULL || !prefix_has_syntax_error(source, n)) {
+        return 0;
+    }
+    while (lo + 1 < hi) { /* the shortest prefix with the error */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (prefix_has_syntax_error(source, mid)) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    return hi; /* the error's token ends at hi */
+}
+
+/* The compile error as a message: libjq's text without its shell hint
+ * and wrapper position, the column in the expression, and the expression
+ * quoted with a caret when it is one short line. */
+static void compile_error(const char *source, const char *raw, octo_error *err)
+{
+    char clean[OCTO_ERROR_MSG_LEN];
+    char quote[300] = "";
+    size_t i;
+    size_t n = 0;
+    size_t col;
+
+    for (i = 0; raw[i] != '\0' && n + 1 < sizeof(clean); i++) {
+        if (strncmp(raw + i, " at <top-level>", 15) == 0) {
+            break; /* the position in the wrapped program: meaningless here */
+        }
+        if (strncmp(raw + i, " (Unix shell quoting issues?)", 29) == 0) {
+            i += 28; /* a hint for shells, not for YAML */
+            continue;
+        }
+        clean[n++] = raw[i];
+    }
+    clean[n] = '\0';
+    col = error_column(source, clean);
+    if (col > 0 && strchr(source, '\n') == NULL && strlen(source) <= 120) {
+        snprintf(quote, sizeof(quote), "\n    %s\n    %*s^", source, (int)(col - 1), "");
+    }
+    if (col > 0) {
+        octo_error_set(err, OCTO_EJQ, NULL,
+                       "jq expression \"%s\" does not compile: %s (column %zu)%s", source,
+                       n > 0 ? clean : "syntax error", col, quote);
+    } else {
+        octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" does not compile: %s", source,
+                       n > 0 ? clean : "syntax error");
+    }
+}
+
 struct jq_slot *octo__jq_slot_new(const char *wrapped, const char *source, octo_error *err)
 {
     struct errcap ec;
@@ -267,21 +392,26 @@ struct jq_slot *octo__jq_slot_new(const char *wrapped, const char *source, octo_
     pthread_mutex_unlock(&g_compile_mu);
     s->jq = jq;
     if (!ok) {
-        const char *m = octo_buf_cstr(&ec.text);
-        char clean[OCTO_ERROR_MSG_LEN];
-        size_t i;
-        size_t n = 0;
+        struct errcap bare;
+        jq_state *b;
 
-        /* drop the "<top-level>, line 1:" tail and the wrapper text */
-        for (i = 0; m[i] != '\0' && n + 1 < sizeof(clean); i++) {
-            if (strncmp(m + i, " at <top-level>", 15) == 0) {
-                break;
+        /* a syntax error reads better from the program alone than from
+         * the wrapper around it (whose closing text libjq trips on) */
+        memset(&bare, 0, sizeof(bare));
+        pthread_mutex_lock(&g_compile_mu);
+        if (bare_compile_safe(source) && (b = jq_init()) != NULL) {
+            jq_set_error_cb(b, error_cb, &bare);
+            if (jq_compile(b, source) ||
+                strstr(octo_buf_cstr(&bare.text), "syntax error") == NULL) {
+                octo_buf_reset(&bare.text);
             }
-            clean[n++] = m[i];
+            jq_teardown(&b);
         }
-        clean[n] = '\0';
-        octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" does not compile: %s", source,
-                       n > 0 ? clean : "syntax error");
+        compile_error(source, bare.text.len > 0 ? octo_buf_cstr(&bare.text)
+                                                : octo_buf_cstr(&ec.text),
+                      err);
+        pthread_mutex_unlock(&g_compile_mu);
+        octo_buf_free(&bare.text);
         octo_buf_free(&ec.text);
         octo__jq_slot_free(s);
         return NULL;

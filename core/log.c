@@ -29,6 +29,7 @@ static FILE *g_file;
 static char g_path[PATH_MAX];
 static atomic_int g_level = OCTO_LOG_INFO;
 static atomic_int g_stderr = 1;
+static atomic_int g_stderr_level = OCTO_LOG_DEBUG; /* the most verbose level stderr gets */
 static volatile sig_atomic_t g_reopen;
 static _Thread_local const char *t_tag;
 static void (*_Atomic g_sink)(int level, const char *line, size_t len);
@@ -141,6 +142,11 @@ void octo_log_set_stderr(int on)
     atomic_store(&g_stderr, on);
 }
 
+void octo_log_set_stderr_level(int level)
+{
+    atomic_store(&g_stderr_level, level);
+}
+
 int octo_log_enabled(int level)
 {
     return level <= atomic_load(&g_level);
@@ -149,6 +155,13 @@ int octo_log_enabled(int level)
 void octo_log_request_reopen(void)
 {
     g_reopen = 1;
+}
+
+/* The writer thread's queue knows no levels: a line stderr would filter
+ * (`octoflow run` keeps INFO off its terminal) is written at once. */
+static int queueable(int level)
+{
+    return !atomic_load(&g_stderr) || level <= atomic_load(&g_stderr_level);
 }
 
 void octo_logv(int level, const char *fmt, va_list ap)
@@ -188,11 +201,11 @@ void octo_logv(int level, const char *fmt, va_list ap)
         size_t len = line.len;
         char *text = octo_buf_steal(&line, NULL);
 
-        if (text != NULL && octo__logq_push(text, len)) {
+        if (text != NULL && queueable(level) && octo__logq_push(text, len)) {
             return;
         }
         if (text != NULL) {
-            octo__log_emit(text, len);
+            octo__log_emit(level, text, len);
         }
         free(text);
     }
@@ -200,9 +213,8 @@ void octo_logv(int level, const char *fmt, va_list ap)
 
 void octo_log_write_raw(int level, const char *data, size_t len)
 {
-    char *copy = malloc(len > 0 ? len : 1);
+    char *copy = queueable(level) ? malloc(len > 0 ? len : 1) : NULL;
 
-    (void)level;
     if (copy != NULL) {
         memcpy(copy, data, len);
         if (octo__logq_push(copy, len)) {
@@ -210,7 +222,7 @@ void octo_log_write_raw(int level, const char *data, size_t len)
         }
         free(copy);
     }
-    octo__log_emit(data, len);
+    octo__log_emit(level, data, len);
 }
 
 int octo_log_start_writer(void)
@@ -223,7 +235,7 @@ void octo_log_flush(void)
     octo__log_writer_flush();
 }
 
-void octo__log_emit(const char *data, size_t len)
+void octo__log_emit(int level, const char *data, size_t len)
 {
     pthread_mutex_lock(&g_mutex);
     if (g_reopen && g_path[0] != '\0') {
@@ -242,7 +254,7 @@ void octo__log_emit(const char *data, size_t len)
         fwrite(data, 1, len, g_file);
         fflush(g_file);
     }
-    if (atomic_load(&g_stderr)) {
+    if (atomic_load(&g_stderr) && level <= atomic_load(&g_stderr_level)) {
         fwrite(data, 1, len, stderr);
     }
     pthread_mutex_unlock(&g_mutex);

@@ -10,6 +10,8 @@
  * before sleeping or the producer sees it asleep). */
 #include "log_writer.h"
 
+#include "octoflow/octo_step.h" /* OCTO_LOG_*: queued lines passed every filter */
+
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -124,11 +126,11 @@ static size_t drain(char *batch)
             break; /* empty, or claimed and not yet filled */
         }
         if (used + s->len > BATCH && used > 0) {
-            octo__log_emit(batch, used);
+            octo__log_emit(OCTO_LOG_DEBUG, batch, used);
             used = 0;
         }
         if (s->len > BATCH) {
-            octo__log_emit(s->line, s->len);
+            octo__log_emit(OCTO_LOG_DEBUG, s->line, s->len);
         } else {
             memcpy(batch + used, s->line, s->len);
             used += s->len;
@@ -140,7 +142,7 @@ static size_t drain(char *batch)
         n++;
     }
     if (used > 0) {
-        octo__log_emit(batch, used);
+        octo__log_emit(OCTO_LOG_DEBUG, batch, used);
     }
     if (n > 0) {
         atomic_store(&g_written, g_deq);

@@ -19,7 +19,7 @@
 int octo__logq_push(char *line, size_t len);
 
 /* log.c: write a batch of whole lines to the file and stderr. */
-void octo__log_emit(const char *data, size_t len);
+void octo__log_emit(int level, const char *data, size_t len);
 
 /* Start / stop the writer (stop writes everything queued first). */
 int octo__log_writer_start(void);

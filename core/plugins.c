@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,13 @@
 #ifndef OCTO_INSTALLED_PLUGINDIR
 #define OCTO_INSTALLED_PLUGINDIR "/usr/local/lib/octoflow/plugins"
 #endif
+/* The plugin directory relative to the executable's (bin/ -> lib/...):
+ * an install moved to another prefix still finds its plugins. */
+#ifndef OCTO_PLUGINDIR_FROM_BINDIR
+#define OCTO_PLUGINDIR_FROM_BINDIR "../lib/octoflow/plugins"
+#endif
+/* Where the administrator puts third-party plugins (also searched). */
+#define OCTO_LOCAL_PLUGINDIR "/usr/local/lib/octoflow/plugins"
 
 #define MAX_PLUGINS 256
 #define MAX_TYPES 1024
@@ -25,18 +33,59 @@ static size_t g_nplugins;
 static struct octo_steptype g_types[MAX_TYPES];
 static size_t g_ntypes;
 static char *g_problems[MAX_PROBLEMS];
+static char *g_problem_files[MAX_PROBLEMS]; /* base name of the refused file, or NULL */
 static size_t g_nproblems;
 static char g_searched[4 * PATH_MAX];
 
-static void add_problem(const char *msg)
+/* A refusal; path (may be NULL) is the refused file, so a flow that then
+ * names its step type can be told why it is missing. */
+static void add_problem_for(const char *path, const char *msg)
 {
     if (g_nproblems < MAX_PROBLEMS) {
         g_problems[g_nproblems] = strdup(msg);
+        g_problem_files[g_nproblems] = NULL;
+        if (path != NULL) {
+            const char *base = strrchr(path, '/');
+
+            g_problem_files[g_nproblems] = strdup(base != NULL ? base + 1 : path);
+        }
         if (g_problems[g_nproblems] != NULL) {
             g_nproblems++;
         }
     }
     octo_log(OCTO_LOG_WARN, "plugin refused: %s", msg);
+}
+
+static void add_problem(const char *msg)
+{
+    add_problem_for(NULL, msg);
+}
+
+int octo_plugins_refusal(const char *type_name, char *out, size_t cap)
+{
+    char want[160];
+    size_t i;
+
+    snprintf(want, sizeof(want), "%s.so", type_name);
+    for (i = 0; i < g_nproblems; i++) {
+        const char *msg = g_problems[i];
+        const char *colon;
+
+        if (g_problem_files[i] == NULL || strcmp(g_problem_files[i], want) != 0) {
+            continue;
+        }
+        /* the messages read "<path>: <reason>": keep the reason only */
+        colon = strstr(msg, want);
+        colon = colon != NULL ? strstr(colon, ": ") + 2 : msg;
+        if (strncmp(colon, "refused: ", 9) == 0) {
+            colon += 9;
+        } else if (strncmp(colon, "refused to load: ", 17) == 0) {
+            colon += 17;
+        }
+        snprintf(out, cap, "plugin %s was refused: %s", want, colon);
+        return 1;
+    }
+    return 0;
 }
 
 static int valid_name(const char *s)
@@ -389,7 +438,7 @@ int octo_plugins_load_dir(const char *dir, octo_error *err)
         memset(&perr, 0, sizeof(perr));
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         if (octo_plugins_load_file(path, &perr) != OCTO_OK) {
-            add_problem(perr.msg);
+            add_problem_for(path, perr.msg);
         }
         free(names[i]);
     }
@@ -420,6 +469,7 @@ int octo_plugins_load_default(const char *exe_dir)
         }
         free(copy);
     } else {
+        /* a build tree: plugins/ next to the executable, alone */
         local[0] = '\0';
         if (exe_dir != NULL) {
             snprintf(local, sizeof(local), "%s/plugins", exe_dir);
@@ -427,10 +477,39 @@ int octo_plugins_load_default(const char *exe_dir)
         if (local[0] != '\0' && stat(local, &st) == 0 && S_ISDIR(st.st_mode)) {
             snprintf(g_searched, sizeof(g_searched), "%s", local);
         } else {
-            snprintf(g_searched, sizeof(g_searched), "%s", OCTO_INSTALLED_PLUGINDIR);
+            char real[PATH_MAX];
+
+            /* an install: PREFIX/lib/octoflow/plugins found from bin/,
+             * wherever the prefix is; else where it was configured */
+            if (exe_dir != NULL) {
+                snprintf(local, sizeof(local), "%s/" OCTO_PLUGINDIR_FROM_BINDIR, exe_dir);
+            }
+            if (local[0] != '\0' && realpath(local, real) != NULL && stat(real, &st) == 0 &&
+                S_ISDIR(st.st_mode)) {
+                snprintf(g_searched, sizeof(g_searched), "%s", real);
+            } else {
+                snprintf(g_searched, sizeof(g_searched), "%s", OCTO_INSTALLED_PLUGINDIR);
+            }
+            /* and the administrator's third-party plugins */
+            if (strcmp(g_searched, OCTO_LOCAL_PLUGINDIR) != 0 &&
+                stat(OCTO_LOCAL_PLUGINDIR, &st) == 0 && S_ISDIR(st.st_mode)) {
+                size_t n = strlen(g_searched);
+
+                snprintf(g_searched + n, sizeof(g_searched) - n, ":%s", OCTO_LOCAL_PLUGINDIR);
+            }
         }
-        if (octo_plugins_load_dir(g_searched, &err) != OCTO_OK) {
-            add_problem(err.msg);
+        {
+            char *copy = strdup(g_searched);
+            char *save = NULL;
+            char *tok;
+
+            for (tok = copy != NULL ? strtok_r(copy, ":", &save) : NULL; tok != NULL;
+                 tok = strtok_r(NULL, ":", &save)) {
+                if (octo_plugins_load_dir(tok, &err) != OCTO_OK) {
+                    add_problem(err.msg);
+                }
+            }
+            free(copy);
         }
     }
     return (int)(g_nplugins - before);
@@ -447,6 +526,7 @@ void octo_plugins_reset(void)
     g_nplugins = 0;
     for (i = 0; i < g_nproblems; i++) {
         free(g_problems[i]);
+        free(g_problem_files[i]);
     }
     g_nproblems = 0;
 }

@@ -1,8 +1,10 @@
 /* plugins.h - plugin loader (dlopen + ABI checks) and step type registry.
  *
  * Plugins are found in PLUGINS_PATH (colon-separated directories), else
- * in plugins/ next to the executable, else in the installed plugin
- * directory; each *.so is loaded in sorted order with
+ * in plugins/ next to the executable (a build tree), else in
+ * PREFIX/lib/octoflow/plugins found relative to the executable (the
+ * configured directory when that does not exist) followed by the
+ * third-party directory /usr/local/lib/octoflow/plugins; each *.so is loaded in sorted order with
  * RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE, its octo_plugin_entry called
  * with the host table, and its descriptors checked (ABI major equal,
  * required minor not above ours, struct sizes, names, option schemas,
@@ -61,6 +63,9 @@ const struct octo_plugin_info *octo_plugins_at(size_t i);
 /* Refusal messages collected while loading. */
 size_t octo_plugins_problem_count(void);
 const char *octo_plugins_problem(size_t i);
+/* "plugin x.so was refused: <reason>" for a step type named like a
+ * refused plugin file (type_name.so): 1 and out filled, else 0. */
+int octo_plugins_refusal(const char *type_name, char *out, size_t cap);
 /* Directories searched by the last octo_plugins_load_default ("a:b"). */
 const char *octo_plugins_searched(void);
 /* Comma-separated sorted list of known step type names (for messages). */

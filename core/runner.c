@@ -304,9 +304,9 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
                 /* else: gave up before the deadline; the step's own error */
             }
         }
-        octo_log(OCTO_LOG_ERROR, "%s[%s // %s] Error in step %s: %s: %s", run->prefix, st->name,
-                 st->type->t.name, st->name,
-                 octo_error_type(fa->err.code), fa->err.msg);
+        octo_log(OCTO_LOG_ERROR, "%s[%s // %s] Error in step %s: %s: %s (%s:%d)", run->prefix,
+                 st->name, st->type->t.name, st->name, octo_error_type(fa->err.code), fa->err.msg,
+                 run->flow->path, st->line);
         return rc != OCTO_OK ? rc : OCTO_EINTERNAL;
     }
 }
@@ -330,6 +330,9 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
     }
     memset(cr, 0, sizeof(*cr)); /* a failed step steers nothing */
     rec = octo_error_record(st->name, &fa.err);
+    /* where the step is written, for people (additions to the original's record) */
+    json_object_set_new(rec, "file", json_string(run->flow->path));
+    json_object_set_new(rec, "line", json_integer(st->line));
     pattern = fa.why != OCTO_GO_ON ? NULL : ignored_by(st, &fa.err); /* a stopped run cannot go on */
     if (pattern != NULL) {
         char note[600];

@@ -32,6 +32,8 @@
 
 #include "flow.h"
 
+struct octo_buf;
+
 /* octo_cancel_check reasons */
 enum { OCTO_GO_ON = 0, OCTO_CANCELLED = 1, OCTO_DEADLINE = 2, OCTO_ABORTED = 3 };
 
@@ -99,6 +101,9 @@ struct octo_job_ctx {
     char job_id[40];
     atomic_long subruns;                /* sub-flow runs and loop items so far */
     atomic_long seq;                    /* step event numbers */
+    /* steps that already warned of an undefined variable in this job
+     * (runner_undef.c): claimed lock-free, zeroed by octo_job_ctx_init */
+    _Atomic(const void *) undef_warned[32];
 };
 
 void octo_job_ctx_init(struct octo_job_ctx *j, const char *job_id, struct octo_cancel *cancel,
@@ -164,6 +169,13 @@ struct octo_ctx {
 int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, int ignore_when,
                   int *skipped, json_t **input, json_t **out, struct octo_control_result *cr,
                   octo_error *err);
+
+/* Render one templated option of st (runner_undef.c): an undefined
+ * variable written into it is a warning naming the variable, the step and
+ * its line, once per step and job; an error under TEMPLATE_UNDEFINED=strict
+ * or the flow's `undefined: strict`. */
+int octo_render_option(struct octo_run *run, const struct octo_step *st,
+                       const struct octo_tmpl_opt *t, struct octo_buf *out, octo_error *err);
 
 /* host->run_nested (runner.c). */
 int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out,

@@ -82,7 +82,7 @@ static int render_options(struct octo_run *run, const struct octo_step *st, json
 
         octo_buf_reset(&text);
         text.limit = 16u << 20;
-        rc = octo_tpl_render(t->tpl, run->data, &text, err);
+        rc = octo_render_option(run, st, t, &text, err);
         if (rc != OCTO_OK) {
             snprintf(err->field, sizeof(err->field), "%s%s%s", t->option, t->key ? "." : "",
                      t->key ? t->key : "");

@@ -161,6 +161,46 @@ static json_t *find(struct snapshot *s, const char *name)
     return NULL;
 }
 
+/* The defined name closest to name (did-you-mean), into out; 1 when there
+ * is one. Names only: never a value. */
+static int suggest(struct snapshot *s, const char *name, char *out, size_t cap)
+{
+    const char *names[257];
+    const char *hint;
+    size_t i;
+    size_t n = 0;
+    json_t *e;
+
+    json_array_foreach(s->list, i, e) {
+        const char *nm = json_string_value(json_object_get(e, "name"));
+
+        if (nm != NULL && n < 256) {
+            names[n++] = nm;
+        }
+    }
+    names[n] = NULL;
+    hint = octo_suggest(name, names);
+    if (hint == NULL) {
+        return 0;
+    }
+    snprintf(out, cap, "%s", hint);
+    return 1;
+}
+
+int octo_secrets_suggest(const char *name, char *out, size_t cap)
+{
+    struct snapshot *s = current();
+    int found = 0;
+
+    if (s != NULL && s->list != NULL) {
+        found = suggest(s, name, out, cap);
+    }
+    if (s != NULL) {
+        release(s);
+    }
+    return found;
+}
+
 int octo_secrets_known(const char *name)
 {
     struct snapshot *s = current();
@@ -357,7 +397,14 @@ int octo_secrets_get(const char *name, json_t **out, octo_error *err)
     }
     e = find(s, name);
     if (e == NULL) {
-        rc = octo_error_set(err, OCTO_ESECRET, NULL, "Secret %s not found", name);
+        char hint[128];
+
+        if (suggest(s, name, hint, sizeof(hint))) {
+            rc = octo_error_set(err, OCTO_ESECRET, NULL, "Secret %s not found (did you mean "
+                                "\"%s\"?)", name, hint);
+        } else {
+            rc = octo_error_set(err, OCTO_ESECRET, NULL, "Secret %s not found", name);
+        }
         goto out;
     }
     type = json_string_value(json_object_get(e, "type"));

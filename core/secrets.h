@@ -17,6 +17,10 @@ int octo_secrets_get(const char *name, json_t **out, octo_error *err);
  * cannot be read (validation warns on 0). */
 int octo_secrets_known(const char *name);
 
+/* The defined secret name closest to name (did-you-mean) into out: 1, or
+ * 0 when none is close. */
+int octo_secrets_suggest(const char *name, char *out, size_t cap);
+
 /* Forget the loaded file and the Vault cache (tests, shutdown). */
 void octo_secrets_reset(void);
 

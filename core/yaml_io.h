@@ -38,6 +38,9 @@ int octo_yaml_load_file(const char *path, const char *origin, json_t **out, json
 /* Line of the node at path in marks (borrowed), trying its parents when
  * the path itself is absent; 0 when unknown. */
 int octo_yaml_line(json_t *marks, const char *path);
+/* The line of the key itself at path (a block mapping or list under a key
+ * starts on a later line), else octo_yaml_line. */
+int octo_yaml_key_line(json_t *marks, const char *path);
 
 /* Dump value (borrowed) as yaml.dump does; flags are OCTO_YAML_* from
  * octoflow/octo_step.h. Returns 0, or -1 on an emitter failure (err

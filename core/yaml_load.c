@@ -20,6 +20,13 @@
  *
  * Non-string mapping keys are turned into strings the way json.dumps
  * turns Python keys into JSON: 1 -> "1", true -> "true", null -> "null".
+ *
+ * Documents loaded with marks (flows, config.yml) are held to more than
+ * PyYAML: a key given twice in one mapping is an error naming both lines
+ * (PyYAML keeps the last one silently). Data files keep PyYAML's rule.
+ * Their errors with a position quote the source line with a caret under
+ * the column, as compilers do (never for data files: a line may hold
+ * anything).
  */
 #include "yaml_io.h"
 
@@ -47,6 +54,7 @@ struct frame {
     size_t path_len;   /* length of the path prefix of this collection */
     size_t index;      /* seq: next item index */
     int line;
+    json_t *keylines;  /* map, with marks: the line of each key, for duplicates */
 };
 
 struct anchor {
@@ -57,6 +65,8 @@ struct anchor {
 
 struct loader {
     const char *origin;
+    const char *text;  /* the source, for the line quoted in errors */
+    size_t len;
     octo_error *err;
     struct frame stack[MAX_DEPTH];
     int depth;
@@ -72,6 +82,78 @@ struct loader {
 static int fail(struct loader *l, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* "\n    <the source line>\n    <caret under col>" ("" when the line is
+ * not in the text). Long lines are cut around the column; tabs are kept
+ * in the caret line so it lines up. */
+static void quote_line(const struct loader *l, int line, int col, char *out, size_t cap)
+{
+    const char *p = l->text;
+    const char *end = l->text != NULL ? l->text + l->len : NULL;
+    const char *eol;
+    size_t n;
+    size_t start = 0;
+    size_t c = col > 0 ? (size_t)col - 1 : 0;
+    size_t i;
+    size_t w;
+
+    out[0] = '\0';
+    /* only for the project's own files (loaded with marks: flows,
+     * config.yml): a data file's line may hold anything, secrets too */
+    if (p == NULL || l->marks == NULL) {
+        return;
+    }
+    for (i = 1; i < (size_t)line && p < end; i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+        if (nl == NULL) {
+            return;
+        }
+        p = nl + 1;
+    }
+    if (p >= end) {
+        return;
+    }
+    eol = memchr(p, '\n', (size_t)(end - p));
+    n = eol != NULL ? (size_t)(eol - p) : (size_t)(end - p);
+    if (n > 0 && p[n - 1] == '\r') {
+        n--;
+    }
+    if (c > n) {
+        c = n;
+    }
+    if (c > 80) { /* keep the caret on screen */
+        start = c - 60;
+    }
+    if (n - start > 120) {
+        n = start + 120;
+    }
+    w = (size_t)snprintf(out, cap, "\n    ");
+    /* the line as valid UTF-8 text (messages become JSON strings): a byte
+     * that is not part of a whole UTF-8 character, or a control
+     * character, is shown as '?' */
+    for (i = start; i < n && w + 8 < cap;) {
+        unsigned cp = 0;
+        size_t len = octo_utf8_decode((const unsigned char *)p + i, n - i, &cp);
+
+        if (len == 0 || cp == 0x7F || (cp < 0x20 && cp != '\t')) {
+            out[w++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + w, p + i, len);
+        w += len;
+        i += len;
+    }
+    w += (size_t)snprintf(out + w, cap - w, "\n    ");
+    for (i = start; i < c && w + 2 < cap; i++) {
+        out[w++] = p[i] == '\t' ? '\t' : ' ';
+    }
+    if (w + 2 < cap) {
+        out[w++] = '^';
+        out[w] = '\0';
+    }
+}
+
 static int fail(struct loader *l, int line, int col, const char *fmt, ...)
 {
     char msg[OCTO_ERROR_MSG_LEN];
@@ -82,7 +164,13 @@ static int fail(struct loader *l, int line, int col, const char *fmt, ...)
     va_end(ap);
     l->err->code = OCTO_EINVAL;
     if (line > 0) {
-        snprintf(l->err->msg, sizeof(l->err->msg), "%s:%d:%d: %s", l->origin, line, col, msg);
+        char quote[300];
+
+        quote_line(l, line, col, quote, sizeof(quote));
+        if (snprintf(l->err->msg, sizeof(l->err->msg), "%s:%d:%d: %s%s", l->origin, line, col,
+                     msg, quote) >= (int)sizeof(l->err->msg)) {
+            octo_utf8_trim_tail(l->err->msg);
+        }
     } else {
         snprintf(l->err->msg, sizeof(l->err->msg), "%s: %s", l->origin, msg);
     }
@@ -265,6 +353,40 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
         json_decref(value);
         if (k == NULL) {
             return fail(l, line, col, "a mapping or sequence cannot be used as a mapping key");
+        }
+        if (l->marks != NULL) {
+            json_t *first;
+
+            if (f->keylines == NULL) {
+                f->keylines = json_object();
+            }
+            first = json_object_get(f->keylines, json_string_value(k));
+            if (first != NULL) {
+                int first_line = (int)json_integer_value(first);
+                char key[128];
+
+                snprintf(key, sizeof(key), "%s", json_string_value(k));
+                json_decref(k);
+                return fail(l, line, col,
+                            "duplicate key \"%s\": it is also at line %d (YAML would keep the "
+                            "last one silently; remove one of them)",
+                            key, first_line);
+            }
+            json_object_set_new(f->keylines, json_string_value(k), json_integer(line));
+            /* the key's own line as "<path>\001k": marks name the line of
+             * a value, and a block collection starts below its key, but an
+             * unknown key is best shown on its own line (octo_yaml_key_line) */
+            {
+                size_t old = l->path.len;
+
+                if (old > 0) {
+                    octo_buf_putc(&l->path, '.');
+                }
+                octo_buf_puts(&l->path, json_string_value(k));
+                octo_buf_puts(&l->path, "\001k");
+                mark(l, line);
+                path_pop(l, old);
+            }
         }
         f->key = k;
         return 0;
@@ -461,6 +583,8 @@ static int end_collection(struct loader *l, yaml_event_t *ev)
     }
     json_decref(f->key);
     f->key = NULL;
+    json_decref(f->keylines);
+    f->keylines = NULL;
     l->depth--;
     path_pop(l, f->path_len);
     if (f->anchor != NULL) {
@@ -516,6 +640,7 @@ static void loader_cleanup(struct loader *l)
         json_decref(l->stack[d].value);
         json_decref(l->stack[d].key);
         json_decref(l->stack[d].merge);
+        json_decref(l->stack[d].keylines);
         free(l->stack[d].anchor);
     }
     l->depth = 0;
@@ -545,6 +670,8 @@ int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **ou
     }
     memset(&l, 0, sizeof(l));
     l.origin = origin != NULL ? origin : "<yaml>";
+    l.text = text;
+    l.len = len;
     l.err = err;
     if (marks != NULL) {
         l.marks = json_object();
@@ -642,6 +769,18 @@ int octo_yaml_load_file(const char *path, const char *origin, json_t **out, json
     rc = octo_yaml_load(b.data != NULL ? b.data : "", b.len, origin, out, marks, err);
     octo_buf_free(&b);
     return rc;
+}
+
+int octo_yaml_key_line(json_t *marks, const char *path)
+{
+    char buf[520];
+
+    if (marks == NULL || path == NULL) {
+        return 0;
+    }
+    snprintf(buf, sizeof(buf), "%s\001k", path);
+    return json_object_get(marks, buf) != NULL ? (int)json_integer_value(json_object_get(marks, buf))
+                                               : octo_yaml_line(marks, path);
 }
 
 int octo_yaml_line(json_t *marks, const char *path)

@@ -11,7 +11,8 @@ pkgs="build-essential cmake pkg-config git ca-certificates \
   libcivetweb-dev libcmocka-dev libpcre2-dev libssl-dev openssl \
   tzdata curl python3 python3-jinja2 python3-yaml \
   clang libclang-rt-14-dev binutils procps \
-  chromium prometheus python3-jsonschema fonts-dejavu-core"
+  chromium prometheus python3-jsonschema fonts-dejavu-core \
+  zsh groff-base"
 # The dashboard's browser tests and the OpenAPI validation run on node
 # (tests/browser/package.json): Debian's nodejs and npm, unless a node is
 # already installed (another packaging's nodejs ships its own npm).

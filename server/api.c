@@ -38,6 +38,9 @@
 #include "http_guard.h"
 #include "routes.h"
 
+#ifndef OCTO_TLSCOMPAT_FROM_BINDIR
+#define OCTO_TLSCOMPAT_FROM_BINDIR "../lib/octoflow/tlscompat/libssl.so"
+#endif
 #ifndef OCTO_INSTALLED_TLSCOMPAT
 #define OCTO_INSTALLED_TLSCOMPAT "/usr/local/lib/octoflow/tlscompat/libssl.so"
 #endif
@@ -393,6 +396,10 @@ static void load_tls_compat(const char *exe_dir)
     } else if (exe_dir != NULL &&
                (snprintf(path, sizeof(path), "%s/tlscompat/libssl.so", exe_dir), stat(path, &st) == 0)) {
         /* the build tree */
+    } else if (exe_dir != NULL &&
+               (snprintf(path, sizeof(path), "%s/%s", exe_dir, OCTO_TLSCOMPAT_FROM_BINDIR),
+                stat(path, &st) == 0)) {
+        /* an install, found from bin/ wherever its prefix is */
     } else {
         snprintf(path, sizeof(path), "%s", OCTO_INSTALLED_TLSCOMPAT);
     }

@@ -7,12 +7,12 @@
 #include <octoflow/core.h>
 
 #include "cli.h"
+#include "cli_spec.h"
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: octoflow jobs list [--flow F] [--status S] [--state S] [--source S] "
-                "[--limit N] [--json]\n"
-                "       octoflow jobs show ID [--json]\n");
+    octo_cli_usage_line(octo_cli_find("jobs list"), fp);
+    octo_cli_usage_line(octo_cli_find("jobs show"), fp);
 }
 
 static const char *str(json_t *o, const char *k)
@@ -22,48 +22,29 @@ static const char *str(json_t *o, const char *k)
     return v != NULL ? v : "-";
 }
 
-static int list(int argc, char **argv)
+static int list(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
 {
     struct octo_job_query q;
     json_t *jobs = NULL;
     long total = 0;
     octo_error err;
-    int as_json = 0;
-    int i;
+    int as_json;
     size_t k;
     json_t *j;
 
     memset(&q, 0, sizeof(q));
     q.limit = 50;
-    for (i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    q.flow = octo_cli_get(c, a, "--flow");
+    q.status = octo_cli_get(c, a, "--status");
+    q.state = octo_cli_get(c, a, "--state");
+    q.source = octo_cli_get(c, a, "--source");
+    as_json = octo_cli_get(c, a, "--json") != NULL;
+    if (octo_cli_get(c, a, "--limit") != NULL) {
+        char *end;
 
-        if (strcmp(argv[i], "--json") == 0) {
-            as_json = 1;
-        } else if (v != NULL && strcmp(argv[i], "--flow") == 0) {
-            q.flow = v;
-            i++;
-        } else if (v != NULL && strcmp(argv[i], "--status") == 0) {
-            q.status = v;
-            i++;
-        } else if (v != NULL && strcmp(argv[i], "--state") == 0) {
-            q.state = v;
-            i++;
-        } else if (v != NULL && strcmp(argv[i], "--source") == 0) {
-            q.source = v;
-            i++;
-        } else if (v != NULL && strcmp(argv[i], "--limit") == 0) {
-            char *end;
-
-            q.limit = strtol(v, &end, 10);
-            if (*end != '\0' || q.limit < 1 || q.limit > 100000) {
-                fprintf(stderr, "octoflow jobs: --limit must be 1..100000\n");
-                return OCTO_EXIT_USAGE;
-            }
-            i++;
-        } else {
-            fprintf(stderr, "octoflow jobs list: unknown option %s\n", argv[i]);
-            usage(stderr);
+        q.limit = strtol(octo_cli_get(c, a, "--limit"), &end, 10);
+        if (*end != '\0' || q.limit < 1 || q.limit > 100000) {
+            fprintf(stderr, "octoflow jobs list: --limit must be 1..100000\n");
             return OCTO_EXIT_USAGE;
         }
     }
@@ -124,28 +105,13 @@ static void timeline_table(json_t *tl)
     }
 }
 
-static int show(int argc, char **argv)
+static int show(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
 {
-    const char *id = NULL;
-    int as_json = 0;
+    const char *id = a->pos[0];
+    int as_json = octo_cli_get(c, a, "--json") != NULL;
     json_t *job = NULL;
     octo_error err;
-    int i;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            as_json = 1;
-        } else if (id == NULL && argv[i][0] != '-') {
-            id = argv[i];
-        } else {
-            usage(stderr);
-            return OCTO_EXIT_USAGE;
-        }
-    }
-    if (id == NULL) {
-        usage(stderr);
-        return OCTO_EXIT_USAGE;
-    }
     memset(&err, 0, sizeof(err));
     if (octo_job_lookup(id, &job, &err) != OCTO_OK) {
         fprintf(stderr, "octoflow jobs: %s\n", err.code == OCTO_ENOENT ? "no such job" : err.msg);
@@ -182,25 +148,37 @@ static int show(int argc, char **argv)
 
 int octo_cmd_jobs(int argc, char **argv, const char *exe_dir)
 {
+    const struct octo_cli_cmd *c;
+    struct octo_cli_args a;
+    char name[64];
     int code;
 
     if (argc < 2) {
+        fprintf(stderr, "octoflow jobs: list or show?\n");
         usage(stderr);
         return OCTO_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
+        octo_cli_help(octo_cli_find("jobs list"), stdout);
+        printf("\n");
+        octo_cli_help(octo_cli_find("jobs show"), stdout);
         return OCTO_EXIT_OK;
     }
-    if (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "show") != 0) {
+    snprintf(name, sizeof(name), "jobs %s", argv[1]);
+    c = octo_cli_find(name);
+    if (c == NULL) {
         fprintf(stderr, "octoflow jobs: unknown subcommand %s\n", argv[1]);
         usage(stderr);
         return OCTO_EXIT_USAGE;
     }
+    code = octo_cli_parse(c, argc - 1, argv + 1, &a);
+    if (code != OCTO_CLI_PARSED) {
+        return OCTO_CLI_PARSE_EXIT(code);
+    }
     if (octo_cli_init(OCTO_ROLE_TOOL, exe_dir, 0, OCTO_LOG_ERROR, 1) != 0) {
         return OCTO_EXIT_USAGE;
     }
-    code = strcmp(argv[1], "list") == 0 ? list(argc - 1, argv + 1) : show(argc - 1, argv + 1);
+    code = strcmp(argv[1], "list") == 0 ? list(c, &a) : show(c, &a);
     octo_core_shutdown();
     return code;
 }

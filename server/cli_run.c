@@ -1,4 +1,4 @@
-/* cli_run.c - `octoflow run` and `octoflow validate`.
+/* cli_run.c - `octoflow run`.
  *
  * `run` is a job like any other (source "cli"): it goes through the
  * front door, takes the flow's lock (the same kernel-held lock the
@@ -15,6 +15,7 @@
 #include <octoflow/core.h>
 
 #include "cli.h"
+#include "cli_spec.h"
 
 int octo_cli_init(int role, const char *exe_dir, int log_to_file, int level, int open_store)
 {
@@ -36,7 +37,7 @@ int octo_cli_init(int role, const char *exe_dir, int log_to_file, int level, int
     return 0;
 }
 
-static void print_messages(json_t *list, const char *kind, FILE *fp)
+void octo_cli_print_messages(json_t *list, const char *kind, FILE *fp)
 {
     size_t i;
     json_t *m;
@@ -53,11 +54,13 @@ static int parse_data(const char *arg, json_t **out)
 
     if (arg[0] == '@') {
         *out = json_load_file(arg + 1, JSON_DECODE_ANY, &je);
-        if (*out == NULL) {
-            fprintf(stderr, "octoflow run: --data %s: %s (line %d)\n", arg, je.text, je.line);
-            return -1;
+        if (*out == NULL && je.line < 1) { /* not read at all: jansson says why */
+            fprintf(stderr, "octoflow run: --data %s: %s\n", arg, je.text);
+        } else if (*out == NULL) {
+            fprintf(stderr, "octoflow run: --data %s: not valid JSON: %s (line %d, column %d)\n",
+                    arg, je.text, je.line, je.column);
         }
-        return 0;
+        return *out == NULL ? -1 : 0;
     }
     *out = json_loads(arg, JSON_DECODE_ANY, &je);
     if (*out == NULL) {
@@ -92,70 +95,65 @@ static void *watch_signals(void *arg)
     return NULL;
 }
 
-int octo_cmd_run(int argc, char **argv, const char *exe_dir)
+static void print_json(json_t *v, FILE *fp)
 {
-    const char *flow_arg = NULL;
-    const char *data_arg = NULL;
-    json_t *timeout_v = NULL;
-    json_t *input = NULL;
+    char *text = NULL;
+
+    if (octo_json_text(v != NULL ? v : json_null(), OCTO_JSON_INDENT(2) | OCTO_JSON_UNICODE,
+                       &text, NULL) == 0) {
+        fprintf(fp, "%s\n", text);
+    }
+    free(text);
+}
+
+/* --output KEY: one key of the final data, text as it is. */
+static int print_output(json_t *data, const char *key)
+{
+    json_t *v = json_object_get(data, key);
+
+    if (v == NULL) {
+        fprintf(stderr, "octoflow run: --output: the final data has no key \"%s\"\n", key);
+        return -1;
+    }
+    if (json_is_string(v)) {
+        fwrite(json_string_value(v), 1, json_string_length(v), stdout);
+        if (json_string_length(v) == 0 || json_string_value(v)[json_string_length(v) - 1] != '\n') {
+            putchar('\n');
+        }
+    } else {
+        print_json(v, stdout);
+    }
+    return 0;
+}
+
+struct run_opts {
+    const char *flow;
+    const char *data;
+    const char *output;
+    int quiet;
+    int dry_run;
+    double timeout;
+};
+
+static int launch_and_report(const struct run_opts *ro, json_t *input)
+{
     json_t *diags = json_object();
     struct octo_launch_req lr;
     struct octo_job *job = NULL;
     octo_error err;
-    double timeout = 0;
     int code = OCTO_EXIT_USAGE;
     int status = 0;
     const char *message = NULL;
     const char *step = NULL;
     json_t *data = NULL;
     pthread_t watcher;
-    int i;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-            data_arg = argv[++i];
-        } else if (strncmp(argv[i], "--data=", 7) == 0) {
-            data_arg = argv[i] + 7;
-        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-            json_decref(timeout_v);
-            timeout_v = json_loads(argv[++i], JSON_DECODE_ANY, NULL);
-            if (timeout_v == NULL) {
-                timeout_v = json_string(argv[i]); /* refused below with the rule */
-            }
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "octoflow run: unknown option %s\n", argv[i]);
-            json_decref(diags);
-            json_decref(timeout_v);
-            return OCTO_EXIT_USAGE;
-        } else if (flow_arg == NULL) {
-            flow_arg = argv[i];
-        } else {
-            fprintf(stderr, "octoflow run: one flow at a time\n");
-            json_decref(diags);
-            json_decref(timeout_v);
-            return OCTO_EXIT_USAGE;
-        }
-    }
     memset(&err, 0, sizeof(err));
-    if (flow_arg == NULL) {
-        fprintf(stderr, "usage: octoflow run FLOW [--data JSON | --data @FILE] [--timeout S]\n");
-        goto out_early;
-    }
-    if (octo_seconds_check(timeout_v, "--timeout", &timeout, &err) != OCTO_OK) {
-        fprintf(stderr, "octoflow run: %s\n", err.msg);
-        goto out_early;
-    }
-    if (data_arg != NULL && parse_data(data_arg, &input) != 0) {
-        goto out_early;
-    }
-    if (octo_cli_init(OCTO_ROLE_CLI, exe_dir, 1, 0, 1) != 0) {
-        goto out_early;
-    }
     memset(&lr, 0, sizeof(lr));
-    lr.flow = flow_arg;
+    lr.flow = ro->flow;
     lr.cli_arg = 1;
     lr.input = input;
-    lr.timeout = timeout;
+    lr.timeout = ro->timeout;
     lr.source = "cli";
     lr.diags = diags;
     lr.inline_run = 1;
@@ -180,93 +178,97 @@ int octo_cmd_run(int argc, char **argv, const char *exe_dir)
         if (json_array_size(json_object_get(diags, "errors")) == 0) {
             fprintf(stderr, "error: %s\n", err.msg);
         }
-        print_messages(json_object_get(diags, "errors"), "error", stderr);
-        print_messages(json_object_get(diags, "warnings"), "warning", stderr);
+        octo_cli_print_messages(json_object_get(diags, "errors"), "error", stderr);
+        octo_cli_print_messages(json_object_get(diags, "warnings"), "warning", stderr);
         goto out;
     }
-    print_messages(json_object_get(diags, "warnings"), "warning", stderr);
+    octo_cli_print_messages(json_object_get(diags, "warnings"), "warning", stderr);
     octo_job_outcome(job, &status, &message, &step, &data);
-    {
-        char *text = NULL;
+    if (!ro->quiet) {
+        json_t *detail = octo_job_json(job, 1);
 
-        if (octo_json_text(data != NULL ? data : json_null(), OCTO_JSON_INDENT(2) |
-                                                                  OCTO_JSON_UNICODE,
-                           &text, NULL) == 0) {
-            printf("%s\n", text);
+        octo_cli_run_summary(detail, stderr);
+        json_decref(detail);
+    }
+    code = status == OCTO_RUN_SUCCESS || status == OCTO_RUN_EXIT ? OCTO_EXIT_OK
+                                                                   : OCTO_EXIT_FAILED;
+    if (ro->output != NULL) {
+        if (print_output(data, ro->output) != 0) {
+            code = OCTO_EXIT_FAILED;
         }
-        free(text);
+    } else {
+        print_json(data, stdout);
     }
     if (status == OCTO_RUN_EXIT) {
         fprintf(stderr, "octoflow run: %s\n", message != NULL ? message : "the flow exited");
     } else if (status != OCTO_RUN_SUCCESS) {
-        fprintf(stderr, "octoflow run: flow %s: %s%s%s\n", octo_run_status_name(status),
-                step != NULL ? step : "", step != NULL ? ": " : "",
-                message != NULL ? message : "");
+        char *text = octo_failure_text(data, step, message);
+
+        fprintf(stderr, "octoflow run: flow %s: %s\n", octo_run_status_name(status),
+                text != NULL ? text : "");
+        free(text);
     }
-    code = status == OCTO_RUN_SUCCESS || status == OCTO_RUN_EXIT ? OCTO_EXIT_OK
-                                                                   : OCTO_EXIT_FAILED;
 out:
     octo_job_unref(job);
-    octo_core_shutdown();
-out_early:
-    json_decref(input);
     json_decref(diags);
-    json_decref(timeout_v);
     return code;
 }
 
-int octo_cmd_validate(int argc, char **argv, const char *exe_dir)
+int octo_cmd_run(int argc, char **argv, const char *exe_dir)
 {
-    json_t *names = json_array();
-    unsigned flags = 0;
-    int bad = 0;
-    int k;
-    size_t i;
-    json_t *name;
+    const struct octo_cli_cmd *c = octo_cli_find("run");
+    struct octo_cli_args a;
+    struct run_opts ro;
+    json_t *timeout_v = NULL;
+    json_t *input = NULL;
+    octo_error err;
+    int rc = octo_cli_parse(c, argc, argv, &a);
+    int code = OCTO_EXIT_USAGE;
 
-    for (k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "--strict") == 0) {
-            flags |= OCTO_FLOW_STRICT;
-        } else if (argv[k][0] == '-' && argv[k][1] != '\0') {
-            fprintf(stderr, "octoflow validate: unknown option %s\n", argv[k]);
-            json_decref(names);
-            return OCTO_EXIT_USAGE;
-        } else {
-            json_array_append_new(names, json_string(argv[k]));
+    if (rc != OCTO_CLI_PARSED) {
+        return OCTO_CLI_PARSE_EXIT(rc);
+    }
+    memset(&ro, 0, sizeof(ro));
+    memset(&err, 0, sizeof(err));
+    ro.flow = a.pos[0];
+    ro.data = octo_cli_get(c, &a, "--data");
+    ro.output = octo_cli_get(c, &a, "--output");
+    ro.quiet = octo_cli_get(c, &a, "--quiet") != NULL;
+    ro.dry_run = octo_cli_get(c, &a, "--dry-run") != NULL;
+    if (octo_cli_get(c, &a, "--timeout") != NULL) {
+        const char *t = octo_cli_get(c, &a, "--timeout");
+
+        timeout_v = json_loads(t, JSON_DECODE_ANY, NULL);
+        if (timeout_v == NULL) {
+            timeout_v = json_string(t); /* refused below with the rule */
         }
     }
-    if (octo_cli_init(OCTO_ROLE_TOOL, exe_dir, 0, OCTO_LOG_ERROR, 0) != 0) {
-        json_decref(names);
-        return OCTO_EXIT_USAGE;
+    if (octo_seconds_check(timeout_v, "--timeout", &ro.timeout, &err) != OCTO_OK) {
+        fprintf(stderr, "octoflow run: %s\n", err.msg);
+        goto out;
     }
-    if (json_array_size(names) == 0) {
-        json_decref(names);
-        names = octo_flow_files();
+    if (ro.data != NULL && parse_data(ro.data, &input) != 0) {
+        goto out;
     }
-    json_array_foreach(names, i, name) {
-        json_t *report = NULL;
-        octo_error err;
-        int valid;
-
-        memset(&err, 0, sizeof(err));
-        if (octo_flow_check(json_string_value(name), flags, &report, &err) != OCTO_OK) {
-            printf("error: %s\n", err.msg);
-            printf("%s: INVALID (0 warnings)\n", json_string_value(name));
-            bad++;
-            continue;
+    if (ro.dry_run) {
+        /* nothing runs: no lock, no job, no directory, no log file */
+        if (octo_cli_init(OCTO_ROLE_TOOL, exe_dir, 0, OCTO_LOG_ERROR, 0) == 0) {
+            code = octo_cli_dry_run(ro.flow, input, stdout);
+            octo_core_shutdown();
         }
-        valid = json_is_true(json_object_get(report, "valid"));
-        bad += !valid;
-        print_messages(json_object_get(report, "errors"), "error", stdout);
-        print_messages(json_object_get(report, "warnings"), "warning", stdout);
-        printf("%s: %s (%zu warning%s)\n", json_string_value(name), valid ? "valid" : "INVALID",
-               json_array_size(json_object_get(report, "warnings")),
-               json_array_size(json_object_get(report, "warnings")) == 1 ? "" : "s");
-        json_decref(report);
+        goto out;
     }
-    printf("%zu flow%s checked, %d invalid\n", json_array_size(names),
-           json_array_size(names) == 1 ? "" : "s", bad);
-    json_decref(names);
+    if (octo_cli_init(OCTO_ROLE_CLI, exe_dir, 1, 0, 1) != 0) {
+        goto out;
+    }
+    if (getenv("LOG_LEVEL") == NULL || getenv("LOG_LEVEL")[0] == '\0') {
+        /* the summary tells the story: INFO lines go to the log file only */
+        octo_log_set_stderr_level(OCTO_LOG_WARN);
+    }
+    code = launch_and_report(&ro, input);
     octo_core_shutdown();
-    return bad > 0 ? OCTO_EXIT_FAILED : OCTO_EXIT_OK;
+out:
+    json_decref(input);
+    json_decref(timeout_v);
+    return code;
 }

@@ -9,6 +9,7 @@
  * said 200; decision 14). 409 when the flow is running.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <octoflow/core.h>
@@ -221,11 +222,13 @@ void octo_route_flows_launch(struct octo_req *req)
     } else if (status != OCTO_RUN_SUCCESS) {
         /* the original's shape exactly: old clients compare key sets (the
          * job id is in the data: __job_id__) */
+        char *text = octo_failure_text(data, step, message);
+
+        /* "<file>:<line>: step \"<step>\": <type>: <message>" */
         octo_http_json(req, 500,
-                       json_pack("{s:o, s:O}", "error",
-                                 json_sprintf("%s: %s", step != NULL ? step : "",
-                                              message != NULL ? message : "the flow failed"),
+                       json_pack("{s:s, s:O}", "error", text != NULL ? text : "the flow failed",
                                  "data", data != NULL ? data : json_null()));
+        free(text);
     } else {
         octo_http_json(req, 200,
                        json_pack("{s:o, s:O}", "status",

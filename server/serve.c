@@ -20,6 +20,7 @@
 #include "api.h"
 #include "api_config.h"
 #include "cli.h"
+#include "cli_spec.h"
 #include "routes.h"
 
 int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_dir)
@@ -32,10 +33,13 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_
     int sig = 0;
     size_t left;
 
-    (void)argv;
-    if (argc > 1) {
-        fprintf(stderr, "usage: octoflow serve (configured by environment variables)\n");
-        return OCTO_EXIT_USAGE;
+    {
+        struct octo_cli_args a;
+        int rc = octo_cli_parse(octo_cli_find("serve"), argc, argv, &a);
+
+        if (rc != OCTO_CLI_PARSED) {
+            return OCTO_CLI_PARSE_EXIT(rc);
+        }
     }
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -1,6 +1,7 @@
 /* exec.c - statements: output, if, for (loop context, recursion), set,
  * with, filter blocks, macros and call blocks. Template-level statements
  * (include, import, extends, block) are in inherit.c. */
+#include <stdio.h>
 #include <string.h>
 
 #include "tpl.h"
@@ -57,6 +58,28 @@ static inline tv mark_if_escaping(const struct rs *st, const struct node *n, tv 
     return v;
 }
 
+/* An undefined value is written (as "" by Jinja2's default Undefined):
+ * remember the first one for the caller's warning, or fail as Jinja2's
+ * StrictUndefined does (octo_tpl_render_ex). */
+static void note_undefined(struct rs *st, tv v)
+{
+    struct tundef *d = v.u.u;
+
+    if (st->undef->strict) {
+        rs_undefined_fail(st, v);
+    }
+    if (st->undef->name[0] != '\0' || d == NULL || d->hint != NULL || d->name.t != T_STR) {
+        return;
+    }
+    if (d->objtype == NULL) {
+        snprintf(st->undef->name, sizeof(st->undef->name), "%.*s", (int)d->name.sn,
+                 d->name.u.s.p);
+    } else {
+        snprintf(st->undef->name, sizeof(st->undef->name), "attribute '%.*s' of a %s",
+                 (int)d->name.sn, d->name.u.s.p, d->objtype);
+    }
+}
+
 __attribute__((noinline)) static void write_value(struct rs *st, tv v, int escape)
 {
     if (escape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
@@ -67,6 +90,9 @@ __attribute__((noinline)) static void write_value(struct rs *st, tv v, int escap
     case T_UNDEF:
         if (v.u.u == &tpl_toolong) {
             rs_undefined_fail(st, v); /* not silently empty */
+        }
+        if (st->undef != NULL) {
+            note_undefined(st, v);
         }
         return;
     case T_INT: {

@@ -138,6 +138,12 @@ static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *c
 
 int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *out, octo_error *err)
 {
+    return octo_tpl_render_ex(tpl, ctx, out, err, NULL);
+}
+
+int octo_tpl_render_ex(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *out,
+                       octo_error *err, struct octo_tpl_undef *undef)
+{
     struct rs *st;
     octo_error localerr;
     size_t saved_limit = out->limit;
@@ -166,6 +172,10 @@ int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *ou
     st->max_output = tpl->env && tpl->env->max_output ? tpl->env->max_output : DEFAULT_MAX_OUTPUT;
     st->max_depth = tpl->env && tpl->env->max_depth > 0 ? tpl->env->max_depth : DEFAULT_MAX_DEPTH;
     st->autoescape = tpl->env != NULL && tpl->env->autoescape;
+    st->undef = undef;
+    if (undef != NULL) {
+        undef->name[0] = '\0';
+    }
     if (ctx != NULL && !json_is_object(ctx)) {
         ctx = NULL;
     }

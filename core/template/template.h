@@ -51,6 +51,20 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
  * content is then unspecified. */
 int octo_tpl_render(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *out, octo_error *err);
 
+/* Undefined values written to the output: Jinja2 writes them as "" (so
+ * `out/{{ hostnmae }}.json` renders `out/.json`). name receives the first
+ * one ("hostnmae", or "attribute 'x' of a dict"), "" when none; with
+ * strict, writing one is an error instead, as with Jinja2's
+ * StrictUndefined ("'hostnmae' is undefined"). */
+struct octo_tpl_undef {
+    int strict;
+    char name[128];
+};
+
+/* octo_tpl_render that also reports undefined values (undef may be NULL). */
+int octo_tpl_render_ex(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf *out,
+                       octo_error *err, struct octo_tpl_undef *undef);
+
 struct octo_tpl *octo_tpl_ref(struct octo_tpl *tpl);
 void octo_tpl_unref(struct octo_tpl *tpl);
 

@@ -301,6 +301,7 @@ struct rs {
         json_t *obj;
         json_t *val;
     } attrcache[32];
+    struct octo_tpl_undef *undef; /* octo_tpl_render_ex: undefined values written */
     _Alignas(16) unsigned char first_block[16384]; /* first arena block */
 };
 

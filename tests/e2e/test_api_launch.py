@@ -182,7 +182,8 @@ def test_timeout_seconds_cancels_a_launch():
     took = time.time() - t0
     assert r.status == 500, r
     v = r.json()
-    check(re.match(r"^spin\d+: the run timed out after 0\.5 seconds$", v["error"]), v["error"])
+    check(re.match(r"^long.yml:\d+: step \"spin\d+\": timeout: the run timed out after 0\.5 seconds$",
+                   v["error"]), v["error"])
     errs = v["data"]["__errors__"]
     check(len(errs) == 1 and errs[0]["error"]["type"] == "timeout", errs)
     done = [k for k in v["data"] if k.startswith("spin")]

@@ -438,12 +438,15 @@ def test_launch_statuses():
     assert r.status == 500, r
     v = r.json()
     check(set(v) == {"error", "data"}, v)
-    check(v["error"] == "boom: cannot read nope/missing.json: No such file or directory", v["error"])
+    # where the failing step is written: file, line, step, error type
+    check(v["error"] == 'fail.yml:7: step "boom": io: cannot read nope/missing.json: '
+          'No such file or directory', v["error"])
     d = v["data"]
     check(d["first"] == "ok" and "never" not in d and d["cleanup"] == "cleaned", d)
     check(d["__input__"] == {"k": "v"} and len(d["__errors__"]) == 1, d)
     e = d["__errors__"][0]
     check(e["step"] == "boom" and e["error"]["type"] == "io" and "missing.json" in e["error"]["message"], e)
+    check(e["file"] == "fail.yml" and e["line"] == 7, "the record says where: %r" % e)
     # an ignored error is not a failure
     r = srv.launch("ignored.yml")
     check(r.status == 200, r)

@@ -228,7 +228,8 @@ def test_sigterm_cancels_after_grace():
         took = time.time() - t0
         check(r.status == 500, r)
         v = r.json()
-        check(re.match(r"^spin\d+: the run was cancelled$", v["error"]), v["error"])
+        check(re.match(r"^longer.yml:\d+: step \"spin\d+\": cancelled: the run was cancelled$",
+                       v["error"]), v["error"])
         check(v["data"]["__errors__"][-1]["error"]["type"] == "cancelled", v["data"]["__errors__"])
         rc = s.wait_exit(30 * E.SLOW)
         took_exit = time.time() - t0
@@ -287,20 +288,21 @@ def test_sighup_reopens_the_log():
 
 
 def test_dist_files_match_the_service():
-    """dist/octoflow.service and dist/octoflow.logrotate agree with what the
+    """dist/octoflow.service.in and dist/octoflow.logrotate agree with what the
     service does (exit 2 on configuration errors, SIGHUP reopens the log,
     SHUTDOWN_GRACE default 30 s, log under DATA_PATH/logs/*.log)."""
     import configparser
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str
-    unit.read(os.path.join(E.SRC, "dist", "octoflow.service"))
+    unit.read(os.path.join(E.SRC, "dist", "octoflow.service.in"))
     svc = unit["Service"]
-    check(svc["ExecStart"].endswith("/octoflow serve"), svc["ExecStart"])
+    check(svc["ExecStart"] == "@CMAKE_INSTALL_FULL_BINDIR@/octoflow serve",
+          "ExecStart follows the install prefix: " + svc["ExecStart"])
     check("-HUP" in svc["ExecReload"] and "$MAINPID" in svc["ExecReload"], svc["ExecReload"])
     check(int(svc["TimeoutStopSec"]) > 30 + 10, "TimeoutStopSec must exceed SHUTDOWN_GRACE")
     check(svc["RestartPreventExitStatus"] == "2" and svc["Restart"] == "on-failure", dict(svc))
     check(unit["Install"]["WantedBy"] == "multi-user.target", "WantedBy")
-    text = open(os.path.join(E.SRC, "dist", "octoflow.service")).read()
+    text = open(os.path.join(E.SRC, "dist", "octoflow.service.in")).read()
     m = re.search(r"^Environment=DATA_PATH=(\S+)$", text, re.M)
     check(m and m.group(1) in svc["ReadWritePaths"].split(), "DATA_PATH is writable")
     rot = open(os.path.join(E.SRC, "dist", "octoflow.logrotate")).read()

@@ -286,7 +286,8 @@ def test_responses():
     eq(r.errors[0]["error"]["status_code"], 500, "status")
     check("ignored" not in r.errors[0], "not ignored")
     eq(SRV.got(path="/echo/never"), [], "the flow stopped")
-    check("boom: REST request failed with status code 500" in r.stderr, "run reports it: %r" % r)
+    check('f.yml:3: step "boom": http: REST request failed with status code 500' in r.stderr,
+          "run reports it, and where: %r" % r)
 
 
 def test_timeout_and_cancel():

@@ -107,7 +107,8 @@ def test_error_record_after_the_last_attempt():
     eq(len(busy.times), 2, "two attempts")
     eq(r.errors, [{"step": "call", "error": {
         "type": "http", "message": "REST request failed with status code 503",
-        "status_code": 503, "response_content": {"error": "busy", "attempt": 2}}}],
+        "status_code": 503, "response_content": {"error": "busy", "attempt": 2}},
+        "file": "r.yml", "line": 3}],
        "status_code and response_content in the record (host->error_detail)")
 
 

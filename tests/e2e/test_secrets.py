@@ -161,7 +161,8 @@ def test_secret_errors():
     o.flow("one.yml", flow(rest("x", SRV.url + "/echo/x", {"type": "token", "secret": "nope"})))
     r = o.run("one.yml")
     eq(r.rc, 1, "an unknown secret fails the flow")
-    check("x: Secret nope not found" in r.stderr, "run names it: %r" % r.stderr)
+    check('one.yml:3: step "x": secret: Secret nope not found' in r.stderr,
+          "run names it: %r" % r.stderr)
 
     # validate: an unknown name is a warning (decision 8), an unknown type an error
     v = o.validate("one.yml")

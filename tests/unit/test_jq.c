@@ -159,6 +159,18 @@ static void test_compile_errors(void **state)
     assert_int_equal(err.code, OCTO_EJQ);
     assert_non_null(strstr(err.msg, "jq expression \".a |\" does not compile: "));
     assert_non_null(strstr(err.msg, "syntax error"));
+    /* the position in the expression, the expression under a caret, and
+     * no shell hint (flows are YAML, not shell command lines) */
+    assert_string_equal(err.msg, "jq expression \".a |\" does not compile: syntax error, "
+                                 "unexpected $end (column 5)\n    .a |\n        ^");
+    assert_null(strstr(err.msg, "shell quoting"));
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile(".a | 1 +* 2", &p, &err), OCTO_EJQ);
+    assert_string_equal(err.msg, "jq expression \".a | 1 +* 2\" does not compile: syntax error, "
+                                 "unexpected '*' (column 9)\n    .a | 1 +* 2\n            ^");
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_jq_compile(". as [$a] | $b", &p, &err), OCTO_EJQ);
+    assert_non_null(strstr(err.msg, "$b is not defined (column 13)"));
     /* the sandbox wrapper never shows in messages */
     assert_null(strstr(err.msg, "def env"));
     assert_null(strstr(err.msg, "$ENV"));

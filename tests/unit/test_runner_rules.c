@@ -252,13 +252,16 @@ static void test_error_record_shape_and_data_kept(void **state)
     assert_string_equal(json_string_value(json_object_get(r.data, "__flow_path__")), "shape.yml");
     assert_null(json_object_get(r.data, "later"));
     assert_null(json_object_get(r.data, "fails"));
-    /* {"step", "error": {"type", "message"}}, "ignored" only when ignored */
+    /* {"step", "error": {"type", "message"}}, "ignored" only when ignored;
+     * plus where the step is written, "file" and "line" (additions) */
     e = octo_test_get(r.data, "__errors__.0");
-    assert_keys(e, "error,ignored,step");
+    assert_keys(e, "error,file,ignored,line,step");
     assert_keys(json_object_get(e, "error"), "message,type");
+    assert_string_equal(json_string_value(json_object_get(e, "file")), "shape.yml");
     e = octo_test_get(r.data, "__errors__.1");
-    assert_keys(e, "error,step");
+    assert_keys(e, "error,file,line,step");
     assert_keys(json_object_get(e, "error"), "message,type");
+    assert_int_equal(json_integer_value(json_object_get(e, "line")), 8);
     assert_string_equal(json_string_value(json_object_get(e, "step")), "fails");
     assert_string_equal(json_string_value(octo_test_get(e, "error.type")), "jq");
     assert_string_equal(json_string_value(octo_test_get(e, "error.message")), r.message);

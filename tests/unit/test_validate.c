@@ -154,10 +154,11 @@ static void test_unknown_step_type(void **state)
     assert_non_null(strstr(known, "debug"));
     assert_non_null(strstr(known, "file"));
     assert_non_null(strstr(known, "jq"));
+    /* no directory in the message (it reaches API clients) */
     snprintf(msg, sizeof(msg),
              "unknown.yml:5: steps[1] (\"second\"): unknown step type \"nosuch\" (known: %s; "
-             "plugins are loaded from %s)",
-             known, octo_plugins_searched());
+             "`octoflow plugins` lists the plugins and where they are loaded from)",
+             known);
     expect_error("unknown.yml",
                  "name: u\n"
                  "steps:\n"
@@ -167,6 +168,40 @@ static void test_unknown_step_type(void **state)
                  "  nosuch: {}\n",
                  0, msg);
     assert_non_null(strstr(octo_plugins_searched(), OCTO_TEST_PLUGIN_DIR));
+    /* a near miss: did you mean */
+    snprintf(msg, sizeof(msg),
+             "typo.yml:3: steps[0] (\"s\"): unknown step type \"fiel\" (did you mean \"file\"? "
+             "known: %s)",
+             known);
+    expect_error("typo.yml", "name: t\nsteps:\n- {name: s, type: fiel, fiel: {path: x}}\n", 0,
+                 msg);
+    /* transposed letters count as one edit: tpye -> type, moed -> mode */
+    expect_warning("block.yml",
+                   "name: b\nsteps:\n- name: s\n  type: file\n  file:\n    path: x.json\n"
+                   "    tpye: json\n",
+                   "block.yml:7: steps[0] (\"s\").file: unknown key \"tpye\" is ignored (did you "
+                   "mean \"type\"?)");
+    expect_error("strict.yml",
+                 "name: b\nsteps:\n- name: s\n  type: file\n  file:\n    path: x.json\n"
+                 "    moed: read\n",
+                 OCTO_FLOW_STRICT,
+                 "strict.yml:7: steps[0] (\"s\").file: unknown key \"moed\" (did you mean "
+                 "\"mode\"?)");
+    /* `when` errors speak of the condition, not of the {{ }} around it */
+    expect_error("when.yml", "name: w\nsteps:\n- name: s\n  type: jq\n  when: x ==\n"
+                 "  jq: {expression: .}\n", 0,
+                 "when.yml:5: steps[0] (\"s\").when: condition \"x ==\": unexpected end of the "
+                 "condition");
+    expect_error("when2.yml", "name: w\nsteps:\n- name: s\n  type: jq\n  when: [ok, x = 1]\n"
+                 "  jq: {expression: .}\n", 0,
+                 "when2.yml:5: steps[0] (\"s\").when: condition \"x = 1\": expected the end of "
+                 "the condition, got '='");
+    /* top-level keys too */
+    expect_error("top.yml", "name: t\nstep:\n- {name: s, type: jq, jq: {expression: .}}\n", 0,
+                 "top.yml:1: the flow has no steps (a flow needs a list of steps under "
+                 "\"steps\")");
+    expect_warning("top2.yml", "name: t\nstesp: 1\nsteps: []\n",
+                   "top2.yml:2: unknown key \"stesp\" is ignored (did you mean \"steps\"?)");
 }
 
 static void test_option_types(void **state)
@@ -401,11 +436,15 @@ static void test_shapes(void **state)
     assert_non_null(strstr(r.first, "syntax.yml:"));
     assert_int_equal(json_array_size(r.errors), 1);
     result_free(&r);
-    /* no steps: a warning; no name: the file name */
-    r = load_text("nosteps.yml", "cron: ''\n", 0);
+    /* no steps: an error (`step:` for `steps:` loaded as an empty flow) */
+    expect_error("nosteps.yml", "cron: ''\nstep:\n- name: x\n", 0,
+                 "nosteps.yml:1: the flow has no steps (a flow needs a list of steps under "
+                 "\"steps\")");
+    /* an empty list is explicit: a warning; no name: the file name */
+    r = load_text("empty.yml", "cron: ''\nsteps: []\n", 0);
     assert_int_equal(r.rc, OCTO_OK);
-    assert_true(has(r.warnings, "nosteps.yml:1: the flow has no steps"));
-    assert_string_equal(r.flow->name, "nosteps.yml");
+    assert_true(has(r.warnings, "empty.yml:2: the flow has no steps: it does nothing"));
+    assert_string_equal(r.flow->name, "empty.yml");
     result_free(&r);
     /* a step without a name */
     expect_warning("noname.yml", "name: n\nsteps:\n- type: debug\n",

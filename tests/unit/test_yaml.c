@@ -427,6 +427,54 @@ static void test_merge_keys(void **state)
     assert_contains(msg, "expected a mapping for merging, but found a sequence");
 }
 
+/* Duplicate keys: an error naming both lines when loaded with marks
+ * (flows, config.yml); PyYAML's last-wins for data files (no marks). */
+static void test_duplicate_keys(void **state)
+{
+    const char *text = "name: a\nsteps:\n  - x: 1\n    y: 2\n    x: 3\n";
+    json_t *v = NULL;
+    json_t *marks = NULL;
+    octo_error err;
+
+    (void)state;
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(octo_yaml_load(text, strlen(text), "d.yml", &v, &marks, &err), OCTO_EINVAL);
+    assert_null(v);
+    assert_string_equal(err.msg, "d.yml:5:5: duplicate key \"x\": it is also at line 3 (YAML would "
+                                 "keep the last one silently; remove one of them)\n"
+                                 "        x: 3\n        ^");
+    /* without marks (data files): PyYAML's rule, the last one wins */
+    v = load_ok(text);
+    octo_test_assert_json(v, "{\"name\": \"a\", \"steps\": [{\"x\": 3, \"y\": 2}]}");
+    json_decref(v);
+    /* the same key in two mappings, and a merge key overridden, are fine */
+    text = "a: {x: 1}\nb: {x: 2}\nbase: &b {k: 1}\nc:\n  <<: *b\n  k: 2\n";
+    assert_int_equal(octo_yaml_load(text, strlen(text), "d.yml", &v, &marks, &err), OCTO_OK);
+    octo_test_assert_json(json_object_get(v, "c"), "{\"k\": 2}");
+    json_decref(v);
+    json_decref(marks);
+    /* with marks (the project's files) the source line is quoted with a
+     * caret under the column; a tab-indented line keeps its tab */
+    text = "a: *nope\n";
+    assert_int_equal(octo_yaml_load(text, strlen(text), "t.yml", &v, &marks, &err), OCTO_EINVAL);
+    assert_string_equal(err.msg, "t.yml:1:4: found undefined alias 'nope'\n    a: *nope\n       ^");
+    text = "a:\n\t- [x\n";
+    assert_int_equal(octo_yaml_load(text, strlen(text), "t.yml", &v, &marks, &err), OCTO_EINVAL);
+    assert_non_null(strstr(err.msg, ":2:1: found character that cannot start any token"));
+    assert_non_null(strstr(err.msg, "\n    \t- [x\n    ^"));
+    /* the quoted line stays valid UTF-8 (messages become JSON strings):
+     * bytes that are no character, and control characters, show as '?' */
+    text = "nam\xff\xffr\xe2\x95\x8e\x9b\xf5\x8c\x8b\x9a\xed\xa0\x80: 1\nx: *y\x01\xc3\xa9\n";
+    assert_int_equal(octo_yaml_load(text, strlen(text), "t.yml", &v, &marks, &err), OCTO_EINVAL);
+    v = json_string(err.msg);
+    assert_non_null(v);
+    json_decref(v);
+    v = NULL;
+    /* without marks (data files) no line is quoted: it may hold anything */
+    load_err("a: *nope\n", err.msg, sizeof(err.msg));
+    assert_string_equal(err.msg, "t.yml:1:4: found undefined alias 'nope'");
+}
+
 static void test_refusals(void **state)
 {
     char msg[OCTO_ERROR_MSG_LEN];
@@ -798,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_anchors_and_aliases),
         cmocka_unit_test(test_merge_keys),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_alias_bomb),
         cmocka_unit_test(test_marks),

@@ -126,6 +126,7 @@ struct octo_config {
     int isolation;               /* FLOW_ISOLATION: OCTO_ISOLATION_* */
     long max_subruns;            /* MAX_SUBRUNS_PER_RUN (100000) */
     long max_steps;              /* MAX_STEPS_PER_RUN (10000) */
+    int template_strict;         /* TEMPLATE_UNDEFINED=strict (default warn) */
 
     json_t *file;           /* config.yml content (object; owned) */
 };
@@ -144,6 +145,9 @@ void octo_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
 int octo_log_enabled(int level);
 void octo_log_set_level(int level);
 void octo_log_set_stderr(int on);
+/* Lines above this level (OCTO_LOG_*) go to the log file but not to
+ * stderr (`octoflow run` keeps INFO off the terminal it summarises on). */
+void octo_log_set_stderr_level(int level);
 /* Async-signal-safe: reopen the file before the next line (SIGHUP). */
 void octo_log_request_reopen(void);
 /* Absolute path of the log file, or NULL. */
@@ -208,8 +212,29 @@ json_t *octo_flows_report(int full);
  * ones with the reason (new). */
 json_t *octo_plugins_json(void);
 size_t octo_plugins_count(void);
-/* `octoflow render` (the template engine's command line). */
-int octo_render_main(int argc, char **argv);
+/* Every file under TEMPLATES_PATH, sorted (new array of relative paths). */
+json_t *octo_template_files(void);
+/* `octoflow render`: TEMPLATE under TEMPLATES_PATH first (as the jinja
+ * step finds it), then as a file path; data_file (or NULL) holds the
+ * context, a JSON object. Writes the output to stdout, errors to stderr;
+ * returns the exit status. Needs no octo_core_init. */
+int octo_render_template(const char *tpl, const char *data_file);
+
+/* `octoflow run --dry-run`: validate FLOW (as a run does), then walk its
+ * steps without running any: `when` evaluated and templated options
+ * rendered with the flow data as it is before the first step. *plan
+ * (new): {"flow", "valid", "errors", "warnings", "steps": [{"name",
+ * "type", "line", "would": "run"|"skip"|"fail", "why", "options"
+ * (rendered, redacted)}]}. OCTO_ENOENT when there is no such flow. */
+int octo_flow_dry_run(const char *flow, json_t *input, json_t **plan, octo_error *err);
+
+/* A JSON Schema (draft 2020-12) for flow files, from the loaded plugins'
+ * option schemas (new). */
+json_t *octo_flow_json_schema(void);
+
+/* The closest of candidates (NULL-terminated) to word within a small
+ * edit distance, or NULL: the did-you-mean of every lookup. */
+const char *octo_suggest(const char *word, const char *const *candidates);
 
 /* ------------------------------------------------------------------ *
  * Launching flows: jobs
@@ -282,6 +307,10 @@ int octo_job_cancel(struct octo_job *j);
  * NULL. Returns 0, or -1 while it is not finished. */
 int octo_job_outcome(struct octo_job *j, int *status, const char **message, const char **step,
                      json_t **data);
+/* A failed run for people (new string, free): "<file>:<line>: step
+ * \"<step>\": <type>: <message>" from the step's record in the final
+ * data's __errors__ (borrowed), or "<step>: <message>" without one. */
+char *octo_failure_text(json_t *data, const char *step, const char *message);
 /* The job as the API shows it (new); detail adds input, result, timeline. */
 json_t *octo_job_json(struct octo_job *j, int with_detail);
 
