@@ -763,6 +763,7 @@ static void on_zygote(void)
             } else {
                 struct timeval tv = {5, 0};
 
+                octo_wire_in_free(&w->in); /* released slots hold none: cheap insurance */
                 memset(w, 0, sizeof(*w));
                 w->state = W_STARTING;
                 w->pid = pid;
@@ -1199,8 +1200,15 @@ static void *sup_main(void *unused)
                 read_stderr(&S.w[owner[i] - MAX_WORKERS], 0);
             } else {
                 struct wproc *w = &S.w[owner[i]];
-                long got = octo_wire_fill(w->sock, &w->in);
+                long got;
 
+                /* an earlier entry of this poll (the zygote's death report)
+                 * may have released the slot: its socket is gone, and
+                 * filling would allocate a buffer a later spawn forgets */
+                if (w->sock < 0 || w->sock != pf[i].fd) {
+                    continue;
+                }
+                got = octo_wire_fill(w->sock, &w->in);
                 if (got > 0) {
                     on_frames(w);
                 } else if (got == 0 || got == -2) {
