@@ -39,6 +39,7 @@
 #include "tplcache.h"
 #include "version.h"
 #include "worker.h"
+#include "xalloc.h"
 
 static struct octo_config g_cfg;
 static int g_pool_started;
@@ -95,6 +96,13 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
     int rc;
 
     g_role = opts->role;
+    /* The out-of-memory policy (xalloc.h) for jansson too, before any
+     * thread: json_object(), json_pack()... then return NULL only for a
+     * bad argument or format, never for lack of memory. Values allocated
+     * before this are still freed by free(). The zygote runs this too and
+     * workers are its forks, so they inherit it; plugins share this
+     * libjansson and its allocator. */
+    json_set_alloc_funcs(octo_xmalloc, free);
     octo_launch_reset();
     octo_flow_cache_set_flags(0);
     json_object_seed(0);

@@ -17,6 +17,20 @@
 #include <jansson.h>
 #include <octoflow/octo_step.h>
 
+/* ------------------------------------------------------------------ *
+ * Memory: the out-of-memory policy (core/xalloc.h)
+ * ------------------------------------------------------------------ */
+
+/* Allocation that cannot fail: out of heap prints one line to stderr and
+ * aborts. jansson allocates through octo_xmalloc from octo_core_init on,
+ * so json_* constructors never return NULL for lack of memory. Sizes a
+ * client or a file chooses are checked against a limit first and refused
+ * with an error (413, "file too large"), never passed here unchecked. */
+void *octo_xmalloc(size_t n);
+void *octo_xcalloc(size_t n, size_t size);
+void *octo_xrealloc(void *p, size_t n);
+char *octo_xstrdup(const char *s);
+char *octo_xstrndup(const char *s, size_t n);
 
 /* ------------------------------------------------------------------ *
  * Start-up and shut-down
@@ -168,7 +182,7 @@ int octo_json_text(json_t *value, unsigned flags, char **out, size_t *len);
 /* A copy of v with every known secret value replaced by "***" (new; v
  * itself with a reference when nothing was secret). */
 json_t *octo_redact_json(json_t *v);
-/* Treat value as a secret from now on (the API token). */
+/* Treat value as a secret from now on (the API token). Returns 0. */
 int octo_redact_add(const char *value);
 
 /* ------------------------------------------------------------------ *
@@ -409,7 +423,7 @@ int octo_locks_remove_stale(json_t *held);
  * the time it took. Lock-free; any thread. */
 void octo_metrics_http(const char *method, const char *route, int code, double seconds);
 /* Every metric of this process as the text /metrics serves (new: free),
- * *len its length. NULL when out of memory. */
+ * *len its length. */
 char *octo_metrics_text(size_t *len);
 
 /* ------------------------------------------------------------------ *
