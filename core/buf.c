@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 void octo_buf_init(struct octo_buf *b)
 {
     memset(b, 0, sizeof(*b));
@@ -20,7 +22,7 @@ int octo_buf_reserve(struct octo_buf *b, size_t n)
         return -1;
     }
     need = b->len + n + 1;
-    if (need < b->len) {
+    if (need < b->len) { /* a size that wraps around: no allocation can hold it */
         b->oom = 1;
         return -1;
     }
@@ -35,11 +37,7 @@ int octo_buf_reserve(struct octo_buf *b, size_t n)
     while (cap < need) {
         cap *= 2;
     }
-    p = realloc(b->data, cap);
-    if (p == NULL) {
-        b->oom = 1;
-        return -1;
-    }
+    p = octo_xrealloc(b->data, cap);
     b->data = p;
     b->cap = cap;
     return 0;
@@ -112,10 +110,8 @@ char *octo_buf_steal(struct octo_buf *b, size_t *len)
         return NULL;
     }
     if (b->data == NULL) {
-        p = malloc(1);
-        if (p != NULL) {
-            p[0] = '\0';
-        }
+        p = octo_xmalloc(1);
+        p[0] = '\0';
     } else {
         p = b->data;
     }

@@ -3,8 +3,10 @@
  * A struct octo_buf is owned by whoever declared it; octo_buf_free releases
  * its storage. data is always NUL-terminated once anything was appended
  * (and after octo_buf_cstr), so it can be handed out as a C string.
- * Allocation failure is sticky: the buffer remembers it (oom) and every
- * later append is a no-op, so emitters check once at the end.
+ * Running out of heap aborts (xalloc.h). What fails softly is a size
+ * that wraps size_t (oom) and the caller's cap (limit, then over): both
+ * are sticky - every later append is a no-op - so emitters check
+ * octo_buf_failed once at the end.
  * Not thread-safe: one buffer, one thread.
  */
 #ifndef OCTO_BUF_H
@@ -17,7 +19,7 @@ struct octo_buf {
     char *data;
     size_t len;
     size_t cap;
-    int oom;      /* an allocation failed: content is incomplete */
+    int oom;      /* a size wrapped size_t: content is incomplete */
     size_t limit; /* 0: none; else appends past it set oom and over */
     int over;     /* the limit was hit */
 };
@@ -37,7 +39,7 @@ void octo_buf_vprintf(struct octo_buf *b, const char *fmt, va_list ap)
 /* A NUL-terminated view of the content ("" when empty); owned by b. */
 const char *octo_buf_cstr(struct octo_buf *b);
 /* Hand the storage over: returns a malloc'd NUL-terminated string (new,
- * free()), or NULL when oom; b is reset to empty. */
+ * free()), or NULL when failed; b is reset to empty. */
 char *octo_buf_steal(struct octo_buf *b, size_t *len);
 void octo_buf_reset(struct octo_buf *b); /* len = 0, keeps storage */
 void octo_buf_free(struct octo_buf *b);

@@ -32,8 +32,8 @@
 
 struct octo_cron; /* parsed expression, immutable */
 
-/* Parse expr. *out new (octo_cron_free). On error returns OCTO_EINVAL (or
- * OCTO_ENOMEM) and fills err->msg with one sentence naming the field and
+/* Parse expr. *out new (octo_cron_free). On error returns OCTO_EINVAL and
+ * fills err->msg with one sentence naming the field and
  * the value, e.g. "cron \"61 * * * *\": minute value 61 out of range 0-59";
  * err->field is left for the caller (the option that held the
  * expression). Expressions that can never fire ("0 0 30 2 *") are

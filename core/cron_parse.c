@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 
 struct field_def {
     const char *name;
@@ -506,14 +508,7 @@ int octo_cron_parse(const char *expr, struct octo_cron **out, octo_error *err)
                     "(with seconds last), got %d",
                     nf);
     }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        if (err != NULL) {
-            err->code = OCTO_ENOMEM;
-            snprintf(err->msg, sizeof(err->msg), "out of memory");
-        }
-        return OCTO_ENOMEM;
-    }
+    c = octo_xcalloc(1, sizeof(*c));
     px.c = c;
     for (int f = 0; f < nf; f++) {
         rc = parse_field(&px, f, fs[f], fl[f]);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "errors.h"
 #include "paths.h"
+#include "xalloc.h"
 
 struct entry {
     char *abs;
@@ -57,20 +58,13 @@ static void store(const char *abs, struct octo_flow *f)
     }
     if (g_n == g_cap) {
         size_t cap = g_cap ? g_cap * 2 : 16;
-        struct entry *e = realloc(g_entries, cap * sizeof(*e));
 
-        if (e == NULL) {
-            pthread_mutex_unlock(&g_mu);
-            return;
-        }
-        g_entries = e;
+        g_entries = octo_xrealloc(g_entries, cap * sizeof(*g_entries));
         g_cap = cap;
     }
-    g_entries[g_n].abs = strdup(abs);
-    if (g_entries[g_n].abs != NULL) {
-        g_entries[g_n].flow = octo_flow_ref(f);
-        g_n++;
-    }
+    g_entries[g_n].abs = octo_xstrdup(abs);
+    g_entries[g_n].flow = octo_flow_ref(f);
+    g_n++;
     pthread_mutex_unlock(&g_mu);
 }
 

@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "flow_diag.h"
 #include "timeout_check.h"
+#include "xalloc.h"
 #include "yaml_io.h"
 
 static const char *const FLOW_KEYS[] = {"name",          "steps",       "finally_step",
@@ -129,7 +130,7 @@ static void check_schedule(struct octo_loadctx *lc, struct octo_flow *f, json_t 
                 octo_diag_error(lc, "cron", "cron", "%s", err.msg);
             } else {
                 octo_cron_free(c);
-                f->cron = strdup(json_string_value(v));
+                f->cron = octo_xstrdup(json_string_value(v));
             }
         }
     }
@@ -156,18 +157,15 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     lc.flags = flags;
     lc.diags = diags;
     lc.marks = marks;
-    f = calloc(1, sizeof(*f));
-    if (f == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
+    f = octo_xcalloc(1, sizeof(*f));
     atomic_init(&f->refs, 1);
     f->finally_index = -1;
     f->shallow = (flags & OCTO_FLOW_SHALLOW) != 0;
     f->warnings = json_array();
-    f->abs_path = strdup(abs_path);
-    f->path = strdup(display);
+    f->abs_path = octo_xstrdup(abs_path);
+    f->path = octo_xstrdup(display);
     base = strrchr(abs_path, '/');
-    f->file_name = strdup(base != NULL ? base + 1 : abs_path);
+    f->file_name = octo_xstrdup(base != NULL ? base + 1 : abs_path);
     if (st != NULL) {
         f->mtime = st->st_mtim;
         f->size = st->st_size;
@@ -197,12 +195,12 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     }
     v = json_object_get(root, "name");
     if (json_is_string(v) && json_string_length(v) > 0) {
-        f->name = strdup(json_string_value(v));
+        f->name = octo_xstrdup(json_string_value(v));
     } else {
         if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
             octo_diag_error(&lc, "name", "name", "must be text");
         }
-        f->name = strdup(f->file_name);
+        f->name = octo_xstrdup(f->file_name);
     }
     check_schedule(&lc, f, root);
     steps = json_object_get(root, "steps");
@@ -215,11 +213,7 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     } else if (!json_is_array(steps)) {
         octo_diag_error(&lc, "steps", "steps", "must be a list of steps");
     } else {
-        f->steps = calloc(json_array_size(steps) + 1, sizeof(*f->steps));
-        if (f->steps == NULL) {
-            rc = octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-            goto out;
-        }
+        f->steps = octo_xcalloc(json_array_size(steps) + 1, sizeof(*f->steps));
         json_array_foreach(steps, i, v) {
             octo_flow_check_step(&lc, &f->steps[i], v, i);
             f->nsteps = i + 1;

@@ -14,6 +14,7 @@
 #include "flow.h"
 #include "paths.h"
 #include "plugins.h"
+#include "xalloc.h"
 
 int octo_flow_path_check(const char *rel, octo_error *err)
 {
@@ -120,11 +121,7 @@ static json_t *sorted_files(const char *dir, int any)
 
     collect(dir, "", a, 0, any);
     n = json_array_size(a);
-    items = calloc(n + 1, sizeof(*items));
-    if (items == NULL) {
-        json_decref(out);
-        return a;
-    }
+    items = octo_xcalloc(n + 1, sizeof(*items));
     for (i = 0; i < n; i++) {
         items[i] = json_array_get(a, i);
     }

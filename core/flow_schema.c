@@ -24,6 +24,7 @@
 #include "secrets.h"
 #include "template/template.h"
 #include "tplcache.h"
+#include "xalloc.h"
 
 static const char *type_name(octo_opt_type t)
 {
@@ -68,21 +69,16 @@ static const char *json_kind(json_t *v)
     }
 }
 
-static int add_tmpl(struct octo_step *st, const char *option, const char *key,
-                    struct octo_tpl *tpl)
+static void add_tmpl(struct octo_step *st, const char *option, const char *key,
+                     struct octo_tpl *tpl)
 {
-    struct octo_tmpl_opt *n = realloc(st->tmpl, (st->ntmpl + 1) * sizeof(*n));
+    struct octo_tmpl_opt *n = octo_xrealloc(st->tmpl, (st->ntmpl + 1) * sizeof(*n));
 
-    if (n == NULL) {
-        octo_tpl_unref(tpl);
-        return -1;
-    }
     st->tmpl = n;
-    n[st->ntmpl].option = strdup(option);
-    n[st->ntmpl].key = key != NULL ? strdup(key) : NULL;
+    n[st->ntmpl].option = octo_xstrdup(option);
+    n[st->ntmpl].key = key != NULL ? octo_xstrdup(key) : NULL;
     n[st->ntmpl].tpl = tpl;
     st->ntmpl++;
-    return 0;
 }
 
 /* Compile s as a template when it holds template syntax. */
@@ -102,10 +98,7 @@ static int compile_tmpl(struct octo_loadctx *lc, struct octo_step *st, const cha
         octo_diag_error(lc, mark, NULL, "%s", err.msg);
         return -1;
     }
-    if (add_tmpl(st, option, key, tpl) != 0) {
-        octo_diag_error(lc, mark, where, "out of memory");
-        return -1;
-    }
+    add_tmpl(st, option, key, tpl);
     return 0;
 }
 
@@ -227,9 +220,6 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
 
     st->options = json_object();
     st->path_data_opt = -1;
-    if (st->options == NULL) {
-        return -1;
-    }
     if (block != NULL && !json_is_object(block) && !json_is_null(block)) {
         octo_diag_error(lc, mark_base, where_base, "must be a mapping, not %s", json_kind(block));
         return -1;

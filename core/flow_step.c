@@ -21,6 +21,7 @@
 #include "retry.h"
 #include "template/template.h"
 #include "tplcache.h"
+#include "xalloc.h"
 
 static const char *const COMMON_KEYS[] = {"name",          "type",          "when",
                                           "result_key",    "ignore_errors", "jq_expression",
@@ -98,7 +99,7 @@ static int compile_when(struct octo_loadctx *lc, struct octo_step *st, json_t *w
     } else {
         list = json_pack("[O]", when);
     }
-    st->when = calloc(json_array_size(list) + 1, sizeof(*st->when));
+    st->when = octo_xcalloc(json_array_size(list) + 1, sizeof(*st->when));
     json_array_foreach(list, i, c) {
         struct octo_buf src = OCTO_BUF_INIT;
         char *text;
@@ -151,8 +152,8 @@ static int compile_ignore(struct octo_loadctx *lc, struct octo_step *st, json_t 
         octo_diag_error(lc, mark, where, "must be a list of regular expressions");
         return -1;
     }
-    st->ignore = calloc(json_array_size(list) + 1, sizeof(*st->ignore));
-    st->ignore_src = calloc(json_array_size(list) + 1, sizeof(*st->ignore_src));
+    st->ignore = octo_xcalloc(json_array_size(list) + 1, sizeof(*st->ignore));
+    st->ignore_src = octo_xcalloc(json_array_size(list) + 1, sizeof(*st->ignore_src));
     json_array_foreach(list, i, p) {
         octo_error err;
         char *text;
@@ -263,19 +264,19 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
     }
     v = json_object_get(def, "name");
     if (json_is_string(v) && json_string_length(v) > 0) {
-        st->name = strdup(json_string_value(v));
+        st->name = octo_xstrdup(json_string_value(v));
     } else if (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v)) {
         st->name = scalar_text(v);
     } else {
         char dflt[256];
 
         snprintf(dflt, sizeof(dflt), "%s", mark);
-        st->name = strdup(dflt);
+        st->name = octo_xstrdup(dflt);
         octo_diag_warn(lc, mark, mark, "the step has no name; its result is stored under \"%s\"",
                        dflt);
     }
     snprintf(where, sizeof(where), "steps[%zu] (\"%s\")", index, st->name);
-    st->label = strdup(where);
+    st->label = octo_xstrdup(where);
     v = json_object_get(def, "type");
     if (!json_is_string(v)) {
         snprintf(m2, sizeof(m2), "%s.type", mark);
@@ -339,14 +340,14 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
     }
     v = json_object_get(def, "result_key");
     if (json_is_string(v) && json_string_length(v) > 0) {
-        st->result_key = strdup(json_string_value(v));
+        st->result_key = octo_xstrdup(json_string_value(v));
     } else {
         if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
             snprintf(m2, sizeof(m2), "%s.result_key", mark);
             octo_diag_error(lc, m2, where, "result_key must be text");
             bad = 1;
         }
-        st->result_key = strdup(st->name);
+        st->result_key = octo_xstrdup(st->name);
     }
     snprintf(m2, sizeof(m2), "%s.when", mark);
     {
@@ -363,7 +364,8 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
         }
         v = json_object_get(def, "on_error_goto");
         if (json_is_string(v) && json_string_length(v) > 0) {
-            st->on_error_goto = strdup(json_string_value(v)); /* checked once all steps are known */
+            /* checked once all steps are known */
+            st->on_error_goto = octo_xstrdup(json_string_value(v));
         } else if (v != NULL && !json_is_null(v)) {
             snprintf(m2, sizeof(m2), "%s.on_error_goto", mark);
             snprintf(w2, sizeof(w2), "%s.on_error_goto", where);
@@ -393,7 +395,7 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
         }
     }
     block = find_block(def, st->type, type_used, &block_key);
-    st->block_key = strdup(block_key);
+    st->block_key = octo_xstrdup(block_key);
     snprintf(m2, sizeof(m2), "%s.%s", mark, block_key);
     {
         char w2[600];
@@ -478,17 +480,11 @@ int octo_flow_check_nested(struct octo_loadctx *lc, struct octo_step *st, const 
     size_t i;
     int bad = 0;
 
-    st->nested = realloc(st->nested, (st->nnested + 1) * sizeof(*st->nested));
-    if (st->nested == NULL) {
-        abort(); /* the out-of-memory policy: xalloc.h */
-    }
+    st->nested = octo_xrealloc(st->nested, (st->nnested + 1) * sizeof(*st->nested));
     nest = &st->nested[st->nnested++];
-    nest->option = strdup(option);
+    nest->option = octo_xstrdup(option);
     nest->n = n;
-    nest->steps = calloc(n + 1, sizeof(*nest->steps));
-    if (nest->option == NULL || nest->steps == NULL) {
-        abort();
-    }
+    nest->steps = octo_xcalloc(n + 1, sizeof(*nest->steps));
     for (i = 0; i < n; i++) {
         char m2[600];
         json_t *def;

@@ -24,6 +24,7 @@
 #include "secrets.h"
 #include "tplcache.h"
 #include "version.h"
+#include "xalloc.h"
 #include "yaml_io.h"
 
 /* (declared with their formats so that clang checks the vprintf calls) */
@@ -91,10 +92,8 @@ static int h_template_render(octo_ctx *ctx, const octo_template *tpl, json_t *va
         octo_buf_free(&b);
         return rc;
     }
+    /* a buffer past its limit was reported by octo_tpl_render: not NULL */
     *out = octo_buf_steal(&b, len);
-    if (*out == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
     return OCTO_OK;
 }
 
@@ -153,8 +152,8 @@ static int h_path_resolve(int root, const char *rel, unsigned flags, char **abs,
     if (rc != OCTO_OK) {
         return rc;
     }
-    *abs = strdup(buf);
-    return *abs != NULL ? OCTO_OK : octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+    *abs = octo_xstrdup(buf);
+    return OCTO_OK;
 }
 
 static int h_cancelled(octo_ctx *ctx)
@@ -173,8 +172,10 @@ static int h_yaml_load(const char *text, size_t len, const char *origin, json_t 
 
 static int steal_into(struct octo_buf *b, char **out, octo_error *err)
 {
+    /* NULL only for a failed buffer: these have no limit, so a size that
+     * wrapped size_t */
     *out = octo_buf_steal(b, NULL);
-    return *out != NULL ? OCTO_OK : octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+    return *out != NULL ? OCTO_OK : octo_error_set(err, OCTO_EINVAL, NULL, "value too large");
 }
 
 static int h_yaml_dump(json_t *value, unsigned flags, char **out, octo_error *err)

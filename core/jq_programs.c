@@ -25,6 +25,7 @@
 
 #include "errors.h"
 #include "jqbridge.h"
+#include "xalloc.h"
 
 #define KEEP_UNUSED 64
 
@@ -99,30 +100,21 @@ static struct jq_slot *new_slot(struct octo_jq_prog *p, octo_error *err)
 /* A new program with one compiled state in its pool; NULL with *err. */
 static struct octo_jq_prog *prog_new(const char *program, uint64_t hash, octo_error *err)
 {
-    struct octo_jq_prog *p = calloc(1, sizeof(*p));
+    struct octo_jq_prog *p = octo_xcalloc(1, sizeof(*p));
     pthread_condattr_t ca;
     struct jq_slot *s;
     long t0;
 
-    if (p == NULL) {
-        octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        return NULL;
-    }
     pthread_mutex_init(&p->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->returned, &ca);
     pthread_condattr_destroy(&ca);
     p->hash = hash;
-    p->source = strdup(program);
+    p->source = octo_xstrdup(program);
     p->wrapped = octo__jq_wrap(program);
-    p->idle = malloc(4 * sizeof(*p->idle));
+    p->idle = octo_xmalloc(4 * sizeof(*p->idle));
     p->cap = 4;
-    if (p->source == NULL || p->wrapped == NULL || p->idle == NULL) {
-        prog_free(p);
-        octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        return NULL;
-    }
     t0 = now_ns();
     s = new_slot(p, err);
     if (s == NULL) {
@@ -212,14 +204,8 @@ int octo_jq_compile(const char *program, struct octo_jq_prog **out, octo_error *
     }
     if (g_n == g_cap) {
         size_t cap = g_cap != 0 ? g_cap * 2 : 64;
-        struct octo_jq_prog **n = realloc(g_progs, cap * sizeof(*n));
 
-        if (n == NULL) {
-            pthread_mutex_unlock(&g_mu);
-            prog_free(p);
-            return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        }
-        g_progs = n;
+        g_progs = octo_xrealloc(g_progs, cap * sizeof(*g_progs));
         g_cap = cap;
     }
     p->refs = 1;
@@ -291,14 +277,7 @@ void octo__jq_give_back(struct octo_jq_prog *p, struct jq_slot *s)
 {
     pthread_mutex_lock(&p->mu);
     if (p->nidle == p->cap) {
-        struct jq_slot **n = realloc(p->idle, p->cap * 2 * sizeof(*n));
-
-        if (n == NULL) {
-            pthread_mutex_unlock(&p->mu);
-            octo__jq_slot_free(s);
-            return;
-        }
-        p->idle = n;
+        p->idle = octo_xrealloc(p->idle, p->cap * 2 * sizeof(*p->idle));
         p->cap *= 2;
     }
     p->idle[p->nidle++] = s;

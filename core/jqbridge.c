@@ -38,6 +38,7 @@
 #include "jqconv.h"
 #include "jq_programs.h"
 #include "log.h"
+#include "xalloc.h"
 
 /* One jq_state and what its callbacks report about the current run. A
  * slot is used by one thread at a time (borrowed from the pool). */
@@ -253,11 +254,11 @@ static int bare_compile_safe(const char *program)
 static int prefix_has_syntax_error(const char *src, size_t len)
 {
     struct errcap ec;
-    char *text = strndup(src, len);
+    char *text = octo_xstrndup(src, len);
     jq_state *jq;
     int bad = 0;
 
-    if (text == NULL || !bare_compile_safe(text) || (jq = jq_init()) == NULL) {
+    if (!bare_compile_safe(text) || (jq = jq_init()) == NULL) {
         free(text);
         return 0;
     }
@@ -368,11 +369,7 @@ struct jq_slot *octo__jq_slot_new(const char *wrapped, const char *source, octo_
     jq_state *jq;
     int ok;
 
-    s = calloc(1, sizeof(*s));
-    if (s == NULL) {
-        octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-        return NULL;
-    }
+    s = octo_xcalloc(1, sizeof(*s));
     s->halt_code = jv_null();
     s->halt_msg = jv_null();
     memset(&ec, 0, sizeof(ec));

@@ -21,6 +21,7 @@
 #include "supervisor.h"
 #include "step_row.h"
 #include "timeline.h"
+#include "xalloc.h"
 
 static atomic_int g_mode = OCTO_EXEC_INLINE;
 static atomic_int g_closed;
@@ -182,11 +183,8 @@ int octo_launch(const struct octo_launch_req *req, struct octo_job **out, octo_e
     *out = octo_job_ref(j);
     if (req->inline_run || mode == OCTO_EXEC_INLINE ||
         (mode == OCTO_EXEC_PROCESSES && !octo_supervisor_running())) {
-        struct inproc *x = calloc(1, sizeof(*x));
+        struct inproc *x = octo_xcalloc(1, sizeof(*x));
 
-        if (x == NULL) {
-            abort();
-        }
         x->job = j;
         x->flow = f;
         run_inproc(x);
@@ -199,11 +197,8 @@ int octo_launch(const struct octo_launch_req *req, struct octo_job **out, octo_e
         return OCTO_LAUNCHED;
     }
     {
-        struct inproc *x = calloc(1, sizeof(*x));
+        struct inproc *x = octo_xcalloc(1, sizeof(*x));
 
-        if (x == NULL) {
-            abort();
-        }
         x->job = j;
         x->flow = f;
         if (octo_pool_submit(pool_task, x) != 0) {

@@ -23,6 +23,7 @@
 #include "errors.h"
 #include "log_writer.h"
 #include "redact.h"
+#include "xalloc.h"
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 static FILE *g_file;
@@ -213,9 +214,9 @@ void octo_logv(int level, const char *fmt, va_list ap)
 
 void octo_log_write_raw(int level, const char *data, size_t len)
 {
-    char *copy = queueable(level) ? malloc(len > 0 ? len : 1) : NULL;
+    if (queueable(level)) {
+        char *copy = octo_xmalloc(len);
 
-    if (copy != NULL) {
         memcpy(copy, data, len);
         if (octo__logq_push(copy, len)) {
             return;

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 #define QCAP 4096u /* lines; a power of two (96 KiB of slots) */
 #define BATCH 65536u /* bytes written at once */
 
@@ -187,14 +189,8 @@ int octo__log_writer_start(void)
     if (atomic_load(&g_started)) {
         return 0;
     }
-    g_q = calloc(QCAP, sizeof(*g_q));
-    batch = malloc(BATCH);
-    if (g_q == NULL || batch == NULL) {
-        free(g_q);
-        free(batch);
-        g_q = NULL;
-        return -1;
-    }
+    g_q = octo_xcalloc(QCAP, sizeof(*g_q));
+    batch = octo_xmalloc(BATCH);
     for (i = 0; i < QCAP; i++) {
         atomic_init(&g_q[i].seq, i);
     }

@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "xalloc.h"
 
 #ifndef OCTO_INSTALLED_PLUGINDIR
 #define OCTO_INSTALLED_PLUGINDIR "/usr/local/lib/octoflow/plugins"
@@ -42,16 +43,14 @@ static char g_searched[4 * PATH_MAX];
 static void add_problem_for(const char *path, const char *msg)
 {
     if (g_nproblems < MAX_PROBLEMS) {
-        g_problems[g_nproblems] = strdup(msg);
+        g_problems[g_nproblems] = octo_xstrdup(msg);
         g_problem_files[g_nproblems] = NULL;
         if (path != NULL) {
             const char *base = strrchr(path, '/');
 
-            g_problem_files[g_nproblems] = strdup(base != NULL ? base + 1 : path);
+            g_problem_files[g_nproblems] = octo_xstrdup(base != NULL ? base + 1 : path);
         }
-        if (g_problems[g_nproblems] != NULL) {
-            g_nproblems++;
-        }
+        g_nproblems++;
     }
     octo_log(OCTO_LOG_WARN, "plugin refused: %s", msg);
 }
@@ -230,10 +229,7 @@ static int take_type(const octo_step_type *src, const char *file, size_t plugin_
             }
         }
     }
-    dst->opts = calloc(n + 1, sizeof(*dst->opts));
-    if (dst->opts == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
+    dst->opts = octo_xcalloc(n + 1, sizeof(*dst->opts));
     dst->nopts = n;
     dst->data_key_opt = -1;
     for (i = 0; i < n; i++) {
@@ -414,18 +410,10 @@ int octo_plugins_load_dir(const char *dir, octo_error *err)
             continue;
         }
         if (n == cap) {
-            char **nn = realloc(names, (cap ? cap * 2 : 16) * sizeof(*nn));
-
-            if (nn == NULL) {
-                break;
-            }
-            names = nn;
+            names = octo_xrealloc(names, (cap ? cap * 2 : 16) * sizeof(*names));
             cap = cap ? cap * 2 : 16;
         }
-        names[n] = strdup(de->d_name);
-        if (names[n] != NULL) {
-            n++;
-        }
+        names[n++] = octo_xstrdup(de->d_name);
     }
     closedir(d);
     if (n > 0) {
@@ -456,13 +444,12 @@ int octo_plugins_load_default(const char *exe_dir)
 
     memset(&err, 0, sizeof(err));
     if (env != NULL && env[0] != '\0') {
-        char *copy = strdup(env);
+        char *copy = octo_xstrdup(env);
         char *save = NULL;
         char *tok;
 
         snprintf(g_searched, sizeof(g_searched), "%s", env);
-        for (tok = copy != NULL ? strtok_r(copy, ":", &save) : NULL; tok != NULL;
-             tok = strtok_r(NULL, ":", &save)) {
+        for (tok = strtok_r(copy, ":", &save); tok != NULL; tok = strtok_r(NULL, ":", &save)) {
             if (octo_plugins_load_dir(tok, &err) != OCTO_OK) {
                 add_problem(err.msg);
             }
@@ -499,12 +486,11 @@ int octo_plugins_load_default(const char *exe_dir)
             }
         }
         {
-            char *copy = strdup(g_searched);
+            char *copy = octo_xstrdup(g_searched);
             char *save = NULL;
             char *tok;
 
-            for (tok = copy != NULL ? strtok_r(copy, ":", &save) : NULL; tok != NULL;
-                 tok = strtok_r(NULL, ":", &save)) {
+            for (tok = strtok_r(copy, ":", &save); tok != NULL; tok = strtok_r(NULL, ":", &save)) {
                 if (octo_plugins_load_dir(tok, &err) != OCTO_OK) {
                     add_problem(err.msg);
                 }

@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "xalloc.h"
+
 struct task {
     void (*fn)(void *arg);
     void *arg;
@@ -69,11 +71,7 @@ int octo_pool_start(int workers)
         pthread_mutex_unlock(&g_mu);
         return -1;
     }
-    g_threads = calloc((size_t)workers, sizeof(*g_threads));
-    if (g_threads == NULL) {
-        pthread_mutex_unlock(&g_mu);
-        return -1;
-    }
+    g_threads = octo_xcalloc((size_t)workers, sizeof(*g_threads));
     g_running = 1;
     g_nthreads = 0;
     pthread_mutex_unlock(&g_mu);
@@ -123,11 +121,8 @@ size_t octo_pool_queued(void)
 
 int octo_pool_submit(void (*fn)(void *arg), void *arg)
 {
-    struct task *t = malloc(sizeof(*t));
+    struct task *t = octo_xmalloc(sizeof(*t));
 
-    if (t == NULL) {
-        return -1;
-    }
     t->fn = fn;
     t->arg = arg;
     t->next = NULL;
@@ -198,13 +193,7 @@ void octo_pool_run_batch(size_t n, unsigned max_parallel, void (*fn)(void *arg, 
     if (max_parallel == 0) {
         max_parallel = (unsigned)(g_nthreads > 0 ? g_nthreads : 1);
     }
-    b = calloc(1, sizeof(*b));
-    if (b == NULL) {
-        for (k = 0; k < n; k++) {
-            fn(arg, k);
-        }
-        return;
-    }
+    b = octo_xcalloc(1, sizeof(*b));
     b->fn = fn;
     b->arg = arg;
     b->n = n;

@@ -8,6 +8,7 @@
 #include <octoflow/octo_step.h>
 
 #include "pyfmt.h"
+#include "xalloc.h"
 
 void octo_pyjson_string(const char *s, size_t len, int ensure_ascii, struct octo_buf *out)
 {
@@ -187,10 +188,7 @@ static int dump(json_t *v, unsigned flags, int level, struct octo_buf *out)
             octo_buf_puts(out, "{}");
             break;
         }
-        m = malloc(n * sizeof(*m));
-        if (m == NULL) {
-            return -1;
-        }
+        m = octo_xmalloc(n * sizeof(*m));
         i = 0;
         json_object_keylen_foreach(v, key, klen, item) {
             m[i].key = key;

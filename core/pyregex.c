@@ -26,6 +26,7 @@
 #include <pcre2.h>
 
 #include "pyfmt.h"
+#include "xalloc.h"
 
 #define MATCH_LIMIT 10000000u
 #define DEPTH_LIMIT 10000u
@@ -136,19 +137,7 @@ int octo_regex_compile(const char *pattern, unsigned flags, struct octo_regex **
         opts |= PCRE2_DOTALL;
     }
     python_to_pcre(pattern, &tr);
-    if (octo_buf_failed(&tr)) {
-        octo_buf_free(&tr);
-        err->code = OCTO_ENOMEM;
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
-        return OCTO_ENOMEM;
-    }
-    re = calloc(1, sizeof(*re));
-    if (re == NULL) {
-        octo_buf_free(&tr);
-        err->code = OCTO_ENOMEM;
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
-        return OCTO_ENOMEM;
-    }
+    re = octo_xcalloc(1, sizeof(*re));
     re->code = pcre2_compile((PCRE2_SPTR)octo_buf_cstr(&tr), tr.len, opts, &ecode, &eoff, NULL);
     octo_buf_free(&tr);
     if (re->code == NULL) {
@@ -162,11 +151,8 @@ int octo_regex_compile(const char *pattern, unsigned flags, struct octo_regex **
         return OCTO_EINVAL;
     }
     re->mctx = pcre2_match_context_create(NULL);
-    if (re->mctx == NULL) {
-        octo_regex_free(re);
-        err->code = OCTO_ENOMEM;
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
-        return OCTO_ENOMEM;
+    if (re->mctx == NULL) { /* PCRE2 returns NULL only when malloc did */
+        octo_oom(sizeof(pcre2_match_context *));
     }
     pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
     pcre2_set_depth_limit(re->mctx, DEPTH_LIMIT);
@@ -208,12 +194,8 @@ static int run(const struct octo_regex *re, const char *subject, size_t len, siz
 
     memset(m, 0, sizeof(*m));
     m->ngroups = re->ngroups;
-    if (md == NULL) {
-        if (err != NULL) {
-            err->code = OCTO_ENOMEM;
-            snprintf(err->msg, sizeof(err->msg), "out of memory");
-        }
-        return OCTO_ENOMEM;
+    if (md == NULL) { /* PCRE2 returns NULL only when malloc did */
+        octo_oom((size_t)(re->ngroups + 1) * 2 * sizeof(PCRE2_SIZE));
     }
     rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, options, md, re->mctx);
     if (rc == PCRE2_ERROR_NOMATCH) {

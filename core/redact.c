@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "redact_decode.h"
+#include "xalloc.h"
 
 #define MIN_SECRET_LEN 4
 #define MAX_PASSES 4
@@ -76,60 +77,47 @@ static int form_cmp(const void *a, const void *b)
     return (int)(unsigned char)x->text[0] - (int)(unsigned char)y->text[0];
 }
 
-/* Append a form (copied); 0 or -1. Write lock held. */
-static int add_form(struct form **forms, size_t *n, size_t *cap, const char *text)
+/* Append a form (copied). Write lock held. */
+static void add_form(struct form **forms, size_t *n, size_t *cap, const char *text)
 {
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 32;
-        struct form *f = realloc(*forms, c * sizeof(*f));
 
-        if (f == NULL) {
-            return -1;
-        }
-        *forms = f;
+        *forms = octo_xrealloc(*forms, c * sizeof(**forms));
         *cap = c;
     }
-    (*forms)[*n].text = strdup(text);
-    if ((*forms)[*n].text == NULL) {
-        return -1;
-    }
+    (*forms)[*n].text = octo_xstrdup(text);
     (*forms)[*n].len = strlen(text);
     (*n)++;
-    return 0;
 }
 
 /* The registered forms of one value: itself, spaces as '+', the UTF-8
  * reading of its Latin-1 runs, and its Latin-1 mojibake. Write lock held. */
-static int add_forms(struct form **forms, size_t *n, size_t *cap, const char *value)
+static void add_forms(struct form **forms, size_t *n, size_t *cap, const char *value)
 {
     char *plus = NULL;
     char *folded = octo__redact_utf8_fold(value);
     char *mojibake = octo__redact_latin1_mojibake(value);
-    int rc = add_form(forms, n, cap, value);
 
-    if (rc == 0 && strchr(value, ' ') != NULL) {
-        plus = strdup(value);
-        if (plus == NULL) {
-            rc = -1;
-        } else {
-            for (char *p = plus; *p != '\0'; p++) {
-                if (*p == ' ') {
-                    *p = '+';
-                }
+    add_form(forms, n, cap, value);
+    if (strchr(value, ' ') != NULL) {
+        plus = octo_xstrdup(value);
+        for (char *p = plus; *p != '\0'; p++) {
+            if (*p == ' ') {
+                *p = '+';
             }
-            rc = add_form(forms, n, cap, plus);
         }
+        add_form(forms, n, cap, plus);
     }
-    if (rc == 0 && folded != NULL && strlen(folded) >= MIN_SECRET_LEN) {
-        rc = add_form(forms, n, cap, folded);
+    if (folded != NULL && strlen(folded) >= MIN_SECRET_LEN) {
+        add_form(forms, n, cap, folded);
     }
-    if (rc == 0 && mojibake != NULL) {
-        rc = add_form(forms, n, cap, mojibake);
+    if (mojibake != NULL) {
+        add_form(forms, n, cap, mojibake);
     }
     free(plus);
     free(folded);
     free(mojibake);
-    return rc;
 }
 
 static void free_forms(struct form *forms, size_t n)
@@ -208,9 +196,8 @@ static int anchor_of(const char *value, char *out, size_t cap)
     return 1;
 }
 
-/* Rebuild both indexes from g_values. On failure the old ones stay (the
- * new value is then matched only once rebuilt). Write lock held. */
-static int rebuild(void)
+/* Rebuild both indexes from g_values. Write lock held. */
+static void rebuild(void)
 {
     struct form *forms = NULL;
     struct form *anchors = NULL;
@@ -224,29 +211,21 @@ static int rebuild(void)
     for (i = 0; i < g_count; i++) {
         char a[256];
 
-        if (add_forms(&forms, &n, &cap, g_values[i]) != 0) {
-            goto fail;
-        }
+        add_forms(&forms, &n, &cap, g_values[i]);
         if (!anchor_of(g_values[i], a, sizeof(a))) {
             unanchored = 1;
-        } else if (add_form(&anchors, &na, &acap, a) != 0) {
-            goto fail;
+        } else {
+            add_form(&anchors, &na, &acap, a);
         }
     }
     index_set(&g_forms, forms, n);
     index_set(&g_anchors, anchors, na);
     g_unanchored = unanchored;
-    return 0;
-fail:
-    free_forms(forms, n);
-    free_forms(anchors, na);
-    return -1;
 }
 
 int octo_redact_add(const char *value)
 {
     size_t i;
-    int rc = 0;
 
     if (value == NULL || strlen(value) < MIN_SECRET_LEN) {
         return 0;
@@ -259,25 +238,15 @@ int octo_redact_add(const char *value)
     }
     if (g_count == g_cap) {
         size_t cap = g_cap ? g_cap * 2 : 16;
-        char **p = realloc(g_values, cap * sizeof(*p));
 
-        if (p == NULL) {
-            rc = -1;
-            goto out;
-        }
-        g_values = p;
+        g_values = octo_xrealloc(g_values, cap * sizeof(*g_values));
         g_cap = cap;
     }
-    g_values[g_count] = strdup(value);
-    if (g_values[g_count] == NULL) {
-        rc = -1;
-        goto out;
-    }
-    g_count++;
-    rc = rebuild();
+    g_values[g_count++] = octo_xstrdup(value);
+    rebuild();
 out:
     pthread_rwlock_unlock(&g_lock);
-    return rc;
+    return 0;
 }
 
 void octo_redact_clear(void)
@@ -313,7 +282,6 @@ struct spans {
     size_t (*v)[2];
     size_t n;
     size_t cap;
-    int failed;
 };
 
 static void span_add(struct spans *sp, size_t start, size_t end)
@@ -326,13 +294,9 @@ static void span_add(struct spans *sp, size_t start, size_t end)
     }
     if (sp->n == sp->cap) {
         size_t c = sp->cap ? sp->cap * 2 : 8;
-        size_t(*v)[2] = realloc(sp->v, c * sizeof(*v));
 
-        if (v == NULL) {
-            sp->failed = 1;
-            return;
-        }
-        sp->v = v;
+        /* aborts rather than drop a span: a dropped span is a leaked secret */
+        sp->v = octo_xrealloc(sp->v, c * sizeof(*sp->v));
         sp->cap = c;
     }
     sp->v[sp->n][0] = start;
@@ -435,7 +399,7 @@ static int redact_locked(const char *s, size_t len, struct octo_buf *out)
     struct octo_rdview a = {da, fa, 0, STACK_BYTES, 0};
     struct octo_rdview b = {db, fb, 0, STACK_BYTES, 0};
     struct octo_rdview c = {dc, fc, 0, STACK_BYTES, 0};
-    struct spans sp = {NULL, 0, 0, 0};
+    struct spans sp = {NULL, 0, 0};
     const unsigned both = OCTO_RD_BACKSLASH | OCTO_RD_OTHER;
     unsigned found;
     size_t pos = 0;

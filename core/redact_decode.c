@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 static int hexval(int c)
 {
     if (c >= '0' && c <= '9') {
@@ -356,21 +358,18 @@ unsigned octo__redact_decodable(const char *s, size_t len)
     return found;
 }
 
-static int reserve(struct octo_rdview *v, size_t need)
+/* Out of memory aborts here even though need follows the text: a view
+ * that could not be made would leave a secret's encoded form unredacted. */
+static void reserve(struct octo_rdview *v, size_t need)
 {
     char *d;
     uint32_t *f;
 
     if (need <= v->cap) {
-        return 0;
+        return;
     }
-    d = malloc(need);
-    f = malloc((need + 1) * sizeof(*f));
-    if (d == NULL || f == NULL) {
-        free(d);
-        free(f);
-        return -1;
-    }
+    d = octo_xmalloc(need);
+    f = octo_xmalloc((need + 1) * sizeof(*f));
     if (v->owned) {
         free(v->data);
         free(v->from);
@@ -379,7 +378,6 @@ static int reserve(struct octo_rdview *v, size_t need)
     v->from = f;
     v->cap = need;
     v->owned = 1;
-    return 0;
 }
 
 int octo__redact_decode(const char *in, const uint32_t *from, size_t len, unsigned what,
@@ -389,9 +387,10 @@ int octo__redact_decode(const char *in, const uint32_t *from, size_t len, unsign
     size_t o = 0;
     int changed = 0;
 
-    if (len >= UINT32_MAX / 2 || reserve(out, len + len / 2 + 8) != 0) {
+    if (len >= UINT32_MAX / 2) { /* offsets in from[] are 32-bit */
         return -1;
     }
+    reserve(out, len + len / 2 + 8);
     while (i < len) {
         char buf[4];
         size_t nb = 0;
@@ -469,15 +468,12 @@ void octo__redact_view_free(struct octo_rdview *v)
 char *octo__redact_utf8_fold(const char *s)
 {
     size_t len = strlen(s);
-    char *out = malloc(len + 1);
+    char *out = octo_xmalloc(len + 1);
     unsigned char run[64];
     size_t o = 0;
     size_t i = 0;
     int changed = 0;
 
-    if (out == NULL) {
-        return NULL;
-    }
     while (i < len) {
         const unsigned char *u = (const unsigned char *)s + i;
         size_t n = 0;
@@ -530,10 +526,7 @@ char *octo__redact_latin1_mojibake(const char *s)
     if (ascii) {
         return NULL;
     }
-    out = malloc(2 * len + 1);
-    if (out == NULL) {
-        return NULL;
-    }
+    out = octo_xmalloc(2 * len + 1);
     for (i = 0; i < len; i++) {
         o += put_utf8(out + o, (unsigned char)s[i]);
     }

@@ -58,7 +58,7 @@ unsigned octo__redact_decodable(const char *s, size_t len);
  * whose backslashes are literal (HTML, YAML plain or single-quoted, a
  * query string) needs a pass without backslash escapes: "quo\ted" would
  * read as a tab. Returns 1 when something was decoded, 0 when out equals
- * in, -1 when out of memory or too long. */
+ * in, -1 when in is too long (UINT32_MAX / 2 bytes or more). */
 int octo__redact_decode(const char *in, const uint32_t *from, size_t len, unsigned what,
                         struct octo_rdview *out);
 

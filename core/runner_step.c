@@ -73,10 +73,7 @@ static int render_options(struct octo_run *run, const struct octo_step *st, json
         *out = json_incref(st->options);
         return OCTO_OK;
     }
-    opts = json_copy(st->options);
-    if (opts == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
+    opts = json_copy(st->options); /* jansson aborts on OOM (octo_core_init) */
     for (i = 0; i < st->ntmpl && rc == OCTO_OK; i++) {
         const struct octo_tmpl_opt *t = &st->tmpl[i];
 

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "redact.h"
 #include "vault.h"
+#include "xalloc.h"
 #include "yaml_io.h"
 
 struct snapshot {
@@ -64,13 +65,10 @@ static void snap_unref_locked(struct snapshot *s)
 
 static struct snapshot *load_snapshot(const char *path)
 {
-    struct snapshot *s = calloc(1, sizeof(*s));
+    struct snapshot *s = octo_xcalloc(1, sizeof(*s));
     octo_error err;
     json_t *v = NULL;
 
-    if (s == NULL) {
-        return NULL;
-    }
     s->refs = 1;
     memset(&err, 0, sizeof(err));
     if (octo_yaml_load_file(path, "secrets.yml", &v, NULL, &err) != OCTO_OK) {
@@ -93,8 +91,8 @@ static struct snapshot *load_snapshot(const char *path)
     return s;
 }
 
-/* The current snapshot (a new reference), reloading it when the file
- * changed. */
+/* The current snapshot (a new reference, never NULL: the first call
+ * always loads one), reloading it when the file changed. */
 static struct snapshot *current(void)
 {
     const char *path = octo_config()->secrets_path;
@@ -124,13 +122,11 @@ static struct snapshot *current(void)
         pthread_mutex_unlock(&g_mu);
         n = load_snapshot(path);
         pthread_mutex_lock(&g_mu);
-        if (n != NULL) {
-            if (g_snap != NULL) {
-                octo_log(OCTO_LOG_INFO, "secrets.yml (re)loaded");
-            }
-            snap_unref_locked(g_snap);
-            g_snap = n;
+        if (g_snap != NULL) {
+            octo_log(OCTO_LOG_INFO, "secrets.yml (re)loaded");
         }
+        snap_unref_locked(g_snap);
+        g_snap = n;
     }
     s = g_snap;
     if (s != NULL) {
@@ -239,16 +235,11 @@ static void register_basic(const char *user, const char *pass)
     size_t ul = strlen(user);
     size_t pl = strlen(pass);
     size_t n = ul + 1 + pl;
-    unsigned char *raw = malloc(n + 1);
-    char *out = malloc((n + 2) / 3 * 4 + 1);
+    unsigned char *raw = octo_xmalloc(n + 1);
+    char *out = octo_xmalloc((n + 2) / 3 * 4 + 1);
     size_t i;
     size_t o = 0;
 
-    if (raw == NULL || out == NULL) {
-        free(raw);
-        free(out);
-        return;
-    }
     memcpy(raw, user, ul);
     raw[ul] = ':';
     memcpy(raw + ul + 1, pass, pl);
@@ -289,7 +280,6 @@ static int vault_data(const char *name, json_t *e, json_t **out, octo_error *err
     const char *uri = json_string_value(json_object_get(e, "uri"));
     const char *expr = json_string_value(json_object_get(e, "jq_expression"));
     char *key;
-    size_t klen;
     size_t i;
     time_t now = time(NULL);
     json_t *data = NULL;
@@ -306,12 +296,7 @@ static int vault_data(const char *name, json_t *e, json_t **out, octo_error *err
         return octo_error_set(err, OCTO_ESECRET, NULL, "Hashicorp Vault secret '%s' missing uri",
                               name);
     }
-    klen = strlen(uri) + 2 + (expr != NULL ? strlen(expr) : 0);
-    key = malloc(klen);
-    if (key == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
-    snprintf(key, klen, "%s|%s", uri, expr != NULL ? expr : "");
+    key = octo_xasprintf("%s|%s", uri, expr != NULL ? expr : "");
     pthread_mutex_lock(&g_mu);
     for (i = 0; i < g_ncache; i++) {
         if (strcmp(g_cache[i].key, key) == 0 && now - g_cache[i].fetched < c->vault_cache_ttl) {
@@ -359,21 +344,12 @@ static int vault_data(const char *name, json_t *e, json_t **out, octo_error *err
         }
     }
     if (i == g_ncache) {
-        struct cached *nc = realloc(g_cache, (g_ncache + 1) * sizeof(*nc));
-
-        if (nc != NULL) {
-            g_cache = nc;
-            g_cache[i].key = key;
-            g_ncache++;
-        } else {
-            free(key);
-            i = SIZE_MAX;
-        }
+        g_cache = octo_xrealloc(g_cache, (g_ncache + 1) * sizeof(*g_cache));
+        g_cache[i].key = key;
+        g_ncache++;
     }
-    if (i != SIZE_MAX) {
-        g_cache[i].data = json_incref(data);
-        g_cache[i].fetched = now;
-    }
+    g_cache[i].data = json_incref(data);
+    g_cache[i].fetched = now;
     pthread_mutex_unlock(&g_mu);
     *out = data;
     return OCTO_OK;
@@ -388,9 +364,6 @@ int octo_secrets_get(const char *name, json_t **out, octo_error *err)
     int rc = OCTO_OK;
 
     *out = NULL;
-    if (s == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
-    }
     if (s->list == NULL) {
         rc = octo_error_set(err, OCTO_ESECRET, NULL, "Secret %s not found: %s", name, s->problem);
         goto out;

@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "flow_diag.h"
 #include "paths.h"
+#include "xalloc.h"
 
 struct entry {
     char *abs;
@@ -113,25 +114,20 @@ int octo_tplcache_get(const char *rel, struct octo_tpl **out, octo_error *err)
     }
     if (i == g_n && g_n == g_cap) {
         size_t cap = g_cap ? g_cap * 2 : 16;
-        struct entry *e = realloc(g_entries, cap * sizeof(*e));
 
-        if (e != NULL) {
-            g_entries = e;
-            g_cap = cap;
-        }
+        g_entries = octo_xrealloc(g_entries, cap * sizeof(*g_entries));
+        g_cap = cap;
     }
     if (i < g_n) {
         octo_tpl_unref(g_entries[i].tpl);
-    } else if (g_n < g_cap) {
-        g_entries[i].abs = strdup(abs);
-        g_n += g_entries[i].abs != NULL;
+    } else {
+        g_entries[i].abs = octo_xstrdup(abs);
+        g_n++;
     }
-    if (i < g_n) {
-        g_entries[i].mtime = st.st_mtim;
-        g_entries[i].size = st.st_size;
-        g_entries[i].ino = st.st_ino;
-        g_entries[i].tpl = octo_tpl_ref(tpl);
-    }
+    g_entries[i].mtime = st.st_mtim;
+    g_entries[i].size = st.st_size;
+    g_entries[i].ino = st.st_ino;
+    g_entries[i].tpl = octo_tpl_ref(tpl);
     pthread_mutex_unlock(&g_mu);
     *out = tpl;
     return OCTO_OK;

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 #define TZ_ABBR_MAX  32
 #define TZ_FILE_MAX  (1024 * 1024)
 #define TZ_MAX_TIMES 100000
@@ -724,13 +726,10 @@ static int parse_tzif(const unsigned char *d, size_t len, struct octo_tz *tz, co
 
         tz->timecnt = h.timecnt;
         tz->typecnt = h.typecnt;
-        tz->ats = calloc(h.timecnt + 1, sizeof(*tz->ats));
-        tz->idx = calloc(h.timecnt + 1, 1);
-        tz->types = calloc(h.typecnt, sizeof(*tz->types));
-        if (tz->ats == NULL || tz->idx == NULL || tz->types == NULL) {
-            *why = NULL;
-            return -1;
-        }
+        /* bounded by TZ_MAX_TIMES / TZ_MAX_TYPES, checked above */
+        tz->ats = octo_xcalloc(h.timecnt + 1, sizeof(*tz->ats));
+        tz->idx = octo_xcalloc(h.timecnt + 1, 1);
+        tz->types = octo_xcalloc(h.typecnt, sizeof(*tz->types));
         for (size_t i = 0; i < h.timecnt; i++) {
             tz->ats[i] = tsize == 8 ? be64(times + i * 8) : (int64_t)(int32_t)be32(times + i * 4);
             tz->idx[i] = idx[i];
@@ -814,16 +813,9 @@ const char *octo_tz_name(const struct octo_tz *tz)
 
 static struct octo_tz *tz_new(const char *name)
 {
-    struct octo_tz *tz = calloc(1, sizeof(*tz));
+    struct octo_tz *tz = octo_xcalloc(1, sizeof(*tz));
 
-    if (tz == NULL) {
-        return NULL;
-    }
-    tz->name = strdup(name);
-    if (tz->name == NULL) {
-        free(tz);
-        return NULL;
-    }
+    tz->name = octo_xstrdup(name);
     return tz;
 }
 
@@ -831,15 +823,9 @@ static int tz_utc(const char *name, struct octo_tz **out, octo_error *err)
 {
     struct octo_tz *tz = tz_new(name);
 
-    if (tz == NULL) {
-        return tz_fail(err, OCTO_ENOMEM, "out of memory");
-    }
+    (void)err;
     tz->typecnt = 1;
-    tz->types = calloc(1, sizeof(*tz->types));
-    if (tz->types == NULL) {
-        octo_tz_free(tz);
-        return tz_fail(err, OCTO_ENOMEM, "out of memory");
-    }
+    tz->types = octo_xcalloc(1, sizeof(*tz->types));
     memcpy(tz->types[0].abbr, "UTC", 4);
     *out = tz;
     return 0;
@@ -857,15 +843,8 @@ int octo_tz_posix(const char *spec, struct octo_tz **out, octo_error *err)
                        tz_quote(spec != NULL ? spec : "", q, sizeof(q)));
     }
     tz = tz_new(spec);
-    if (tz == NULL) {
-        return tz_fail(err, OCTO_ENOMEM, "out of memory");
-    }
     tz->typecnt = 1;
-    tz->types = calloc(1, sizeof(*tz->types));
-    if (tz->types == NULL) {
-        octo_tz_free(tz);
-        return tz_fail(err, OCTO_ENOMEM, "out of memory");
-    }
+    tz->types = octo_xcalloc(1, sizeof(*tz->types));
     tz->types[0] = rule.std;
     tz->rule = rule;
     *out = tz;
@@ -903,11 +882,7 @@ static int load_path(const char *path, const char *display, struct octo_tz **out
         close(fd);
         return tz_fail(err, OCTO_EIO, "time zone \"%s\": file too large", q);
     }
-    data = malloc((size_t)st.st_size + 1);
-    if (data == NULL) {
-        close(fd);
-        return tz_fail(err, OCTO_ENOMEM, "out of memory");
-    }
+    data = octo_xmalloc((size_t)st.st_size + 1); /* at most TZ_FILE_MAX */
     while (got < (size_t)st.st_size) {
         ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
         if (r < 0 && errno == EINTR) {
@@ -920,16 +895,9 @@ static int load_path(const char *path, const char *display, struct octo_tz **out
     }
     close(fd);
     tz = tz_new(display);
-    if (tz == NULL) {
-        free(data);
-        return tz_fail(err, OCTO_ENOMEM, "out of memory");
-    }
     if (parse_tzif(data, got, tz, &why) != 0) {
         free(data);
         octo_tz_free(tz);
-        if (why == NULL) {
-            return tz_fail(err, OCTO_ENOMEM, "out of memory");
-        }
         return tz_fail(err, OCTO_EIO, "time zone \"%s\": %s", q, why);
     }
     free(data);

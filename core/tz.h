@@ -40,7 +40,6 @@ struct octo_tz; /* immutable after load, shareable across threads */
  *   OCTO_ENOENT  no such zone in the zoneinfo database
  *   OCTO_EIO     the file exists but is not valid TZif (or is a leap-second
  *                "right/" zone, which we refuse)
- *   OCTO_ENOMEM
  * *out is new (octo_tz_free). */
 int octo_tz_load(const char *name, struct octo_tz **out, octo_error *err);
 /* As octo_tz_load, with an explicit zoneinfo directory (tests, bundles).

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define MAX_RESPONSE (4u << 20)
 
@@ -35,12 +36,11 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 static struct curl_slist *connect_to_list(const char *spec)
 {
     struct curl_slist *l = NULL;
-    char *copy = strdup(spec);
+    char *copy = octo_xstrdup(spec);
     char *save = NULL;
     char *tok;
 
-    for (tok = copy != NULL ? strtok_r(copy, ",", &save) : NULL; tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ') {
             tok++;
         }
@@ -74,8 +74,11 @@ int octo_vault_read(const char *name, const char *uri, const char *token, json_t
 
     *out = NULL;
     h = curl_easy_init();
-    if (h == NULL) {
-        return octo_error_set(err, OCTO_ENOMEM, NULL, "out of memory");
+    if (h == NULL) { /* not only out of memory: libcurl's own start-up can fail */
+        return octo_error_set(err, OCTO_EINTERNAL, NULL,
+                              "Failed to fetch secret '%s' from Hashicorp Vault: libcurl cannot "
+                              "start a transfer",
+                              name);
     }
     snprintf(header, sizeof(header), "X-Vault-Token: %s", token);
     headers = curl_slist_append(headers, header);

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "pyfmt.h"
+#include "xalloc.h"
 #include "yaml_emit.h"
 #include "yaml_resolve.h"
 
@@ -60,10 +61,7 @@ static void emit_scalar(struct emitter *e, const char *s, size_t n, int is_str)
     int implicit_plain = is_str ? octo_yaml_resolve(s, n) == OCTO_YK_STR : 1;
     int split = !e->simple_key_context;
 
-    if (octo__yaml_text_init(&t, s, n) != 0) {
-        e->failed = 1;
-        return;
-    }
+    octo__yaml_text_init(&t, s, n);
     octo__yaml_analyze_scalar(e, &t, &a);
     octo__yaml_increase_indent(e, 1, 0); /* expect_scalar */
     if (implicit_plain && !(e->simple_key_context && (a.empty || a.multiline)) &&
@@ -87,9 +85,7 @@ static int check_simple_key(const struct emitter *e, const char *key)
     struct analysis a;
     int ok;
 
-    if (octo__yaml_text_init(&t, key, strlen(key)) != 0) {
-        return 1;
-    }
+    octo__yaml_text_init(&t, key, strlen(key));
     octo__yaml_analyze_scalar(e, &t, &a);
     ok = 5 + t.len < 128 && !a.empty && !a.multiline;
     free(t.cp);
@@ -141,12 +137,7 @@ static const char **object_keys(struct emitter *e, json_t *v, size_t *n)
     if (*n == 0) {
         return NULL;
     }
-    keys = malloc(*n * sizeof(*keys));
-    if (keys == NULL) {
-        e->failed = 1;
-        *n = 0;
-        return NULL;
-    }
+    keys = octo_xmalloc(*n * sizeof(*keys));
     json_object_foreach(v, k, item) {
         keys[i++] = k;
     }
@@ -385,7 +376,7 @@ int octo_yaml_dump(json_t *value, unsigned flags, struct octo_buf *out, octo_err
     if (e.failed || octo_buf_failed(out)) {
         err->code = OCTO_EINTERNAL;
         snprintf(err->msg, sizeof(err->msg), "YAML output failed: %s",
-                 e.failed == 2 ? "value nests too deeply" : "output too large or out of memory");
+                 e.failed == 2 ? "value nests too deeply" : "output too large");
         return -1;
     }
     return 0;

@@ -9,16 +9,14 @@
 #include <string.h>
 
 #include "pyfmt.h"
+#include "xalloc.h"
 
-int octo__yaml_text_init(struct text *t, const char *s, size_t n)
+void octo__yaml_text_init(struct text *t, const char *s, size_t n)
 {
     size_t i = 0;
 
     t->len = 0;
-    t->cp = malloc((n + 1) * sizeof(*t->cp));
-    if (t->cp == NULL) {
-        return -1;
-    }
+    t->cp = octo_xmalloc((n + 1) * sizeof(*t->cp));
     while (i < n) {
         unsigned c;
         size_t k = octo_utf8_decode((const unsigned char *)s + i, n - i, &c);
@@ -30,7 +28,6 @@ int octo__yaml_text_init(struct text *t, const char *s, size_t n)
         t->cp[t->len++] = c;
         i += k;
     }
-    return 0;
 }
 
 /* ---- output primitives --------------------------------------------------- */
@@ -61,21 +58,15 @@ static void put_range(struct emitter *e, const struct text *t, size_t start, siz
     e->column += (long)(end - start);
 }
 
-static int push_indent(struct emitter *e)
+static void push_indent(struct emitter *e)
 {
     if (e->nindents == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 64;
-        int *n = realloc(e->indents, cap * sizeof(*n));
 
-        if (n == NULL) {
-            e->failed = 1;
-            return -1;
-        }
-        e->indents = n;
+        e->indents = octo_xrealloc(e->indents, cap * sizeof(*e->indents));
         e->cap = cap;
     }
     e->indents[e->nindents++] = e->indent;
-    return 0;
 }
 
 void octo__yaml_pop_indent(struct emitter *e)
@@ -85,9 +76,7 @@ void octo__yaml_pop_indent(struct emitter *e)
 
 void octo__yaml_increase_indent(struct emitter *e, int flow, int indentless)
 {
-    if (push_indent(e) != 0) {
-        return;
-    }
+    push_indent(e);
     if (e->indent < 0) {
         e->indent = flow ? e->best_indent : 0;
     } else if (!indentless) {

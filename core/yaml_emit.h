@@ -31,7 +31,7 @@ struct emitter {
     int sequence_context;
     int mapping_context;
     int simple_key_context;
-    int failed; /* out of memory or too deep */
+    int failed; /* 2: nested too deep */
 };
 
 struct analysis {
@@ -49,7 +49,7 @@ struct text {
 };
 
 
-int octo__yaml_text_init(struct text *t, const char *s, size_t n);
+void octo__yaml_text_init(struct text *t, const char *s, size_t n);
 void octo__yaml_analyze_scalar(const struct emitter *e, const struct text *t, struct analysis *a);
 void octo__yaml_increase_indent(struct emitter *e, int flow, int indentless);
 void octo__yaml_pop_indent(struct emitter *e);

@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "pyfmt.h"
+#include "xalloc.h"
 #include "yaml_resolve.h"
 
 #define MAX_DEPTH 512
@@ -196,7 +197,7 @@ static size_t count_nodes(json_t *v)
     return n;
 }
 
-static int anchor_add(struct loader *l, const char *name, json_t *value)
+static void anchor_add(struct loader *l, const char *name, json_t *value)
 {
     size_t i;
 
@@ -205,27 +206,19 @@ static int anchor_add(struct loader *l, const char *name, json_t *value)
             json_decref(l->anchors[i].value);
             l->anchors[i].value = json_incref(value);
             l->anchors[i].nodes = count_nodes(value);
-            return 0;
+            return;
         }
     }
     if (l->nanchors == l->cap_anchors) {
         size_t cap = l->cap_anchors ? l->cap_anchors * 2 : 8;
-        struct anchor *a = realloc(l->anchors, cap * sizeof(*a));
 
-        if (a == NULL) {
-            return -1;
-        }
-        l->anchors = a;
+        l->anchors = octo_xrealloc(l->anchors, cap * sizeof(*l->anchors));
         l->cap_anchors = cap;
     }
-    l->anchors[l->nanchors].name = strdup(name);
-    if (l->anchors[l->nanchors].name == NULL) {
-        return -1;
-    }
+    l->anchors[l->nanchors].name = octo_xstrdup(name);
     l->anchors[l->nanchors].value = json_incref(value);
     l->anchors[l->nanchors].nodes = count_nodes(value);
     l->nanchors++;
-    return 0;
 }
 
 static struct anchor *anchor_find(struct loader *l, const char *name)
@@ -326,18 +319,13 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
 {
     struct frame *f;
 
-    if (value == NULL) {
-        return fail(l, line, col, "out of memory");
-    }
     if (l->depth == 0) {
         l->root = value;
         return 0;
     }
     f = &l->stack[l->depth - 1];
     if (!f->is_map) {
-        if (json_array_append_new(f->value, value) != 0) {
-            return fail(l, line, col, "out of memory");
-        }
+        json_array_append_new(f->value, value);
         f->index++;
         return 0;
     }
@@ -443,7 +431,7 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
 /* Apply merge sources of frame f to its mapping (explicit keys win;
  * f->merge is in PyYAML's merge order: later sources win; merged keys
  * come first). */
-static int apply_merge(struct frame *f)
+static void apply_merge(struct frame *f)
 {
     json_t *merged;
     size_t i;
@@ -451,12 +439,9 @@ static int apply_merge(struct frame *f)
     json_t *v;
 
     if (f->merge == NULL) {
-        return 0;
+        return;
     }
     merged = json_object();
-    if (merged == NULL) {
-        return -1;
-    }
     /* later sources win; a key keeps the place of its first source */
     for (i = 0; i < json_array_size(f->merge); i++) {
         json_object_foreach(json_array_get(f->merge, i), k, v) {
@@ -471,7 +456,6 @@ static int apply_merge(struct frame *f)
     json_decref(merged);
     json_decref(f->merge);
     f->merge = NULL;
-    return 0;
 }
 
 static int scalar_event(struct loader *l, yaml_event_t *ev)
@@ -513,10 +497,8 @@ static int scalar_event(struct loader *l, yaml_event_t *ev)
     old = path_push(l);
     mark(l, line);
     path_pop(l, old);
-    if (ev->data.scalar.anchor != NULL &&
-        anchor_add(l, (const char *)ev->data.scalar.anchor, v) != 0) {
-        json_decref(v);
-        return fail(l, line, col, "out of memory");
+    if (ev->data.scalar.anchor != NULL) {
+        anchor_add(l, (const char *)ev->data.scalar.anchor, v);
     }
     rc = attach(l, v, line, col, 0);
     return rc;
@@ -560,26 +542,19 @@ static int start_collection(struct loader *l, yaml_event_t *ev, int is_map)
     f->line = line;
     f->value = is_map ? json_object() : json_array();
     if (anchor != NULL) {
-        f->anchor = strdup(anchor);
-    }
-    if (f->value == NULL || (anchor != NULL && f->anchor == NULL)) {
-        json_decref(f->value);
-        free(f->anchor);
-        return fail(l, line, col, "out of memory");
+        f->anchor = octo_xstrdup(anchor);
     }
     l->depth++;
     return 0;
 }
 
-static int end_collection(struct loader *l, yaml_event_t *ev)
+static int end_collection(struct loader *l)
 {
     struct frame *f = &l->stack[l->depth - 1];
-    int line = (int)ev->start_mark.line + 1;
     json_t *v = f->value;
-    int rc;
 
-    if (f->is_map && apply_merge(f) != 0) {
-        return fail(l, line, 1, "out of memory");
+    if (f->is_map) {
+        apply_merge(f);
     }
     json_decref(f->key);
     f->key = NULL;
@@ -588,13 +563,9 @@ static int end_collection(struct loader *l, yaml_event_t *ev)
     l->depth--;
     path_pop(l, f->path_len);
     if (f->anchor != NULL) {
-        rc = anchor_add(l, f->anchor, v);
+        anchor_add(l, f->anchor, v);
         free(f->anchor);
         f->anchor = NULL;
-        if (rc != 0) {
-            json_decref(v);
-            return fail(l, line, 1, "out of memory");
-        }
     }
     return attach(l, v, f->line, 1, 0);
 }
@@ -676,9 +647,8 @@ int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **ou
     if (marks != NULL) {
         l.marks = json_object();
     }
-    if (!yaml_parser_initialize(&parser)) {
-        json_decref(l.marks);
-        return fail(&l, 0, 0, "out of memory");
+    if (!yaml_parser_initialize(&parser)) { /* fails only when malloc does */
+        octo_oom(sizeof(yaml_parser_t));
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     while (!done && rc == OCTO_OK) {
@@ -710,7 +680,7 @@ int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **ou
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
-            rc = end_collection(&l, &ev);
+            rc = end_collection(&l);
             break;
         case YAML_ALIAS_EVENT:
             rc = alias_event(&l, &ev);

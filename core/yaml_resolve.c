@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -310,12 +312,9 @@ const char *octo_yaml_resolve_plain(const char *s, size_t len)
 /* Copy s without '_' into a NUL-terminated buffer (malloc'd). */
 static char *strip_underscores(const char *s, size_t len)
 {
-    char *out = malloc(len + 1);
+    char *out = octo_xmalloc(len + 1);
     size_t n = 0;
 
-    if (out == NULL) {
-        return NULL;
-    }
     for (size_t i = 0; i < len; i++) {
         if (s[i] != '_') {
             out[n++] = s[i];
@@ -334,9 +333,6 @@ static json_t *construct_int(const char *s, size_t len)
     int neg = 0;
     json_t *v = NULL;
 
-    if (t == NULL) {
-        return NULL;
-    }
     p = t;
     if (*p == '-' || *p == '+') {
         neg = *p == '-';
@@ -392,9 +388,6 @@ static json_t *construct_float(const char *s, size_t len)
     double sign = 1.0;
     json_t *v;
 
-    if (t == NULL) {
-        return NULL;
-    }
     for (p = t; *p != '\0'; p++) {
         *p = (char)tolower((unsigned char)*p);
     }
