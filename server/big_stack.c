@@ -13,6 +13,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <octoflow/core.h>
+
 #if defined(__SANITIZE_ADDRESS__)
 #define OCTO_ASAN 1
 #elif defined(__has_feature)
@@ -88,10 +90,7 @@ static struct fiber *this_fiber(void)
         return f;
     }
     pthread_once(&g_once, make_key);
-    f = calloc(1, sizeof(*f));
-    if (f == NULL) {
-        return NULL;
-    }
+    f = octo_xcalloc(1, sizeof(*f));
     f->map_size = STACK_SIZE + page;
     f->map = mmap(NULL, f->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
                   -1, 0);

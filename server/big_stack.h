@@ -15,7 +15,7 @@
 #include "http.h"
 
 /* fn(req) on this thread's big stack; on fn's own stack when none can be
- * had (out of memory) or when already on it. */
+ * had (the 8 MiB mapping refused) or when already on it. */
 void octo_big_stack_call(octo_route_fn fn, struct octo_req *req);
 
 #endif

@@ -283,12 +283,8 @@ static void collect(int fd, void *arg)
     s.keep = !i;
     if (l->n == l->cap) {
         size_t cap = l->cap != 0 ? l->cap * 2 : 64;
-        struct sock *v = realloc(l->v, cap * sizeof(*v));
 
-        if (v == NULL) {
-            return;
-        }
-        l->v = v;
+        l->v = octo_xrealloc(l->v, cap * sizeof(*l->v));
         l->cap = cap;
     }
     l->v[l->n++] = s;

@@ -77,23 +77,14 @@ struct head {
     char *buf;
     size_t len;
     size_t cap;
-    int failed;
 };
 
 static void head_put(struct head *h, const char *s, size_t n)
 {
-    if (h->failed) {
-        return;
-    }
     if (h->len + n + 1 > h->cap) {
         size_t cap = (h->len + n + 1) * 2;
-        char *b = realloc(h->buf, cap);
 
-        if (b == NULL) {
-            h->failed = 1;
-            return;
-        }
-        h->buf = b;
+        h->buf = octo_xrealloc(h->buf, cap);
         h->cap = cap;
     }
     memcpy(h->buf + h->len, s, n);
@@ -180,7 +171,7 @@ void octo_http_on_answer(void (*fn)(struct octo_req *req))
 static int send_response(struct octo_req *req, int status, const char *content_type,
                          const char *body, size_t len, const char *const *headers, int streaming)
 {
-    struct head h = {NULL, 0, 0, 0};
+    struct head h = {NULL, 0, 0};
     char line[128];
     int keep;
     int n;
@@ -221,10 +212,6 @@ static int send_response(struct octo_req *req, int status, const char *content_t
         req->answered = 1;
         g_on_answer(req); /* the access line is queued before the client can read the answer */
     }
-    if (h.failed) {
-        free(h.buf);
-        return -1;
-    }
     rc = mg_write(req->conn, h.buf, h.len) == (int)h.len ? 0 : -1;
     free(h.buf);
     return rc;
@@ -247,13 +234,9 @@ void octo_http_json(struct octo_req *req, int status, json_t *value)
 
         octo_http_raw(req, 500, "application/json", fallback, sizeof(fallback) - 1);
     } else {
-        char *body = realloc(text, len + 2);
-
-        if (body != NULL) {
-            text = body;
-            text[len++] = '\n';
-            text[len] = '\0';
-        }
+        text = octo_xrealloc(text, len + 2);
+        text[len++] = '\n';
+        text[len] = '\0';
         octo_http_raw(req, status, "application/json", text, len);
     }
     free(text);
@@ -291,8 +274,8 @@ void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
     safe = octo_redact_json(v);
     if (octo_json_text(safe, OCTO_JSON_SORT_KEYS | OCTO_JSON_COMPACT, &body, &blen) != 0) {
         free(body);
-        body = strdup("{\"error\":\"the response cannot be written as JSON\"}");
-        blen = body != NULL ? strlen(body) : 0;
+        body = octo_xstrdup("{\"error\":\"the response cannot be written as JSON\"}");
+        blen = strlen(body);
     }
     n = snprintf(head, sizeof(head),
                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n",
@@ -308,16 +291,14 @@ void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
     req->status = status;
     req->close = 1;
     {
-        struct head h = {NULL, 0, 0, 0};
+        struct head h = {NULL, 0, 0};
 
         head_put(&h, head, (size_t)n);
         if (body != NULL) {
             head_put(&h, body, blen);
         }
         head_put(&h, "\n", 1);
-        if (!h.failed) {
-            mg_write(req->conn, h.buf, h.len);
-        }
+        mg_write(req->conn, h.buf, h.len);
         free(h.buf);
     }
     free(body);
@@ -377,6 +358,9 @@ json_t *octo_http_body(struct octo_req *req)
             octo_http_error(req, 413, "Request body too large (limit %ld bytes)", g_max_body);
             return NULL;
         }
+        /* oom-policy: reported - the client chooses this size (up to
+         * API_MAX_BODY): a service short of memory refuses the request
+         * rather than abort every run it holds */
         grown = realloc(buf, blen + (size_t)n);
         if (grown == NULL) {
             free(buf);

@@ -36,7 +36,7 @@ static char *cancel_holder(json_t *holder)
 
     if (j != NULL) {
         if (octo_job_cancel(j) == 0) {
-            out = strdup(octo_job_id(j));
+            out = octo_xstrdup(octo_job_id(j));
         }
         octo_job_unref(j);
     }

@@ -12,10 +12,6 @@ void octo_route_metrics(struct octo_req *req)
     size_t len = 0;
     char *text = octo_metrics_text(&len);
 
-    if (text == NULL) {
-        octo_http_error(req, 500, "out of memory");
-        return;
-    }
     octo_http_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
 }
