@@ -1,7 +1,9 @@
 /* config_runs.c - the settings of jobs, worker processes and run limits.
  *
- * Split from config.c, which reads paths and the API settings. Each
- * variable is documented in docs/configuration.md; every bound below is
+ * Split from config.c, which reads paths and the API settings. The
+ * variables are documented in docs/cli.md (Configuration),
+ * docs/operations.md (workers, run limits) and docs/jobs.md (the job
+ * store); every bound below is
  * there so a typo (an extra zero, a negative) fails at start with the
  * variable's name instead of surfacing as a strange run later.
  */

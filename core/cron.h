@@ -1,6 +1,6 @@
 /* cron.h - cron expressions, croniter-compatible, evaluated in a time zone.
  *
- * Syntax (docs/cron.md has the full reference):
+ * Syntax (docs/schedules.md has the full reference):
  *   minute hour day-of-month month day-of-week [second]
  * the optional sixth field holds seconds, in croniter's position (last).
  * Five fields fire at second 0. Fields take "*", numbers, names (jan-dec,

@@ -1,5 +1,7 @@
 /* error_record.c - a step's error as __errors__ records it, and the text
- * ignore_errors and retry patterns are matched against (decision 5).
+ * ignore_errors and retry patterns are matched against (the record and
+ * the text are specified in docs/flows.md, "Errors, ignore_errors and
+ * finally_step").
  *
  * Details come two ways: the 1.0 way (an HTTP error carries the
  * response content in err->detail and its status in http_status) and the

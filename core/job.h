@@ -4,7 +4,8 @@
  * a struct octo_job for it: its identity and input, its flow lock, its
  * state (queued -> running -> finished), its status when finished, the
  * in-memory timeline while it runs, the clients waiting for it and the
- * live-event subscribers (SSE). Executors (exec_inproc.c, supervisor.c)
+ * live-event subscribers (SSE). Executors (launch.c's in-process runs,
+ * supervisor.c's worker processes)
  * run it and report back through octo_job_started / octo_job_step /
  * octo_job_finish; everything that changes is queued to the job store.
  *

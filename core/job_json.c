@@ -4,7 +4,7 @@
  * recent jobs, turned into a row first) and the store - so a job looks
  * the same whether it is answered from memory or from disk. It keeps
  * the later original's field names (meta, errors, start_time, end_time:
- * original-behaviour.md C.8) beside Octoflow's own.
+ * docs/jobs.md, "A job") beside Octoflow's own.
  */
 #include "job_json.h"
 

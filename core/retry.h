@@ -2,7 +2,8 @@
  *
  * A failed attempt is retried when attempts remain and one of the `when`
  * patterns matches the error subject - the same "<type>: <message>
- * {'status_code': ..}" text ignore_errors searches (decision 5). Without
+ * {'status_code': ..}" text ignore_errors searches (docs/flows.md,
+ * "Errors, ignore_errors and finally_step"). Without
  * `when`: network errors, timeouts of the step itself, HTTP 429 and 5xx.
  * The wait before attempt n+1 is delay * backoff^(n-1), at most
  * max_delay; a server's Retry-After (rest) replaces it, also capped by

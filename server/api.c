@@ -4,15 +4,16 @@
  * ------
  * One catch-all civetweb handler dispatches through a route table
  * (method, pattern, handler, auth). Order of checks, per request:
- * OPTIONS preflight (no auth) -> exact docs/health routes (no auth) ->
- * bearer token (constant-time) -> route match: a path that matches with
- * another method is 405, no match is 404. Every error, civetweb's own
- * included (http_error callback), is a JSON body. One access line per
- * request goes to the log at INFO.
+ * OPTIONS preflight (no auth) -> the exact docs and health routes (no
+ * auth) -> bearer token (constant-time) -> route match: a path that
+ * matches with another method is 405, no match is 404. Every error,
+ * civetweb's own included (http_error callback), is a JSON body. One
+ * access line per request goes to the log at INFO.
  *
  * HTTPS: Debian's civetweb needs our OpenSSL 3 shim (tlscompat/) loaded
  * before mg_init_library; https is refused at start when civetweb does not
- * report the TLS feature (decisions.md, fact 1).
+ * report the TLS feature (why: tlscompat/ssl_compat.c; docs/service.md,
+ * HTTPS).
  */
 #include "api.h"
 

@@ -6,7 +6,8 @@
  * (it is a job: /api/v1/jobs lists it) and this route waits for it, as
  * old clients expect: 200 with the final flow data, or 500 with
  * "<step>: <message>" and the data when the flow failed (the original
- * said 200; decision 14). 409 when the flow is running.
+ * said 200: docs/differences.md, The service). 409 when the flow is
+ * running.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* routes_jobs.c - /api/v1/jobs: launch (asynchronous), history, one job
  * with its timeline, cancel, live events (SSE), deletion.
  *
- * The later original's routes and shapes (original-behaviour.md C.8)
- * without its defects (Part E): a launch answers 202 at once (it blocked
+ * The later original's routes and shapes (docs/jobs.md, "The API")
+ * without its defects (docs/differences.md): a launch answers 202 at once (it blocked
  * until the run ended), a running flow is 409 (it was 500), unknown
  * state/status values are 400 (they were an HTML 500), limit is capped,
  * a filter-less DELETE never deletes unfinished jobs.

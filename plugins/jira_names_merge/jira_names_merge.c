@@ -5,7 +5,7 @@
  *     data_key: tickets_raw         # a Jira search response fetched with expand=names
  *     list_key: issues              # default issues
  *
- * The original's algorithm (original-behaviour.md A.4.7), without
+ * The original's algorithm (docs/steps.md, jira_names_merge), without
  * mutating the input: for each issue, over a snapshot of its fields in
  * order, a null or empty-list value is dropped (any key); a customfield_*
  * key whose label in "names" is a non-empty string is replaced by the

@@ -164,7 +164,7 @@ def test_secret_errors():
     check('one.yml:3: step "x": secret: Secret nope not found' in r.stderr,
           "run names it: %r" % r.stderr)
 
-    # validate: an unknown name is a warning (decision 8), an unknown type an error
+    # validate: an unknown name is a warning (docs/secrets.md), an unknown type an error
     v = o.validate("one.yml")
     eq(v.rc, 0, "unknown secret name: valid with a warning: %r" % v)
     check('secret "nope" is not defined in secrets.yml' in v.stdout + v.stderr, "warning: %r" % v)

@@ -3,7 +3,7 @@
  * Expected instants are UTC calendar values (timegm, independent of TZ).
  * The DST expectations were cross-checked against a brute-force
  * minute-by-minute reference over Python's zoneinfo applying the rules of
- * docs/cron.md; the README examples of croniter are reproduced verbatim.
+ * docs/schedules.md; the README examples of croniter are reproduced verbatim.
  */
 #include <setjmp.h>
 #include <stdarg.h>
