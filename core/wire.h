@@ -18,8 +18,7 @@ enum octo_wire_type {
     /* service -> worker */
     W_JOB = 1,     /* {"id", "flow", "input", "deadline_sec", "deadline_nsec", "source"} */
     W_CANCEL = 2,  /* {"id"} */
-    W_EXIT = 3,    /* exit once idle (sent to idle workers: recycling, shutdown; a
-                      job still running would be cancelled first) */
+    W_EXIT = 3,    /* exit once idle (a job still running is cancelled first) */
     W_CHECK = 4,   /* {"id", "flow"}: load and check a flow (compile, prepare) */
     /* worker -> service */
     W_READY = 10,  /* {"pid"} once initialised */
