@@ -2,12 +2,20 @@
  *
  * DESIGN
  * ------
- * octo_run_step() (runner_step.c) executes the phases of decision 3 for
- * one step; step_with_errors() here wraps it in what a step execution
- * means to the flow: the timeline events around each attempt, retries,
- * the error record, ignore_errors, failure. octo_run_flow() walks the
- * steps with the executed-step cap, runs finally_step on failure and
- * decides how the run ended.
+ * Three layers, inside out:
+ *   octo_run_step() (runner_step.c)  the phases of one attempt: when,
+ *                                    render, data_key, run, jq_expression
+ *   execute()                        the attempts of one step: timeline
+ *                                    events around each, retries, storing
+ *                                    the result under result_key
+ *   step_with_errors()               what a failed step means to the flow:
+ *                                    its __errors__ record, then
+ *                                    ignore_errors, on_error_goto or failure
+ * and octo_run_flow() walks the steps (gotos, exit, the executed-step
+ * cap), runs finally_step on failure and decides how the run ended. A
+ * nested step (switch cases: octo_run_nested) goes through execute() only:
+ * its error becomes the outer step's, so the outer step's error handling
+ * applies once.
  *
  * The flow data is only touched on the run's own thread (loop items
  * write their own data; their errors are merged by the caller after the
@@ -78,6 +86,8 @@ void octo_uuid4(char out[37])
     size_t i;
     size_t n = 0;
 
+    /* getrandom fails only without the syscall or before the kernel's
+     * pool is ready (early boot): a job id must be unique, not secret */
     if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
         for (i = 0; i < sizeof(b); i++) {
             b[i] = (unsigned char)rand();
@@ -94,6 +104,8 @@ void octo_uuid4(char out[37])
     out[36] = '\0';
 }
 
+/* __errors__, made again when it is not an array: it is ordinary flow
+ * data, which a step whose result_key is "__errors__" replaces. */
 static json_t *errors_array(struct octo_run *run)
 {
     json_t *a = json_object_get(run->data, "__errors__");
@@ -105,7 +117,10 @@ static json_t *errors_array(struct octo_run *run)
     return a;
 }
 
-/* Does an ignore_errors pattern match this error? Returns the pattern. */
+/* Does an ignore_errors pattern match this error? Returns the pattern.
+ * The patterns are searched in the error's subject ("<type>: <message>"
+ * plus the original's {'status_code': ...} form for HTTP errors), the
+ * text patterns written for the original were matched against. */
 static const char *ignored_by(const struct octo_step *st, const octo_error *err)
 {
     char *subject;
@@ -252,6 +267,8 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
         if (hooks != NULL && hooks->step_start != NULL) {
             hooks->step_start(hooks->ud, &fa->ev);
         }
+        /* A stopped run starts no attempt, but the step still gets its
+         * start and end events: the timeline shows where the run was. */
         fa->why = octo_cancel_check(run->cancel);
         if (fa->why != OCTO_GO_ON) {
             cancel_error(run, fa->why, &fa->err);
@@ -278,7 +295,12 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
             }
             return OCTO_OK;
         }
+        /* before the message reaches a log line, an event or __errors__:
+         * plugins put what they got into errors (a URL with a token) */
         octo_redact_inplace(fa->err.msg, sizeof(fa->err.msg));
+        /* Retry only a step that failed on its own: a stopped run never
+         * retries, and `retry.when` is matched on the same subject as
+         * ignore_errors. */
         if (fa->why == OCTO_GO_ON && st->retry != NULL && attempt < st->retry->attempts) {
             char *subject = octo_error_subject(&fa->err);
             int again = subject != NULL && octo_retry_matches(st->retry, subject);
@@ -329,6 +351,9 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
         return NEXT_STEP;
     }
     memset(cr, 0, sizeof(*cr)); /* a failed step steers nothing */
+    /* Precedence: ignore_errors (the run goes on with the next step), then
+     * on_error_goto (it goes on elsewhere), then failure. A stopped run
+     * (deadline, cancel) skips the first two: it must end. */
     rec = octo_error_record(st->name, &fa.err);
     /* where the step is written, for people (additions to the original's record) */
     json_object_set_new(rec, "file", json_string(run->flow->path));
@@ -529,6 +554,9 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
         const char *target = NULL;
         int next;
 
+        /* Every step entered counts, jumps included: without a cap a goto
+         * loop would spin until the run's deadline (or forever without
+         * one). */
         if (++r->steps_run > limit) {
             octo_error err;
 
@@ -564,6 +592,10 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
         }
     }
     late_stop(&run, r);
+    /* finally_step runs for a failure, not for a cancel or a timeout: a
+     * stopped run must stop now. Its own failure is logged but does not
+     * change the run's (already failed) result, and a jump it asks for is
+     * ignored: it is the last step either way. */
     if (r->failed) {
         octo_log(OCTO_LOG_ERROR, "%s Flow failed, check __errors__ for details", run.prefix);
         if (f->finally_index >= 0 && !r->cancelled) {

@@ -1,8 +1,17 @@
-/* runner_step.c - the phases of one step (decision 3): when -> render
- * templated options -> resolve data_key -> the plugin's run() ->
- * jq_expression. Storing the result, errors, retries and events are the
- * caller's (runner.c). Nothing here allocates when a step has no
+/* runner_step.c - the phases of one step (docs/flows.md, "The flow format"):
+ * when -> render templated options -> resolve data_key -> the plugin's
+ * run() -> jq_expression. Storing the result, errors, retries and events
+ * are the caller's (runner.c). Nothing here allocates when a step has no
  * templated options: the prepared options are passed as they are.
+ *
+ * The order is observable. `when` comes first so a skipped step renders
+ * nothing and cannot fail (the original built the step - rendered its
+ * options, fetched secrets - before its `when`, so a skipped step could
+ * still fail or call Vault); options are rendered
+ * before paths are resolved because a path option may be a template;
+ * data_key is read after rendering, from the data as it is now (a
+ * template cannot change it, but an earlier step can). jq_expression
+ * sees the plugin's output, never the flow data.
  */
 #include "runner.h"
 
@@ -19,7 +28,9 @@
 #include "plugins.h"
 #include "template/template.h"
 
-/* Is the rendered text of a `when` condition true? */
+/* Is the rendered text of a `when` condition true? The text, not Python
+ * truthiness: "2" or "[1]" do not hold, because the original compared
+ * the rendered string too and flows were written against that. */
 static int truthy(const char *s, size_t len)
 {
     char low[8];
@@ -59,7 +70,11 @@ static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_
 }
 
 /* Options for this run: the prepared block, or a copy with templated
- * values rendered (new reference either way). */
+ * values rendered (new reference either way). The prepared block is
+ * shared by every run of the cached flow, on any thread, so it is never
+ * written: rendered values go into a shallow copy, and an object option
+ * (rest.headers) is copied the first time one of its members is
+ * rendered. */
 static int render_options(struct octo_run *run, const struct octo_step *st, json_t **out,
                           octo_error *err)
 {
@@ -78,7 +93,7 @@ static int render_options(struct octo_run *run, const struct octo_step *st, json
         const struct octo_tmpl_opt *t = &st->tmpl[i];
 
         octo_buf_reset(&text);
-        text.limit = 16u << 20;
+        text.limit = 16u << 20; /* the template output limit (docs/templates.md) */
         rc = octo_render_option(run, st, t, &text, err);
         if (rc != OCTO_OK) {
             snprintf(err->field, sizeof(err->field), "%s%s%s", t->option, t->key ? "." : "",
@@ -191,6 +206,9 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
         json_decref(opts);
         return rc;
     }
+    /* A missing data_key is the original's None: most steps cope (and
+     * a warning says so), those that need input refuse with a step error
+     * rather than act on nothing (write an empty file, loop zero times). */
     if (st->data_key != NULL) {
         input = strcmp(st->data_key, ".") == 0 ? run->data : json_object_get(run->data, st->data_key);
         if (input == NULL) {
@@ -223,6 +241,7 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
         if (err->msg[0] == '\0') {
             snprintf(err->msg, sizeof(err->msg), "%s", octo_strerror(rc));
         }
+        /* OCTO_E* codes are negative: a positive one is a plugin bug */
         return rc < 0 ? rc : OCTO_EINTERNAL;
     }
     if (result == NULL) {
@@ -232,6 +251,9 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
         json_decref(result);
         result = json_deep_copy(run->data);
     }
+    /* OCTO_JQ_SINGLE: no output or several give null, as in the original
+     * (here with a warning); a control step (NO_RESULT) has no output to
+     * filter */
     if (st->jq != NULL && !(st->type->t.flags & OCTO_STEP_NO_RESULT)) {
         json_t *t = NULL;
         int n = 0;
