@@ -51,6 +51,9 @@ int octo_flow_deep_check(struct octo_flow *f, json_t *diags, octo_error *err)
         pthread_mutex_unlock(&g_mu);
         return rc;
     }
+    /* Not held while a worker checks (up to CHECK_TIMEOUT), so other
+     * flows' launches do not wait on it: two launches of a new version
+     * may both ask, and the first verdict stored is kept. */
     pthread_mutex_unlock(&g_mu);
     local = json_object();
     rc = octo_supervisor_check(f->path, CHECK_TIMEOUT, local, err);

@@ -1,13 +1,19 @@
 /* flow_control.c - the checks that need every step of a flow: names
  * that steps refer to (on_error_goto, goto targets written literally)
  * must exist, and two steps of one name are reported (a goto goes to the
- * last of them, as the later original's name table did). */
+ * last of them, as the later original's name table did).
+ *
+ * A pass of its own, after every step was compiled: a goto may name a
+ * step further down the file, so targets can only be checked once all
+ * names are known (flow_load.c's index). */
 #include <stdio.h>
 #include <string.h>
 
 #include "flow_diag.h"
 #include "plugins.h"
 
+/* Targets that are not steps; "__exit" is accepted beside __exit__ as
+ * flows written for the original used it. */
 static int special_target(const char *name)
 {
     return strcmp(name, OCTO_GOTO_END) == 0 || strcmp(name, OCTO_GOTO_START) == 0 ||

@@ -22,6 +22,8 @@
 #include "xalloc.h"
 #include "yaml_io.h"
 
+/* Any other key warns with a did-you-mean rather than fails: the original
+ * ignored unknown keys, and flows written for it carry some. */
 static const char *const FLOW_KEYS[] = {"name",          "steps",       "finally_step",
                                         "cron",          "every_seconds", "description",
                                         "max_steps",     "undefined",   NULL};
@@ -65,7 +67,10 @@ void octo_flow_unref(struct octo_flow *f)
 /* Steps by name, built once a flow's steps are read: goto targets and
  * the load's checks look names up without scanning the steps (a flow of
  * 2000 steps checked each name against every other one). Entries that are
- * not steps (a string in the list) have no name and are not indexed. */
+ * not steps (a string in the list) have no name and are not indexed.
+ * Two indexes because the original resolved a duplicated name both ways:
+ * a goto went to the LAST step of that name (its name table was built
+ * by overwriting), finally_step ran the FIRST. */
 static void index_names(struct octo_flow *f)
 {
     size_t i;
@@ -152,6 +157,8 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     size_t i;
     int rc;
 
+    /* every check below records into lc and goes on: one load reports
+     * all the flow's errors, and only then does a single one fail it */
     memset(&lc, 0, sizeof(lc));
     lc.display = display;
     lc.flags = flags;
@@ -283,6 +290,9 @@ int octo_flow_load(const char *abs_path, const char *display, unsigned flags,
         octo_diags_init(&local);
         diags = &local;
     }
+    /* The identity the cache compares (mtime, size, inode) is taken
+     * before the file is read: a file replaced during the read then looks
+     * changed on the next get and is read again, never the other way. */
     if (stat(abs_path, &st) != 0) {
         int e = errno;
 

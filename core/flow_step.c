@@ -1,10 +1,22 @@
 /* flow_step.c - validate and compile one step of a flow.
  *
  * The common keys belong to the core: name, type, when, result_key,
- * ignore_errors, jq_expression, description. The block (under the type's
- * name, an alias, or a declared block alias) goes to the schema check,
- * then to the plugin's prepare(). Everything that can be compiled is
- * compiled here so a run only executes.
+ * ignore_errors, jq_expression, retry, on_error_goto, description. The
+ * block (under the type's name, an alias, or a declared block alias) goes
+ * to the schema check (flow_schema.c), then to the plugin's prepare().
+ * Everything that can be compiled is compiled here so a run only
+ * executes, and a mistake is reported when the flow loads (validate, the
+ * API's add) rather than halfway through a run.
+ *
+ * A step keeps going after its first error: every problem of the flow is
+ * reported in one pass, each at its own file:line (flow_diag.c).
+ *
+ * OCTO_FLOW_SHALLOW (the service's own loads): jq programs are not
+ * compiled and prepare() is not called. Both run third-party code (libjq,
+ * plugins) that could crash or hang the process that loads the flow, and
+ * in the service that would take every job down; a worker makes the full
+ * check instead (flow_check.c). Templates and regexes are ours and are
+ * compiled in both modes.
  */
 #include "flow_diag.h"
 
@@ -28,7 +40,9 @@ static const char *const COMMON_KEYS[] = {"name",          "type",          "whe
                                           "description",   "retry",         "on_error_goto",
                                           NULL};
 
-/* The text of a scalar as a condition or pattern ("True" for true). */
+/* The text of a scalar written where text was expected (a name, a
+ * condition, a pattern): booleans as true/false - a Jinja literal in a
+ * condition - anything else as Python's str() writes it (1, 2.5). */
 static char *scalar_text(json_t *v)
 {
     struct octo_buf b = OCTO_BUF_INIT;
@@ -112,7 +126,7 @@ static int compile_when(struct octo_loadctx *lc, struct octo_step *st, json_t *w
             continue;
         }
         text = scalar_text(c);
-        if (text == NULL || text[0] == '\0') {
+        if (text[0] == '\0') {
             free(text);
             continue;
         }
@@ -165,8 +179,7 @@ static int compile_ignore(struct octo_loadctx *lc, struct octo_step *st, json_t 
         }
         text = scalar_text(p);
         memset(&err, 0, sizeof(err));
-        if (text == NULL ||
-            octo_regex_compile(text, 0, &st->ignore[st->nignore], &err) != OCTO_OK) {
+        if (octo_regex_compile(text, 0, &st->ignore[st->nignore], &err) != OCTO_OK) {
             octo_diag_error(lc, mark, where, "%s", err.msg);
             free(text);
             bad = 1;
@@ -268,6 +281,9 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
     } else if (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v)) {
         st->name = scalar_text(v);
     } else {
+        /* the original stored such a step's result under a null key, and
+         * an error in the step crashed its error handling: a name that
+         * says where the step is keeps the result reachable */
         char dflt[256];
 
         snprintf(dflt, sizeof(dflt), "%s", mark);
@@ -411,6 +427,8 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
             memset(&err, 0, sizeof(err));
             rc = st->type->t.prepare(octo_host_table(), st->options, &st->inst, &err);
             if (rc != OCTO_OK) {
+                /* a plugin names the option in err.field: point at its
+                 * line, not at the block's */
                 char m3[512];
 
                 if (err.field[0] != '\0') {
@@ -472,6 +490,9 @@ void octo_flow_step_free(struct octo_step *st)
     memset(st, 0, sizeof(*st));
 }
 
+/* Steps inside an option (switch cases: a list of {step: ...} entries,
+ * or one step): compiled here like top-level steps, with the outer step's
+ * index, and run by the plugin through host->run_nested. */
 int octo_flow_check_nested(struct octo_loadctx *lc, struct octo_step *st, const char *option,
                            json_t *value, const char *mark)
 {
