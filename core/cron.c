@@ -17,6 +17,8 @@
 
 /* ---- search ------------------------------------------------------------ */
 
+/* Floor division: C's / truncates toward zero, which puts the seconds
+ * before 1970 in the wrong day. */
 static int64_t fdiv(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -39,6 +41,9 @@ static int next_bit(uint64_t mask, int from)
     return from + __builtin_ctzll(mask);
 }
 
+/* cron's day rule: when both day fields are restricted a day matches if
+ * EITHER does (0 0 1 * MON fires on the 1st and on Mondays); a "*" (or
+ * "?") in one of them leaves the other as the only test. */
 static int day_matches(const struct octo_cron *c, int64_t y, int m, int d, int wd)
 {
     int mdays = octo_days_in_month(y, m);
@@ -59,7 +64,11 @@ static int day_matches(const struct octo_cron *c, int64_t y, int m, int d, int w
     return dom_ok || dow_ok;
 }
 
-/* Smallest wall time w, from <= w < limit, whose fields match; 1 if found. */
+/* Smallest wall time w, from <= w < limit, whose fields match; 1 if found.
+ * Wall times are seconds of a UTC-like calendar with no zone. The search
+ * jumps a whole month, day, hour or minute when that field cannot match,
+ * so a yearly expression is found in a few dozen iterations, not by
+ * stepping through 31 million seconds. */
 static int next_wall(const struct octo_cron *c, int64_t from, int64_t limit, int64_t *out)
 {
     int64_t days = fdiv(from, 86400);
@@ -88,7 +97,7 @@ static int next_wall(const struct octo_cron *c, int64_t from, int64_t limit, int
             continue;
         }
         mdays = octo_days_in_month(y, m);
-        wd = (int)(days - fdiv(days + 4, 7) * 7 + 4);
+        wd = (int)(days - fdiv(days + 4, 7) * 7 + 4); /* day 0, 1970-01-01, was a Thursday */
         if (!day_matches(c, y, m, d, wd)) {
             int nd = d + 1;
             while (nd <= mdays && !day_matches(c, y, m, nd, (wd + nd - d) % 7)) {
@@ -177,7 +186,7 @@ int octo_cron_next(const struct octo_cron *c, const struct octo_tz *tz, time_t a
     if ((int64_t)after >= CRON_T_LIMIT || (int64_t)after < -CRON_T_LIMIT) {
         return OCTO_ENOENT;
     }
-    t = (int64_t)after + 1;
+    t = (int64_t)after + 1; /* strictly after */
     stop = t + CRON_SPAN;
     while (t < stop) {
         struct octo_tz_period p;

@@ -368,6 +368,7 @@ static int parse_field(struct pctx *px, int f, const char *s, size_t len)
 {
     const char *end = s + len;
 
+    /* "?" (Quartz, Spring) means "no constraint": a "*" for cron */
     if ((f == F_DOM || f == F_DOW) && len == 1 && s[0] == '?') {
         return parse_element(px, f, "*", 1);
     }
@@ -390,7 +391,12 @@ static int contains_star(const char *s, size_t len)
     return memchr(s, '*', len) != NULL;
 }
 
-/* Refuse day-of-month lists that no selected month has ("0 0 30 2 *"). */
+/* Refuse day-of-month lists that no selected month has ("0 0 30 2 *").
+ * Accepted, such a schedule would be added and then silently never run
+ * (and every next-fire search would scan CRON_SPAN to say so). Only when
+ * day-of-week is "*": a restricted day-of-week fires on its own days (the
+ * OR rule), and "L" is every month's last day. February counts 29 days: the
+ * 29th fires in leap years. */
 static int check_possible(struct pctx *px, const char *domtext, size_t domlen)
 {
     struct octo_cron *c = px->c;

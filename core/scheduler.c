@@ -81,6 +81,9 @@ static pthread_t g_thread;
 static int g_started;
 static int g_stopping;
 
+/* Wall-clock time: fire times are wall-clock instants (cron in
+ * TIMEZONE), and the timer's condition variable waits on the same clock
+ * (pthread_cond_init's default, CLOCK_REALTIME). */
 static double now_epoch(void)
 {
     struct timespec ts;
@@ -160,7 +163,10 @@ static void fire_locked(struct entry *e, double due)
     e->running = 1;
     e->queued = 0;
     /* not due again while this fire is handled: run_done sets the next
-     * time for every_seconds (from the end of the run) */
+     * time for every_seconds (from the end of the run). A cron schedule
+     * continues from now, not from the fire time it was due at: a fire
+     * that came late (a busy machine, a suspended VM) is not followed by
+     * a burst of the fire times it slept through. */
     e->next = e->cron != NULL ? next_after(e, fmax(due, now_epoch())) : INFINITY;
     e->refs += 2; /* this call's, and the run's (released by run_done) */
     snprintf(path, sizeof(path), "%s", e->path);
@@ -211,6 +217,9 @@ static void fire_locked(struct entry *e, double due)
             octo_log(OCTO_LOG_WARN, "Flow %s is already running. Skipping.", e->path);
         }
     } else if (rc != OCTO_LAUNCH_UNAVAILABLE || err.code != OCTO_ECANCELED) {
+        /* a refused launch (invalid flow, job store too far behind) is
+         * this fire's error and the schedule goes on; a shutdown
+         * (UNAVAILABLE with ECANCELED) is no error: the timer stops */
         snprintf(e->last_status, sizeof(e->last_status), "error");
         e->next = next_after(e, fmax(now_epoch(), due));
         octo_log(OCTO_LOG_ERROR, "Error running flow %s: %s", e->path, err.msg);
@@ -283,6 +292,9 @@ static void *timer_main(void *unused)
         if (fired) {
             continue;
         }
+        /* Wake at least hourly: the wait is on the wall clock, so a clock
+         * stepped back by a day would otherwise sleep a day past the fire
+         * times the entries now show. */
         if (isinf(earliest) || earliest - now > 3600) {
             earliest = now + 3600;
         }
@@ -374,6 +386,9 @@ static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int f
                        "timeout_seconds must be a positive number of seconds, at most a year");
         return OCTO_SCHED_BAD_REQUEST;
     }
+    /* A schedule is refused now, when its flow does not validate, rather
+     * than fail at every fire; in the service that needs a worker's full
+     * check (flow_check.c). */
     rc = octo_flow_get(spec->path, &f, NULL, err);
     if (rc == OCTO_OK && f->shallow && octo_flow_deep_check(f, NULL, err) != OCTO_OK) {
         octo_flow_unref(f);
@@ -452,7 +467,9 @@ static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int f
 
         e->next = next_after(e, now); /* first run after N seconds, or at the next cron time */
         if (stored != NULL && e->missed_last) {
-            /* a fire time passed while the service was down: once, now */
+            /* a fire time passed while the service was down: once, now,
+             * however many were missed (a catch-up burst after a long
+             * outage would run the same work N times at once) */
             double since = e->last_fire > 0 ? e->last_fire : e->created;
             double due = e->cron != NULL ? next_after(e, since)
                                          : (e->last_run > 0 ? e->last_run : since) + (double)e->every;
