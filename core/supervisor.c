@@ -17,6 +17,45 @@
  * what we know best: we killed it (timeout, cancel, memory, shutdown),
  * it ran out of memory (its stderr says so), it was killed by a signal
  * in a step (the status page), it exited.
+ *
+ * PROTOCOL (frames: wire.h)
+ * --------
+ *   service                        zygote                  worker
+ *   Z_SPAWN  ------------------->  fork()
+ *            <-------------------  Z_SPAWNED {pid} + socket, stderr, page
+ *            <-------------------------------------------  W_READY
+ *   W_JOB {id, flow, input, deadline} ------------------>  runs it
+ *            <-------------------------------------------  W_STEP, W_LOG...
+ *            <-------------------------------------------  W_RESULT
+ *   W_CANCEL {id} -------------------------------------->  cancels the run
+ *   W_EXIT (an idle worker) ---------------------------->  exits
+ *            <-------------------  Z_DIED {pid, status}
+ * and W_CHECK / W_CHECKED, a flow's full check (flow_check.c), answered
+ * by the worker's control thread even while it runs a job.
+ *
+ * Why the pieces are there:
+ * - The deadline travels as an absolute CLOCK_MONOTONIC instant (one
+ *   clock for every process of the machine): time a job waited in the
+ *   queue here counts against its timeout, as it does for a job run in
+ *   the service's threads.
+ * - The worker cancels its run at the deadline itself; hard_deadline is
+ *   that instant plus KILL_GRACE, for a worker that cannot stop (a jq
+ *   program is not interruptible, a plugin may ignore its ctx): SIGKILL.
+ *   W_CANCEL gets the same grace (kill_at).
+ * - A worker killed by a signal sends nothing more, so it writes the step
+ *   it is in to its status page (shared memory, a seqlock: worker.h)
+ *   before each step; the job's error then names the step that crashed.
+ * - Its stderr is a pipe read here: the out-of-memory line (xalloc.c, the
+ *   worker's crash handler) and a plugin's last words reach the job's
+ *   error and the log, not a terminal nobody reads.
+ * - Busy workers' resident memory is read every RSS_CHECK_EVERY and a
+ *   worker over WORKER_MAX_MEMORY_MB is killed: the address-space limit
+ *   (sandbox.c) is the first line, but ASan's reservations force it off
+ *   in sanitizer builds.
+ * - A worker is recycled (W_EXIT) after WORKER_MAX_JOBS jobs, which
+ *   bounds what a leak in a plugin can grow to; an idle worker that ran a
+ *   flow recently is picked for it (RECENT_FLOWS): its flow cache holds
+ *   the compiled flow, jq programs included.
  */
 #include "supervisor.h"
 
@@ -790,6 +829,10 @@ static void on_zygote(void)
     }
 }
 
+/* Keep S.target workers alive, spawned ahead of demand: a launch then
+ * finds a worker waiting instead of paying for a fork and its start. A
+ * zygote that died is restarted at most every 5 s (one that cannot start
+ * - a plugin crashing at load - must not spin this thread). */
 static void spawn_more(void)
 {
     int live = 0;

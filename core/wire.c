@@ -61,7 +61,10 @@ int octo_wire_send(int fd, int type, const void *data, size_t len)
     struct octo_buf b = OCTO_BUF_INIT;
     int rc;
 
-    if (len < 65536) { /* one write for small frames */
+    /* Small frames (nearly all) go out in one write: header and payload
+     * in one segment wake the peer's poll once. Large ones are not copied
+     * to be joined. */
+    if (len < 65536) {
         octo_wire_put(&b, type, data, len);
         rc = octo_wire_write_all(fd, b.data, b.len);
         octo_buf_free(&b);
@@ -131,6 +134,9 @@ long octo_wire_fill(int fd, struct octo_wire_in *in)
     struct cmsghdr *cm;
     ssize_t n;
 
+    /* Consumed frames are dropped lazily: everything read is reset for
+     * free, and a partly read buffer is compacted only once 1 MiB of it is
+     * stale, not by a memmove per frame. */
     if (in->off > 0 && in->off == in->len) {
         in->off = in->len = 0;
     } else if (in->off > (1u << 20)) {
@@ -152,6 +158,8 @@ long octo_wire_fill(int fd, struct octo_wire_in *in)
     msg.msg_iovlen = 1;
     msg.msg_control = ctl;
     msg.msg_controllen = sizeof(ctl);
+    /* CLOEXEC: a received descriptor must not leak into what the
+     * receiver later spawns (the service starts the zygote with exec) */
     do {
         n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
@@ -170,7 +178,7 @@ long octo_wire_fill(int fd, struct octo_wire_in *in)
                 if (in->nfds < 8) {
                     in->fds[in->nfds++] = fdv;
                 } else {
-                    close(fdv);
+                    close(fdv); /* more than expected: never leak them */
                 }
             }
         }
@@ -189,6 +197,8 @@ int octo_wire_next(struct octo_wire_in *in, int *type, const char **data, size_t
         return 0;
     }
     n = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    /* the length counts the type byte, so 0 is not a frame; past
+     * OCTO_WIRE_MAX the peer is broken and is dropped */
     if (n == 0 || n > OCTO_WIRE_MAX) {
         return -1;
     }

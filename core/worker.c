@@ -333,6 +333,8 @@ static void handle(int type, const char *data, size_t len)
             octo_cancel_request(w.cancel);
         }
     } else if (type == W_EXIT) {
+        /* the service sends it only to idle workers; were a job running,
+         * it would be cancelled rather than waited for */
         w.exit_requested = 1;
         if (w.cancel != NULL) {
             octo_cancel_request(w.cancel);
@@ -415,6 +417,9 @@ static void run_job(json_t *m)
     memset(&r, 0, sizeof(r));
     memset(&err, 0, sizeof(err));
     octo_cancel_init(&cancel, 0);
+    /* the service's deadline as it is: an absolute CLOCK_MONOTONIC instant,
+     * the same clock here, so the time the job waited in the service's
+     * queue is already spent */
     cancel.deadline.tv_sec = (time_t)json_integer_value(json_object_get(m, "deadline_sec"));
     cancel.deadline.tv_nsec = (long)json_integer_value(json_object_get(m, "deadline_nsec"));
     cancel.timeout = json_number_value(json_object_get(m, "timeout"));
