@@ -463,14 +463,18 @@ static int case_setup(void **state)
     const char *data;
     size_t i;
 
+    data = octo_test_setup_data(); /* unsets the path variables: env comes after */
     for (i = 0; c->env != NULL && c->env[i] != NULL; i++) {
+        struct cf_vars v = {data, NULL, NULL};
         char *eq = strchr(c->env[i], '=');
+        char *value;
 
         *eq = '\0';
-        setenv(c->env[i], eq + 1, 1);
+        value = cf_subst(eq + 1, &v, "env"); /* ${DATA_PATH} */
+        setenv(c->env[i], value, 1);
+        free(value);
         *eq = '=';
     }
-    data = octo_test_setup_data();
     snprintf(path, sizeof(path), "%s/files", c->dir);
     if (cf_is_dir(path)) {
         cf_copy_tree(path, data);
