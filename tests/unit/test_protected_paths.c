@@ -3,7 +3,10 @@
  * the job store (JOBS_DB and its -wal, -shm and -journal companions).
  * The layout is the flat one that exposed the defect, TEMPLATES_PATH =
  * DATA_PATH, where a jinja step or {% include %} could read secrets.yml;
- * the job store is checked at its default place and moved elsewhere. */
+ * the job store is checked at its default place and moved elsewhere.
+ * Real flows reaching for those files (the jinja step, {% include %},
+ * the file step, literal and templated paths) are the protected_* cases
+ * of tests/flows/, run by test_flow_cases.c in the same layout. */
 #include "testutil.h"
 
 #include <limits.h>
@@ -150,61 +153,11 @@ static void test_file_step_refuses_job_store(void **state)
     }
 }
 
-/* Through real flows: the jinja step and {% include %} in the flat
- * layout, the file step reading the job store (writes are checked in the
- * default layout by tests/e2e/test_protected_files.py). Literal paths
- * are refused when the flow loads, templated ones when the step runs. */
-static void test_flows_cannot_reach_protected_files(void **state)
-{
-    static const char *const at_load[][2] = {
-        {"j1.yml", "name: j1\nsteps:\n- name: t\n  type: jinja\n  jinja: {path: secrets.yml}\n"},
-        {"f1.yml", "name: f1\nsteps:\n- name: r\n  type: file\n"
-                   "  file: {path: state/jobs.sqlite-wal, type: text}\n"},
-    };
-    static const char *const at_run[][2] = {
-        {"j2.yml", "name: j2\nsteps:\n- name: t\n  type: jinja\n  jinja: {path: inc.j2}\n"},
-        {"f2.yml", "name: f2\nsteps:\n- name: r\n  type: file\n"
-                   "  file: {path: 'state/jobs.sqlite{{ \"-wal\" }}', type: text}\n"},
-        {"f3.yml", "name: f3\nsteps:\n- name: r\n  type: file\n"
-                   "  file: {path: '{{ \"secrets\" }}.yml', type: text}\n"},
-    };
-    size_t i;
-
-    (void)state;
-    octo_test_write("inc.j2", "leak: {% include 'secrets.yml' %}");
-    for (i = 0; i < sizeof(at_load) / sizeof(at_load[0]); i++) {
-        char rel[64];
-        char msg[OCTO_ERROR_MSG_LEN] = "";
-        char warnings[4096];
-
-        snprintf(rel, sizeof(rel), "flows/%s", at_load[i][0]);
-        octo_test_write(rel, at_load[i][1]);
-        assert_int_not_equal(octo_test_load_flow(at_load[i][0], 0, msg, sizeof(msg), warnings,
-                                                 sizeof(warnings)),
-                             OCTO_OK);
-        octo_test_assert_contains(msg, REFUSED);
-    }
-    for (i = 0; i < sizeof(at_run) / sizeof(at_run[0]); i++) {
-        json_t *in = json_string("overwrite");
-        struct octo_run_result r = octo_test_run_text(at_run[i][0], at_run[i][1], in);
-        char *dump;
-
-        assert_true(r.failed);
-        octo_test_assert_contains(r.message, REFUSED);
-        dump = json_dumps(r.data, 0);
-        assert_null(strstr(dump, "Tpl-Secret-9911"));
-        free(dump);
-        octo_run_result_free(&r);
-        json_decref(in);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_template_loads_refuse_protected_files),
         cmocka_unit_test(test_file_step_refuses_job_store),
-        cmocka_unit_test(test_flows_cannot_reach_protected_files),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,6 +14,9 @@ followed by a tab and a JSON object of environment options:
   "templates": {name: src} a DictLoader / --templates DIR holding those files
 The default cases file is cases.txt beside this script. Exits 0 when all cases agree, 1 otherwise; prints
 "N passed, N failed". Skips (exit 77, message) when jinja2 is missing.
+
+What Jinja2 gives for these cases is also stored in tests/templates/expected/
+(tests/templates/refresh.py), where test_tpl_stored compares without Python.
 """
 import json
 import os
