@@ -58,7 +58,7 @@ void tpl_scope_put(struct rs *st, struct scope *sc, tv v, const char *name, size
     scope_slot(st, sc, name, n, h)->val = v;
 }
 
-int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
+static int scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
 {
     size_t i;
     for (i = sc->n; i-- > 0;) {
@@ -81,7 +81,7 @@ tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, 
         rs_fail(st, "not a constant");
     }
     for (; sc != NULL; sc = sc->parent) {
-        if (sc->n && tpl_scope_get(sc, name, n, h, &v)) {
+        if (sc->n && scope_get(sc, name, n, h, &v)) {
             return v;
         }
         if (sc->ctx != NULL) {
@@ -269,8 +269,6 @@ static int is_mutator(const char *m)
     return 0;
 }
 
-tv tpl_dict_copy(struct rs *st, tv d);
-
 /* name.append(...) on a list/dict from the (read-only) context: give the
  * name a mutable copy in the scope that defines it, as if Jinja2 had
  * changed the data in place (other references keep the original). */
@@ -280,7 +278,7 @@ static tv rebind_mutable(struct rs *st, struct scope *sc, struct node *name, tv 
     struct scope *s;
     for (s = sc; s != NULL; s = s->parent) {
         tv cur;
-        if ((s->n && tpl_scope_get(s, name->str, name->slen, name->hash, &cur)) ||
+        if ((s->n && scope_get(s, name->str, name->slen, name->hash, &cur)) ||
             (s->ctx != NULL && json_object_getn(s->ctx, name->str, name->slen) != NULL)) {
             tpl_scope_set(st, s, name->str, name->slen, name->hash, copy);
             return copy;

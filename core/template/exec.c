@@ -18,8 +18,6 @@ struct loopctx {
     struct scope *outer;
 };
 
-void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc); /* inherit.c */
-
 static tv loop_item(struct loopctx *lc, size_t i)
 {
     return lc->items != NULL ? lc->items[i] : tpl_seq_at(lc->src, i);
@@ -35,8 +33,6 @@ void tpl_out_write_slow(struct rs *st, const char *p, size_t n)
         rs_oom(st);
     }
 }
-
-tv tpl_escape_str(struct rs *st, tv s);
 
 /* Escape output? Jinja2 decides at compile time (check.c), at run time
  * only in a volatile eval context */
@@ -109,7 +105,7 @@ __attribute__((noinline)) static void write_value(struct rs *st, tv v, int escap
     }
 }
 
-tv tpl_capture_body(struct rs *st, struct node *body, struct scope *sc)
+static tv capture_body(struct rs *st, struct node *body, struct scope *sc)
 {
     struct octo_buf *saved = st->out;
     struct octo_buf *b = rs_buf(st);
@@ -505,7 +501,7 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     if (f->uses_caller && !(n->flags & 8)) {
         tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
     }
-    r = tpl_capture_body(st, n, ms); /* the body is n's items */
+    r = capture_body(st, n, ms); /* the body is n's items */
     /* Macro.__call__: Markup when autoescaping where it is called */
     st->autoescape = saved_ae;
     r.safe = (uint8_t)(saved_ae != 0);
@@ -545,7 +541,7 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
         case N_SET: assign(st, sc, n->a, tpl_eval(st, n->b, sc)); break;
         case N_SETBLOCK: {
             /* the block body has its own scope in Jinja2 (sets do not leak) */
-            tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
+            tv v = capture_body(st, n, tpl_scope_new(st, sc, NULL));
             if (n->c) {
                 v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
             }
@@ -557,7 +553,7 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             break;
         }
         case N_FILTERBLOCK: {
-            tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
+            tv v = capture_body(st, n, tpl_scope_new(st, sc, NULL));
             v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
             write_value(st, v, escaping(st, n));
             break;

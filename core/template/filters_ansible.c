@@ -4,22 +4,10 @@
  * dict2items, items2dict, bool, ternary, mandatory. */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
 #include "tre.h"
 #include "yaml_io.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
-
-tv tpl_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe);
-tv tpl_dict_copy(struct rs *st, tv d);
-
-static int opt_bool(struct rs *st, tv v, int dflt)
-{
-    return arg_given(v) ? v_truthy(st, v) : dflt;
-}
 
 static unsigned json_flags(struct rs *st, tv indent, tv sort_keys, tv ensure_ascii, int dindent,
                            int dsort)
@@ -454,15 +442,18 @@ static tv f_mandatory(struct rs *st, tv v, struct callargs *a)
     return v;
 }
 
-tv tpl_f_regex_search(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_regex_replace(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_regex_findall(struct rs *st, tv v, struct callargs *a);
-
-const struct fentry tpl_filters_ansible[] = {
-    {"b64decode", f_b64decode}, {"b64encode", f_b64encode}, {"bool", f_bool},
-    {"combine", f_combine}, {"dict2items", f_dict2items}, {"from_json", f_from_json},
-    {"from_yaml", f_from_yaml}, {"items2dict", f_items2dict}, {"mandatory", f_mandatory},
-    {"regex_findall", tpl_f_regex_findall}, {"regex_replace", tpl_f_regex_replace},
-    {"regex_search", tpl_f_regex_search}, {"ternary", f_ternary}, {"to_json", f_to_json},
-    {"to_nice_json", f_to_nice_json}, {"to_nice_yaml", f_to_nice_yaml}, {"to_yaml", f_to_yaml},
-    {NULL, NULL}};
+const struct fentry tpl_filters_ansible[] = {{"b64decode", f_b64decode},
+                                             {"b64encode", f_b64encode},
+                                             {"bool", f_bool},
+                                             {"combine", f_combine},
+                                             {"dict2items", f_dict2items},
+                                             {"from_json", f_from_json},
+                                             {"from_yaml", f_from_yaml},
+                                             {"items2dict", f_items2dict},
+                                             {"mandatory", f_mandatory},
+                                             {"ternary", f_ternary},
+                                             {"to_json", f_to_json},
+                                             {"to_nice_json", f_to_nice_json},
+                                             {"to_nice_yaml", f_to_nice_yaml},
+                                             {"to_yaml", f_to_yaml},
+                                             {NULL, NULL}};

@@ -2,22 +2,8 @@
  * first/last, min/max, sum, unique, batch, slice, dictsort, ... */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
-#define NOARGS(fname)                                                              \
-    if (a->npos || a->nkw) {                                                       \
-        rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
-    }
-
-tv tpl_f_sort(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_groupby(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_max(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_min(struct rs *st, tv v, struct callargs *a);
 
 static tv gen(struct rs *st, tv list)
 {
@@ -598,10 +584,22 @@ static tv f_attr(struct rs *st, tv v, struct callargs *a)
     return v_undef_attr(st, v, name);
 }
 
-const struct fentry tpl_filters_coll[] = {
-    {"attr", f_attr}, {"batch", f_batch}, {"count", f_length}, {"dictsort", tpl_f_dictsort},
-    {"first", f_first}, {"groupby", tpl_f_groupby}, {"items", f_items}, {"join", f_join},
-    {"last", f_last}, {"length", f_length}, {"list", f_list}, {"map", f_map}, {"max", tpl_f_max},
-    {"min", tpl_f_min}, {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"reverse", f_reverse},
-    {"select", f_select}, {"selectattr", f_selectattr}, {"slice", f_slice}, {"sort", tpl_f_sort},
-    {"sum", f_sum}, {"unique", f_unique}, {NULL, NULL}};
+const struct fentry tpl_filters_coll[] = {{"attr", f_attr},
+                                          {"batch", f_batch},
+                                          {"count", f_length},
+                                          {"first", f_first},
+                                          {"items", f_items},
+                                          {"join", f_join},
+                                          {"last", f_last},
+                                          {"length", f_length},
+                                          {"list", f_list},
+                                          {"map", f_map},
+                                          {"reject", f_reject},
+                                          {"rejectattr", f_rejectattr},
+                                          {"reverse", f_reverse},
+                                          {"select", f_select},
+                                          {"selectattr", f_selectattr},
+                                          {"slice", f_slice},
+                                          {"sum", f_sum},
+                                          {"unique", f_unique},
+                                          {NULL, NULL}};

@@ -5,15 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters.h"
 #include "pyjson.h"
 #include "tpl.h"
-
-tv tpl_escape_str(struct rs *st, tv s);
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 static void decref_cb(void *p)
 {
@@ -528,22 +522,27 @@ static tv f_pprint(struct rs *st, tv v, struct callargs *a)
     return s_from_buf(st, b);
 }
 
-const struct fentry tpl_filters_misc[] = {{"d", f_default},     {"default", f_default},
-                                          {"pprint", f_pprint}, {"tojson", f_tojson},
-                                          {"xmlattr", f_xmlattr}, {NULL, NULL}};
+static const struct fentry FILTERS_MISC[] = {{"d", f_default},       {"default", f_default},
+                                             {"pprint", f_pprint},   {"tojson", f_tojson},
+                                             {"xmlattr", f_xmlattr}, {NULL, NULL}};
 
-static const struct fentry *const TABLES[] = {tpl_filters_string, tpl_filters_coll, tpl_filters_num,
-                                              tpl_filters_misc, tpl_filters_ansible};
+static const struct fentry *const TABLES[] = {
+    tpl_filters_string, tpl_filters_coll,    tpl_filters_sort,  tpl_filters_num,
+    FILTERS_MISC,       tpl_filters_ansible, tpl_filters_regex, tpl_filters_wrap};
+/* what ansible.builtin.<name> may name */
+static const struct fentry *const ANSIBLE[] = {tpl_filters_ansible, tpl_filters_regex};
 
 filter_fn tpl_filter_lookup(const char *name)
 {
     size_t t;
     /* Ansible's fully qualified names of the extras: ansible.builtin.to_json */
     if (strncmp(name, "ansible.builtin.", 16) == 0) {
-        const struct fentry *e;
-        for (e = tpl_filters_ansible; e->name; e++) {
-            if (strcmp(e->name, name + 16) == 0) {
-                return e->fn;
+        for (t = 0; t < sizeof(ANSIBLE) / sizeof(ANSIBLE[0]); t++) {
+            const struct fentry *e;
+            for (e = ANSIBLE[t]; e->name; e++) {
+                if (strcmp(e->name, name + 16) == 0) {
+                    return e->fn;
+                }
             }
         }
         return NULL;
@@ -557,13 +556,4 @@ filter_fn tpl_filter_lookup(const char *name)
         }
     }
     return NULL;
-}
-
-tv tpl_apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a)
-{
-    filter_fn f = tpl_filter_lookup(name);
-    if (f == NULL) {
-        rs_fail(st, "No filter named '%s'.", name);
-    }
-    return f(st, v, a);
 }

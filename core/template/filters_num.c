@@ -4,16 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 /* Python float(str): strips whitespace, accepts inf/nan/infinity, underscores
  * between digits. Returns 0 on failure. */
-int tpl_py_parse_float(struct rs *st, tv s, double *out)
+static int py_parse_float(struct rs *st, tv s, double *out)
 {
     char *buf;
     size_t i = 0;
@@ -107,7 +103,7 @@ static tv f_int(struct rs *st, tv v, struct callargs *a)
         if (ok) {
             return r;
         }
-        if (tpl_py_parse_float(st, v, &d)) {
+        if (py_parse_float(st, v, &d)) {
             if (!isfinite(d)) {
                 rs_fail(st, "cannot convert float %s to integer", isnan(d) ? "NaN" : "infinity");
             }
@@ -139,7 +135,7 @@ static tv f_float(struct rs *st, tv v, struct callargs *a)
     case T_BOOL: return v_float(v_to_double(v));
     case T_FLOAT: return v;
     case T_STR:
-        if (tpl_py_parse_float(st, v, &d)) {
+        if (py_parse_float(st, v, &d)) {
             return v_float(d);
         }
         return dflt;
@@ -171,7 +167,7 @@ static tv f_abs(struct rs *st, tv v, struct callargs *a)
     rs_fail(st, "bad operand type for abs(): '%s'", v_typename(v));
 }
 
-double tpl_py_round(double x, int64_t nd)
+static double py_round(double x, int64_t nd)
 {
     char buf[400];
     if (!isfinite(x)) {
@@ -243,7 +239,7 @@ static tv f_round(struct rs *st, tv v, struct callargs *a)
                 return tpl_op_binary(st, OP_MUL, q, p);
             }
         }
-        return v_float(tpl_py_round(v.u.f, prec));
+        return v_float(py_round(v.u.f, prec));
     }
     {
         double x = v_to_double(v);
@@ -267,7 +263,7 @@ static tv f_filesizeformat(struct rs *st, tv v, struct callargs *a)
         binary = v_truthy(st, args[0]);
     }
     if (v.t == T_STR) {
-        if (!tpl_py_parse_float(st, v, &bytes)) {
+        if (!py_parse_float(st, v, &bytes)) {
             rs_fail(st, "could not convert string to float: %s", v_repr(st, v).u.s.p);
         }
     } else if (v_is_num(v)) {

@@ -2,25 +2,16 @@
  * (Python re semantics on PCRE2, see tre.c). */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
 #include "tre.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
-
-static int opt_bool(struct rs *st, tv v, int dflt)
-{
-    return arg_given(v) ? v_truthy(st, v) : dflt;
-}
 
 static unsigned re_flags(struct rs *st, tv ic, tv ml)
 {
     return (opt_bool(st, ic, 0) ? TRE_ICASE : 0) | (opt_bool(st, ml, 0) ? TRE_MULTILINE : 0);
 }
 
-tv tpl_f_regex_search(struct rs *st, tv v, struct callargs *a)
+static tv f_regex_search(struct rs *st, tv v, struct callargs *a)
 {
     struct tre *re;
     size_t ov[2 * TRE_MAXG];
@@ -78,7 +69,7 @@ tv tpl_f_regex_search(struct rs *st, tv v, struct callargs *a)
     return groups;
 }
 
-tv tpl_f_regex_replace(struct rs *st, tv v, struct callargs *a)
+static tv f_regex_replace(struct rs *st, tv v, struct callargs *a)
 {
     struct tre *re;
     size_t ov[2 * TRE_MAXG];
@@ -135,7 +126,7 @@ tv tpl_f_regex_replace(struct rs *st, tv v, struct callargs *a)
     return s_from_buf(st, b);
 }
 
-tv tpl_f_regex_findall(struct rs *st, tv v, struct callargs *a)
+static tv f_regex_findall(struct rs *st, tv v, struct callargs *a)
 {
     struct tre *re;
     size_t ov[2 * TRE_MAXG];
@@ -180,3 +171,8 @@ tv tpl_f_regex_findall(struct rs *st, tv v, struct callargs *a)
     return out;
 }
 
+/* Ansible filters too: ansible.builtin.regex_search works (tpl_filter_lookup) */
+const struct fentry tpl_filters_regex[] = {{"regex_findall", f_regex_findall},
+                                           {"regex_replace", f_regex_replace},
+                                           {"regex_search", f_regex_search},
+                                           {NULL, NULL}};

@@ -2,12 +2,8 @@
  * (stable merge sort; Python's ordering rules via v_cmp). */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 /* ---- stable sort ---- */
 struct skey {
@@ -15,7 +11,7 @@ struct skey {
     tv item;
 };
 
-int tpl_key_less(struct rs *st, tv x, tv y)
+static int key_less(struct rs *st, tv x, tv y)
 {
     int c = v_cmp(st, x, y);
     return c == -1;
@@ -38,7 +34,8 @@ static void msort(struct rs *st, struct skey *a, struct skey *tmp, size_t n, int
     k = 0;
     while (i < mid && j < n) {
         /* take from the right only when strictly before (stability) */
-        int right_first = reverse ? tpl_key_less(st, a[i].key, a[j].key) : tpl_key_less(st, a[j].key, a[i].key);
+        int right_first =
+            reverse ? key_less(st, a[i].key, a[j].key) : key_less(st, a[j].key, a[i].key);
         tmp[k++] = right_first ? a[j++] : a[i++];
     }
     while (i < mid) {
@@ -66,7 +63,7 @@ void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_s
     }
 }
 
-tv tpl_f_sort(struct rs *st, tv v, struct callargs *a)
+static tv f_sort(struct rs *st, tv v, struct callargs *a)
 {
     int reverse = 0;
     int cs = 0;
@@ -125,7 +122,7 @@ tv tpl_f_sort(struct rs *st, tv v, struct callargs *a)
     return out;
 }
 
-tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a)
+static tv f_dictsort(struct rs *st, tv v, struct callargs *a)
 {
     int cs = 0;
     int byval = 0;
@@ -173,7 +170,7 @@ tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a)
     return out;
 }
 
-tv tpl_f_groupby(struct rs *st, tv v, struct callargs *a)
+static tv f_groupby(struct rs *st, tv v, struct callargs *a)
 {
     int cs = 0;
     tv dflt = v_none();
@@ -268,7 +265,7 @@ static tv minmax(struct rs *st, tv v, struct callargs *a, int want_max)
             bestk = k;
             continue;
         }
-        if (want_max ? tpl_key_less(st, bestk, k) : tpl_key_less(st, k, bestk)) {
+        if (want_max ? key_less(st, bestk, k) : key_less(st, k, bestk)) {
             bestk = k;
             best = i;
         }
@@ -276,12 +273,15 @@ static tv minmax(struct rs *st, tv v, struct callargs *a, int want_max)
     return it[best];
 }
 
-tv tpl_f_max(struct rs *st, tv v, struct callargs *a)
+static tv f_max(struct rs *st, tv v, struct callargs *a)
 {
     return minmax(st, v, a, 1);
 }
-tv tpl_f_min(struct rs *st, tv v, struct callargs *a)
+static tv f_min(struct rs *st, tv v, struct callargs *a)
 {
     return minmax(st, v, a, 0);
 }
 
+const struct fentry tpl_filters_sort[] = {{"dictsort", f_dictsort}, {"groupby", f_groupby},
+                                          {"max", f_max},           {"min", f_min},
+                                          {"sort", f_sort},         {NULL, NULL}};

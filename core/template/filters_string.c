@@ -2,17 +2,9 @@
  * escape/safe, striptags, urlencode, urlize, wordcount, wordwrap, format. */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
 #include "tre.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
-#define NOARGS(fname)                                                              \
-    if (a->npos || a->nkw) {                                                       \
-        rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
-    }
 
 /* str() as Jinja's soft_str: Markup stays Markup */
 static tv sstr(struct rs *st, tv v)
@@ -505,7 +497,7 @@ static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
     return v_int(c);
 }
 
-void tpl_url_quote(struct octo_buf *b, tv s, int for_qs)
+static void url_quote(struct octo_buf *b, tv s, int for_qs)
 {
     size_t i;
     for (i = 0; i < s.sn; i++) {
@@ -526,7 +518,7 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
     struct octo_buf *b = rs_buf(st);
     NOARGS("urlencode");
     if (v.t == T_STR || !v_is_iterable(v)) {
-        tpl_url_quote(b, v_to_str(st, v), 0);
+        url_quote(b, v_to_str(st, v), 0);
         return s_from_buf(st, b);
     }
     if (v_is_map(v)) {
@@ -539,9 +531,9 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
             if (i) {
                 tb_putc(b, '&');
             }
-            tpl_url_quote(b, v_to_str(st, ks[i]), 1);
+            url_quote(b, v_to_str(st, ks[i]), 1);
             tb_putc(b, '=');
-            tpl_url_quote(b, v_to_str(st, vs[i]), 1);
+            url_quote(b, v_to_str(st, vs[i]), 1);
         }
         return s_from_buf(st, b);
     }
@@ -558,22 +550,30 @@ static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
             if (i) {
                 tb_putc(b, '&');
             }
-            tpl_url_quote(b, v_to_str(st, pair[0]), 1);
+            url_quote(b, v_to_str(st, pair[0]), 1);
             tb_putc(b, '=');
-            tpl_url_quote(b, v_to_str(st, pair[1]), 1);
+            url_quote(b, v_to_str(st, pair[1]), 1);
         }
     }
     return s_from_buf(st, b);
 }
 
-tv tpl_f_format(struct rs *st, tv v, struct callargs *a);   /* pformat.c */
-tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a);  /* filters_wrap.c */
-tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a);    /* filters_wrap.c */
-
-const struct fentry tpl_filters_string[] = {
-    {"capitalize", f_capitalize}, {"center", f_center}, {"e", f_escape}, {"escape", f_escape},
-    {"forceescape", f_forceescape}, {"format", tpl_f_format}, {"indent", f_indent}, {"lower", f_lower},
-    {"replace", f_replace}, {"safe", f_safe}, {"string", f_string}, {"striptags", f_striptags},
-    {"title", f_title}, {"trim", f_trim}, {"truncate", f_truncate}, {"upper", f_upper},
-    {"urlencode", f_urlencode}, {"urlize", tpl_f_urlize}, {"wordcount", f_wordcount},
-    {"wordwrap", tpl_f_wordwrap}, {NULL, NULL}};
+const struct fentry tpl_filters_string[] = {{"capitalize", f_capitalize},
+                                            {"center", f_center},
+                                            {"e", f_escape},
+                                            {"escape", f_escape},
+                                            {"forceescape", f_forceescape},
+                                            {"format", tpl_f_format},
+                                            {"indent", f_indent},
+                                            {"lower", f_lower},
+                                            {"replace", f_replace},
+                                            {"safe", f_safe},
+                                            {"string", f_string},
+                                            {"striptags", f_striptags},
+                                            {"title", f_title},
+                                            {"trim", f_trim},
+                                            {"truncate", f_truncate},
+                                            {"upper", f_upper},
+                                            {"urlencode", f_urlencode},
+                                            {"wordcount", f_wordcount},
+                                            {NULL, NULL}};

@@ -2,16 +2,10 @@
  * urlize (jinja2.utils.urlize). */
 #include <string.h>
 
+#include "filters.h"
 #include "ident.h"
 #include "tpl.h"
 #include "tre.h"
-
-tv tpl_escape_str(struct rs *st, tv s);
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 struct chunk {
     const char *p;
@@ -144,7 +138,7 @@ static void wrap_line(struct rs *st, tv line, int64_t width, int blw, int hyphen
     }
 }
 
-tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a)
+static tv f_wordwrap(struct rs *st, tv v, struct callargs *a)
 {
     int64_t width = 79;
     int blw = 1;
@@ -243,7 +237,7 @@ static int uri_scheme(struct rs *st, tv s)
     return i == s.sn && slashes <= 2;
 }
 
-tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
+static tv f_urlize(struct rs *st, tv v, struct callargs *a)
 {
     struct tre *http;
     struct tre *email;
@@ -423,3 +417,6 @@ tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a)
         return r;
     }
 }
+
+const struct fentry tpl_filters_wrap[] = {
+    {"urlize", f_urlize}, {"wordwrap", f_wordwrap}, {NULL, NULL}};

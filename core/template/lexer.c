@@ -52,7 +52,7 @@ struct token *lx_emit(struct lx *l, int type, const char *s, size_t n)
     return tk;
 }
 
-int lx_count_nl(const char *s, size_t n)
+static int count_nl(const char *s, size_t n)
 {
     int c = 0;
     size_t i;
@@ -62,7 +62,7 @@ int lx_count_nl(const char *s, size_t n)
     return c;
 }
 
-int lx_is_ws(const char *s, size_t n, size_t i, size_t *len)
+static int is_ws(const char *s, size_t n, size_t i, size_t *len)
 {
     unsigned cp;
     size_t k = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
@@ -77,7 +77,7 @@ int lx_is_ws(const char *s, size_t n, size_t i, size_t *len)
 static size_t skip_ws(const char *s, size_t n, size_t i)
 {
     size_t k;
-    while (i < n && lx_is_ws(s, n, i, &k)) {
+    while (i < n && is_ws(s, n, i, &k)) {
         i += k;
     }
     return i;
@@ -92,7 +92,7 @@ static size_t rstrip_len(const char *s, size_t n)
         while (k > 0 && ((unsigned char)s[k] & 0xC0u) == 0x80u) {
             k--;
         }
-        if (!lx_is_ws(s, n, k, &len) || k + len != n) {
+        if (!is_ws(s, n, k, &len) || k + len != n) {
             break;
         }
         n = k;
@@ -134,7 +134,7 @@ static int lex_inner(struct lx *l, int block)
         size_t i = l->pos;
         size_t w = skip_ws(s, n, i);
         size_t k;
-        l->line += lx_count_nl(s + i, w - i);
+        l->line += count_nl(s + i, w - i);
         i = l->pos = w;
         if (i >= n) {
             return lx_fail(l, "%s", block ? "unexpected end of template, expected 'end of statement block'"
@@ -150,7 +150,7 @@ static int lex_inner(struct lx *l, int block)
             if (s[i] == '-' && i + 2 < n + 1 && i + 3 <= n && memcmp(s + i + 1, end, 2) == 0) {
                 lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 w = skip_ws(s, n, i + 3);
-                l->line += lx_count_nl(s + i + 3, w - (i + 3));
+                l->line += count_nl(s + i + 3, w - (i + 3));
                 l->pos = w;
                 return 0;
             }
@@ -232,7 +232,7 @@ static int lex_inner(struct lx *l, int block)
                 return -1;
             }
             tk->line = line0;
-            l->line += lx_count_nl(s + i, k - i);
+            l->line += count_nl(s + i, k - i);
             l->pos = k + 1;
             continue;
         }
@@ -334,7 +334,7 @@ static int lex_raw(struct lx *l, size_t start)
                     if (dl && lx_emit(l, K_DATA, s + start, dl) == NULL) {
                         return lx_fail(l, "%s", "out of memory");
                     }
-                    l->line += lx_count_nl(s + start, after - start);
+                    l->line += count_nl(s + start, after - start);
                     l->pos = after;
                     return 0;
                 }
@@ -405,7 +405,7 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             if (lx_emit(&l, K_DATA, s + i, n - i) == NULL) {
                 return lx_fail(&l, "%s", "out of memory");
             }
-            l.line += lx_count_nl(s + i, n - i);
+            l.line += count_nl(s + i, n - i);
             l.pos = n;
             break;
         }
@@ -424,11 +424,11 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             if (keep && lx_emit(&l, K_DATA, s + i, keep) == NULL) {
                 return lx_fail(&l, "%s", "out of memory");
             }
-            l.line += lx_count_nl(s + i, dl);
+            l.line += count_nl(s + i, dl);
             line_tag = l.line;
             if (rawend) {
                 size_t body = strip_after ? skip_ws(s, n, rawend) : rawend;
-                l.line += lx_count_nl(s + (p - s), body - (size_t)(p - s));
+                l.line += count_nl(s + (p - s), body - (size_t)(p - s));
                 if (lex_raw(&l, body) != 0) {
                     return -1;
                 }
@@ -446,12 +446,12 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
                         if (s[k] == '-') {
                             e = skip_ws(s, n, e);
                         }
-                        l.line += lx_count_nl(s + tagend, e - tagend);
+                        l.line += count_nl(s + tagend, e - tagend);
                         l.pos = e;
                         break;
                     }
                     if (s[k] == '#' && s[k + 1] == '}') {
-                        l.line += lx_count_nl(s + tagend, k + 2 - tagend);
+                        l.line += count_nl(s + tagend, k + 2 - tagend);
                         l.pos = k + 2;
                         break;
                     }

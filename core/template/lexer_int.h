@@ -18,8 +18,6 @@ struct lx {
 
 struct token *lx_emit(struct lx *l, int type, const char *s, size_t n);
 int lx_fail(struct lx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int lx_count_nl(const char *s, size_t n);
-int lx_is_ws(const char *s, size_t n, size_t i, size_t *len);
 int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk);
 int lx_number(struct lx *l, size_t *pos);
 

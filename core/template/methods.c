@@ -5,11 +5,6 @@
 
 #include "tpl.h"
 
-int tpl_str_has_method(const char *name, size_t n);
-tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a);
-tv tpl_g_dict_call(struct rs *st, struct callargs *a);
-void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys);
-
 static const char *const LIST_METHODS[] = {"append", "extend", "insert", "pop", "remove", "reverse",
                                            "sort", "index", "count", "copy", "clear", NULL};
 static const char *const TUPLE_METHODS[] = {"index", "count", NULL};

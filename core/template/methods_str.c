@@ -25,8 +25,6 @@ int tpl_str_has_method(const char *name, size_t n)
     return 0;
 }
 
-tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a); /* strformat.c */
-
 static tv want_str(struct rs *st, tv v, const char *what)
 {
     if (v.t == T_STR) {

@@ -38,8 +38,6 @@ _Noreturn static void unsupported(struct rs *st, const char *sym, tv a, tv b)
     rs_fail(st, "unsupported operand type(s) for %s: '%s' and '%s'", sym, v_typename(a), v_typename(b));
 }
 
-tv tpl_escape_str(struct rs *st, tv s); /* filters_string.c */
-
 static tv repeat(struct rs *st, tv seq, tv count)
 {
     int64_t n;

@@ -124,7 +124,7 @@ void ps_chain(struct ps *p, int *count)
     }
 }
 
-void ps_enter(struct ps *p)
+static void enter(struct ps *p)
 {
     if (++p->depth > TPL_MAX_PARSE_DEPTH) {
         ps_pfail(p, ps_cur(p)->line, "template nested too deeply (limit %d)", TPL_MAX_PARSE_DEPTH);
@@ -181,7 +181,7 @@ struct node *ps_parse_primary(struct ps *p)
 {
     struct token *t = ps_cur(p);
     struct node *n;
-    ps_enter(p);
+    enter(p);
     if (t->type == K_NAME) {
         n = ps_mk(p, N_CONST, t->line);
         if (ps_is_name(t, "true") || ps_is_name(t, "True")) {
@@ -272,7 +272,7 @@ static struct node *parse_unary(struct ps *p, int with_filter)
 {
     struct token *t = ps_cur(p);
     struct node *n;
-    ps_enter(p);
+    enter(p);
     if (t->type == K_SUB || t->type == K_ADD) {
         ps_next(p);
         n = ps_mk(p, t->type == K_SUB ? N_NEG : N_POS, t->line);
@@ -410,7 +410,7 @@ static struct node *parse_not(struct ps *p)
     if (ps_is_name(ps_cur(p), "not")) {
         int line = ps_next(p)->line;
         struct node *n = ps_mk(p, N_NOT, line);
-        ps_enter(p);
+        enter(p);
         n->a = parse_not(p);
         p->depth--;
         return n;
@@ -450,7 +450,7 @@ static struct node *parse_condexpr(struct ps *p)
 {
     struct node *e1;
     int chain = 0;
-    ps_enter(p);
+    enter(p);
     e1 = parse_or(p);
     while (ps_is_name(ps_cur(p), "if")) {
         ps_chain(p, &chain);
@@ -470,7 +470,7 @@ static struct node *parse_condexpr(struct ps *p)
 struct node *ps_parse_expr(struct ps *p, int condexpr)
 {
     struct node *n;
-    ps_enter(p);
+    enter(p);
     n = condexpr ? parse_condexpr(p) : parse_or(p);
     p->depth--;
     return n;

@@ -43,11 +43,9 @@ const char *ps_describe(struct ps *p, struct token *t);
 struct token *ps_expect(struct ps *p, int type);
 void ps_expect_name(struct ps *p, const char *v);
 const char *ps_tokstr(struct ps *p, struct token *t);
-void ps_enter(struct ps *p);
 void ps_chain(struct ps *p, int *count);
 void ps_nv_push(struct ps *p, struct nvec *v, struct node *n);
 void ps_sv_push(struct ps *p, struct svec *v, const char *s);
-void ps_parse_call_args(struct ps *p, struct node *n);
 struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline);
 struct node *ps_parse_expr(struct ps *p, int condexpr);
 struct node *ps_parse_tuple(struct ps *p, int simplified, int condexpr,
@@ -58,7 +56,6 @@ struct node *ps_parse_filter_expr(struct ps *p, struct node *n);
 struct node *ps_parse_statements(struct ps *p, const char *const *ends, int drop);
 struct node *ps_parse_assign_target(struct ps *p, int with_tuple, int name_only,
                                     const char *const *extra, int with_ns);
-void ps_parse_import_context(struct ps *p, struct node *n, int dflt);
 struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line);
 
 #endif

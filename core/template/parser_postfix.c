@@ -4,8 +4,7 @@
 
 #include "parser.h"
 
-
-void ps_parse_call_args(struct ps *p, struct node *n)
+static void parse_call_args(struct ps *p, struct node *n)
 {
     struct nvec args = {0};
     struct nvec kws = {0};
@@ -100,7 +99,7 @@ struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
         f->slen = nl;
         f->ffn = tpl_filter_lookup(f->str); /* NULL: unknown, see check.c */
         if (ps_cur(p)->type == K_LPAREN) {
-            ps_parse_call_args(p, f);
+            parse_call_args(p, f);
         }
         in = f;
         start_inline = 0;
@@ -127,7 +126,7 @@ static struct node *parse_test(struct ps *p, struct node *in)
     n->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
     n->tfn = tpl_test_lookup(n->str); /* NULL: unknown, see check.c */
     if (ps_cur(p)->type == K_LPAREN) {
-        ps_parse_call_args(p, n);
+        parse_call_args(p, n);
     } else {
         int ty = ps_cur(p)->type;
         if ((ty == K_NAME || ty == K_STRING || ty == K_INT || ty == K_FLOAT || ty == K_LPAREN ||
@@ -229,7 +228,7 @@ static struct node *parse_call(struct ps *p, struct node *fn)
 {
     struct node *n = ps_mk(p, N_CALL, ps_cur(p)->line);
     n->a = fn;
-    ps_parse_call_args(p, n);
+    parse_call_args(p, n);
     return n;
 }
 

@@ -6,7 +6,7 @@
 
 static const char *const E_ENDBLOCK[] = {"endblock", NULL};
 
-void ps_parse_import_context(struct ps *p, struct node *n, int dflt)
+static void parse_import_context(struct ps *p, struct node *n, int dflt)
 {
     if ((ps_is_name(ps_cur(p), "with") || ps_is_name(ps_cur(p), "without")) &&
         ps_is_name(ps_look(p), "context")) {
@@ -109,7 +109,7 @@ struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line)
             ps_next(p);
             ps_next(p);
         }
-        ps_parse_import_context(p, n, 1);
+        parse_import_context(p, n, 1);
     } else if (strcmp(name, "import") == 0) {
         struct node *tg;
         ps_next(p);
@@ -120,7 +120,7 @@ struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line)
         n->str = tg->str;
         n->slen = tg->slen;
         n->hash = tg->hash;
-        ps_parse_import_context(p, n, 0);
+        parse_import_context(p, n, 0);
     } else if (strcmp(name, "from") == 0) {
         struct svec names = {0};
         struct svec alias = {0};
@@ -137,7 +137,7 @@ struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line)
                 struct node *tg;
                 if ((ps_is_name(ps_cur(p), "with") || ps_is_name(ps_cur(p), "without")) &&
                     ps_is_name(ps_look(p), "context")) {
-                    ps_parse_import_context(p, n, 0);
+                    parse_import_context(p, n, 0);
                     ctx_given = 1;
                     break;
                 }
@@ -154,7 +154,7 @@ struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line)
                 }
                 if ((ps_is_name(ps_cur(p), "with") || ps_is_name(ps_cur(p), "without")) &&
                     ps_is_name(ps_look(p), "context")) {
-                    ps_parse_import_context(p, n, 0);
+                    parse_import_context(p, n, 0);
                     ctx_given = 1;
                     break;
                 }

@@ -128,13 +128,11 @@ static tv get_num(struct rs *st, tv v, char conv, int want_int)
     rs_fail(st, "must be real number, not %s", v_typename(v));
 }
 
-tv tpl_escape_str(struct rs *st, tv s);
-
 /* '%.<prec>f' of d without printf when the result is exact in 64 bits:
  * d = m * 2^e exactly, so d * 10^prec is an integer plus a binary fraction,
  * rounded half to even as glibc and Python do. Returns the length written
  * to buf (at least 48 bytes) or 0 when the caller must use snprintf. */
-size_t tpl_fmt_fixed(double d, int prec, char *buf)
+static size_t fmt_fixed(double d, int prec, char *buf)
 {
 #ifdef __SIZEOF_INT128__
     __extension__ typedef unsigned __int128 u128;
@@ -381,7 +379,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             if (fl_alt) spec[k++] = '#';
             spec[k] = '\0';
             if (k == 1 && (conv == 'f' || conv == 'F') &&
-                (len = (int)tpl_fmt_fixed(d, prec < 0 ? 6 : prec, tmp)) > 0) {
+                (len = (int)fmt_fixed(d, prec < 0 ? 6 : prec, tmp)) > 0) {
                 /* done without printf */
             } else if (fabs(d) > 1e200 && (conv == 'f' || conv == 'F')) {
                 len = snprintf(tmp, sizeof(tmp), "%e", d);
@@ -475,7 +473,7 @@ tv tpl_f_format(struct rs *st, tv v, struct callargs *a)
         simple_fixed(v, &prec, &width)) {
         /* '%.2f'|format(x): what tpl_op_percent does, without parsing and buffers */
         char tmp[48];
-        size_t len = tpl_fmt_fixed(v_to_double(a->pos[0]), prec, tmp);
+        size_t len = fmt_fixed(v_to_double(a->pos[0]), prec, tmp);
         if (len > 0) {
             size_t pad = (size_t)width > len ? (size_t)width - len : 0;
             char *d = rs_alloc(st, pad + len + 1);

@@ -185,7 +185,7 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
     }
 }
 
-void v_repr_to(struct rs *st, tv v, struct octo_buf *out)
+static void repr_to(struct rs *st, tv v, struct octo_buf *out)
 {
     repr_rec(st, v, out, 0);
 }
@@ -197,11 +197,6 @@ void v_str_to(struct rs *st, tv v, struct octo_buf *out)
     case T_UNDEF: return;
     default: repr_rec(st, v, out, 0); return;
     }
-}
-
-void v_write(struct rs *st, tv v, struct octo_buf *out)
-{
-    v_str_to(st, v, out);
 }
 
 tv v_to_str(struct rs *st, tv v)
@@ -231,6 +226,6 @@ tv v_to_str(struct rs *st, tv v)
 tv v_repr(struct rs *st, tv v)
 {
     struct octo_buf *b = rs_buf(st);
-    v_repr_to(st, v, b);
+    repr_to(st, v, b);
     return s_from_buf(st, b);
 }

@@ -113,7 +113,7 @@ static void emit_padded(struct octo_buf *out, struct spec *sp, const char *sign,
     }
 }
 
-void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
+static void format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
 {
     struct spec sp;
     struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
@@ -411,7 +411,7 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
                 v.safe = 0; /* str(Markup) is a plain str */
             }
             if (!fmt.safe) {
-                tpl_format_value(st, v, spec, out);
+                format_value(st, v, spec, out);
             } else if (v.t == T_STR && v.safe) {
                 /* markupsafe's EscapeFormatter: Markup goes in as is */
                 if (spec.sn) {
@@ -424,7 +424,7 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
             } else { /* ... anything else formatted, then escaped */
                 struct octo_buf *fb = rs_buf(st);
                 tv t;
-                tpl_format_value(st, v, spec, fb);
+                format_value(st, v, spec, fb);
                 t = tpl_escape_str(st, s_from_buf(st, fb));
                 tb_append(out, t.u.s.p, t.sn);
             }

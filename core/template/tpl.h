@@ -367,7 +367,6 @@ void tpl_charge(struct rs *st, size_t n);
 int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out);
 
 int v_truthy(struct rs *st, tv v);
-int v_is_str(tv v);
 int v_is_int(tv v);  /* int or bigint or bool */
 int v_is_num(tv v);  /* int, bigint, float, bool */
 int v_is_seq(tv v);  /* list, tuple, jlist, range */
@@ -386,13 +385,11 @@ size_t tpl_seq_len(tv v);
 tv tpl_seq_at(tv v, size_t i);
 size_t tpl_map_len(tv v);
 int tpl_map_get(struct rs *st, tv m, tv key, tv *out);
-int tpl_map_get_str(tv m, const char *k, size_t n, tv *out);
 void tpl_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n);
 tv v_getattr(struct rs *st, tv obj, const char *name, size_t n);
 tv v_getitem(struct rs *st, tv obj, tv key);
 tv v_slice(struct rs *st, tv obj, tv start, tv stop, tv step);
 double v_to_double(tv v);
-json_t *v_to_json(struct rs *st, tv v, int strict); /* borrowed: owned by the render */
 tv v_to_list(struct rs *st, tv v);
 
 /* ---- strings (ustr.c) ------------------------------------------------------ */
@@ -447,18 +444,15 @@ static inline size_t i64_to_dec(int64_t v, char *buf)
     return k;
 }
 void v_str_to(struct rs *st, tv v, struct octo_buf *out);  /* str(v) */
-void v_repr_to(struct rs *st, tv v, struct octo_buf *out); /* repr(v) */
 tv v_to_str(struct rs *st, tv v);                          /* str(v) as T_STR */
 tv v_repr(struct rs *st, tv v);
-void v_write(struct rs *st, tv v, struct octo_buf *out);   /* output: undefined -> "" */
 
 /* ---- operators (ops.c) ----------------------------------------------------- */
 tv tpl_op_binary(struct rs *st, int op, tv a, tv b);
 tv tpl_op_neg(struct rs *st, tv a);
 tv tpl_op_pos(struct rs *st, tv a);
 tv tpl_op_percent(struct rs *st, tv fmt, tv args); /* printf-style % */
-/* "%.<prec>f" without printf; 0 when not handled (non-finite, huge, prec > 15) */
-size_t tpl_fmt_fixed(double d, int prec, char *buf);
+tv tpl_f_format(struct rs *st, tv v, struct callargs *a); /* the format filter (pformat.c) */
 int64_t v_as_index(struct rs *st, tv v, const char *what);
 tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok);
 
@@ -472,18 +466,19 @@ static inline int arg_given(tv v) { return !(v.t == T_UNDEF && v.sub == ARG_MISS
 tv tpl_call_value(struct rs *st, tv fn, struct callargs *a);
 tv tpl_call_method(struct rs *st, tv self, const char *name, struct callargs *a);
 int tpl_has_method(tv self, const char *name, size_t n);
+tv tpl_dict_copy(struct rs *st, tv d);              /* dict.copy(), also of context dicts */
+int tpl_str_has_method(const char *name, size_t n); /* methods_str.c */
+tv tpl_str_call_method(struct rs *st, tv s, const char *m, struct callargs *a); /* methods_str.c */
+/* str.format (strformat.c) */
+tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a);
 tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found);
+/* dict(...): a new dict from the arguments (also dict.update) */
+tv tpl_g_dict_call(struct rs *st, struct callargs *a);
 
 /* ---- filters / tests ------------------------------------------------------- */
-/* attribute paths of filters (map(attribute=...), sort(attribute=...)) */
-tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n);
-tv tpl_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt);
-tv tpl_lower_if_str(struct rs *st, tv v);
-int tpl_key_less(struct rs *st, tv x, tv y);
 void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys);
 filter_fn tpl_filter_lookup(const char *name);
 test_fn tpl_test_lookup(const char *name);
-tv tpl_apply_filter_name(struct rs *st, const char *name, tv v, struct callargs *a);
 int tpl_apply_test_name(struct rs *st, const char *name, tv v, struct callargs *a);
 struct fentry {
     const char *name;
@@ -493,9 +488,6 @@ struct tentry {
     const char *name;
     test_fn fn;
 };
-extern const struct fentry tpl_filters_string[], tpl_filters_coll[], tpl_filters_num[],
-    tpl_filters_misc[], tpl_filters_ansible[];
-extern const struct tentry tpl_tests[];
 
 /* ---- compile / tpl_eval -------------------------------------------------------- */
 int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err);
@@ -519,6 +511,8 @@ static inline tv tpl_eval(struct rs *st, struct node *n, struct scope *sc)
 }
 void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc);
 void tpl_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc);
+/* include, import, from-import, extends, block (inherit.c) */
+void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc);
 struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx);
 /* the value comes third so that it travels in registers */
 void tpl_scope_put(struct rs *st, struct scope *sc, tv v, const char *name, size_t n, uint32_t h);
@@ -527,7 +521,6 @@ static inline void tpl_scope_set(struct rs *st, struct scope *sc, const char *na
 {
     tpl_scope_put(st, sc, v, name, n, h);
 }
-int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out);
 tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h);
 tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a);
 tv tpl_loop_call(struct rs *st, struct tfunc *f, struct callargs *a);
@@ -537,7 +530,6 @@ tv tpl_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n);
 tv tpl_loop_attr_id(struct loopctx *lc, int id); /* LA_* */
 tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc);
 struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw);
-tv tpl_capture_body(struct rs *st, struct node *body, struct scope *sc);
 void tpl_out_write_slow(struct rs *st, const char *p, size_t n);
 /* write to the render's output; fails past the output limit */
 static inline void tpl_out_write(struct rs *st, const char *p, size_t n)

@@ -252,11 +252,6 @@ void tpl_dict_drop_index(struct tdict *d)
     d->icap = d->hcap = 0;
 }
 
-int v_is_str(tv v)
-{
-    return v.t == T_STR;
-}
-
 int v_is_int(tv v)
 {
     return v.t == T_INT || v.t == T_BIG || v.t == T_BOOL;
@@ -352,7 +347,7 @@ size_t tpl_map_len(tv v)
     return v.u.d->n;
 }
 
-int tpl_map_get_str(tv m, const char *k, size_t n, tv *out)
+static int map_get_str(tv m, const char *k, size_t n, tv *out)
 {
     if (m.t == T_JDICT) {
         json_t *j = json_object_getn(m.u.j, k, n);
@@ -370,7 +365,7 @@ int tpl_map_get(struct rs *st, tv m, tv key, tv *out)
     size_t i;
     (void)st;
     if (key.t == T_STR) {
-        return tpl_map_get_str(m, key.u.s.p, key.sn, out);
+        return map_get_str(m, key.u.s.p, key.sn, out);
     }
     if (m.t == T_JDICT) {
         return 0;
