@@ -108,21 +108,6 @@ tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, 
     return v_undef_name(st, name, n);
 }
 
-void tpl_charge(struct rs *st, size_t n)
-{
-    st->steps += n / 8;
-    if (st->steps > st->max_steps) {
-        rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
-    }
-}
-
-void tpl_check_steps(struct rs *st)
-{
-    if (++st->steps > st->max_steps) {
-        rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
-    }
-}
-
 struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw)
 {
     struct callargs a;

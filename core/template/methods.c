@@ -82,21 +82,6 @@ static tv dict_view(struct rs *st, tv d, int kind)
     return v_iter_from(st, l, kind);
 }
 
-tv tpl_dict_copy(struct rs *st, tv d)
-{
-    tv *ks;
-    tv *vs;
-    size_t n;
-    size_t i;
-    tv r;
-    tpl_map_items(st, d, &ks, &vs, &n);
-    r = v_dict_new(st, n);
-    for (i = 0; i < n; i++) {
-        tpl_dict_set(st, r.u.d, ks[i], vs[i]);
-    }
-    return r;
-}
-
 static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
 {
 #define M(x) (strcmp(m, x) == 0)

@@ -80,49 +80,6 @@ const char *octo_tpl_name(const struct octo_tpl *tpl)
     return tpl->name;
 }
 
-_Noreturn void rs_fail(struct rs *st, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    octo_error *e = st->err;
-    e->code = OCTO_ETEMPLATE;
-    k = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", st->tpl ? st->tpl->name : "<template>", st->line);
-    if (k < 0 || (size_t)k >= sizeof(e->msg)) {
-        k = 0;
-    }
-    va_start(ap, fmt);
-    vsnprintf(e->msg + k, sizeof(e->msg) - (size_t)k, fmt, ap);
-    va_end(ap);
-    longjmp(st->jb, 1);
-}
-
-_Noreturn void rs_oom(struct rs *st)
-{
-    if (st->ar.limit && st->ar.total >= st->ar.limit / 2) {
-        rs_fail(st, "template exceeded its memory limit");
-    }
-    rs_fail(st, "out of memory");
-}
-
-_Noreturn void rs_undefined_fail(struct rs *st, tv u)
-{
-    struct tundef *d = u.u.u;
-    if (d == NULL) {
-        rs_fail(st, "undefined value");
-    }
-    if (d->hint) {
-        rs_fail(st, "%s", d->hint);
-    }
-    if (d->objtype == NULL) {
-        rs_fail(st, "'%.*s' is undefined", (int)d->name.sn, d->name.u.s.p);
-    }
-    if (d->name.t != T_STR) {
-        tv r = v_repr(st, d->name);
-        rs_fail(st, "%s has no element %.*s", d->objtype, (int)r.sn, r.u.s.p);
-    }
-    rs_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.sn, d->name.u.s.p);
-}
-
 /* The longjmp target of a render: everything it needs is in st. */
 static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *ctx)
 {

@@ -52,62 +52,6 @@ void u_put(struct octo_buf *b, unsigned c)
     octo_buf_append(b, tmp, k);
 }
 
-/* Scratch buffers are pooled per render: s_from_buf copies the text into
- * the arena and puts the buffer back for reuse (no malloc churn). */
-#define BUF_POOL 32
-
-tv s_from_buf(struct rs *st, struct octo_buf *b)
-{
-    tv r;
-    if (b->over) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
-    }
-    if (b->oom) {
-        rs_oom(st);
-    }
-    r = v_strdup(st, b->data ? b->data : "", b->len);
-    if (st->npool < BUF_POOL && b->cap <= 65536) {
-        b->len = 0;
-        st->pool[st->npool++] = b;
-    } else {
-        octo_buf_free(b);
-    }
-    return r;
-}
-
-/* give back a scratch buffer whose text is not needed */
-void rs_buf_release(struct rs *st, struct octo_buf *b)
-{
-    if (st->npool < BUF_POOL && b->cap <= 65536 && !b->oom && !b->over) {
-        b->len = 0;
-        st->pool[st->npool++] = b;
-    }
-}
-
-static void buf_cleanup(void *p)
-{
-    octo_buf_free(p);
-}
-
-struct octo_buf *rs_buf(struct rs *st)
-{
-    struct octo_buf *b;
-    if (st->npool > 0) {
-        b = st->pool[--st->npool];
-        b->len = 0;
-        if (b->data) {
-            b->data[0] = '\0';
-        }
-        b->limit = st->max_output;
-        return b;
-    }
-    b = rs_alloc(st, sizeof(*b));
-    octo_buf_init(b);
-    b->limit = st->max_output;
-    tpl_arena_on_free(&st->ar, buf_cleanup, b);
-    return b;
-}
-
 int s_is_ascii(const char *p, size_t n)
 {
     uint64_t acc = 0;
@@ -121,16 +65,6 @@ int s_is_ascii(const char *p, size_t n)
         acc |= (unsigned char)p[i];
     }
     return (acc & 0x8080808080808080u) == 0;
-}
-
-/* room for a result of n bytes (+ NUL) in the arena; NULL when n is over
- * the output limit (the callers then take the buffer path, which fails) */
-char *s_alloc_text(struct rs *st, size_t n)
-{
-    if (n > st->max_output) {
-        return NULL;
-    }
-    return rs_alloc(st, n + 1);
 }
 
 /* ASCII case mapping of src into dst (to upper or to lower case), eight

@@ -5,15 +5,6 @@
 
 #include "tpl.h"
 
-void *rs_alloc_slow(struct rs *st, size_t n)
-{
-    void *p = tpl_arena_alloc(&st->ar, n);
-    if (p == NULL) {
-        rs_oom(st);
-    }
-    return p;
-}
-
 /* what a context string of 4 GiB or more becomes (tv.sn is 32 bits) */
 const struct tundef tpl_toolong = {{T_STR, 0, 0, 4, {.s = {"text"}}}, NULL,
                                    "a string of the context is 4 GiB or longer"};
@@ -162,94 +153,6 @@ void tpl_list_push(struct rs *st, struct tlist *l, tv x)
         l->cap = nc;
     }
     l->it[l->n++] = x;
-}
-
-int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
-{
-    size_t i;
-    uint64_t h;
-    if (d->idx != NULL && v_hash(NULL, k, &h, 0)) {
-        return tpl_dict_find_indexed(d, k, h, idx);
-    }
-    for (i = 0; i < d->n; i++) {
-        tv *c = &d->k[i];
-        if (k.t == T_STR) {
-            if (c->t == T_STR && c->sn == k.sn && memcmp(c->u.s.p, k.u.s.p, k.sn) == 0) {
-                *idx = i;
-                return 1;
-            }
-        } else if (c->t != T_STR && v_eq(NULL, *c, k)) {
-            *idx = i;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
-{
-    size_t i;
-    if (d->idx != NULL) {
-        uint64_t h;
-        tv key = v_str(k, n);
-        v_hash(NULL, key, &h, 0);
-        if (tpl_dict_find_indexed(d, key, h, &i)) {
-            *out = d->v[i];
-            return 1;
-        }
-        return 0;
-    }
-    for (i = 0; i < d->n; i++) {
-        tv *c = &d->k[i];
-        if (c->t == T_STR && c->sn == n && memcmp(c->u.s.p, k, n) == 0) {
-            *out = d->v[i];
-            return 1;
-        }
-    }
-    return 0;
-}
-
-void tpl_dict_set(struct rs *st, struct tdict *d, tv k, tv x)
-{
-    size_t i;
-    if (tpl_dict_find(d, k, &i)) {
-        d->v[i] = x;
-        return;
-    }
-    tpl_dict_add_new(st, d, k, x);
-}
-
-void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x)
-{
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 8;
-        tv *nk = rs_alloc(st, nc * sizeof(tv));
-        tv *nv = rs_alloc(st, nc * sizeof(tv));
-        if (d->n) {
-            memcpy(nk, d->k, d->n * sizeof(tv));
-            memcpy(nv, d->v, d->n * sizeof(tv));
-        }
-        d->k = nk;
-        d->v = nv;
-        d->cap = nc;
-    }
-    d->k[d->n] = k;
-    d->v[d->n] = x;
-    d->n++;
-    if (d->idx != NULL) {
-        uint64_t h = 0;
-        v_hash(st, k, &h, 0);
-        tpl_dict_index_add(st, d, h, d->n - 1);
-    } else if (d->n > 8) {
-        tpl_dict_reindex(st, d);
-    }
-}
-
-void tpl_dict_drop_index(struct tdict *d)
-{
-    d->idx = NULL;
-    d->hashes = NULL;
-    d->icap = d->hcap = 0;
 }
 
 int v_is_int(tv v)
