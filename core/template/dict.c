@@ -18,7 +18,7 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-int v_hash(struct rs *st, tv v, uint64_t *out, int depth)
+int tpl_dict_hash(struct rs *st, tv v, uint64_t *out, int depth)
 {
     uint64_t h = 0;
     size_t i;
@@ -52,7 +52,7 @@ int v_hash(struct rs *st, tv v, uint64_t *out, int depth)
         }
         break;
     case T_STR:
-        h = tpl_hash(v.u.s.p, v.sn) | ((uint64_t)v.sn << 32);
+        h = tpl_eval_hash(v.u.s.p, v.sn) | ((uint64_t)v.sn << 32);
         break;
     case T_TUPLE:
         if (depth > 100) {
@@ -61,7 +61,7 @@ int v_hash(struct rs *st, tv v, uint64_t *out, int depth)
         h = 0x345678;
         for (i = 0; i < v.u.l->n; i++) {
             uint64_t x;
-            if (!v_hash(st, v.u.l->it[i], &x, depth + 1)) {
+            if (!tpl_dict_hash(st, v.u.l->it[i], &x, depth + 1)) {
                 return 0;
             }
             h = mix(h * 1000003u ^ x);
@@ -99,14 +99,14 @@ void tpl_dict_reindex(struct rs *st, struct tdict *d)
     while (cap < d->n * 2 + 2) {
         cap *= 2;
     }
-    d->idx = rs_alloc(st, cap * sizeof(uint32_t));
+    d->idx = tpl_render_alloc(st, cap * sizeof(uint32_t));
     memset(d->idx, 0, cap * sizeof(uint32_t));
     d->icap = cap;
     d->hcap = d->cap ? d->cap : 1;
-    d->hashes = rs_alloc(st, d->hcap * sizeof(uint64_t));
+    d->hashes = tpl_render_alloc(st, d->hcap * sizeof(uint64_t));
     for (i = 0; i < d->n; i++) {
         uint64_t h = 0;
-        v_hash(st, d->k[i], &h, 0);
+        tpl_dict_hash(st, d->k[i], &h, 0);
         d->hashes[i] = h;
         index_put(d, h, i);
     }
@@ -118,7 +118,7 @@ int tpl_dict_find_indexed(struct tdict *d, tv k, uint64_t h, size_t *pos)
     size_t i = (size_t)h & mask;
     while (d->idx[i] != 0) {
         size_t p = d->idx[i] - 1;
-        if (d->hashes[p] == h && v_eq(NULL, d->k[p], k)) {
+        if (d->hashes[p] == h && tpl_compare_eq(NULL, d->k[p], k)) {
             *pos = p;
             return 1;
         }
@@ -144,7 +144,7 @@ int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
 {
     size_t i;
     uint64_t h;
-    if (d->idx != NULL && v_hash(NULL, k, &h, 0)) {
+    if (d->idx != NULL && tpl_dict_hash(NULL, k, &h, 0)) {
         return tpl_dict_find_indexed(d, k, h, idx);
     }
     for (i = 0; i < d->n; i++) {
@@ -154,7 +154,7 @@ int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
                 *idx = i;
                 return 1;
             }
-        } else if (c->t != T_STR && v_eq(NULL, *c, k)) {
+        } else if (c->t != T_STR && tpl_compare_eq(NULL, *c, k)) {
             *idx = i;
             return 1;
         }
@@ -167,8 +167,8 @@ int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
     size_t i;
     if (d->idx != NULL) {
         uint64_t h;
-        tv key = v_str(k, n);
-        v_hash(NULL, key, &h, 0);
+        tv key = tpl_value_str(k, n);
+        tpl_dict_hash(NULL, key, &h, 0);
         if (tpl_dict_find_indexed(d, key, h, &i)) {
             *out = d->v[i];
             return 1;
@@ -199,8 +199,8 @@ void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x)
 {
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap * 2 : 8;
-        tv *nk = rs_alloc(st, nc * sizeof(tv));
-        tv *nv = rs_alloc(st, nc * sizeof(tv));
+        tv *nk = tpl_render_alloc(st, nc * sizeof(tv));
+        tv *nv = tpl_render_alloc(st, nc * sizeof(tv));
         if (d->n) {
             memcpy(nk, d->k, d->n * sizeof(tv));
             memcpy(nv, d->v, d->n * sizeof(tv));
@@ -214,7 +214,7 @@ void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x)
     d->n++;
     if (d->idx != NULL) {
         uint64_t h = 0;
-        v_hash(st, k, &h, 0);
+        tpl_dict_hash(st, k, &h, 0);
         tpl_dict_index_add(st, d, h, d->n - 1);
     } else if (d->n > 8) {
         tpl_dict_reindex(st, d);
@@ -235,8 +235,8 @@ tv tpl_dict_copy(struct rs *st, tv d)
     size_t n;
     size_t i;
     tv r;
-    tpl_map_items(st, d, &ks, &vs, &n);
-    r = v_dict_new(st, n);
+    tpl_value_map_items(st, d, &ks, &vs, &n);
+    r = tpl_value_dict_new(st, n);
     for (i = 0; i < n; i++) {
         tpl_dict_set(st, r.u.d, ks[i], vs[i]);
     }

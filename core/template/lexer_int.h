@@ -16,9 +16,10 @@ struct lx {
     int nbal;
 };
 
-struct token *lx_emit(struct lx *l, int type, const char *s, size_t n);
-int lx_fail(struct lx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk);
-int lx_number(struct lx *l, size_t *pos);
+TPL_INTERNAL struct token *tpl_lexer_emit(struct lx *l, int type, const char *s, size_t n);
+TPL_INTERNAL int tpl_lexer_fail(struct lx *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+TPL_INTERNAL int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk);
+TPL_INTERNAL int tpl_lexer_number(struct lx *l, size_t *pos);
 
 #endif

@@ -6,13 +6,13 @@
 #include "lexer_int.h"
 #include "pyfmt.h"
 
-int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
+int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
 {
     char *o = tpl_arena_alloc(&l->t->ar, n + 1);
     size_t i = 0;
     size_t k = 0;
     if (o == NULL) {
-        return lx_fail(l, "%s", "out of memory");
+        return tpl_lexer_fail(l, "%s", "out of memory");
     }
     while (i < n) {
         char c = s[i];
@@ -62,26 +62,27 @@ int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
                 int hv = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
                          : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
                 if (hv < 0) {
-                    return lx_fail(l, "%s", c == 'x' ? "truncated \\xXX escape"
-                                         : c == 'u' ? "truncated \\uXXXX escape"
-                                                    : "truncated \\UXXXXXXXX escape");
+                    return tpl_lexer_fail(l, "%s",
+                                          c == 'x'   ? "truncated \\xXX escape"
+                                          : c == 'u' ? "truncated \\uXXXX escape"
+                                                     : "truncated \\UXXXXXXXX escape");
                 }
                 v = v * 16 + (unsigned)hv;
             }
             if (v > 0x10FFFF) {
-                return lx_fail(l, "%s", "illegal Unicode character");
+                return tpl_lexer_fail(l, "%s", "illegal Unicode character");
             }
             i += (size_t)need;
             e = octo_utf8_encode(v, tmp);
             if (e > (size_t)need + 2) {
-                return lx_fail(l, "%s", "escape too long");
+                return tpl_lexer_fail(l, "%s", "escape too long");
             }
             memcpy(o + k, tmp, e);
             k += e;
             break;
         }
         case 'N':
-            return lx_fail(l, "%s", "malformed \\N character escape");
+            return tpl_lexer_fail(l, "%s", "malformed \\N character escape");
         default:
             o[k++] = '\\';
             o[k++] = c;
@@ -132,7 +133,7 @@ static int isbin(char c)
     return c == '0' || c == '1';
 }
 
-int lx_number(struct lx *l, size_t *pos)
+int tpl_lexer_number(struct lx *l, size_t *pos)
 {
     const char *s = l->s;
     size_t n = l->n;
@@ -169,7 +170,7 @@ int lx_number(struct lx *l, size_t *pos)
         if (isfloat) {
             clean = tpl_arena_alloc(&l->t->ar, j - i + 1);
             if (clean == NULL) {
-                return lx_fail(l, "%s", "out of memory");
+                return tpl_lexer_fail(l, "%s", "out of memory");
             }
             for (k = 0, ci = i; ci < j; ci++) {
                 if (s[ci] != '_') {
@@ -177,11 +178,11 @@ int lx_number(struct lx *l, size_t *pos)
                 }
             }
             clean[k] = '\0';
-            tk = lx_emit(l, K_FLOAT, s + i, j - i);
+            tk = tpl_lexer_emit(l, K_FLOAT, s + i, j - i);
             if (tk == NULL) {
-                return lx_fail(l, "%s", "out of memory");
+                return tpl_lexer_fail(l, "%s", "out of memory");
             }
-            tk->val = v_float(strtod(clean, NULL));
+            tk->val = tpl_value_float(strtod(clean, NULL));
             *pos = j;
             return 0;
         }
@@ -217,26 +218,26 @@ int lx_number(struct lx *l, size_t *pos)
     have:
         clean = tpl_arena_alloc(&l->t->ar, de - ds + 1);
         if (clean == NULL) {
-            return lx_fail(l, "%s", "out of memory");
+            return tpl_lexer_fail(l, "%s", "out of memory");
         }
         for (k = 0, ci = ds; ci < de; ci++) {
             if (s[ci] != '_') {
                 clean[k++] = s[ci];
             }
         }
-        tk = lx_emit(l, K_INT, s + i, de - i);
+        tk = tpl_lexer_emit(l, K_INT, s + i, de - i);
         if (tk == NULL) {
-            return lx_fail(l, "%s", "out of memory");
+            return tpl_lexer_fail(l, "%s", "out of memory");
         }
         {
             struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &l->t->ar};
-            struct bigint *b = tpl_big_parse(&ba, clean, k, base);
+            struct bigint *b = tpl_bigint_parse(&ba, clean, k, base);
             int64_t iv;
             if (b == NULL) {
-                return lx_fail(l, "%s", "invalid integer");
+                return tpl_lexer_fail(l, "%s", "invalid integer");
             }
-            if (tpl_big_to_i64(b, &iv)) {
-                tk->val = v_int(iv);
+            if (tpl_bigint_to_i64(b, &iv)) {
+                tk->val = tpl_value_int(iv);
             } else {
                 tk->val.t = T_BIG;
                 tk->val.u.big = b;

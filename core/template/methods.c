@@ -21,10 +21,11 @@ static int in_list(const char *const *l, const char *name, size_t n)
     return 0;
 }
 
-int tpl_has_method(tv self, const char *name, size_t n)
+int tpl_methods_has(tv self, const char *name, size_t n)
 {
     switch (self.t) {
-    case T_STR: return tpl_str_has_method(name, n);
+    case T_STR:
+        return tpl_methods_str_has(name, n);
     case T_LIST:
     case T_JLIST: return in_list(LIST_METHODS, name, n);
     case T_TUPLE: return in_list(TUPLE_METHODS, name, n);
@@ -46,16 +47,20 @@ static void nargs(struct rs *st, const char *m, struct callargs *a, int lo, int 
 {
     if (a->npos < lo || a->npos > hi) {
         if (lo == hi) {
-            rs_fail(st, "%s() takes exactly %d argument%s (%d given)", m, lo, lo == 1 ? "" : "s", a->npos);
+            tpl_render_fail(st, "%s() takes exactly %d argument%s (%d given)", m, lo,
+                            lo == 1 ? "" : "s", a->npos);
         }
-        rs_fail(st, "%s expected at most %d argument%s, got %d", m, hi, hi == 1 ? "" : "s", a->npos);
+        tpl_render_fail(st, "%s expected at most %d argument%s, got %d", m, hi, hi == 1 ? "" : "s",
+                        a->npos);
     }
 }
 
 _Noreturn static void readonly(struct rs *st, tv self, const char *m)
 {
-    rs_fail(st, "cannot call %s() on %s data from the context (read-only); copy it first "
-                "(e.g. x | list)", m, v_typename(self));
+    tpl_render_fail(st,
+                    "cannot call %s() on %s data from the context (read-only); copy it first "
+                    "(e.g. x | list)",
+                    m, tpl_value_typename(self));
 }
 
 static tv dict_view(struct rs *st, tv d, int kind)
@@ -65,11 +70,11 @@ static tv dict_view(struct rs *st, tv d, int kind)
     size_t n;
     size_t i;
     tv l;
-    tpl_map_items(st, d, &ks, &vs, &n);
-    l = v_list_new(st, n);
+    tpl_value_map_items(st, d, &ks, &vs, &n);
+    l = tpl_value_list_new(st, n);
     for (i = 0; i < n; i++) {
         if (kind == IT_DICT_ITEMS) {
-            tv t = v_tuple_new(st, 2);
+            tv t = tpl_value_tuple_new(st, 2);
             t.u.l->it[0] = ks[i];
             t.u.l->it[1] = vs[i];
             t.u.l->n = 2;
@@ -79,7 +84,7 @@ static tv dict_view(struct rs *st, tv d, int kind)
         }
     }
     l.u.l->n = n;
-    return v_iter_from(st, l, kind);
+    return tpl_value_iter_from(st, l, kind);
 }
 
 static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
@@ -93,24 +98,24 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
         if (d.t == T_JDICT) {
             readonly(st, d, m);
         }
-        src = tpl_g_dict_call(st, &b);
+        src = tpl_calls_dict(st, &b);
         for (i = 0; i < src.u.d->n; i++) {
             tpl_dict_set(st, d.u.d, src.u.d->k[i], src.u.d->v[i]);
         }
-        return v_none();
+        return tpl_value_none();
     }
     if (a->nkw) {
-        rs_fail(st, "%s() takes no keyword arguments", m);
+        tpl_render_fail(st, "%s() takes no keyword arguments", m);
     }
     if (M("items")) return dict_view(st, d, IT_DICT_ITEMS);
     if (M("keys")) return dict_view(st, d, IT_DICT_KEYS);
     if (M("values")) return dict_view(st, d, IT_DICT_VALUES);
     if (M("get")) {
         nargs(st, "get", a, 1, 2);
-        if (tpl_map_get(st, d, a->pos[0], &r)) {
+        if (tpl_value_map_get(st, d, a->pos[0], &r)) {
             return r;
         }
-        return a->npos > 1 ? a->pos[1] : v_none();
+        return a->npos > 1 ? a->pos[1] : tpl_value_none();
     }
     if (M("copy")) return tpl_dict_copy(st, d);
     if (d.t == T_JDICT) {
@@ -119,14 +124,14 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
     if (M("clear")) {
         d.u.d->n = 0;
         tpl_dict_drop_index(d.u.d);
-        return v_none();
+        return tpl_value_none();
     }
     if (M("setdefault")) {
         nargs(st, "setdefault", a, 1, 2);
-        if (tpl_map_get(st, d, a->pos[0], &r)) {
+        if (tpl_value_map_get(st, d, a->pos[0], &r)) {
             return r;
         }
-        r = a->npos > 1 ? a->pos[1] : v_none();
+        r = a->npos > 1 ? a->pos[1] : tpl_value_none();
         tpl_dict_set(st, d.u.d, a->pos[0], r);
         return r;
     }
@@ -145,14 +150,14 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
         if (a->npos > 1) {
             return a->pos[1];
         }
-        rs_fail(st, "KeyError: %s", v_repr(st, a->pos[0]).u.s.p);
+        tpl_render_fail(st, "KeyError: %s", tpl_repr(st, a->pos[0]).u.s.p);
     }
     if (M("popitem")) {
         struct tdict *dd = d.u.d;
         if (dd->n == 0) {
-            rs_fail(st, "'popitem(): dictionary is empty'");
+            tpl_render_fail(st, "'popitem(): dictionary is empty'");
         }
-        r = v_tuple_new(st, 2);
+        r = tpl_value_tuple_new(st, 2);
         r.u.l->it[0] = dd->k[dd->n - 1];
         r.u.l->it[1] = dd->v[dd->n - 1];
         r.u.l->n = 2;
@@ -161,13 +166,13 @@ static tv dict_method(struct rs *st, tv d, const char *m, struct callargs *a)
         return r;
     }
 #undef M
-    rs_fail(st, "'dict' object has no attribute '%s'", m);
+    tpl_render_fail(st, "'dict' object has no attribute '%s'", m);
 }
 
 static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
 {
 #define M(x) (strcmp(m, x) == 0)
-    size_t n = tpl_seq_len(l);
+    size_t n = tpl_value_seq_len(l);
     size_t i;
     if (M("sort")) {
         static const char *const names[] = {"key", "reverse"};
@@ -176,38 +181,39 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
             readonly(st, l, m);
         }
         if (a->npos) {
-            rs_fail(st, "sort() takes no positional arguments");
+            tpl_render_fail(st, "sort() takes no positional arguments");
         }
-        tpl_bind_args(st, "sort", a, names, 2, args);
-        if (arg_given(args[0]) && args[0].t != T_NONE) {
-            rs_fail(st, "sort(key=...) is not supported in templates; use the sort filter");
+        tpl_calls_bind_args(st, "sort", a, names, 2, args);
+        if (tpl_calls_given(args[0]) && args[0].t != T_NONE) {
+            tpl_render_fail(st, "sort(key=...) is not supported in templates; use the sort filter");
         }
-        tpl_sort_values(st, l.u.l->it, l.u.l->n, arg_given(args[1]) && v_truthy(st, args[1]), 1, NULL);
-        return v_none();
+        tpl_filters_sort_values(st, l.u.l->it, l.u.l->n,
+                                tpl_calls_given(args[1]) && tpl_value_truthy(st, args[1]), 1, NULL);
+        return tpl_value_none();
     }
     if (a->nkw) {
-        rs_fail(st, "%s() takes no keyword arguments", m);
+        tpl_render_fail(st, "%s() takes no keyword arguments", m);
     }
     if (M("index") || M("count")) {
         int64_t c = 0;
         nargs(st, m, a, 1, 3);
-        tpl_charge(st, n);
+        tpl_render_charge(st, n);
         for (i = 0; i < n; i++) {
-            if (v_eq(st, tpl_seq_at(l, i), a->pos[0])) {
+            if (tpl_compare_eq(st, tpl_value_seq_at(l, i), a->pos[0])) {
                 if (M("index")) {
-                    return v_int((int64_t)i);
+                    return tpl_value_int((int64_t)i);
                 }
                 c++;
             }
         }
         if (M("index")) {
-            rs_fail(st, "%s is not in list", v_repr(st, a->pos[0]).u.s.p);
+            tpl_render_fail(st, "%s is not in list", tpl_repr(st, a->pos[0]).u.s.p);
         }
-        return v_int(c);
+        return tpl_value_int(c);
     }
     if (M("copy")) {
         nargs(st, m, a, 0, 0);
-        return v_to_list(st, l);
+        return tpl_value_to_list(st, l);
     }
     if (l.t != T_LIST) {
         readonly(st, l, m);
@@ -215,25 +221,25 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
     if (M("append")) {
         nargs(st, m, a, 1, 1);
         if (l.u.l->n >= 10000000) {
-            rs_fail(st, "list too long");
+            tpl_render_fail(st, "list too long");
         }
-        tpl_list_push(st, l.u.l, a->pos[0]);
-        return v_none();
+        tpl_value_list_push(st, l.u.l, a->pos[0]);
+        return tpl_value_none();
     }
     if (M("extend")) {
         size_t k;
         tv *it;
         nargs(st, m, a, 1, 1);
-        it = v_iterate(st, a->pos[0], &k);
+        it = tpl_value_iterate(st, a->pos[0], &k);
         for (i = 0; i < k; i++) {
-            tpl_list_push(st, l.u.l, it[i]);
+            tpl_value_list_push(st, l.u.l, it[i]);
         }
-        return v_none();
+        return tpl_value_none();
     }
     if (M("insert")) {
         int64_t at;
         nargs(st, m, a, 2, 2);
-        at = v_as_index(st, a->pos[0], "index");
+        at = tpl_ops_index(st, a->pos[0], "index");
         if (at < 0) {
             at += (int64_t)n;
             if (at < 0) {
@@ -243,25 +249,25 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
         if (at > (int64_t)n) {
             at = (int64_t)n;
         }
-        tpl_list_push(st, l.u.l, v_none());
+        tpl_value_list_push(st, l.u.l, tpl_value_none());
         memmove(l.u.l->it + at + 1, l.u.l->it + at, (n - (size_t)at) * sizeof(tv));
         l.u.l->it[at] = a->pos[1];
-        return v_none();
+        return tpl_value_none();
     }
     if (M("pop")) {
         int64_t at = (int64_t)n - 1;
         tv r;
         nargs(st, m, a, 0, 1);
         if (n == 0) {
-            rs_fail(st, "pop from empty list");
+            tpl_render_fail(st, "pop from empty list");
         }
         if (a->npos) {
-            at = v_as_index(st, a->pos[0], "index");
+            at = tpl_ops_index(st, a->pos[0], "index");
             if (at < 0) {
                 at += (int64_t)n;
             }
             if (at < 0 || at >= (int64_t)n) {
-                rs_fail(st, "pop index out of range");
+                tpl_render_fail(st, "pop index out of range");
             }
         }
         r = l.u.l->it[at];
@@ -272,13 +278,13 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
     if (M("remove")) {
         nargs(st, m, a, 1, 1);
         for (i = 0; i < n; i++) {
-            if (v_eq(st, l.u.l->it[i], a->pos[0])) {
+            if (tpl_compare_eq(st, l.u.l->it[i], a->pos[0])) {
                 memmove(l.u.l->it + i, l.u.l->it + i + 1, (n - i - 1) * sizeof(tv));
                 l.u.l->n--;
-                return v_none();
+                return tpl_value_none();
             }
         }
-        rs_fail(st, "list.remove(x): x not in list");
+        tpl_render_fail(st, "list.remove(x): x not in list");
     }
     if (M("reverse")) {
         for (i = 0; i < n / 2; i++) {
@@ -286,20 +292,21 @@ static tv list_method(struct rs *st, tv l, const char *m, struct callargs *a)
             l.u.l->it[i] = l.u.l->it[n - 1 - i];
             l.u.l->it[n - 1 - i] = t;
         }
-        return v_none();
+        return tpl_value_none();
     }
     if (M("clear")) {
         l.u.l->n = 0;
-        return v_none();
+        return tpl_value_none();
     }
 #undef M
-    rs_fail(st, "'list' object has no attribute '%s'", m);
+    tpl_render_fail(st, "'list' object has no attribute '%s'", m);
 }
 
-tv tpl_call_method(struct rs *st, tv self, const char *name, struct callargs *a)
+tv tpl_methods_call(struct rs *st, tv self, const char *name, struct callargs *a)
 {
     switch (self.t) {
-    case T_STR: return tpl_str_call_method(st, self, name, a);
+    case T_STR:
+        return tpl_methods_str_call(st, self, name, a);
     case T_LIST:
     case T_JLIST: return list_method(st, self, name, a);
     case T_TUPLE: return list_method(st, self, name, a);
@@ -307,7 +314,7 @@ tv tpl_call_method(struct rs *st, tv self, const char *name, struct callargs *a)
     case T_JDICT: return dict_method(st, self, name, a);
     case T_FLOAT:
         if (strcmp(name, "is_integer") == 0) {
-            return v_bool(self.u.f == (double)(int64_t)self.u.f);
+            return tpl_value_bool(self.u.f == (double)(int64_t)self.u.f);
         }
         break;
     case T_INT:
@@ -320,12 +327,12 @@ tv tpl_call_method(struct rs *st, tv self, const char *name, struct callargs *a)
                     bits++;
                     m >>= 1;
                 }
-                return v_int(bits);
+                return tpl_value_int(bits);
             }
-            return v_int((int64_t)tpl_big_bitlen(self.u.big));
+            return tpl_value_int((int64_t)tpl_bigint_bitlen(self.u.big));
         }
         break;
     default: break;
     }
-    rs_fail(st, "'%s' object has no attribute '%s'", v_typename(self), name);
+    tpl_render_fail(st, "'%s' object has no attribute '%s'", tpl_value_typename(self), name);
 }

@@ -9,7 +9,7 @@
 
 #include "tpl.h"
 
-_Noreturn void rs_fail(struct rs *st, const char *fmt, ...)
+_Noreturn void tpl_render_fail(struct rs *st, const char *fmt, ...)
 {
     va_list ap;
     int k;
@@ -26,66 +26,66 @@ _Noreturn void rs_fail(struct rs *st, const char *fmt, ...)
     longjmp(st->jb, 1);
 }
 
-_Noreturn void rs_oom(struct rs *st)
+_Noreturn void tpl_render_oom(struct rs *st)
 {
     if (st->ar.limit && st->ar.total >= st->ar.limit / 2) {
-        rs_fail(st, "template exceeded its memory limit");
+        tpl_render_fail(st, "template exceeded its memory limit");
     }
-    rs_fail(st, "out of memory");
+    tpl_render_fail(st, "out of memory");
 }
 
-_Noreturn void rs_undefined_fail(struct rs *st, tv u)
+_Noreturn void tpl_render_undefined(struct rs *st, tv u)
 {
     struct tundef *d = u.u.u;
     if (d == NULL) {
-        rs_fail(st, "undefined value");
+        tpl_render_fail(st, "undefined value");
     }
     if (d->hint) {
-        rs_fail(st, "%s", d->hint);
+        tpl_render_fail(st, "%s", d->hint);
     }
     if (d->objtype == NULL) {
-        rs_fail(st, "'%.*s' is undefined", (int)d->name.sn, d->name.u.s.p);
+        tpl_render_fail(st, "'%.*s' is undefined", (int)d->name.sn, d->name.u.s.p);
     }
     if (d->name.t != T_STR) {
-        tv r = v_repr(st, d->name);
-        rs_fail(st, "%s has no element %.*s", d->objtype, (int)r.sn, r.u.s.p);
+        tv r = tpl_repr(st, d->name);
+        tpl_render_fail(st, "%s has no element %.*s", d->objtype, (int)r.sn, r.u.s.p);
     }
-    rs_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.sn, d->name.u.s.p);
+    tpl_render_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.sn, d->name.u.s.p);
 }
 
-void *rs_alloc_slow(struct rs *st, size_t n)
+void *tpl_render_alloc_slow(struct rs *st, size_t n)
 {
     void *p = tpl_arena_alloc(&st->ar, n);
     if (p == NULL) {
-        rs_oom(st);
+        tpl_render_oom(st);
     }
     return p;
 }
 
 /* room for a result of n bytes (+ NUL) in the arena; NULL when n is over
  * the output limit (the callers then take the buffer path, which fails) */
-char *s_alloc_text(struct rs *st, size_t n)
+char *tpl_render_alloc_text(struct rs *st, size_t n)
 {
     if (n > st->max_output) {
         return NULL;
     }
-    return rs_alloc(st, n + 1);
+    return tpl_render_alloc(st, n + 1);
 }
 
-/* Scratch buffers are pooled per render: s_from_buf copies the text into
+/* Scratch buffers are pooled per render: tpl_render_buf_str copies the text into
  * the arena and puts the buffer back for reuse (no malloc churn). */
 #define BUF_POOL 32
 
-tv s_from_buf(struct rs *st, struct octo_buf *b)
+tv tpl_render_buf_str(struct rs *st, struct octo_buf *b)
 {
     tv r;
     if (b->over) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
     if (b->oom) {
-        rs_oom(st);
+        tpl_render_oom(st);
     }
-    r = v_strdup(st, b->data ? b->data : "", b->len);
+    r = tpl_value_strdup(st, b->data ? b->data : "", b->len);
     if (st->npool < BUF_POOL && b->cap <= 65536) {
         b->len = 0;
         st->pool[st->npool++] = b;
@@ -96,7 +96,7 @@ tv s_from_buf(struct rs *st, struct octo_buf *b)
 }
 
 /* give back a scratch buffer whose text is not needed */
-void rs_buf_release(struct rs *st, struct octo_buf *b)
+void tpl_render_buf_release(struct rs *st, struct octo_buf *b)
 {
     if (st->npool < BUF_POOL && b->cap <= 65536 && !b->oom && !b->over) {
         b->len = 0;
@@ -109,7 +109,7 @@ static void buf_cleanup(void *p)
     octo_buf_free(p);
 }
 
-struct octo_buf *rs_buf(struct rs *st)
+struct octo_buf *tpl_render_buf(struct rs *st)
 {
     struct octo_buf *b;
     if (st->npool > 0) {
@@ -121,26 +121,26 @@ struct octo_buf *rs_buf(struct rs *st)
         b->limit = st->max_output;
         return b;
     }
-    b = rs_alloc(st, sizeof(*b));
+    b = tpl_render_alloc(st, sizeof(*b));
     octo_buf_init(b);
     b->limit = st->max_output;
     tpl_arena_on_free(&st->ar, buf_cleanup, b);
     return b;
 }
 
-void tpl_charge(struct rs *st, size_t n)
+void tpl_render_charge(struct rs *st, size_t n)
 {
     st->steps += n / 8;
     if (st->steps > st->max_steps) {
-        rs_fail(st, "template exceeded its evaluation budget (%llu steps)",
-                (unsigned long long)st->max_steps);
+        tpl_render_fail(st, "template exceeded its evaluation budget (%llu steps)",
+                        (unsigned long long)st->max_steps);
     }
 }
 
-void tpl_check_steps(struct rs *st)
+void tpl_render_step(struct rs *st)
 {
     if (++st->steps > st->max_steps) {
-        rs_fail(st, "template exceeded its evaluation budget (%llu steps)",
-                (unsigned long long)st->max_steps);
+        tpl_render_fail(st, "template exceeded its evaluation budget (%llu steps)",
+                        (unsigned long long)st->max_steps);
     }
 }

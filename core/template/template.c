@@ -42,7 +42,7 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
     t->env = env;
     t->name = strdup(name ? name : "<template>");
     tpl_arena_init(&t->ar, 0);
-    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
+    if (t->name == NULL || tpl_parser_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
         tpl_check(t, err) != 0) {
         if (t->name == NULL && err) {
             err->code = OCTO_ENOMEM;
@@ -87,9 +87,9 @@ static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *c
     if (setjmp(st->jb) != 0) {
         return -1;
     }
-    root = tpl_scope_new(st, NULL, ctx);
+    root = tpl_eval_scope_new(st, NULL, ctx);
     root->is_root = 1;
-    tpl_exec_template(st, tpl, root);
+    tpl_inherit_exec_template(st, tpl, root);
     return 0;
 }
 

@@ -12,7 +12,7 @@ static tv arg1(struct rs *st, struct callargs *a, const char *name)
     if (a->nkw >= 1) {
         return a->kwv[0];
     }
-    rs_fail(st, "test '%s' needs an argument", name);
+    tpl_render_fail(st, "test '%s' needs an argument", name);
 }
 
 static int t_boolean(struct rs *st, tv v, struct callargs *a)
@@ -58,7 +58,7 @@ static int t_integer(struct rs *st, tv v, struct callargs *a)
 static int t_number(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("test_number");
-    return v_is_num(v);
+    return tpl_value_is_num(v);
 }
 static int t_string(struct rs *st, tv v, struct callargs *a)
 {
@@ -68,7 +68,7 @@ static int t_string(struct rs *st, tv v, struct callargs *a)
 static int t_mapping(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("test_mapping");
-    return v_is_map(v);
+    return tpl_value_is_map(v);
 }
 static int t_escaped(struct rs *st, tv v, struct callargs *a)
 {
@@ -85,31 +85,32 @@ static int t_callable(struct rs *st, tv v, struct callargs *a)
 static int t_iterable(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("iterable");
-    return v_is_iterable(v);
+    return tpl_value_is_iterable(v);
 }
 
 static int t_sequence(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("sequence");
-    return v.t == T_STR || v_is_seq(v) || v_is_map(v) || v.t == T_UNDEF;
+    return v.t == T_STR || tpl_value_is_seq(v) || tpl_value_is_map(v) || v.t == T_UNDEF;
 }
 
 static int t_odd(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("odd");
-    return v_truthy(st, tpl_op_binary(st, OP_MOD, v, v_int(2))) &&
-           v_eq(st, tpl_op_binary(st, OP_MOD, v, v_int(2)), v_int(1));
+    return tpl_value_truthy(st, tpl_ops_binary(st, OP_MOD, v, tpl_value_int(2))) &&
+           tpl_compare_eq(st, tpl_ops_binary(st, OP_MOD, v, tpl_value_int(2)), tpl_value_int(1));
 }
 
 static int t_even(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("even");
-    return v_eq(st, tpl_op_binary(st, OP_MOD, v, v_int(2)), v_int(0));
+    return tpl_compare_eq(st, tpl_ops_binary(st, OP_MOD, v, tpl_value_int(2)), tpl_value_int(0));
 }
 
 static int t_divisibleby(struct rs *st, tv v, struct callargs *a)
 {
-    return v_eq(st, tpl_op_binary(st, OP_MOD, v, arg1(st, a, "divisibleby")), v_int(0));
+    return tpl_compare_eq(st, tpl_ops_binary(st, OP_MOD, v, arg1(st, a, "divisibleby")),
+                          tpl_value_int(0));
 }
 
 static int case_test(tv s, int upper)
@@ -117,11 +118,11 @@ static int case_test(tv s, int upper)
     size_t i = 0;
     int cased = 0;
     while (i < s.sn) {
-        unsigned c = u_next(s.u.s.p, s.sn, &i);
-        if (upper ? u_islower(c) : u_isupper(c)) {
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        if (upper ? tpl_ucase_islower(c) : tpl_ucase_isupper(c)) {
             return 0;
         }
-        if (upper ? u_isupper(c) : u_islower(c)) {
+        if (upper ? tpl_ucase_isupper(c) : tpl_ucase_islower(c)) {
             cased = 1;
         }
     }
@@ -131,13 +132,13 @@ static int case_test(tv s, int upper)
 static int t_lower(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("lower");
-    return case_test(v_to_str(st, v), 0);
+    return case_test(tpl_repr_str(st, v), 0);
 }
 
 static int t_upper(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("upper");
-    return case_test(v_to_str(st, v), 1);
+    return case_test(tpl_repr_str(st, v), 1);
 }
 
 static int cmp_test(struct rs *st, tv v, struct callargs *a, int op)
@@ -145,18 +146,18 @@ static int cmp_test(struct rs *st, tv v, struct callargs *a, int op)
     tv o = arg1(st, a, "compare");
     int c;
     if (op == 0) {
-        return v_eq(st, v, o);
+        return tpl_compare_eq(st, v, o);
     }
     if (op == 1) {
-        return !v_eq(st, v, o);
+        return !tpl_compare_eq(st, v, o);
     }
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
     if (o.t == T_UNDEF) {
-        rs_undefined_fail(st, o);
+        tpl_render_undefined(st, o);
     }
-    c = v_cmp(st, v, o);
+    c = tpl_compare(st, v, o);
     if (c == 2) {
         return 0;
     }
@@ -177,7 +178,7 @@ static int t_ge(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v
 
 static int t_in(struct rs *st, tv v, struct callargs *a)
 {
-    return v_contains(st, arg1(st, a, "in"), v);
+    return tpl_compare_contains(st, arg1(st, a, "in"), v);
 }
 
 static int t_sameas(struct rs *st, tv v, struct callargs *a)
@@ -191,7 +192,8 @@ static int t_sameas(struct rs *st, tv v, struct callargs *a)
     case T_UNDEF: return 0;
     case T_BOOL: return v.u.b == o.u.b;
     case T_INT: return v.u.i == o.u.i && v.u.i >= -5 && v.u.i <= 256;
-    case T_STR: return v_eq(st, v, o); /* equal constants are one object in CPython */
+    case T_STR:
+        return tpl_compare_eq(st, v, o); /* equal constants are one object in CPython */
     case T_FLOAT: return 0;
     case T_JLIST:
     case T_JDICT: return v.u.j == o.u.j;
@@ -205,7 +207,7 @@ static int t_filter(struct rs *st, tv v, struct callargs *a)
     if (v.t != T_STR) {
         return 0;
     }
-    return tpl_filter_lookup(v_strdup(st, v.u.s.p, v.sn).u.s.p) != NULL;
+    return tpl_filters_lookup(tpl_value_strdup(st, v.u.s.p, v.sn).u.s.p) != NULL;
 }
 
 static int t_test(struct rs *st, tv v, struct callargs *a)
@@ -214,7 +216,7 @@ static int t_test(struct rs *st, tv v, struct callargs *a)
     if (v.t != T_STR) {
         return 0;
     }
-    return tpl_test_lookup(v_strdup(st, v.u.s.p, v.sn).u.s.p) != NULL;
+    return tpl_tests_lookup(tpl_value_strdup(st, v.u.s.p, v.sn).u.s.p) != NULL;
 }
 
 static const struct tentry TESTS[] = {{"boolean", t_boolean},
@@ -258,7 +260,7 @@ static const struct tentry TESTS[] = {{"boolean", t_boolean},
                                       {"upper", t_upper},
                                       {NULL, NULL}};
 
-test_fn tpl_test_lookup(const char *name)
+test_fn tpl_tests_lookup(const char *name)
 {
     const struct tentry *e;
     for (e = TESTS; e->name; e++) {
@@ -269,11 +271,11 @@ test_fn tpl_test_lookup(const char *name)
     return NULL;
 }
 
-int tpl_apply_test_name(struct rs *st, const char *name, tv v, struct callargs *a)
+int tpl_tests_apply(struct rs *st, const char *name, tv v, struct callargs *a)
 {
-    test_fn f = tpl_test_lookup(name);
+    test_fn f = tpl_tests_lookup(name);
     if (f == NULL) {
-        rs_fail(st, "No test named '%s'.", name);
+        tpl_render_fail(st, "No test named '%s'.", name);
     }
     return f(st, v, a);
 }
