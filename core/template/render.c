@@ -62,16 +62,6 @@ void *tpl_render_alloc_slow(struct rs *st, size_t n)
     return p;
 }
 
-/* room for a result of n bytes (+ NUL) in the arena; NULL when n is over
- * the output limit (the callers then take the buffer path, which fails) */
-char *tpl_render_alloc_text(struct rs *st, size_t n)
-{
-    if (n > st->max_output) {
-        return NULL;
-    }
-    return tpl_render_alloc(st, n + 1);
-}
-
 /* Scratch buffers are pooled per render: tpl_render_buf_str copies the text into
  * the arena and puts the buffer back for reuse (no malloc churn). */
 #define BUF_POOL 32

@@ -328,8 +328,15 @@ static inline void *tpl_render_alloc(struct rs *st, size_t n)
     }
     return tpl_render_alloc_slow(st, n);
 }
-/* n + 1 bytes for a result, NULL when n is over max_output */
-TPL_INTERNAL char *tpl_render_alloc_text(struct rs *st, size_t n);
+/* room for a result of n bytes (+ NUL) in the arena; NULL when n is over
+ * the output limit (the callers then take the buffer path, which fails) */
+static inline char *tpl_render_alloc_text(struct rs *st, size_t n)
+{
+    if (n > st->max_output) {
+        return NULL;
+    }
+    return tpl_render_alloc(st, n + 1);
+}
 /* A scratch buffer limited to max_output, released with the render. */
 TPL_INTERNAL struct octo_buf *tpl_render_buf(struct rs *st);
 /* the buffer's text as a string in the arena; the buffer goes back to the pool */
