@@ -247,19 +247,6 @@ static int compare(struct rs *st, int op, tv l, tv r)
     }
 }
 
-static int is_mutator(const char *m)
-{
-    static const char *const names[] = {"append", "extend", "insert", "pop", "remove", "reverse",
-                                        "sort", "clear", "popitem", "setdefault", "update", NULL};
-    int i;
-    for (i = 0; names[i]; i++) {
-        if (strcmp(names[i], m) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* name.append(...) on a list/dict from the (read-only) context: give the
  * name a mutable copy in the scope that defines it, as if Jinja2 had
  * changed the data in place (other references keep the original). */
@@ -292,7 +279,7 @@ static tv eval_call(struct rs *st, struct node *n, struct scope *sc)
         }
         if (obj.t != T_OBJ && tpl_methods_has(obj, n->a->str, n->a->slen)) {
             if ((obj.t == T_JLIST || obj.t == T_JDICT) && n->a->a->kind == N_NAME &&
-                is_mutator(n->a->str)) {
+                tpl_methods_mutates(obj, n->a->str)) {
                 obj = rebind_mutable(st, sc, n->a->a, obj);
             }
             a = tpl_eval_args(st, n, sc, 0);

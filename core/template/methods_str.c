@@ -1,29 +1,10 @@
-/* methods_str.c - Python str methods callable from templates ('a'.upper()). */
+/* methods_str.c - Python str methods callable from templates ('a'.upper()):
+ * one handler per method (or per family: strip/lstrip/rstrip share one that
+ * looks at the name), registered in tpl_methods_str below. */
 #include <string.h>
 
+#include "methods.h"
 #include "tpl.h"
-
-static const char *const STR_METHODS[] = {
-    "upper", "lower", "title", "capitalize", "swapcase", "casefold", "strip", "lstrip", "rstrip",
-    "split", "rsplit", "splitlines", "startswith", "endswith", "replace", "find", "rfind", "index",
-    "rindex", "count", "join", "format", "center", "ljust", "rjust", "zfill", "isdigit", "isalpha",
-    "isalnum", "islower", "isupper", "isspace", "istitle", "isnumeric", "isdecimal", "isidentifier",
-    "isprintable", "isascii", "partition", "rpartition", "removeprefix", "removesuffix",
-    "expandtabs", "format_map", "encode", NULL};
-
-int tpl_methods_str_has(const char *name, size_t n)
-{
-    int i;
-    if (n == 0) {
-        return 0;
-    }
-    for (i = 0; STR_METHODS[i]; i++) {
-        if (STR_METHODS[i][0] == name[0] && strlen(STR_METHODS[i]) == n && memcmp(STR_METHODS[i], name, n) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static tv want_str(struct rs *st, tv v, const char *what)
 {
@@ -206,278 +187,453 @@ static tv mark_items(tv l, int safe)
     return l;
 }
 
-tv tpl_methods_str_call(struct rs *st, tv s, const char *m, struct callargs *a)
+static tv m_upper(struct rs *st, tv s, const char *m, struct callargs *a)
 {
-#define M(x) (strcmp(m, x) == 0)
-    if (a->nkw && !(M("split") || M("rsplit") || M("format") || M("splitlines") || M("expandtabs"))) {
-        tpl_render_fail(st, "%s() takes no keyword arguments", m);
+    (void)m;
+    (void)a;
+    return tpl_ustr_upper(st, s);
+}
+
+/* lower and casefold */
+static tv m_lower(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)m;
+    (void)a;
+    return tpl_ustr_lower(st, s);
+}
+
+static tv m_title(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)m;
+    (void)a;
+    return tpl_ustr_pytitle(st, s);
+}
+
+static tv m_capitalize(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)m;
+    (void)a;
+    return tpl_ustr_capitalize(st, s);
+}
+
+static tv m_swapcase(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    struct octo_buf *b = tpl_render_buf(st);
+    size_t i = 0;
+    (void)m;
+    (void)a;
+    while (i < s.sn) {
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        tpl_ustr_put(b, tpl_ucase_isupper(c) ? tpl_ucase_lower(c) : tpl_ucase_upper(c));
     }
-    if (M("upper"))
-        return tpl_ustr_upper(st, s);
-    if (M("lower") || M("casefold"))
-        return tpl_ustr_lower(st, s);
-    if (M("title"))
-        return tpl_ustr_pytitle(st, s);
-    if (M("capitalize"))
-        return tpl_ustr_capitalize(st, s);
-    if (M("swapcase")) {
-        struct octo_buf *b = tpl_render_buf(st);
-        size_t i = 0;
-        while (i < s.sn) {
-            unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
-            tpl_ustr_put(b, tpl_ucase_isupper(c) ? tpl_ucase_lower(c) : tpl_ucase_upper(c));
-        }
-        return tpl_render_buf_str(st, b);
+    return tpl_render_buf_str(st, b);
+}
+
+/* strip, lstrip, rstrip */
+static tv m_strip(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv chars = arg(a, 0);
+    if (tpl_calls_given(chars) && chars.t != T_NONE) {
+        chars = want_str(st, chars, "argument");
+    } else {
+        chars = tpl_value_none();
     }
-    if (M("strip") || M("lstrip") || M("rstrip")) {
-        tv chars = arg(a, 0);
-        if (tpl_calls_given(chars) && chars.t != T_NONE) {
-            chars = want_str(st, chars, "argument");
-        } else {
-            chars = tpl_value_none();
-        }
-        return tpl_ustr_strip(st, s, chars, m[0] != 'r', m[0] != 'l');
+    return tpl_ustr_strip(st, s, chars, m[0] != 'r', m[0] != 'l');
+}
+
+/* split, rsplit */
+static tv m_split(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    static const char *const names[] = {"sep", "maxsplit"};
+    tv args[2];
+    tpl_calls_bind_args(st, m, a, names, 2, args);
+    if (tpl_calls_given(args[0]) && args[0].t != T_NONE) {
+        want_str(st, args[0], "separator");
+    } else {
+        args[0] = tpl_value_none();
     }
-    if (M("split") || M("rsplit")) {
-        static const char *const names[] = {"sep", "maxsplit"};
-        tv args[2];
-        tpl_calls_bind_args(st, m, a, names, 2, args);
-        if (tpl_calls_given(args[0]) && args[0].t != T_NONE) {
-            want_str(st, args[0], "separator");
-        } else {
-            args[0] = tpl_value_none();
-        }
-        return mark_items(tpl_ustr_split(st, s, args[0], opt_int(st, args[1], -1), m[0] == 'r'),
-                          s.safe);
+    return mark_items(tpl_ustr_split(st, s, args[0], opt_int(st, args[1], -1), m[0] == 'r'),
+                      s.safe);
+}
+
+static tv m_splitlines(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    static const char *const names[] = {"keepends"};
+    tv args[1];
+    tpl_calls_bind_args(st, m, a, names, 1, args);
+    return mark_items(splitlines(st, s, tpl_calls_given(args[0]) && tpl_value_truthy(st, args[0])),
+                      s.safe);
+}
+
+/* startswith, endswith: a prefix or a tuple of them, optional start and end */
+static tv m_startswith(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv p = arg(a, 0);
+    int ends = m[0] == 'e';
+    tv sub = s;
+    if (tpl_calls_given(arg(a, 1))) {
+        int64_t len = (int64_t)tpl_ustr_len(s.u.s.p, s.sn);
+        int64_t st0 = opt_int(st, arg(a, 1), 0);
+        int64_t en = opt_int(st, arg(a, 2), len);
+        sub = tpl_access_slice(st, s, tpl_value_int(st0), tpl_value_int(en), tpl_value_none());
     }
-    if (M("splitlines")) {
-        static const char *const names[] = {"keepends"};
-        tv args[1];
-        tpl_calls_bind_args(st, m, a, names, 1, args);
-        return mark_items(
-            splitlines(st, s, tpl_calls_given(args[0]) && tpl_value_truthy(st, args[0])), s.safe);
-    }
-    if (M("startswith") || M("endswith")) {
-        tv p = arg(a, 0);
-        int ends = m[0] == 'e';
-        tv sub = s;
-        if (tpl_calls_given(arg(a, 1))) {
-            int64_t len = (int64_t)tpl_ustr_len(s.u.s.p, s.sn);
-            int64_t st0 = opt_int(st, arg(a, 1), 0);
-            int64_t en = opt_int(st, arg(a, 2), len);
-            sub = tpl_access_slice(st, s, tpl_value_int(st0), tpl_value_int(en), tpl_value_none());
-        }
-        if (p.t == T_TUPLE || p.t == T_LIST || p.t == T_JLIST) {
-            size_t k;
-            for (k = 0; k < tpl_value_seq_len(p); k++) {
-                tv x = want_str(st, tpl_value_seq_at(p, k), "tuple for startswith");
-                if (ends ? tpl_ustr_endswith(sub, x) : tpl_ustr_startswith(sub, x)) {
-                    return tpl_value_bool(1);
-                }
+    if (p.t == T_TUPLE || p.t == T_LIST || p.t == T_JLIST) {
+        size_t k;
+        for (k = 0; k < tpl_value_seq_len(p); k++) {
+            tv x = want_str(st, tpl_value_seq_at(p, k), "tuple for startswith");
+            if (ends ? tpl_ustr_endswith(sub, x) : tpl_ustr_startswith(sub, x)) {
+                return tpl_value_bool(1);
             }
-            return tpl_value_bool(0);
         }
-        p = want_str(st, p, "startswith first arg");
-        return tpl_value_bool(ends ? tpl_ustr_endswith(sub, p) : tpl_ustr_startswith(sub, p));
+        return tpl_value_bool(0);
     }
-    if (M("replace")) {
-        tv o = want_str(st, arg(a, 0), "replace() argument 1");
-        tv w = want_str(st, arg(a, 1), "replace() argument 2");
-        if (s.safe) { /* Markup.replace escapes its arguments */
-            o = tpl_filters_escape(st, o);
-            w = tpl_filters_escape(st, w);
-        }
-        return tpl_ustr_replace(st, s, o, w, opt_int(st, arg(a, 2), -1));
+    p = want_str(st, p, "startswith first arg");
+    return tpl_value_bool(ends ? tpl_ustr_endswith(sub, p) : tpl_ustr_startswith(sub, p));
+}
+
+static tv m_replace(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv o = want_str(st, arg(a, 0), "replace() argument 1");
+    tv w = want_str(st, arg(a, 1), "replace() argument 2");
+    (void)m;
+    if (s.safe) { /* Markup.replace escapes its arguments */
+        o = tpl_filters_escape(st, o);
+        w = tpl_filters_escape(st, w);
     }
-    if (M("find") || M("rfind") || M("index") || M("rindex")) {
-        tv nd = want_str(st, arg(a, 0), "must be str");
-        int64_t r = tpl_ustr_find(s, nd, opt_int(st, arg(a, 1), 0),
-                                  opt_int(st, arg(a, 2), INT64_MAX), m[0] == 'r');
-        if (r < 0 && (M("index") || M("rindex"))) {
-            tpl_render_fail(st, "substring not found");
-        }
-        return tpl_value_int(r);
+    return tpl_ustr_replace(st, s, o, w, opt_int(st, arg(a, 2), -1));
+}
+
+/* find, rfind, index, rindex: the index ones fail where find gives -1 */
+static tv m_find(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv nd = want_str(st, arg(a, 0), "must be str");
+    int64_t r = tpl_ustr_find(s, nd, opt_int(st, arg(a, 1), 0), opt_int(st, arg(a, 2), INT64_MAX),
+                              m[0] == 'r');
+    if (r < 0 && strstr(m, "index") != NULL) {
+        tpl_render_fail(st, "substring not found");
     }
-    if (M("count")) {
-        tv nd = want_str(st, arg(a, 0), "must be str");
-        tv sub = tpl_access_slice(st, s, tpl_calls_given(arg(a, 1)) ? arg(a, 1) : tpl_value_none(),
-                                  tpl_calls_given(arg(a, 2)) ? arg(a, 2) : tpl_value_none(),
-                                  tpl_value_none());
-        int64_t c = 0;
-        size_t pos = 0;
-        if (nd.sn == 0) {
-            return tpl_value_int((int64_t)tpl_ustr_len(sub.u.s.p, sub.sn) + 1);
-        }
-        for (;;) {
-            const char *f = memmem(sub.u.s.p + pos, sub.sn - pos, nd.u.s.p, nd.sn);
-            if (f == NULL) {
-                break;
-            }
-            c++;
-            pos = (size_t)(f - sub.u.s.p) + nd.sn;
-        }
-        return tpl_value_int(c);
+    return tpl_value_int(r);
+}
+
+static tv m_count(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv nd = want_str(st, arg(a, 0), "must be str");
+    tv sub = tpl_access_slice(st, s, tpl_calls_given(arg(a, 1)) ? arg(a, 1) : tpl_value_none(),
+                              tpl_calls_given(arg(a, 2)) ? arg(a, 2) : tpl_value_none(),
+                              tpl_value_none());
+    int64_t c = 0;
+    size_t pos = 0;
+    (void)m;
+    if (nd.sn == 0) {
+        return tpl_value_int((int64_t)tpl_ustr_len(sub.u.s.p, sub.sn) + 1);
     }
-    if (M("join")) {
+    for (;;) {
+        const char *f = memmem(sub.u.s.p + pos, sub.sn - pos, nd.u.s.p, nd.sn);
+        if (f == NULL) {
+            break;
+        }
+        c++;
+        pos = (size_t)(f - sub.u.s.p) + nd.sn;
+    }
+    return tpl_value_int(c);
+}
+
+static tv m_join(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    size_t n;
+    size_t i;
+    tv *it = tpl_value_iterate(st, arg(a, 0), &n);
+    struct octo_buf *b = tpl_render_buf(st);
+    tv r;
+    (void)m;
+    for (i = 0; i < n; i++) {
+        tv x = it[i];
+        if (s.safe) { /* Markup.join escapes the items */
+            x = tpl_filters_escape(st, x);
+        } else if (x.t != T_STR) {
+            tpl_render_fail(st, "sequence item %zu: expected str instance, %s found", i,
+                            tpl_value_typename(x));
+        }
+        if (i) {
+            tpl_tbuf_append(b, s.u.s.p, s.sn);
+        }
+        tpl_tbuf_append(b, x.u.s.p, x.sn);
+    }
+    r = tpl_render_buf_str(st, b);
+    r.safe = s.safe;
+    return r;
+}
+
+static tv m_format(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)m;
+    return tpl_strformat(st, s, a);
+}
+
+/* format_map(mapping): str.format with the mapping's string keys as keywords */
+static tv m_format_map(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    struct callargs b2;
+    (void)m;
+    memset(&b2, 0, sizeof(b2));
+    if (a->npos == 1 && tpl_value_is_map(a->pos[0])) {
+        tv *ks;
+        tv *vs;
         size_t n;
         size_t i;
-        tv *it = tpl_value_iterate(st, arg(a, 0), &n);
-        struct octo_buf *b = tpl_render_buf(st);
-        tv r;
+        tpl_value_map_items(st, a->pos[0], &ks, &vs, &n);
+        b2.kwn = tpl_render_alloc(st, (n + 1) * sizeof(char *));
+        b2.kwv = tpl_render_alloc(st, (n + 1) * sizeof(tv));
         for (i = 0; i < n; i++) {
-            tv x = it[i];
-            if (s.safe) { /* Markup.join escapes the items */
-                x = tpl_filters_escape(st, x);
-            } else if (x.t != T_STR) {
-                tpl_render_fail(st, "sequence item %zu: expected str instance, %s found", i,
-                                tpl_value_typename(x));
-            }
-            if (i) {
-                tpl_tbuf_append(b, s.u.s.p, s.sn);
-            }
-            tpl_tbuf_append(b, x.u.s.p, x.sn);
-        }
-        r = tpl_render_buf_str(st, b);
-        r.safe = s.safe;
-        return r;
-    }
-    if (M("format"))
-        return tpl_strformat(st, s, a);
-    if (M("format_map")) {
-        struct callargs b2;
-        memset(&b2, 0, sizeof(b2));
-        if (a->npos == 1 && tpl_value_is_map(a->pos[0])) {
-            tv *ks;
-            tv *vs;
-            size_t n;
-            size_t i;
-            tpl_value_map_items(st, a->pos[0], &ks, &vs, &n);
-            b2.kwn = tpl_render_alloc(st, (n + 1) * sizeof(char *));
-            b2.kwv = tpl_render_alloc(st, (n + 1) * sizeof(tv));
-            for (i = 0; i < n; i++) {
-                if (ks[i].t == T_STR) {
-                    b2.kwn[b2.nkw] = tpl_value_strdup(st, ks[i].u.s.p, ks[i].sn).u.s.p;
-                    b2.kwv[b2.nkw++] = vs[i];
-                }
+            if (ks[i].t == T_STR) {
+                b2.kwn[b2.nkw] = tpl_value_strdup(st, ks[i].u.s.p, ks[i].sn).u.s.p;
+                b2.kwv[b2.nkw++] = vs[i];
             }
         }
-        return tpl_strformat(st, s, &b2);
     }
-    if (M("center")) return justify(st, s, a, 0);
-    if (M("ljust")) return justify(st, s, a, 1);
-    if (M("rjust")) return justify(st, s, a, 2);
-    if (M("zfill")) {
-        int64_t width = tpl_ops_index(st, arg(a, 0), "width");
-        int64_t len = (int64_t)tpl_ustr_len(s.u.s.p, s.sn);
-        struct octo_buf *b;
-        size_t skip = 0;
-        int64_t i;
-        if (width <= len) {
-            return s;
-        }
-        if (width > (int64_t)st->max_output) {
-            tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
-        }
-        b = tpl_render_buf(st);
-        if (s.sn && (s.u.s.p[0] == '-' || s.u.s.p[0] == '+')) {
-            tpl_tbuf_putc(b, s.u.s.p[0]);
-            skip = 1;
-        }
-        for (i = len; i < width; i++) {
-            tpl_tbuf_putc(b, '0');
-        }
-        tpl_tbuf_append(b, s.u.s.p + skip, s.sn - skip);
-        return tpl_render_buf_str(st, b);
-    }
-    if (M("isdigit") || M("isdecimal"))
-        return tpl_value_bool(all_chars(s, tpl_ucase_isdigit));
-    if (M("isnumeric"))
-        return tpl_value_bool(all_chars(s, u_isnumeric));
-    if (M("isalpha"))
-        return tpl_value_bool(all_chars(s, tpl_ucase_isalpha));
-    if (M("isalnum"))
-        return tpl_value_bool(all_chars(s, tpl_ucase_isalnum));
-    if (M("isspace"))
-        return tpl_value_bool(all_chars(s, tpl_ucase_isspace));
-    if (M("islower"))
-        return tpl_value_bool(cased_check(s, 0));
-    if (M("isupper"))
-        return tpl_value_bool(cased_check(s, 1));
-    if (M("istitle")) {
-        tv t = tpl_ustr_pytitle(st, s);
-        return tpl_value_bool(t.sn == s.sn && memcmp(t.u.s.p, s.u.s.p, s.sn) == 0 &&
-                              (cased_check(s, 1) || cased_check(s, 0) || 1) && s.sn > 0 &&
-                              !all_chars(s, tpl_ucase_isspace) &&
-                              (tpl_ucase_isalpha(s.u.s.p[0]) || 1));
-    }
-    if (M("isidentifier"))
-        return tpl_value_bool(is_ident(s));
-    if (M("isascii")) {
-        size_t i;
-        for (i = 0; i < s.sn; i++) {
-            if ((unsigned char)s.u.s.p[i] >= 0x80) {
-                return tpl_value_bool(0);
-            }
-        }
-        return tpl_value_bool(1);
-    }
-    if (M("isprintable")) {
-        size_t i = 0;
-        while (i < s.sn) {
-            unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-                return tpl_value_bool(0);
-            }
-        }
-        return tpl_value_bool(1);
-    }
-    if (M("partition") || M("rpartition")) {
-        tv sep = arg(a, 0);
-        if (s.safe && tpl_calls_given(sep)) { /* Markup.partition escapes the separator */
-            sep = tpl_filters_escape(st, want_str(st, sep, "separator"));
-        }
-        return mark_items(partition(st, s, sep, m[0] == 'r'), s.safe);
-    }
-    if (M("removeprefix")) {
-        tv p = want_str(st, arg(a, 0), "argument");
-        return tpl_ustr_startswith(s, p) ? tpl_value_str(s.u.s.p + p.sn, s.sn - p.sn) : s;
-    }
-    if (M("removesuffix")) {
-        tv p = want_str(st, arg(a, 0), "argument");
-        return tpl_ustr_endswith(s, p) && p.sn ? tpl_value_str(s.u.s.p, s.sn - p.sn) : s;
-    }
-    if (M("expandtabs")) {
-        static const char *const names[] = {"tabsize"};
-        tv args[1];
-        int64_t ts;
-        int64_t col = 0;
-        size_t i = 0;
-        struct octo_buf *b = tpl_render_buf(st);
-        tpl_calls_bind_args(st, m, a, names, 1, args);
-        ts = opt_int(st, args[0], 8);
-        if (ts > 10000) {
-            tpl_render_fail(st, "tab size too large");
-        }
-        while (i < s.sn) {
-            unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
-            if (c == '\t') {
-                if (ts > 0) {
-                    int64_t k = ts - col % ts;
-                    col += k;
-                    while (k-- > 0) {
-                        tpl_tbuf_putc(b, ' ');
-                    }
-                }
-            } else {
-                tpl_ustr_put(b, c);
-                col = (c == '\n' || c == '\r') ? 0 : col + 1;
-            }
-        }
-        return tpl_render_buf_str(st, b);
-    }
-    if (M("encode")) {
-        tpl_render_fail(st, "bytes values are not supported in templates");
-    }
-#undef M
-    tpl_render_fail(st, "'str' object has no attribute '%s'", m);
+    return tpl_strformat(st, s, &b2);
 }
+
+/* center, ljust, rjust */
+static tv m_justify(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    return justify(st, s, a, m[0] == 'c' ? 0 : m[0] == 'l' ? 1 : 2);
+}
+
+static tv m_zfill(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    int64_t width = tpl_ops_index(st, arg(a, 0), "width");
+    int64_t len = (int64_t)tpl_ustr_len(s.u.s.p, s.sn);
+    struct octo_buf *b;
+    size_t skip = 0;
+    int64_t i;
+    (void)m;
+    if (width <= len) {
+        return s;
+    }
+    if (width > (int64_t)st->max_output) {
+        tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+    }
+    b = tpl_render_buf(st);
+    if (s.sn && (s.u.s.p[0] == '-' || s.u.s.p[0] == '+')) {
+        tpl_tbuf_putc(b, s.u.s.p[0]);
+        skip = 1;
+    }
+    for (i = len; i < width; i++) {
+        tpl_tbuf_putc(b, '0');
+    }
+    tpl_tbuf_append(b, s.u.s.p + skip, s.sn - skip);
+    return tpl_render_buf_str(st, b);
+}
+
+/* isdigit and isdecimal (the same here) */
+static tv m_isdigit(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)m;
+    (void)a;
+    return tpl_value_bool(all_chars(s, tpl_ucase_isdigit));
+}
+
+static tv m_isnumeric(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)m;
+    (void)a;
+    return tpl_value_bool(all_chars(s, u_isnumeric));
+}
+
+static tv m_isalpha(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)m;
+    (void)a;
+    return tpl_value_bool(all_chars(s, tpl_ucase_isalpha));
+}
+
+static tv m_isalnum(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)m;
+    (void)a;
+    return tpl_value_bool(all_chars(s, tpl_ucase_isalnum));
+}
+
+static tv m_isspace(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)m;
+    (void)a;
+    return tpl_value_bool(all_chars(s, tpl_ucase_isspace));
+}
+
+/* islower, isupper */
+static tv m_iscased(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)a;
+    return tpl_value_bool(cased_check(s, m[2] == 'u'));
+}
+
+/* title-cased: what str.title() leaves unchanged, not empty or all space.
+ * Python also requires a cased character ('1'.istitle() is False); that
+ * is not checked here. */
+static tv m_istitle(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv t = tpl_ustr_pytitle(st, s);
+    (void)m;
+    (void)a;
+    return tpl_value_bool(t.sn == s.sn && memcmp(t.u.s.p, s.u.s.p, s.sn) == 0 && s.sn > 0 &&
+                          !all_chars(s, tpl_ucase_isspace));
+}
+
+static tv m_isidentifier(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)st;
+    (void)m;
+    (void)a;
+    return tpl_value_bool(is_ident(s));
+}
+
+static tv m_isascii(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    size_t i;
+    (void)st;
+    (void)m;
+    (void)a;
+    for (i = 0; i < s.sn; i++) {
+        if ((unsigned char)s.u.s.p[i] >= 0x80) {
+            return tpl_value_bool(0);
+        }
+    }
+    return tpl_value_bool(1);
+}
+
+static tv m_isprintable(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    size_t i = 0;
+    (void)st;
+    (void)m;
+    (void)a;
+    while (i < s.sn) {
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+            return tpl_value_bool(0);
+        }
+    }
+    return tpl_value_bool(1);
+}
+
+/* partition, rpartition */
+static tv m_partition(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv sep = arg(a, 0);
+    if (s.safe && tpl_calls_given(sep)) { /* Markup.partition escapes the separator */
+        sep = tpl_filters_escape(st, want_str(st, sep, "separator"));
+    }
+    return mark_items(partition(st, s, sep, m[0] == 'r'), s.safe);
+}
+
+static tv m_removeprefix(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv p = want_str(st, arg(a, 0), "argument");
+    (void)m;
+    return tpl_ustr_startswith(s, p) ? tpl_value_str(s.u.s.p + p.sn, s.sn - p.sn) : s;
+}
+
+static tv m_removesuffix(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    tv p = want_str(st, arg(a, 0), "argument");
+    (void)m;
+    return tpl_ustr_endswith(s, p) && p.sn ? tpl_value_str(s.u.s.p, s.sn - p.sn) : s;
+}
+
+static tv m_expandtabs(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    static const char *const names[] = {"tabsize"};
+    tv args[1];
+    int64_t ts;
+    int64_t col = 0;
+    size_t i = 0;
+    struct octo_buf *b = tpl_render_buf(st);
+    tpl_calls_bind_args(st, m, a, names, 1, args);
+    ts = opt_int(st, args[0], 8);
+    if (ts > 10000) {
+        tpl_render_fail(st, "tab size too large");
+    }
+    while (i < s.sn) {
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        if (c == '\t') {
+            if (ts > 0) {
+                int64_t k = ts - col % ts;
+                col += k;
+                while (k-- > 0) {
+                    tpl_tbuf_putc(b, ' ');
+                }
+            }
+        } else {
+            tpl_ustr_put(b, c);
+            col = (c == '\n' || c == '\r') ? 0 : col + 1;
+        }
+    }
+    return tpl_render_buf_str(st, b);
+}
+
+/* templates have no bytes: the method exists so that the message says so */
+static tv m_encode(struct rs *st, tv s, const char *m, struct callargs *a)
+{
+    (void)s;
+    (void)m;
+    (void)a;
+    tpl_render_fail(st, "bytes values are not supported in templates");
+}
+
+/* The str methods. No arity is checked before the handlers: they read the
+ * arguments they use (arg()) and, as before this table, ignore extra ones;
+ * split, splitlines, expandtabs bind theirs by name. */
+const struct method tpl_methods_str[] = {METHOD("capitalize", m_capitalize, M_ANY, M_ANY, 0),
+                                         METHOD("casefold", m_lower, M_ANY, M_ANY, 0),
+                                         METHOD("center", m_justify, M_ANY, M_ANY, 0),
+                                         METHOD("count", m_count, M_ANY, M_ANY, 0),
+                                         METHOD("encode", m_encode, M_ANY, M_ANY, 0),
+                                         METHOD("endswith", m_startswith, M_ANY, M_ANY, 0),
+                                         METHOD("expandtabs", m_expandtabs, M_ANY, M_ANY, M_KWARGS),
+                                         METHOD("find", m_find, M_ANY, M_ANY, 0),
+                                         METHOD("format", m_format, M_ANY, M_ANY, M_KWARGS),
+                                         METHOD("format_map", m_format_map, M_ANY, M_ANY, 0),
+                                         METHOD("index", m_find, M_ANY, M_ANY, 0),
+                                         METHOD("isalnum", m_isalnum, M_ANY, M_ANY, 0),
+                                         METHOD("isalpha", m_isalpha, M_ANY, M_ANY, 0),
+                                         METHOD("isascii", m_isascii, M_ANY, M_ANY, 0),
+                                         METHOD("isdecimal", m_isdigit, M_ANY, M_ANY, 0),
+                                         METHOD("isdigit", m_isdigit, M_ANY, M_ANY, 0),
+                                         METHOD("isidentifier", m_isidentifier, M_ANY, M_ANY, 0),
+                                         METHOD("islower", m_iscased, M_ANY, M_ANY, 0),
+                                         METHOD("isnumeric", m_isnumeric, M_ANY, M_ANY, 0),
+                                         METHOD("isprintable", m_isprintable, M_ANY, M_ANY, 0),
+                                         METHOD("isspace", m_isspace, M_ANY, M_ANY, 0),
+                                         METHOD("istitle", m_istitle, M_ANY, M_ANY, 0),
+                                         METHOD("isupper", m_iscased, M_ANY, M_ANY, 0),
+                                         METHOD("join", m_join, M_ANY, M_ANY, 0),
+                                         METHOD("ljust", m_justify, M_ANY, M_ANY, 0),
+                                         METHOD("lower", m_lower, M_ANY, M_ANY, 0),
+                                         METHOD("lstrip", m_strip, M_ANY, M_ANY, 0),
+                                         METHOD("partition", m_partition, M_ANY, M_ANY, 0),
+                                         METHOD("removeprefix", m_removeprefix, M_ANY, M_ANY, 0),
+                                         METHOD("removesuffix", m_removesuffix, M_ANY, M_ANY, 0),
+                                         METHOD("replace", m_replace, M_ANY, M_ANY, 0),
+                                         METHOD("rfind", m_find, M_ANY, M_ANY, 0),
+                                         METHOD("rindex", m_find, M_ANY, M_ANY, 0),
+                                         METHOD("rjust", m_justify, M_ANY, M_ANY, 0),
+                                         METHOD("rpartition", m_partition, M_ANY, M_ANY, 0),
+                                         METHOD("rsplit", m_split, M_ANY, M_ANY, M_KWARGS),
+                                         METHOD("rstrip", m_strip, M_ANY, M_ANY, 0),
+                                         METHOD("split", m_split, M_ANY, M_ANY, M_KWARGS),
+                                         METHOD("splitlines", m_splitlines, M_ANY, M_ANY, M_KWARGS),
+                                         METHOD("startswith", m_startswith, M_ANY, M_ANY, 0),
+                                         METHOD("strip", m_strip, M_ANY, M_ANY, 0),
+                                         METHOD("swapcase", m_swapcase, M_ANY, M_ANY, 0),
+                                         METHOD("title", m_title, M_ANY, M_ANY, 0),
+                                         METHOD("upper", m_upper, M_ANY, M_ANY, 0),
+                                         METHOD("zfill", m_zfill, M_ANY, M_ANY, 0),
+                                         {NULL, 0, 0, 0, 0, NULL}};

@@ -530,8 +530,8 @@ TPL_INTERNAL tv tpl_calls_dict(struct rs *st, struct callargs *a);
 /* ---- methods of values: 'a'.upper(), l.append(x) (methods.c, methods_str.c) - */
 TPL_INTERNAL tv tpl_methods_call(struct rs *st, tv self, const char *name, struct callargs *a);
 TPL_INTERNAL int tpl_methods_has(tv self, const char *name, size_t n);
-TPL_INTERNAL int tpl_methods_str_has(const char *name, size_t n);
-TPL_INTERNAL tv tpl_methods_str_call(struct rs *st, tv s, const char *m, struct callargs *a);
+/* name is one of self's methods that change it (l.append, d.update) */
+TPL_INTERNAL int tpl_methods_mutates(tv self, const char *name);
 
 /* ---- filters and tests (filters_*.c, tests.c; filters.h) --------------------- */
 struct fentry {
