@@ -40,6 +40,9 @@ TPL_INTERNAL tv *tpl_filters_attr_parts(struct rs *st, tv attr, size_t *n);
 TPL_INTERNAL tv tpl_filters_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt);
 TPL_INTERNAL tv tpl_filters_lower_if_str(struct rs *st, tv v);
 
+/* filters_misc.c, for the Ansible filters: j (new reference) released with
+ * the render, even when an error unwinds; NULL j fails (out of memory) */
+TPL_INTERNAL json_t *tpl_filters_own(struct rs *st, json_t *j);
 /* filters_misc.c, for the Ansible filters: JSON text of a value */
 TPL_INTERNAL tv tpl_filters_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe);
 /* borrowed: owned by the render */

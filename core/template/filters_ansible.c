@@ -45,11 +45,6 @@ static tv f_to_nice_json(struct rs *st, tv v, struct callargs *a)
     return tpl_filters_json_text(st, v, json_flags(st, args[0], args[1], args[2], 4, 1), 0);
 }
 
-static void decref_cb(void *p)
-{
-    json_decref(p);
-}
-
 static tv f_from_json(struct rs *st, tv v, struct callargs *a)
 {
     json_error_t je;
@@ -63,7 +58,7 @@ static tv f_from_json(struct rs *st, tv v, struct callargs *a)
     if (j == NULL) {
         tpl_render_fail(st, "from_json: %s", je.text);
     }
-    tpl_arena_on_free(&st->ar, decref_cb, j);
+    tpl_filters_own(st, j);
     return tpl_value_from_json(j);
 }
 
@@ -123,7 +118,7 @@ static tv f_from_yaml(struct rs *st, tv v, struct callargs *a)
     if (j == NULL) {
         return tpl_value_none();
     }
-    tpl_arena_on_free(&st->ar, decref_cb, j);
+    tpl_filters_own(st, j);
     return tpl_value_from_json(j);
 }
 

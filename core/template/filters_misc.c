@@ -17,7 +17,7 @@ static void decref_cb(void *p)
 /* Every node built here is owned by the arena (released at the end of the
  * render even when an error unwinds half-way); parents take their own
  * reference (json_array_append / json_object_set). */
-static json_t *own(struct rs *st, json_t *j)
+json_t *tpl_filters_own(struct rs *st, json_t *j)
 {
     if (j == NULL) {
         tpl_render_oom(st);
@@ -67,7 +67,8 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
     switch (v.t) {
     case T_NONE: return json_null();
     case T_BOOL: return json_boolean(v.u.b);
-    case T_INT: return own(st, json_integer(v.u.i));
+    case T_INT:
+        return tpl_filters_own(st, json_integer(v.u.i));
     case T_BIG: {
         /* jansson has no big integers: a placeholder string, replaced by
          * the digits after dumping (tpl_filters_json_text) */
@@ -79,15 +80,16 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
         }
         nb[st->njbig++] = v.u.big;
         st->jbig = nb;
-        return own(st, json_stringn_nocheck(tmp, (size_t)k));
+        return tpl_filters_own(st, json_stringn_nocheck(tmp, (size_t)k));
     }
     case T_FLOAT:
         j = json_real(v.u.f);
         if (j == NULL) {
             tpl_render_fail(st, "cannot serialize %s to JSON", isnan(v.u.f) ? "NaN" : "Infinity");
         }
-        return own(st, j);
-    case T_STR: return own(st, json_stringn_nocheck(v.u.s.p, v.sn));
+        return tpl_filters_own(st, j);
+    case T_STR:
+        return tpl_filters_own(st, json_stringn_nocheck(v.u.s.p, v.sn));
     case T_JLIST:
     case T_JDICT:
         if (!has_bigint_mark(v.u.j, 0)) {
@@ -95,7 +97,7 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
         }
         /* the context holds big integers: rebuild this part */
         if (v.t == T_JLIST) {
-            j = own(st, json_array());
+            j = tpl_filters_own(st, json_array());
             for (i = 0; i < json_array_size(v.u.j); i++) {
                 json_array_append(
                     j, to_json_rec(st, tpl_value_from_json(json_array_get(v.u.j, i)), depth + 1));
@@ -103,7 +105,7 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
         } else {
             const char *key;
             json_t *x;
-            j = own(st, json_object());
+            j = tpl_filters_own(st, json_object());
             json_object_foreach(v.u.j, key, x) {
                 json_object_set(j, key, to_json_rec(st, tpl_value_from_json(x), depth + 1));
             }
@@ -112,7 +114,7 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
     case T_LIST:
     case T_TUPLE:
     case T_ITER:
-        j = own(st, json_array());
+        j = tpl_filters_own(st, json_array());
         for (i = 0; i < v.u.l->n; i++) {
             if (json_array_append(j, to_json_rec(st, v.u.l->it[i], depth + 1)) != 0) {
                 tpl_render_oom(st);
@@ -120,7 +122,7 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
         }
         return j;
     case T_DICT:
-        j = own(st, json_object());
+        j = tpl_filters_own(st, json_object());
         for (i = 0; i < v.u.d->n; i++) {
             tv k = v.u.d->k[i];
             if (k.t == T_NONE) {

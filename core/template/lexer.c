@@ -119,11 +119,6 @@ static const struct {
            {"{", K_LBRACE}, {"}", K_RBRACE}, {">", K_GT}, {"<", K_LT}, {"=", K_ASSIGN},
            {".", K_DOT}, {":", K_COLON}, {"|", K_PIPE}, {",", K_COMMA}, {";", K_SEMICOLON}};
 
-static int isdig(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* inside {{ }} or {% %}: tokens until the end delimiter */
 static int lex_inner(struct lx *l, int block)
 {
@@ -161,7 +156,7 @@ static int lex_inner(struct lx *l, int block)
                 return 0;
             }
         }
-        if (isdig(s[i])) {
+        if (tpl_lexer_isdigit(s[i])) {
             if (tpl_lexer_number(l, &l->pos) != 0) {
                 return -1;
             }
@@ -185,7 +180,8 @@ static int lex_inner(struct lx *l, int block)
             while (k < n) {
                 unsigned char c = (unsigned char)s[k];
                 if (c < 0x80) { /* ASCII: the fast path */
-                    if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isdig((char)c)) {
+                    if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        tpl_lexer_isdigit((char)c)) {
                         k++;
                         continue;
                     }

@@ -16,6 +16,12 @@ struct lx {
     int nbal;
 };
 
+/* an ASCII digit (not locale's isdigit) */
+static inline int tpl_lexer_isdigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 TPL_INTERNAL struct token *tpl_lexer_emit(struct lx *l, int type, const char *s, size_t n);
 TPL_INTERNAL int tpl_lexer_fail(struct lx *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -95,11 +95,6 @@ int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
     return 0;
 }
 
-static int isdig(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* digits with single underscores between: returns end or start when none */
 static size_t digits_us(const char *s, size_t n, size_t i, int (*ok)(char))
 {
@@ -122,7 +117,7 @@ static size_t digits_us(const char *s, size_t n, size_t i, int (*ok)(char))
 
 static int ishex(char c)
 {
-    return isdig(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return tpl_lexer_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 static int isoct(char c)
 {
@@ -138,7 +133,7 @@ int tpl_lexer_number(struct lx *l, size_t *pos)
     const char *s = l->s;
     size_t n = l->n;
     size_t i = *pos;
-    size_t e = digits_us(s, n, i, isdig);
+    size_t e = digits_us(s, n, i, tpl_lexer_isdigit);
     int isfloat = 0;
     size_t j;
     struct token *tk;
@@ -149,7 +144,7 @@ int tpl_lexer_number(struct lx *l, size_t *pos)
     if (e > i && (i == 0 || s[i - 1] != '.')) {
         j = e;
         if (j < n && s[j] == '.') {
-            size_t f = digits_us(s, n, j + 1, isdig);
+            size_t f = digits_us(s, n, j + 1, tpl_lexer_isdigit);
             if (f > j + 1) {
                 j = f;
                 isfloat = 1;
@@ -161,7 +156,7 @@ int tpl_lexer_number(struct lx *l, size_t *pos)
             if (x < n && (s[x] == '+' || s[x] == '-')) {
                 x++;
             }
-            f = digits_us(s, n, x, isdig);
+            f = digits_us(s, n, x, tpl_lexer_isdigit);
             if (f > x) {
                 j = f;
                 isfloat = 1;
@@ -213,7 +208,7 @@ int tpl_lexer_number(struct lx *l, size_t *pos)
                 de++;
             }
         } else {
-            de = digits_us(s, n, i, isdig);
+            de = digits_us(s, n, i, tpl_lexer_isdigit);
         }
     have:
         clean = tpl_arena_alloc(&l->t->ar, de - ds + 1);

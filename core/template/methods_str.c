@@ -91,22 +91,6 @@ static int u_isnumeric(unsigned c)
            c == 0x516B || c == 0x4E5D || c == 0x5341;
 }
 
-static int cased_check(tv s, int upper)
-{
-    size_t i = 0;
-    int cased = 0;
-    while (i < s.sn) {
-        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
-        if (upper ? tpl_ucase_islower(c) : tpl_ucase_isupper(c)) {
-            return 0;
-        }
-        if (upper ? tpl_ucase_isupper(c) : tpl_ucase_islower(c)) {
-            cased = 1;
-        }
-    }
-    return cased;
-}
-
 static tv splitlines(struct rs *st, tv s, int keepends)
 {
     tv out = tpl_value_list_new(st, 0);
@@ -472,7 +456,7 @@ static tv m_iscased(struct rs *st, tv s, const char *m, struct callargs *a)
 {
     (void)st;
     (void)a;
-    return tpl_value_bool(cased_check(s, m[2] == 'u'));
+    return tpl_value_bool(tpl_ustr_iscased(s, m[2] == 'u'));
 }
 
 /* title-cased: what str.title() leaves unchanged, not empty or all space.

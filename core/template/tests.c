@@ -113,32 +113,16 @@ static int t_divisibleby(struct rs *st, tv v, struct callargs *a)
                           tpl_value_int(0));
 }
 
-static int case_test(tv s, int upper)
-{
-    size_t i = 0;
-    int cased = 0;
-    while (i < s.sn) {
-        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
-        if (upper ? tpl_ucase_islower(c) : tpl_ucase_isupper(c)) {
-            return 0;
-        }
-        if (upper ? tpl_ucase_isupper(c) : tpl_ucase_islower(c)) {
-            cased = 1;
-        }
-    }
-    return cased;
-}
-
 static int t_lower(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("lower");
-    return case_test(tpl_repr_str(st, v), 0);
+    return tpl_ustr_iscased(tpl_repr_str(st, v), 0);
 }
 
 static int t_upper(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("upper");
-    return case_test(tpl_repr_str(st, v), 1);
+    return tpl_ustr_iscased(tpl_repr_str(st, v), 1);
 }
 
 static int cmp_test(struct rs *st, tv v, struct callargs *a, int op)

@@ -457,6 +457,9 @@ TPL_INTERNAL tv tpl_ustr_upper(struct rs *st, tv s);
 TPL_INTERNAL tv tpl_ustr_lower(struct rs *st, tv s);
 TPL_INTERNAL tv tpl_ustr_capitalize(struct rs *st, tv s);
 TPL_INTERNAL tv tpl_ustr_pytitle(struct rs *st, tv s);
+/* str.islower() (upper 0), str.isupper() (upper 1): a cased character and
+ * none of the other case (also the tests lower and upper) */
+TPL_INTERNAL int tpl_ustr_iscased(tv s, int upper);
 TPL_INTERNAL tv tpl_ustr_strip(struct rs *st, tv s, tv chars, int left, int right);
 TPL_INTERNAL tv tpl_ustr_replace(struct rs *st, tv s, tv old, tv new_, int64_t count);
 TPL_INTERNAL tv tpl_ustr_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right);

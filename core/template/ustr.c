@@ -181,6 +181,22 @@ static tv map_case(struct rs *st, tv s, int upper)
     return r;
 }
 
+int tpl_ustr_iscased(tv s, int upper)
+{
+    size_t i = 0;
+    int cased = 0;
+    while (i < s.sn) {
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        if (upper ? tpl_ucase_islower(c) : tpl_ucase_isupper(c)) {
+            return 0;
+        }
+        if (upper ? tpl_ucase_isupper(c) : tpl_ucase_islower(c)) {
+            cased = 1;
+        }
+    }
+    return cased;
+}
+
 tv tpl_ustr_upper(struct rs *st, tv s)
 {
     return map_case(st, s, 1);
