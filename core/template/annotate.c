@@ -60,19 +60,6 @@ static const char *intern(struct interner *in, const char *s, size_t n)
     return s;
 }
 
-static int loop_attr_id(const char *s, size_t n)
-{
-    static const char *const names[] = {NULL, "index", "index0", "length", "revindex", "revindex0",
-                                        "first", "last", "depth", "depth0"};
-    int i;
-    for (i = 1; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
-        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0) {
-            return i;
-        }
-    }
-    return LA_NONE;
-}
-
 static int no_args(const struct node *n)
 {
     return n->n == 0 && n->nkw == 0 && n->c == NULL && n->d == NULL;
@@ -100,7 +87,7 @@ static void annotate(struct interner *in, struct node *n, int depth)
     if (n->kind == N_GETATTR && n->str != NULL) {
         tv d = tpl_value_none();
         d.t = T_DICT;
-        n->aux = loop_attr_id(n->str, n->slen);
+        n->aux = tpl_exec_loop_attr_find(n->str, n->slen);
         if (tpl_methods_has(d, n->str, n->slen)) {
             n->aux |= AUX_DICTMETH;
         }

@@ -295,12 +295,6 @@ static tv eval_call(struct rs *st, struct node *n, struct scope *sc)
     return tpl_calls_value(st, fn, &a);
 }
 
-static int filter_needs_context(const char *name)
-{
-    return strcmp(name, "map") == 0 || strcmp(name, "select") == 0 || strcmp(name, "reject") == 0 ||
-           strcmp(name, "selectattr") == 0 || strcmp(name, "rejectattr") == 0;
-}
-
 /* tpl_eval_lookup with the usual case inline: the name is a variable of the
  * innermost scope (a loop variable, a {% set %} in the same block) */
 static inline tv lookup(struct rs *st, struct scope *sc, const struct node *nm)
@@ -391,7 +385,7 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
     case N_CALL: return eval_call(st, n, sc);
     case N_FILTER: {
         struct callargs a;
-        if (st->folding && (st->fold_volatile || filter_needs_context(n->str))) {
+        if (st->folding && (st->fold_volatile || (n->flags & NF_PASSCTX))) {
             tpl_render_fail(st, "not a constant");
         }
         if (n->aux & AUX_LENLIST) {

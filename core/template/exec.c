@@ -179,27 +179,30 @@ tv tpl_exec_loop_attr_id(struct loopctx *lc, int id)
     }
 }
 
+/* the names of the LA_* attributes, which annotate.c resolves at compile time */
+static const char *const LOOP_ATTRS[] = {
+    [LA_INDEX] = "index",       [LA_INDEX0] = "index0",       [LA_LENGTH] = "length",
+    [LA_REVINDEX] = "revindex", [LA_REVINDEX0] = "revindex0", [LA_FIRST] = "first",
+    [LA_LAST] = "last",         [LA_DEPTH] = "depth",         [LA_DEPTH0] = "depth0"};
+
+int tpl_exec_loop_attr_find(const char *name, size_t n)
+{
+    int i;
+    for (i = LA_NONE + 1; i < (int)(sizeof(LOOP_ATTRS) / sizeof(LOOP_ATTRS[0])); i++) {
+        if (strlen(LOOP_ATTRS[i]) == n && memcmp(LOOP_ATTRS[i], name, n) == 0) {
+            return i;
+        }
+    }
+    return LA_NONE;
+}
+
 tv tpl_exec_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
 {
 #define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
-    if (IS("index"))
-        return tpl_value_int((int64_t)lc->i + 1);
-    if (IS("index0"))
-        return tpl_value_int((int64_t)lc->i);
-    if (IS("length"))
-        return tpl_value_int((int64_t)lc->n);
-    if (IS("revindex"))
-        return tpl_value_int((int64_t)(lc->n - lc->i));
-    if (IS("revindex0"))
-        return tpl_value_int((int64_t)(lc->n - lc->i - 1));
-    if (IS("first"))
-        return tpl_value_bool(lc->i == 0);
-    if (IS("last"))
-        return tpl_value_bool(lc->i + 1 == lc->n);
-    if (IS("depth"))
-        return tpl_value_int(lc->depth0 + 1);
-    if (IS("depth0"))
-        return tpl_value_int(lc->depth0);
+    int id = tpl_exec_loop_attr_find(name, n);
+    if (id != LA_NONE) {
+        return tpl_exec_loop_attr_id(lc, id);
+    }
     if (IS("previtem")) {
         if (lc->i == 0) {
             return tpl_value_undef_name(st, "previtem", 8);
@@ -213,8 +216,7 @@ tv tpl_exec_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_
         return loop_item(lc, lc->i + 1);
     }
     if (IS("cycle")) {
-        tv f = tpl_value_func(st, F_LOOPCYCLE, "cycle", lc->self);
-        return f;
+        return tpl_value_func(st, F_LOOPCYCLE, "cycle", lc->self);
     }
     if (IS("changed")) {
         return tpl_value_func(st, F_LOOPCHANGED, "changed", lc->self);

@@ -444,18 +444,18 @@ static tv f_mandatory(struct rs *st, tv v, struct callargs *a)
     return v;
 }
 
-const struct fentry tpl_filters_ansible[] = {{"b64decode", f_b64decode},
-                                             {"b64encode", f_b64encode},
-                                             {"bool", f_bool},
-                                             {"combine", f_combine},
-                                             {"dict2items", f_dict2items},
-                                             {"from_json", f_from_json},
-                                             {"from_yaml", f_from_yaml},
-                                             {"items2dict", f_items2dict},
-                                             {"mandatory", f_mandatory},
-                                             {"ternary", f_ternary},
-                                             {"to_json", f_to_json},
-                                             {"to_nice_json", f_to_nice_json},
-                                             {"to_nice_yaml", f_to_nice_yaml},
-                                             {"to_yaml", f_to_yaml},
-                                             {NULL, NULL}};
+const struct fentry tpl_filters_ansible[] = {{"b64decode", f_b64decode, 0},
+                                             {"b64encode", f_b64encode, 0},
+                                             {"bool", f_bool, 0},
+                                             {"combine", f_combine, 0},
+                                             {"dict2items", f_dict2items, 0},
+                                             {"from_json", f_from_json, 0},
+                                             {"from_yaml", f_from_yaml, 0},
+                                             {"items2dict", f_items2dict, 0},
+                                             {"mandatory", f_mandatory, 0},
+                                             {"ternary", f_ternary, 0},
+                                             {"to_json", f_to_json, 0},
+                                             {"to_nice_json", f_to_nice_json, 0},
+                                             {"to_nice_yaml", f_to_nice_yaml, 0},
+                                             {"to_yaml", f_to_yaml, 0},
+                                             {NULL, NULL, 0}};

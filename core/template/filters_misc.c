@@ -529,9 +529,9 @@ static tv f_pprint(struct rs *st, tv v, struct callargs *a)
     return tpl_render_buf_str(st, b);
 }
 
-static const struct fentry FILTERS_MISC[] = {{"d", f_default},       {"default", f_default},
-                                             {"pprint", f_pprint},   {"tojson", f_tojson},
-                                             {"xmlattr", f_xmlattr}, {NULL, NULL}};
+static const struct fentry FILTERS_MISC[] = {{"d", f_default, 0},       {"default", f_default, 0},
+                                             {"pprint", f_pprint, 0},   {"tojson", f_tojson, 0},
+                                             {"xmlattr", f_xmlattr, 0}, {NULL, NULL, 0}};
 
 static const struct fentry *const TABLES[] = {
     tpl_filters_string, tpl_filters_coll,    tpl_filters_sort,  tpl_filters_num,
@@ -539,7 +539,7 @@ static const struct fentry *const TABLES[] = {
 /* what ansible.builtin.<name> may name */
 static const struct fentry *const ANSIBLE[] = {tpl_filters_ansible, tpl_filters_regex};
 
-filter_fn tpl_filters_lookup(const char *name)
+const struct fentry *tpl_filters_find(const char *name)
 {
     size_t t;
     /* Ansible's fully qualified names of the extras: ansible.builtin.to_json */
@@ -548,7 +548,7 @@ filter_fn tpl_filters_lookup(const char *name)
             const struct fentry *e;
             for (e = ANSIBLE[t]; e->name; e++) {
                 if (strcmp(e->name, name + 16) == 0) {
-                    return e->fn;
+                    return e;
                 }
             }
         }
@@ -558,9 +558,15 @@ filter_fn tpl_filters_lookup(const char *name)
         const struct fentry *e;
         for (e = TABLES[t]; e->name; e++) {
             if (strcmp(e->name, name) == 0) {
-                return e->fn;
+                return e;
             }
         }
     }
     return NULL;
+}
+
+filter_fn tpl_filters_lookup(const char *name)
+{
+    const struct fentry *e = tpl_filters_find(name);
+    return e != NULL ? e->fn : NULL;
 }

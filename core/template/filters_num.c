@@ -302,9 +302,7 @@ static tv f_filesizeformat(struct rs *st, tv v, struct callargs *a)
     return tpl_value_str("", 0);
 }
 
-const struct fentry tpl_filters_num[] = {{"abs", f_abs},
-                                         {"filesizeformat", f_filesizeformat},
-                                         {"float", f_float},
-                                         {"int", f_int},
-                                         {"round", f_round},
-                                         {NULL, NULL}};
+const struct fentry tpl_filters_num[] = {
+    {"abs", f_abs, 0},     {"filesizeformat", f_filesizeformat, 0},
+    {"float", f_float, 0}, {"int", f_int, 0},
+    {"round", f_round, 0}, {NULL, NULL, 0}};

@@ -181,7 +181,7 @@ static tv f_regex_findall(struct rs *st, tv v, struct callargs *a)
 }
 
 /* Ansible filters too: ansible.builtin.regex_search works (tpl_filters_lookup) */
-const struct fentry tpl_filters_regex[] = {{"regex_findall", f_regex_findall},
-                                           {"regex_replace", f_regex_replace},
-                                           {"regex_search", f_regex_search},
-                                           {NULL, NULL}};
+const struct fentry tpl_filters_regex[] = {{"regex_findall", f_regex_findall, 0},
+                                           {"regex_replace", f_regex_replace, 0},
+                                           {"regex_search", f_regex_search, 0},
+                                           {NULL, NULL, 0}};

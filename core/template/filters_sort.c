@@ -286,6 +286,6 @@ static tv f_min(struct rs *st, tv v, struct callargs *a)
     return minmax(st, v, a, 0);
 }
 
-const struct fentry tpl_filters_sort[] = {{"dictsort", f_dictsort}, {"groupby", f_groupby},
-                                          {"max", f_max},           {"min", f_min},
-                                          {"sort", f_sort},         {NULL, NULL}};
+const struct fentry tpl_filters_sort[] = {{"dictsort", f_dictsort, 0}, {"groupby", f_groupby, 0},
+                                          {"max", f_max, 0},           {"min", f_min, 0},
+                                          {"sort", f_sort, 0},         {NULL, NULL, 0}};

@@ -426,4 +426,4 @@ static tv f_urlize(struct rs *st, tv v, struct callargs *a)
 }
 
 const struct fentry tpl_filters_wrap[] = {
-    {"urlize", f_urlize}, {"wordwrap", f_wordwrap}, {NULL, NULL}};
+    {"urlize", f_urlize, 0}, {"wordwrap", f_wordwrap, 0}, {NULL, NULL, 0}};

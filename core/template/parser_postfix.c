@@ -88,6 +88,7 @@ struct node *tpl_parser_filter(struct ps *p, struct node *in, int start_inline)
         struct node *f;
         char name[128];
         size_t nl;
+        const struct fentry *fe;
         if (!start_inline) {
             tpl_parser_next(p);
         }
@@ -97,7 +98,11 @@ struct node *tpl_parser_filter(struct ps *p, struct node *in, int start_inline)
         f->a = in;
         f->str = tpl_parser_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
         f->slen = nl;
-        f->ffn = tpl_filters_lookup(f->str); /* NULL: unknown, see check.c */
+        fe = tpl_filters_find(f->str); /* NULL: unknown, see check.c */
+        f->ffn = fe != NULL ? fe->fn : NULL;
+        if (fe != NULL && (fe->flags & FILTER_PASS_CONTEXT)) {
+            f->flags |= NF_PASSCTX;
+        }
         if (tpl_parser_cur(p)->type == K_LPAREN) {
             parse_call_args(p, f);
         }

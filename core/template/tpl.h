@@ -167,6 +167,8 @@ enum {
  * whose value was not constant: decided at run time) */
 #define NF_AE_ON 0x200
 #define NF_AE_VOL 0x400
+/* N_FILTER: a FILTER_PASS_CONTEXT filter (never constant) */
+#define NF_PASSCTX 0x800
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW };
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_IN, CMP_NOTIN };
 
@@ -214,8 +216,9 @@ struct node {
     int aux; /* precomputed by tpl_annotate (annotate.c): AUX_* per kind */
 };
 
-/* N_GETATTR aux: the loop attribute (LA_*) in the low byte, and whether
- * the name is a dict method (then a.name is not a plain key lookup) */
+/* N_GETATTR aux: the loop attribute (LA_*; names in exec.c) in the low
+ * byte, and whether the name is a dict method (then a.name is not a plain
+ * key lookup) */
 enum { LA_NONE, LA_INDEX, LA_INDEX0, LA_LENGTH, LA_REVINDEX, LA_REVINDEX0, LA_FIRST, LA_LAST,
        LA_DEPTH, LA_DEPTH0 };
 #define AUX_LOOPATTR 0xff
@@ -537,15 +540,21 @@ TPL_INTERNAL int tpl_methods_has(tv self, const char *name, size_t n);
 TPL_INTERNAL int tpl_methods_mutates(tv self, const char *name);
 
 /* ---- filters and tests (filters_*.c, tests.c; filters.h) --------------------- */
+/* FILTER_PASS_CONTEXT: Jinja2 declares the filter @pass_context (it looks
+ * up other filters or tests by name at run time), so it is never
+ * evaluated at compile time (NF_PASSCTX on its node) */
+#define FILTER_PASS_CONTEXT 1u
 struct fentry {
     const char *name;
     filter_fn fn;
+    unsigned flags; /* FILTER_* */
 };
 struct tentry {
     const char *name;
     test_fn fn;
 };
 TPL_INTERNAL filter_fn tpl_filters_lookup(const char *name); /* NULL: no such filter */
+TPL_INTERNAL const struct fentry *tpl_filters_find(const char *name); /* NULL: none */
 TPL_INTERNAL tv tpl_filters_escape(struct rs *st, tv s);     /* markupsafe.escape */
 TPL_INTERNAL void tpl_filters_sort_values(struct rs *st, tv *items, size_t n, int reverse,
                                           int case_sensitive, tv *keys);
@@ -598,6 +607,8 @@ TPL_INTERNAL tv tpl_exec_loop_recurse(struct rs *st, struct loopctx *lc, struct 
 TPL_INTERNAL tv tpl_exec_loop_call(struct rs *st, struct tfunc *f, struct callargs *a);
 TPL_INTERNAL tv tpl_exec_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n);
 TPL_INTERNAL tv tpl_exec_loop_attr_id(struct loopctx *lc, int id); /* LA_* */
+/* the LA_* of a loop attribute name, LA_NONE for the others */
+TPL_INTERNAL int tpl_exec_loop_attr_find(const char *name, size_t n);
 TPL_INTERNAL void tpl_exec_write_slow(struct rs *st, const char *p, size_t n);
 /* write to the render's output; fails past the output limit */
 static inline void tpl_exec_write(struct rs *st, const char *p, size_t n)
