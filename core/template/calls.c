@@ -1,5 +1,6 @@
 /* calls.c - calling values, argument binding, and the global functions
- * of a default Jinja2 environment: range, dict, namespace, cycler, joiner. */
+ * of a default Jinja2 environment: range, dict, namespace, cycler, joiner,
+ * lipsum (and self, the template reference). */
 #include <string.h>
 
 #include "tpl.h"

@@ -1,4 +1,9 @@
-/* tpl_eval.c - expression evaluation and name resolution. */
+/* eval.c - expressions: tpl_eval_node walks an expression tree and returns
+ * its value; scopes hold the variables of {% set %}, loops, macros, and
+ * names not found in them come from the context (looked up once per render
+ * and name) then the globals. Sub-expressions the fold pass marked constant
+ * (NF_FOLDED) are evaluated with Jinja2's compile-time rules (st->folding),
+ * because Jinja2 computed them when compiling. */
 #include <string.h>
 
 #include "tpl.h"

@@ -1,7 +1,7 @@
 /* filters_ansible.c - the Ansible filters flows rely on: to_json,
  * to_nice_json, from_json, to_yaml, to_nice_yaml, from_yaml, b64encode,
- * b64decode, regex_search, regex_replace, regex_findall, combine,
- * dict2items, items2dict, bool, ternary, mandatory. */
+ * b64decode, combine, dict2items, items2dict, bool, ternary, mandatory
+ * (regex_search, regex_replace, regex_findall: filters_regex.c). */
 #include <string.h>
 
 #include "filters.h"

@@ -1,5 +1,6 @@
-/* filters_coll.c - sequence filters: sort, groupby, map, select, join,
- * first/last, min/max, sum, unique, batch, slice, dictsort, ... */
+/* filters_coll.c - sequence filters: map, select/reject(attr), join,
+ * first/last, length/count, list, sum, unique, batch, slice, items, attr,
+ * reverse (the ordering ones are in filters_sort.c). */
 #include <string.h>
 
 #include "filters.h"

@@ -1,5 +1,6 @@
 /* filters_string.c - text filters: case, trim, replace, truncate, indent,
- * escape/safe, striptags, urlencode, urlize, wordcount, wordwrap, format. */
+ * center, escape/safe, striptags, urlencode, wordcount, string; format is
+ * pformat.c's (registered here), urlize and wordwrap are in filters_wrap.c. */
 #include <string.h>
 
 #include "filters.h"

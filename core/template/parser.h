@@ -1,5 +1,7 @@
-/* parser.h - parser state and helpers shared by parser.c (expressions)
- * and parser_stmt.c (statements). */
+/* parser.h - parser state and helpers shared by the parser's files:
+ * parser.c (expressions by precedence, token helpers), parser_postfix.c
+ * (a.b, a[b], calls, filters, tests), parser_stmt.c (statements, entry
+ * point) and parser_tpl.c (template-level statements). */
 #ifndef OCTO_TPL_PARSER_H
 #define OCTO_TPL_PARSER_H
 

@@ -1,5 +1,6 @@
-/* template.c - the public API: compile, render, reference counting, and
- * the error plumbing of a render (longjmp back to octo_tpl_render). */
+/* template.c - the public API: compile (the passes, in order; see tpl.h),
+ * render (the setjmp every render error returns to; the errors themselves
+ * are in render.c), reference counting. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +43,11 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
     t->env = env;
     t->name = strdup(name ? name : "<template>");
     tpl_arena_init(&t->ar, 0);
+    /* The passes (tpl.h): lex+parse; check, which reports what Jinja2
+     * reports at compile time and marks the autoescape context fold
+     * evaluates in; fold, which turns constant output into text and marks
+     * constant sub-expressions; annotate last, on the final tree (it reads
+     * fold's marks). Only the first two can fail. */
     if (t->name == NULL || tpl_parser_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
         tpl_check(t, err) != 0) {
         if (t->name == NULL && err) {

@@ -1,11 +1,109 @@
-/* tpl.h - internals shared by the template engine's files.
+/* tpl.h - internals shared by the template engine's files. The API is
+ * template.h; nothing outside core/template includes this header.
  *
- * Values (tv) are small tagged structs passed by value. Everything a
- * render allocates comes from its arena (struct arena) and is released at
- * once when the render ends; errors unwind with longjmp to the render's
- * entry point, which is safe because nothing else owns memory. Values from
- * the JSON context are wrapped, never converted (T_JLIST / T_JDICT borrow
- * the json_t; strings point into jansson's storage).
+ * Memory and errors. Values (tv) are small tagged structs passed by value.
+ * Everything a render allocates comes from its arena (struct arena) and is
+ * released at once when the render ends; errors unwind with longjmp to the
+ * render's entry point, which is safe because nothing else owns memory.
+ * Values from the JSON context are wrapped, never converted (T_JLIST /
+ * T_JDICT borrow the json_t; strings point into jansson's storage).
+ *
+ * The passes. octo_tpl_compile (template.c) turns source into a tree that
+ * is never changed again, so any number of threads render it at once:
+ *   1. lexer      source -> tokens. Where text ends and code begins ({{ {%
+ *                 {#, raw blocks, - and + whitespace control) is a matter of
+ *                 characters, not grammar, so it is settled first.
+ *   2. parser     tokens -> tree (struct node) with Jinja2's grammar,
+ *                 precedence and syntax error messages.
+ *   3. check      what Jinja2's code generator decides before any render,
+ *                 needing the whole tree: unknown filters and tests (errors,
+ *                 except in if branches and conditional expressions, where
+ *                 they fail when reached), which of caller, varargs, kwargs
+ *                 a macro reads, the autoescape context of each node.
+ *   4. fold       what Jinja2's optimizer computes at compile time: constant
+ *                 {{ output }} becomes text, constant sub-expressions are
+ *                 marked (NF_FOLDED) to keep compile-time rules at render.
+ *                 Its rules differ from run time ({{ (1)[::-1] }} is '', not
+ *                 an error), so output is only byte-identical if we fold too.
+ *   5. annotate   precomputes what every render would find again (interned
+ *                 names, loop attribute ids, x|list|length); last, because
+ *                 folding changes the tree.
+ * A render (octo_tpl_render_ex, template.c) gets a struct rs and an arena:
+ * exec runs the statements, eval the expressions, inherit the template
+ * statements (extends, blocks, include, import) through env->load.
+ *
+ * Names. The public API is octo_tpl_*. A function or object shared between
+ * files is tpl_<module>_<what> (tpl_<module> for a module's main entry:
+ * tpl_check, tpl_repr), <module> being the file's name, or for a module of
+ * several files the part before the underscore (parser_stmt.c ->
+ * tpl_parser_*, filters_*.c -> tpl_filters_*); a header's inline functions
+ * take their module's prefix (tbuf.h -> tpl_tbuf_*). Each is declared in a
+ * header, with TPL_INTERNAL (no prototypes in .c files: the build is clean
+ * with -Wmissing-prototypes). File-local functions are static and have no
+ * prefix. Types, enum constants and macros keep short names.
+ *
+ * Files (the prefix of what each shares):
+ *   template.h      the API (octo_tpl_*): compile, render, limits, undefined
+ *   template.c      the API: compile (the passes in order), render entry
+ *                   (setjmp target), reference counting
+ *   jsonbig.c       the API for integers beyond int64 in JSON contexts
+ *   render_cli.c    the API's `render` command (octo_tpl_render_cli)
+ *   tpl.h           this: values, tree, render state; declarations by module
+ *   internal.h      TPL_INTERNAL (hidden visibility)
+ *   lexer.c         tokens, whitespace control (tpl_lexer_; lexer.h)
+ *   lexer_lit.c     string and number literals (lexer_int.h: shared state)
+ *   parser.c        expressions by precedence, token helpers (tpl_parser_;
+ *                   parser.h: state shared by the parser_*.c files)
+ *   parser_postfix.c  a.b, a[b], a(...), filters, tests of an expression
+ *   parser_stmt.c   statements, and tpl_parser_parse (runs the lexer)
+ *   parser_tpl.c    block, extends, include, import, from
+ *   check.c         pass 3 (tpl_check)
+ *   fold.c          pass 4 (tpl_fold; tpl_fold_const for check.c)
+ *   annotate.c      pass 5 (tpl_annotate)
+ *   render.c        failing a render, arena memory, scratch buffers, the
+ *                   work budget (tpl_render_)
+ *   eval.c          expressions, scopes, name lookup (tpl_eval_)
+ *   exec.c          statements: output, if, for and loop, set, with, macros,
+ *                   call blocks (tpl_exec_)
+ *   inherit.c       extends, blocks, super(), include, import (tpl_inherit_)
+ *   value.c         value model: construction, truth, length, iteration,
+ *                   sequences and maps (tpl_value_; tvjson.h: context values)
+ *   dict.c          template dicts: lookup, insertion, copy, hash index
+ *                   (tpl_dict_)
+ *   compare.c       ==, ordering, in (tpl_compare_)
+ *   access.c        a.b, a[b], a[i:j] with Jinja2's fallbacks (tpl_access_)
+ *   ops.c           arithmetic with Python's semantics (tpl_ops_)
+ *   pformat.c       'fmt' % args and the format filter (tpl_pformat_)
+ *   strformat.c     str.format (tpl_strformat)
+ *   repr.c          str() and repr() as Python prints them (tpl_repr_)
+ *   ustr.c          strings by code point: length, find, split, case
+ *                   (tpl_ustr_)
+ *   ucase.c         character classes and case mapping (tpl_ucase_)
+ *   ident.h, ident_tab.c  Python identifier classes, generated by
+ *                   tools/gen_ident.py (tpl_ident_)
+ *   tbuf.h          inline buffer appends (tpl_tbuf_)
+ *   bigint.c, bigint.h  arbitrary-precision integers (tpl_bigint_)
+ *   calls.c         calling values, argument binding, the globals (range,
+ *                   dict, namespace, cycler, joiner, lipsum) (tpl_calls_)
+ *   methods.c       method tables and dispatch, list/dict/number methods
+ *                   (tpl_methods_; methods.h: struct method)
+ *   methods_str.c   str methods (tpl_methods_str)
+ *   filters.h       what the filters_*.c files share (BIND, NOARGS, tables)
+ *   filters_string.c  text: case, trim, replace, truncate, indent, escape,
+ *                   striptags, urlencode, wordcount (tpl_filters_)
+ *   filters_wrap.c  wordwrap, urlize
+ *   filters_coll.c  sequences: map, select, join, first, last, sum, unique,
+ *                   batch, slice, length, list, attr...
+ *   filters_sort.c  sort, dictsort, groupby, min, max
+ *   filters_num.c   abs, int, float, round, filesizeformat
+ *   filters_misc.c  default, tojson, pprint, xmlattr; value -> JSON; the
+ *                   registry (tpl_filters_lookup)
+ *   filters_ansible.c  Ansible's to_json, from_yaml, b64encode, combine...
+ *   filters_regex.c Ansible's regex_search, regex_replace, regex_findall
+ *   tre.c, tre.h    Python regular expressions over core/pyregex (tpl_tre_)
+ *   tests.c         Jinja2's tests: defined, odd, in... (tpl_tests_)
+ *   tools/          gen_ident.py; octo_tpl_render.c, a renderer for
+ *                   tests/unit/template/diff_jinja.py
  */
 #ifndef OCTO_TPL_H
 #define OCTO_TPL_H
@@ -102,7 +200,7 @@ struct tlist {
 struct tdict {
     size_t n, cap;
     tv *k, *v;
-    /* hash index, built once a dict grows past 8 keys (vhash.c) */
+    /* hash index, built once a dict grows past 8 keys (dict.c) */
     uint32_t *idx;
     uint64_t *hashes;
     size_t icap, hcap;

@@ -1,6 +1,7 @@
-/* ustr.c - strings by code point: length, offsets, case mapping (ASCII,
- * Latin-1, Latin Extended-A, Greek, Cyrillic), whitespace as Python's
- * str.isspace, and the str methods several filters share. */
+/* ustr.c - strings by code point (UTF-8 decoded on the fly): length,
+ * offsets, and the str operations filters and methods share: upper, lower,
+ * title, strip, split, replace, find, startswith (character classes and
+ * case mapping of one code point: ucase.c). */
 #include <string.h>
 
 #include "pyfmt.h"

@@ -1,5 +1,7 @@
-/* value.c - the Python value model: construction, truth, equality,
- * ordering, containers. */
+/* value.c - the Python value model: construction, type names, truth,
+ * length, iteration, and reading sequences and maps whether the template
+ * made them or they are the context's (equality and ordering: compare.c;
+ * dict operations: dict.c). */
 #include <math.h>
 #include <string.h>
 
