@@ -92,7 +92,7 @@ static void index_put(struct tdict *d, uint64_t h, size_t pos)
     d->idx[i] = (uint32_t)pos + 1;
 }
 
-void tpl_dict_reindex(struct rs *st, struct tdict *d)
+static void reindex(struct rs *st, struct tdict *d)
 {
     size_t cap = 16;
     size_t i;
@@ -112,7 +112,7 @@ void tpl_dict_reindex(struct rs *st, struct tdict *d)
     }
 }
 
-int tpl_dict_find_indexed(struct tdict *d, tv k, uint64_t h, size_t *pos)
+static int find_indexed(struct tdict *d, tv k, uint64_t h, size_t *pos)
 {
     size_t mask = d->icap - 1;
     size_t i = (size_t)h & mask;
@@ -127,13 +127,13 @@ int tpl_dict_find_indexed(struct tdict *d, tv k, uint64_t h, size_t *pos)
     return 0;
 }
 
-void tpl_dict_index_add(struct rs *st, struct tdict *d, uint64_t h, size_t pos)
+static void index_add(struct rs *st, struct tdict *d, uint64_t h, size_t pos)
 {
     if (d->idx == NULL) {
         return;
     }
     if ((pos + 1) * 2 + 2 > d->icap || pos >= d->hcap) {
-        tpl_dict_reindex(st, d);
+        reindex(st, d);
         return;
     }
     d->hashes[pos] = h;
@@ -145,7 +145,7 @@ int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
     size_t i;
     uint64_t h;
     if (d->idx != NULL && tpl_dict_hash(NULL, k, &h, 0)) {
-        return tpl_dict_find_indexed(d, k, h, idx);
+        return find_indexed(d, k, h, idx);
     }
     for (i = 0; i < d->n; i++) {
         tv *c = &d->k[i];
@@ -169,7 +169,7 @@ int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
         uint64_t h;
         tv key = tpl_value_str(k, n);
         tpl_dict_hash(NULL, key, &h, 0);
-        if (tpl_dict_find_indexed(d, key, h, &i)) {
+        if (find_indexed(d, key, h, &i)) {
             *out = d->v[i];
             return 1;
         }
@@ -215,9 +215,9 @@ void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x)
     if (d->idx != NULL) {
         uint64_t h = 0;
         tpl_dict_hash(st, k, &h, 0);
-        tpl_dict_index_add(st, d, h, d->n - 1);
+        index_add(st, d, h, d->n - 1);
     } else if (d->n > 8) {
-        tpl_dict_reindex(st, d);
+        reindex(st, d);
     }
 }
 

@@ -533,9 +533,6 @@ TPL_INTERNAL void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x);
 TPL_INTERNAL tv tpl_dict_copy(struct rs *st, tv d); /* dict.copy(), also of context dicts */
 /* Python-compatible hash of v; 0 when unhashable (st NULL: no budget) */
 TPL_INTERNAL int tpl_dict_hash(struct rs *st, tv v, uint64_t *out, int depth);
-TPL_INTERNAL void tpl_dict_reindex(struct rs *st, struct tdict *d);
-TPL_INTERNAL int tpl_dict_find_indexed(struct tdict *d, tv k, uint64_t h, size_t *pos);
-TPL_INTERNAL void tpl_dict_index_add(struct rs *st, struct tdict *d, uint64_t h, size_t pos);
 TPL_INTERNAL void tpl_dict_drop_index(struct tdict *d);
 
 /* ---- comparison (compare.c) ------------------------------------------------- */
