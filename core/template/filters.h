@@ -15,7 +15,7 @@
     tpl_calls_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 /* a filter or test taking only its input: Python's message for extra
- * arguments (fname is the Python function's name: do_lower, test_none) */
+ * arguments (fname as the message names it: "lower", "test_none") */
 #define NOARGS(fname)                                                                              \
     if (a->npos || a->nkw) {                                                                       \
         tpl_render_fail(st, "%s() takes 1 positional argument but %d were given", fname,           \
@@ -29,8 +29,8 @@ static inline int tpl_filters_opt_bool(struct rs *st, tv v, int dflt)
 }
 
 /* Each filters file registers the filters it defines in its own table
- * (name -> function, NULL-terminated); tpl_filters_lookup (filters_misc.c)
- * searches them all. Names are unique across the tables. */
+ * (name -> function and FILTER_* flags, NULL-terminated); tpl_filters_find
+ * (filters_misc.c) searches them all. Names are unique across the tables. */
 TPL_INTERNAL extern const struct fentry tpl_filters_string[], tpl_filters_coll[],
     tpl_filters_sort[], tpl_filters_num[], tpl_filters_ansible[], tpl_filters_regex[],
     tpl_filters_wrap[];
