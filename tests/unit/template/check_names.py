@@ -35,7 +35,10 @@ def symbols(lib):
             continue
         f = line.split()
         # Num: Value Size Type Bind Vis Ndx Name
-        if len(f) == 8 and f[4] in ("GLOBAL", "WEAK") and f[6] != "UND":
+        # names starting with __ are the compiler's (ASan's __odr_asan.x)
+        if len(f) != 8 or f[4] not in ("GLOBAL", "WEAK") or f[6] == "UND":
+            continue
+        if not f[7].startswith("__"):
             yield obj, f[7], f[5]
 
 
