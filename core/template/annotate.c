@@ -9,7 +9,7 @@
 
 /* the scope name of the loop variable: names "loop" of every template are
  * made to point here, so a lookup matches it by address */
-const char tpl_str_loop[] = "loop";
+const char tpl_annotate_loop_name[] = "loop";
 
 /* Names are interned per template: the target of a {% set %} or {% for %}
  * and the names that read it share one pointer, and scope lookups compare
@@ -28,7 +28,7 @@ static const char *intern(struct interner *in, const char *s, size_t n)
         return s;
     }
     if (n == 4 && memcmp(s, "loop", 4) == 0) {
-        return tpl_str_loop;
+        return tpl_annotate_loop_name;
     }
     for (i = 0; i < in->n; i++) {
         if (in->len[i] == n && memcmp(in->p[i], s, n) == 0) {
@@ -60,19 +60,6 @@ static const char *intern(struct interner *in, const char *s, size_t n)
     return s;
 }
 
-static int loop_attr_id(const char *s, size_t n)
-{
-    static const char *const names[] = {NULL, "index", "index0", "length", "revindex", "revindex0",
-                                        "first", "last", "depth", "depth0"};
-    int i;
-    for (i = 1; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
-        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0) {
-            return i;
-        }
-    }
-    return LA_NONE;
-}
-
 static int no_args(const struct node *n)
 {
     return n->n == 0 && n->nkw == 0 && n->c == NULL && n->d == NULL;
@@ -98,16 +85,16 @@ static void annotate(struct interner *in, struct node *n, int depth)
         }
     }
     if (n->kind == N_GETATTR && n->str != NULL) {
-        tv d = v_none();
+        tv d = tpl_value_none();
         d.t = T_DICT;
-        n->aux = loop_attr_id(n->str, n->slen);
-        if (tpl_has_method(d, n->str, n->slen)) {
+        n->aux = tpl_exec_loop_attr_find(n->str, n->slen);
+        if (tpl_methods_has(d, n->str, n->slen)) {
             n->aux |= AUX_DICTMETH;
         }
     }
-    if (n->kind == N_FILTER && no_args(n) && n->ffn == tpl_filter_lookup("length") && n->a != NULL &&
-        n->a->kind == N_FILTER && no_args(n->a) && n->a->ffn == tpl_filter_lookup("list") &&
-        !(n->a->flags & NF_FOLDED)) {
+    if (n->kind == N_FILTER && no_args(n) && n->ffn == tpl_filters_lookup("length") &&
+        n->a != NULL && n->a->kind == N_FILTER && no_args(n->a) &&
+        n->a->ffn == tpl_filters_lookup("list") && !(n->a->flags & NF_FOLDED)) {
         n->aux |= AUX_LENLIST;
     }
     annotate(in, n->a, depth + 1);

@@ -31,7 +31,7 @@ static struct bigint *norm(struct bigint *b)
     return b;
 }
 
-struct bigint *tpl_big_from_i64(const struct bigalloc *ba, int64_t v)
+struct bigint *tpl_bigint_from_i64(const struct bigalloc *ba, int64_t v)
 {
     struct bigint *b = mk(ba, 2);
     uint64_t m;
@@ -50,7 +50,7 @@ struct bigint *tpl_big_from_i64(const struct bigalloc *ba, int64_t v)
     return norm(b);
 }
 
-struct bigint *tpl_big_from_double(const struct bigalloc *ba, double v)
+struct bigint *tpl_bigint_from_double(const struct bigalloc *ba, double v)
 {
     int e;
     double m;
@@ -98,7 +98,7 @@ static void mag_muladd(struct bigint *a, uint32_t m, uint32_t c)
     }
 }
 
-struct bigint *tpl_big_parse(const struct bigalloc *ba, const char *s, size_t n, int base)
+struct bigint *tpl_bigint_parse(const struct bigalloc *ba, const char *s, size_t n, int base)
 {
     size_t bits = n * 6 + 32;
     struct bigint *b = mk(ba, bits / 32 + 2);
@@ -184,7 +184,7 @@ static struct bigint *mag_sub(const struct bigalloc *ba, const struct bigint *a,
     return norm(r);
 }
 
-struct bigint *tpl_big_neg(const struct bigalloc *ba, const struct bigint *a)
+struct bigint *tpl_bigint_neg(const struct bigalloc *ba, const struct bigint *a)
 {
     struct bigint *r = mk(ba, a->n);
     if (r == NULL) {
@@ -200,10 +200,10 @@ static struct bigint *addsub(const struct bigalloc *ba, const struct bigint *a,
 {
     struct bigint *r;
     if (b->sign == 0) {
-        return tpl_big_neg(ba, tpl_big_neg(ba, a));
+        return tpl_bigint_neg(ba, tpl_bigint_neg(ba, a));
     }
     if (a->sign == 0) {
-        r = tpl_big_neg(ba, b);
+        r = tpl_bigint_neg(ba, b);
         if (r && bsign > 0) {
             r->sign = -r->sign;
         }
@@ -231,17 +231,20 @@ static struct bigint *addsub(const struct bigalloc *ba, const struct bigint *a,
     return r;
 }
 
-struct bigint *tpl_big_add(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b)
+struct bigint *tpl_bigint_add(const struct bigalloc *ba, const struct bigint *a,
+                              const struct bigint *b)
 {
     return addsub(ba, a, b, 1);
 }
 
-struct bigint *tpl_big_sub(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b)
+struct bigint *tpl_bigint_sub(const struct bigalloc *ba, const struct bigint *a,
+                              const struct bigint *b)
 {
     return addsub(ba, a, b, -1);
 }
 
-struct bigint *tpl_big_mul(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b)
+struct bigint *tpl_bigint_mul(const struct bigalloc *ba, const struct bigint *a,
+                              const struct bigint *b)
 {
     struct bigint *r = mk(ba, a->n + b->n);
     size_t i;
@@ -262,7 +265,7 @@ struct bigint *tpl_big_mul(const struct bigalloc *ba, const struct bigint *a, co
     return norm(r);
 }
 
-size_t tpl_big_bitlen(const struct bigint *a)
+size_t tpl_bigint_bitlen(const struct bigint *a)
 {
     uint32_t top;
     size_t bits;
@@ -284,7 +287,7 @@ static int mag_divmod(const struct bigalloc *ba, const struct bigint *a, const s
 {
     struct bigint *q = mk(ba, a->n);
     struct bigint *r = mk(ba, b->n + 1);
-    size_t bits = tpl_big_bitlen(a);
+    size_t bits = tpl_bigint_bitlen(a);
     size_t i;
     if (q == NULL || r == NULL) {
         return -1;
@@ -337,8 +340,8 @@ static int mag_divmod(const struct bigalloc *ba, const struct bigint *a, const s
     return 0;
 }
 
-int tpl_big_divmod(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b,
-               struct bigint **qo, struct bigint **ro)
+int tpl_bigint_divmod(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b,
+                      struct bigint **qo, struct bigint **ro)
 {
     struct bigint *q;
     struct bigint *r;
@@ -352,12 +355,12 @@ int tpl_big_divmod(const struct bigalloc *ba, const struct bigint *a, const stru
     r->sign = r->n ? a->sign : 0;
     if (r->sign != 0 && r->sign != b->sign) {
         /* floor: q -= 1, r += b */
-        struct bigint *one = tpl_big_from_i64(ba, 1);
+        struct bigint *one = tpl_bigint_from_i64(ba, 1);
         if (one == NULL) {
             return -1;
         }
-        q = tpl_big_sub(ba, q, one);
-        r = tpl_big_add(ba, r, b);
+        q = tpl_bigint_sub(ba, q, one);
+        r = tpl_bigint_add(ba, r, b);
         if (q == NULL || r == NULL) {
             return -1;
         }
@@ -371,12 +374,12 @@ int tpl_big_divmod(const struct bigalloc *ba, const struct bigint *a, const stru
     return 0;
 }
 
-struct bigint *tpl_big_pow(const struct bigalloc *ba, const struct bigint *a, uint64_t e,
-                       size_t maxbits, int *too_big)
+struct bigint *tpl_bigint_pow(const struct bigalloc *ba, const struct bigint *a, uint64_t e,
+                              size_t maxbits, int *too_big)
 {
-    struct bigint *r = tpl_big_from_i64(ba, 1);
-    struct bigint *base = tpl_big_neg(ba, tpl_big_neg(ba, a));
-    size_t abits = tpl_big_bitlen(a);
+    struct bigint *r = tpl_bigint_from_i64(ba, 1);
+    struct bigint *base = tpl_bigint_neg(ba, tpl_bigint_neg(ba, a));
+    size_t abits = tpl_bigint_bitlen(a);
     *too_big = 0;
     if (r == NULL || base == NULL) {
         return NULL;
@@ -387,14 +390,14 @@ struct bigint *tpl_big_pow(const struct bigalloc *ba, const struct bigint *a, ui
     }
     while (e) {
         if (e & 1u) {
-            r = tpl_big_mul(ba, r, base);
+            r = tpl_bigint_mul(ba, r, base);
             if (r == NULL) {
                 return NULL;
             }
         }
         e >>= 1;
         if (e) {
-            base = tpl_big_mul(ba, base, base);
+            base = tpl_bigint_mul(ba, base, base);
             if (base == NULL) {
                 return NULL;
             }
@@ -403,7 +406,7 @@ struct bigint *tpl_big_pow(const struct bigalloc *ba, const struct bigint *a, ui
     return r;
 }
 
-int tpl_big_cmp(const struct bigint *a, const struct bigint *b)
+int tpl_bigint_cmp(const struct bigint *a, const struct bigint *b)
 {
     int c;
     if (a->sign != b->sign) {
@@ -413,7 +416,7 @@ int tpl_big_cmp(const struct bigint *a, const struct bigint *b)
     return a->sign < 0 ? -c : c;
 }
 
-int tpl_big_to_i64(const struct bigint *a, int64_t *out)
+int tpl_bigint_to_i64(const struct bigint *a, int64_t *out)
 {
     uint64_t m;
     if (a->n > 2) {
@@ -437,7 +440,7 @@ int tpl_big_to_i64(const struct bigint *a, int64_t *out)
     return 1;
 }
 
-double tpl_big_to_double(const struct bigint *a)
+double tpl_bigint_to_double(const struct bigint *a)
 {
     double r = 0;
     size_t i;
@@ -447,7 +450,8 @@ double tpl_big_to_double(const struct bigint *a)
     return a->sign < 0 ? -r : r;
 }
 
-char *tpl_big_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t maxdigits, size_t *len)
+char *tpl_bigint_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t maxdigits,
+                        size_t *len)
 {
     size_t cap = a->n * 10 + 2;
     char *tmp;
@@ -455,11 +459,11 @@ char *tpl_big_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t m
     struct bigint *cur;
     size_t nd = 0;
     size_t i;
-    if (maxdigits && tpl_big_bitlen(a) > maxdigits * 4 + 8) {
+    if (maxdigits && tpl_bigint_bitlen(a) > maxdigits * 4 + 8) {
         return NULL;
     }
     tmp = ba->alloc(ba->ud, cap + 1);
-    cur = tpl_big_neg(ba, a);
+    cur = tpl_bigint_neg(ba, a);
     if (tmp == NULL || cur == NULL) {
         return NULL;
     }
@@ -500,10 +504,10 @@ char *tpl_big_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t m
     return outp;
 }
 
-char *tpl_big_to_base(const struct bigalloc *ba, const struct bigint *a, int base, size_t *len)
+char *tpl_bigint_to_base(const struct bigalloc *ba, const struct bigint *a, int base, size_t *len)
 {
     int shift = base == 16 ? 4 : base == 8 ? 3 : 1;
-    size_t bits = tpl_big_bitlen(a);
+    size_t bits = tpl_bigint_bitlen(a);
     size_t nd = bits ? (bits + (size_t)shift - 1) / (size_t)shift : 1;
     char *o = ba->alloc(ba->ud, nd + 1);
     size_t i;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal.h"
+
 struct bigint {
     int sign; /* -1, 0, 1 */
     size_t n;
@@ -23,28 +25,34 @@ struct bigalloc {
     void *ud;
 };
 
-struct bigint *tpl_big_from_i64(const struct bigalloc *ba, int64_t v);
-struct bigint *tpl_big_from_double(const struct bigalloc *ba, double v); /* truncates */
+TPL_INTERNAL struct bigint *tpl_bigint_from_i64(const struct bigalloc *ba, int64_t v);
+/* truncates */
+TPL_INTERNAL struct bigint *tpl_bigint_from_double(const struct bigalloc *ba, double v);
 /* digits in base 2..36 (no sign, no prefix, no underscores) */
-struct bigint *tpl_big_parse(const struct bigalloc *ba, const char *s, size_t n, int base);
-struct bigint *tpl_big_add(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
-struct bigint *tpl_big_sub(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
-struct bigint *tpl_big_mul(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b);
+TPL_INTERNAL struct bigint *tpl_bigint_parse(const struct bigalloc *ba, const char *s, size_t n,
+                                             int base);
+TPL_INTERNAL struct bigint *tpl_bigint_add(const struct bigalloc *ba, const struct bigint *a,
+                                           const struct bigint *b);
+TPL_INTERNAL struct bigint *tpl_bigint_sub(const struct bigalloc *ba, const struct bigint *a,
+                                           const struct bigint *b);
+TPL_INTERNAL struct bigint *tpl_bigint_mul(const struct bigalloc *ba, const struct bigint *a,
+                                           const struct bigint *b);
 /* Floor division and modulo (Python semantics). b must not be zero. q or r may be NULL. */
-int tpl_big_divmod(const struct bigalloc *ba, const struct bigint *a, const struct bigint *b,
-               struct bigint **q, struct bigint **r);
+TPL_INTERNAL int tpl_bigint_divmod(const struct bigalloc *ba, const struct bigint *a,
+                                   const struct bigint *b, struct bigint **q, struct bigint **r);
 /* a ** e; NULL with *too_big set when the result would exceed maxbits. */
-struct bigint *tpl_big_pow(const struct bigalloc *ba, const struct bigint *a, uint64_t e,
-                       size_t maxbits, int *too_big);
-struct bigint *tpl_big_neg(const struct bigalloc *ba, const struct bigint *a);
-int tpl_big_cmp(const struct bigint *a, const struct bigint *b);
-int tpl_big_to_i64(const struct bigint *a, int64_t *out); /* 1 when it fits */
-double tpl_big_to_double(const struct bigint *a);
-size_t tpl_big_bitlen(const struct bigint *a);
+TPL_INTERNAL struct bigint *tpl_bigint_pow(const struct bigalloc *ba, const struct bigint *a,
+                                           uint64_t e, size_t maxbits, int *too_big);
+TPL_INTERNAL struct bigint *tpl_bigint_neg(const struct bigalloc *ba, const struct bigint *a);
+TPL_INTERNAL int tpl_bigint_cmp(const struct bigint *a, const struct bigint *b);
+TPL_INTERNAL int tpl_bigint_to_i64(const struct bigint *a, int64_t *out); /* 1 when it fits */
+TPL_INTERNAL double tpl_bigint_to_double(const struct bigint *a);
+TPL_INTERNAL size_t tpl_bigint_bitlen(const struct bigint *a);
 /* Decimal text into a malloc'd-by-ba string; NULL when more than maxdigits. */
-char *tpl_big_to_dec(const struct bigalloc *ba, const struct bigint *a, size_t maxdigits,
-                 size_t *len);
+TPL_INTERNAL char *tpl_bigint_to_dec(const struct bigalloc *ba, const struct bigint *a,
+                                     size_t maxdigits, size_t *len);
 /* Hex/octal/binary text of |a| (no prefix, lower case). */
-char *tpl_big_to_base(const struct bigalloc *ba, const struct bigint *a, int base, size_t *len);
+TPL_INTERNAL char *tpl_bigint_to_base(const struct bigalloc *ba, const struct bigint *a, int base,
+                                      size_t *len);
 
 #endif

@@ -1,20 +1,21 @@
 /* calls.c - calling values, argument binding, and the global functions
- * of a default Jinja2 environment: range, dict, namespace, cycler, joiner. */
+ * of a default Jinja2 environment: range, dict, namespace, cycler, joiner,
+ * lipsum (and self, the template reference). */
 #include <string.h>
 
 #include "tpl.h"
 
-void tpl_bind_args(struct rs *st, const char *fname, struct callargs *a, const char *const *names,
-               int nnames, tv *out)
+void tpl_calls_bind_args(struct rs *st, const char *fname, struct callargs *a,
+                         const char *const *names, int nnames, tv *out)
 {
     int i;
     for (i = 0; i < nnames; i++) {
-        out[i] = v_undef();
+        out[i] = tpl_value_undef();
         out[i].sub = ARG_MISSING;
     }
     if (a->npos > nnames) {
-        rs_fail(st, "%s() takes at most %d argument%s (%d given)", fname, nnames,
-                nnames == 1 ? "" : "s", a->npos + 1);
+        tpl_render_fail(st, "%s() takes at most %d argument%s (%d given)", fname, nnames,
+                        nnames == 1 ? "" : "s", a->npos + 1);
     }
     for (i = 0; i < a->npos; i++) {
         out[i] = a->pos[i];
@@ -27,10 +28,10 @@ void tpl_bind_args(struct rs *st, const char *fname, struct callargs *a, const c
             }
         }
         if (k == nnames) {
-            rs_fail(st, "%s() got an unexpected keyword argument '%s'", fname, a->kwn[i]);
+            tpl_render_fail(st, "%s() got an unexpected keyword argument '%s'", fname, a->kwn[i]);
         }
-        if (arg_given(out[k])) {
-            rs_fail(st, "%s() got multiple values for argument '%s'", fname, a->kwn[i]);
+        if (tpl_calls_given(out[k])) {
+            tpl_render_fail(st, "%s() got multiple values for argument '%s'", fname, a->kwn[i]);
         }
         out[k] = a->kwv[i];
     }
@@ -45,12 +46,12 @@ static int64_t want_int(struct rs *st, tv v, const char *what)
         return v.u.b;
     }
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
     if (v.t == T_BIG) {
-        rs_fail(st, "%s: Python int too large to convert to C ssize_t", what);
+        tpl_render_fail(st, "%s: Python int too large to convert to C ssize_t", what);
     }
-    rs_fail(st, "'%s' object cannot be interpreted as an integer", v_typename(v));
+    tpl_render_fail(st, "'%s' object cannot be interpreted as an integer", tpl_value_typename(v));
 }
 
 static tv g_range(struct rs *st, struct tfunc *f, struct callargs *a)
@@ -63,7 +64,7 @@ static tv g_range(struct rs *st, struct tfunc *f, struct callargs *a)
     tv l;
     (void)f;
     if (a->nkw) {
-        rs_fail(st, "range() takes no keyword arguments");
+        tpl_render_fail(st, "range() takes no keyword arguments");
     }
     if (a->npos == 1) {
         stop = want_int(st, a->pos[0], "range");
@@ -74,10 +75,10 @@ static tv g_range(struct rs *st, struct tfunc *f, struct callargs *a)
             step = want_int(st, a->pos[2], "range");
         }
     } else {
-        rs_fail(st, "range expected at most 3 arguments, got %d", a->npos);
+        tpl_render_fail(st, "range expected at most 3 arguments, got %d", a->npos);
     }
     if (step == 0) {
-        rs_fail(st, "range() arg 3 must not be zero");
+        tpl_render_fail(st, "range() arg 3 must not be zero");
     }
     if (step > 0) {
         cnt = stop > start ? (int64_t)(((uint64_t)stop - (uint64_t)start - 1u) / (uint64_t)step + 1u) : 0;
@@ -85,27 +86,27 @@ static tv g_range(struct rs *st, struct tfunc *f, struct callargs *a)
         cnt = start > stop ? (int64_t)(((uint64_t)start - (uint64_t)stop - 1u) / (uint64_t)(-(step + 1) + 1) + 1u) : 0;
     }
     if (cnt < 0 || cnt > TPL_MAX_RANGE) {
-        rs_fail(st, "Range too big. The maximum is %d items.", TPL_MAX_RANGE);
+        tpl_render_fail(st, "Range too big. The maximum is %d items.", TPL_MAX_RANGE);
     }
-    l = v_list_new(st, (size_t)cnt);
+    l = tpl_value_list_new(st, (size_t)cnt);
     for (i = 0; i < cnt; i++) {
-        l.u.l->it[i] = v_int(start + i * step);
+        l.u.l->it[i] = tpl_value_int(start + i * step);
     }
     l.u.l->n = (size_t)cnt;
     l.u.l->r0 = start;
     l.u.l->r1 = stop;
     l.u.l->r2 = step;
-    return v_iter_from(st, l, IT_RANGE);
+    return tpl_value_iter_from(st, l, IT_RANGE);
 }
 
 static void dict_update_from(struct rs *st, struct tdict *d, tv src)
 {
-    if (v_is_map(src)) {
+    if (tpl_value_is_map(src)) {
         tv *ks;
         tv *vs;
         size_t n;
         size_t i;
-        tpl_map_items(st, src, &ks, &vs, &n);
+        tpl_value_map_items(st, src, &ks, &vs, &n);
         for (i = 0; i < n; i++) {
             tpl_dict_set(st, d, ks[i], vs[i]);
         }
@@ -114,34 +115,37 @@ static void dict_update_from(struct rs *st, struct tdict *d, tv src)
     {
         size_t n;
         size_t i;
-        tv *it = v_iterate(st, src, &n);
+        tv *it = tpl_value_iterate(st, src, &n);
         for (i = 0; i < n; i++) {
             size_t pn;
             tv *pair;
-            if (it[i].t == T_STR || !v_is_iterable(it[i])) {
-                rs_fail(st, "cannot convert dictionary update sequence element #%zu to a sequence", i);
+            if (it[i].t == T_STR || !tpl_value_is_iterable(it[i])) {
+                tpl_render_fail(
+                    st, "cannot convert dictionary update sequence element #%zu to a sequence", i);
             }
-            pair = v_iterate(st, it[i], &pn);
+            pair = tpl_value_iterate(st, it[i], &pn);
             if (pn != 2) {
-                rs_fail(st, "dictionary update sequence element #%zu has length %zu; 2 is required", i, pn);
+                tpl_render_fail(
+                    st, "dictionary update sequence element #%zu has length %zu; 2 is required", i,
+                    pn);
             }
             tpl_dict_set(st, d, pair[0], pair[1]);
         }
     }
 }
 
-tv tpl_g_dict_call(struct rs *st, struct callargs *a)
+tv tpl_calls_dict(struct rs *st, struct callargs *a)
 {
-    tv d = v_dict_new(st, 0);
+    tv d = tpl_value_dict_new(st, 0);
     int i;
     if (a->npos > 1) {
-        rs_fail(st, "dict expected at most 1 argument, got %d", a->npos);
+        tpl_render_fail(st, "dict expected at most 1 argument, got %d", a->npos);
     }
     if (a->npos == 1) {
         dict_update_from(st, d.u.d, a->pos[0]);
     }
     for (i = 0; i < a->nkw; i++) {
-        tpl_dict_set(st, d.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+        tpl_dict_set(st, d.u.d, tpl_value_cstr(a->kwn[i]), a->kwv[i]);
     }
     return d;
 }
@@ -149,13 +153,13 @@ tv tpl_g_dict_call(struct rs *st, struct callargs *a)
 static tv g_dict(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     (void)f;
-    return tpl_g_dict_call(st, a);
+    return tpl_calls_dict(st, a);
 }
 
 static tv g_namespace(struct rs *st, struct tfunc *f, struct callargs *a)
 {
-    tv d = tpl_g_dict_call(st, a);
-    struct tobj *o = rs_alloc(st, sizeof(*o));
+    tv d = tpl_calls_dict(st, a);
+    struct tobj *o = tpl_render_alloc(st, sizeof(*o));
     tv v = {T_OBJ, 0, 0, 0, {0}};
     (void)f;
     memset(o, 0, sizeof(*o));
@@ -167,18 +171,18 @@ static tv g_namespace(struct rs *st, struct tfunc *f, struct callargs *a)
 
 static tv g_cycler(struct rs *st, struct tfunc *f, struct callargs *a)
 {
-    struct tobj *o = rs_alloc(st, sizeof(*o));
+    struct tobj *o = tpl_render_alloc(st, sizeof(*o));
     tv v = {T_OBJ, 0, 0, 0, {0}};
     int i;
     (void)f;
     if (a->npos == 0) {
-        rs_fail(st, "at least one item has to be provided");
+        tpl_render_fail(st, "at least one item has to be provided");
     }
     memset(o, 0, sizeof(*o));
     o->kind = O_CYCLER;
-    o->items = v_list_new(st, (size_t)a->npos);
+    o->items = tpl_value_list_new(st, (size_t)a->npos);
     for (i = 0; i < a->npos; i++) {
-        tpl_list_push(st, o->items.u.l, a->pos[i]);
+        tpl_value_list_push(st, o->items.u.l, a->pos[i]);
     }
     v.u.o = o;
     return v;
@@ -189,15 +193,15 @@ static tv g_joiner(struct rs *st, struct tfunc *f, struct callargs *a)
     static const char *const names[] = {"sep"};
     tv args[1];
     tv j;
-    struct tobj *o = rs_alloc(st, sizeof(*o));
+    struct tobj *o = tpl_render_alloc(st, sizeof(*o));
     tv ov = {T_OBJ, 0, 0, 0, {0}};
     (void)f;
-    tpl_bind_args(st, "joiner", a, names, 1, args);
+    tpl_calls_bind_args(st, "joiner", a, names, 1, args);
     memset(o, 0, sizeof(*o));
     o->kind = O_JOINER;
-    o->items = arg_given(args[0]) ? v_to_str(st, args[0]) : v_str(", ", 2);
+    o->items = tpl_calls_given(args[0]) ? tpl_repr_str(st, args[0]) : tpl_value_str(", ", 2);
     ov.u.o = o;
-    j = v_func(st, F_JOINER, "joiner", ov);
+    j = tpl_value_func(st, F_JOINER, "joiner", ov);
     return j;
 }
 
@@ -205,7 +209,7 @@ static tv g_lipsum(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     (void)f;
     (void)a;
-    rs_fail(st, "lipsum() is not supported (its output is random)");
+    tpl_render_fail(st, "lipsum() is not supported (its output is random)");
 }
 
 static struct tfunc G_LIPSUM = {F_BUILTIN, "generate_lorem_ipsum", g_lipsum, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
@@ -215,7 +219,7 @@ static struct tfunc G_NS = {F_BUILTIN, "namespace", g_namespace, {0}, NULL, NULL
 static struct tfunc G_CYC = {F_BUILTIN, "cycler", g_cycler, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
 static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
 
-tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found)
+tv tpl_calls_global(const char *name, size_t n, struct rs *st, int *found)
 {
     tv v = {T_FUNC, 0, 0, 0, {0}};
     *found = 1;
@@ -232,7 +236,7 @@ tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found)
     } else if (n == 6 && memcmp(name, "lipsum", 6) == 0) {
         v.u.fn = &G_LIPSUM;
     } else if (n == 4 && memcmp(name, "self", 4) == 0) {
-        struct tobj *o = rs_alloc(st, sizeof(*o));
+        struct tobj *o = tpl_render_alloc(st, sizeof(*o));
         memset(o, 0, sizeof(*o));
         o->kind = O_SELF;
         o->tpl = st->tpl;
@@ -244,28 +248,32 @@ tv tpl_global_lookup(const char *name, size_t n, struct rs *st, int *found)
     return v;
 }
 
-tv tpl_call_value(struct rs *st, tv fn, struct callargs *a)
+tv tpl_calls_value(struct rs *st, tv fn, struct callargs *a)
 {
     if (fn.t == T_UNDEF) {
-        rs_undefined_fail(st, fn);
+        tpl_render_undefined(st, fn);
     }
     if (fn.t == T_OBJ && fn.u.o->kind == O_LOOP) {
-        return tpl_loop_recurse(st, fn.u.o->loop, a);
+        return tpl_exec_loop_recurse(st, fn.u.o->loop, a);
     }
     if (fn.t != T_FUNC) {
-        rs_fail(st, "'%s' object is not callable", v_typename(fn));
+        tpl_render_fail(st, "'%s' object is not callable", tpl_value_typename(fn));
     }
     {
         struct tfunc *f = fn.u.fn;
         switch (f->kind) {
         case F_BUILTIN: return f->fn(st, f, a);
-        case F_METHOD: return tpl_call_method(st, f->self, f->name, a);
+        case F_METHOD:
+            return tpl_methods_call(st, f->self, f->name, a);
         case F_MACRO:
-        case F_CALLER: return tpl_call_macro(st, f, a);
+        case F_CALLER:
+            return tpl_exec_macro(st, f, a);
         case F_SUPER:
-        case F_BLOCK: return tpl_call_block_fn(st, f);
+        case F_BLOCK:
+            return tpl_inherit_call_block(st, f);
         case F_LOOPCYCLE:
-        case F_LOOPCHANGED: return tpl_loop_call(st, f, a);
+        case F_LOOPCHANGED:
+            return tpl_exec_loop_call(st, f, a);
         case F_CYCNEXT: {
             struct tobj *o = f->self.u.o;
             tv r = o->items.u.l->it[o->pos];
@@ -274,17 +282,17 @@ tv tpl_call_value(struct rs *st, tv fn, struct callargs *a)
         }
         case F_CYCRESET:
             f->self.u.o->pos = 0;
-            return v_none();
+            return tpl_value_none();
         case F_JOINER: {
             struct tobj *o = f->self.u.o;
             if (!o->pos) {
                 o->pos = 1;
-                return v_str("", 0);
+                return tpl_value_str("", 0);
             }
             return o->items;
         }
         default: break;
         }
     }
-    rs_fail(st, "object is not callable");
+    tpl_render_fail(st, "object is not callable");
 }

@@ -38,7 +38,7 @@ static void fail(struct checker *c, int line, const char *msg)
 {
     if (!c->failed) {
         c->failed = 1;
-        tpl_error(c->err, c->t, line, "%s", msg);
+        tpl_lexer_error(c->err, c->t, line, "%s", msg);
     }
 }
 
@@ -86,8 +86,8 @@ static void check_expr(struct checker *c, struct node *n, const struct frame *fr
     if ((n->kind == N_FILTER && n->ffn == NULL) || (n->kind == N_TEST && n->tfn == NULL)) {
         if (!fr->soft && !folded_away(c, fr) && !c->failed) {
             c->failed = 1;
-            tpl_error(c->err, c->t, n->line, "No %s named '%s'.", n->kind == N_FILTER ? "filter" : "test",
-                      n->str);
+            tpl_lexer_error(c->err, c->t, n->line, "No %s named '%s'.",
+                            n->kind == N_FILTER ? "filter" : "test", n->str);
         }
     }
     if (n->kind == N_COND) {
@@ -396,7 +396,7 @@ int tpl_check(struct octo_tpl *t, octo_error *err)
     struct checker *c = tpl_arena_alloc(&t->ar, sizeof(*c));
     struct frame root = {0, t->env != NULL && t->env->autoescape, 0};
     if (c == NULL) {
-        tpl_error(err, t, 0, "out of memory");
+        tpl_lexer_error(err, t, 0, "out of memory");
         return -1;
     }
     memset(c, 0, sizeof(*c));

@@ -8,8 +8,8 @@
 static int num_cmp(struct rs *st, tv a, tv b)
 {
     if (a.t == T_FLOAT || b.t == T_FLOAT) {
-        double x = v_to_double(a);
-        double y = v_to_double(b);
+        double x = tpl_value_to_double(a);
+        double y = tpl_value_to_double(b);
         if (isnan(x) || isnan(y)) {
             return 2;
         }
@@ -17,12 +17,14 @@ static int num_cmp(struct rs *st, tv a, tv b)
     }
     if (a.t == T_BIG || b.t == T_BIG) {
         struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
-        struct bigint *x = a.t == T_BIG ? a.u.big : tpl_big_from_i64(&ba, a.t == T_BOOL ? a.u.b : a.u.i);
-        struct bigint *y = b.t == T_BIG ? b.u.big : tpl_big_from_i64(&ba, b.t == T_BOOL ? b.u.b : b.u.i);
+        struct bigint *x =
+            a.t == T_BIG ? a.u.big : tpl_bigint_from_i64(&ba, a.t == T_BOOL ? a.u.b : a.u.i);
+        struct bigint *y =
+            b.t == T_BIG ? b.u.big : tpl_bigint_from_i64(&ba, b.t == T_BOOL ? b.u.b : b.u.i);
         if (x == NULL || y == NULL) {
-            rs_oom(st);
+            tpl_render_oom(st);
         }
-        return tpl_big_cmp(x, y);
+        return tpl_bigint_cmp(x, y);
     }
     {
         int64_t x = a.t == T_BOOL ? a.u.b : a.u.i;
@@ -38,7 +40,7 @@ static int seq_like(tv v)
 
 static int eq_depth(struct rs *st, tv a, tv b, int depth);
 
-int v_eq(struct rs *st, tv a, tv b)
+int tpl_compare_eq(struct rs *st, tv a, tv b)
 {
     return eq_depth(st, a, b, 0);
 }
@@ -47,16 +49,16 @@ static int eq_depth(struct rs *st, tv a, tv b, int depth)
 {
     if (depth > 1000) {
         if (st != NULL) {
-            rs_fail(st, "maximum recursion depth exceeded in comparison");
+            tpl_render_fail(st, "maximum recursion depth exceeded in comparison");
         }
         return 0;
     }
-    if (v_is_num(a) && v_is_num(b)) {
+    if (tpl_value_is_num(a) && tpl_value_is_num(b)) {
         if (st == NULL && (a.t == T_BIG || b.t == T_BIG)) {
             if (a.t != b.t) {
                 return 0;
             }
-            return tpl_big_cmp(a.u.big, b.u.big) == 0;
+            return tpl_bigint_cmp(a.u.big, b.u.big) == 0;
         }
         return num_cmp(st, a, b) == 0;
     }
@@ -64,30 +66,30 @@ static int eq_depth(struct rs *st, tv a, tv b, int depth)
         return a.sn == b.sn && memcmp(a.u.s.p, b.u.s.p, a.sn) == 0;
     }
     if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
-        size_t n = tpl_seq_len(a);
+        size_t n = tpl_value_seq_len(a);
         size_t i;
-        if (n != tpl_seq_len(b)) {
+        if (n != tpl_value_seq_len(b)) {
             return 0;
         }
         for (i = 0; i < n; i++) {
-            if (!eq_depth(st, tpl_seq_at(a, i), tpl_seq_at(b, i), depth + 1)) {
+            if (!eq_depth(st, tpl_value_seq_at(a, i), tpl_value_seq_at(b, i), depth + 1)) {
                 return 0;
             }
         }
         return 1;
     }
-    if (v_is_map(a) && v_is_map(b)) {
+    if (tpl_value_is_map(a) && tpl_value_is_map(b)) {
         tv *ks;
         tv *vs;
         size_t n;
         size_t i;
-        if (tpl_map_len(a) != tpl_map_len(b) || st == NULL) {
+        if (tpl_value_map_len(a) != tpl_value_map_len(b) || st == NULL) {
             return st == NULL ? a.u.j == b.u.j : 0;
         }
-        tpl_map_items(st, a, &ks, &vs, &n);
+        tpl_value_map_items(st, a, &ks, &vs, &n);
         for (i = 0; i < n; i++) {
             tv o;
-            if (!tpl_map_get(st, b, ks[i], &o) || !eq_depth(st, vs[i], o, depth + 1)) {
+            if (!tpl_value_map_get(st, b, ks[i], &o) || !eq_depth(st, vs[i], o, depth + 1)) {
                 return 0;
             }
         }
@@ -112,12 +114,12 @@ static int eq_depth(struct rs *st, tv a, tv b, int depth)
 
 static const char *cmp_tn(tv v)
 {
-    return v_typename(v);
+    return tpl_value_typename(v);
 }
 
 static int cmp_depth(struct rs *st, tv a, tv b, int depth);
 
-int v_cmp(struct rs *st, tv a, tv b)
+int tpl_compare(struct rs *st, tv a, tv b)
 {
     return cmp_depth(st, a, b, 0);
 }
@@ -125,9 +127,9 @@ int v_cmp(struct rs *st, tv a, tv b)
 static int cmp_depth(struct rs *st, tv a, tv b, int depth)
 {
     if (depth > 1000) {
-        rs_fail(st, "maximum recursion depth exceeded in comparison");
+        tpl_render_fail(st, "maximum recursion depth exceeded in comparison");
     }
-    if (v_is_num(a) && v_is_num(b)) {
+    if (tpl_value_is_num(a) && tpl_value_is_num(b)) {
         int c = num_cmp(st, a, b);
         return c == 2 ? 2 : c;
     }
@@ -140,62 +142,64 @@ static int cmp_depth(struct rs *st, tv a, tv b, int depth)
         return a.sn < b.sn ? -1 : a.sn > b.sn ? 1 : 0;
     }
     if ((seq_like(a) && seq_like(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
-        size_t na = tpl_seq_len(a);
-        size_t nb = tpl_seq_len(b);
+        size_t na = tpl_value_seq_len(a);
+        size_t nb = tpl_value_seq_len(b);
         size_t i;
         for (i = 0; i < na && i < nb; i++) {
-            tv x = tpl_seq_at(a, i);
-            tv y = tpl_seq_at(b, i);
+            tv x = tpl_value_seq_at(a, i);
+            tv y = tpl_value_seq_at(b, i);
             if (!eq_depth(st, x, y, depth + 1)) {
                 return cmp_depth(st, x, y, depth + 1);
             }
         }
         return na < nb ? -1 : na > nb ? 1 : 0;
     }
-    rs_fail(st, "'<' not supported between instances of '%s' and '%s'", cmp_tn(a), cmp_tn(b));
+    tpl_render_fail(st, "'<' not supported between instances of '%s' and '%s'", cmp_tn(a),
+                    cmp_tn(b));
 }
 
-int v_contains(struct rs *st, tv c, tv item)
+int tpl_compare_contains(struct rs *st, tv c, tv item)
 {
     size_t i;
     size_t n;
     switch (c.t) {
     case T_STR:
         if (item.t != T_STR) {
-            rs_fail(st, "'in <string>' requires string as left operand, not %s", v_typename(item));
+            tpl_render_fail(st, "'in <string>' requires string as left operand, not %s",
+                            tpl_value_typename(item));
         }
-        return s_find(c, item, 0, INT64_MAX, 0) >= 0;
+        return tpl_ustr_find(c, item, 0, INT64_MAX, 0) >= 0;
     case T_DICT:
     case T_JDICT: {
         tv o;
         if (item.t == T_LIST || item.t == T_JLIST || item.t == T_DICT || item.t == T_JDICT) {
-            rs_fail(st, "unhashable type: '%s'", v_typename(item));
+            tpl_render_fail(st, "unhashable type: '%s'", tpl_value_typename(item));
         }
-        return tpl_map_get(st, c, item, &o);
+        return tpl_value_map_get(st, c, item, &o);
     }
     case T_UNDEF: return 0;
     case T_LIST:
     case T_TUPLE:
     case T_JLIST:
-        n = tpl_seq_len(c);
-        tpl_charge(st, n);
+        n = tpl_value_seq_len(c);
+        tpl_render_charge(st, n);
         for (i = 0; i < n; i++) {
-            if (v_eq(st, tpl_seq_at(c, i), item)) {
+            if (tpl_compare_eq(st, tpl_value_seq_at(c, i), item)) {
                 return 1;
             }
         }
         return 0;
     default:
-        if (v_is_iterable(c)) {
-            tv *it = v_iterate(st, c, &n);
+        if (tpl_value_is_iterable(c)) {
+            tv *it = tpl_value_iterate(st, c, &n);
             for (i = 0; i < n; i++) {
-                if (v_eq(st, it[i], item)) {
+                if (tpl_compare_eq(st, it[i], item)) {
                     return 1;
                 }
             }
             return 0;
         }
-        rs_fail(st, "argument of type '%s' is not iterable", v_typename(c));
+        tpl_render_fail(st, "argument of type '%s' is not iterable", tpl_value_typename(c));
     }
 }
 

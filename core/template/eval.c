@@ -1,9 +1,14 @@
-/* tpl_eval.c - expression evaluation and name resolution. */
+/* eval.c - expressions: tpl_eval_node walks an expression tree and returns
+ * its value; scopes hold the variables of {% set %}, loops, macros, and
+ * names not found in them come from the context (looked up once per render
+ * and name) then the globals. Sub-expressions the fold pass marked constant
+ * (NF_FOLDED) are evaluated with Jinja2's compile-time rules (st->folding),
+ * because Jinja2 computed them when compiling. */
 #include <string.h>
 
 #include "tpl.h"
 
-uint32_t tpl_hash(const char *s, size_t n)
+uint32_t tpl_eval_hash(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
     size_t i;
@@ -13,9 +18,9 @@ uint32_t tpl_hash(const char *s, size_t n)
     return h;
 }
 
-struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx)
+struct scope *tpl_eval_scope_new(struct rs *st, struct scope *parent, json_t *ctx)
 {
-    struct scope *s = rs_alloc(st, sizeof(*s));
+    struct scope *s = tpl_render_alloc(st, sizeof(*s));
     memset(s, 0, sizeof(*s));
     s->parent = parent;
     s->ctx = ctx;
@@ -24,7 +29,7 @@ struct scope *tpl_scope_new(struct rs *st, struct scope *parent, json_t *ctx)
 
 /* the variable slot of name in sc, added when missing. Kept out of line
  * and without the value: the caller stores the value straight from its
- * registers (a value kept across the call to rs_alloc would be spilled and
+ * registers (a value kept across the call to tpl_render_alloc would be spilled and
  * reloaded whole, which stalls store forwarding). */
 __attribute__((noinline)) static struct var *scope_slot(struct rs *st, struct scope *sc,
                                                         const char *name, size_t n, uint32_t h)
@@ -39,7 +44,7 @@ __attribute__((noinline)) static struct var *scope_slot(struct rs *st, struct sc
     }
     if (sc->n == sc->cap) {
         size_t nc = sc->cap ? sc->cap * 2 : 4;
-        struct var *nv = rs_alloc(st, nc * sizeof(*nv));
+        struct var *nv = tpl_render_alloc(st, nc * sizeof(*nv));
         if (sc->n) {
             memcpy(nv, sc->v, sc->n * sizeof(*nv));
         }
@@ -53,12 +58,13 @@ __attribute__((noinline)) static struct var *scope_slot(struct rs *st, struct sc
     return v;
 }
 
-void tpl_scope_put(struct rs *st, struct scope *sc, tv v, const char *name, size_t n, uint32_t h)
+void tpl_eval_scope_put(struct rs *st, struct scope *sc, tv v, const char *name, size_t n,
+                        uint32_t h)
 {
     scope_slot(st, sc, name, n, h)->val = v;
 }
 
-int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
+static int scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *out)
 {
     size_t i;
     for (i = sc->n; i-- > 0;) {
@@ -73,15 +79,15 @@ int tpl_scope_get(struct scope *sc, const char *name, size_t n, uint32_t h, tv *
     return 0;
 }
 
-tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h)
+tv tpl_eval_lookup(struct rs *st, struct scope *sc, const char *name, size_t n, uint32_t h)
 {
     tv v;
     int found;
     if (st->folding) {
-        rs_fail(st, "not a constant");
+        tpl_render_fail(st, "not a constant");
     }
     for (; sc != NULL; sc = sc->parent) {
-        if (sc->n && tpl_scope_get(sc, name, n, h, &v)) {
+        if (sc->n && scope_get(sc, name, n, h, &v)) {
             return v;
         }
         if (sc->ctx != NULL) {
@@ -97,30 +103,15 @@ tv tpl_lookup_name(struct rs *st, struct scope *sc, const char *name, size_t n, 
                 e->val = j;
             }
             if (j != NULL) {
-                return v_from_json(j);
+                return tpl_value_from_json(j);
             }
         }
     }
-    v = tpl_global_lookup(name, n, st, &found);
+    v = tpl_calls_global(name, n, st, &found);
     if (found) {
         return v;
     }
-    return v_undef_name(st, name, n);
-}
-
-void tpl_charge(struct rs *st, size_t n)
-{
-    st->steps += n / 8;
-    if (st->steps > st->max_steps) {
-        rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
-    }
-}
-
-void tpl_check_steps(struct rs *st)
-{
-    if (++st->steps > st->max_steps) {
-        rs_fail(st, "template exceeded its evaluation budget (%llu steps)", (unsigned long long)st->max_steps);
-    }
+    return tpl_value_undef_name(st, name, n);
 }
 
 struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, int extra_kw)
@@ -129,26 +120,27 @@ struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, i
     int i;
     size_t npos = (size_t)n->n;
     size_t nkw = (size_t)n->nkw + (size_t)extra_kw;
-    tv dyn = v_undef();
-    tv dkw = v_undef();
+    tv dyn = tpl_value_undef();
+    tv dkw = tpl_value_undef();
     tv *dynit = NULL;
     size_t ndyn = 0;
     if (n->c) {
         dyn = tpl_eval(st, n->c, sc);
-        dynit = v_iterate(st, dyn, &ndyn);
+        dynit = tpl_value_iterate(st, dyn, &ndyn);
         npos += ndyn;
     }
     if (n->d) {
         dkw = tpl_eval(st, n->d, sc);
-        if (!v_is_map(dkw)) {
-            rs_fail(st, "argument after ** must be a mapping, not %s", v_typename(dkw));
+        if (!tpl_value_is_map(dkw)) {
+            tpl_render_fail(st, "argument after ** must be a mapping, not %s",
+                            tpl_value_typename(dkw));
         }
-        nkw += tpl_map_len(dkw);
+        nkw += tpl_value_map_len(dkw);
     }
     memset(&a, 0, sizeof(a));
-    a.pos = npos ? rs_alloc(st, npos * sizeof(tv)) : NULL;
-    a.kwv = nkw ? rs_alloc(st, nkw * sizeof(tv)) : NULL;
-    a.kwn = nkw ? rs_alloc(st, nkw * sizeof(char *)) : NULL;
+    a.pos = npos ? tpl_render_alloc(st, npos * sizeof(tv)) : NULL;
+    a.kwv = nkw ? tpl_render_alloc(st, nkw * sizeof(tv)) : NULL;
+    a.kwn = nkw ? tpl_render_alloc(st, nkw * sizeof(char *)) : NULL;
     for (i = 0; i < n->n; i++) {
         a.pos[a.npos++] = tpl_eval(st, n->items[i], sc);
     }
@@ -164,12 +156,12 @@ struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, i
         tv *vs;
         size_t cnt;
         size_t k;
-        tpl_map_items(st, dkw, &ks, &vs, &cnt);
+        tpl_value_map_items(st, dkw, &ks, &vs, &cnt);
         for (k = 0; k < cnt; k++) {
             if (ks[k].t != T_STR) {
-                rs_fail(st, "keywords must be strings");
+                tpl_render_fail(st, "keywords must be strings");
             }
-            a.kwn[a.nkw] = v_strdup(st, ks[k].u.s.p, ks[k].sn).u.s.p;
+            a.kwn[a.nkw] = tpl_value_strdup(st, ks[k].u.s.p, ks[k].sn).u.s.p;
             a.kwv[a.nkw++] = vs[k];
         }
     }
@@ -180,7 +172,7 @@ struct callargs tpl_eval_args(struct rs *st, struct node *n, struct scope *sc, i
  * compiles to a check when reached (inside if / conditional expressions) */
 _Noreturn static void unknown_name(struct rs *st, const struct node *n)
 {
-    rs_fail(st, "No %s named '%s' found.", n->kind == N_FILTER ? "filter" : "test", n->str);
+    tpl_render_fail(st, "No %s named '%s' found.", n->kind == N_FILTER ? "filter" : "test", n->str);
 }
 
 /* Jinja2's markup_join, what ~ does where autoescaping was on at compile
@@ -188,29 +180,29 @@ _Noreturn static void unknown_name(struct rs *st, const struct node *n)
  * escaped and the result is Markup, else it is a plain str */
 __attribute__((noinline)) static tv markup_join(struct rs *st, struct node *n, struct scope *sc)
 {
-    tv *parts = rs_alloc(st, (size_t)(n->n ? n->n : 1) * sizeof(tv));
-    struct octo_buf *b = rs_buf(st);
+    tv *parts = tpl_render_alloc(st, (size_t)(n->n ? n->n : 1) * sizeof(tv));
+    struct octo_buf *b = tpl_render_buf(st);
     int any_safe = 0;
     int i;
     tv r;
     for (i = 0; i < n->n; i++) {
-        parts[i] = v_to_str(st, tpl_eval(st, n->items[i], sc));
+        parts[i] = tpl_repr_str(st, tpl_eval(st, n->items[i], sc));
         any_safe |= parts[i].safe;
     }
     for (i = 0; i < n->n; i++) {
-        tv x = any_safe ? tpl_escape_str(st, parts[i]) : parts[i];
-        tb_append(b, x.u.s.p, x.sn);
+        tv x = any_safe ? tpl_filters_escape(st, parts[i]) : parts[i];
+        tpl_tbuf_append(b, x.u.s.p, x.sn);
     }
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = (uint8_t)any_safe;
     return r;
 }
 
 /* a filter chain of {% filter %} / {% set x | f %}: the innermost has a == NULL */
-tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *sc)
+tv tpl_eval_filter_chain(struct rs *st, struct node *f, tv input, struct scope *sc)
 {
     struct callargs a;
-    tv v = f->a ? tpl_apply_filter_node(st, f->a, input, sc) : input;
+    tv v = f->a ? tpl_eval_filter_chain(st, f->a, input, sc) : input;
     a = tpl_eval_args(st, f, sc, 0);
     st->line = f->line;
     if (f->ffn == NULL) {
@@ -222,28 +214,32 @@ tv tpl_apply_filter_node(struct rs *st, struct node *f, tv input, struct scope *
 static int compare(struct rs *st, int op, tv l, tv r)
 {
     switch (op) {
-    case CMP_EQ: return v_eq(st, l, r);
-    case CMP_NE: return !v_eq(st, l, r);
-    case CMP_IN: return v_contains(st, r, l);
-    case CMP_NOTIN: return !v_contains(st, r, l);
+    case CMP_EQ:
+        return tpl_compare_eq(st, l, r);
+    case CMP_NE:
+        return !tpl_compare_eq(st, l, r);
+    case CMP_IN:
+        return tpl_compare_contains(st, r, l);
+    case CMP_NOTIN:
+        return !tpl_compare_contains(st, r, l);
     default: break;
     }
     if (l.t == T_UNDEF) {
-        rs_undefined_fail(st, l);
+        tpl_render_undefined(st, l);
     }
     if (r.t == T_UNDEF) {
-        rs_undefined_fail(st, r);
+        tpl_render_undefined(st, r);
     }
     {
         int c;
-        if (!((v_is_num(l) && v_is_num(r)) || (l.t == T_STR && r.t == T_STR) ||
+        if (!((tpl_value_is_num(l) && tpl_value_is_num(r)) || (l.t == T_STR && r.t == T_STR) ||
               ((l.t == T_LIST || l.t == T_JLIST) && (r.t == T_LIST || r.t == T_JLIST)) ||
               (l.t == T_TUPLE && r.t == T_TUPLE))) {
             static const char *const sym[] = {"==", "!=", "<", "<=", ">", ">="};
-            rs_fail(st, "'%s' not supported between instances of '%s' and '%s'", sym[op],
-                    v_typename(l), v_typename(r));
+            tpl_render_fail(st, "'%s' not supported between instances of '%s' and '%s'", sym[op],
+                            tpl_value_typename(l), tpl_value_typename(r));
         }
-        c = v_cmp(st, l, r);
+        c = tpl_compare(st, l, r);
         if (c == 2) {
             return 0; /* nan */
         }
@@ -256,33 +252,18 @@ static int compare(struct rs *st, int op, tv l, tv r)
     }
 }
 
-static int is_mutator(const char *m)
-{
-    static const char *const names[] = {"append", "extend", "insert", "pop", "remove", "reverse",
-                                        "sort", "clear", "popitem", "setdefault", "update", NULL};
-    int i;
-    for (i = 0; names[i]; i++) {
-        if (strcmp(names[i], m) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-tv tpl_dict_copy(struct rs *st, tv d);
-
 /* name.append(...) on a list/dict from the (read-only) context: give the
  * name a mutable copy in the scope that defines it, as if Jinja2 had
  * changed the data in place (other references keep the original). */
 static tv rebind_mutable(struct rs *st, struct scope *sc, struct node *name, tv obj)
 {
-    tv copy = obj.t == T_JLIST ? v_to_list(st, obj) : tpl_dict_copy(st, obj);
+    tv copy = obj.t == T_JLIST ? tpl_value_to_list(st, obj) : tpl_dict_copy(st, obj);
     struct scope *s;
     for (s = sc; s != NULL; s = s->parent) {
         tv cur;
-        if ((s->n && tpl_scope_get(s, name->str, name->slen, name->hash, &cur)) ||
+        if ((s->n && scope_get(s, name->str, name->slen, name->hash, &cur)) ||
             (s->ctx != NULL && json_object_getn(s->ctx, name->str, name->slen) != NULL)) {
-            tpl_scope_set(st, s, name->str, name->slen, name->hash, copy);
+            tpl_eval_scope_set(st, s, name->str, name->slen, name->hash, copy);
             return copy;
         }
     }
@@ -294,38 +275,32 @@ static tv eval_call(struct rs *st, struct node *n, struct scope *sc)
     struct callargs a;
     tv fn;
     if (st->folding) {
-        rs_fail(st, "not a constant");
+        tpl_render_fail(st, "not a constant");
     }
     if (n->a->kind == N_GETATTR) {
         tv obj = tpl_eval(st, n->a->a, sc);
         if (obj.t == T_UNDEF) {
-            rs_undefined_fail(st, obj);
+            tpl_render_undefined(st, obj);
         }
-        if (obj.t != T_OBJ && tpl_has_method(obj, n->a->str, n->a->slen)) {
+        if (obj.t != T_OBJ && tpl_methods_has(obj, n->a->str, n->a->slen)) {
             if ((obj.t == T_JLIST || obj.t == T_JDICT) && n->a->a->kind == N_NAME &&
-                is_mutator(n->a->str)) {
+                tpl_methods_mutates(obj, n->a->str)) {
                 obj = rebind_mutable(st, sc, n->a->a, obj);
             }
             a = tpl_eval_args(st, n, sc, 0);
             st->line = n->line;
-            return tpl_call_method(st, obj, n->a->str, &a);
+            return tpl_methods_call(st, obj, n->a->str, &a);
         }
-        fn = v_getattr(st, obj, n->a->str, n->a->slen);
+        fn = tpl_access_getattr(st, obj, n->a->str, n->a->slen);
     } else {
         fn = tpl_eval(st, n->a, sc);
     }
     a = tpl_eval_args(st, n, sc, 0);
     st->line = n->line;
-    return tpl_call_value(st, fn, &a);
+    return tpl_calls_value(st, fn, &a);
 }
 
-static int filter_needs_context(const char *name)
-{
-    return strcmp(name, "map") == 0 || strcmp(name, "select") == 0 || strcmp(name, "reject") == 0 ||
-           strcmp(name, "selectattr") == 0 || strcmp(name, "rejectattr") == 0;
-}
-
-/* tpl_lookup_name with the usual case inline: the name is a variable of the
+/* tpl_eval_lookup with the usual case inline: the name is a variable of the
  * innermost scope (a loop variable, a {% set %} in the same block) */
 static inline tv lookup(struct rs *st, struct scope *sc, const struct node *nm)
 {
@@ -340,7 +315,7 @@ static inline tv lookup(struct rs *st, struct scope *sc, const struct node *nm)
             }
         }
     }
-    return tpl_lookup_name(st, sc, nm->str, nm->slen, nm->hash);
+    return tpl_eval_lookup(st, sc, nm->str, nm->slen, nm->hash);
 }
 
 /* a constant Jinja2 computes at compile time, with its rules */
@@ -375,7 +350,7 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
         l = n->a->kind == N_NAME ? lookup(st, sc, n->a) : tpl_eval(st, n->a, sc);
         st->line = n->line;
         if (l.t == T_JDICT && !(n->aux & AUX_DICTMETH)) {
-            /* v_getattr's context-object path, the method test done at compile time */
+            /* tpl_access_getattr's context-object path, the method test done at compile time */
             struct attrhit *e = &st->attrcache[((uintptr_t)n >> 6) & 31];
             json_t *j;
             if (e->node == n && e->obj == l.u.j) {
@@ -387,42 +362,42 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
                 e->val = j;
             }
             if (j != NULL) {
-                return v_from_json(j);
+                return tpl_value_from_json(j);
             }
-            return v_undef_attr(st, l, v_str(n->str, n->slen));
+            return tpl_value_undef_attr(st, l, tpl_value_str(n->str, n->slen));
         }
         if (l.t == T_OBJ && (n->aux & AUX_LOOPATTR) && l.u.o->kind == O_LOOP) {
-            return tpl_loop_attr_id(l.u.o->loop, n->aux & AUX_LOOPATTR);
+            return tpl_exec_loop_attr_id(l.u.o->loop, n->aux & AUX_LOOPATTR);
         }
-        return v_getattr(st, l, n->str, n->slen);
+        return tpl_access_getattr(st, l, n->str, n->slen);
     case N_GETITEM:
         l = tpl_eval(st, n->a, sc);
         if (n->b->kind == N_SLICE) {
             struct node *s = n->b;
-            tv a = s->a ? tpl_eval(st, s->a, sc) : v_none();
-            tv b = s->b ? tpl_eval(st, s->b, sc) : v_none();
-            tv c = s->c ? tpl_eval(st, s->c, sc) : v_none();
+            tv a = s->a ? tpl_eval(st, s->a, sc) : tpl_value_none();
+            tv b = s->b ? tpl_eval(st, s->b, sc) : tpl_value_none();
+            tv c = s->c ? tpl_eval(st, s->c, sc) : tpl_value_none();
             st->line = n->line;
-            if (l.t != T_STR && l.t != T_UNDEF && !v_is_seq(l) && !st->folding) {
+            if (l.t != T_STR && l.t != T_UNDEF && !tpl_value_is_seq(l) && !st->folding) {
                 /* at run time Jinja2 slices with Python's obj[a:b] */
-                rs_fail(st, "'%s' object is not subscriptable", v_typename(l));
+                tpl_render_fail(st, "'%s' object is not subscriptable", tpl_value_typename(l));
             }
-            return v_slice(st, l, a, b, c);
+            return tpl_access_slice(st, l, a, b, c);
         }
         r = tpl_eval(st, n->b, sc);
         st->line = n->line;
-        return v_getitem(st, l, r);
+        return tpl_access_getitem(st, l, r);
     case N_CALL: return eval_call(st, n, sc);
     case N_FILTER: {
         struct callargs a;
-        if (st->folding && (st->fold_volatile || filter_needs_context(n->str))) {
-            rs_fail(st, "not a constant");
+        if (st->folding && (st->fold_volatile || (n->flags & NF_PASSCTX))) {
+            tpl_render_fail(st, "not a constant");
         }
         if (n->aux & AUX_LENLIST) {
             /* x|list|length: the length of a generator's list is its count */
             tv x = tpl_eval(st, n->a->a, sc);
             if (x.t == T_ITER) {
-                return v_int((int64_t)x.u.l->n);
+                return tpl_value_int((int64_t)x.u.l->n);
             }
             memset(&a, 0, sizeof(a));
             st->line = n->a->line;
@@ -445,7 +420,7 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
     case N_TEST: {
         struct callargs a;
         if (st->folding && st->fold_volatile) {
-            rs_fail(st, "not a constant");
+            tpl_render_fail(st, "not a constant");
         }
         l = tpl_eval(st, n->a, sc);
         a = tpl_eval_args(st, n, sc, 0);
@@ -453,23 +428,24 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
         if (__builtin_expect(n->tfn == NULL, 0)) {
             unknown_name(st, n);
         }
-        return v_bool(n->tfn(st, l, &a));
+        return tpl_value_bool(n->tfn(st, l, &a));
     }
     case N_LIST:
     case N_TUPLE:
-        l = n->kind == N_LIST ? v_list_new(st, (size_t)n->n) : v_tuple_new(st, (size_t)n->n);
+        l = n->kind == N_LIST ? tpl_value_list_new(st, (size_t)n->n)
+                              : tpl_value_tuple_new(st, (size_t)n->n);
         for (i = 0; i < n->n; i++) {
             l.u.l->it[i] = tpl_eval(st, n->items[i], sc);
         }
         l.u.l->n = (size_t)n->n;
         return l;
     case N_DICT:
-        l = v_dict_new(st, (size_t)n->n);
+        l = tpl_value_dict_new(st, (size_t)n->n);
         for (i = 0; i < n->n; i++) {
             tv k = tpl_eval(st, n->items[i], sc);
             tv v = tpl_eval(st, n->kw[i], sc);
             if (k.t == T_LIST || k.t == T_JLIST || k.t == T_DICT || k.t == T_JDICT) {
-                rs_fail(st, "unhashable type: '%s'", v_typename(k));
+                tpl_render_fail(st, "unhashable type: '%s'", tpl_value_typename(k));
             }
             tpl_dict_set(st, l.u.d, k, v);
         }
@@ -478,32 +454,33 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
         l = tpl_eval(st, n->a, sc);
         r = tpl_eval(st, n->b, sc);
         st->line = n->line;
-        return tpl_op_binary(st, n->op, l, r);
+        return tpl_ops_binary(st, n->op, l, r);
     case N_NEG:
         l = tpl_eval(st, n->a, sc);
         st->line = n->line;
-        return tpl_op_neg(st, l);
+        return tpl_ops_neg(st, l);
     case N_POS:
         l = tpl_eval(st, n->a, sc);
         st->line = n->line;
-        return tpl_op_pos(st, l);
-    case N_NOT: return v_bool(!v_truthy(st, tpl_eval(st, n->a, sc)));
+        return tpl_ops_pos(st, l);
+    case N_NOT:
+        return tpl_value_bool(!tpl_value_truthy(st, tpl_eval(st, n->a, sc)));
     case N_AND:
         l = tpl_eval(st, n->a, sc);
-        return v_truthy(st, l) ? tpl_eval(st, n->b, sc) : l;
+        return tpl_value_truthy(st, l) ? tpl_eval(st, n->b, sc) : l;
     case N_OR:
         l = tpl_eval(st, n->a, sc);
-        return v_truthy(st, l) ? l : tpl_eval(st, n->b, sc);
+        return tpl_value_truthy(st, l) ? l : tpl_eval(st, n->b, sc);
     case N_CONCAT: {
         struct octo_buf *b;
         if ((n->flags & NF_AE_ON) && !st->folding) {
             return markup_join(st, n, sc);
         }
-        b = rs_buf(st);
+        b = tpl_render_buf(st);
         for (i = 0; i < n->n; i++) {
-            v_str_to(st, tpl_eval(st, n->items[i], sc), b);
+            tpl_repr_str_to(st, tpl_eval(st, n->items[i], sc), b);
         }
-        return s_from_buf(st, b);
+        return tpl_render_buf_str(st, b);
     }
     case N_COMPARE:
         l = tpl_eval(st, n->a, sc);
@@ -511,17 +488,17 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
             r = tpl_eval(st, n->items[i], sc);
             st->line = n->line;
             if (!compare(st, n->ops[i], l, r)) {
-                return v_bool(0);
+                return tpl_value_bool(0);
             }
             l = r;
         }
-        return v_bool(1);
+        return tpl_value_bool(1);
     case N_COND:
-        if (v_truthy(st, tpl_eval(st, n->b, sc))) {
+        if (tpl_value_truthy(st, tpl_eval(st, n->b, sc))) {
             return tpl_eval(st, n->a, sc);
         }
-        return n->c ? tpl_eval(st, n->c, sc) : v_undef();
+        return n->c ? tpl_eval(st, n->c, sc) : tpl_value_undef();
     default:
-        rs_fail(st, "cannot evaluate this expression");
+        tpl_render_fail(st, "cannot evaluate this expression");
     }
 }

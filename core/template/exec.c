@@ -18,25 +18,21 @@ struct loopctx {
     struct scope *outer;
 };
 
-void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc); /* inherit.c */
-
 static tv loop_item(struct loopctx *lc, size_t i)
 {
-    return lc->items != NULL ? lc->items[i] : tpl_seq_at(lc->src, i);
+    return lc->items != NULL ? lc->items[i] : tpl_value_seq_at(lc->src, i);
 }
 
-void tpl_out_write_slow(struct rs *st, const char *p, size_t n)
+void tpl_exec_write_slow(struct rs *st, const char *p, size_t n)
 {
     octo_buf_append(st->out, p, n);
     if (st->out->over) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
     if (st->out->oom) {
-        rs_oom(st);
+        tpl_render_oom(st);
     }
 }
-
-tv tpl_escape_str(struct rs *st, tv s);
 
 /* Escape output? Jinja2 decides at compile time (check.c), at run time
  * only in a volatile eval context */
@@ -66,7 +62,7 @@ static void note_undefined(struct rs *st, tv v)
     struct tundef *d = v.u.u;
 
     if (st->undef->strict) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
     if (st->undef->name[0] != '\0' || d == NULL || d->hint != NULL || d->name.t != T_STR) {
         return;
@@ -83,13 +79,15 @@ static void note_undefined(struct rs *st, tv v)
 __attribute__((noinline)) static void write_value(struct rs *st, tv v, int escape)
 {
     if (escape && v.t != T_UNDEF && !(v.t == T_STR && v.safe)) {
-        v = tpl_escape_str(st, v);
+        v = tpl_filters_escape(st, v);
     }
     switch (v.t) {
-    case T_STR: tpl_out_write(st, v.u.s.p, v.sn); return;
+    case T_STR:
+        tpl_exec_write(st, v.u.s.p, v.sn);
+        return;
     case T_UNDEF:
-        if (v.u.u == &tpl_toolong) {
-            rs_undefined_fail(st, v); /* not silently empty */
+        if (v.u.u == &tpl_value_toolong) {
+            tpl_render_undefined(st, v); /* not silently empty */
         }
         if (st->undef != NULL) {
             note_undefined(st, v);
@@ -97,42 +95,42 @@ __attribute__((noinline)) static void write_value(struct rs *st, tv v, int escap
         return;
     case T_INT: {
         char tmp[24];
-        tpl_out_write(st, tmp, i64_to_dec(v.u.i, tmp));
+        tpl_exec_write(st, tmp, tpl_repr_i64(v.u.i, tmp));
         return;
     }
     default:
-        v_str_to(st, v, st->out);
+        tpl_repr_str_to(st, v, st->out);
         if (st->out->over) {
-            rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+            tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
         }
         return;
     }
 }
 
-tv tpl_capture_body(struct rs *st, struct node *body, struct scope *sc)
+static tv capture_body(struct rs *st, struct node *body, struct scope *sc)
 {
     struct octo_buf *saved = st->out;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     tv r;
     st->out = b;
     tpl_exec_body(st, body, sc);
     st->out = saved;
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     return r;
 }
 
 static void assign(struct rs *st, struct scope *sc, struct node *t, tv v)
 {
     if (t->kind == N_NAME) {
-        tpl_scope_set(st, sc, t->str, t->slen, t->hash, v);
+        tpl_eval_scope_set(st, sc, t->str, t->slen, t->hash, v);
         return;
     }
     if (t->kind == N_NSREF) {
-        tv ns = tpl_lookup_name(st, sc, t->str, t->slen, t->hash);
+        tv ns = tpl_eval_lookup(st, sc, t->str, t->slen, t->hash);
         if (ns.t != T_OBJ || ns.u.o->kind != O_NAMESPACE) {
-            rs_fail(st, "Can only assign attributes to namespaces.");
+            tpl_render_fail(st, "Can only assign attributes to namespaces.");
         }
-        tpl_dict_set(st, ns.u.o->attrs, v_cstr(t->str2), v);
+        tpl_dict_set(st, ns.u.o->attrs, tpl_value_cstr(t->str2), v);
         return;
     }
     if (t->kind == N_TUPLE) {
@@ -140,120 +138,140 @@ static void assign(struct rs *st, struct scope *sc, struct node *t, tv v)
         tv *it;
         int i;
         if (v.t == T_UNDEF) {
-            rs_undefined_fail(st, v);
+            tpl_render_undefined(st, v);
         }
-        it = v_iterate(st, v, &n);
+        it = tpl_value_iterate(st, v, &n);
         if (n < (size_t)t->n) {
-            rs_fail(st, "not enough values to unpack (expected %d, got %zu)", t->n, n);
+            tpl_render_fail(st, "not enough values to unpack (expected %d, got %zu)", t->n, n);
         }
         if (n > (size_t)t->n) {
-            rs_fail(st, "too many values to unpack (expected %d)", t->n);
+            tpl_render_fail(st, "too many values to unpack (expected %d)", t->n);
         }
         for (i = 0; i < t->n; i++) {
             assign(st, sc, t->items[i], it[i]);
         }
         return;
     }
-    rs_fail(st, "can't assign to this target");
+    tpl_render_fail(st, "can't assign to this target");
 }
 
-tv tpl_loop_attr_id(struct loopctx *lc, int id)
+tv tpl_exec_loop_attr_id(struct loopctx *lc, int id)
 {
     switch (id) {
-    case LA_INDEX: return v_int((int64_t)lc->i + 1);
-    case LA_INDEX0: return v_int((int64_t)lc->i);
-    case LA_LENGTH: return v_int((int64_t)lc->n);
-    case LA_REVINDEX: return v_int((int64_t)(lc->n - lc->i));
-    case LA_REVINDEX0: return v_int((int64_t)(lc->n - lc->i - 1));
-    case LA_FIRST: return v_bool(lc->i == 0);
-    case LA_LAST: return v_bool(lc->i + 1 == lc->n);
-    case LA_DEPTH: return v_int(lc->depth0 + 1);
-    default: return v_int(lc->depth0);
+    case LA_INDEX:
+        return tpl_value_int((int64_t)lc->i + 1);
+    case LA_INDEX0:
+        return tpl_value_int((int64_t)lc->i);
+    case LA_LENGTH:
+        return tpl_value_int((int64_t)lc->n);
+    case LA_REVINDEX:
+        return tpl_value_int((int64_t)(lc->n - lc->i));
+    case LA_REVINDEX0:
+        return tpl_value_int((int64_t)(lc->n - lc->i - 1));
+    case LA_FIRST:
+        return tpl_value_bool(lc->i == 0);
+    case LA_LAST:
+        return tpl_value_bool(lc->i + 1 == lc->n);
+    case LA_DEPTH:
+        return tpl_value_int(lc->depth0 + 1);
+    default:
+        return tpl_value_int(lc->depth0);
     }
 }
 
-tv tpl_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
+/* the names of the LA_* attributes, which annotate.c resolves at compile time */
+static const char *const LOOP_ATTRS[] = {
+    [LA_INDEX] = "index",       [LA_INDEX0] = "index0",       [LA_LENGTH] = "length",
+    [LA_REVINDEX] = "revindex", [LA_REVINDEX0] = "revindex0", [LA_FIRST] = "first",
+    [LA_LAST] = "last",         [LA_DEPTH] = "depth",         [LA_DEPTH0] = "depth0"};
+
+int tpl_exec_loop_attr_find(const char *name, size_t n)
+{
+    int i;
+    for (i = LA_NONE + 1; i < (int)(sizeof(LOOP_ATTRS) / sizeof(LOOP_ATTRS[0])); i++) {
+        if (strlen(LOOP_ATTRS[i]) == n && memcmp(LOOP_ATTRS[i], name, n) == 0) {
+            return i;
+        }
+    }
+    return LA_NONE;
+}
+
+tv tpl_exec_loop_attr(struct rs *st, struct loopctx *lc, const char *name, size_t n)
 {
 #define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
-    if (IS("index")) return v_int((int64_t)lc->i + 1);
-    if (IS("index0")) return v_int((int64_t)lc->i);
-    if (IS("length")) return v_int((int64_t)lc->n);
-    if (IS("revindex")) return v_int((int64_t)(lc->n - lc->i));
-    if (IS("revindex0")) return v_int((int64_t)(lc->n - lc->i - 1));
-    if (IS("first")) return v_bool(lc->i == 0);
-    if (IS("last")) return v_bool(lc->i + 1 == lc->n);
-    if (IS("depth")) return v_int(lc->depth0 + 1);
-    if (IS("depth0")) return v_int(lc->depth0);
+    int id = tpl_exec_loop_attr_find(name, n);
+    if (id != LA_NONE) {
+        return tpl_exec_loop_attr_id(lc, id);
+    }
     if (IS("previtem")) {
         if (lc->i == 0) {
-            return v_undef_name(st, "previtem", 8);
+            return tpl_value_undef_name(st, "previtem", 8);
         }
         return loop_item(lc, lc->i - 1);
     }
     if (IS("nextitem")) {
         if (lc->i + 1 >= lc->n) {
-            return v_undef_name(st, "nextitem", 8);
+            return tpl_value_undef_name(st, "nextitem", 8);
         }
         return loop_item(lc, lc->i + 1);
     }
     if (IS("cycle")) {
-        tv f = v_func(st, F_LOOPCYCLE, "cycle", lc->self);
-        return f;
+        return tpl_value_func(st, F_LOOPCYCLE, "cycle", lc->self);
     }
     if (IS("changed")) {
-        return v_func(st, F_LOOPCHANGED, "changed", lc->self);
+        return tpl_value_func(st, F_LOOPCHANGED, "changed", lc->self);
     }
 #undef IS
-    return v_undef();
+    return tpl_value_undef();
 }
 
-tv tpl_loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
+tv tpl_exec_loop_call(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct loopctx *lc = f->self.u.o->loop;
     if (f->kind == F_LOOPCYCLE) {
         if (a->npos == 0) {
-            rs_fail(st, "no items for cycling given");
+            tpl_render_fail(st, "no items for cycling given");
         }
         return a->pos[lc->i % (size_t)a->npos];
     }
     if (f->kind == F_LOOPCHANGED) {
-        tv cur = a->npos == 1 ? a->pos[0] : v_tuple_new(st, 0);
+        tv cur = a->npos == 1 ? a->pos[0] : tpl_value_tuple_new(st, 0);
         if (a->npos != 1) {
             int i;
             for (i = 0; i < a->npos; i++) {
-                tpl_list_push(st, cur.u.l, a->pos[i]);
+                tpl_value_list_push(st, cur.u.l, a->pos[i]);
             }
         }
-        if (!lc->has_changed || !v_eq(st, lc->last_changed, cur)) {
+        if (!lc->has_changed || !tpl_compare_eq(st, lc->last_changed, cur)) {
             lc->has_changed = 1;
             lc->last_changed = cur;
-            return v_bool(1);
+            return tpl_value_bool(1);
         }
-        return v_bool(0);
+        return tpl_value_bool(0);
     }
-    return v_none();
+    return tpl_value_none();
 }
 
 static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0);
 
-tv tpl_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
+tv tpl_exec_loop_recurse(struct rs *st, struct loopctx *lc, struct callargs *a)
 {
     struct octo_buf *saved = st->out;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     if (!(lc->fornode->flags & 1)) {
-        rs_fail(st, "'LoopContext' object is not callable");
+        tpl_render_fail(st, "'LoopContext' object is not callable");
     }
     if (a->npos != 1) {
-        rs_fail(st, "loop() takes exactly one argument");
+        tpl_render_fail(st, "loop() takes exactly one argument");
     }
     if (++st->depth > st->max_depth) {
-        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+        tpl_render_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
     st->out = b;
     run_for(st, lc->fornode, a->pos[0], lc->outer, lc->depth0 + 1);
     st->out = saved;
     st->depth--;
-    return mark_if_escaping(st, lc->fornode, s_from_buf(st, b));
+    return mark_if_escaping(st, lc->fornode, tpl_render_buf_str(st, b));
 }
 
 static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, int depth0)
@@ -266,32 +284,32 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
     size_t i;
     struct scope *is;
     int simple;
-    uint32_t loop_hash = tpl_hash("loop", 4);
+    uint32_t loop_hash = tpl_eval_hash("loop", 4);
     if (iter.t == T_JLIST && n->c == NULL) {
         cnt = json_array_size(iter.u.j); /* items fetched lazily */
-        tpl_charge(st, cnt);
+        tpl_render_charge(st, cnt);
     } else {
-        items = v_iterate(st, iter, &cnt);
+        items = tpl_value_iterate(st, iter, &cnt);
     }
     if (n->c) {
         /* filtered loop: evaluate the condition per item first */
-        tv *kept = rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
+        tv *kept = tpl_render_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
         size_t k = 0;
-        struct scope *fs = tpl_scope_new(st, sc, NULL);
+        struct scope *fs = tpl_eval_scope_new(st, sc, NULL);
         for (i = 0; i < cnt; i++) {
-            tpl_check_steps(st);
+            tpl_render_step(st);
             fs->n = 0;
             assign(st, fs, n->a, items[i]);
-            if (v_truthy(st, tpl_eval(st, n->c, fs))) {
+            if (tpl_value_truthy(st, tpl_eval(st, n->c, fs))) {
                 kept[k++] = items[i];
             }
         }
         items = kept;
         cnt = k;
     }
-    lc = rs_alloc(st, sizeof(*lc));
+    lc = tpl_render_alloc(st, sizeof(*lc));
     memset(lc, 0, sizeof(*lc));
-    o = rs_alloc(st, sizeof(*o));
+    o = tpl_render_alloc(st, sizeof(*o));
     memset(o, 0, sizeof(*o));
     o->kind = O_LOOP;
     o->loop = lc;
@@ -305,16 +323,16 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
     lc->outer = sc;
     /* one scope for the body, emptied at each iteration: what an iteration
      * sets is gone at the next one, as in Jinja2 */
-    is = tpl_scope_new(st, sc, NULL);
+    is = tpl_eval_scope_new(st, sc, NULL);
     /* a plain name as the target (not "loop"): the iteration scope starts
      * as [loop, name] each time; write it directly */
     simple = n->a->kind == N_NAME && !(n->a->slen == 4 && memcmp(n->a->str, "loop", 4) == 0);
     if (simple) {
-        is->v = rs_alloc(st, 4 * sizeof(*is->v));
+        is->v = tpl_render_alloc(st, 4 * sizeof(*is->v));
         is->cap = 4;
     }
     for (i = 0; i < cnt; i++) {
-        tpl_check_steps(st);
+        tpl_render_step(st);
         if (items == NULL && i + 4 < cnt) {
             /* context records are scattered in memory: fetch ahead */
             __builtin_prefetch(json_array_get(iter.u.j, i + 4));
@@ -322,7 +340,7 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
         lc->i = i;
         if (simple) {
             struct var *v = is->v;
-            v[0].name = tpl_str_loop;
+            v[0].name = tpl_annotate_loop_name;
             v[0].len = 4;
             v[0].hash = loop_hash;
             v[0].val = loopv;
@@ -333,13 +351,13 @@ static void run_for(struct rs *st, struct node *n, tv iter, struct scope *sc, in
             is->n = 2;
         } else {
             is->n = 0;
-            tpl_scope_set(st, is, tpl_str_loop, 4, loop_hash, loopv);
+            tpl_eval_scope_set(st, is, tpl_annotate_loop_name, 4, loop_hash, loopv);
             assign(st, is, n->a, loop_item(lc, i));
         }
         tpl_exec_body(st, n, is); /* the body is n's items */
     }
     if (cnt == 0 && n->d) {
-        tpl_exec_body(st, n->d, tpl_scope_new(st, sc, NULL)); /* its own scope, as in Jinja2 */
+        tpl_exec_body(st, n->d, tpl_eval_scope_new(st, sc, NULL)); /* its own scope, as in Jinja2 */
     }
 }
 
@@ -347,7 +365,7 @@ static void exec_if(struct rs *st, struct node *n, struct scope *sc)
 {
     while (n != NULL) {
         st->line = n->line;
-        if (v_truthy(st, tpl_eval(st, n->a, sc))) {
+        if (tpl_value_truthy(st, tpl_eval(st, n->a, sc))) {
             tpl_exec_body(st, n, sc); /* the body is n's items */
             return;
         }
@@ -362,7 +380,7 @@ static void exec_if(struct rs *st, struct node *n, struct scope *sc)
 static tv make_macro(struct rs *st, struct node *n, struct scope *sc, int kind)
 {
     /* a call block is an anonymous macro (name None) */
-    tv f = v_func(st, kind, kind == F_MACRO ? n->str : NULL, v_none());
+    tv f = tpl_value_func(st, kind, kind == F_MACRO ? n->str : NULL, tpl_value_none());
     f.u.fn->node = n;
     f.u.fn->closure = sc;
     f.u.fn->tpl = st->tpl;
@@ -384,7 +402,7 @@ static const char *macro_name(const struct tfunc *f)
  * when some parameters are left are keywords matched to them (so x(1, a=2)
  * for x(a) is an unknown keyword); `caller` as a parameter takes the call
  * block's caller; then the special caller / kwargs / varargs. */
-tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
+tv tpl_exec_macro(struct rs *st, struct tfunc *f, struct callargs *a)
 {
     struct node *n = f->node;
     struct scope *ms;
@@ -398,14 +416,14 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
     int saved_line = st->line;
     const struct octo_tpl *saved_tpl = st->tpl;
     int saved_ae = st->autoescape;
-    tv caller = v_undef();
+    tv caller = tpl_value_undef();
     tv r;
     if (++st->depth > st->max_depth) {
-        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+        tpl_render_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
-    tpl_check_steps(st);
-    vals = rs_alloc(st, (size_t)(np + 1) * sizeof(tv));
-    set = rs_alloc(st, (size_t)(np + 1) + (size_t)(a->nkw + 1));
+    tpl_render_step(st);
+    vals = tpl_render_alloc(st, (size_t)(np + 1) * sizeof(tv));
+    set = tpl_render_alloc(st, (size_t)(np + 1) + (size_t)(a->nkw + 1));
     used = set + np + 1;
     memset(set, 0, (size_t)(np + 1) + (size_t)(a->nkw + 1));
     for (i = 0; i < off; i++) {
@@ -440,7 +458,7 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
             }
         }
         if (caller.t == T_UNDEF || caller.t == T_NONE) {
-            caller = v_undef_name(st, "caller", 6);
+            caller = tpl_value_undef_name(st, "caller", 6);
             caller.u.u->hint = "No caller defined";
         }
     }
@@ -448,20 +466,24 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
         int k;
         for (k = 0; k < a->nkw; k++) {
             if (!used[k] && strcmp(a->kwn[k], "caller") == 0) {
-                rs_fail(st, "macro '%s' was invoked with two values for the special caller argument. "
-                            "This is most likely a bug.", macro_name(f));
+                tpl_render_fail(
+                    st,
+                    "macro '%s' was invoked with two values for the special caller argument. "
+                    "This is most likely a bug.",
+                    macro_name(f));
             }
         }
         for (k = 0; k < a->nkw; k++) {
             if (!used[k]) {
-                rs_fail(st, "macro '%s' takes no keyword argument '%s'", macro_name(f), a->kwn[k]);
+                tpl_render_fail(st, "macro '%s' takes no keyword argument '%s'", macro_name(f),
+                                a->kwn[k]);
             }
         }
     }
     if (!f->catch_varargs && a->npos > np) {
-        rs_fail(st, "macro '%s' takes not more than %d argument(s)", macro_name(f), np);
+        tpl_render_fail(st, "macro '%s' takes not more than %d argument(s)", macro_name(f), np);
     }
-    ms = tpl_scope_new(st, f->closure, NULL);
+    ms = tpl_eval_scope_new(st, f->closure, NULL);
     st->tpl = f->tpl;
     if (f->own_ae) {
         st->autoescape = f->own_ae - 1;
@@ -477,35 +499,35 @@ tv tpl_call_macro(struct rs *st, struct tfunc *f, struct callargs *a)
             if (di >= 0) {
                 v = tpl_eval(st, n->kw[di], ms);
             } else {
-                struct octo_buf *hb = rs_buf(st);
+                struct octo_buf *hb = tpl_render_buf(st);
                 octo_buf_printf(hb, "parameter '%s' was not provided", pn);
-                v = v_undef_name(st, pn, pl);
-                v.u.u->hint = s_from_buf(st, hb).u.s.p;
+                v = tpl_value_undef_name(st, pn, pl);
+                v.u.u->hint = tpl_render_buf_str(st, hb).u.s.p;
             }
         }
-        tpl_scope_set(st, ms, pn, pl, tpl_hash(pn, pl), v);
+        tpl_eval_scope_set(st, ms, pn, pl, tpl_eval_hash(pn, pl), v);
     }
     if (f->catch_varargs) {
-        tv varargs = v_tuple_new(st, a->npos > np ? (size_t)(a->npos - np) : 0);
+        tv varargs = tpl_value_tuple_new(st, a->npos > np ? (size_t)(a->npos - np) : 0);
         for (i = np; i < a->npos; i++) {
-            tpl_list_push(st, varargs.u.l, a->pos[i]);
+            tpl_value_list_push(st, varargs.u.l, a->pos[i]);
         }
-        tpl_scope_set(st, ms, "varargs", 7, tpl_hash("varargs", 7), varargs);
+        tpl_eval_scope_set(st, ms, "varargs", 7, tpl_eval_hash("varargs", 7), varargs);
     }
     if (f->catch_kwargs) {
-        tv kwargs = v_dict_new(st, 0);
+        tv kwargs = tpl_value_dict_new(st, 0);
         int k;
         for (k = 0; k < a->nkw; k++) {
             if (!used[k]) {
-                tpl_dict_set(st, kwargs.u.d, v_cstr(a->kwn[k]), a->kwv[k]);
+                tpl_dict_set(st, kwargs.u.d, tpl_value_cstr(a->kwn[k]), a->kwv[k]);
             }
         }
-        tpl_scope_set(st, ms, "kwargs", 6, tpl_hash("kwargs", 6), kwargs);
+        tpl_eval_scope_set(st, ms, "kwargs", 6, tpl_eval_hash("kwargs", 6), kwargs);
     }
     if (f->uses_caller && !(n->flags & 8)) {
-        tpl_scope_set(st, ms, "caller", 6, tpl_hash("caller", 6), caller);
+        tpl_eval_scope_set(st, ms, "caller", 6, tpl_eval_hash("caller", 6), caller);
     }
-    r = tpl_capture_body(st, n, ms); /* the body is n's items */
+    r = capture_body(st, n, ms); /* the body is n's items */
     /* Macro.__call__: Markup when autoescaping where it is called */
     st->autoescape = saved_ae;
     r.safe = (uint8_t)(saved_ae != 0);
@@ -528,7 +550,7 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             for (k = 0; k < n->n; k++) {
                 struct node *x = n->items[k];
                 if (x->kind == N_DATA) {
-                    tpl_out_write(st, x->str, x->slen);
+                    tpl_exec_write(st, x->str, x->slen);
                 } else {
                     st->line = x->line;
                     write_value(st, tpl_eval(st, x, sc), esc);
@@ -545,25 +567,25 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
         case N_SET: assign(st, sc, n->a, tpl_eval(st, n->b, sc)); break;
         case N_SETBLOCK: {
             /* the block body has its own scope in Jinja2 (sets do not leak) */
-            tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
+            tv v = capture_body(st, n, tpl_eval_scope_new(st, sc, NULL));
             if (n->c) {
-                v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
+                v = tpl_eval_filter_chain(st, n->c, mark_if_escaping(st, n, v), sc);
             }
             if (st->autoescape) { /* (Markup if context.eval_ctx.autoescape else identity) */
-                v = v_to_str(st, v);
+                v = tpl_repr_str(st, v);
                 v.safe = 1;
             }
             assign(st, sc, n->a, v);
             break;
         }
         case N_FILTERBLOCK: {
-            tv v = tpl_capture_body(st, n, tpl_scope_new(st, sc, NULL));
-            v = tpl_apply_filter_node(st, n->c, mark_if_escaping(st, n, v), sc);
+            tv v = capture_body(st, n, tpl_eval_scope_new(st, sc, NULL));
+            v = tpl_eval_filter_chain(st, n->c, mark_if_escaping(st, n, v), sc);
             write_value(st, v, escaping(st, n));
             break;
         }
         case N_MACRO:
-            tpl_scope_set(st, sc, n->str, n->slen, n->hash, make_macro(st, n, sc, F_MACRO));
+            tpl_eval_scope_set(st, sc, n->str, n->slen, n->hash, make_macro(st, n, sc, F_MACRO));
             break;
         case N_CALLBLOCK: {
             struct node *call = n->a;
@@ -573,13 +595,13 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             a.kwn[a.nkw] = "caller";
             a.kwv[a.nkw++] = caller;
             st->line = n->line;
-            write_value(st, tpl_call_value(st, fn, &a), escaping(st, n));
+            write_value(st, tpl_calls_value(st, fn, &a), escaping(st, n));
             break;
         }
         case N_WITH: {
-            struct scope *ws = tpl_scope_new(st, sc, NULL);
+            struct scope *ws = tpl_eval_scope_new(st, sc, NULL);
             int k;
-            tv *vals = rs_alloc(st, (size_t)(n->nkw + 1) * sizeof(tv));
+            tv *vals = tpl_render_alloc(st, (size_t)(n->nkw + 1) * sizeof(tv));
             for (k = 0; k < n->nkw; k++) {
                 vals[k] = tpl_eval(st, n->b->items[k], sc);
             }
@@ -592,14 +614,16 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
         case N_BODY:
             if (n->a != NULL) { /* {% autoescape expr %}: a scope, as in Jinja2 */
                 int saved = st->autoescape;
-                st->autoescape = v_truthy(st, tpl_eval(st, n->a, sc));
-                tpl_exec_body(st, n, tpl_scope_new(st, sc, NULL));
+                st->autoescape = tpl_value_truthy(st, tpl_eval(st, n->a, sc));
+                tpl_exec_body(st, n, tpl_eval_scope_new(st, sc, NULL));
                 st->autoescape = saved;
             } else {
                 tpl_exec_body(st, n, sc);
             }
             break;
-        default: tpl_exec_stmt_tpl(st, n, sc); break;
+        default:
+            tpl_inherit_exec_stmt(st, n, sc);
+            break;
         }
     }
 }

@@ -1,45 +1,32 @@
-/* filters_coll.c - sequence filters: sort, groupby, map, select, join,
- * first/last, min/max, sum, unique, batch, slice, dictsort, ... */
+/* filters_coll.c - sequence filters: map, select/reject(attr), join,
+ * first/last, length/count, list, sum, unique, batch, slice, items, attr,
+ * reverse (the ordering ones are in filters_sort.c). */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
-#define NOARGS(fname)                                                              \
-    if (a->npos || a->nkw) {                                                       \
-        rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
-    }
-
-tv tpl_f_sort(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_groupby(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_max(struct rs *st, tv v, struct callargs *a);
-tv tpl_f_min(struct rs *st, tv v, struct callargs *a);
 
 static tv gen(struct rs *st, tv list)
 {
-    return v_iter_from(st, list, IT_GEN);
+    return tpl_value_iter_from(st, list, IT_GEN);
 }
 
-tv tpl_lower_if_str(struct rs *st, tv v)
+tv tpl_filters_lower_if_str(struct rs *st, tv v)
 {
-    return v.t == T_STR ? s_lower(st, v) : v;
+    return v.t == T_STR ? tpl_ustr_lower(st, v) : v;
 }
 
 /* attribute path "a.b.0" -> list of keys (digits become ints) */
-tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n)
+tv *tpl_filters_attr_parts(struct rs *st, tv attr, size_t *n)
 {
     if (attr.t != T_STR) {
-        tv *p = rs_alloc(st, sizeof(tv));
+        tv *p = tpl_render_alloc(st, sizeof(tv));
         p[0] = attr;
         *n = 1;
         return p;
     }
     {
-        tv parts = s_split(st, attr, v_str(".", 1), -1, 0);
+        tv parts = tpl_ustr_split(st, attr, tpl_value_str(".", 1), -1, 0);
         size_t i;
         for (i = 0; i < parts.u.l->n; i++) {
             tv s = parts.u.l->it[i];
@@ -52,7 +39,7 @@ tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n)
             }
             if (digits) {
                 int ok;
-                parts.u.l->it[i] = v_int_parse(st, s.u.s.p, s.sn, 10, &ok);
+                parts.u.l->it[i] = tpl_ops_int_parse(st, s.u.s.p, s.sn, 10, &ok);
             }
         }
         *n = parts.u.l->n;
@@ -60,18 +47,18 @@ tv *tpl_attr_parts(struct rs *st, tv attr, size_t *n)
     }
 }
 
-tv tpl_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
+tv tpl_filters_attr_get(struct rs *st, tv item, tv *parts, size_t n, tv dflt)
 {
     size_t i;
     if (n == 1 && item.t == T_JDICT && parts[0].t == T_STR) {
         /* the common case: one key of a context object */
         json_t *j = json_object_getn(item.u.j, parts[0].u.s.p, parts[0].sn);
         if (j != NULL) {
-            return v_from_json(j);
+            return tpl_value_from_json(j);
         }
     }
     for (i = 0; i < n; i++) {
-        item = v_getitem(st, item, parts[i]);
+        item = tpl_access_getitem(st, item, parts[i]);
         if (dflt.t != T_NONE && item.t == T_UNDEF) {
             item = dflt;
         }
@@ -85,46 +72,46 @@ static tv join_escaping(struct rs *st, tv v, tv d, tv *parts, size_t np)
 {
     size_t n;
     size_t i;
-    tv *it = v_iterate(st, v, &n);
-    tv *strs = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    tv *it = tpl_value_iterate(st, v, &n);
+    tv *strs = tpl_render_alloc(st, (n ? n : 1) * sizeof(tv));
     int any_safe = d.safe;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     tv r;
     for (i = 0; i < n; i++) {
-        tv x = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
-        strs[i] = v_to_str(st, x);
+        tv x = parts ? tpl_filters_attr_get(st, it[i], parts, np, tpl_value_none()) : it[i];
+        strs[i] = tpl_repr_str(st, x);
         any_safe |= strs[i].safe;
     }
     if (any_safe) {
-        d = tpl_escape_str(st, d);
+        d = tpl_filters_escape(st, d);
     }
     for (i = 0; i < n; i++) {
-        tv x = any_safe ? tpl_escape_str(st, strs[i]) : strs[i];
+        tv x = any_safe ? tpl_filters_escape(st, strs[i]) : strs[i];
         if (i) {
-            tb_append(b, d.u.s.p, d.sn);
+            tpl_tbuf_append(b, d.u.s.p, d.sn);
         }
-        tb_append(b, x.u.s.p, x.sn);
+        tpl_tbuf_append(b, x.u.s.p, x.sn);
     }
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = (uint8_t)any_safe;
     return r;
 }
 
 static tv f_join(struct rs *st, tv v, struct callargs *a)
 {
-    tv d = v_str("", 0);
+    tv d = tpl_value_str("", 0);
     size_t n;
     size_t i;
     tv *it;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     tv *parts = NULL;
     size_t np = 0;
     BIND("join", "d", "attribute");
-    if (arg_given(args[0])) {
-        d = v_to_str(st, args[0]);
+    if (tpl_calls_given(args[0])) {
+        d = tpl_repr_str(st, args[0]);
     }
-    if (arg_given(args[1]) && args[1].t != T_NONE) {
-        parts = tpl_attr_parts(st, args[1], &np);
+    if (tpl_calls_given(args[1]) && args[1].t != T_NONE) {
+        parts = tpl_filters_attr_parts(st, args[1], &np);
     }
     if (st->autoescape) {
         return join_escaping(st, v, d, parts, np);
@@ -133,9 +120,9 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
         /* a context list: no array of its items */
         size_t total = 0;
         n = json_array_size(v.u.j);
-        tpl_charge(st, n);
+        tpl_render_charge(st, n);
         for (i = 0; i < n; i++) {
-            tv x = v_from_json(json_array_get(v.u.j, i));
+            tv x = tpl_value_from_json(json_array_get(v.u.j, i));
             if (x.t != T_STR) {
                 break;
             }
@@ -143,10 +130,10 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
         }
         if (i == n && total <= st->max_output && total <= TPL_MAX_STR) {
             /* all strings (the usual case): measured, then copied once */
-            char *out = rs_alloc(st, total + 1);
+            char *out = tpl_render_alloc(st, total + 1);
             size_t k = 0;
             for (i = 0; i < n; i++) {
-                tv x = v_from_json(json_array_get(v.u.j, i));
+                tv x = tpl_value_from_json(json_array_get(v.u.j, i));
                 if (i) {
                     memcpy(out + k, d.u.s.p, d.sn);
                     k += d.sn;
@@ -155,31 +142,31 @@ static tv f_join(struct rs *st, tv v, struct callargs *a)
                 k += x.sn;
             }
             out[k] = '\0';
-            rs_buf_release(st, b);
-            return v_str(out, k);
+            tpl_render_buf_release(st, b);
+            return tpl_value_str(out, k);
         }
         for (i = 0; i < n; i++) {
-            tv x = v_from_json(json_array_get(v.u.j, i));
+            tv x = tpl_value_from_json(json_array_get(v.u.j, i));
             if (i) {
-                tb_append(b, d.u.s.p, d.sn);
+                tpl_tbuf_append(b, d.u.s.p, d.sn);
             }
             if (x.t == T_STR) {
-                tb_append(b, x.u.s.p, x.sn);
+                tpl_tbuf_append(b, x.u.s.p, x.sn);
             } else {
-                v_str_to(st, x, b);
+                tpl_repr_str_to(st, x, b);
             }
         }
-        return s_from_buf(st, b);
+        return tpl_render_buf_str(st, b);
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        tv x = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
+        tv x = parts ? tpl_filters_attr_get(st, it[i], parts, np, tpl_value_none()) : it[i];
         if (i) {
-            tb_append(b, d.u.s.p, d.sn);
+            tpl_tbuf_append(b, d.u.s.p, d.sn);
         }
-        v_str_to(st, x, b);
+        tpl_repr_str_to(st, x, b);
     }
-    return s_from_buf(st, b); /* str(d).join(map(str, value)): plain */
+    return tpl_render_buf_str(st, b); /* str(d).join(map(str, value)): plain */
 }
 
 static tv f_first(struct rs *st, tv v, struct callargs *a)
@@ -187,9 +174,9 @@ static tv f_first(struct rs *st, tv v, struct callargs *a)
     size_t n;
     tv *it;
     NOARGS("first");
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     if (n == 0) {
-        tv u = v_undef_name(st, "first", 5);
+        tv u = tpl_value_undef_name(st, "first", 5);
         u.u.u->hint = "No first item, sequence was empty.";
         return u;
     }
@@ -202,11 +189,11 @@ static tv f_last(struct rs *st, tv v, struct callargs *a)
     tv *it;
     NOARGS("last");
     if (v.t == T_ITER && (v.sub == IT_GEN || v.sub == IT_KEYITER)) {
-        rs_fail(st, "'%s' object is not reversible", v_typename(v));
+        tpl_render_fail(st, "'%s' object is not reversible", tpl_value_typename(v));
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     if (n == 0) {
-        tv u = v_undef_name(st, "last", 4);
+        tv u = tpl_value_undef_name(st, "last", 4);
         u.u.u->hint = "No last item, sequence was empty.";
         return u;
     }
@@ -216,13 +203,13 @@ static tv f_last(struct rs *st, tv v, struct callargs *a)
 static tv f_length(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("length");
-    return v_int((int64_t)v_len(st, v));
+    return tpl_value_int((int64_t)tpl_value_len(st, v));
 }
 
 static tv f_list(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("list");
-    return v_to_list(st, v);
+    return tpl_value_to_list(st, v);
 }
 
 static tv f_reverse(struct rs *st, tv v, struct callargs *a)
@@ -233,25 +220,25 @@ static tv f_reverse(struct rs *st, tv v, struct callargs *a)
     tv out;
     NOARGS("reverse");
     if (v.t == T_STR) {
-        struct octo_buf *b = rs_buf(st);
-        tv *ch = v_iterate(st, v, &n);
+        struct octo_buf *b = tpl_render_buf(st);
+        tv *ch = tpl_value_iterate(st, v, &n);
         tv r;
         for (i = n; i-- > 0;) {
-            tb_append(b, ch[i].u.s.p, ch[i].sn);
+            tpl_tbuf_append(b, ch[i].u.s.p, ch[i].sn);
         }
-        r = s_from_buf(st, b);
+        r = tpl_render_buf_str(st, b);
         r.safe = v.safe; /* a Markup slice is Markup */
         return r;
     }
-    it = v_iterate(st, v, &n);
-    out = v_list_new(st, n);
+    it = tpl_value_iterate(st, v, &n);
+    out = tpl_value_list_new(st, n);
     for (i = 0; i < n; i++) {
         out.u.l->it[i] = it[n - 1 - i];
     }
     out.u.l->n = n;
-    if (v.t == T_LIST || v.t == T_JLIST || v.t == T_TUPLE || v_is_map(v) ||
+    if (v.t == T_LIST || v.t == T_JLIST || v.t == T_TUPLE || tpl_value_is_map(v) ||
         (v.t == T_ITER && v.sub == IT_RANGE)) {
-        return v_iter_from(st, out, IT_REVERSE);
+        return tpl_value_iter_from(st, out, IT_REVERSE);
     }
     return out;
 }
@@ -262,14 +249,14 @@ static tv f_map(struct rs *st, tv v, struct callargs *a)
     size_t i;
     tv *it;
     tv out;
-    if (!v_truthy(st, v)) {
-        return gen(st, v_list_new(st, 0));
+    if (!tpl_value_truthy(st, v)) {
+        return gen(st, tpl_value_list_new(st, 0));
     }
-    it = v_iterate(st, v, &n);
-    out = v_list_new(st, n);
+    it = tpl_value_iterate(st, v, &n);
+    out = tpl_value_list_new(st, n);
     if (a->npos == 0 && a->nkw >= 1) {
-        tv attr = v_undef();
-        tv dflt = v_none();
+        tv attr = tpl_value_undef();
+        tv dflt = tpl_value_none();
         tv *parts;
         size_t np;
         int k;
@@ -279,31 +266,31 @@ static tv f_map(struct rs *st, tv v, struct callargs *a)
             } else if (strcmp(a->kwn[k], "default") == 0) {
                 dflt = a->kwv[k];
             } else {
-                rs_fail(st, "Unexpected keyword argument '%s'", a->kwn[k]);
+                tpl_render_fail(st, "Unexpected keyword argument '%s'", a->kwn[k]);
             }
         }
         if (attr.t == T_UNDEF) {
-            rs_fail(st, "map requires a filter argument");
+            tpl_render_fail(st, "map requires a filter argument");
         }
-        parts = tpl_attr_parts(st, attr, &np);
+        parts = tpl_filters_attr_parts(st, attr, &np);
         for (i = 0; i < n; i++) {
-            out.u.l->it[i] = tpl_attr_get(st, it[i], parts, np, dflt);
+            out.u.l->it[i] = tpl_filters_attr_get(st, it[i], parts, np, dflt);
         }
     } else {
         struct callargs rest = *a;
         tv name;
         if (a->npos == 0) {
-            rs_fail(st, "map requires a filter argument");
+            tpl_render_fail(st, "map requires a filter argument");
         }
-        name = v_to_str(st, a->pos[0]);
+        name = tpl_repr_str(st, a->pos[0]);
         rest.pos = a->pos + 1;
         rest.npos = a->npos - 1;
         if (n > 0) {
             /* the filter is looked up once (failing at the first item, as before) */
-            const char *fname = v_strdup(st, name.u.s.p, name.sn).u.s.p;
-            filter_fn f = tpl_filter_lookup(fname);
+            const char *fname = tpl_value_strdup(st, name.u.s.p, name.sn).u.s.p;
+            filter_fn f = tpl_filters_lookup(fname);
             if (f == NULL) {
-                rs_fail(st, "No filter named '%s'.", fname);
+                tpl_render_fail(st, "No filter named '%s'.", fname);
             }
             for (i = 0; i < n; i++) {
                 out.u.l->it[i] = f(st, it[i], &rest);
@@ -319,26 +306,26 @@ static tv select_impl(struct rs *st, tv v, struct callargs *a, int reject, int a
     size_t n;
     size_t i;
     tv *it;
-    tv out = v_list_new(st, 0);
+    tv out = tpl_value_list_new(st, 0);
     tv *parts = NULL;
     size_t np = 0;
     int off = 0;
     const char *test = NULL;
     struct callargs rest;
-    if (!v_truthy(st, v)) {
+    if (!tpl_value_truthy(st, v)) {
         return gen(st, out);
     }
     if (attr) {
         if (a->npos < 1) {
-            rs_fail(st, "Missing parameter for attribute name");
+            tpl_render_fail(st, "Missing parameter for attribute name");
         }
-        parts = tpl_attr_parts(st, a->pos[0], &np);
+        parts = tpl_filters_attr_parts(st, a->pos[0], &np);
         off = 1;
     }
     memset(&rest, 0, sizeof(rest));
     if (a->npos > off) {
-        tv nm = v_to_str(st, a->pos[off]);
-        test = v_strdup(st, nm.u.s.p, nm.sn).u.s.p;
+        tv nm = tpl_repr_str(st, a->pos[off]);
+        test = tpl_value_strdup(st, nm.u.s.p, nm.sn).u.s.p;
         rest.pos = a->pos + off + 1;
         rest.npos = a->npos - off - 1;
         rest.kwn = a->kwn;
@@ -351,29 +338,31 @@ static tv select_impl(struct rs *st, tv v, struct callargs *a, int reject, int a
         const char *key = parts[0].u.s.p;
         size_t klen = parts[0].sn;
         n = json_array_size(arr);
-        tpl_charge(st, n);
-        out.u.l->it = rs_alloc(st, n * sizeof(tv));
+        tpl_render_charge(st, n);
+        out.u.l->it = tpl_render_alloc(st, n * sizeof(tv));
         out.u.l->cap = n;
         for (i = 0; i < n; i++) {
             json_t *e = json_array_get(arr, i);
             json_t *f = json_typeof(e) == JSON_OBJECT ? json_object_getn(e, key, klen) : NULL;
-            int r = f != NULL ? json_truthy(f)
-                              : v_truthy(st, tpl_attr_get(st, v_from_json(e), parts, np, v_none()));
+            int r = f != NULL
+                        ? tpl_value_json_truthy(f)
+                        : tpl_value_truthy(st, tpl_filters_attr_get(st, tpl_value_from_json(e),
+                                                                    parts, np, tpl_value_none()));
             /* store always, keep conditionally: a mispredicted branch here
              * would stall the loads of the next records */
-            out.u.l->it[out.u.l->n] = v_from_json(e);
+            out.u.l->it[out.u.l->n] = tpl_value_from_json(e);
             out.u.l->n += (size_t)(r != reject);
         }
         return gen(st, out);
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     if (n > 0) {
-        out.u.l->it = rs_alloc(st, n * sizeof(tv)); /* at most n kept: no regrowth */
+        out.u.l->it = tpl_render_alloc(st, n * sizeof(tv)); /* at most n kept: no regrowth */
         out.u.l->cap = n;
     }
     for (i = 0; i < n; i++) {
-        tv x = attr ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
-        int r = test ? tpl_apply_test_name(st, test, x, &rest) : v_truthy(st, x);
+        tv x = attr ? tpl_filters_attr_get(st, it[i], parts, np, tpl_value_none()) : it[i];
+        int r = test ? tpl_tests_apply(st, test, x, &rest) : tpl_value_truthy(st, x);
         if (r != reject) {
             out.u.l->it[out.u.l->n++] = it[i];
         }
@@ -403,40 +392,42 @@ static tv f_sum(struct rs *st, tv v, struct callargs *a)
     size_t n;
     size_t i;
     tv *it;
-    tv acc = v_int(0);
+    tv acc = tpl_value_int(0);
     tv *parts = NULL;
     size_t np = 0;
     BIND("sum", "attribute", "start");
-    if (arg_given(args[0]) && args[0].t != T_NONE) {
-        parts = tpl_attr_parts(st, args[0], &np);
+    if (tpl_calls_given(args[0]) && args[0].t != T_NONE) {
+        parts = tpl_filters_attr_parts(st, args[0], &np);
     }
-    if (arg_given(args[1])) {
+    if (tpl_calls_given(args[1])) {
         acc = args[1];
     }
     if (v.t == T_JLIST) {
         /* a context list: no array of its items; float and int sums inline
-         * (exactly what tpl_op_binary computes for them) */
+         * (exactly what tpl_ops_binary computes for them) */
         n = json_array_size(v.u.j);
-        tpl_charge(st, n);
+        tpl_render_charge(st, n);
         for (i = 0; i < n; i++) {
-            tv x = v_from_json(json_array_get(v.u.j, i));
+            tv x = tpl_value_from_json(json_array_get(v.u.j, i));
             int64_t r;
             if (parts) {
-                x = tpl_attr_get(st, x, parts, np, v_none());
+                x = tpl_filters_attr_get(st, x, parts, np, tpl_value_none());
             }
             if (acc.t == T_FLOAT && x.t == T_FLOAT) {
                 acc.u.f += x.u.f;
             } else if (acc.t == T_INT && x.t == T_INT && !__builtin_add_overflow(acc.u.i, x.u.i, &r)) {
                 acc.u.i = r;
             } else {
-                acc = tpl_op_binary(st, OP_ADD, acc, x);
+                acc = tpl_ops_binary(st, OP_ADD, acc, x);
             }
         }
         return acc;
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        acc = tpl_op_binary(st, OP_ADD, acc, parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i]);
+        acc = tpl_ops_binary(st, OP_ADD, acc,
+                             parts ? tpl_filters_attr_get(st, it[i], parts, np, tpl_value_none())
+                                   : it[i]);
     }
     return acc;
 }
@@ -447,31 +438,31 @@ static tv f_unique(struct rs *st, tv v, struct callargs *a)
     size_t n;
     size_t i;
     tv *it;
-    tv out = v_list_new(st, 0);
-    tv seen = v_dict_new(st, 0);
+    tv out = tpl_value_list_new(st, 0);
+    tv seen = tpl_value_dict_new(st, 0);
     tv *parts = NULL;
     size_t np = 0;
     BIND("unique", "case_sensitive", "attribute");
-    if (arg_given(args[0])) {
-        cs = v_truthy(st, args[0]);
+    if (tpl_calls_given(args[0])) {
+        cs = tpl_value_truthy(st, args[0]);
     }
-    if (arg_given(args[1]) && args[1].t != T_NONE) {
-        parts = tpl_attr_parts(st, args[1], &np);
+    if (tpl_calls_given(args[1]) && args[1].t != T_NONE) {
+        parts = tpl_filters_attr_parts(st, args[1], &np);
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     for (i = 0; i < n; i++) {
-        tv key = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
+        tv key = parts ? tpl_filters_attr_get(st, it[i], parts, np, tpl_value_none()) : it[i];
         size_t pos;
         uint64_t h;
         if (!cs) {
-            key = tpl_lower_if_str(st, key);
+            key = tpl_filters_lower_if_str(st, key);
         }
-        if (!v_hash(st, key, &h, 0)) {
-            rs_fail(st, "unhashable type: '%s'", v_typename(key));
+        if (!tpl_dict_hash(st, key, &h, 0)) {
+            tpl_render_fail(st, "unhashable type: '%s'", tpl_value_typename(key));
         }
         if (!tpl_dict_find(seen.u.d, key, &pos)) {
-            tpl_dict_add_new(st, seen.u.d, key, v_none());
-            tpl_list_push(st, out.u.l, it[i]);
+            tpl_dict_add_new(st, seen.u.d, key, tpl_value_none());
+            tpl_value_list_push(st, out.u.l, it[i]);
         }
     }
     return gen(st, out);
@@ -483,31 +474,31 @@ static tv f_batch(struct rs *st, tv v, struct callargs *a)
     size_t n;
     size_t i;
     tv *it;
-    tv out = v_list_new(st, 0);
-    tv cur = v_undef();
+    tv out = tpl_value_list_new(st, 0);
+    tv cur = tpl_value_undef();
     BIND("batch", "linecount", "fill_with");
-    cnt = v_as_index(st, args[0], "linecount");
-    it = v_iterate(st, v, &n);
+    cnt = tpl_ops_index(st, args[0], "linecount");
+    it = tpl_value_iterate(st, v, &n);
     /* Jinja2's loop, including its odd results for linecount <= 0 */
-    cur = v_list_new(st, 0);
+    cur = tpl_value_list_new(st, 0);
     for (i = 0; i < n; i++) {
         if ((int64_t)cur.u.l->n == cnt) {
-            tpl_list_push(st, out.u.l, cur);
-            cur = v_list_new(st, 0);
+            tpl_value_list_push(st, out.u.l, cur);
+            cur = tpl_value_list_new(st, 0);
         }
-        tpl_list_push(st, cur.u.l, it[i]);
+        tpl_value_list_push(st, cur.u.l, it[i]);
     }
     if (cur.u.l->n > 0) {
-        tpl_list_push(st, out.u.l, cur);
+        tpl_value_list_push(st, out.u.l, cur);
     } else {
-        cur = v_undef();
+        cur = tpl_value_undef();
     }
-    if (cur.t != T_UNDEF && arg_given(args[1]) && args[1].t != T_NONE) {
+    if (cur.t != T_UNDEF && tpl_calls_given(args[1]) && args[1].t != T_NONE) {
         if (cnt - (int64_t)cur.u.l->n > TPL_MAX_RANGE) {
-            rs_fail(st, "batch size too large to fill (more than %d items)", TPL_MAX_RANGE);
+            tpl_render_fail(st, "batch size too large to fill (more than %d items)", TPL_MAX_RANGE);
         }
         while ((int64_t)cur.u.l->n < cnt) {
-            tpl_list_push(st, cur.u.l, args[1]);
+            tpl_value_list_push(st, cur.u.l, args[1]);
         }
     }
     return gen(st, out);
@@ -518,38 +509,38 @@ static tv f_slice(struct rs *st, tv v, struct callargs *a)
     int64_t slices;
     size_t n;
     tv *it;
-    tv out = v_list_new(st, 0);
+    tv out = tpl_value_list_new(st, 0);
     int64_t per;
     int64_t extra;
     int64_t offset = 0;
     int64_t s;
     BIND("slice", "slices", "fill_with");
-    slices = v_as_index(st, args[0], "slices");
+    slices = tpl_ops_index(st, args[0], "slices");
     if (slices <= 0) {
-        rs_fail(st, "integer division or modulo by zero");
+        tpl_render_fail(st, "integer division or modulo by zero");
     }
     if (slices > 100000) {
-        rs_fail(st, "too many slices");
+        tpl_render_fail(st, "too many slices");
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     per = (int64_t)n / slices;
     extra = (int64_t)n % slices;
     for (s = 0; s < slices; s++) {
         int64_t start = offset + s * per;
         int64_t end;
         int64_t k;
-        tv tmp = v_list_new(st, 0);
+        tv tmp = tpl_value_list_new(st, 0);
         if (s < extra) {
             offset++;
         }
         end = offset + (s + 1) * per;
         for (k = start; k < end; k++) {
-            tpl_list_push(st, tmp.u.l, it[k]);
+            tpl_value_list_push(st, tmp.u.l, it[k]);
         }
-        if (arg_given(args[1]) && args[1].t != T_NONE && s >= extra) {
-            tpl_list_push(st, tmp.u.l, args[1]);
+        if (tpl_calls_given(args[1]) && args[1].t != T_NONE && s >= extra) {
+            tpl_value_list_push(st, tmp.u.l, args[1]);
         }
-        tpl_list_push(st, out.u.l, tmp);
+        tpl_value_list_push(st, out.u.l, tmp);
     }
     return gen(st, out);
 }
@@ -563,15 +554,15 @@ static tv f_items(struct rs *st, tv v, struct callargs *a)
     tv out;
     NOARGS("items");
     if (v.t == T_UNDEF) {
-        return gen(st, v_list_new(st, 0));
+        return gen(st, tpl_value_list_new(st, 0));
     }
-    if (!v_is_map(v)) {
-        rs_fail(st, "Can only get item pairs from a mapping.");
+    if (!tpl_value_is_map(v)) {
+        tpl_render_fail(st, "Can only get item pairs from a mapping.");
     }
-    tpl_map_items(st, v, &ks, &vs, &n);
-    out = v_list_new(st, n);
+    tpl_value_map_items(st, v, &ks, &vs, &n);
+    out = tpl_value_list_new(st, n);
     for (i = 0; i < n; i++) {
-        tv t = v_tuple_new(st, 2);
+        tv t = tpl_value_tuple_new(st, 2);
         t.u.l->it[0] = ks[i];
         t.u.l->it[1] = vs[i];
         t.u.l->n = 2;
@@ -586,22 +577,34 @@ static tv f_attr(struct rs *st, tv v, struct callargs *a)
     tv name;
     BIND("attr", "name");
     if (args[0].t != T_STR) {
-        rs_fail(st, "attribute name must be string, not '%s'", v_typename(args[0]));
+        tpl_render_fail(st, "attribute name must be string, not '%s'", tpl_value_typename(args[0]));
     }
     name = args[0];
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
-    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_has_method(v, name.u.s.p, name.sn)) {
-        return v_getattr(st, v, name.u.s.p, name.sn);
+    if (v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_methods_has(v, name.u.s.p, name.sn)) {
+        return tpl_access_getattr(st, v, name.u.s.p, name.sn);
     }
-    return v_undef_attr(st, v, name);
+    return tpl_value_undef_attr(st, v, name);
 }
 
-const struct fentry tpl_filters_coll[] = {
-    {"attr", f_attr}, {"batch", f_batch}, {"count", f_length}, {"dictsort", tpl_f_dictsort},
-    {"first", f_first}, {"groupby", tpl_f_groupby}, {"items", f_items}, {"join", f_join},
-    {"last", f_last}, {"length", f_length}, {"list", f_list}, {"map", f_map}, {"max", tpl_f_max},
-    {"min", tpl_f_min}, {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"reverse", f_reverse},
-    {"select", f_select}, {"selectattr", f_selectattr}, {"slice", f_slice}, {"sort", tpl_f_sort},
-    {"sum", f_sum}, {"unique", f_unique}, {NULL, NULL}};
+const struct fentry tpl_filters_coll[] = {{"attr", f_attr, 0},
+                                          {"batch", f_batch, 0},
+                                          {"count", f_length, 0},
+                                          {"first", f_first, 0},
+                                          {"items", f_items, 0},
+                                          {"join", f_join, 0},
+                                          {"last", f_last, 0},
+                                          {"length", f_length, 0},
+                                          {"list", f_list, 0},
+                                          {"map", f_map, FILTER_PASS_CONTEXT},
+                                          {"reject", f_reject, FILTER_PASS_CONTEXT},
+                                          {"rejectattr", f_rejectattr, FILTER_PASS_CONTEXT},
+                                          {"reverse", f_reverse, 0},
+                                          {"select", f_select, FILTER_PASS_CONTEXT},
+                                          {"selectattr", f_selectattr, FILTER_PASS_CONTEXT},
+                                          {"slice", f_slice, 0},
+                                          {"sum", f_sum, 0},
+                                          {"unique", f_unique, 0},
+                                          {NULL, NULL, 0}};

@@ -4,16 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 /* Python float(str): strips whitespace, accepts inf/nan/infinity, underscores
  * between digits. Returns 0 on failure. */
-int tpl_py_parse_float(struct rs *st, tv s, double *out)
+static int py_parse_float(struct rs *st, tv s, double *out)
 {
     char *buf;
     size_t i = 0;
@@ -21,16 +17,16 @@ int tpl_py_parse_float(struct rs *st, tv s, double *out)
     size_t k = 0;
     char *end;
     const char *p = s.u.s.p;
-    while (i < n && u_isspace((unsigned char)p[i])) {
+    while (i < n && tpl_ucase_isspace((unsigned char)p[i])) {
         i++;
     }
-    while (n > i && u_isspace((unsigned char)p[n - 1])) {
+    while (n > i && tpl_ucase_isspace((unsigned char)p[n - 1])) {
         n--;
     }
     if (i >= n) {
         return 0;
     }
-    buf = rs_alloc(st, n - i + 1);
+    buf = tpl_render_alloc(st, n - i + 1);
     for (; i < n; i++) {
         char c = p[i];
         if (c == '_') {
@@ -72,78 +68,84 @@ int tpl_py_parse_float(struct rs *st, tv s, double *out)
 
 static tv f_int(struct rs *st, tv v, struct callargs *a)
 {
-    tv dflt = v_int(0);
+    tv dflt = tpl_value_int(0);
     int base = 10;
     BIND("int", "default", "base");
-    if (arg_given(args[0])) {
+    if (tpl_calls_given(args[0])) {
         dflt = args[0];
     }
-    if (arg_given(args[1])) {
-        int64_t b = v_as_index(st, args[1], "base");
+    if (tpl_calls_given(args[1])) {
+        int64_t b = tpl_ops_index(st, args[1], "base");
         /* an invalid base is a ValueError, which do_int swallows */
         base = (b != 0 && (b < 2 || b > 36)) ? -1 : (int)b;
     }
     switch (v.t) {
     case T_INT:
     case T_BIG: return v;
-    case T_BOOL: return v_int(v.u.b);
+    case T_BOOL:
+        return tpl_value_int(v.u.b);
     case T_FLOAT:
         if (!isfinite(v.u.f)) {
-            rs_fail(st, "cannot convert float %s to integer", isnan(v.u.f) ? "NaN" : "infinity");
+            tpl_render_fail(st, "cannot convert float %s to integer",
+                            isnan(v.u.f) ? "NaN" : "infinity");
         }
         if (fabs(v.u.f) < 9.2e18) {
-            return v_int((int64_t)v.u.f);
+            return tpl_value_int((int64_t)v.u.f);
         } else {
             struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
-            return v_big(st, tpl_big_from_double(&ba, v.u.f));
+            return tpl_value_big(st, tpl_bigint_from_double(&ba, v.u.f));
         }
     case T_STR: {
         int ok;
         double d;
-        tv r = base < 0 ? v_int(0) : v_int_parse(st, v.u.s.p, v.sn, base, &ok);
+        tv r = base < 0 ? tpl_value_int(0) : tpl_ops_int_parse(st, v.u.s.p, v.sn, base, &ok);
         if (base < 0) {
             ok = 0;
         }
         if (ok) {
             return r;
         }
-        if (tpl_py_parse_float(st, v, &d)) {
+        if (py_parse_float(st, v, &d)) {
             if (!isfinite(d)) {
-                rs_fail(st, "cannot convert float %s to integer", isnan(d) ? "NaN" : "infinity");
+                tpl_render_fail(st, "cannot convert float %s to integer",
+                                isnan(d) ? "NaN" : "infinity");
             }
             if (fabs(d) < 9.2e18) {
-                return v_int((int64_t)d);
+                return tpl_value_int((int64_t)d);
             } else {
                 struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
-                return v_big(st, tpl_big_from_double(&ba, d));
+                return tpl_value_big(st, tpl_bigint_from_double(&ba, d));
             }
         }
         return dflt;
     }
-    case T_UNDEF: rs_undefined_fail(st, v);
+    case T_UNDEF:
+        tpl_render_undefined(st, v);
     default: return dflt;
     }
 }
 
 static tv f_float(struct rs *st, tv v, struct callargs *a)
 {
-    tv dflt = v_float(0.0);
+    tv dflt = tpl_value_float(0.0);
     double d;
     BIND("float", "default");
-    if (arg_given(args[0])) {
+    if (tpl_calls_given(args[0])) {
         dflt = args[0];
     }
     switch (v.t) {
     case T_INT:
     case T_BIG:
-    case T_BOOL: return v_float(v_to_double(v));
+    case T_BOOL:
+        return tpl_value_float(tpl_value_to_double(v));
     case T_FLOAT: return v;
     case T_STR:
-        if (tpl_py_parse_float(st, v, &d)) {
-            return v_float(d);
+        if (py_parse_float(st, v, &d)) {
+            return tpl_value_float(d);
         }
         return dflt;
-    case T_UNDEF: rs_undefined_fail(st, v);
+    case T_UNDEF:
+        tpl_render_undefined(st, v);
     default: return dflt;
     }
 }
@@ -151,27 +153,27 @@ static tv f_float(struct rs *st, tv v, struct callargs *a)
 static tv f_abs(struct rs *st, tv v, struct callargs *a)
 {
     if (a->npos || a->nkw) {
-        rs_fail(st, "abs() takes exactly one argument");
+        tpl_render_fail(st, "abs() takes exactly one argument");
     }
     if (v.t == T_FLOAT) {
-        return v_float(fabs(v.u.f));
+        return tpl_value_float(fabs(v.u.f));
     }
-    if (v_is_int(v)) {
+    if (tpl_value_is_int(v)) {
         if (v.t == T_BOOL) {
-            return v_int(v.u.b);
+            return tpl_value_int(v.u.b);
         }
         if ((v.t == T_INT && v.u.i < 0) || (v.t == T_BIG && v.u.big->sign < 0)) {
-            return tpl_op_neg(st, v);
+            return tpl_ops_neg(st, v);
         }
         return v;
     }
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
-    rs_fail(st, "bad operand type for abs(): '%s'", v_typename(v));
+    tpl_render_fail(st, "bad operand type for abs(): '%s'", tpl_value_typename(v));
 }
 
-double tpl_py_round(double x, int64_t nd)
+static double py_round(double x, int64_t nd)
 {
     char buf[400];
     if (!isfinite(x)) {
@@ -204,11 +206,11 @@ static tv f_round(struct rs *st, tv v, struct callargs *a)
     int64_t prec = 0;
     int method = 0; /* 0 common, 1 ceil, 2 floor */
     BIND("round", "precision", "method");
-    if (arg_given(args[0])) {
-        prec = v_as_index(st, args[0], "precision");
+    if (tpl_calls_given(args[0])) {
+        prec = tpl_ops_index(st, args[0], "precision");
     }
-    if (arg_given(args[1])) {
-        tv m = v_to_str(st, args[1]);
+    if (tpl_calls_given(args[1])) {
+        tv m = tpl_repr_str(st, args[1]);
         if (m.sn == 6 && memcmp(m.u.s.p, "common", 6) == 0) {
             method = 0;
         } else if (m.sn == 4 && memcmp(m.u.s.p, "ceil", 4) == 0) {
@@ -216,40 +218,41 @@ static tv f_round(struct rs *st, tv v, struct callargs *a)
         } else if (m.sn == 5 && memcmp(m.u.s.p, "floor", 5) == 0) {
             method = 2;
         } else {
-            rs_fail(st, "method must be common, ceil or floor");
+            tpl_render_fail(st, "method must be common, ceil or floor");
         }
     }
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
-    if (!v_is_num(v)) {
-        rs_fail(st, "type %s doesn't define __round__ method", v_typename(v));
+    if (!tpl_value_is_num(v)) {
+        tpl_render_fail(st, "type %s doesn't define __round__ method", tpl_value_typename(v));
     }
     if (method == 0) {
         if (v.t != T_FLOAT) {
             if (prec >= 0) {
-                return v.t == T_BOOL ? v_int(v.u.b) : v;
+                return v.t == T_BOOL ? tpl_value_int(v.u.b) : v;
             }
             {
                 /* round an int to 10**-prec, ties to even */
-                tv p = tpl_op_binary(st, OP_POW, v_int(10), v_int(-prec));
-                tv q = tpl_op_binary(st, OP_FLOORDIV, v, p);
-                tv r = tpl_op_binary(st, OP_MOD, v, p);
-                tv twice = tpl_op_binary(st, OP_MUL, r, v_int(2));
-                int c = v_cmp(st, twice, p);
-                if (c > 0 || (c == 0 && v_truthy(st, tpl_op_binary(st, OP_MOD, q, v_int(2))))) {
-                    q = tpl_op_binary(st, OP_ADD, q, v_int(1));
+                tv p = tpl_ops_binary(st, OP_POW, tpl_value_int(10), tpl_value_int(-prec));
+                tv q = tpl_ops_binary(st, OP_FLOORDIV, v, p);
+                tv r = tpl_ops_binary(st, OP_MOD, v, p);
+                tv twice = tpl_ops_binary(st, OP_MUL, r, tpl_value_int(2));
+                int c = tpl_compare(st, twice, p);
+                if (c > 0 || (c == 0 && tpl_value_truthy(
+                                            st, tpl_ops_binary(st, OP_MOD, q, tpl_value_int(2))))) {
+                    q = tpl_ops_binary(st, OP_ADD, q, tpl_value_int(1));
                 }
-                return tpl_op_binary(st, OP_MUL, q, p);
+                return tpl_ops_binary(st, OP_MUL, q, p);
             }
         }
-        return v_float(tpl_py_round(v.u.f, prec));
+        return tpl_value_float(py_round(v.u.f, prec));
     }
     {
-        double x = v_to_double(v);
+        double x = tpl_value_to_double(v);
         double p = pow(10.0, (double)prec);
         double y = method == 1 ? ceil(x * p) : floor(x * p);
-        return v_float(y / p);
+        return tpl_value_float(y / p);
     }
 }
 
@@ -263,21 +266,22 @@ static tv f_filesizeformat(struct rs *st, tv v, struct callargs *a)
     char buf[64];
     int i;
     BIND("filesizeformat", "binary");
-    if (arg_given(args[0])) {
-        binary = v_truthy(st, args[0]);
+    if (tpl_calls_given(args[0])) {
+        binary = tpl_value_truthy(st, args[0]);
     }
     if (v.t == T_STR) {
-        if (!tpl_py_parse_float(st, v, &bytes)) {
-            rs_fail(st, "could not convert string to float: %s", v_repr(st, v).u.s.p);
+        if (!py_parse_float(st, v, &bytes)) {
+            tpl_render_fail(st, "could not convert string to float: %s", tpl_repr(st, v).u.s.p);
         }
-    } else if (v_is_num(v)) {
-        bytes = v_to_double(v);
+    } else if (tpl_value_is_num(v)) {
+        bytes = tpl_value_to_double(v);
     } else {
-        rs_fail(st, "float() argument must be a string or a real number, not '%s'", v_typename(v));
+        tpl_render_fail(st, "float() argument must be a string or a real number, not '%s'",
+                        tpl_value_typename(v));
     }
     base = binary ? 1024.0 : 1000.0;
     if (bytes == 1) {
-        return v_cstr("1 Byte");
+        return tpl_value_cstr("1 Byte");
     }
     if (bytes < base) {
         double t = trunc(bytes);
@@ -286,21 +290,19 @@ static tv f_filesizeformat(struct rs *st, tv v, struct callargs *a)
         } else {
             snprintf(buf, sizeof(buf), "%.0f Bytes", t);
         }
-        return v_strdup(st, buf, strlen(buf));
+        return tpl_value_strdup(st, buf, strlen(buf));
     }
     for (i = 0; i < 8; i++) {
         double unit = pow(base, i + 2);
         if (bytes < unit || i == 7) {
             snprintf(buf, sizeof(buf), "%.1f %s", base * bytes / unit, binary ? bin[i] : dec[i]);
-            return v_strdup(st, buf, strlen(buf));
+            return tpl_value_strdup(st, buf, strlen(buf));
         }
     }
-    return v_str("", 0);
+    return tpl_value_str("", 0);
 }
 
-const struct fentry tpl_filters_num[] = {{"abs", f_abs},
-                                         {"filesizeformat", f_filesizeformat},
-                                         {"float", f_float},
-                                         {"int", f_int},
-                                         {"round", f_round},
-                                         {NULL, NULL}};
+const struct fentry tpl_filters_num[] = {
+    {"abs", f_abs, 0},     {"filesizeformat", f_filesizeformat, 0},
+    {"float", f_float, 0}, {"int", f_int, 0},
+    {"round", f_round, 0}, {NULL, NULL, 0}};

@@ -1,13 +1,9 @@
 /* filters_sort.c - ordering filters: sort, dictsort, groupby, min, max
- * (stable merge sort; Python's ordering rules via v_cmp). */
+ * (stable merge sort; Python's ordering rules via tpl_compare). */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
 
 /* ---- stable sort ---- */
 struct skey {
@@ -15,9 +11,9 @@ struct skey {
     tv item;
 };
 
-int tpl_key_less(struct rs *st, tv x, tv y)
+static int key_less(struct rs *st, tv x, tv y)
 {
-    int c = v_cmp(st, x, y);
+    int c = tpl_compare(st, x, y);
     return c == -1;
 }
 
@@ -38,7 +34,8 @@ static void msort(struct rs *st, struct skey *a, struct skey *tmp, size_t n, int
     k = 0;
     while (i < mid && j < n) {
         /* take from the right only when strictly before (stability) */
-        int right_first = reverse ? tpl_key_less(st, a[i].key, a[j].key) : tpl_key_less(st, a[j].key, a[i].key);
+        int right_first =
+            reverse ? key_less(st, a[i].key, a[j].key) : key_less(st, a[j].key, a[i].key);
         tmp[k++] = right_first ? a[j++] : a[i++];
     }
     while (i < mid) {
@@ -50,15 +47,17 @@ static void msort(struct rs *st, struct skey *a, struct skey *tmp, size_t n, int
     memcpy(a, tmp, n * sizeof(*a));
 }
 
-void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive, tv *keys)
+void tpl_filters_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_sensitive,
+                             tv *keys)
 {
-    tpl_charge(st, n * 4);
-    struct skey *sk = rs_alloc(st, (n ? n : 1) * sizeof(*sk));
-    struct skey *tmp = rs_alloc(st, (n ? n : 1) * sizeof(*tmp));
+    tpl_render_charge(st, n * 4);
+    struct skey *sk = tpl_render_alloc(st, (n ? n : 1) * sizeof(*sk));
+    struct skey *tmp = tpl_render_alloc(st, (n ? n : 1) * sizeof(*tmp));
     size_t i;
     for (i = 0; i < n; i++) {
         sk[i].item = items[i];
-        sk[i].key = keys ? keys[i] : (case_sensitive ? items[i] : tpl_lower_if_str(st, items[i]));
+        sk[i].key =
+            keys ? keys[i] : (case_sensitive ? items[i] : tpl_filters_lower_if_str(st, items[i]));
     }
     msort(st, sk, tmp, n, reverse);
     for (i = 0; i < n; i++) {
@@ -66,7 +65,7 @@ void tpl_sort_values(struct rs *st, tv *items, size_t n, int reverse, int case_s
     }
 }
 
-tv tpl_f_sort(struct rs *st, tv v, struct callargs *a)
+static tv f_sort(struct rs *st, tv v, struct callargs *a)
 {
     int reverse = 0;
     int cs = 0;
@@ -75,19 +74,19 @@ tv tpl_f_sort(struct rs *st, tv v, struct callargs *a)
     tv out;
     tv *keys = NULL;
     BIND("sort", "reverse", "case_sensitive", "attribute");
-    if (arg_given(args[0])) {
-        reverse = v_truthy(st, args[0]);
+    if (tpl_calls_given(args[0])) {
+        reverse = tpl_value_truthy(st, args[0]);
     }
-    if (arg_given(args[1])) {
-        cs = v_truthy(st, args[1]);
+    if (tpl_calls_given(args[1])) {
+        cs = tpl_value_truthy(st, args[1]);
     }
-    it = v_iterate(st, v, &n);
-    out = v_list_new(st, n);
+    it = tpl_value_iterate(st, v, &n);
+    out = tpl_value_list_new(st, n);
     if (n) {
         memcpy(out.u.l->it, it, n * sizeof(tv));
     }
     out.u.l->n = n;
-    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    keys = tpl_render_alloc(st, (n ? n : 1) * sizeof(tv));
     {
         tv attrs;
         size_t na = 1;
@@ -95,37 +94,39 @@ tv tpl_f_sort(struct rs *st, tv v, struct callargs *a)
         size_t k;
         tv **parts;
         size_t *np;
-        if (arg_given(args[2]) && args[2].t != T_NONE) {
-            attrs = args[2].t == T_STR ? s_split(st, args[2], v_str(",", 1), -1, 0) : v_undef();
+        if (tpl_calls_given(args[2]) && args[2].t != T_NONE) {
+            attrs = args[2].t == T_STR ? tpl_ustr_split(st, args[2], tpl_value_str(",", 1), -1, 0)
+                                       : tpl_value_undef();
             na = attrs.t == T_UNDEF ? 1 : attrs.u.l->n;
         } else {
-            attrs = v_undef();
+            attrs = tpl_value_undef();
         }
-        parts = rs_alloc(st, na * sizeof(tv *));
-        np = rs_alloc(st, na * sizeof(size_t));
+        parts = tpl_render_alloc(st, na * sizeof(tv *));
+        np = tpl_render_alloc(st, na * sizeof(size_t));
         for (k = 0; k < na; k++) {
-            if (arg_given(args[2]) && args[2].t != T_NONE) {
-                parts[k] = tpl_attr_parts(st, attrs.t == T_UNDEF ? args[2] : attrs.u.l->it[k], &np[k]);
+            if (tpl_calls_given(args[2]) && args[2].t != T_NONE) {
+                parts[k] = tpl_filters_attr_parts(
+                    st, attrs.t == T_UNDEF ? args[2] : attrs.u.l->it[k], &np[k]);
             } else {
                 parts[k] = NULL;
                 np[k] = 0;
             }
         }
         for (i = 0; i < n; i++) {
-            tv key = v_list_new(st, na);
+            tv key = tpl_value_list_new(st, na);
             for (k = 0; k < na; k++) {
-                tv x = tpl_attr_get(st, it[i], parts[k], np[k], v_none());
-                key.u.l->it[k] = cs ? x : tpl_lower_if_str(st, x);
+                tv x = tpl_filters_attr_get(st, it[i], parts[k], np[k], tpl_value_none());
+                key.u.l->it[k] = cs ? x : tpl_filters_lower_if_str(st, x);
             }
             key.u.l->n = na;
             keys[i] = key;
         }
     }
-    tpl_sort_values(st, out.u.l->it, n, reverse, cs, keys);
+    tpl_filters_sort_values(st, out.u.l->it, n, reverse, cs, keys);
     return out;
 }
 
-tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a)
+static tv f_dictsort(struct rs *st, tv v, struct callargs *a)
 {
     int cs = 0;
     int byval = 0;
@@ -137,80 +138,80 @@ tv tpl_f_dictsort(struct rs *st, tv v, struct callargs *a)
     tv out;
     tv *keys;
     BIND("dictsort", "case_sensitive", "by", "reverse");
-    if (arg_given(args[0])) {
-        cs = v_truthy(st, args[0]);
+    if (tpl_calls_given(args[0])) {
+        cs = tpl_value_truthy(st, args[0]);
     }
-    if (arg_given(args[1])) {
-        tv by = v_to_str(st, args[1]);
+    if (tpl_calls_given(args[1])) {
+        tv by = tpl_repr_str(st, args[1]);
         if (by.sn == 5 && memcmp(by.u.s.p, "value", 5) == 0) {
             byval = 1;
         } else if (!(by.sn == 3 && memcmp(by.u.s.p, "key", 3) == 0)) {
-            rs_fail(st, "You can only sort by either \"key\" or \"value\"");
+            tpl_render_fail(st, "You can only sort by either \"key\" or \"value\"");
         }
     }
-    if (arg_given(args[2])) {
-        reverse = v_truthy(st, args[2]);
+    if (tpl_calls_given(args[2])) {
+        reverse = tpl_value_truthy(st, args[2]);
     }
-    if (!v_is_map(v)) {
-        rs_fail(st, "'%s' object has no attribute 'items'", v_typename(v));
+    if (!tpl_value_is_map(v)) {
+        tpl_render_fail(st, "'%s' object has no attribute 'items'", tpl_value_typename(v));
     }
-    tpl_map_items(st, v, &ks, &vs, &n);
-    out = v_list_new(st, n);
-    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    tpl_value_map_items(st, v, &ks, &vs, &n);
+    out = tpl_value_list_new(st, n);
+    keys = tpl_render_alloc(st, (n ? n : 1) * sizeof(tv));
     for (i = 0; i < n; i++) {
-        tv t = v_tuple_new(st, 2);
+        tv t = tpl_value_tuple_new(st, 2);
         t.u.l->it[0] = ks[i];
         t.u.l->it[1] = vs[i];
         t.u.l->n = 2;
         out.u.l->it[i] = t;
         keys[i] = byval ? vs[i] : ks[i];
         if (!cs) {
-            keys[i] = tpl_lower_if_str(st, keys[i]);
+            keys[i] = tpl_filters_lower_if_str(st, keys[i]);
         }
     }
     out.u.l->n = n;
-    tpl_sort_values(st, out.u.l->it, n, reverse, 1, keys);
+    tpl_filters_sort_values(st, out.u.l->it, n, reverse, 1, keys);
     return out;
 }
 
-tv tpl_f_groupby(struct rs *st, tv v, struct callargs *a)
+static tv f_groupby(struct rs *st, tv v, struct callargs *a)
 {
     int cs = 0;
-    tv dflt = v_none();
+    tv dflt = tpl_value_none();
     size_t n;
     size_t i;
     tv *it;
     tv *keys;
     tv *parts;
     size_t np;
-    tv out = v_list_new(st, 0);
+    tv out = tpl_value_list_new(st, 0);
     tv sorted;
     BIND("groupby", "attribute", "default", "case_sensitive");
-    if (!arg_given(args[0])) {
-        rs_fail(st, "groupby() missing 1 required positional argument: 'attribute'");
+    if (!tpl_calls_given(args[0])) {
+        tpl_render_fail(st, "groupby() missing 1 required positional argument: 'attribute'");
     }
-    if (arg_given(args[1])) {
+    if (tpl_calls_given(args[1])) {
         dflt = args[1];
     }
-    if (arg_given(args[2])) {
-        cs = v_truthy(st, args[2]);
+    if (tpl_calls_given(args[2])) {
+        cs = tpl_value_truthy(st, args[2]);
     }
-    parts = tpl_attr_parts(st, args[0], &np);
-    it = v_iterate(st, v, &n);
-    sorted = v_list_new(st, n);
+    parts = tpl_filters_attr_parts(st, args[0], &np);
+    it = tpl_value_iterate(st, v, &n);
+    sorted = tpl_value_list_new(st, n);
     if (n) {
         memcpy(sorted.u.l->it, it, n * sizeof(tv));
     }
     sorted.u.l->n = n;
-    keys = rs_alloc(st, (n ? n : 1) * sizeof(tv));
+    keys = tpl_render_alloc(st, (n ? n : 1) * sizeof(tv));
     for (i = 0; i < n; i++) {
-        tv k = tpl_attr_get(st, it[i], parts, np, dflt);
-        keys[i] = cs ? k : tpl_lower_if_str(st, k);
+        tv k = tpl_filters_attr_get(st, it[i], parts, np, dflt);
+        keys[i] = cs ? k : tpl_filters_lower_if_str(st, k);
     }
     {
         /* sort items together with their keys */
-        struct skey *sk = rs_alloc(st, (n ? n : 1) * sizeof(*sk));
-        struct skey *tmp = rs_alloc(st, (n ? n : 1) * sizeof(*tmp));
+        struct skey *sk = tpl_render_alloc(st, (n ? n : 1) * sizeof(*sk));
+        struct skey *tmp = tpl_render_alloc(st, (n ? n : 1) * sizeof(*tmp));
         for (i = 0; i < n; i++) {
             sk[i].item = it[i];
             sk[i].key = keys[i];
@@ -219,17 +220,17 @@ tv tpl_f_groupby(struct rs *st, tv v, struct callargs *a)
         i = 0;
         while (i < n) {
             size_t j = i;
-            tv grp = v_list_new(st, 0);
-            tv t = v_tuple_new(st, 2);
-            while (j < n && v_eq(st, sk[j].key, sk[i].key)) {
-                tpl_list_push(st, grp.u.l, sk[j].item);
+            tv grp = tpl_value_list_new(st, 0);
+            tv t = tpl_value_tuple_new(st, 2);
+            while (j < n && tpl_compare_eq(st, sk[j].key, sk[i].key)) {
+                tpl_value_list_push(st, grp.u.l, sk[j].item);
                 j++;
             }
             t.sub = 1;
-            t.u.l->it[0] = cs ? sk[i].key : tpl_attr_get(st, sk[i].item, parts, np, dflt);
+            t.u.l->it[0] = cs ? sk[i].key : tpl_filters_attr_get(st, sk[i].item, parts, np, dflt);
             t.u.l->it[1] = grp;
             t.u.l->n = 2;
-            tpl_list_push(st, out.u.l, t);
+            tpl_value_list_push(st, out.u.l, t);
             i = j;
         }
     }
@@ -247,28 +248,28 @@ static tv minmax(struct rs *st, tv v, struct callargs *a, int want_max)
     size_t best = 0;
     tv bestk;
     BIND(want_max ? "max" : "min", "case_sensitive", "attribute");
-    if (arg_given(args[0])) {
-        cs = v_truthy(st, args[0]);
+    if (tpl_calls_given(args[0])) {
+        cs = tpl_value_truthy(st, args[0]);
     }
-    if (arg_given(args[1]) && args[1].t != T_NONE) {
-        parts = tpl_attr_parts(st, args[1], &np);
+    if (tpl_calls_given(args[1]) && args[1].t != T_NONE) {
+        parts = tpl_filters_attr_parts(st, args[1], &np);
     }
-    it = v_iterate(st, v, &n);
+    it = tpl_value_iterate(st, v, &n);
     if (n == 0) {
-        tv u = v_undef_name(st, "min", 3);
+        tv u = tpl_value_undef_name(st, "min", 3);
         u.u.u->hint = "No aggregated item, sequence was empty.";
         return u;
     }
     for (i = 0; i < n; i++) {
-        tv k = parts ? tpl_attr_get(st, it[i], parts, np, v_none()) : it[i];
+        tv k = parts ? tpl_filters_attr_get(st, it[i], parts, np, tpl_value_none()) : it[i];
         if (!cs) {
-            k = tpl_lower_if_str(st, k);
+            k = tpl_filters_lower_if_str(st, k);
         }
         if (i == 0) {
             bestk = k;
             continue;
         }
-        if (want_max ? tpl_key_less(st, bestk, k) : tpl_key_less(st, k, bestk)) {
+        if (want_max ? key_less(st, bestk, k) : key_less(st, k, bestk)) {
             bestk = k;
             best = i;
         }
@@ -276,12 +277,15 @@ static tv minmax(struct rs *st, tv v, struct callargs *a, int want_max)
     return it[best];
 }
 
-tv tpl_f_max(struct rs *st, tv v, struct callargs *a)
+static tv f_max(struct rs *st, tv v, struct callargs *a)
 {
     return minmax(st, v, a, 1);
 }
-tv tpl_f_min(struct rs *st, tv v, struct callargs *a)
+static tv f_min(struct rs *st, tv v, struct callargs *a)
 {
     return minmax(st, v, a, 0);
 }
 
+const struct fentry tpl_filters_sort[] = {{"dictsort", f_dictsort, 0}, {"groupby", f_groupby, 0},
+                                          {"max", f_max, 0},           {"min", f_min, 0},
+                                          {"sort", f_sort, 0},         {NULL, NULL, 0}};

@@ -1,32 +1,25 @@
 /* filters_string.c - text filters: case, trim, replace, truncate, indent,
- * escape/safe, striptags, urlencode, urlize, wordcount, wordwrap, format. */
+ * center, escape/safe, striptags, urlencode, wordcount, string; format is
+ * pformat.c's (registered here), urlize and wordwrap are in filters_wrap.c. */
 #include <string.h>
 
+#include "filters.h"
 #include "tpl.h"
 #include "tre.h"
-
-#define BIND(fname, ...)                                                           \
-    static const char *const names_[] = {__VA_ARGS__};                             \
-    tv args[sizeof(names_) / sizeof(names_[0])];                                   \
-    tpl_bind_args(st, fname, a, names_, (int)(sizeof(names_) / sizeof(names_[0])), args)
-#define NOARGS(fname)                                                              \
-    if (a->npos || a->nkw) {                                                       \
-        rs_fail(st, "%s() takes 1 positional argument but %d were given", fname, a->npos + 1); \
-    }
 
 /* str() as Jinja's soft_str: Markup stays Markup */
 static tv sstr(struct rs *st, tv v)
 {
-    return v_to_str(st, v);
+    return tpl_repr_str(st, v);
 }
 
-tv tpl_escape_str(struct rs *st, tv s)
+tv tpl_filters_escape(struct rs *st, tv s)
 {
     struct octo_buf *b;
     size_t i;
     tv r;
     if (s.t != T_STR) {
-        s = v_to_str(st, s);
+        s = tpl_repr_str(st, s);
     }
     if (s.safe) {
         return s;
@@ -36,18 +29,29 @@ tv tpl_escape_str(struct rs *st, tv s)
         r.safe = 1;
         return r;
     }
-    b = rs_buf(st);
+    b = tpl_render_buf(st);
     for (i = 0; i < s.sn; i++) {
         switch (s.u.s.p[i]) {
-        case '&': tb_puts(b, "&amp;"); break;
-        case '<': tb_puts(b, "&lt;"); break;
-        case '>': tb_puts(b, "&gt;"); break;
-        case '"': tb_puts(b, "&#34;"); break;
-        case '\'': tb_puts(b, "&#39;"); break;
-        default: tb_putc(b, s.u.s.p[i]);
+        case '&':
+            tpl_tbuf_puts(b, "&amp;");
+            break;
+        case '<':
+            tpl_tbuf_puts(b, "&lt;");
+            break;
+        case '>':
+            tpl_tbuf_puts(b, "&gt;");
+            break;
+        case '"':
+            tpl_tbuf_puts(b, "&#34;");
+            break;
+        case '\'':
+            tpl_tbuf_puts(b, "&#39;");
+            break;
+        default:
+            tpl_tbuf_putc(b, s.u.s.p[i]);
         }
     }
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = 1;
     return r;
 }
@@ -56,25 +60,25 @@ static tv f_escape(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("escape");
     if (v.t == T_UNDEF) {
-        tv r = v_str("", 0);
+        tv r = tpl_value_str("", 0);
         r.safe = 1;
         return r;
     }
-    return tpl_escape_str(st, v);
+    return tpl_filters_escape(st, v);
 }
 
 static tv f_forceescape(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("forceescape");
-    v = v_to_str(st, v);
+    v = tpl_repr_str(st, v);
     v.safe = 0;
-    return tpl_escape_str(st, v);
+    return tpl_filters_escape(st, v);
 }
 
 static tv f_safe(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("safe");
-    v = v_to_str(st, v);
+    v = tpl_repr_str(st, v);
     v.safe = 1;
     return v;
 }
@@ -88,25 +92,25 @@ static tv f_string(struct rs *st, tv v, struct callargs *a)
 static tv f_upper(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("upper");
-    return s_upper(st, sstr(st, v));
+    return tpl_ustr_upper(st, sstr(st, v));
 }
 
 static tv f_lower(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("lower");
-    return s_lower(st, sstr(st, v));
+    return tpl_ustr_lower(st, sstr(st, v));
 }
 
 static tv f_capitalize(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("capitalize");
-    return s_capitalize(st, sstr(st, v));
+    return tpl_ustr_capitalize(st, sstr(st, v));
 }
 
 /* Jinja's title: split on runs of [-\s({\[<], upper the first char of each piece */
 static int title_sep(unsigned c)
 {
-    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || u_isspace(c);
+    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || tpl_ucase_isspace(c);
 }
 
 static tv f_title(struct rs *st, tv v, struct callargs *a)
@@ -118,7 +122,7 @@ static tv f_title(struct rs *st, tv v, struct callargs *a)
     char *fast;
     NOARGS("title");
     s = sstr(st, v);
-    if (s_is_ascii(s.u.s.p, s.sn) && (fast = s_alloc_text(st, s.sn)) != NULL) {
+    if (tpl_ustr_is_ascii(s.u.s.p, s.sn) && (fast = tpl_render_alloc_text(st, s.sn)) != NULL) {
         /* title_sep for ASCII: - ( { [ < and the ASCII whitespace of str.isspace */
         static const unsigned char sep[128] = {
             [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1,
@@ -134,44 +138,44 @@ static tv f_title(struct rs *st, tv v, struct callargs *a)
             start = sep[c];
         }
         fast[n] = '\0';
-        return v_str(fast, n);
+        return tpl_value_str(fast, n);
     }
-    b = rs_buf(st);
+    b = tpl_render_buf(st);
     while (i < s.sn) {
-        unsigned c = u_next(s.u.s.p, s.sn, &i);
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
         if (title_sep(c)) {
-            u_put(b, c);
+            tpl_ustr_put(b, c);
             start = 1;
             continue;
         }
-        u_put(b, start ? u_upper(c) : u_lower(c));
+        tpl_ustr_put(b, start ? tpl_ucase_upper(c) : tpl_ucase_lower(c));
         start = 0;
     }
-    return s_from_buf(st, b);
+    return tpl_render_buf_str(st, b);
 }
 
 static tv f_trim(struct rs *st, tv v, struct callargs *a)
 {
     BIND("trim", "chars");
     v = sstr(st, v);
-    if (arg_given(args[0]) && args[0].t != T_NONE) {
-        return s_strip(st, v, sstr(st, args[0]), 1, 1);
+    if (tpl_calls_given(args[0]) && args[0].t != T_NONE) {
+        return tpl_ustr_strip(st, v, sstr(st, args[0]), 1, 1);
     }
-    return s_strip(st, v, v_none(), 1, 1);
+    return tpl_ustr_strip(st, v, tpl_value_none(), 1, 1);
 }
 
 static tv f_replace(struct rs *st, tv v, struct callargs *a)
 {
     int64_t count = -1;
     BIND("replace", "old", "new", "count");
-    if (!arg_given(args[0]) || !arg_given(args[1])) {
-        rs_fail(st, "do_replace() missing required positional arguments");
+    if (!tpl_calls_given(args[0]) || !tpl_calls_given(args[1])) {
+        tpl_render_fail(st, "do_replace() missing required positional arguments");
     }
-    if (arg_given(args[2]) && args[2].t != T_NONE) {
-        count = v_as_index(st, args[2], "count");
+    if (tpl_calls_given(args[2]) && args[2].t != T_NONE) {
+        count = tpl_ops_index(st, args[2], "count");
     }
     if (!st->autoescape) { /* str(s).replace(str(old), str(new)): plain */
-        tv r = s_replace(st, sstr(st, v), sstr(st, args[0]), sstr(st, args[1]), count);
+        tv r = tpl_ustr_replace(st, sstr(st, v), sstr(st, args[0]), sstr(st, args[1]), count);
         r.safe = 0;
         return r;
     }
@@ -183,13 +187,13 @@ static tv f_replace(struct rs *st, tv v, struct callargs *a)
         tv r;
         v = sstr(st, v);
         if (old_.safe || (new_.safe && !v.safe)) {
-            v = tpl_escape_str(st, v);
+            v = tpl_filters_escape(st, v);
         }
         if (v.safe) {
-            old_ = tpl_escape_str(st, old_);
-            new_ = tpl_escape_str(st, new_);
+            old_ = tpl_filters_escape(st, old_);
+            new_ = tpl_filters_escape(st, new_);
         }
-        r = s_replace(st, v, old_, new_, count);
+        r = tpl_ustr_replace(st, v, old_, new_, count);
         r.safe = v.safe;
         return r;
     }
@@ -205,28 +209,28 @@ static tv f_center(struct rs *st, tv v, struct callargs *a)
     struct octo_buf *b;
     BIND("center", "width");
     v = sstr(st, v);
-    if (arg_given(args[0])) {
-        width = v_as_index(st, args[0], "width");
+    if (tpl_calls_given(args[0])) {
+        width = tpl_ops_index(st, args[0], "width");
     }
-    len = (int64_t)u_len(v.u.s.p, v.sn);
+    len = (int64_t)tpl_ustr_len(v.u.s.p, v.sn);
     if (width <= len) {
         return v;
     }
     if (width > (int64_t)st->max_output) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
     padn = width - len;
     left = padn / 2 + (padn & width & 1);
-    b = rs_buf(st);
+    b = tpl_render_buf(st);
     for (i = 0; i < left; i++) {
-        tb_putc(b, ' ');
+        tpl_tbuf_putc(b, ' ');
     }
-    tb_append(b, v.u.s.p, v.sn);
+    tpl_tbuf_append(b, v.u.s.p, v.sn);
     for (i = left; i < padn; i++) {
-        tb_putc(b, ' ');
+        tpl_tbuf_putc(b, ' ');
     }
     {
-        tv r = s_from_buf(st, b);
+        tv r = tpl_render_buf_str(st, b);
         r.safe = v.safe; /* Markup.center stays Markup */
         return r;
     }
@@ -237,7 +241,7 @@ static tv f_truncate(struct rs *st, tv v, struct callargs *a)
     int64_t length = 255;
     int64_t leeway = 5;
     int killwords = 0;
-    tv end = v_str("...", 3);
+    tv end = tpl_value_str("...", 3);
     int64_t slen;
     int64_t endlen;
     tv head;
@@ -247,39 +251,44 @@ static tv f_truncate(struct rs *st, tv v, struct callargs *a)
         if (v.t == T_UNDEF) {
             return v;
         }
-        if (!v_has_len(v)) {
-            rs_fail(st, "object of type '%s' has no len()", v_typename(v));
+        if (!tpl_value_has_len(v)) {
+            tpl_render_fail(st, "object of type '%s' has no len()", tpl_value_typename(v));
         }
-        if ((int64_t)v_len(st, v) <= (arg_given(args[0]) ? v_as_index(st, args[0], "length") : 255) +
-                                         (arg_given(args[3]) && args[3].t != T_NONE ? v_as_index(st, args[3], "leeway") : 5)) {
+        if ((int64_t)tpl_value_len(st, v) <=
+            (tpl_calls_given(args[0]) ? tpl_ops_index(st, args[0], "length") : 255) +
+                (tpl_calls_given(args[3]) && args[3].t != T_NONE
+                     ? tpl_ops_index(st, args[3], "leeway")
+                     : 5)) {
             return v;
         }
-        rs_fail(st, "can only concatenate %s (not \"str\") to %s", v_typename(v), v_typename(v));
+        tpl_render_fail(st, "can only concatenate %s (not \"str\") to %s", tpl_value_typename(v),
+                        tpl_value_typename(v));
     }
-    if (arg_given(args[0])) {
-        length = v_as_index(st, args[0], "length");
+    if (tpl_calls_given(args[0])) {
+        length = tpl_ops_index(st, args[0], "length");
     }
-    if (arg_given(args[1])) {
-        killwords = v_truthy(st, args[1]);
+    if (tpl_calls_given(args[1])) {
+        killwords = tpl_value_truthy(st, args[1]);
     }
-    if (arg_given(args[2])) {
+    if (tpl_calls_given(args[2])) {
         end = sstr(st, args[2]);
     }
-    if (arg_given(args[3]) && args[3].t != T_NONE) {
-        leeway = v_as_index(st, args[3], "leeway");
+    if (tpl_calls_given(args[3]) && args[3].t != T_NONE) {
+        leeway = tpl_ops_index(st, args[3], "leeway");
     }
-    endlen = (int64_t)u_len(end.u.s.p, end.sn);
+    endlen = (int64_t)tpl_ustr_len(end.u.s.p, end.sn);
     if (length < endlen) {
-        rs_fail(st, "expected length >= %lld, got %lld", (long long)endlen, (long long)length);
+        tpl_render_fail(st, "expected length >= %lld, got %lld", (long long)endlen,
+                        (long long)length);
     }
     if (leeway < 0) {
-        rs_fail(st, "expected leeway >= 0, got %lld", (long long)leeway);
+        tpl_render_fail(st, "expected leeway >= 0, got %lld", (long long)leeway);
     }
-    slen = (int64_t)u_len(v.u.s.p, v.sn);
+    slen = (int64_t)tpl_ustr_len(v.u.s.p, v.sn);
     if (slen <= length + leeway) {
         return v;
     }
-    head = v_str(v.u.s.p, u_offset(v.u.s.p, v.sn, (size_t)(length - endlen)));
+    head = tpl_value_str(v.u.s.p, tpl_ustr_offset(v.u.s.p, v.sn, (size_t)(length - endlen)));
     if (!killwords) {
         const char *sp = NULL;
         size_t i;
@@ -293,21 +302,21 @@ static tv f_truncate(struct rs *st, tv v, struct callargs *a)
             head.sn = (size_t)(sp - head.u.s.p);
         }
     }
-    return s_concat(st, head, end);
+    return tpl_ustr_concat(st, head, end);
 }
 
 static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
 {
-    tv l = v_list_new(st, 0);
+    tv l = tpl_value_list_new(st, 0);
     size_t i = 0;
     size_t start = 0;
     while (i < s.sn) {
         size_t k = i;
-        unsigned c = u_next(s.u.s.p, s.sn, &k);
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &k);
         if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e ||
             c == 0x85 || c == 0x2028 || c == 0x2029) {
             size_t e = k;
-            tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, i - start));
+            tpl_value_list_push(st, l.u.l, tpl_value_str(s.u.s.p + start, i - start));
             if (c == '\r' && e < s.sn && s.u.s.p[e] == '\n') {
                 e++;
             }
@@ -317,7 +326,7 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
         i = k;
     }
     if (start < s.sn) {
-        tpl_list_push(st, l.u.l, v_str(s.u.s.p + start, s.sn - start));
+        tpl_value_list_push(st, l.u.l, tpl_value_str(s.u.s.p + start, s.sn - start));
     }
     *lines = l.u.l->it;
     *n = l.u.l->n;
@@ -325,61 +334,62 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
 
 static tv f_indent(struct rs *st, tv v, struct callargs *a)
 {
-    tv ind = v_str("    ", 4);
+    tv ind = tpl_value_str("    ", 4);
     int first = 0;
     int blank = 0;
     tv *lines;
     size_t n;
     size_t i;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     tv s;
     BIND("indent", "width", "first", "blank");
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
     if (v.t != T_STR) {
-        rs_fail(st, "unsupported operand type(s) for +=: '%s' and 'str'", v_typename(v));
+        tpl_render_fail(st, "unsupported operand type(s) for +=: '%s' and 'str'",
+                        tpl_value_typename(v));
     }
     s = v;
-    if (arg_given(args[0])) {
+    if (tpl_calls_given(args[0])) {
         if (args[0].t == T_STR) {
             ind = args[0];
         } else {
-            int64_t w = v_as_index(st, args[0], "width");
+            int64_t w = tpl_ops_index(st, args[0], "width");
             char *p;
             if (w < 0) {
                 w = 0;
             }
             if (w > 10000) {
-                rs_fail(st, "indent width too large");
+                tpl_render_fail(st, "indent width too large");
             }
-            p = rs_alloc(st, (size_t)w + 1);
+            p = tpl_render_alloc(st, (size_t)w + 1);
             memset(p, ' ', (size_t)w);
-            ind = v_str(p, (size_t)w);
+            ind = tpl_value_str(p, (size_t)w);
         }
     }
-    if (arg_given(args[1])) {
-        first = v_truthy(st, args[1]);
+    if (tpl_calls_given(args[1])) {
+        first = tpl_value_truthy(st, args[1]);
     }
-    if (arg_given(args[2])) {
-        blank = v_truthy(st, args[2]);
+    if (tpl_calls_given(args[2])) {
+        blank = tpl_value_truthy(st, args[2]);
     }
-    s = s_concat(st, s, v_str("\n", 1));
+    s = tpl_ustr_concat(st, s, tpl_value_str("\n", 1));
     split_lines_keep(st, s, &lines, &n);
     if (first) {
-        tb_append(b, ind.u.s.p, ind.sn);
+        tpl_tbuf_append(b, ind.u.s.p, ind.sn);
     }
     for (i = 0; i < n; i++) {
         if (i) {
-            tb_putc(b, '\n');
+            tpl_tbuf_putc(b, '\n');
             if (blank || lines[i].sn) {
-                tb_append(b, ind.u.s.p, ind.sn);
+                tpl_tbuf_append(b, ind.u.s.p, ind.sn);
             }
         }
-        tb_append(b, lines[i].u.s.p, lines[i].sn);
+        tpl_tbuf_append(b, lines[i].u.s.p, lines[i].sn);
     }
     {
-        tv r = s_from_buf(st, b);
+        tv r = tpl_render_buf_str(st, b);
         r.safe = v.safe;
         return r;
     }
@@ -418,14 +428,14 @@ static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
                         cp = cp * (hex ? 16u : 10u) + (unsigned)d;
                     }
                     if (ok && cp <= 0x10FFFF && (k > (size_t)(hex ? 2 : 1))) {
-                        u_put(b, cp);
+                        tpl_ustr_put(b, cp);
                         i = (size_t)(semi - s.u.s.p) + 1;
                         continue;
                     }
                 }
                 for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
                     if (strlen(ents[k].name) == len && memcmp(ents[k].name, nm, len) == 0) {
-                        u_put(b, ents[k].cp);
+                        tpl_ustr_put(b, ents[k].cp);
                         i = (size_t)(semi - s.u.s.p) + 1;
                         break;
                     }
@@ -435,15 +445,15 @@ static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
                 }
             }
         }
-        tb_putc(b, s.u.s.p[i]);
+        tpl_tbuf_putc(b, s.u.s.p[i]);
         i++;
     }
 }
 
 static tv f_striptags(struct rs *st, tv v, struct callargs *a)
 {
-    struct octo_buf *b1 = rs_buf(st);
-    struct octo_buf *b2 = rs_buf(st);
+    struct octo_buf *b1 = tpl_render_buf(st);
+    struct octo_buf *b2 = tpl_render_buf(st);
     tv s;
     size_t i = 0;
     tv words;
@@ -457,11 +467,11 @@ static tv f_striptags(struct rs *st, tv v, struct callargs *a)
                 continue;
             }
         }
-        tb_putc(b1, s.u.s.p[i]);
+        tpl_tbuf_putc(b1, s.u.s.p[i]);
         i++;
     }
-    s = s_from_buf(st, b1);
-    b1 = rs_buf(st);
+    s = tpl_render_buf_str(st, b1);
+    b1 = tpl_render_buf(st);
     for (i = 0; i < s.sn; i++) {
         if (s.u.s.p[i] == '<') {
             const char *e = memchr(s.u.s.p + i, '>', s.sn - i);
@@ -470,20 +480,20 @@ static tv f_striptags(struct rs *st, tv v, struct callargs *a)
                 continue;
             }
         }
-        tb_putc(b1, s.u.s.p[i]);
+        tpl_tbuf_putc(b1, s.u.s.p[i]);
     }
-    s = s_from_buf(st, b1);
-    words = s_split(st, s, v_none(), -1, 0);
-    b1 = rs_buf(st);
+    s = tpl_render_buf_str(st, b1);
+    words = tpl_ustr_split(st, s, tpl_value_none(), -1, 0);
+    b1 = tpl_render_buf(st);
     for (i = 0; i < words.u.l->n; i++) {
         if (i) {
-            tb_putc(b1, ' ');
+            tpl_tbuf_putc(b1, ' ');
         }
-        tb_append(b1, words.u.l->it[i].u.s.p, words.u.l->it[i].sn);
+        tpl_tbuf_append(b1, words.u.l->it[i].u.s.p, words.u.l->it[i].sn);
     }
-    s = s_from_buf(st, b1);
+    s = tpl_render_buf_str(st, b1);
     html_unescape(st, s, b2);
-    return s_from_buf(st, b2);
+    return tpl_render_buf_str(st, b2);
 }
 
 static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
@@ -495,26 +505,26 @@ static tv f_wordcount(struct rs *st, tv v, struct callargs *a)
     NOARGS("wordcount");
     s = sstr(st, v);
     while (i < s.sn) {
-        unsigned ch = u_next(s.u.s.p, s.sn, &i);
-        int w = u_isalnum(ch) || ch == '_';
+        unsigned ch = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        int w = tpl_ucase_isalnum(ch) || ch == '_';
         if (w && !in) {
             c++;
         }
         in = w;
     }
-    return v_int(c);
+    return tpl_value_int(c);
 }
 
-void tpl_url_quote(struct octo_buf *b, tv s, int for_qs)
+static void url_quote(struct octo_buf *b, tv s, int for_qs)
 {
     size_t i;
     for (i = 0; i < s.sn; i++) {
         unsigned char c = (unsigned char)s.u.s.p[i];
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
             c == '.' || c == '-' || c == '~' || (c == '/' && !for_qs)) {
-            tb_putc(b, (char)c);
+            tpl_tbuf_putc(b, (char)c);
         } else if (c == ' ' && for_qs) {
-            tb_putc(b, '+');
+            tpl_tbuf_putc(b, '+');
         } else {
             octo_buf_printf(b, "%%%02X", c);
         }
@@ -523,57 +533,65 @@ void tpl_url_quote(struct octo_buf *b, tv s, int for_qs)
 
 static tv f_urlencode(struct rs *st, tv v, struct callargs *a)
 {
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     NOARGS("urlencode");
-    if (v.t == T_STR || !v_is_iterable(v)) {
-        tpl_url_quote(b, v_to_str(st, v), 0);
-        return s_from_buf(st, b);
+    if (v.t == T_STR || !tpl_value_is_iterable(v)) {
+        url_quote(b, tpl_repr_str(st, v), 0);
+        return tpl_render_buf_str(st, b);
     }
-    if (v_is_map(v)) {
+    if (tpl_value_is_map(v)) {
         tv *ks;
         tv *vs;
         size_t n;
         size_t i;
-        tpl_map_items(st, v, &ks, &vs, &n);
+        tpl_value_map_items(st, v, &ks, &vs, &n);
         for (i = 0; i < n; i++) {
             if (i) {
-                tb_putc(b, '&');
+                tpl_tbuf_putc(b, '&');
             }
-            tpl_url_quote(b, v_to_str(st, ks[i]), 1);
-            tb_putc(b, '=');
-            tpl_url_quote(b, v_to_str(st, vs[i]), 1);
+            url_quote(b, tpl_repr_str(st, ks[i]), 1);
+            tpl_tbuf_putc(b, '=');
+            url_quote(b, tpl_repr_str(st, vs[i]), 1);
         }
-        return s_from_buf(st, b);
+        return tpl_render_buf_str(st, b);
     }
     {
         size_t n;
         size_t i;
-        tv *it = v_iterate(st, v, &n);
+        tv *it = tpl_value_iterate(st, v, &n);
         for (i = 0; i < n; i++) {
             size_t pn;
-            tv *pair = v_iterate(st, it[i], &pn);
+            tv *pair = tpl_value_iterate(st, it[i], &pn);
             if (pn != 2) {
-                rs_fail(st, "too many values to unpack (expected 2)");
+                tpl_render_fail(st, "too many values to unpack (expected 2)");
             }
             if (i) {
-                tb_putc(b, '&');
+                tpl_tbuf_putc(b, '&');
             }
-            tpl_url_quote(b, v_to_str(st, pair[0]), 1);
-            tb_putc(b, '=');
-            tpl_url_quote(b, v_to_str(st, pair[1]), 1);
+            url_quote(b, tpl_repr_str(st, pair[0]), 1);
+            tpl_tbuf_putc(b, '=');
+            url_quote(b, tpl_repr_str(st, pair[1]), 1);
         }
     }
-    return s_from_buf(st, b);
+    return tpl_render_buf_str(st, b);
 }
 
-tv tpl_f_format(struct rs *st, tv v, struct callargs *a);   /* pformat.c */
-tv tpl_f_wordwrap(struct rs *st, tv v, struct callargs *a);  /* filters_wrap.c */
-tv tpl_f_urlize(struct rs *st, tv v, struct callargs *a);    /* filters_wrap.c */
-
-const struct fentry tpl_filters_string[] = {
-    {"capitalize", f_capitalize}, {"center", f_center}, {"e", f_escape}, {"escape", f_escape},
-    {"forceescape", f_forceescape}, {"format", tpl_f_format}, {"indent", f_indent}, {"lower", f_lower},
-    {"replace", f_replace}, {"safe", f_safe}, {"string", f_string}, {"striptags", f_striptags},
-    {"title", f_title}, {"trim", f_trim}, {"truncate", f_truncate}, {"upper", f_upper},
-    {"urlencode", f_urlencode}, {"urlize", tpl_f_urlize}, {"wordcount", f_wordcount},
-    {"wordwrap", tpl_f_wordwrap}, {NULL, NULL}};
+const struct fentry tpl_filters_string[] = {{"capitalize", f_capitalize, 0},
+                                            {"center", f_center, 0},
+                                            {"e", f_escape, 0},
+                                            {"escape", f_escape, 0},
+                                            {"forceescape", f_forceescape, 0},
+                                            {"format", tpl_pformat_filter, 0},
+                                            {"indent", f_indent, 0},
+                                            {"lower", f_lower, 0},
+                                            {"replace", f_replace, 0},
+                                            {"safe", f_safe, 0},
+                                            {"string", f_string, 0},
+                                            {"striptags", f_striptags, 0},
+                                            {"title", f_title, 0},
+                                            {"trim", f_trim, 0},
+                                            {"truncate", f_truncate, 0},
+                                            {"upper", f_upper, 0},
+                                            {"urlencode", f_urlencode, 0},
+                                            {"wordcount", f_wordcount, 0},
+                                            {NULL, NULL, 0}};

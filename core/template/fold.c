@@ -50,9 +50,9 @@ static int fold_expr(struct folder *f, struct node *e, struct node **out, int ae
     if (setjmp(st->jb) == 0) {
         tv v = tpl_eval(st, e, NULL);
         if (ae) {
-            v = tpl_escape_str(st, v);
+            v = tpl_filters_escape(st, v);
         }
-        v_str_to(st, v, &b);
+        tpl_repr_str_to(st, v, &b);
         /* big texts stay computed at run time: compiled templates stay small */
         if (!octo_buf_failed(&b) && b.len <= 65536) {
             ok = 1;
@@ -258,7 +258,7 @@ int tpl_fold_const(struct octo_tpl *t, struct node *e, int ae, int vol, int *tru
     st->fold_volatile = vol;
     if (setjmp(st->jb) == 0) {
         tv v = tpl_eval(st, e, NULL);
-        *truthy = v_truthy(st, v);
+        *truthy = tpl_value_truthy(st, v);
         *saferepr = safe_repr(v, 0);
         ok = 1;
     }

@@ -6,17 +6,19 @@
 
 #include <stdint.h>
 
+#include "internal.h"
+
 enum { ID_WORD = 1, ID_RUN = 2, ID_START = 4, ID_CONT = 8 };
 
-extern const unsigned ident_nranges;
-extern const uint32_t ident_start[];
-extern const uint8_t ident_bits[];
+TPL_INTERNAL extern const unsigned tpl_ident_nranges;
+TPL_INTERNAL extern const uint32_t tpl_ident_start[];
+TPL_INTERNAL extern const uint8_t tpl_ident_bits[];
 
 /* ID_* bits of a code point; callers test ASCII themselves (fast path). */
-static inline unsigned ident_class(unsigned cp)
+static inline unsigned tpl_ident_class(unsigned cp)
 {
     unsigned lo = 0;
-    unsigned hi = ident_nranges;
+    unsigned hi = tpl_ident_nranges;
     if (cp < 0x80) {
         unsigned alpha = (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
         if (alpha || cp == '_') {
@@ -26,13 +28,13 @@ static inline unsigned ident_class(unsigned cp)
     }
     while (hi - lo > 1) { /* the last range starting at or before cp */
         unsigned mid = (lo + hi) / 2;
-        if (ident_start[mid] <= cp) {
+        if (tpl_ident_start[mid] <= cp) {
             lo = mid;
         } else {
             hi = mid;
         }
     }
-    return ident_bits[lo];
+    return tpl_ident_bits[lo];
 }
 
 #endif

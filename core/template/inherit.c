@@ -27,21 +27,21 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
     tv *names = &name;
     size_t i;
     if (st->env == NULL || st->env->load == NULL) {
-        rs_fail(st, "no loader for this environment specified");
+        tpl_render_fail(st, "no loader for this environment specified");
     }
     if (name.t == T_UNDEF) {
-        rs_undefined_fail(st, name);
+        tpl_render_undefined(st, name);
     }
     if (name.t != T_STR) {
         if (!select) {
-            rs_fail(st, "%s", v_repr(st, name).u.s.p);
+            tpl_render_fail(st, "%s", tpl_repr(st, name).u.s.p);
         }
         if (name.t == T_NONE) {
             n = 0;
-        } else if (!v_is_iterable(name)) {
-            rs_fail(st, "'%s' object is not iterable", v_typename(name));
+        } else if (!tpl_value_is_iterable(name)) {
+            tpl_render_fail(st, "'%s' object is not iterable", tpl_value_typename(name));
         } else {
-            names = v_iterate(st, name, &n);
+            names = tpl_value_iterate(st, name, &n);
         }
     }
     for (i = 0; i < n; i++) {
@@ -51,25 +51,25 @@ static const struct octo_tpl *load_tpl(struct rs *st, tv name, int ignore_missin
             continue;
         }
         memset(&e, 0, sizeof(e));
-        rc = st->env->load(st->env->ud, v_strdup(st, nm.u.s.p, nm.sn).u.s.p, &t, &e);
+        rc = st->env->load(st->env->ud, tpl_value_strdup(st, nm.u.s.p, nm.sn).u.s.p, &t, &e);
         if (rc == OCTO_OK && t != NULL) {
             tpl_arena_on_free(&st->ar, unref_cb, t);
             return t;
         }
         if (rc != OCTO_ENOENT) {
-            rs_fail(st, "%s", e.msg[0] ? e.msg : "cannot load template");
+            tpl_render_fail(st, "%s", e.msg[0] ? e.msg : "cannot load template");
         }
     }
     if (ignore_missing) {
         return NULL;
     }
     if (name.t == T_STR) {
-        rs_fail(st, "%.*s", (int)name.sn, name.u.s.p);
+        tpl_render_fail(st, "%.*s", (int)name.sn, name.u.s.p);
     }
     if (n == 0) {
-        rs_fail(st, "Tried to select from an empty list of templates.");
+        tpl_render_fail(st, "Tried to select from an empty list of templates.");
     }
-    rs_fail(st, "none of the templates given were found: %s", v_repr(st, name).u.s.p);
+    tpl_render_fail(st, "none of the templates given were found: %s", tpl_repr(st, name).u.s.p);
 }
 
 static struct blockchain *find_chain(struct rs *st, const char *name)
@@ -91,7 +91,7 @@ static void register_blocks(struct rs *st, const struct octo_tpl *t)
         if (c == NULL) {
             if (st->nblocks == st->capblocks) {
                 int nc = st->capblocks ? st->capblocks * 2 : 8;
-                struct blockchain *nb = rs_alloc(st, (size_t)nc * sizeof(*nb));
+                struct blockchain *nb = tpl_render_alloc(st, (size_t)nc * sizeof(*nb));
                 if (st->nblocks) {
                     memcpy(nb, st->blocks, (size_t)st->nblocks * sizeof(*nb));
                 }
@@ -104,8 +104,8 @@ static void register_blocks(struct rs *st, const struct octo_tpl *t)
         }
         if (c->n == c->cap) {
             int nc = c->cap ? c->cap * 2 : 4;
-            struct node **nn = rs_alloc(st, (size_t)nc * sizeof(*nn));
-            const struct octo_tpl **nt = rs_alloc(st, (size_t)nc * sizeof(*nt));
+            struct node **nn = tpl_render_alloc(st, (size_t)nc * sizeof(*nn));
+            const struct octo_tpl **nt = tpl_render_alloc(st, (size_t)nc * sizeof(*nt));
             if (c->n) {
                 memcpy(nn, c->nodes, (size_t)c->n * sizeof(*nn));
                 memcpy(nt, c->tpls, (size_t)c->n * sizeof(*nt));
@@ -132,35 +132,35 @@ struct superdata {
 static void render_block(struct rs *st, struct blockchain *c, int idx, struct scope *sc)
 {
     struct node *n = c->nodes[idx];
-    struct scope *bs = tpl_scope_new(st, sc, NULL);
+    struct scope *bs = tpl_eval_scope_new(st, sc, NULL);
     const struct octo_tpl *saved = st->tpl;
-    tv sup = v_func(st, F_SUPER, "super", v_none());
-    struct superdata *sd = rs_alloc(st, sizeof(*sd));
+    tv sup = tpl_value_func(st, F_SUPER, "super", tpl_value_none());
+    struct superdata *sd = tpl_render_alloc(st, sizeof(*sd));
     if (++st->depth > st->max_depth) {
-        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+        tpl_render_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
     sd->chain = c;
     sd->idx = idx;
     sd->sc = sc;
     sup.u.fn->data = sd;
-    tpl_scope_set(st, bs, "super", 5, tpl_hash("super", 5), sup);
+    tpl_eval_scope_set(st, bs, "super", 5, tpl_eval_hash("super", 5), sup);
     st->tpl = c->tpls[idx];
     tpl_exec_body(st, n, bs);
     st->tpl = saved;
     st->depth--;
 }
 
-tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
+tv tpl_inherit_call_block(struct rs *st, struct tfunc *f)
 {
     tv r;
     struct octo_buf *saved = st->out;
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     st->out = b;
     if (f->kind == F_SUPER) {
         struct superdata *sd = f->data;
         if (sd->idx + 1 >= sd->chain->n) {
             st->out = saved;
-            rs_fail(st, "there is no parent block called '%s'.", sd->chain->name);
+            tpl_render_fail(st, "there is no parent block called '%s'.", sd->chain->name);
         }
         render_block(st, sd->chain, sd->idx + 1, sd->sc);
     } else {
@@ -168,21 +168,21 @@ tv tpl_call_block_fn(struct rs *st, struct tfunc *f)
         render_block(st, c, 0, st->tscope);
     }
     st->out = saved;
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = (uint8_t)(st->autoescape != 0); /* BlockReference.__call__ */
     return r;
 }
 
 static struct tframe *cur_frame(struct rs *st);
 
-void tpl_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc)
+void tpl_inherit_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc)
 {
     const struct octo_tpl *saved_tpl = st->tpl;
     struct scope *saved_scope = st->tscope;
     struct tframe frame;
     struct tframe *saved_frame;
     if (++st->depth > st->max_depth) {
-        rs_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
+        tpl_render_fail(st, "maximum recursion depth exceeded (%d)", st->max_depth);
     }
     memset(&frame, 0, sizeof(frame));
     saved_frame = cur_frame(st);
@@ -194,7 +194,7 @@ void tpl_exec_template(struct rs *st, const struct octo_tpl *t, struct scope *sc
     st->frame = saved_frame;
     if (frame.parent != NULL) {
         st->out = frame.saved_out;
-        tpl_exec_template(st, frame.parent, sc);
+        tpl_inherit_exec_template(st, frame.parent, sc);
     }
     st->tpl = saved_tpl;
     st->tscope = saved_scope;
@@ -208,21 +208,21 @@ static struct tframe *cur_frame(struct rs *st)
 
 static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *parent, tv name)
 {
-    struct scope *ms = tpl_scope_new(st, parent, NULL);
+    struct scope *ms = tpl_eval_scope_new(st, parent, NULL);
     struct blockchain *sb = st->blocks;
     int snb = st->nblocks;
     int scb = st->capblocks;
     struct octo_buf *saved = st->out;
-    struct tobj *o = rs_alloc(st, sizeof(*o));
+    struct tobj *o = tpl_render_alloc(st, sizeof(*o));
     tv mod = {T_OBJ, 0, 0, 0, {0}};
-    tv d = v_dict_new(st, 0);
+    tv d = tpl_value_dict_new(st, 0);
     size_t i;
     int saved_ae = st->autoescape;
     st->blocks = NULL;
     st->nblocks = st->capblocks = 0;
-    st->out = rs_buf(st);
+    st->out = tpl_render_buf(st);
     st->autoescape = st->env != NULL && st->env->autoescape; /* a new context */
-    tpl_exec_template(st, t, ms);
+    tpl_inherit_exec_template(st, t, ms);
     st->autoescape = saved_ae;
     st->out = saved;
     st->blocks = sb;
@@ -230,7 +230,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     st->capblocks = scb;
     memset(o, 0, sizeof(*o));
     o->kind = O_MODULE;
-    name = v_to_str(st, name);
+    name = tpl_repr_str(st, name);
     o->name = name.u.s.p;
     o->namelen = name.sn;
     for (i = 0; i < ms->n; i++) {
@@ -240,7 +240,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
             x.u.fn->own_ae = 1 + (st->env != NULL && st->env->autoescape);
         }
         if (ms->v[i].name[0] != '_') {
-            tpl_dict_set(st, d.u.d, v_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
+            tpl_dict_set(st, d.u.d, tpl_value_str(ms->v[i].name, ms->v[i].len), ms->v[i].val);
         }
     }
     o->attrs = d.u.d;
@@ -248,7 +248,7 @@ static tv make_module(struct rs *st, const struct octo_tpl *t, struct scope *par
     return mod;
 }
 
-void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
+void tpl_inherit_exec_stmt(struct rs *st, struct node *n, struct scope *sc)
 {
     switch (n->kind) {
     case N_INCLUDE: {
@@ -262,13 +262,13 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         if (t == NULL) {
             return;
         }
-        is = tpl_scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
+        is = tpl_eval_scope_new(st, (n->flags & 2) ? sc : NULL, NULL);
         st->blocks = NULL;
         st->nblocks = st->capblocks = 0;
         /* a new context, with the environment's eval context */
         saved_ae = st->autoescape;
         st->autoescape = st->env != NULL && st->env->autoescape;
-        tpl_exec_template(st, t, is);
+        tpl_inherit_exec_template(st, t, is);
         st->autoescape = saved_ae;
         st->blocks = sb;
         st->nblocks = snb;
@@ -279,7 +279,7 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         tv name = tpl_eval(st, n->a, sc);
         const struct octo_tpl *t = load_tpl(st, name, 0, 0);
         tv mod = make_module(st, t, (n->flags & 2) ? sc : NULL, name);
-        tpl_scope_set(st, sc, n->str, n->slen, n->hash, mod);
+        tpl_eval_scope_set(st, sc, n->str, n->slen, n->hash, mod);
         return;
     }
     case N_FROMIMPORT: {
@@ -291,10 +291,11 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
             tv v;
             const char *alias = n->names2[i];
             if (!tpl_dict_get_str(mod.u.o->attrs, n->names[i], strlen(n->names[i]), &v)) {
-                v = v_undef_name(st, n->names[i], strlen(n->names[i]));
+                v = tpl_value_undef_name(st, n->names[i], strlen(n->names[i]));
                 v.u.u->hint = "the template does not export the requested name";
             }
-            tpl_scope_set(st, sc, alias, strlen(alias), tpl_hash(alias, strlen(alias)), v);
+            tpl_eval_scope_set(st, sc, alias, strlen(alias), tpl_eval_hash(alias, strlen(alias)),
+                               v);
         }
         return;
     }
@@ -303,15 +304,15 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         tv name = tpl_eval(st, n->a, sc);
         const struct octo_tpl *t;
         if (f == NULL) {
-            rs_fail(st, "extends outside of a template");
+            tpl_render_fail(st, "extends outside of a template");
         }
         if (f->parent != NULL) {
-            rs_fail(st, "extended multiple times");
+            tpl_render_fail(st, "extended multiple times");
         }
         t = load_tpl(st, name, 0, 0);
         f->parent = t;
         f->saved_out = st->out;
-        st->out = rs_buf(st);
+        st->out = tpl_render_buf(st);
         return;
     }
     case N_BLOCK: {
@@ -324,7 +325,7 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         /* both from this statement, not from the override: Jinja2 decides
          * them where the block is called */
         if ((n->flags & 2) && (c == NULL || c->n <= 1)) {
-            rs_fail(st, "Required block '%s' not found", n->str);
+            tpl_render_fail(st, "Required block '%s' not found", n->str);
         }
         if (c == NULL || c->n == 0) {
             return;
@@ -333,6 +334,6 @@ void tpl_exec_stmt_tpl(struct rs *st, struct node *n, struct scope *sc)
         return;
     }
     default:
-        rs_fail(st, "unknown statement");
+        tpl_render_fail(st, "unknown statement");
     }
 }

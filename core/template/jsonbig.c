@@ -34,7 +34,7 @@ json_t *octo_tpl_json_bigint(const char *digits, size_t len)
         octo_buf_free(&tmp);
         return NULL;
     }
-    b = tpl_big_parse(&ba, digits, len, 10);
+    b = tpl_bigint_parse(&ba, digits, len, 10);
     if (b == NULL) {
         octo_buf_free(&tmp);
         return NULL;
@@ -127,7 +127,7 @@ json_t *octo_tpl_json_loads(const char *text, size_t len, size_t flags, json_err
                 k += text[k] == '\\' ? 2 : 1;
             }
             k = k < len ? k + 1 : len;
-            tb_append(&b, text + i, k - i);
+            tpl_tbuf_append(&b, text + i, k - i);
             i = k;
             continue;
         }
@@ -142,17 +142,17 @@ json_t *octo_tpl_json_loads(const char *text, size_t len, size_t flags, json_err
                 while (k < len && strchr("0123456789.eE+-", text[k])) {
                     k++;
                 }
-                tb_append(&b, text + i, k - i);
+                tpl_tbuf_append(&b, text + i, k - i);
             } else {
-                tb_puts(&b, "\"\\u0000OCTBIGINT");
-                tb_append(&b, text + i, e - i);
-                tb_putc(&b, '"');
+                tpl_tbuf_puts(&b, "\"\\u0000OCTBIGINT");
+                tpl_tbuf_append(&b, text + i, e - i);
+                tpl_tbuf_putc(&b, '"');
                 changed = 1;
             }
             i = k;
             continue;
         }
-        tb_putc(&b, c);
+        tpl_tbuf_putc(&b, c);
         i++;
     }
     if (changed && !octo_buf_failed(&b)) {

@@ -10,7 +10,7 @@
 #include "lexer_int.h"
 #include "pyfmt.h"
 
-void tpl_error(octo_error *err, const struct octo_tpl *t, int line, const char *fmt, ...)
+void tpl_lexer_error(octo_error *err, const struct octo_tpl *t, int line, const char *fmt, ...)
 {
     va_list ap;
     int k;
@@ -27,8 +27,7 @@ void tpl_error(octo_error *err, const struct octo_tpl *t, int line, const char *
     va_end(ap);
 }
 
-
-struct token *lx_emit(struct lx *l, int type, const char *s, size_t n)
+struct token *tpl_lexer_emit(struct lx *l, int type, const char *s, size_t n)
 {
     struct token *tk;
     if (l->out->n == l->out->cap) {
@@ -52,7 +51,7 @@ struct token *lx_emit(struct lx *l, int type, const char *s, size_t n)
     return tk;
 }
 
-int lx_count_nl(const char *s, size_t n)
+static int count_nl(const char *s, size_t n)
 {
     int c = 0;
     size_t i;
@@ -62,7 +61,7 @@ int lx_count_nl(const char *s, size_t n)
     return c;
 }
 
-int lx_is_ws(const char *s, size_t n, size_t i, size_t *len)
+static int is_ws(const char *s, size_t n, size_t i, size_t *len)
 {
     unsigned cp;
     size_t k = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
@@ -70,14 +69,14 @@ int lx_is_ws(const char *s, size_t n, size_t i, size_t *len)
         return 0;
     }
     *len = k;
-    return u_isspace(cp);
+    return tpl_ucase_isspace(cp);
 }
 
 /* end of whitespace run starting at i */
 static size_t skip_ws(const char *s, size_t n, size_t i)
 {
     size_t k;
-    while (i < n && lx_is_ws(s, n, i, &k)) {
+    while (i < n && is_ws(s, n, i, &k)) {
         i += k;
     }
     return i;
@@ -92,7 +91,7 @@ static size_t rstrip_len(const char *s, size_t n)
         while (k > 0 && ((unsigned char)s[k] & 0xC0u) == 0x80u) {
             k--;
         }
-        if (!lx_is_ws(s, n, k, &len) || k + len != n) {
+        if (!is_ws(s, n, k, &len) || k + len != n) {
             break;
         }
         n = k;
@@ -100,14 +99,14 @@ static size_t rstrip_len(const char *s, size_t n)
     return n;
 }
 
-int lx_fail(struct lx *l, const char *fmt, ...)
+int tpl_lexer_fail(struct lx *l, const char *fmt, ...)
 {
     char msg[300];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    tpl_error(l->err, l->t, l->line, "%s", msg);
+    tpl_lexer_error(l->err, l->t, l->line, "%s", msg);
     return -1;
 }
 
@@ -120,11 +119,6 @@ static const struct {
            {"{", K_LBRACE}, {"}", K_RBRACE}, {">", K_GT}, {"<", K_LT}, {"=", K_ASSIGN},
            {".", K_DOT}, {":", K_COLON}, {"|", K_PIPE}, {",", K_COMMA}, {";", K_SEMICOLON}};
 
-static int isdig(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* inside {{ }} or {% %}: tokens until the end delimiter */
 static int lex_inner(struct lx *l, int block)
 {
@@ -134,34 +128,36 @@ static int lex_inner(struct lx *l, int block)
         size_t i = l->pos;
         size_t w = skip_ws(s, n, i);
         size_t k;
-        l->line += lx_count_nl(s + i, w - i);
+        l->line += count_nl(s + i, w - i);
         i = l->pos = w;
         if (i >= n) {
-            return lx_fail(l, "%s", block ? "unexpected end of template, expected 'end of statement block'"
-                                      : "unexpected end of template, expected 'end of print statement'");
+            return tpl_lexer_fail(
+                l, "%s",
+                block ? "unexpected end of template, expected 'end of statement block'"
+                      : "unexpected end of template, expected 'end of print statement'");
         }
         if (l->nbal == 0) {
             const char *end = block ? "%}" : "}}";
             if (block && s[i] == '+' && i + 2 < n + 0 && memcmp(s + i + 1, end, 2) == 0) {
-                lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                tpl_lexer_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 l->pos = i + 3;
                 return 0;
             }
             if (s[i] == '-' && i + 2 < n + 1 && i + 3 <= n && memcmp(s + i + 1, end, 2) == 0) {
-                lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                tpl_lexer_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 w = skip_ws(s, n, i + 3);
-                l->line += lx_count_nl(s + i + 3, w - (i + 3));
+                l->line += count_nl(s + i + 3, w - (i + 3));
                 l->pos = w;
                 return 0;
             }
             if (i + 2 <= n && memcmp(s + i, end, 2) == 0) {
-                lx_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
+                tpl_lexer_emit(l, block ? K_BLOCK_END : K_VAR_END, NULL, 0);
                 l->pos = i + 2;
                 return 0;
             }
         }
-        if (isdig(s[i])) {
-            if (lx_number(l, &l->pos) != 0) {
+        if (tpl_lexer_isdigit(s[i])) {
+            if (tpl_lexer_number(l, &l->pos) != 0) {
                 return -1;
             }
             continue;
@@ -174,24 +170,25 @@ static int lex_inner(struct lx *l, int block)
             int valid = 1;
             if ((unsigned char)s[i] >= 0x80) {
                 size_t len = octo_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-                if (len == 0 || !(ident_class(cp) & ID_RUN)) {
+                if (len == 0 || !(tpl_ident_class(cp) & ID_RUN)) {
                     char tmp[8];
                     snprintf(tmp, sizeof(tmp), "%.*s", (int)(len ? len : 1), s + i);
-                    return lx_fail(l, "unexpected char '%s'", tmp);
+                    return tpl_lexer_fail(l, "unexpected char '%s'", tmp);
                 }
             }
             k = i;
             while (k < n) {
                 unsigned char c = (unsigned char)s[k];
                 if (c < 0x80) { /* ASCII: the fast path */
-                    if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isdig((char)c)) {
+                    if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        tpl_lexer_isdigit((char)c)) {
                         k++;
                         continue;
                     }
                     break;
                 } else {
                     size_t len = octo_utf8_decode((const unsigned char *)s + k, n - k, &cp);
-                    unsigned cls = len ? ident_class(cp) : 0;
+                    unsigned cls = len ? tpl_ident_class(cp) : 0;
                     if (!(cls & ID_RUN)) {
                         break;
                     }
@@ -202,10 +199,10 @@ static int lex_inner(struct lx *l, int block)
                 }
             }
             if (!valid) {
-                return lx_fail(l, "%s", "Invalid character in identifier");
+                return tpl_lexer_fail(l, "%s", "Invalid character in identifier");
             }
-            if (lx_emit(l, K_NAME, s + i, k - i) == NULL) {
-                return lx_fail(l, "%s", "out of memory");
+            if (tpl_lexer_emit(l, K_NAME, s + i, k - i) == NULL) {
+                return tpl_lexer_fail(l, "%s", "out of memory");
             }
             l->pos = k;
             continue;
@@ -222,17 +219,17 @@ static int lex_inner(struct lx *l, int block)
                 k++;
             }
             if (k >= n) {
-                return lx_fail(l, "unexpected char %s", q == '\'' ? "\"'\"" : "'\"'");
+                return tpl_lexer_fail(l, "unexpected char %s", q == '\'' ? "\"'\"" : "'\"'");
             }
-            tk = lx_emit(l, K_STRING, NULL, 0);
+            tk = tpl_lexer_emit(l, K_STRING, NULL, 0);
             if (tk == NULL) {
-                return lx_fail(l, "%s", "out of memory");
+                return tpl_lexer_fail(l, "%s", "out of memory");
             }
-            if (lx_unescape(l, s + i + 1, k - i - 1, tk) != 0) {
+            if (tpl_lexer_unescape(l, s + i + 1, k - i - 1, tk) != 0) {
                 return -1;
             }
             tk->line = line0;
-            l->line += lx_count_nl(s + i, k - i);
+            l->line += count_nl(s + i, k - i);
             l->pos = k + 1;
             continue;
         }
@@ -245,7 +242,7 @@ static int lex_inner(struct lx *l, int block)
                     int ty = ops[o].type;
                     if (ty == K_LBRACE || ty == K_LPAREN || ty == K_LBRACKET) {
                         if (l->nbal >= (int)sizeof(l->bal)) {
-                            return lx_fail(l, "%s", "too deeply nested brackets");
+                            return tpl_lexer_fail(l, "%s", "too deeply nested brackets");
                         }
                         l->bal[l->nbal++] = ty == K_LBRACE ? '}' : ty == K_LPAREN ? ')' : ']';
                     } else if (ty == K_RBRACE || ty == K_RPAREN || ty == K_RBRACKET) {
@@ -253,17 +250,17 @@ static int lex_inner(struct lx *l, int block)
                         char got = ops[o].s[0];
                         if (l->nbal == 0) {
                             char tmp[2] = {got, 0};
-                            return lx_fail(l, "unexpected '%s'", tmp);
+                            return tpl_lexer_fail(l, "unexpected '%s'", tmp);
                         }
                         want = l->bal[--l->nbal];
                         if (want != got) {
                             char msg[48];
                             snprintf(msg, sizeof(msg), "unexpected '%c', expected '%c'", got, want);
-                            return lx_fail(l, "%s", msg);
+                            return tpl_lexer_fail(l, "%s", msg);
                         }
                     }
-                    if (lx_emit(l, ty, s + i, len) == NULL) {
-                        return lx_fail(l, "%s", "out of memory");
+                    if (tpl_lexer_emit(l, ty, s + i, len) == NULL) {
+                        return tpl_lexer_fail(l, "%s", "out of memory");
                     }
                     l->pos = i + len;
                     found = 1;
@@ -273,7 +270,7 @@ static int lex_inner(struct lx *l, int block)
             if (!found) {
                 char msg[64];
                 snprintf(msg, sizeof(msg), "unexpected char '%c' at %zu", s[i], i);
-                return lx_fail(l, "%s", msg);
+                return tpl_lexer_fail(l, "%s", msg);
             }
         }
     }
@@ -331,10 +328,10 @@ static int lex_raw(struct lx *l, size_t start)
                     if (strip_before) {
                         dl = rstrip_len(s + start, dl);
                     }
-                    if (dl && lx_emit(l, K_DATA, s + start, dl) == NULL) {
-                        return lx_fail(l, "%s", "out of memory");
+                    if (dl && tpl_lexer_emit(l, K_DATA, s + start, dl) == NULL) {
+                        return tpl_lexer_fail(l, "%s", "out of memory");
                     }
-                    l->line += lx_count_nl(s + start, after - start);
+                    l->line += count_nl(s + start, after - start);
                     l->pos = after;
                     return 0;
                 }
@@ -342,7 +339,7 @@ static int lex_raw(struct lx *l, size_t start)
         }
         i++;
     }
-    return lx_fail(l, "%s", "Missing end of raw directive");
+    return tpl_lexer_fail(l, "%s", "Missing end of raw directive");
 }
 
 static char *normalize(struct octo_tpl *t, const char *src, size_t len, size_t *outlen)
@@ -371,7 +368,8 @@ static char *normalize(struct octo_tpl *t, const char *src, size_t len, size_t *
     return o;
 }
 
-int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out, octo_error *err)
+int tpl_lexer_tokenize(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
+                       octo_error *err)
 {
     struct lx l;
     memset(&l, 0, sizeof(l));
@@ -382,7 +380,7 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
     l.line = 1;
     l.s = normalize(t, src, len, &l.n);
     if (l.s == NULL) {
-        return lx_fail(&l, "%s", "out of memory");
+        return tpl_lexer_fail(&l, "%s", "out of memory");
     }
     while (l.pos < l.n) {
         const char *s = l.s;
@@ -402,10 +400,10 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             p++;
         }
         if (p == NULL || p + 1 >= s + n) {
-            if (lx_emit(&l, K_DATA, s + i, n - i) == NULL) {
-                return lx_fail(&l, "%s", "out of memory");
+            if (tpl_lexer_emit(&l, K_DATA, s + i, n - i) == NULL) {
+                return tpl_lexer_fail(&l, "%s", "out of memory");
             }
-            l.line += lx_count_nl(s + i, n - i);
+            l.line += count_nl(s + i, n - i);
             l.pos = n;
             break;
         }
@@ -421,14 +419,14 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             size_t rawend = kind == '%' ? raw_begin(s, n, (size_t)(p - s), &strip_after) : 0;
             size_t keep = mod == '-' ? rstrip_len(s + i, dl) : dl;
             int line_tag;
-            if (keep && lx_emit(&l, K_DATA, s + i, keep) == NULL) {
-                return lx_fail(&l, "%s", "out of memory");
+            if (keep && tpl_lexer_emit(&l, K_DATA, s + i, keep) == NULL) {
+                return tpl_lexer_fail(&l, "%s", "out of memory");
             }
-            l.line += lx_count_nl(s + i, dl);
+            l.line += count_nl(s + i, dl);
             line_tag = l.line;
             if (rawend) {
                 size_t body = strip_after ? skip_ws(s, n, rawend) : rawend;
-                l.line += lx_count_nl(s + (p - s), body - (size_t)(p - s));
+                l.line += count_nl(s + (p - s), body - (size_t)(p - s));
                 if (lex_raw(&l, body) != 0) {
                     return -1;
                 }
@@ -439,19 +437,19 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
                 for (;;) {
                     if (k + 1 >= n) {
                         l.line = line_tag;
-                        return lx_fail(&l, "%s", "Missing end of comment tag");
+                        return tpl_lexer_fail(&l, "%s", "Missing end of comment tag");
                     }
                     if ((s[k] == '-' || s[k] == '+') && k + 2 < n && s[k + 1] == '#' && s[k + 2] == '}') {
                         size_t e = k + 3;
                         if (s[k] == '-') {
                             e = skip_ws(s, n, e);
                         }
-                        l.line += lx_count_nl(s + tagend, e - tagend);
+                        l.line += count_nl(s + tagend, e - tagend);
                         l.pos = e;
                         break;
                     }
                     if (s[k] == '#' && s[k + 1] == '}') {
-                        l.line += lx_count_nl(s + tagend, k + 2 - tagend);
+                        l.line += count_nl(s + tagend, k + 2 - tagend);
                         l.pos = k + 2;
                         break;
                     }
@@ -459,8 +457,8 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
                 }
                 continue;
             }
-            if (lx_emit(&l, kind == '{' ? K_VAR_BEGIN : K_BLOCK_BEGIN, NULL, 0) == NULL) {
-                return lx_fail(&l, "%s", "out of memory");
+            if (tpl_lexer_emit(&l, kind == '{' ? K_VAR_BEGIN : K_BLOCK_BEGIN, NULL, 0) == NULL) {
+                return tpl_lexer_fail(&l, "%s", "out of memory");
             }
             l.pos = tagend;
             if (lex_inner(&l, kind == '%') != 0) {
@@ -468,13 +466,13 @@ int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out,
             }
         }
     }
-    if (lx_emit(&l, K_EOF, NULL, 0) == NULL) {
-        return lx_fail(&l, "%s", "out of memory");
+    if (tpl_lexer_emit(&l, K_EOF, NULL, 0) == NULL) {
+        return tpl_lexer_fail(&l, "%s", "out of memory");
     }
     return 0;
 }
 
-const char *tpl_tok_describe(int type)
+const char *tpl_lexer_describe(int type)
 {
     switch (type) {
     case K_DATA: return "template data / text";

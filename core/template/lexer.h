@@ -29,9 +29,10 @@ struct tokens {
 };
 
 /* Tokenize; 0 or -1 with err filled ("name:line: message"). Memory from t->ar. */
-int tpl_lex(struct octo_tpl *t, const char *src, size_t len, struct tokens *out, octo_error *err);
-const char *tpl_tok_describe(int type);
-void tpl_error(octo_error *err, const struct octo_tpl *t, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+TPL_INTERNAL int tpl_lexer_tokenize(struct octo_tpl *t, const char *src, size_t len,
+                                    struct tokens *out, octo_error *err);
+TPL_INTERNAL const char *tpl_lexer_describe(int type);
+TPL_INTERNAL void tpl_lexer_error(octo_error *err, const struct octo_tpl *t, int line,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -16,11 +16,16 @@ struct lx {
     int nbal;
 };
 
-struct token *lx_emit(struct lx *l, int type, const char *s, size_t n);
-int lx_fail(struct lx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int lx_count_nl(const char *s, size_t n);
-int lx_is_ws(const char *s, size_t n, size_t i, size_t *len);
-int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk);
-int lx_number(struct lx *l, size_t *pos);
+/* an ASCII digit (not locale's isdigit) */
+static inline int tpl_lexer_isdigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+TPL_INTERNAL struct token *tpl_lexer_emit(struct lx *l, int type, const char *s, size_t n);
+TPL_INTERNAL int tpl_lexer_fail(struct lx *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+TPL_INTERNAL int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk);
+TPL_INTERNAL int tpl_lexer_number(struct lx *l, size_t *pos);
 
 #endif

@@ -6,13 +6,13 @@
 #include "lexer_int.h"
 #include "pyfmt.h"
 
-int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
+int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
 {
     char *o = tpl_arena_alloc(&l->t->ar, n + 1);
     size_t i = 0;
     size_t k = 0;
     if (o == NULL) {
-        return lx_fail(l, "%s", "out of memory");
+        return tpl_lexer_fail(l, "%s", "out of memory");
     }
     while (i < n) {
         char c = s[i];
@@ -62,26 +62,27 @@ int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
                 int hv = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
                          : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
                 if (hv < 0) {
-                    return lx_fail(l, "%s", c == 'x' ? "truncated \\xXX escape"
-                                         : c == 'u' ? "truncated \\uXXXX escape"
-                                                    : "truncated \\UXXXXXXXX escape");
+                    return tpl_lexer_fail(l, "%s",
+                                          c == 'x'   ? "truncated \\xXX escape"
+                                          : c == 'u' ? "truncated \\uXXXX escape"
+                                                     : "truncated \\UXXXXXXXX escape");
                 }
                 v = v * 16 + (unsigned)hv;
             }
             if (v > 0x10FFFF) {
-                return lx_fail(l, "%s", "illegal Unicode character");
+                return tpl_lexer_fail(l, "%s", "illegal Unicode character");
             }
             i += (size_t)need;
             e = octo_utf8_encode(v, tmp);
             if (e > (size_t)need + 2) {
-                return lx_fail(l, "%s", "escape too long");
+                return tpl_lexer_fail(l, "%s", "escape too long");
             }
             memcpy(o + k, tmp, e);
             k += e;
             break;
         }
         case 'N':
-            return lx_fail(l, "%s", "malformed \\N character escape");
+            return tpl_lexer_fail(l, "%s", "malformed \\N character escape");
         default:
             o[k++] = '\\';
             o[k++] = c;
@@ -92,11 +93,6 @@ int lx_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
     tk->s = o;
     tk->n = k;
     return 0;
-}
-
-static int isdig(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 /* digits with single underscores between: returns end or start when none */
@@ -121,7 +117,7 @@ static size_t digits_us(const char *s, size_t n, size_t i, int (*ok)(char))
 
 static int ishex(char c)
 {
-    return isdig(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return tpl_lexer_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 static int isoct(char c)
 {
@@ -132,12 +128,12 @@ static int isbin(char c)
     return c == '0' || c == '1';
 }
 
-int lx_number(struct lx *l, size_t *pos)
+int tpl_lexer_number(struct lx *l, size_t *pos)
 {
     const char *s = l->s;
     size_t n = l->n;
     size_t i = *pos;
-    size_t e = digits_us(s, n, i, isdig);
+    size_t e = digits_us(s, n, i, tpl_lexer_isdigit);
     int isfloat = 0;
     size_t j;
     struct token *tk;
@@ -148,7 +144,7 @@ int lx_number(struct lx *l, size_t *pos)
     if (e > i && (i == 0 || s[i - 1] != '.')) {
         j = e;
         if (j < n && s[j] == '.') {
-            size_t f = digits_us(s, n, j + 1, isdig);
+            size_t f = digits_us(s, n, j + 1, tpl_lexer_isdigit);
             if (f > j + 1) {
                 j = f;
                 isfloat = 1;
@@ -160,7 +156,7 @@ int lx_number(struct lx *l, size_t *pos)
             if (x < n && (s[x] == '+' || s[x] == '-')) {
                 x++;
             }
-            f = digits_us(s, n, x, isdig);
+            f = digits_us(s, n, x, tpl_lexer_isdigit);
             if (f > x) {
                 j = f;
                 isfloat = 1;
@@ -169,7 +165,7 @@ int lx_number(struct lx *l, size_t *pos)
         if (isfloat) {
             clean = tpl_arena_alloc(&l->t->ar, j - i + 1);
             if (clean == NULL) {
-                return lx_fail(l, "%s", "out of memory");
+                return tpl_lexer_fail(l, "%s", "out of memory");
             }
             for (k = 0, ci = i; ci < j; ci++) {
                 if (s[ci] != '_') {
@@ -177,11 +173,11 @@ int lx_number(struct lx *l, size_t *pos)
                 }
             }
             clean[k] = '\0';
-            tk = lx_emit(l, K_FLOAT, s + i, j - i);
+            tk = tpl_lexer_emit(l, K_FLOAT, s + i, j - i);
             if (tk == NULL) {
-                return lx_fail(l, "%s", "out of memory");
+                return tpl_lexer_fail(l, "%s", "out of memory");
             }
-            tk->val = v_float(strtod(clean, NULL));
+            tk->val = tpl_value_float(strtod(clean, NULL));
             *pos = j;
             return 0;
         }
@@ -212,31 +208,31 @@ int lx_number(struct lx *l, size_t *pos)
                 de++;
             }
         } else {
-            de = digits_us(s, n, i, isdig);
+            de = digits_us(s, n, i, tpl_lexer_isdigit);
         }
     have:
         clean = tpl_arena_alloc(&l->t->ar, de - ds + 1);
         if (clean == NULL) {
-            return lx_fail(l, "%s", "out of memory");
+            return tpl_lexer_fail(l, "%s", "out of memory");
         }
         for (k = 0, ci = ds; ci < de; ci++) {
             if (s[ci] != '_') {
                 clean[k++] = s[ci];
             }
         }
-        tk = lx_emit(l, K_INT, s + i, de - i);
+        tk = tpl_lexer_emit(l, K_INT, s + i, de - i);
         if (tk == NULL) {
-            return lx_fail(l, "%s", "out of memory");
+            return tpl_lexer_fail(l, "%s", "out of memory");
         }
         {
             struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &l->t->ar};
-            struct bigint *b = tpl_big_parse(&ba, clean, k, base);
+            struct bigint *b = tpl_bigint_parse(&ba, clean, k, base);
             int64_t iv;
             if (b == NULL) {
-                return lx_fail(l, "%s", "invalid integer");
+                return tpl_lexer_fail(l, "%s", "invalid integer");
             }
-            if (tpl_big_to_i64(b, &iv)) {
-                tk->val = v_int(iv);
+            if (tpl_bigint_to_i64(b, &iv)) {
+                tk->val = tpl_value_int(iv);
             } else {
                 tk->val.t = T_BIG;
                 tk->val.u.big = b;

@@ -21,9 +21,9 @@ static struct bigint *to_big(struct rs *st, tv v)
     if (v.t == T_BIG) {
         return v.u.big;
     }
-    b = tpl_big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
+    b = tpl_bigint_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
     if (b == NULL) {
-        rs_oom(st);
+        tpl_render_oom(st);
     }
     return b;
 }
@@ -35,10 +35,9 @@ static int64_t ival(tv v)
 
 _Noreturn static void unsupported(struct rs *st, const char *sym, tv a, tv b)
 {
-    rs_fail(st, "unsupported operand type(s) for %s: '%s' and '%s'", sym, v_typename(a), v_typename(b));
+    tpl_render_fail(st, "unsupported operand type(s) for %s: '%s' and '%s'", sym,
+                    tpl_value_typename(a), tpl_value_typename(b));
 }
-
-tv tpl_escape_str(struct rs *st, tv s); /* filters_string.c */
 
 static tv repeat(struct rs *st, tv seq, tv count)
 {
@@ -47,7 +46,7 @@ static tv repeat(struct rs *st, tv seq, tv count)
         if (count.u.big->sign < 0) {
             n = 0;
         } else {
-            rs_fail(st, "cannot fit 'int' into an index-sized integer");
+            tpl_render_fail(st, "cannot fit 'int' into an index-sized integer");
         }
     } else {
         n = ival(count);
@@ -55,7 +54,7 @@ static tv repeat(struct rs *st, tv seq, tv count)
     if (n < 0) {
         n = 0;
     }
-    if ((seq.t == T_STR && seq.sn == 0) || (seq.t != T_STR && tpl_seq_len(seq) == 0)) {
+    if ((seq.t == T_STR && seq.sn == 0) || (seq.t != T_STR && tpl_value_seq_len(seq) == 0)) {
         n = 0; /* '' * huge is '' (and [] * huge is []) without looping */
     }
     if (seq.t == T_STR) {
@@ -63,28 +62,28 @@ static tv repeat(struct rs *st, tv seq, tv count)
         int64_t i;
         tv r;
         if (seq.sn && (uint64_t)n > st->max_output / seq.sn) {
-            rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+            tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
         }
-        p = rs_alloc(st, seq.sn * (size_t)n + 1);
+        p = tpl_render_alloc(st, seq.sn * (size_t)n + 1);
         for (i = 0; i < n; i++) {
             memcpy(p + (size_t)i * seq.sn, seq.u.s.p, seq.sn);
         }
         p[seq.sn * (size_t)n] = '\0';
-        r = v_str(p, seq.sn * (size_t)n);
+        r = tpl_value_str(p, seq.sn * (size_t)n);
         r.safe = seq.safe;
         return r;
     }
     {
-        size_t len = tpl_seq_len(seq);
-        tv r = seq.t == T_TUPLE ? v_tuple_new(st, 0) : v_list_new(st, 0);
+        size_t len = tpl_value_seq_len(seq);
+        tv r = seq.t == T_TUPLE ? tpl_value_tuple_new(st, 0) : tpl_value_list_new(st, 0);
         int64_t i;
         size_t k;
         if (len && (uint64_t)n > (st->max_output / 8) / len) {
-            rs_fail(st, "sequence repetition too large");
+            tpl_render_fail(st, "sequence repetition too large");
         }
         for (i = 0; i < n; i++) {
             for (k = 0; k < len; k++) {
-                tpl_list_push(st, r.u.l, tpl_seq_at(seq, k));
+                tpl_value_list_push(st, r.u.l, tpl_value_seq_at(seq, k));
             }
         }
         return r;
@@ -99,27 +98,27 @@ static tv int_pow(struct rs *st, tv a, tv b)
     uint64_t e;
     if (b.t == T_BIG) {
         if (b.u.big->sign < 0) {
-            return v_float(pow(v_to_double(a), v_to_double(b)));
+            return tpl_value_float(pow(tpl_value_to_double(a), tpl_value_to_double(b)));
         }
         e = UINT64_MAX;
     } else {
         int64_t bi = ival(b);
         if (bi < 0) {
-            double x = v_to_double(a);
+            double x = tpl_value_to_double(a);
             if (x == 0.0) {
-                rs_fail(st, "0.0 cannot be raised to a negative power");
+                tpl_render_fail(st, "0.0 cannot be raised to a negative power");
             }
-            return v_float(pow(x, (double)bi));
+            return tpl_value_float(pow(x, (double)bi));
         }
         e = (uint64_t)bi;
     }
     if (a.t != T_BIG) {
         int64_t x = ival(a);
         if (x == 0 || x == 1) {
-            return v_int(e == 0 ? 1 : x);
+            return tpl_value_int(e == 0 ? 1 : x);
         }
         if (x == -1) {
-            return v_int((e & 1u) ? -1 : 1);
+            return tpl_value_int((e & 1u) ? -1 : 1);
         }
         if (e < 63) {
             int64_t r64 = 1;
@@ -129,47 +128,50 @@ static tv int_pow(struct rs *st, tv a, tv b)
                 ovf = __builtin_mul_overflow(r64, x, &r64);
             }
             if (!ovf) {
-                return v_int(r64);
+                return tpl_value_int(r64);
             }
         }
     }
     {
         /* schoolbook squaring: cost grows with the square of the result */
         struct bigint *ab = to_big(st, a);
-        uint64_t bits = (uint64_t)tpl_big_bitlen(ab) * (e < POW_MAX_BITS ? e : POW_MAX_BITS);
+        uint64_t bits = (uint64_t)tpl_bigint_bitlen(ab) * (e < POW_MAX_BITS ? e : POW_MAX_BITS);
         if (bits <= (uint64_t)POW_MAX_BITS * 2) {
             uint64_t limbs = bits / 32 + 1;
-            tpl_charge(st, (size_t)(limbs * limbs / 4));
+            tpl_render_charge(st, (size_t)(limbs * limbs / 4));
         }
     }
-    r = tpl_big_pow(&ba, to_big(st, a), e, POW_MAX_BITS, &too_big);
+    r = tpl_bigint_pow(&ba, to_big(st, a), e, POW_MAX_BITS, &too_big);
     if (too_big) {
-        rs_fail(st, "integer result too large (over %u bits)", POW_MAX_BITS);
+        tpl_render_fail(st, "integer result too large (over %u bits)", POW_MAX_BITS);
     }
-    return v_big(st, r);
+    return tpl_value_big(st, r);
 }
 
 static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
 {
     if (a.t == T_FLOAT || b.t == T_FLOAT) {
-        double x = v_to_double(a);
-        double y = v_to_double(b);
+        double x = tpl_value_to_double(a);
+        double y = tpl_value_to_double(b);
         double r;
         switch (op) {
-        case OP_ADD: return v_float(x + y);
-        case OP_SUB: return v_float(x - y);
-        case OP_MUL: return v_float(x * y);
+        case OP_ADD:
+            return tpl_value_float(x + y);
+        case OP_SUB:
+            return tpl_value_float(x - y);
+        case OP_MUL:
+            return tpl_value_float(x * y);
         case OP_DIV:
             if (y == 0.0) {
-                rs_fail(st, "float division by zero");
+                tpl_render_fail(st, "float division by zero");
             }
-            return v_float(x / y);
+            return tpl_value_float(x / y);
         case OP_FLOORDIV:
         case OP_MOD: {
             double m;
             double d;
             if (y == 0.0) {
-                rs_fail(st, op == OP_MOD ? "float modulo" : "float floor division by zero");
+                tpl_render_fail(st, op == OP_MOD ? "float modulo" : "float floor division by zero");
             }
             m = fmod(x, y);
             d = (x - m) / y;
@@ -182,7 +184,7 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
                 m = copysign(0.0, y);
             }
             if (op == OP_MOD) {
-                return v_float(m);
+                return tpl_value_float(m);
             }
             if (d != 0.0) {
                 double fl = floor(d);
@@ -193,20 +195,20 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
             } else {
                 d = copysign(0.0, x / y);
             }
-            return v_float(d);
+            return tpl_value_float(d);
         }
         case OP_POW:
             if (x == 0.0 && y < 0) {
-                rs_fail(st, "0.0 cannot be raised to a negative power");
+                tpl_render_fail(st, "0.0 cannot be raised to a negative power");
             }
             if (x < 0 && y != floor(y)) {
-                rs_fail(st, "complex results are not supported");
+                tpl_render_fail(st, "complex results are not supported");
             }
             r = pow(x, y);
             if (isinf(r) && !isinf(x) && !isinf(y)) {
-                rs_fail(st, "(34, 'Numerical result out of range')");
+                tpl_render_fail(st, "(34, 'Numerical result out of range')");
             }
-            return v_float(r);
+            return tpl_value_float(r);
         default: break;
         }
         unsupported(st, sym, a, b);
@@ -218,28 +220,28 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
         switch (op) {
         case OP_ADD:
             if (!__builtin_add_overflow(x, y, &r)) {
-                return v_int(r);
+                return tpl_value_int(r);
             }
             break;
         case OP_SUB:
             if (!__builtin_sub_overflow(x, y, &r)) {
-                return v_int(r);
+                return tpl_value_int(r);
             }
             break;
         case OP_MUL:
             if (!__builtin_mul_overflow(x, y, &r)) {
-                return v_int(r);
+                return tpl_value_int(r);
             }
             break;
         case OP_DIV:
             if (y == 0) {
-                rs_fail(st, "division by zero");
+                tpl_render_fail(st, "division by zero");
             }
-            return v_float((double)x / (double)y);
+            return tpl_value_float((double)x / (double)y);
         case OP_FLOORDIV:
         case OP_MOD:
             if (y == 0) {
-                rs_fail(st, "integer division or modulo by zero");
+                tpl_render_fail(st, "integer division or modulo by zero");
             }
             if (x == INT64_MIN && y == -1) {
                 break;
@@ -251,7 +253,7 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
                     m += y;
                     q -= 1;
                 }
-                return v_int(op == OP_MOD ? m : q);
+                return tpl_value_int(op == OP_MOD ? m : q);
             }
         case OP_POW: return int_pow(st, a, b);
         default: break;
@@ -264,32 +266,34 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
         struct bigint *q;
         struct bigint *m;
         switch (op) {
-        case OP_ADD: return v_big(st, tpl_big_add(&ba, x, y));
-        case OP_SUB: return v_big(st, tpl_big_sub(&ba, x, y));
+        case OP_ADD:
+            return tpl_value_big(st, tpl_bigint_add(&ba, x, y));
+        case OP_SUB:
+            return tpl_value_big(st, tpl_bigint_sub(&ba, x, y));
         case OP_MUL:
-            if (tpl_big_bitlen(x) + tpl_big_bitlen(y) > POW_MAX_BITS) {
-                rs_fail(st, "integer result too large (over %u bits)", POW_MAX_BITS);
+            if (tpl_bigint_bitlen(x) + tpl_bigint_bitlen(y) > POW_MAX_BITS) {
+                tpl_render_fail(st, "integer result too large (over %u bits)", POW_MAX_BITS);
             }
-            tpl_charge(st, x->n * y->n / 4);
-            return v_big(st, tpl_big_mul(&ba, x, y));
+            tpl_render_charge(st, x->n * y->n / 4);
+            return tpl_value_big(st, tpl_bigint_mul(&ba, x, y));
         case OP_DIV:
             if (y->sign == 0) {
-                rs_fail(st, "division by zero");
+                tpl_render_fail(st, "division by zero");
             }
-            return v_float(tpl_big_to_double(x) / tpl_big_to_double(y));
+            return tpl_value_float(tpl_bigint_to_double(x) / tpl_bigint_to_double(y));
         case OP_FLOORDIV:
         case OP_MOD:
             if (y->sign == 0) {
-                rs_fail(st, "integer division or modulo by zero");
+                tpl_render_fail(st, "integer division or modulo by zero");
             }
-            if (y->n > 1 && (uint64_t)tpl_big_bitlen(x) * y->n > 50000000u) {
-                rs_fail(st, "integer operands too large for division");
+            if (y->n > 1 && (uint64_t)tpl_bigint_bitlen(x) * y->n > 50000000u) {
+                tpl_render_fail(st, "integer operands too large for division");
             }
-            tpl_charge(st, y->n > 1 ? tpl_big_bitlen(x) * y->n / 64 : x->n);
-            if (tpl_big_divmod(&ba, x, y, &q, &m) != 0) {
-                rs_oom(st);
+            tpl_render_charge(st, y->n > 1 ? tpl_bigint_bitlen(x) * y->n / 64 : x->n);
+            if (tpl_bigint_divmod(&ba, x, y, &q, &m) != 0) {
+                tpl_render_oom(st);
             }
-            return v_big(st, op == OP_MOD ? m : q);
+            return tpl_value_big(st, op == OP_MOD ? m : q);
         case OP_POW: return int_pow(st, a, b);
         default: break;
         }
@@ -302,17 +306,17 @@ static int listish(tv v)
     return v.t == T_LIST || v.t == T_JLIST;
 }
 
-tv tpl_op_binary(struct rs *st, int op, tv a, tv b)
+tv tpl_ops_binary(struct rs *st, int op, tv a, tv b)
 {
     static const char *const syms[] = {"+", "-", "*", "/", "//", "%", "** or pow()"};
     const char *sym = syms[op];
     if (a.t == T_UNDEF) {
-        rs_undefined_fail(st, a);
+        tpl_render_undefined(st, a);
     }
     if (b.t == T_UNDEF && !(op == OP_MOD && a.t == T_STR)) {
-        rs_undefined_fail(st, b); /* ('%s' % undefined is str formatting) */
+        tpl_render_undefined(st, b); /* ('%s' % undefined is str formatting) */
     }
-    if (v_is_num(a) && v_is_num(b)) {
+    if (tpl_value_is_num(a) && tpl_value_is_num(b)) {
         return num_op(st, op, a, b, sym);
     }
     switch (op) {
@@ -320,53 +324,55 @@ tv tpl_op_binary(struct rs *st, int op, tv a, tv b)
         if (a.t == T_STR && b.t == T_STR) {
             tv r;
             if (a.safe && !b.safe) {
-                b = tpl_escape_str(st, b);
+                b = tpl_filters_escape(st, b);
             } else if (b.safe && !a.safe) {
-                a = tpl_escape_str(st, a);
+                a = tpl_filters_escape(st, a);
             }
-            r = s_concat(st, a, b);
+            r = tpl_ustr_concat(st, a, b);
             r.safe = a.safe || b.safe;
             return r;
         }
         if ((listish(a) && listish(b)) || (a.t == T_TUPLE && b.t == T_TUPLE)) {
-            size_t na = tpl_seq_len(a);
-            size_t nb = tpl_seq_len(b);
+            size_t na = tpl_value_seq_len(a);
+            size_t nb = tpl_value_seq_len(b);
             size_t i;
-            tv r = a.t == T_TUPLE ? v_tuple_new(st, na + nb) : v_list_new(st, na + nb);
+            tv r =
+                a.t == T_TUPLE ? tpl_value_tuple_new(st, na + nb) : tpl_value_list_new(st, na + nb);
             for (i = 0; i < na; i++) {
-                r.u.l->it[i] = tpl_seq_at(a, i);
+                r.u.l->it[i] = tpl_value_seq_at(a, i);
             }
             for (i = 0; i < nb; i++) {
-                r.u.l->it[na + i] = tpl_seq_at(b, i);
+                r.u.l->it[na + i] = tpl_value_seq_at(b, i);
             }
             r.u.l->n = na + nb;
             return r;
         }
         if (a.t == T_STR || listish(a) || a.t == T_TUPLE) {
-            rs_fail(st, "can only concatenate %s (not \"%s\") to %s", v_typename(a), v_typename(b),
-                    v_typename(a));
+            tpl_render_fail(st, "can only concatenate %s (not \"%s\") to %s", tpl_value_typename(a),
+                            tpl_value_typename(b), tpl_value_typename(a));
         }
         break;
     case OP_MUL:
-        if ((a.t == T_STR || listish(a) || a.t == T_TUPLE) && v_is_int(b)) {
+        if ((a.t == T_STR || listish(a) || a.t == T_TUPLE) && tpl_value_is_int(b)) {
             return repeat(st, a, b);
         }
-        if ((b.t == T_STR || listish(b) || b.t == T_TUPLE) && v_is_int(a)) {
+        if ((b.t == T_STR || listish(b) || b.t == T_TUPLE) && tpl_value_is_int(a)) {
             return repeat(st, b, a);
         }
         if (a.t == T_STR || b.t == T_STR || listish(a) || listish(b)) {
             tv seq = (a.t == T_STR || listish(a)) ? a : b;
             tv other = (a.t == T_STR || listish(a)) ? b : a;
             if (other.t != T_FLOAT) {
-                rs_fail(st, "can't multiply sequence by non-int of type '%s'", v_typename(other));
+                tpl_render_fail(st, "can't multiply sequence by non-int of type '%s'",
+                                tpl_value_typename(other));
             }
             (void)seq;
-            rs_fail(st, "can't multiply sequence by non-int of type 'float'");
+            tpl_render_fail(st, "can't multiply sequence by non-int of type 'float'");
         }
         break;
     case OP_MOD:
         if (a.t == T_STR) {
-            return tpl_op_percent(st, a, b);
+            return tpl_pformat_percent(st, a, b);
         }
         break;
     default: break;
@@ -374,42 +380,42 @@ tv tpl_op_binary(struct rs *st, int op, tv a, tv b)
     unsupported(st, sym, a, b);
 }
 
-tv tpl_op_neg(struct rs *st, tv a)
+tv tpl_ops_neg(struct rs *st, tv a)
 {
     if (a.t == T_UNDEF) {
-        rs_undefined_fail(st, a);
+        tpl_render_undefined(st, a);
     }
     if (a.t == T_FLOAT) {
-        return v_float(-a.u.f);
+        return tpl_value_float(-a.u.f);
     }
     if (a.t == T_INT || a.t == T_BOOL) {
         int64_t x = ival(a);
         if (x != INT64_MIN) {
-            return v_int(-x);
+            return tpl_value_int(-x);
         }
     }
-    if (v_is_int(a)) {
+    if (tpl_value_is_int(a)) {
         struct bigalloc ba = mkba(st);
-        return v_big(st, tpl_big_neg(&ba, to_big(st, a)));
+        return tpl_value_big(st, tpl_bigint_neg(&ba, to_big(st, a)));
     }
-    rs_fail(st, "bad operand type for unary -: '%s'", v_typename(a));
+    tpl_render_fail(st, "bad operand type for unary -: '%s'", tpl_value_typename(a));
 }
 
-tv tpl_op_pos(struct rs *st, tv a)
+tv tpl_ops_pos(struct rs *st, tv a)
 {
     if (a.t == T_UNDEF) {
-        rs_undefined_fail(st, a);
+        tpl_render_undefined(st, a);
     }
     if (a.t == T_BOOL) {
-        return v_int(a.u.b);
+        return tpl_value_int(a.u.b);
     }
-    if (v_is_num(a)) {
+    if (tpl_value_is_num(a)) {
         return a;
     }
-    rs_fail(st, "bad operand type for unary +: '%s'", v_typename(a));
+    tpl_render_fail(st, "bad operand type for unary +: '%s'", tpl_value_typename(a));
 }
 
-int64_t v_as_index(struct rs *st, tv v, const char *what)
+int64_t tpl_ops_index(struct rs *st, tv v, const char *what)
 {
     if (v.t == T_INT) {
         return v.u.i;
@@ -418,13 +424,13 @@ int64_t v_as_index(struct rs *st, tv v, const char *what)
         return v.u.b;
     }
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
-    rs_fail(st, "%s must be an integer, not %s", what, v_typename(v));
+    tpl_render_fail(st, "%s must be an integer, not %s", what, tpl_value_typename(v));
 }
 
 /* Python int(text, base): whitespace, sign, underscores, prefixes. */
-tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok)
+tv tpl_ops_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok)
 {
     size_t i = 0;
     int neg = 0;
@@ -433,10 +439,10 @@ tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok)
     struct bigalloc ba = mkba(st);
     struct bigint *b;
     *ok = 0;
-    while (i < n && u_isspace((unsigned char)s[i])) {
+    while (i < n && tpl_ucase_isspace((unsigned char)s[i])) {
         i++;
     }
-    while (n > i && u_isspace((unsigned char)s[n - 1])) {
+    while (n > i && tpl_ucase_isspace((unsigned char)s[n - 1])) {
         n--;
     }
     if (i < n && (s[i] == '+' || s[i] == '-')) {
@@ -460,31 +466,31 @@ tv v_int_parse(struct rs *st, const char *s, size_t n, int base, int *ok)
             size_t k;
             for (k = i; k < n; k++) {
                 if (s[k] != '0' && s[k] != '_') {
-                    return v_int(0);
+                    return tpl_value_int(0);
                 }
             }
         }
     }
     if (i >= n) {
-        return v_int(0);
+        return tpl_value_int(0);
     }
-    digits = rs_alloc(st, n - i + 1);
+    digits = tpl_render_alloc(st, n - i + 1);
     for (; i < n; i++) {
         if (s[i] == '_') {
             if (nd == 0 || i + 1 >= n || s[i + 1] == '_') {
-                return v_int(0);
+                return tpl_value_int(0);
             }
             continue;
         }
         digits[nd++] = s[i];
     }
-    b = tpl_big_parse(&ba, digits, nd, base);
+    b = tpl_bigint_parse(&ba, digits, nd, base);
     if (b == NULL) {
-        return v_int(0);
+        return tpl_value_int(0);
     }
     if (neg && b->sign) {
         b->sign = -1;
     }
     *ok = 1;
-    return v_big(st, b);
+    return tpl_value_big(st, b);
 }

@@ -1,5 +1,7 @@
-/* parser.h - parser state and helpers shared by parser.c (expressions)
- * and parser_stmt.c (statements). */
+/* parser.h - parser state and helpers shared by the parser's files:
+ * parser.c (expressions by precedence, token helpers), parser_postfix.c
+ * (a.b, a[b], calls, filters, tests), parser_stmt.c (statements, entry
+ * point) and parser_tpl.c (template-level statements). */
 #ifndef OCTO_TPL_PARSER_H
 #define OCTO_TPL_PARSER_H
 
@@ -31,34 +33,31 @@ struct svec {
     int n, cap;
 };
 
-_Noreturn void ps_pfail(struct ps *p, int line, const char *fmt, ...)
+TPL_INTERNAL _Noreturn void tpl_parser_fail(struct ps *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void *ps_palloc(struct ps *p, size_t n);
-struct node *ps_mk(struct ps *p, int kind, int line);
-struct token *ps_cur(struct ps *p);
-struct token *ps_look(struct ps *p);
-struct token *ps_next(struct ps *p);
-int ps_is_name(struct token *t, const char *v);
-const char *ps_describe(struct ps *p, struct token *t);
-struct token *ps_expect(struct ps *p, int type);
-void ps_expect_name(struct ps *p, const char *v);
-const char *ps_tokstr(struct ps *p, struct token *t);
-void ps_enter(struct ps *p);
-void ps_chain(struct ps *p, int *count);
-void ps_nv_push(struct ps *p, struct nvec *v, struct node *n);
-void ps_sv_push(struct ps *p, struct svec *v, const char *s);
-void ps_parse_call_args(struct ps *p, struct node *n);
-struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline);
-struct node *ps_parse_expr(struct ps *p, int condexpr);
-struct node *ps_parse_tuple(struct ps *p, int simplified, int condexpr,
-                            const char *const *extra_end, int explicit_paren);
-struct node *ps_parse_primary(struct ps *p);
-struct node *ps_parse_postfix(struct ps *p, struct node *n);
-struct node *ps_parse_filter_expr(struct ps *p, struct node *n);
-struct node *ps_parse_statements(struct ps *p, const char *const *ends, int drop);
-struct node *ps_parse_assign_target(struct ps *p, int with_tuple, int name_only,
-                                    const char *const *extra, int with_ns);
-void ps_parse_import_context(struct ps *p, struct node *n, int dflt);
-struct node *ps_parse_tpl_stmt(struct ps *p, const char *name, int line);
+TPL_INTERNAL void *tpl_parser_alloc(struct ps *p, size_t n);
+TPL_INTERNAL struct node *tpl_parser_node(struct ps *p, int kind, int line);
+TPL_INTERNAL struct token *tpl_parser_cur(struct ps *p);
+TPL_INTERNAL struct token *tpl_parser_look(struct ps *p);
+TPL_INTERNAL struct token *tpl_parser_next(struct ps *p);
+TPL_INTERNAL int tpl_parser_is_name(struct token *t, const char *v);
+TPL_INTERNAL const char *tpl_parser_describe(struct ps *p, struct token *t);
+TPL_INTERNAL struct token *tpl_parser_expect(struct ps *p, int type);
+TPL_INTERNAL void tpl_parser_expect_name(struct ps *p, const char *v);
+TPL_INTERNAL const char *tpl_parser_tokstr(struct ps *p, struct token *t);
+TPL_INTERNAL void tpl_parser_chain(struct ps *p, int *count);
+TPL_INTERNAL void tpl_parser_nv_push(struct ps *p, struct nvec *v, struct node *n);
+TPL_INTERNAL void tpl_parser_sv_push(struct ps *p, struct svec *v, const char *s);
+TPL_INTERNAL struct node *tpl_parser_filter(struct ps *p, struct node *in, int start_inline);
+TPL_INTERNAL struct node *tpl_parser_expr(struct ps *p, int condexpr);
+TPL_INTERNAL struct node *tpl_parser_tuple(struct ps *p, int simplified, int condexpr,
+                                           const char *const *extra_end, int explicit_paren);
+TPL_INTERNAL struct node *tpl_parser_primary(struct ps *p);
+TPL_INTERNAL struct node *tpl_parser_postfix(struct ps *p, struct node *n);
+TPL_INTERNAL struct node *tpl_parser_filter_expr(struct ps *p, struct node *n);
+TPL_INTERNAL struct node *tpl_parser_statements(struct ps *p, const char *const *ends, int drop);
+TPL_INTERNAL struct node *tpl_parser_assign_target(struct ps *p, int with_tuple, int name_only,
+                                                   const char *const *extra, int with_ns);
+TPL_INTERNAL struct node *tpl_parser_tpl_stmt(struct ps *p, const char *name, int line);
 
 #endif

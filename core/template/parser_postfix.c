@@ -4,51 +4,50 @@
 
 #include "parser.h"
 
-
-void ps_parse_call_args(struct ps *p, struct node *n)
+static void parse_call_args(struct ps *p, struct node *n)
 {
     struct nvec args = {0};
     struct nvec kws = {0};
     struct svec kwn = {0};
     int require_comma = 0;
-    int line = ps_cur(p)->line;
-    ps_expect(p, K_LPAREN);
-    while (ps_cur(p)->type != K_RPAREN) {
+    int line = tpl_parser_cur(p)->line;
+    tpl_parser_expect(p, K_LPAREN);
+    while (tpl_parser_cur(p)->type != K_RPAREN) {
         if (require_comma) {
-            ps_expect(p, K_COMMA);
-            if (ps_cur(p)->type == K_RPAREN) {
+            tpl_parser_expect(p, K_COMMA);
+            if (tpl_parser_cur(p)->type == K_RPAREN) {
                 break;
             }
         }
-        if (ps_cur(p)->type == K_MUL) {
+        if (tpl_parser_cur(p)->type == K_MUL) {
             if (n->c || n->d) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
+                tpl_parser_fail(p, line, "invalid syntax for function call expression");
             }
-            ps_next(p);
-            n->c = ps_parse_expr(p, 1);
-        } else if (ps_cur(p)->type == K_POW) {
+            tpl_parser_next(p);
+            n->c = tpl_parser_expr(p, 1);
+        } else if (tpl_parser_cur(p)->type == K_POW) {
             if (n->d) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
+                tpl_parser_fail(p, line, "invalid syntax for function call expression");
             }
-            ps_next(p);
-            n->d = ps_parse_expr(p, 1);
-        } else if (ps_cur(p)->type == K_NAME && ps_look(p)->type == K_ASSIGN) {
+            tpl_parser_next(p);
+            n->d = tpl_parser_expr(p, 1);
+        } else if (tpl_parser_cur(p)->type == K_NAME && tpl_parser_look(p)->type == K_ASSIGN) {
             if (n->d) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
+                tpl_parser_fail(p, line, "invalid syntax for function call expression");
             }
-            ps_sv_push(p, &kwn, ps_tokstr(p, ps_cur(p)));
-            ps_next(p);
-            ps_next(p);
-            ps_nv_push(p, &kws, ps_parse_expr(p, 1));
+            tpl_parser_sv_push(p, &kwn, tpl_parser_tokstr(p, tpl_parser_cur(p)));
+            tpl_parser_next(p);
+            tpl_parser_next(p);
+            tpl_parser_nv_push(p, &kws, tpl_parser_expr(p, 1));
         } else {
             if (n->c || n->d || kws.n) {
-                ps_pfail(p, line, "invalid syntax for function call expression");
+                tpl_parser_fail(p, line, "invalid syntax for function call expression");
             }
-            ps_nv_push(p, &args, ps_parse_expr(p, 1));
+            tpl_parser_nv_push(p, &args, tpl_parser_expr(p, 1));
         }
         require_comma = 1;
     }
-    ps_expect(p, K_RPAREN);
+    tpl_parser_expect(p, K_RPAREN);
     n->items = args.v;
     n->n = args.n;
     n->kw = kws.v;
@@ -65,11 +64,11 @@ static size_t dotted_name(struct ps *p, struct token *t, char *name, size_t cap)
 
     memcpy(name, t->s, nl);
     name[nl] = '\0';
-    while (ps_cur(p)->type == K_DOT) {
+    while (tpl_parser_cur(p)->type == K_DOT) {
         struct token *t2;
 
-        ps_next(p);
-        t2 = ps_expect(p, K_NAME);
+        tpl_parser_next(p);
+        t2 = tpl_parser_expect(p, K_NAME);
         if (nl + 1 + t2->n < cap) {
             name[nl++] = '.';
             memcpy(name + nl, t2->s, t2->n);
@@ -80,27 +79,32 @@ static size_t dotted_name(struct ps *p, struct token *t, char *name, size_t cap)
     return nl;
 }
 
-struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
+struct node *tpl_parser_filter(struct ps *p, struct node *in, int start_inline)
 {
     int chain = 0;
-    while (ps_cur(p)->type == K_PIPE || start_inline) {
-        ps_chain(p, &chain);
+    while (tpl_parser_cur(p)->type == K_PIPE || start_inline) {
+        tpl_parser_chain(p, &chain);
         struct token *t;
         struct node *f;
         char name[128];
         size_t nl;
+        const struct fentry *fe;
         if (!start_inline) {
-            ps_next(p);
+            tpl_parser_next(p);
         }
-        t = ps_expect(p, K_NAME);
+        t = tpl_parser_expect(p, K_NAME);
         nl = dotted_name(p, t, name, sizeof(name));
-        f = ps_mk(p, N_FILTER, t->line);
+        f = tpl_parser_node(p, N_FILTER, t->line);
         f->a = in;
-        f->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
+        f->str = tpl_parser_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
         f->slen = nl;
-        f->ffn = tpl_filter_lookup(f->str); /* NULL: unknown, see check.c */
-        if (ps_cur(p)->type == K_LPAREN) {
-            ps_parse_call_args(p, f);
+        fe = tpl_filters_find(f->str); /* NULL: unknown, see check.c */
+        f->ffn = fe != NULL ? fe->fn : NULL;
+        if (fe != NULL && (fe->flags & FILTER_PASS_CONTEXT)) {
+            f->flags |= NF_PASSCTX;
+        }
+        if (tpl_parser_cur(p)->type == K_LPAREN) {
+            parse_call_args(p, f);
         }
         in = f;
         start_inline = 0;
@@ -110,41 +114,44 @@ struct node *ps_parse_filter(struct ps *p, struct node *in, int start_inline)
 
 static struct node *parse_test(struct ps *p, struct node *in)
 {
-    struct token *is = ps_next(p);
+    struct token *is = tpl_parser_next(p);
     int negated = 0;
     struct token *t;
     struct node *n;
     char name[128];
     size_t nl;
-    if (ps_is_name(ps_cur(p), "not")) {
-        ps_next(p);
+    if (tpl_parser_is_name(tpl_parser_cur(p), "not")) {
+        tpl_parser_next(p);
         negated = 1;
     }
-    t = ps_expect(p, K_NAME);
+    t = tpl_parser_expect(p, K_NAME);
     nl = dotted_name(p, t, name, sizeof(name));
-    n = ps_mk(p, N_TEST, is->line);
+    n = tpl_parser_node(p, N_TEST, is->line);
     n->a = in;
-    n->str = ps_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
-    n->tfn = tpl_test_lookup(n->str); /* NULL: unknown, see check.c */
-    if (ps_cur(p)->type == K_LPAREN) {
-        ps_parse_call_args(p, n);
+    n->str = tpl_parser_tokstr(p, &(struct token){K_NAME, 0, name, nl, {0}});
+    n->tfn = tpl_tests_lookup(n->str); /* NULL: unknown, see check.c */
+    if (tpl_parser_cur(p)->type == K_LPAREN) {
+        parse_call_args(p, n);
     } else {
-        int ty = ps_cur(p)->type;
+        int ty = tpl_parser_cur(p)->type;
         if ((ty == K_NAME || ty == K_STRING || ty == K_INT || ty == K_FLOAT || ty == K_LPAREN ||
              ty == K_LBRACKET || ty == K_LBRACE) &&
-            !ps_is_name(ps_cur(p), "else") && !ps_is_name(ps_cur(p), "or") && !ps_is_name(ps_cur(p), "and")) {
+            !tpl_parser_is_name(tpl_parser_cur(p), "else") &&
+            !tpl_parser_is_name(tpl_parser_cur(p), "or") &&
+            !tpl_parser_is_name(tpl_parser_cur(p), "and")) {
             struct node *arg;
-            if (ps_is_name(ps_cur(p), "is")) {
-                ps_pfail(p, ps_cur(p)->line, "You cannot chain multiple tests with is");
+            if (tpl_parser_is_name(tpl_parser_cur(p), "is")) {
+                tpl_parser_fail(p, tpl_parser_cur(p)->line,
+                                "You cannot chain multiple tests with is");
             }
-            arg = ps_parse_postfix(p, ps_parse_primary(p));
-            n->items = ps_palloc(p, sizeof(struct node *));
+            arg = tpl_parser_postfix(p, tpl_parser_primary(p));
+            n->items = tpl_parser_alloc(p, sizeof(struct node *));
             n->items[0] = arg;
             n->n = 1;
         }
     }
     if (negated) {
-        struct node *x = ps_mk(p, N_NOT, is->line);
+        struct node *x = tpl_parser_node(p, N_NOT, is->line);
         x->a = n;
         return x;
     }
@@ -153,28 +160,29 @@ static struct node *parse_test(struct ps *p, struct node *in)
 
 static struct node *parse_subscribed(struct ps *p)
 {
-    int line = ps_cur(p)->line;
+    int line = tpl_parser_cur(p)->line;
     struct node *sl;
     struct node *first = NULL;
-    if (ps_cur(p)->type == K_COLON) {
-        ps_next(p);
+    if (tpl_parser_cur(p)->type == K_COLON) {
+        tpl_parser_next(p);
     } else {
-        struct node *e = ps_parse_expr(p, 1);
-        if (ps_cur(p)->type != K_COLON) {
+        struct node *e = tpl_parser_expr(p, 1);
+        if (tpl_parser_cur(p)->type != K_COLON) {
             return e;
         }
-        ps_next(p);
+        tpl_parser_next(p);
         first = e;
     }
-    sl = ps_mk(p, N_SLICE, line);
+    sl = tpl_parser_node(p, N_SLICE, line);
     sl->a = first;
-    if (ps_cur(p)->type != K_COLON && ps_cur(p)->type != K_RBRACKET && ps_cur(p)->type != K_COMMA) {
-        sl->b = ps_parse_expr(p, 1);
+    if (tpl_parser_cur(p)->type != K_COLON && tpl_parser_cur(p)->type != K_RBRACKET &&
+        tpl_parser_cur(p)->type != K_COMMA) {
+        sl->b = tpl_parser_expr(p, 1);
     }
-    if (ps_cur(p)->type == K_COLON) {
-        ps_next(p);
-        if (ps_cur(p)->type != K_RBRACKET && ps_cur(p)->type != K_COMMA) {
-            sl->c = ps_parse_expr(p, 1);
+    if (tpl_parser_cur(p)->type == K_COLON) {
+        tpl_parser_next(p);
+        if (tpl_parser_cur(p)->type != K_RBRACKET && tpl_parser_cur(p)->type != K_COMMA) {
+            sl->c = tpl_parser_expr(p, 1);
         }
     }
     return sl;
@@ -182,42 +190,42 @@ static struct node *parse_subscribed(struct ps *p)
 
 static struct node *parse_subscript(struct ps *p, struct node *obj)
 {
-    struct token *t = ps_next(p);
+    struct token *t = tpl_parser_next(p);
     struct node *n;
     if (t->type == K_DOT) {
-        struct token *a = ps_next(p);
+        struct token *a = tpl_parser_next(p);
         if (a->type == K_NAME) {
-            n = ps_mk(p, N_GETATTR, t->line);
+            n = tpl_parser_node(p, N_GETATTR, t->line);
             n->a = obj;
-            n->str = ps_tokstr(p, a);
+            n->str = tpl_parser_tokstr(p, a);
             n->slen = a->n;
             return n;
         }
         if (a->type != K_INT) {
-            ps_pfail(p, a->line, "expected name or number");
+            tpl_parser_fail(p, a->line, "expected name or number");
         }
-        n = ps_mk(p, N_GETITEM, t->line);
+        n = tpl_parser_node(p, N_GETITEM, t->line);
         n->a = obj;
-        n->b = ps_mk(p, N_CONST, a->line);
+        n->b = tpl_parser_node(p, N_CONST, a->line);
         n->b->val = a->val;
         return n;
     }
     {
         struct nvec args = {0};
-        while (ps_cur(p)->type != K_RBRACKET) {
+        while (tpl_parser_cur(p)->type != K_RBRACKET) {
             if (args.n) {
-                ps_expect(p, K_COMMA);
+                tpl_parser_expect(p, K_COMMA);
             }
-            ps_nv_push(p, &args, parse_subscribed(p));
+            tpl_parser_nv_push(p, &args, parse_subscribed(p));
         }
-        ps_expect(p, K_RBRACKET);
-        n = ps_mk(p, N_GETITEM, t->line);
+        tpl_parser_expect(p, K_RBRACKET);
+        n = tpl_parser_node(p, N_GETITEM, t->line);
         n->a = obj;
         if (args.n == 1) {
             n->b = args.v[0];
 
         } else {
-            n->b = ps_mk(p, N_TUPLE, t->line);
+            n->b = tpl_parser_node(p, N_TUPLE, t->line);
             n->b->items = args.v;
             n->b->n = args.n;
         }
@@ -227,18 +235,18 @@ static struct node *parse_subscript(struct ps *p, struct node *obj)
 
 static struct node *parse_call(struct ps *p, struct node *fn)
 {
-    struct node *n = ps_mk(p, N_CALL, ps_cur(p)->line);
+    struct node *n = tpl_parser_node(p, N_CALL, tpl_parser_cur(p)->line);
     n->a = fn;
-    ps_parse_call_args(p, n);
+    parse_call_args(p, n);
     return n;
 }
 
-struct node *ps_parse_postfix(struct ps *p, struct node *n)
+struct node *tpl_parser_postfix(struct ps *p, struct node *n)
 {
     int chain = 0;
     for (;;) {
-        ps_chain(p, &chain);
-        int ty = ps_cur(p)->type;
+        tpl_parser_chain(p, &chain);
+        int ty = tpl_parser_cur(p)->type;
         if (ty == K_DOT || ty == K_LBRACKET) {
             n = parse_subscript(p, n);
         } else if (ty == K_LPAREN) {
@@ -249,15 +257,15 @@ struct node *ps_parse_postfix(struct ps *p, struct node *n)
     }
 }
 
-struct node *ps_parse_filter_expr(struct ps *p, struct node *n)
+struct node *tpl_parser_filter_expr(struct ps *p, struct node *n)
 {
     int chain = 0;
     for (;;) {
-        ps_chain(p, &chain);
-        int ty = ps_cur(p)->type;
+        tpl_parser_chain(p, &chain);
+        int ty = tpl_parser_cur(p)->type;
         if (ty == K_PIPE) {
-            n = ps_parse_filter(p, n, 0);
-        } else if (ps_is_name(ps_cur(p), "is")) {
+            n = tpl_parser_filter(p, n, 0);
+        } else if (tpl_parser_is_name(tpl_parser_cur(p), "is")) {
             n = parse_test(p, n);
         } else if (ty == K_LPAREN) {
             n = parse_call(p, n);

@@ -67,22 +67,22 @@ _Noreturn static void fail_ut_eof(struct ps *p, const char *name, int line, cons
         snprintf(msg + k, sizeof(msg) - k, " The innermost block that needs to be closed is '%s'.",
                  p->tags[p->ntags - 1]);
     }
-    ps_pfail(p, line, "%s", msg);
+    tpl_parser_fail(p, line, "%s", msg);
 }
 
-struct node *ps_parse_statements(struct ps *p, const char *const *ends, int drop)
+struct node *tpl_parser_statements(struct ps *p, const char *const *ends, int drop)
 {
     struct node *body;
-    if (ps_cur(p)->type == K_COLON) {
-        ps_next(p);
+    if (tpl_parser_cur(p)->type == K_COLON) {
+        tpl_parser_next(p);
     }
-    ps_expect(p, K_BLOCK_END);
+    tpl_parser_expect(p, K_BLOCK_END);
     body = subparse(p, ends);
-    if (ps_cur(p)->type == K_EOF) {
-        fail_ut_eof(p, NULL, ps_cur(p)->line, ends);
+    if (tpl_parser_cur(p)->type == K_EOF) {
+        fail_ut_eof(p, NULL, tpl_parser_cur(p)->line, ends);
     }
     if (drop) {
-        ps_next(p);
+        tpl_parser_next(p);
     }
     return body;
 }
@@ -134,42 +134,42 @@ static const char *node_kind_name(struct node *n)
     }
 }
 
-struct node *ps_parse_assign_target(struct ps *p, int with_tuple, int name_only,
-                                        const char *const *extra, int with_ns)
+struct node *tpl_parser_assign_target(struct ps *p, int with_tuple, int name_only,
+                                      const char *const *extra, int with_ns)
 {
     struct node *t;
-    if (with_ns && ps_look(p)->type == K_DOT) {
-        struct token *a = ps_expect(p, K_NAME);
+    if (with_ns && tpl_parser_look(p)->type == K_DOT) {
+        struct token *a = tpl_parser_expect(p, K_NAME);
         struct token *b;
-        ps_next(p);
-        b = ps_expect(p, K_NAME);
-        t = ps_mk(p, N_NSREF, a->line);
-        t->str = ps_tokstr(p, a);
+        tpl_parser_next(p);
+        b = tpl_parser_expect(p, K_NAME);
+        t = tpl_parser_node(p, N_NSREF, a->line);
+        t->str = tpl_parser_tokstr(p, a);
         t->slen = a->n;
-        t->hash = tpl_hash(a->s, a->n);
-        t->str2 = ps_tokstr(p, b);
+        t->hash = tpl_eval_hash(a->s, a->n);
+        t->str2 = tpl_parser_tokstr(p, b);
         return t;
     }
     if (name_only) {
-        struct token *a = ps_expect(p, K_NAME);
+        struct token *a = tpl_parser_expect(p, K_NAME);
         static const char *const consts[] = {"true", "false", "none", "True", "False", "None", NULL};
         int k;
         for (k = 0; consts[k]; k++) {
-            if (ps_is_name(a, consts[k])) {
-                ps_pfail(p, a->line, "can't assign to 'name'");
+            if (tpl_parser_is_name(a, consts[k])) {
+                tpl_parser_fail(p, a->line, "can't assign to 'name'");
             }
         }
-        t = ps_mk(p, N_NAME, a->line);
-        t->str = ps_tokstr(p, a);
+        t = tpl_parser_node(p, N_NAME, a->line);
+        t->str = tpl_parser_tokstr(p, a);
         t->slen = a->n;
-        t->hash = tpl_hash(a->s, a->n);
+        t->hash = tpl_eval_hash(a->s, a->n);
     } else if (with_tuple) {
-        t = ps_parse_tuple(p, 1, 1, extra, 0);
+        t = tpl_parser_tuple(p, 1, 1, extra, 0);
     } else {
-        t = ps_parse_primary(p);
+        t = tpl_parser_primary(p);
     }
     if (!can_assign(t)) {
-        ps_pfail(p, t->line, "can't assign to '%s'", node_kind_name(t));
+        tpl_parser_fail(p, t->line, "can't assign to '%s'", node_kind_name(t));
     }
     return t;
 }
@@ -178,30 +178,32 @@ static void parse_signature(struct ps *p, struct node *n)
 {
     struct svec names = {0};
     struct nvec defs = {0};
-    ps_expect(p, K_LPAREN);
-    while (ps_cur(p)->type != K_RPAREN) {
+    tpl_parser_expect(p, K_LPAREN);
+    while (tpl_parser_cur(p)->type != K_RPAREN) {
         struct node *a;
         if (names.n) {
-            ps_expect(p, K_COMMA);
+            tpl_parser_expect(p, K_COMMA);
         }
-        a = ps_parse_assign_target(p, 0, 1, NULL, 0);
+        a = tpl_parser_assign_target(p, 0, 1, NULL, 0);
         {
             int k;
             for (k = 0; k < names.n; k++) {
                 if (strcmp(names.v[k], a->str) == 0) {
-                    ps_pfail(p, a->line, "duplicate argument '%s' in macro definition", a->str);
+                    tpl_parser_fail(p, a->line, "duplicate argument '%s' in macro definition",
+                                    a->str);
                 }
             }
         }
-        if (ps_cur(p)->type == K_ASSIGN) {
-            ps_next(p);
-            ps_nv_push(p, &defs, ps_parse_expr(p, 1));
+        if (tpl_parser_cur(p)->type == K_ASSIGN) {
+            tpl_parser_next(p);
+            tpl_parser_nv_push(p, &defs, tpl_parser_expr(p, 1));
         } else if (defs.n) {
-            ps_pfail(p, ps_cur(p)->line, "non-default argument follows default argument");
+            tpl_parser_fail(p, tpl_parser_cur(p)->line,
+                            "non-default argument follows default argument");
         }
-        ps_sv_push(p, &names, a->str);
+        tpl_parser_sv_push(p, &names, a->str);
     }
-    ps_expect(p, K_RPAREN);
+    tpl_parser_expect(p, K_RPAREN);
     n->names = names.v;
     n->nnames = names.n;
     n->kw = defs.v;
@@ -210,29 +212,29 @@ static void parse_signature(struct ps *p, struct node *n)
 
 static struct node *parse_statement(struct ps *p)
 {
-    struct token *t = ps_cur(p);
+    struct token *t = tpl_parser_cur(p);
     struct node *n;
     int line = t->line;
     const char *name;
     if (t->type != K_NAME) {
-        ps_pfail(p, t->line, "tag name expected");
+        tpl_parser_fail(p, t->line, "tag name expected");
     }
-    name = ps_tokstr(p, t);
+    name = tpl_parser_tokstr(p, t);
     if (p->ntags >= TPL_MAX_PARSE_DEPTH) {
-        ps_pfail(p, t->line, "template nested too deeply (limit %d)", TPL_MAX_PARSE_DEPTH);
+        tpl_parser_fail(p, t->line, "template nested too deeply (limit %d)", TPL_MAX_PARSE_DEPTH);
     }
     p->tags[p->ntags++] = name;
     if (strcmp(name, "if") == 0) {
         struct node *res = NULL;
         struct node *last = NULL;
-        ps_next(p);
+        tpl_parser_next(p);
         for (;;) {
             struct token *e;
-            n = ps_mk(p, N_IF, line);
-            n->a = ps_parse_tuple(p, 0, 0, NULL, 0);
+            n = tpl_parser_node(p, N_IF, line);
+            n->a = tpl_parser_tuple(p, 0, 0, NULL, 0);
             n->b = NULL;
             {
-                struct node *body = ps_parse_statements(p, E_ENDIF, 0);
+                struct node *body = tpl_parser_statements(p, E_ENDIF, 0);
                 n->items = body->items;
                 n->n = body->n;
             }
@@ -242,13 +244,13 @@ static struct node *parse_statement(struct ps *p)
                 last->b = n;
             }
             last = n;
-            e = ps_next(p);
-            if (ps_is_name(e, "elif")) {
+            e = tpl_parser_next(p);
+            if (tpl_parser_is_name(e, "elif")) {
                 line = e->line;
                 continue;
             }
-            if (ps_is_name(e, "else")) {
-                n->b = ps_parse_statements(p, E_ENDIF_ONLY, 1);
+            if (tpl_parser_is_name(e, "else")) {
+                n->b = tpl_parser_statements(p, E_ENDIF_ONLY, 1);
             }
             break;
         }
@@ -256,119 +258,119 @@ static struct node *parse_statement(struct ps *p)
     } else if (strcmp(name, "for") == 0) {
         struct node *body;
         struct token *e;
-        n = ps_mk(p, N_FOR, line);
-        ps_next(p);
-        n->a = ps_parse_assign_target(p, 1, 0, X_IN, 0);
+        n = tpl_parser_node(p, N_FOR, line);
+        tpl_parser_next(p);
+        n->a = tpl_parser_assign_target(p, 1, 0, X_IN, 0);
         if (target_has_loop(n->a)) {
-            ps_pfail(p, line, "Can't assign to special loop variable in for-loop target");
+            tpl_parser_fail(p, line, "Can't assign to special loop variable in for-loop target");
         }
-        ps_expect_name(p, "in");
-        n->b = ps_parse_tuple(p, 0, 0, X_RECURSIVE, 0);
-        if (ps_is_name(ps_cur(p), "if")) {
-            ps_next(p);
-            n->c = ps_parse_expr(p, 1);
+        tpl_parser_expect_name(p, "in");
+        n->b = tpl_parser_tuple(p, 0, 0, X_RECURSIVE, 0);
+        if (tpl_parser_is_name(tpl_parser_cur(p), "if")) {
+            tpl_parser_next(p);
+            n->c = tpl_parser_expr(p, 1);
         }
-        if (ps_is_name(ps_cur(p), "recursive")) {
-            ps_next(p);
+        if (tpl_parser_is_name(tpl_parser_cur(p), "recursive")) {
+            tpl_parser_next(p);
             n->flags = 1;
         }
-        body = ps_parse_statements(p, E_FOR, 0);
+        body = tpl_parser_statements(p, E_FOR, 0);
         n->items = body->items;
         n->n = body->n;
-        e = ps_next(p);
-        if (!ps_is_name(e, "endfor")) {
-            n->d = ps_parse_statements(p, E_ENDFOR, 1);
+        e = tpl_parser_next(p);
+        if (!tpl_parser_is_name(e, "endfor")) {
+            n->d = tpl_parser_statements(p, E_ENDFOR, 1);
         }
     } else if (strcmp(name, "set") == 0) {
         struct node *target;
-        ps_next(p);
-        target = ps_parse_assign_target(p, 1, 0, NULL, 1);
-        if (ps_cur(p)->type == K_ASSIGN) {
-            ps_next(p);
-            n = ps_mk(p, N_SET, line);
+        tpl_parser_next(p);
+        target = tpl_parser_assign_target(p, 1, 0, NULL, 1);
+        if (tpl_parser_cur(p)->type == K_ASSIGN) {
+            tpl_parser_next(p);
+            n = tpl_parser_node(p, N_SET, line);
             n->a = target;
-            n->b = ps_parse_tuple(p, 0, 1, NULL, 0);
+            n->b = tpl_parser_tuple(p, 0, 1, NULL, 0);
         } else {
             struct node *body;
-            n = ps_mk(p, N_SETBLOCK, line);
+            n = tpl_parser_node(p, N_SETBLOCK, line);
             n->a = target;
-            n->c = ps_parse_filter(p, NULL, 0);
-            body = ps_parse_statements(p, E_ENDSET, 1);
+            n->c = tpl_parser_filter(p, NULL, 0);
+            body = tpl_parser_statements(p, E_ENDSET, 1);
             n->items = body->items;
             n->n = body->n;
         }
     } else if (strcmp(name, "macro") == 0 || strcmp(name, "call") == 0) {
         struct node *body;
         int is_macro = name[0] == 'm';
-        ps_next(p);
-        n = ps_mk(p, is_macro ? N_MACRO : N_CALLBLOCK, line);
+        tpl_parser_next(p);
+        n = tpl_parser_node(p, is_macro ? N_MACRO : N_CALLBLOCK, line);
         if (is_macro) {
-            struct node *nm = ps_parse_assign_target(p, 0, 1, NULL, 0);
+            struct node *nm = tpl_parser_assign_target(p, 0, 1, NULL, 0);
             n->str = nm->str;
             n->slen = nm->slen;
             n->hash = nm->hash;
             parse_signature(p, n);
         } else {
-            if (ps_cur(p)->type == K_LPAREN) {
+            if (tpl_parser_cur(p)->type == K_LPAREN) {
                 parse_signature(p, n);
             }
-            n->a = ps_parse_expr(p, 1);
+            n->a = tpl_parser_expr(p, 1);
             if (n->a->kind != N_CALL) {
-                ps_pfail(p, line, "expected call");
+                tpl_parser_fail(p, line, "expected call");
             }
         }
-        body = ps_parse_statements(p, is_macro ? E_ENDMACRO : E_ENDCALL, 1);
+        body = tpl_parser_statements(p, is_macro ? E_ENDMACRO : E_ENDCALL, 1);
         n->items = body->items;
         n->n = body->n;
         /* n->flags (caller, kwargs, varargs): check.c */
     } else if (strcmp(name, "filter") == 0) {
         struct node *body;
-        ps_next(p);
-        n = ps_mk(p, N_FILTERBLOCK, line);
-        n->c = ps_parse_filter(p, NULL, 1);
-        body = ps_parse_statements(p, E_ENDFILTER, 1);
+        tpl_parser_next(p);
+        n = tpl_parser_node(p, N_FILTERBLOCK, line);
+        n->c = tpl_parser_filter(p, NULL, 1);
+        body = tpl_parser_statements(p, E_ENDFILTER, 1);
         n->items = body->items;
         n->n = body->n;
     } else if (strcmp(name, "with") == 0) {
         struct nvec targets = {0};
         struct nvec values = {0};
         struct node *body;
-        ps_next(p);
-        n = ps_mk(p, N_WITH, line);
-        while (ps_cur(p)->type != K_BLOCK_END) {
+        tpl_parser_next(p);
+        n = tpl_parser_node(p, N_WITH, line);
+        while (tpl_parser_cur(p)->type != K_BLOCK_END) {
             if (targets.n) {
-                ps_expect(p, K_COMMA);
+                tpl_parser_expect(p, K_COMMA);
             }
-            ps_nv_push(p, &targets, ps_parse_assign_target(p, 1, 0, NULL, 0));
-            ps_expect(p, K_ASSIGN);
-            ps_nv_push(p, &values, ps_parse_expr(p, 1));
+            tpl_parser_nv_push(p, &targets, tpl_parser_assign_target(p, 1, 0, NULL, 0));
+            tpl_parser_expect(p, K_ASSIGN);
+            tpl_parser_nv_push(p, &values, tpl_parser_expr(p, 1));
         }
         n->kw = targets.v;
         n->nkw = targets.n;
-        body = ps_parse_statements(p, E_ENDWITH, 1);
+        body = tpl_parser_statements(p, E_ENDWITH, 1);
         n->items = body->items;
         n->n = body->n;
-        n->b = ps_mk(p, N_LIST, line);
+        n->b = tpl_parser_node(p, N_LIST, line);
         n->b->items = values.v;
         n->b->n = values.n;
     } else if (strcmp(name, "autoescape") == 0) {
         struct node *e;
-        ps_next(p);
-        e = ps_parse_expr(p, 1);
-        n = ps_parse_statements(p, E_ENDAUTOESC, 1);
+        tpl_parser_next(p);
+        e = tpl_parser_expr(p, 1);
+        n = tpl_parser_statements(p, E_ENDAUTOESC, 1);
         n->line = line;
         n->a = e;
-    } else if ((n = ps_parse_tpl_stmt(p, name, line)) != NULL) {
+    } else if ((n = tpl_parser_tpl_stmt(p, name, line)) != NULL) {
         /* block, extends, include, import, from (parser_tpl.c) */
     } else if (strcmp(name, "print") == 0) {
         struct nvec items = {0};
-        ps_next(p);
-        n = ps_mk(p, N_OUTPUT, line);
-        while (ps_cur(p)->type != K_BLOCK_END) {
+        tpl_parser_next(p);
+        n = tpl_parser_node(p, N_OUTPUT, line);
+        while (tpl_parser_cur(p)->type != K_BLOCK_END) {
             if (items.n) {
-                ps_expect(p, K_COMMA);
+                tpl_parser_expect(p, K_COMMA);
             }
-            ps_nv_push(p, &items, ps_parse_expr(p, 1));
+            tpl_parser_nv_push(p, &items, tpl_parser_expr(p, 1));
         }
         n->items = items.v;
         n->n = items.n;
@@ -387,41 +389,42 @@ static struct node *subparse(struct ps *p, const char *const *ends)
     struct node *res;
     if (ends) {
         if (p->nends >= TPL_MAX_PARSE_DEPTH) {
-            ps_pfail(p, ps_cur(p)->line, "template nested too deeply (limit %d)", TPL_MAX_PARSE_DEPTH);
+            tpl_parser_fail(p, tpl_parser_cur(p)->line, "template nested too deeply (limit %d)",
+                            TPL_MAX_PARSE_DEPTH);
         }
         p->ends[p->nends++] = ends;
     }
     for (;;) {
-        struct token *t = ps_cur(p);
+        struct token *t = tpl_parser_cur(p);
         if (t->type == K_EOF) {
             break;
         }
         if (t->type == K_DATA) {
-            struct node *d = ps_mk(p, N_DATA, t->line);
+            struct node *d = tpl_parser_node(p, N_DATA, t->line);
             d->str = t->s;
             d->slen = t->n;
-            ps_nv_push(p, &data, d);
-            ps_next(p);
+            tpl_parser_nv_push(p, &data, d);
+            tpl_parser_next(p);
         } else if (t->type == K_VAR_BEGIN) {
             struct node *e;
-            ps_next(p);
-            e = ps_parse_tuple(p, 0, 1, NULL, 0);
-            ps_nv_push(p, &data, e);
-            ps_expect(p, K_VAR_END);
+            tpl_parser_next(p);
+            e = tpl_parser_tuple(p, 0, 1, NULL, 0);
+            tpl_parser_nv_push(p, &data, e);
+            tpl_parser_expect(p, K_VAR_END);
         } else if (t->type == K_BLOCK_BEGIN) {
             const char *const *e;
             int stop = 0;
             if (data.n) {
-                struct node *o = ps_mk(p, N_OUTPUT, data.v[0]->line);
+                struct node *o = tpl_parser_node(p, N_OUTPUT, data.v[0]->line);
                 o->items = data.v;
                 o->n = data.n;
-                ps_nv_push(p, &body, o);
+                tpl_parser_nv_push(p, &body, o);
                 memset(&data, 0, sizeof(data));
             }
-            ps_next(p);
+            tpl_parser_next(p);
             if (ends) {
                 for (e = ends; *e; e++) {
-                    if (ps_is_name(ps_cur(p), *e)) {
+                    if (tpl_parser_is_name(tpl_parser_cur(p), *e)) {
                         stop = 1;
                     }
                 }
@@ -429,37 +432,37 @@ static struct node *subparse(struct ps *p, const char *const *ends)
             if (stop) {
                 break;
             }
-            ps_nv_push(p, &body, parse_statement(p));
-            ps_expect(p, K_BLOCK_END);
+            tpl_parser_nv_push(p, &body, parse_statement(p));
+            tpl_parser_expect(p, K_BLOCK_END);
         } else {
-            ps_pfail(p, t->line, "internal parsing error");
+            tpl_parser_fail(p, t->line, "internal parsing error");
         }
     }
     if (data.n) {
-        struct node *o = ps_mk(p, N_OUTPUT, data.v[0]->line);
+        struct node *o = tpl_parser_node(p, N_OUTPUT, data.v[0]->line);
         o->items = data.v;
         o->n = data.n;
-        ps_nv_push(p, &body, o);
+        tpl_parser_nv_push(p, &body, o);
     }
     if (ends) {
         p->nends--;
     }
-    res = ps_mk(p, N_BODY, body.n ? body.v[0]->line : ps_cur(p)->line);
+    res = tpl_parser_node(p, N_BODY, body.n ? body.v[0]->line : tpl_parser_cur(p)->line);
     res->items = body.v;
     res->n = body.n;
     return res;
 }
 
-int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err)
+int tpl_parser_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err)
 {
     struct tokens toks;
     struct ps *p;
-    if (tpl_lex(t, src, len, &toks, err) != 0) {
+    if (tpl_lexer_tokenize(t, src, len, &toks, err) != 0) {
         return -1;
     }
     p = tpl_arena_alloc(&t->ar, sizeof(*p));
     if (p == NULL) {
-        tpl_error(err, t, 0, "out of memory");
+        tpl_lexer_error(err, t, 0, "out of memory");
         return -1;
     }
     memset(p, 0, sizeof(*p));
@@ -471,8 +474,9 @@ int tpl_parse(struct octo_tpl *t, const char *src, size_t len, octo_error *err)
         return -1;
     }
     t->root = subparse(p, NULL);
-    if (ps_cur(p)->type != K_EOF) {
-        ps_pfail(p, ps_cur(p)->line, "unexpected '%s'", ps_describe(p, ps_cur(p)));
+    if (tpl_parser_cur(p)->type != K_EOF) {
+        tpl_parser_fail(p, tpl_parser_cur(p)->line, "unexpected '%s'",
+                        tpl_parser_describe(p, tpl_parser_cur(p)));
     }
     t->blocks = p->blocks;
     t->nblocks = p->nblocks;

@@ -16,7 +16,7 @@ struct fargs {
 static tv next_arg(struct rs *st, struct fargs *fa)
 {
     if (fa->used >= fa->n) {
-        rs_fail(st, "not enough arguments for format string");
+        tpl_render_fail(st, "not enough arguments for format string");
     }
     return fa->items[fa->used++];
 }
@@ -28,13 +28,13 @@ static void pad(struct octo_buf *out, const char *body, size_t blen, size_t bcp,
     size_t k;
     if (!left && bcp < w) {
         for (k = bcp; k < w; k++) {
-            tb_putc(out, fill);
+            tpl_tbuf_putc(out, fill);
         }
     }
-    tb_append(out, body, blen);
+    tpl_tbuf_append(out, body, blen);
     if (left && bcp < w) {
         for (k = bcp; k < w; k++) {
-            tb_putc(out, ' ');
+            tpl_tbuf_putc(out, ' ');
         }
     }
 }
@@ -49,35 +49,36 @@ static void fmt_int(struct rs *st, struct octo_buf *out, tv v, char conv, int wi
     int neg = 0;
     char sign[2] = {0, 0};
     const char *prefix = "";
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     struct bigint *big;
     if (v.t == T_FLOAT) {
         if (!isfinite(v.u.f)) {
-            rs_fail(st, "cannot convert float %s to integer", isnan(v.u.f) ? "NaN" : "infinity");
+            tpl_render_fail(st, "cannot convert float %s to integer",
+                            isnan(v.u.f) ? "NaN" : "infinity");
         }
-        big = tpl_big_from_double(&ba, v.u.f);
+        big = tpl_bigint_from_double(&ba, v.u.f);
     } else if (v.t == T_BIG) {
         big = v.u.big;
     } else {
-        big = tpl_big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
+        big = tpl_bigint_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
     }
     if (big == NULL) {
-        rs_oom(st);
+        tpl_render_oom(st);
     }
     neg = big->sign < 0;
     if (conv == 'd') {
-        digits = tpl_big_to_dec(&ba, big, 4300, &nd);
+        digits = tpl_bigint_to_dec(&ba, big, 4300, &nd);
         if (digits == NULL) {
-            rs_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
+            tpl_render_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
         }
         if (neg) {
             digits++;
             nd--;
         }
     } else {
-        digits = tpl_big_to_base(&ba, big, conv == 'o' ? 8 : 16, &nd);
+        digits = tpl_bigint_to_base(&ba, big, conv == 'o' ? 8 : 16, &nd);
         if (digits == NULL) {
-            rs_oom(st);
+            tpl_render_oom(st);
         }
         if (conv == 'X') {
             size_t i;
@@ -102,39 +103,38 @@ static void fmt_int(struct rs *st, struct octo_buf *out, tv v, char conv, int wi
             zeros = (size_t)width - headlen - nd;
         }
         if (sign[0]) {
-            tb_putc(b, sign[0]);
+            tpl_tbuf_putc(b, sign[0]);
         }
-        tb_puts(b, prefix);
+        tpl_tbuf_puts(b, prefix);
         while (zeros--) {
-            tb_putc(b, '0');
+            tpl_tbuf_putc(b, '0');
         }
-        tb_append(b, digits, nd);
+        tpl_tbuf_append(b, digits, nd);
     }
     pad(out, b->data ? b->data : "", b->len, b->len, width, fl_left, ' ');
-    rs_buf_release(st, b);
+    tpl_render_buf_release(st, b);
 }
 
 static tv get_num(struct rs *st, tv v, char conv, int want_int)
 {
-    if (v_is_num(v)) {
+    if (tpl_value_is_num(v)) {
         return v;
     }
     if (v.t == T_UNDEF) {
-        rs_undefined_fail(st, v);
+        tpl_render_undefined(st, v);
     }
     if (want_int) {
-        rs_fail(st, "%%%c format: a real number is required, not %s", conv, v_typename(v));
+        tpl_render_fail(st, "%%%c format: a real number is required, not %s", conv,
+                        tpl_value_typename(v));
     }
-    rs_fail(st, "must be real number, not %s", v_typename(v));
+    tpl_render_fail(st, "must be real number, not %s", tpl_value_typename(v));
 }
-
-tv tpl_escape_str(struct rs *st, tv s);
 
 /* '%.<prec>f' of d without printf when the result is exact in 64 bits:
  * d = m * 2^e exactly, so d * 10^prec is an integer plus a binary fraction,
  * rounded half to even as glibc and Python do. Returns the length written
  * to buf (at least 48 bytes) or 0 when the caller must use snprintf. */
-size_t tpl_fmt_fixed(double d, int prec, char *buf)
+static size_t fmt_fixed(double d, int prec, char *buf)
 {
 #ifdef __SIZEOF_INT128__
     __extension__ typedef unsigned __int128 u128;
@@ -205,10 +205,10 @@ size_t tpl_fmt_fixed(double d, int prec, char *buf)
 #endif
 }
 
-tv tpl_op_percent(struct rs *st, tv fmt, tv args)
+tv tpl_pformat_percent(struct rs *st, tv fmt, tv args)
 {
     struct fargs fa;
-    struct octo_buf *out = rs_buf(st);
+    struct octo_buf *out = tpl_render_buf(st);
     const char *s = fmt.u.s.p;
     size_t n = fmt.sn;
     size_t i = 0;
@@ -217,10 +217,10 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         fa.items = args.u.l->it;
         fa.n = args.u.l->n;
     } else {
-        fa.items = rs_alloc(st, sizeof(tv));
+        fa.items = tpl_render_alloc(st, sizeof(tv));
         fa.items[0] = args;
         fa.n = 1;
-        if (v_is_map(args)) {
+        if (tpl_value_is_map(args)) {
             fa.map = args;
             fa.is_map = 1;
         }
@@ -239,14 +239,14 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         char conv;
         size_t start;
         if (pc == NULL) {
-            tb_append(out, s + i, n - i);
+            tpl_tbuf_append(out, s + i, n - i);
             break;
         }
-        tb_append(out, s + i, (size_t)(pc - (s + i)));
+        tpl_tbuf_append(out, s + i, (size_t)(pc - (s + i)));
         i = (size_t)(pc - s) + 1;
         start = i - 1;
         if (i >= n) {
-            rs_fail(st, "incomplete format");
+            tpl_render_fail(st, "incomplete format");
         }
         if (s[i] == '(') {
             size_t depth = 1;
@@ -260,13 +260,13 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
                 k++;
             }
             if (depth) {
-                rs_fail(st, "incomplete format key");
+                tpl_render_fail(st, "incomplete format key");
             }
             if (!fa.is_map) {
-                rs_fail(st, "format requires a mapping");
+                tpl_render_fail(st, "format requires a mapping");
             }
-            if (!tpl_map_get(st, fa.map, v_str(s + i + 1, k - i - 2), &v)) {
-                rs_fail(st, "KeyError: '%.*s'", (int)(k - i - 2), s + i + 1);
+            if (!tpl_value_map_get(st, fa.map, tpl_value_str(s + i + 1, k - i - 2), &v)) {
+                tpl_render_fail(st, "KeyError: '%.*s'", (int)(k - i - 2), s + i + 1);
             }
             have_key = 1;
             i = k;
@@ -281,9 +281,9 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         }
         if (i < n && s[i] == '*') {
             tv w = next_arg(st, &fa);
-            int64_t wi = v_as_index(st, w, "* wants int");
+            int64_t wi = tpl_ops_index(st, w, "* wants int");
             if (wi < -100000 || wi > 100000) {
-                rs_fail(st, "width too big");
+                tpl_render_fail(st, "width too big");
             }
             width = (int)wi;
             if (width < 0) {
@@ -295,7 +295,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             while (i < n && s[i] >= '0' && s[i] <= '9') {
                 width = (width < 0 ? 0 : width) * 10 + (s[i] - '0');
                 if (width > 100000) {
-                    rs_fail(st, "width too big");
+                    tpl_render_fail(st, "width too big");
                 }
                 i++;
             }
@@ -304,9 +304,9 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             i++;
             prec = 0;
             if (i < n && s[i] == '*') {
-                int64_t pi = v_as_index(st, next_arg(st, &fa), "* wants int");
+                int64_t pi = tpl_ops_index(st, next_arg(st, &fa), "* wants int");
                 if (pi > 10000) {
-                    rs_fail(st, "precision too big");
+                    tpl_render_fail(st, "precision too big");
                 }
                 prec = pi < 0 ? 0 : (int)pi;
                 i++;
@@ -314,7 +314,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
                 while (i < n && s[i] >= '0' && s[i] <= '9') {
                     prec = prec * 10 + (s[i] - '0');
                     if (prec > 10000) {
-                        rs_fail(st, "precision too big");
+                        tpl_render_fail(st, "precision too big");
                     }
                     i++;
                 }
@@ -324,11 +324,11 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             i++;
         }
         if (i >= n) {
-            rs_fail(st, "incomplete format");
+            tpl_render_fail(st, "incomplete format");
         }
         conv = s[i++];
         if (conv == '%') {
-            tb_putc(out, '%');
+            tpl_tbuf_putc(out, '%');
             continue;
         }
         if (!have_key) {
@@ -341,15 +341,15 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         case 's':
         case 'r':
         case 'a': {
-            tv t = conv == 's' ? v_to_str(st, v) : v_repr(st, v);
+            tv t = conv == 's' ? tpl_repr_str(st, v) : tpl_repr(st, v);
             if (fmt.safe && !(conv == 's' && v.t == T_STR && v.safe)) {
-                t = tpl_escape_str(st, t); /* Markup % args escapes the arguments */
+                t = tpl_filters_escape(st, t); /* Markup % args escapes the arguments */
             }
             size_t blen = t.sn;
             if (prec >= 0) {
-                blen = u_offset(t.u.s.p, t.sn, (size_t)prec);
+                blen = tpl_ustr_offset(t.u.s.p, t.sn, (size_t)prec);
             }
-            pad(out, t.u.s.p, blen, u_len(t.u.s.p, blen), width, fl_left, ' ');
+            pad(out, t.u.s.p, blen, tpl_ustr_len(t.u.s.p, blen), width, fl_left, ' ');
             break;
         }
         case 'd':
@@ -363,7 +363,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
         case 'o':
             v = get_num(st, v, conv, 1);
             if (v.t == T_FLOAT) {
-                rs_fail(st, "%%%c format: an integer is required, not float", conv);
+                tpl_render_fail(st, "%%%c format: an integer is required, not float", conv);
             }
             fmt_int(st, out, v, conv, width, prec, fl_left, fl_plus, fl_space, fl_zero, fl_alt);
             break;
@@ -371,7 +371,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             char spec[32];
             char tmp[512];
             int k = 0;
-            double d = v_to_double(get_num(st, v, conv, 0));
+            double d = tpl_value_to_double(get_num(st, v, conv, 0));
             int len;
             spec[k++] = '%';
             if (fl_left) spec[k++] = '-';
@@ -381,7 +381,7 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             if (fl_alt) spec[k++] = '#';
             spec[k] = '\0';
             if (k == 1 && (conv == 'f' || conv == 'F') &&
-                (len = (int)tpl_fmt_fixed(d, prec < 0 ? 6 : prec, tmp)) > 0) {
+                (len = (int)fmt_fixed(d, prec < 0 ? 6 : prec, tmp)) > 0) {
                 /* done without printf */
             } else if (fabs(d) > 1e200 && (conv == 'f' || conv == 'F')) {
                 len = snprintf(tmp, sizeof(tmp), "%e", d);
@@ -405,29 +405,29 @@ tv tpl_op_percent(struct rs *st, tv fmt, tv args)
             break;
         }
         case 'c': {
-            struct octo_buf *cb = rs_buf(st);
-            if (v.t == T_STR && u_len(v.u.s.p, v.sn) == 1) {
-                tb_append(cb, v.u.s.p, v.sn);
+            struct octo_buf *cb = tpl_render_buf(st);
+            if (v.t == T_STR && tpl_ustr_len(v.u.s.p, v.sn) == 1) {
+                tpl_tbuf_append(cb, v.u.s.p, v.sn);
             } else if (v.t == T_INT && v.u.i >= 0 && v.u.i <= 0x10FFFF) {
-                u_put(cb, (unsigned)v.u.i);
+                tpl_ustr_put(cb, (unsigned)v.u.i);
             } else {
-                rs_fail(st, "%%c requires int or char");
+                tpl_render_fail(st, "%%c requires int or char");
             }
             pad(out, cb->data, cb->len, 1, width, fl_left, ' ');
-            rs_buf_release(st, cb);
+            tpl_render_buf_release(st, cb);
             break;
         }
         default:
-            rs_fail(st, "unsupported format character '%c' (0x%x) at index %zu", conv,
-                    (unsigned)(unsigned char)conv, i - 1);
+            tpl_render_fail(st, "unsupported format character '%c' (0x%x) at index %zu", conv,
+                            (unsigned)(unsigned char)conv, i - 1);
         }
         (void)start;
     }
     if (!fa.is_map && !fa.lenient && fa.used < fa.n) {
-        rs_fail(st, "not all arguments converted during string formatting");
+        tpl_render_fail(st, "not all arguments converted during string formatting");
     }
     {
-        tv r = s_from_buf(st, out);
+        tv r = tpl_render_buf_str(st, out);
         r.safe = fmt.safe;
         return r;
     }
@@ -463,42 +463,42 @@ static int simple_fixed(tv f, int *prec, int *width)
 }
 
 /* the format filter: fmt|format(args) is fmt % args */
-tv tpl_f_format(struct rs *st, tv v, struct callargs *a)
+tv tpl_pformat_filter(struct rs *st, tv v, struct callargs *a)
 {
     tv args;
     int i;
     int prec;
     int width;
-    v = v_to_str(st, v);
+    v = tpl_repr_str(st, v);
     if (a->npos == 1 && a->nkw == 0 &&
         (a->pos[0].t == T_FLOAT || a->pos[0].t == T_INT || a->pos[0].t == T_BOOL) &&
         simple_fixed(v, &prec, &width)) {
-        /* '%.2f'|format(x): what tpl_op_percent does, without parsing and buffers */
+        /* '%.2f'|format(x): what tpl_pformat_percent does, without parsing and buffers */
         char tmp[48];
-        size_t len = tpl_fmt_fixed(v_to_double(a->pos[0]), prec, tmp);
+        size_t len = fmt_fixed(tpl_value_to_double(a->pos[0]), prec, tmp);
         if (len > 0) {
             size_t pad = (size_t)width > len ? (size_t)width - len : 0;
-            char *d = rs_alloc(st, pad + len + 1);
+            char *d = tpl_render_alloc(st, pad + len + 1);
             tv r;
             memset(d, ' ', pad);
             memcpy(d + pad, tmp, len);
             d[pad + len] = '\0';
-            r = v_str(d, pad + len);
+            r = tpl_value_str(d, pad + len);
             r.safe = v.safe;
             return r;
         }
     }
     if (a->nkw) {
-        args = v_dict_new(st, (size_t)a->nkw);
+        args = tpl_value_dict_new(st, (size_t)a->nkw);
         for (i = 0; i < a->nkw; i++) {
-            tpl_dict_set(st, args.u.d, v_cstr(a->kwn[i]), a->kwv[i]);
+            tpl_dict_set(st, args.u.d, tpl_value_cstr(a->kwn[i]), a->kwv[i]);
         }
     } else {
-        args = v_tuple_new(st, (size_t)a->npos);
+        args = tpl_value_tuple_new(st, (size_t)a->npos);
         for (i = 0; i < a->npos; i++) {
             args.u.l->it[i] = a->pos[i];
         }
         args.u.l->n = (size_t)a->npos;
     }
-    return tpl_op_percent(st, v, args);
+    return tpl_pformat_percent(st, v, args);
 }

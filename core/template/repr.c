@@ -10,19 +10,20 @@ static void int_to(struct rs *st, tv v, struct octo_buf *out)
 {
     if (v.t == T_INT) {
         char tmp[24];
-        tb_append(out, tmp, i64_to_dec(v.u.i, tmp));
+        tpl_tbuf_append(out, tmp, tpl_repr_i64(v.u.i, tmp));
         return;
     }
     {
         struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
         size_t n;
-        char *s = tpl_big_to_dec(&ba, v.u.big, PY_INT_MAX_STR_DIGITS, &n);
+        char *s = tpl_bigint_to_dec(&ba, v.u.big, PY_INT_MAX_STR_DIGITS, &n);
         if (s == NULL) {
-            rs_fail(st, "Exceeds the limit (%d digits) for integer string conversion; use "
-                        "sys.set_int_max_str_digits() to increase the limit",
-                    PY_INT_MAX_STR_DIGITS);
+            tpl_render_fail(st,
+                            "Exceeds the limit (%d digits) for integer string conversion; use "
+                            "sys.set_int_max_str_digits() to increase the limit",
+                            PY_INT_MAX_STR_DIGITS);
         }
-        tb_append(out, s, n);
+        tpl_tbuf_append(out, s, n);
     }
 }
 
@@ -30,13 +31,13 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth);
 
 static void seq_items(struct rs *st, tv v, struct octo_buf *out, int depth)
 {
-    size_t n = tpl_seq_len(v);
+    size_t n = tpl_value_seq_len(v);
     size_t i;
     for (i = 0; i < n; i++) {
         if (i) {
-            tb_append(out, ", ", 2);
+            tpl_tbuf_append(out, ", ", 2);
         }
-        repr_rec(st, tpl_seq_at(v, i), out, depth + 1);
+        repr_rec(st, tpl_value_seq_at(v, i), out, depth + 1);
     }
 }
 
@@ -46,17 +47,17 @@ static void dict_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
     tv *vs;
     size_t n;
     size_t i;
-    tpl_map_items(st, v, &ks, &vs, &n);
-    tb_putc(out, '{');
+    tpl_value_map_items(st, v, &ks, &vs, &n);
+    tpl_tbuf_putc(out, '{');
     for (i = 0; i < n; i++) {
         if (i) {
-            tb_append(out, ", ", 2);
+            tpl_tbuf_append(out, ", ", 2);
         }
         repr_rec(st, ks[i], out, depth + 1);
-        tb_append(out, ": ", 2);
+        tpl_tbuf_append(out, ": ", 2);
         repr_rec(st, vs[i], out, depth + 1);
     }
-    tb_putc(out, '}');
+    tpl_tbuf_putc(out, '}');
 }
 
 static void iter_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
@@ -75,21 +76,21 @@ static void iter_repr(struct rs *st, tv v, struct octo_buf *out, int depth)
     case IT_DICT_ITEMS:
     case IT_DICT_KEYS:
     case IT_DICT_VALUES:
-        tb_puts(out, v_typename(v));
-        tb_append(out, "([", 2);
+        tpl_tbuf_puts(out, tpl_value_typename(v));
+        tpl_tbuf_append(out, "([", 2);
         for (i = 0; i < l->n; i++) {
             if (i) {
-                tb_append(out, ", ", 2);
+                tpl_tbuf_append(out, ", ", 2);
             }
             repr_rec(st, l->it[i], out, depth + 1);
         }
-        tb_append(out, "])", 2);
+        tpl_tbuf_append(out, "])", 2);
         return;
     case IT_GEN:
-        tb_puts(out, "<generator object sync_do_map at 0x7f0000000000>");
+        tpl_tbuf_puts(out, "<generator object sync_do_map at 0x7f0000000000>");
         return;
     default:
-        octo_buf_printf(out, "<%s object at 0x7f0000000000>", v_typename(v));
+        octo_buf_printf(out, "<%s object at 0x7f0000000000>", tpl_value_typename(v));
         return;
     }
 }
@@ -98,55 +99,63 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
 {
     char fb[OCTO_PY_FLOAT_BUF];
     if (depth > 500) {
-        rs_fail(st, "maximum recursion depth exceeded while getting the repr of an object");
+        tpl_render_fail(st, "maximum recursion depth exceeded while getting the repr of an object");
     }
     switch (v.t) {
-    case T_UNDEF: tb_puts(out, "Undefined"); return;
-    case T_NONE: tb_puts(out, "None"); return;
-    case T_BOOL: tb_puts(out, v.u.b ? "True" : "False"); return;
+    case T_UNDEF:
+        tpl_tbuf_puts(out, "Undefined");
+        return;
+    case T_NONE:
+        tpl_tbuf_puts(out, "None");
+        return;
+    case T_BOOL:
+        tpl_tbuf_puts(out, v.u.b ? "True" : "False");
+        return;
     case T_INT:
     case T_BIG: int_to(st, v, out); return;
-    case T_FLOAT: tb_append(out, fb, octo_py_float_repr(v.u.f, fb)); return;
+    case T_FLOAT:
+        tpl_tbuf_append(out, fb, octo_py_float_repr(v.u.f, fb));
+        return;
     case T_STR:
         if (v.safe) {
-            tb_puts(out, "Markup(");
+            tpl_tbuf_puts(out, "Markup(");
             octo_py_str_repr(v.u.s.p, v.sn, out);
-            tb_putc(out, ')');
+            tpl_tbuf_putc(out, ')');
             return;
         }
         octo_py_str_repr(v.u.s.p, v.sn, out);
         return;
     case T_LIST:
     case T_JLIST:
-        tb_putc(out, '[');
+        tpl_tbuf_putc(out, '[');
         seq_items(st, v, out, depth);
-        tb_putc(out, ']');
+        tpl_tbuf_putc(out, ']');
         return;
     case T_TUPLE:
-        tb_putc(out, '(');
+        tpl_tbuf_putc(out, '(');
         seq_items(st, v, out, depth);
         if (v.u.l->n == 1) {
-            tb_putc(out, ',');
+            tpl_tbuf_putc(out, ',');
         }
-        tb_putc(out, ')');
+        tpl_tbuf_putc(out, ')');
         return;
     case T_DICT:
     case T_JDICT: dict_repr(st, v, out, depth); return;
     case T_ITER: iter_repr(st, v, out, depth); return;
     case T_FUNC:
         if (v.u.fn->kind == F_MACRO || v.u.fn->kind == F_CALLER) {
-            tb_puts(out, "<Macro ");
+            tpl_tbuf_puts(out, "<Macro ");
             if (v.u.fn->name) {
                 octo_py_str_repr(v.u.fn->name, strlen(v.u.fn->name), out);
             } else {
-                tb_puts(out, "anonymous");
+                tpl_tbuf_puts(out, "anonymous");
             }
-            tb_putc(out, '>');
+            tpl_tbuf_putc(out, '>');
             return;
         }
         if (v.u.fn->kind == F_METHOD) {
             octo_buf_printf(out, "<built-in method %s of %s object at 0x7f0000000000>",
-                            v.u.fn->name, v_typename(v.u.fn->self));
+                            v.u.fn->name, tpl_value_typename(v.u.fn->self));
             return;
         }
         octo_buf_printf(out, "<function %s at 0x7f0000000000>", v.u.fn->name ? v.u.fn->name : "?");
@@ -156,55 +165,53 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
         case O_NAMESPACE: {
             tv d = {T_DICT, 0, 0, 0, {0}};
             d.u.d = v.u.o->attrs;
-            tb_puts(out, "<Namespace ");
+            tpl_tbuf_puts(out, "<Namespace ");
             dict_repr(st, d, out, depth);
-            tb_putc(out, '>');
+            tpl_tbuf_putc(out, '>');
             return;
         }
         case O_LOOP: {
-            tv idx = tpl_loop_attr(st, v.u.o->loop, "index", 5);
-            tv len = tpl_loop_attr(st, v.u.o->loop, "length", 6);
+            tv idx = tpl_exec_loop_attr(st, v.u.o->loop, "index", 5);
+            tv len = tpl_exec_loop_attr(st, v.u.o->loop, "length", 6);
             octo_buf_printf(out, "<LoopContext %lld/%lld>", (long long)idx.u.i, (long long)len.u.i);
             return;
         }
         case O_MODULE:
-            tb_puts(out, "<Template module ");
+            tpl_tbuf_puts(out, "<Template module ");
             octo_py_str_repr(v.u.o->name, v.u.o->namelen, out);
-            tb_putc(out, '>');
+            tpl_tbuf_putc(out, '>');
             return;
         case O_SELF:
             /* Jinja2 shows the name given to the loader; templates compiled
              * from strings (the common case here) have none */
-            tb_puts(out, "<TemplateReference None>");
+            tpl_tbuf_puts(out, "<TemplateReference None>");
             return;
         default:
-            octo_buf_printf(out, "<jinja2.utils.%s object at 0x7f0000000000>", v_typename(v));
+            octo_buf_printf(out, "<jinja2.utils.%s object at 0x7f0000000000>",
+                            tpl_value_typename(v));
             return;
         }
     default: return;
     }
 }
 
-void v_repr_to(struct rs *st, tv v, struct octo_buf *out)
+static void repr_to(struct rs *st, tv v, struct octo_buf *out)
 {
     repr_rec(st, v, out, 0);
 }
 
-void v_str_to(struct rs *st, tv v, struct octo_buf *out)
+void tpl_repr_str_to(struct rs *st, tv v, struct octo_buf *out)
 {
     switch (v.t) {
-    case T_STR: tb_append(out, v.u.s.p, v.sn); return;
+    case T_STR:
+        tpl_tbuf_append(out, v.u.s.p, v.sn);
+        return;
     case T_UNDEF: return;
     default: repr_rec(st, v, out, 0); return;
     }
 }
 
-void v_write(struct rs *st, tv v, struct octo_buf *out)
-{
-    v_str_to(st, v, out);
-}
-
-tv v_to_str(struct rs *st, tv v)
+tv tpl_repr_str(struct rs *st, tv v)
 {
     struct octo_buf *b;
     char tmp[24];
@@ -212,25 +219,25 @@ tv v_to_str(struct rs *st, tv v)
         return v;
     }
     if (v.t == T_UNDEF) {
-        return v_str("", 0);
+        return tpl_value_str("", 0);
     }
     if (v.t == T_NONE) {
-        return v_str("None", 4);
+        return tpl_value_str("None", 4);
     }
     if (v.t == T_BOOL) {
-        return v.u.b ? v_str("True", 4) : v_str("False", 5);
+        return v.u.b ? tpl_value_str("True", 4) : tpl_value_str("False", 5);
     }
     if (v.t == T_INT) {
-        return v_strdup(st, tmp, i64_to_dec(v.u.i, tmp));
+        return tpl_value_strdup(st, tmp, tpl_repr_i64(v.u.i, tmp));
     }
-    b = rs_buf(st);
-    v_str_to(st, v, b);
-    return s_from_buf(st, b);
+    b = tpl_render_buf(st);
+    tpl_repr_str_to(st, v, b);
+    return tpl_render_buf_str(st, b);
 }
 
-tv v_repr(struct rs *st, tv v)
+tv tpl_repr(struct rs *st, tv v)
 {
-    struct octo_buf *b = rs_buf(st);
-    v_repr_to(st, v, b);
-    return s_from_buf(st, b);
+    struct octo_buf *b = tpl_render_buf(st);
+    repr_to(st, v, b);
+    return tpl_render_buf_str(st, b);
 }

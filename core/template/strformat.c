@@ -26,7 +26,7 @@ static void parse_spec(struct rs *st, tv s, struct spec *sp)
     }
     {
         size_t k = 0;
-        unsigned c = u_next(p, n, &k);
+        unsigned c = tpl_ustr_next(p, n, &k);
         if (k < n && (p[k] == '<' || p[k] == '>' || p[k] == '^' || p[k] == '=')) {
             sp->fill = c;
             sp->align = p[k];
@@ -50,7 +50,7 @@ static void parse_spec(struct rs *st, tv s, struct spec *sp)
     while (i < n && p[i] >= '0' && p[i] <= '9') {
         sp->width = (sp->width < 0 ? 0 : sp->width) * 10 + (p[i++] - '0');
         if (sp->width > 100000) {
-            rs_fail(st, "Too many decimal digits in format string");
+            tpl_render_fail(st, "Too many decimal digits in format string");
         }
     }
     if (i < n && (p[i] == ',' || p[i] == '_')) {
@@ -60,12 +60,12 @@ static void parse_spec(struct rs *st, tv s, struct spec *sp)
         i++;
         sp->prec = 0;
         if (i >= n || p[i] < '0' || p[i] > '9') {
-            rs_fail(st, "Format specifier missing precision");
+            tpl_render_fail(st, "Format specifier missing precision");
         }
         while (i < n && p[i] >= '0' && p[i] <= '9') {
             sp->prec = sp->prec * 10 + (p[i++] - '0');
             if (sp->prec > 1000) {
-                rs_fail(st, "precision too big");
+                tpl_render_fail(st, "precision too big");
             }
         }
     }
@@ -73,7 +73,7 @@ static void parse_spec(struct rs *st, tv s, struct spec *sp)
         sp->type = p[i++];
     }
     if (i < n) {
-        rs_fail(st, "Invalid format specifier");
+        tpl_render_fail(st, "Invalid format specifier");
     }
 }
 
@@ -82,16 +82,16 @@ static void group_digits(struct octo_buf *b, const char *d, size_t n, char g)
     size_t i;
     for (i = 0; i < n; i++) {
         if (i && (n - i) % 3 == 0) {
-            tb_putc(b, g);
+            tpl_tbuf_putc(b, g);
         }
-        tb_putc(b, d[i]);
+        tpl_tbuf_putc(b, d[i]);
     }
 }
 
 static void emit_padded(struct octo_buf *out, struct spec *sp, const char *sign, const char *body,
                         size_t blen, char dflt_align)
 {
-    size_t cp = u_len(sign, strlen(sign)) + u_len(body, blen);
+    size_t cp = tpl_ustr_len(sign, strlen(sign)) + tpl_ustr_len(body, blen);
     char align = sp->align ? sp->align : (sp->zero ? '=' : dflt_align);
     unsigned fill = sp->zero && !sp->align ? '0' : sp->fill;
     size_t w = sp->width > 0 ? (size_t)sp->width : 0;
@@ -99,65 +99,70 @@ static void emit_padded(struct octo_buf *out, struct spec *sp, const char *sign,
     size_t left = align == '>' || align == '=' ? padn : align == '^' ? padn / 2 : 0;
     size_t i;
     if (align == '=') {
-        tb_puts(out, sign);
+        tpl_tbuf_puts(out, sign);
     }
     for (i = 0; i < left; i++) {
-        u_put(out, fill);
+        tpl_ustr_put(out, fill);
     }
     if (align != '=') {
-        tb_puts(out, sign);
+        tpl_tbuf_puts(out, sign);
     }
-    tb_append(out, body, blen);
+    tpl_tbuf_append(out, body, blen);
     for (i = left; i < padn; i++) {
-        u_put(out, fill);
+        tpl_ustr_put(out, fill);
     }
 }
 
-void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
+static void format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
 {
     struct spec sp;
     struct bigalloc ba = {(void *(*)(void *, size_t))tpl_arena_alloc, &st->ar};
     if (spec.sn == 0) {
-        v_str_to(st, v, out);
+        tpl_repr_str_to(st, v, out);
         return;
     }
     parse_spec(st, spec, &sp);
-    if (v.t == T_STR || (!v_is_num(v))) {
+    if (v.t == T_STR || (!tpl_value_is_num(v))) {
         tv s;
         size_t blen;
         if (v.t != T_STR) {
-            rs_fail(st, "unsupported format string passed to %s.__format__", v_typename(v));
+            tpl_render_fail(st, "unsupported format string passed to %s.__format__",
+                            tpl_value_typename(v));
         }
         if (sp.type && sp.type != 's') {
-            rs_fail(st, "Unknown format code '%c' for object of type 'str'", sp.type);
+            tpl_render_fail(st, "Unknown format code '%c' for object of type 'str'", sp.type);
         }
         s = v;
-        blen = sp.prec >= 0 ? u_offset(s.u.s.p, s.sn, (size_t)sp.prec) : s.sn;
+        blen = sp.prec >= 0 ? tpl_ustr_offset(s.u.s.p, s.sn, (size_t)sp.prec) : s.sn;
         emit_padded(out, &sp, "", s.u.s.p, blen, '<');
         return;
     }
     if (v.t != T_FLOAT && (sp.type == 0 || strchr("bcdoxXn", sp.type))) {
-        struct bigint *b = v.t == T_BIG ? v.u.big : tpl_big_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
+        struct bigint *b =
+            v.t == T_BIG ? v.u.big : tpl_bigint_from_i64(&ba, v.t == T_BOOL ? v.u.b : v.u.i);
         char *digits;
         size_t nd;
         const char *sign;
-        struct octo_buf *body = rs_buf(st);
+        struct octo_buf *body = tpl_render_buf(st);
         if (b == NULL) {
-            rs_oom(st);
+            tpl_render_oom(st);
         }
         if (sp.prec >= 0) {
-            rs_fail(st, "Precision not allowed in integer format specifier");
+            tpl_render_fail(st, "Precision not allowed in integer format specifier");
         }
         if (sp.type == 'c') {
-            u_put(body, (unsigned)(b->n ? b->d[0] : 0));
+            tpl_ustr_put(body, (unsigned)(b->n ? b->d[0] : 0));
             emit_padded(out, &sp, "", body->data, body->len, '<');
             return;
         }
         if (sp.type == 'x' || sp.type == 'X' || sp.type == 'o' || sp.type == 'b') {
             int base = sp.type == 'o' ? 8 : sp.type == 'b' ? 2 : 16;
-            digits = tpl_big_to_base(&ba, b, base, &nd);
+            digits = tpl_bigint_to_base(&ba, b, base, &nd);
             if (sp.alt) {
-                tb_puts(body, base == 8 ? "0o" : base == 2 ? "0b" : sp.type == 'X' ? "0X" : "0x");
+                tpl_tbuf_puts(body, base == 8        ? "0o"
+                                    : base == 2      ? "0b"
+                                    : sp.type == 'X' ? "0X"
+                                                     : "0x");
             }
             if (sp.type == 'X') {
                 size_t i;
@@ -168,9 +173,10 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
                 }
             }
         } else {
-            digits = tpl_big_to_dec(&ba, b, 4300, &nd);
+            digits = tpl_bigint_to_dec(&ba, b, 4300, &nd);
             if (digits == NULL) {
-                rs_fail(st, "Exceeds the limit (4300 digits) for integer string conversion");
+                tpl_render_fail(st,
+                                "Exceeds the limit (4300 digits) for integer string conversion");
             }
             if (b->sign < 0) {
                 digits++;
@@ -180,24 +186,24 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
         if (sp.group) {
             group_digits(body, digits, nd, sp.group);
         } else {
-            tb_append(body, digits, nd);
+            tpl_tbuf_append(body, digits, nd);
         }
         sign = b->sign < 0 ? "-" : sp.sign == '+' ? "+" : sp.sign == ' ' ? " " : "";
         emit_padded(out, &sp, sign, body->data, body->len, '>');
         return;
     }
     {
-        double d = v_to_double(v);
+        double d = tpl_value_to_double(v);
         char tmp[600];
         char fmt[16];
         char type = sp.type;
         int prec = sp.prec < 0 ? 6 : sp.prec;
         const char *sign;
-        struct octo_buf *body = rs_buf(st);
+        struct octo_buf *body = tpl_render_buf(st);
         int pct = 0;
         char *t;
         if (type && !strchr("eEfFgGn%", type)) {
-            rs_fail(st, "Unknown format code '%c' for object of type 'float'", type);
+            tpl_render_fail(st, "Unknown format code '%c' for object of type 'float'", type);
         }
         if (type == '%') {
             d *= 100;
@@ -228,15 +234,15 @@ void tpl_format_value(struct rs *st, tv v, tv spec, struct octo_buf *out)
             size_t ip = strcspn(tmp, ".e");
             if (tmp[0] >= '0' && tmp[0] <= '9') {
                 group_digits(body, tmp, ip, sp.group);
-                tb_puts(body, tmp + ip);
+                tpl_tbuf_puts(body, tmp + ip);
             } else {
-                tb_puts(body, tmp);
+                tpl_tbuf_puts(body, tmp);
             }
         } else {
-            tb_puts(body, tmp);
+            tpl_tbuf_puts(body, tmp);
         }
         if (pct) {
-            tb_putc(body, '%');
+            tpl_tbuf_putc(body, '%');
         }
         t = body->data;
         sign = signbit(d) && !isnan(d) ? "-" : sp.sign == '+' ? "+" : sp.sign == ' ' ? " " : "";
@@ -264,10 +270,12 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
     }
     if (k == 0) {
         if (*auto_idx < 0) {
-            rs_fail(st, "cannot switch from manual field specification to automatic field numbering");
+            tpl_render_fail(
+                st, "cannot switch from manual field specification to automatic field numbering");
         }
         if (*auto_idx >= a->npos) {
-            rs_fail(st, "Replacement index %d out of range for positional args tuple", *auto_idx);
+            tpl_render_fail(st, "Replacement index %d out of range for positional args tuple",
+                            *auto_idx);
         }
         v = a->pos[(*auto_idx)++];
     } else if (all_digits(f, k)) {
@@ -277,11 +285,12 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
             idx = idx * 10 + (f[i] - '0');
         }
         if (*auto_idx > 0) {
-            rs_fail(st, "cannot switch from automatic field numbering to manual field specification");
+            tpl_render_fail(
+                st, "cannot switch from automatic field numbering to manual field specification");
         }
         *auto_idx = -1;
         if (idx >= a->npos) {
-            rs_fail(st, "Replacement index %d out of range for positional args tuple", idx);
+            tpl_render_fail(st, "Replacement index %d out of range for positional args tuple", idx);
         }
         v = a->pos[idx];
     } else {
@@ -294,7 +303,7 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
             }
         }
         if (!found) {
-            rs_fail(st, "KeyError: '%.*s'", (int)k, f);
+            tpl_render_fail(st, "KeyError: '%.*s'", (int)k, f);
         }
     }
     while (k < n) {
@@ -304,10 +313,12 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
                 e++;
             }
             /* Python getattr: methods and object attributes, never items */
-            if (!(v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) || tpl_has_method(v, f + k + 1, e - k - 1))) {
-                rs_fail(st, "'%s' object has no attribute '%.*s'", v_typename(v), (int)(e - k - 1), f + k + 1);
+            if (!(v.t == T_OBJ || (v.t == T_TUPLE && v.sub == 1) ||
+                  tpl_methods_has(v, f + k + 1, e - k - 1))) {
+                tpl_render_fail(st, "'%s' object has no attribute '%.*s'", tpl_value_typename(v),
+                                (int)(e - k - 1), f + k + 1);
             }
-            v = v_getattr(st, v, f + k + 1, e - k - 1);
+            v = tpl_access_getattr(st, v, f + k + 1, e - k - 1);
             k = e;
         } else {
             const char *close = memchr(f + k, ']', n - k);
@@ -316,7 +327,7 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
             int isnum = 1;
             size_t i;
             if (close == NULL) {
-                rs_fail(st, "Missing ']' in format string");
+                tpl_render_fail(st, "Missing ']' in format string");
             }
             e = (size_t)(close - f);
             for (i = k + 1; i < e; i++) {
@@ -326,20 +337,20 @@ static tv field_lookup(struct rs *st, const char *f, size_t n, struct callargs *
             }
             if (isnum && e > k + 1) {
                 int ok;
-                key = v_int_parse(st, f + k + 1, e - k - 1, 10, &ok);
+                key = tpl_ops_int_parse(st, f + k + 1, e - k - 1, 10, &ok);
             } else {
-                key = v_str(f + k + 1, e - k - 1);
+                key = tpl_value_str(f + k + 1, e - k - 1);
             }
-            v = v_getitem(st, v, key);
+            v = tpl_access_getitem(st, v, key);
             k = e + 1;
         }
     }
     return v;
 }
 
-tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
+tv tpl_strformat(struct rs *st, tv fmt, struct callargs *a)
 {
-    struct octo_buf *out = rs_buf(st);
+    struct octo_buf *out = tpl_render_buf(st);
     const char *s = fmt.u.s.p;
     size_t n = fmt.sn;
     size_t i = 0;
@@ -348,19 +359,19 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
         char c = s[i];
         if (c == '}') {
             if (i + 1 < n && s[i + 1] == '}') {
-                tb_putc(out, '}');
+                tpl_tbuf_putc(out, '}');
                 i += 2;
                 continue;
             }
-            rs_fail(st, "Single '}' encountered in format string");
+            tpl_render_fail(st, "Single '}' encountered in format string");
         }
         if (c != '{') {
-            tb_putc(out, c);
+            tpl_tbuf_putc(out, c);
             i++;
             continue;
         }
         if (i + 1 < n && s[i + 1] == '{') {
-            tb_putc(out, '{');
+            tpl_tbuf_putc(out, '{');
             i += 2;
             continue;
         }
@@ -370,7 +381,7 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
             size_t depth = 1;
             char conv = 0;
             tv v;
-            tv spec = v_str("", 0);
+            tv spec = tpl_value_str("", 0);
             while (k < n && depth) {
                 if (s[k] == '{') {
                     depth++;
@@ -382,7 +393,7 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
                 }
             }
             if (k >= n) {
-                rs_fail(st, "expected '}' before end of string");
+                tpl_render_fail(st, "expected '}' before end of string");
             }
             fe = i + 1;
             while (fe < k && s[fe] != '!' && s[fe] != ':') {
@@ -392,47 +403,49 @@ tv tpl_str_format(struct rs *st, tv fmt, struct callargs *a)
             if (fe < k && s[fe] == '!') {
                 conv = fe + 1 < k ? s[fe + 1] : 0;
                 if (conv != 'r' && conv != 's' && conv != 'a') {
-                    rs_fail(st, "Unknown conversion specifier");
+                    tpl_render_fail(st, "Unknown conversion specifier");
                 }
                 fe += 2;
             }
             if (fe < k && s[fe] == ':') {
                 struct callargs none;
                 memset(&none, 0, sizeof(none));
-                spec = v_str(s + fe + 1, k - fe - 1);
+                spec = tpl_value_str(s + fe + 1, k - fe - 1);
                 if (memchr(spec.u.s.p, '{', spec.sn)) {
-                    spec = tpl_str_format(st, spec, a);
+                    spec = tpl_strformat(st, spec, a);
                 }
             }
             if (conv == 'r' || conv == 'a') {
-                v = v_repr(st, v);
+                v = tpl_repr(st, v);
             } else if (conv == 's') {
-                v = v_to_str(st, v);
+                v = tpl_repr_str(st, v);
                 v.safe = 0; /* str(Markup) is a plain str */
             }
             if (!fmt.safe) {
-                tpl_format_value(st, v, spec, out);
+                format_value(st, v, spec, out);
             } else if (v.t == T_STR && v.safe) {
                 /* markupsafe's EscapeFormatter: Markup goes in as is */
                 if (spec.sn) {
-                    rs_fail(st, "Format specifier %.*s given, but <class 'markupsafe.Markup'> does not "
-                                "define __html_format__. A class that defines __html__ must define "
-                                "__html_format__ to work with format specifiers.",
-                            (int)spec.sn, spec.u.s.p);
+                    tpl_render_fail(
+                        st,
+                        "Format specifier %.*s given, but <class 'markupsafe.Markup'> does not "
+                        "define __html_format__. A class that defines __html__ must define "
+                        "__html_format__ to work with format specifiers.",
+                        (int)spec.sn, spec.u.s.p);
                 }
-                tb_append(out, v.u.s.p, v.sn);
+                tpl_tbuf_append(out, v.u.s.p, v.sn);
             } else { /* ... anything else formatted, then escaped */
-                struct octo_buf *fb = rs_buf(st);
+                struct octo_buf *fb = tpl_render_buf(st);
                 tv t;
-                tpl_format_value(st, v, spec, fb);
-                t = tpl_escape_str(st, s_from_buf(st, fb));
-                tb_append(out, t.u.s.p, t.sn);
+                format_value(st, v, spec, fb);
+                t = tpl_filters_escape(st, tpl_render_buf_str(st, fb));
+                tpl_tbuf_append(out, t.u.s.p, t.sn);
             }
             i = k + 1;
         }
     }
     {
-        tv r = s_from_buf(st, out);
+        tv r = tpl_render_buf_str(st, out);
         r.safe = fmt.safe; /* Markup.format */
         return r;
     }

@@ -10,7 +10,7 @@
 #include "buf.h"
 
 /* memcpy for the short pieces templates are made of, without a call */
-static inline void tb_copy(char *d, const char *s, size_t n)
+static inline void tpl_tbuf_copy(char *d, const char *s, size_t n)
 {
     if (n <= 16) {
         if (n >= 8) {
@@ -37,17 +37,17 @@ static inline void tb_copy(char *d, const char *s, size_t n)
     memcpy(d, s, n);
 }
 
-static inline void tb_append(struct octo_buf *b, const char *s, size_t n)
+static inline void tpl_tbuf_append(struct octo_buf *b, const char *s, size_t n)
 {
     if (!(b->oom | b->over) && b->cap - b->len > n && (b->limit == 0 || b->len + n <= b->limit)) {
-        tb_copy(b->data + b->len, s, n);
+        tpl_tbuf_copy(b->data + b->len, s, n);
         b->len += n;
         b->data[b->len] = '\0';
         return;
     }
     octo_buf_append(b, s, n);
 }
-static inline void tb_putc(struct octo_buf *b, char c)
+static inline void tpl_tbuf_putc(struct octo_buf *b, char c)
 {
     if (!(b->oom | b->over) && b->cap - b->len > 1 && (b->limit == 0 || b->len < b->limit)) {
         b->data[b->len++] = c;
@@ -56,9 +56,9 @@ static inline void tb_putc(struct octo_buf *b, char c)
     }
     octo_buf_putc(b, c);
 }
-static inline void tb_puts(struct octo_buf *b, const char *s)
+static inline void tpl_tbuf_puts(struct octo_buf *b, const char *s)
 {
-    tb_append(b, s, strlen(s));
+    tpl_tbuf_append(b, s, strlen(s));
 }
 
 #endif

@@ -1,5 +1,6 @@
-/* template.c - the public API: compile, render, reference counting, and
- * the error plumbing of a render (longjmp back to octo_tpl_render). */
+/* template.c - the public API: compile (the passes, in order; see tpl.h),
+ * render (the setjmp every render error returns to; the errors themselves
+ * are in render.c), reference counting. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,7 +43,12 @@ int octo_tpl_compile(const char *src, size_t len, const char *name, const struct
     t->env = env;
     t->name = strdup(name ? name : "<template>");
     tpl_arena_init(&t->ar, 0);
-    if (t->name == NULL || tpl_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
+    /* The passes (tpl.h): lex+parse; check, which reports what Jinja2
+     * reports at compile time and marks the autoescape context fold
+     * evaluates in; fold, which turns constant output into text and marks
+     * constant sub-expressions; annotate last, on the final tree (it reads
+     * fold's marks). Only the first two can fail. */
+    if (t->name == NULL || tpl_parser_parse(t, src ? src : "", src ? len : 0, err) != 0 ||
         tpl_check(t, err) != 0) {
         if (t->name == NULL && err) {
             err->code = OCTO_ENOMEM;
@@ -80,49 +86,6 @@ const char *octo_tpl_name(const struct octo_tpl *tpl)
     return tpl->name;
 }
 
-_Noreturn void rs_fail(struct rs *st, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    octo_error *e = st->err;
-    e->code = OCTO_ETEMPLATE;
-    k = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", st->tpl ? st->tpl->name : "<template>", st->line);
-    if (k < 0 || (size_t)k >= sizeof(e->msg)) {
-        k = 0;
-    }
-    va_start(ap, fmt);
-    vsnprintf(e->msg + k, sizeof(e->msg) - (size_t)k, fmt, ap);
-    va_end(ap);
-    longjmp(st->jb, 1);
-}
-
-_Noreturn void rs_oom(struct rs *st)
-{
-    if (st->ar.limit && st->ar.total >= st->ar.limit / 2) {
-        rs_fail(st, "template exceeded its memory limit");
-    }
-    rs_fail(st, "out of memory");
-}
-
-_Noreturn void rs_undefined_fail(struct rs *st, tv u)
-{
-    struct tundef *d = u.u.u;
-    if (d == NULL) {
-        rs_fail(st, "undefined value");
-    }
-    if (d->hint) {
-        rs_fail(st, "%s", d->hint);
-    }
-    if (d->objtype == NULL) {
-        rs_fail(st, "'%.*s' is undefined", (int)d->name.sn, d->name.u.s.p);
-    }
-    if (d->name.t != T_STR) {
-        tv r = v_repr(st, d->name);
-        rs_fail(st, "%s has no element %.*s", d->objtype, (int)r.sn, r.u.s.p);
-    }
-    rs_fail(st, "'%s' has no attribute '%.*s'", d->objtype, (int)d->name.sn, d->name.u.s.p);
-}
-
 /* The longjmp target of a render: everything it needs is in st. */
 static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *ctx)
 {
@@ -130,9 +93,9 @@ static int render_protected(struct rs *st, const struct octo_tpl *tpl, json_t *c
     if (setjmp(st->jb) != 0) {
         return -1;
     }
-    root = tpl_scope_new(st, NULL, ctx);
+    root = tpl_eval_scope_new(st, NULL, ctx);
     root->is_root = 1;
-    tpl_exec_template(st, tpl, root);
+    tpl_inherit_exec_template(st, tpl, root);
     return 0;
 }
 

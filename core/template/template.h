@@ -4,7 +4,7 @@
  * autoescape, default Undefined, keep_trailing_newline off) render the same
  * here, byte for byte: values print as Python prints them, integers are of
  * arbitrary size, strings index by code point. See docs/templates.md for the
- * language as supported and its known differences.
+ * language as supported and its known differences (section "Known differences from Jinja2").
  *
  * Compiled templates are immutable and reference counted; any number of
  * threads may render one template at once. Rendering touches nothing but

@@ -20,15 +20,15 @@ static void tre_free(void *p)
     octo_regex_free(r->re);
 }
 
-struct tre *tre_compile(struct rs *st, const char *pat, size_t n, unsigned flags)
+struct tre *tpl_tre_compile(struct rs *st, const char *pat, size_t n, unsigned flags)
 {
-    struct tre *r = rs_alloc(st, sizeof(*r));
+    struct tre *r = tpl_render_alloc(st, sizeof(*r));
     octo_error err;
     unsigned f = 0;
-    tv p = v_strdup(st, pat, n);
+    tv p = tpl_value_strdup(st, pat, n);
     memset(&err, 0, sizeof(err));
     if (memchr(pat, '\0', n) != NULL) {
-        rs_fail(st, "invalid regular expression: NUL character in pattern");
+        tpl_render_fail(st, "invalid regular expression: NUL character in pattern");
     }
     if (flags & TRE_ICASE) {
         f |= OCTO_RE_IGNORECASE;
@@ -41,24 +41,25 @@ struct tre *tre_compile(struct rs *st, const char *pat, size_t n, unsigned flags
     }
     r->re = NULL;
     if (octo_regex_compile(p.u.s.p, f, &r->re, &err) != 0 || r->re == NULL) {
-        rs_fail(st, "invalid regular expression: %s", err.msg[0] ? err.msg : "cannot compile");
+        tpl_render_fail(st, "invalid regular expression: %s",
+                        err.msg[0] ? err.msg : "cannot compile");
     }
     tpl_arena_on_free(&st->ar, tre_free, r);
     return r;
 }
 
-int tre_groups(struct tre *r)
+int tpl_tre_groups(struct tre *r)
 {
     return octo_regex_groups(r->re);
 }
 
-int tre_group_index(struct tre *r, const char *name)
+int tpl_tre_group_index(struct tre *r, const char *name)
 {
     return octo_regex_group_index(r->re, name);
 }
 
-int tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t start, int anchored,
-               size_t *ov, int maxpairs)
+int tpl_tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t start,
+                   int anchored, size_t *ov, int maxpairs)
 {
     struct octo_match m;
     octo_error err;
@@ -71,7 +72,7 @@ int tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t sta
         rc = octo_regex_search(r->re, s, n, start, &m, &err);
     }
     if (rc < 0) {
-        rs_fail(st, "regular expression failed: %s", err.msg[0] ? err.msg : "error");
+        tpl_render_fail(st, "regular expression failed: %s", err.msg[0] ? err.msg : "error");
     }
     if (rc == 0 || !m.matched) {
         return 0;
@@ -88,15 +89,15 @@ int tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t sta
 }
 
 /* expand a Python replacement template for one match */
-void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const char *s,
-                const size_t *ov, int ng, struct octo_buf *out)
+void tpl_tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const char *s,
+                    const size_t *ov, int ng, struct octo_buf *out)
 {
     size_t i;
     for (i = 0; i < rn; i++) {
         char c = repl[i];
         int g = -1;
         if (c != '\\' || i + 1 >= rn) {
-            tb_putc(out, c);
+            tpl_tbuf_putc(out, c);
             continue;
         }
         c = repl[++i];
@@ -110,11 +111,11 @@ void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const
             char name[64];
             size_t len;
             if (e == NULL) {
-                rs_fail(st, "missing >, unterminated name");
+                tpl_render_fail(st, "missing >, unterminated name");
             }
             len = (size_t)(e - (repl + i + 2));
             if (len == 0 || len >= sizeof(name)) {
-                rs_fail(st, "bad character in group name");
+                tpl_render_fail(st, "bad character in group name");
             }
             memcpy(name, repl + i + 2, len);
             name[len] = '\0';
@@ -122,7 +123,7 @@ void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const
                 g = 0;
                 for (size_t k = 0; k < len; k++) {
                     if (name[k] < '0' || name[k] > '9') {
-                        rs_fail(st, "bad character in group name '%s'", name);
+                        tpl_render_fail(st, "bad character in group name '%s'", name);
                     }
                     g = g * 10 + (name[k] - '0');
                     if (g > 1000) {
@@ -130,35 +131,49 @@ void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const
                     }
                 }
             } else {
-                g = tre_group_index(r, name);
+                g = tpl_tre_group_index(r, name);
                 if (g < 0) {
-                    rs_fail(st, "unknown group name '%s'", name);
+                    tpl_render_fail(st, "unknown group name '%s'", name);
                 }
             }
             i = (size_t)(e - repl);
         } else {
             switch (c) {
-            case 'n': tb_putc(out, '\n'); break;
-            case 't': tb_putc(out, '\t'); break;
-            case 'r': tb_putc(out, '\r'); break;
-            case 'f': tb_putc(out, '\f'); break;
-            case 'v': tb_putc(out, '\v'); break;
-            case 'a': tb_putc(out, '\a'); break;
-            case '\\': tb_putc(out, '\\'); break;
+            case 'n':
+                tpl_tbuf_putc(out, '\n');
+                break;
+            case 't':
+                tpl_tbuf_putc(out, '\t');
+                break;
+            case 'r':
+                tpl_tbuf_putc(out, '\r');
+                break;
+            case 'f':
+                tpl_tbuf_putc(out, '\f');
+                break;
+            case 'v':
+                tpl_tbuf_putc(out, '\v');
+                break;
+            case 'a':
+                tpl_tbuf_putc(out, '\a');
+                break;
+            case '\\':
+                tpl_tbuf_putc(out, '\\');
+                break;
             default:
                 if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-                    rs_fail(st, "bad escape \\%c", c);
+                    tpl_render_fail(st, "bad escape \\%c", c);
                 }
-                tb_putc(out, '\\');
-                tb_putc(out, c);
+                tpl_tbuf_putc(out, '\\');
+                tpl_tbuf_putc(out, c);
             }
             continue;
         }
         if (g > ng) {
-            rs_fail(st, "invalid group reference %d", g);
+            tpl_render_fail(st, "invalid group reference %d", g);
         }
         if (ov[2 * g] != (size_t)-1) {
-            tb_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            tpl_tbuf_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
         }
     }
 }

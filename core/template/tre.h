@@ -12,14 +12,14 @@
 
 struct tre;
 /* Compile (fails the render with a message on a bad pattern). */
-struct tre *tre_compile(struct rs *st, const char *pat, size_t n, unsigned flags);
-int tre_groups(struct tre *r);
-int tre_group_index(struct tre *r, const char *name);
+TPL_INTERNAL struct tre *tpl_tre_compile(struct rs *st, const char *pat, size_t n, unsigned flags);
+TPL_INTERNAL int tpl_tre_groups(struct tre *r);
+TPL_INTERNAL int tpl_tre_group_index(struct tre *r, const char *name);
 /* 1 matched (ov: maxpairs start/end pairs, (size_t)-1 when unset), 0 not. */
-int tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t start, int anchored,
-               size_t *ov, int maxpairs);
+TPL_INTERNAL int tpl_tre_search(struct rs *st, struct tre *r, const char *s, size_t n, size_t start,
+                                int anchored, size_t *ov, int maxpairs);
 /* Expand a Python re.sub replacement (\1, \g<name>, \n ...) for one match. */
-void tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, const char *s,
-                const size_t *ov, int ng, struct octo_buf *out);
+TPL_INTERNAL void tpl_tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn,
+                                 const char *s, const size_t *ov, int ng, struct octo_buf *out);
 
 #endif

@@ -4,10 +4,10 @@
 #define OCTO_TPL_TVJSON_H
 
 #define TPL_MAX_STR ((size_t)UINT32_MAX) /* tv.sn is 32 bits */
-extern const struct tundef tpl_toolong;
+TPL_INTERNAL extern const struct tundef tpl_value_toolong;
 
 /* wrap a context value (borrowed, never copied) */
-static inline tv v_from_json(json_t *j)
+static inline tv tpl_value_from_json(json_t *j)
 {
     tv v = {T_NONE, 0, 0, 0, {0}};
     switch (json_typeof(j)) {
@@ -24,7 +24,7 @@ static inline tv v_from_json(json_t *j)
         size_t n = json_string_length(j);
         if (n > TPL_MAX_STR) {
             v.t = T_UNDEF; /* fails when used: "a string of the context is 4 GiB or longer" */
-            v.u.u = (struct tundef *)(uintptr_t)&tpl_toolong;
+            v.u.u = (struct tundef *)(uintptr_t)&tpl_value_toolong;
             return v;
         }
         if (n > BIGINT_MARK_LEN && p[0] == '\0' && memcmp(p, BIGINT_MARK, BIGINT_MARK_LEN) == 0) {
@@ -56,8 +56,8 @@ static inline tv v_from_json(json_t *j)
     }
 }
 
-/* truth value of a context value, as v_truthy(v_from_json(j)) */
-static inline int json_truthy(json_t *j)
+/* truth value of a context value, as tpl_value_truthy(tpl_value_from_json(j)) */
+static inline int tpl_value_json_truthy(json_t *j)
 {
     json_type t = json_typeof(j);
     if (t >= JSON_TRUE) {

@@ -2,7 +2,7 @@
  * Latin-1, Latin Extended-A, Greek, Cyrillic (what templates meet). */
 #include "tpl.h"
 
-unsigned u_upper(unsigned c)
+unsigned tpl_ucase_upper(unsigned c)
 {
     if (c < 0x80) {
         return (c >= 'a' && c <= 'z') ? c - 32 : c;
@@ -62,7 +62,7 @@ unsigned u_upper(unsigned c)
     return c;
 }
 
-unsigned u_lower(unsigned c)
+unsigned tpl_ucase_lower(unsigned c)
 {
     if (c < 0x80) {
         return (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -112,24 +112,24 @@ unsigned u_lower(unsigned c)
     return c;
 }
 
-int u_isspace(unsigned c)
+int tpl_ucase_isspace(unsigned c)
 {
     return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1C && c <= 0x1F) || c == 0x85 ||
            c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
            c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-int u_isupper(unsigned c)
+int tpl_ucase_isupper(unsigned c)
 {
-    return u_lower(c) != c || (c >= 'A' && c <= 'Z');
+    return tpl_ucase_lower(c) != c || (c >= 'A' && c <= 'Z');
 }
 
-int u_islower(unsigned c)
+int tpl_ucase_islower(unsigned c)
 {
-    return u_upper(c) != c || c == 0xDF || c == 0x138 || c == 0x149;
+    return tpl_ucase_upper(c) != c || c == 0xDF || c == 0x138 || c == 0x149;
 }
 
-int u_isalpha(unsigned c)
+int tpl_ucase_isalpha(unsigned c)
 {
     if (c < 0x80) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -148,14 +148,14 @@ int u_isalpha(unsigned c)
     return 0;
 }
 
-int u_isdigit(unsigned c)
+int tpl_ucase_isdigit(unsigned c)
 {
     return (c >= '0' && c <= '9') || c == 0xB2 || c == 0xB3 || c == 0xB9 ||
            (c >= 0x660 && c <= 0x669) || (c >= 0xFF10 && c <= 0xFF19);
 }
 
-int u_isalnum(unsigned c)
+int tpl_ucase_isalnum(unsigned c)
 {
-    return u_isalpha(c) || u_isdigit(c) || c == 0xBC || c == 0xBD || c == 0xBE;
+    return tpl_ucase_isalpha(c) || tpl_ucase_isdigit(c) || c == 0xBC || c == 0xBD || c == 0xBE;
 }
 

@@ -1,12 +1,13 @@
-/* ustr.c - strings by code point: length, offsets, case mapping (ASCII,
- * Latin-1, Latin Extended-A, Greek, Cyrillic), whitespace as Python's
- * str.isspace, and the str methods several filters share. */
+/* ustr.c - strings by code point (UTF-8 decoded on the fly): length,
+ * offsets, and the str operations filters and methods share: upper, lower,
+ * title, strip, split, replace, find, startswith (character classes and
+ * case mapping of one code point: ucase.c). */
 #include <string.h>
 
 #include "pyfmt.h"
 #include "tpl.h"
 
-unsigned u_next(const char *s, size_t n, size_t *i)
+unsigned tpl_ustr_next(const char *s, size_t n, size_t *i)
 {
     unsigned cp;
     size_t k = octo_utf8_decode((const unsigned char *)s + *i, n - *i, &cp);
@@ -18,7 +19,7 @@ unsigned u_next(const char *s, size_t n, size_t *i)
     return cp;
 }
 
-size_t u_len(const char *s, size_t n)
+size_t tpl_ustr_len(const char *s, size_t n)
 {
     size_t i;
     size_t c = 0;
@@ -30,85 +31,29 @@ size_t u_len(const char *s, size_t n)
     return c;
 }
 
-size_t u_offset(const char *s, size_t n, size_t cp)
+size_t tpl_ustr_offset(const char *s, size_t n, size_t cp)
 {
     size_t i = 0;
     while (cp > 0 && i < n) {
-        u_next(s, n, &i);
+        tpl_ustr_next(s, n, &i);
         cp--;
     }
     return i;
 }
 
-void u_put(struct octo_buf *b, unsigned c)
+void tpl_ustr_put(struct octo_buf *b, unsigned c)
 {
     char tmp[4];
     size_t k;
     if (c < 0x80) {
-        tb_putc(b, (char)c);
+        tpl_tbuf_putc(b, (char)c);
         return;
     }
     k = octo_utf8_encode(c, tmp);
     octo_buf_append(b, tmp, k);
 }
 
-/* Scratch buffers are pooled per render: s_from_buf copies the text into
- * the arena and puts the buffer back for reuse (no malloc churn). */
-#define BUF_POOL 32
-
-tv s_from_buf(struct rs *st, struct octo_buf *b)
-{
-    tv r;
-    if (b->over) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
-    }
-    if (b->oom) {
-        rs_oom(st);
-    }
-    r = v_strdup(st, b->data ? b->data : "", b->len);
-    if (st->npool < BUF_POOL && b->cap <= 65536) {
-        b->len = 0;
-        st->pool[st->npool++] = b;
-    } else {
-        octo_buf_free(b);
-    }
-    return r;
-}
-
-/* give back a scratch buffer whose text is not needed */
-void rs_buf_release(struct rs *st, struct octo_buf *b)
-{
-    if (st->npool < BUF_POOL && b->cap <= 65536 && !b->oom && !b->over) {
-        b->len = 0;
-        st->pool[st->npool++] = b;
-    }
-}
-
-static void buf_cleanup(void *p)
-{
-    octo_buf_free(p);
-}
-
-struct octo_buf *rs_buf(struct rs *st)
-{
-    struct octo_buf *b;
-    if (st->npool > 0) {
-        b = st->pool[--st->npool];
-        b->len = 0;
-        if (b->data) {
-            b->data[0] = '\0';
-        }
-        b->limit = st->max_output;
-        return b;
-    }
-    b = rs_alloc(st, sizeof(*b));
-    octo_buf_init(b);
-    b->limit = st->max_output;
-    tpl_arena_on_free(&st->ar, buf_cleanup, b);
-    return b;
-}
-
-int s_is_ascii(const char *p, size_t n)
+int tpl_ustr_is_ascii(const char *p, size_t n)
 {
     uint64_t acc = 0;
     size_t i = 0;
@@ -121,16 +66,6 @@ int s_is_ascii(const char *p, size_t n)
         acc |= (unsigned char)p[i];
     }
     return (acc & 0x8080808080808080u) == 0;
-}
-
-/* room for a result of n bytes (+ NUL) in the arena; NULL when n is over
- * the output limit (the callers then take the buffer path, which fails) */
-char *s_alloc_text(struct rs *st, size_t n)
-{
-    if (n > st->max_output) {
-        return NULL;
-    }
-    return rs_alloc(st, n + 1);
 }
 
 /* ASCII case mapping of src into dst (to upper or to lower case), eight
@@ -177,16 +112,16 @@ static tv map_case(struct rs *st, tv s, int upper)
     struct octo_buf *b;
     size_t i = 0;
     tv r;
-    char *fast = s_alloc_text(st, s.sn);
+    char *fast = tpl_render_alloc_text(st, s.sn);
     if (fast != NULL && ascii_case(fast, s.u.s.p, s.sn, upper)) {
         fast[s.sn] = '\0';
-        r = v_str(fast, s.sn);
+        r = tpl_value_str(fast, s.sn);
         r.safe = s.safe;
         return r;
     }
-    b = rs_buf(st);
+    b = tpl_render_buf(st);
     if (octo_buf_reserve(b, s.sn) != 0) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
     while (i < s.sn) {
         unsigned c = (unsigned char)s.u.s.p[i];
@@ -199,7 +134,7 @@ static tv map_case(struct rs *st, tv s, int upper)
                 j++;
             }
             if (octo_buf_reserve(b, j - i) != 0) {
-                rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+                tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
             }
             d = b->data + b->len;
             for (k = i; k < j; k++) {
@@ -213,80 +148,96 @@ static tv map_case(struct rs *st, tv s, int upper)
             i = j;
             continue;
         }
-        c = u_next(s.u.s.p, s.sn, &i);
+        c = tpl_ustr_next(s.u.s.p, s.sn, &i);
         if (upper && c == 0xDF) {
-            tb_append(b, "SS", 2);
+            tpl_tbuf_append(b, "SS", 2);
             continue;
         }
         if (upper && (c == 0xFB01 || c == 0xFB02)) {
-            tb_append(b, c == 0xFB01 ? "FI" : "FL", 2);
+            tpl_tbuf_append(b, c == 0xFB01 ? "FI" : "FL", 2);
             continue;
         }
         if (!upper && c == 0x130) {
-            tb_append(b, "i\xcc\x87", 3);
+            tpl_tbuf_append(b, "i\xcc\x87", 3);
             continue;
         }
         if (!upper && c == 0x3A3) {
             /* final sigma: after a cased letter and not before one */
             size_t k = i;
-            int before = u_isupper(prevc) || u_islower(prevc);
+            int before = tpl_ucase_isupper(prevc) || tpl_ucase_islower(prevc);
             int after = 0;
             if (k < s.sn) {
-                unsigned nx = u_next(s.u.s.p, s.sn, &k);
-                after = u_isupper(nx) || u_islower(nx);
+                unsigned nx = tpl_ustr_next(s.u.s.p, s.sn, &k);
+                after = tpl_ucase_isupper(nx) || tpl_ucase_islower(nx);
             }
-            u_put(b, before && !after ? 0x3C2 : 0x3C3);
+            tpl_ustr_put(b, before && !after ? 0x3C2 : 0x3C3);
             prevc = c;
             continue;
         }
         prevc = c;
-        u_put(b, upper ? u_upper(c) : u_lower(c));
+        tpl_ustr_put(b, upper ? tpl_ucase_upper(c) : tpl_ucase_lower(c));
     }
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = s.safe;
     return r;
 }
 
-tv s_upper(struct rs *st, tv s)
+int tpl_ustr_iscased(tv s, int upper)
+{
+    size_t i = 0;
+    int cased = 0;
+    while (i < s.sn) {
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        if (upper ? tpl_ucase_islower(c) : tpl_ucase_isupper(c)) {
+            return 0;
+        }
+        if (upper ? tpl_ucase_isupper(c) : tpl_ucase_islower(c)) {
+            cased = 1;
+        }
+    }
+    return cased;
+}
+
+tv tpl_ustr_upper(struct rs *st, tv s)
 {
     return map_case(st, s, 1);
 }
 
-tv s_lower(struct rs *st, tv s)
+tv tpl_ustr_lower(struct rs *st, tv s)
 {
     return map_case(st, s, 0);
 }
 
-tv s_capitalize(struct rs *st, tv s)
+tv tpl_ustr_capitalize(struct rs *st, tv s)
 {
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     size_t i = 0;
     int first = 1;
     tv r;
     while (i < s.sn) {
-        unsigned c = u_next(s.u.s.p, s.sn, &i);
-        u_put(b, first ? u_upper(c) : u_lower(c));
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        tpl_ustr_put(b, first ? tpl_ucase_upper(c) : tpl_ucase_lower(c));
         first = 0;
     }
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = s.safe;
     return r;
 }
 
 /* Python str.title(): a cased char after an uncased one is upper-cased. */
-tv s_pytitle(struct rs *st, tv s)
+tv tpl_ustr_pytitle(struct rs *st, tv s)
 {
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     size_t i = 0;
     int prev_cased = 0;
     tv r;
     while (i < s.sn) {
-        unsigned c = u_next(s.u.s.p, s.sn, &i);
-        int cased = u_isupper(c) || u_islower(c);
-        u_put(b, prev_cased ? u_lower(c) : u_upper(c));
+        unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &i);
+        int cased = tpl_ucase_isupper(c) || tpl_ucase_islower(c);
+        tpl_ustr_put(b, prev_cased ? tpl_ucase_lower(c) : tpl_ucase_upper(c));
         prev_cased = cased;
     }
-    r = s_from_buf(st, b);
+    r = tpl_render_buf_str(st, b);
     r.safe = s.safe;
     return r;
 }
@@ -295,17 +246,17 @@ static int in_chars(unsigned c, tv chars)
 {
     size_t i = 0;
     if (chars.t != T_STR) {
-        return u_isspace(c);
+        return tpl_ucase_isspace(c);
     }
     while (i < chars.sn) {
-        if (u_next(chars.u.s.p, chars.sn, &i) == c) {
+        if (tpl_ustr_next(chars.u.s.p, chars.sn, &i) == c) {
             return 1;
         }
     }
     return 0;
 }
 
-tv s_strip(struct rs *st, tv s, tv chars, int left, int right)
+tv tpl_ustr_strip(struct rs *st, tv s, tv chars, int left, int right)
 {
     size_t a = 0;
     size_t b = s.sn;
@@ -314,7 +265,7 @@ tv s_strip(struct rs *st, tv s, tv chars, int left, int right)
     if (left) {
         while (a < b) {
             size_t k = a;
-            unsigned c = u_next(s.u.s.p, b, &k);
+            unsigned c = tpl_ustr_next(s.u.s.p, b, &k);
             if (!in_chars(c, chars)) {
                 break;
             }
@@ -330,24 +281,24 @@ tv s_strip(struct rs *st, tv s, tv chars, int left, int right)
                 k--;
             }
             j = k;
-            c = u_next(s.u.s.p, b, &j);
+            c = tpl_ustr_next(s.u.s.p, b, &j);
             if (!in_chars(c, chars)) {
                 break;
             }
             b = k;
         }
     }
-    r = v_str(s.u.s.p + a, b - a);
+    r = tpl_value_str(s.u.s.p + a, b - a);
     r.safe = s.safe;
     return r;
 }
 
-tv s_concat(struct rs *st, tv a, tv b)
+tv tpl_ustr_concat(struct rs *st, tv a, tv b)
 {
     char *p;
     size_t n = (size_t)a.sn + b.sn;
     if (n > st->max_output) {
-        rs_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
+        tpl_render_fail(st, "output exceeds the limit of %zu bytes", st->max_output);
     }
     if (b.sn == 0) {
         return a;
@@ -356,13 +307,13 @@ tv s_concat(struct rs *st, tv a, tv b)
         return b;
     }
     if (n > TPL_MAX_STR) {
-        rs_fail(st, "string too long (4 GiB or more)");
+        tpl_render_fail(st, "string too long (4 GiB or more)");
     }
-    p = rs_alloc(st, n + 1);
+    p = tpl_render_alloc(st, n + 1);
     memcpy(p, a.u.s.p, a.sn);
     memcpy(p + a.sn, b.u.s.p, b.sn);
     p[n] = '\0';
-    return v_str(p, n);
+    return tpl_value_str(p, n);
 }
 
 static const char *memfind(const char *h, size_t hn, const char *nd, size_t nn)
@@ -379,9 +330,9 @@ static const char *memfind(const char *h, size_t hn, const char *nd, size_t nn)
     return memmem(h, hn, nd, nn);
 }
 
-tv s_replace(struct rs *st, tv s, tv old, tv nw, int64_t count)
+tv tpl_ustr_replace(struct rs *st, tv s, tv old, tv nw, int64_t count)
 {
-    struct octo_buf *b = rs_buf(st);
+    struct octo_buf *b = tpl_render_buf(st);
     size_t pos = 0;
     int64_t done = 0;
     tv r;
@@ -392,27 +343,27 @@ tv s_replace(struct rs *st, tv s, tv old, tv nw, int64_t count)
         /* insert nw between every code point */
         size_t i = 0;
         if (done < count) {
-            tb_append(b, nw.u.s.p, nw.sn);
+            tpl_tbuf_append(b, nw.u.s.p, nw.sn);
             done++;
         }
         while (i < s.sn) {
             size_t st0 = i;
-            u_next(s.u.s.p, s.sn, &i);
-            tb_append(b, s.u.s.p + st0, i - st0);
+            tpl_ustr_next(s.u.s.p, s.sn, &i);
+            tpl_tbuf_append(b, s.u.s.p + st0, i - st0);
             if (done < count) {
-                tb_append(b, nw.u.s.p, nw.sn);
+                tpl_tbuf_append(b, nw.u.s.p, nw.sn);
                 done++;
             }
         }
-        return s_from_buf(st, b);
+        return tpl_render_buf_str(st, b);
     }
     while (done < count) {
         const char *f = memfind(s.u.s.p + pos, s.sn - pos, old.u.s.p, old.sn);
         if (f == NULL) {
             break;
         }
-        tb_append(b, s.u.s.p + pos, (size_t)(f - (s.u.s.p + pos)));
-        tb_append(b, nw.u.s.p, nw.sn);
+        tpl_tbuf_append(b, s.u.s.p + pos, (size_t)(f - (s.u.s.p + pos)));
+        tpl_tbuf_append(b, nw.u.s.p, nw.sn);
         pos = (size_t)(f - s.u.s.p) + old.sn;
         done++;
     }
@@ -420,28 +371,28 @@ tv s_replace(struct rs *st, tv s, tv old, tv nw, int64_t count)
         octo_buf_free(b);
         return s;
     }
-    tb_append(b, s.u.s.p + pos, s.sn - pos);
-    r = s_from_buf(st, b);
+    tpl_tbuf_append(b, s.u.s.p + pos, s.sn - pos);
+    r = tpl_render_buf_str(st, b);
     return r;
 }
 
 static size_t ws_len_at(const char *p, size_t n, size_t i)
 {
     size_t k = i;
-    unsigned c = u_next(p, n, &k);
-    return u_isspace(c) ? k - i : 0;
+    unsigned c = tpl_ustr_next(p, n, &k);
+    return tpl_ucase_isspace(c) ? k - i : 0;
 }
 
-tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
+tv tpl_ustr_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
 {
-    tv out = v_list_new(st, 0);
+    tv out = tpl_value_list_new(st, 0);
     const char *p = s.u.s.p;
     size_t n = s.sn;
     if (maxsplit < 0) {
         maxsplit = INT64_MAX;
     }
     if (sep.t == T_STR && sep.sn == 0) {
-        rs_fail(st, "empty separator");
+        tpl_render_fail(st, "empty separator");
     }
     if (sep.t != T_STR) {
         /* whitespace split */
@@ -458,27 +409,29 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
                     break;
                 }
                 if (splits >= maxsplit) {
-                    tpl_list_push(st, out.u.l, v_str(p + i, n - i)); /* keeps trailing space */
+                    tpl_value_list_push(st, out.u.l,
+                                        tpl_value_str(p + i, n - i)); /* keeps trailing space */
                     break;
                 }
                 st0 = i;
                 while (i < n && ws_len_at(p, n, i) == 0) {
-                    u_next(p, n, &i);
+                    tpl_ustr_next(p, n, &i);
                 }
-                tpl_list_push(st, out.u.l, v_str(p + st0, i - st0));
+                tpl_value_list_push(st, out.u.l, tpl_value_str(p + st0, i - st0));
                 splits++;
             }
             return out;
         }
         {
             /* rsplit on whitespace: split all, then rejoin the head */
-            tv all = s_split(st, s, sep, -1, 0);
+            tv all = tpl_ustr_split(st, s, sep, -1, 0);
             size_t cnt = all.u.l->n;
             if ((int64_t)cnt - 1 < maxsplit || cnt == 0 || maxsplit == 0) {
                 if (maxsplit == 0 && cnt > 0) {
                     /* no split: the text without its trailing whitespace */
                     tv last = all.u.l->it[cnt - 1];
-                    tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.sn - p)));
+                    tpl_value_list_push(st, out.u.l,
+                                        tpl_value_str(p, (size_t)(last.u.s.p + last.sn - p)));
                     return out;
                 }
                 return all;
@@ -489,9 +442,10 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
                 tv last = all.u.l->it[headn - 1];
                 const char *hs = p; /* the head keeps its leading space */
                 size_t j;
-                tpl_list_push(st, out.u.l, v_str(hs, (size_t)(last.u.s.p + last.sn - hs)));
+                tpl_value_list_push(st, out.u.l,
+                                    tpl_value_str(hs, (size_t)(last.u.s.p + last.sn - hs)));
                 for (j = headn; j < cnt; j++) {
-                    tpl_list_push(st, out.u.l, all.u.l->it[j]);
+                    tpl_value_list_push(st, out.u.l, all.u.l->it[j]);
                 }
                 return out;
             }
@@ -503,17 +457,17 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
         for (;;) {
             const char *f = splits < maxsplit ? memfind(p + pos, n - pos, sep.u.s.p, sep.sn) : NULL;
             if (f == NULL) {
-                tpl_list_push(st, out.u.l, v_str(p + pos, n - pos));
+                tpl_value_list_push(st, out.u.l, tpl_value_str(p + pos, n - pos));
                 break;
             }
-            tpl_list_push(st, out.u.l, v_str(p + pos, (size_t)(f - (p + pos))));
+            tpl_value_list_push(st, out.u.l, tpl_value_str(p + pos, (size_t)(f - (p + pos))));
             pos = (size_t)(f - p) + sep.sn;
             splits++;
         }
         return out;
     }
     {
-        tv all = s_split(st, s, sep, -1, 0);
+        tv all = tpl_ustr_split(st, s, sep, -1, 0);
         size_t cnt = all.u.l->n;
         size_t j;
         if ((int64_t)cnt - 1 <= maxsplit) {
@@ -522,18 +476,18 @@ tv s_split(struct rs *st, tv s, tv sep, int64_t maxsplit, int right)
         {
             size_t headn = cnt - (size_t)maxsplit;
             tv last = all.u.l->it[headn - 1];
-            tpl_list_push(st, out.u.l, v_str(p, (size_t)(last.u.s.p + last.sn - p)));
+            tpl_value_list_push(st, out.u.l, tpl_value_str(p, (size_t)(last.u.s.p + last.sn - p)));
             for (j = headn; j < cnt; j++) {
-                tpl_list_push(st, out.u.l, all.u.l->it[j]);
+                tpl_value_list_push(st, out.u.l, all.u.l->it[j]);
             }
         }
         return out;
     }
 }
 
-int64_t s_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
+int64_t tpl_ustr_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
 {
-    int64_t len = (int64_t)u_len(hay.u.s.p, hay.sn);
+    int64_t len = (int64_t)tpl_ustr_len(hay.u.s.p, hay.sn);
     size_t a;
     size_t b;
     const char *f;
@@ -552,11 +506,11 @@ int64_t s_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
             end = 0;
         }
     }
-    if (start > len || (end - start) < (int64_t)u_len(nd.u.s.p, nd.sn)) {
+    if (start > len || (end - start) < (int64_t)tpl_ustr_len(nd.u.s.p, nd.sn)) {
         return -1;
     }
-    a = u_offset(hay.u.s.p, hay.sn, (size_t)start);
-    b = u_offset(hay.u.s.p, hay.sn, (size_t)end);
+    a = tpl_ustr_offset(hay.u.s.p, hay.sn, (size_t)start);
+    b = tpl_ustr_offset(hay.u.s.p, hay.sn, (size_t)end);
     if (!rev) {
         f = memfind(hay.u.s.p + a, b - a, nd.u.s.p, nd.sn);
     } else {
@@ -578,15 +532,15 @@ int64_t s_find(tv hay, tv nd, int64_t start, int64_t end, int rev)
     if (f == NULL) {
         return -1;
     }
-    return (int64_t)u_len(hay.u.s.p, (size_t)(f - hay.u.s.p));
+    return (int64_t)tpl_ustr_len(hay.u.s.p, (size_t)(f - hay.u.s.p));
 }
 
-int s_startswith(tv s, tv p)
+int tpl_ustr_startswith(tv s, tv p)
 {
     return p.sn <= s.sn && memcmp(s.u.s.p, p.u.s.p, p.sn) == 0;
 }
 
-int s_endswith(tv s, tv p)
+int tpl_ustr_endswith(tv s, tv p)
 {
     return p.sn <= s.sn && memcmp(s.u.s.p + s.sn - p.sn, p.u.s.p, p.sn) == 0;
 }

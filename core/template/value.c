@@ -1,51 +1,44 @@
-/* value.c - the Python value model: construction, truth, equality,
- * ordering, containers. */
+/* value.c - the Python value model: construction, type names, truth,
+ * length, iteration, and reading sequences and maps whether the template
+ * made them or they are the context's (equality and ordering: compare.c;
+ * dict operations: dict.c). */
 #include <math.h>
 #include <string.h>
 
 #include "tpl.h"
 
-void *rs_alloc_slow(struct rs *st, size_t n)
-{
-    void *p = tpl_arena_alloc(&st->ar, n);
-    if (p == NULL) {
-        rs_oom(st);
-    }
-    return p;
-}
-
 /* what a context string of 4 GiB or more becomes (tv.sn is 32 bits) */
-const struct tundef tpl_toolong = {{T_STR, 0, 0, 4, {.s = {"text"}}}, NULL,
-                                   "a string of the context is 4 GiB or longer"};
+const struct tundef tpl_value_toolong = {
+    {T_STR, 0, 0, 4, {.s = {"text"}}}, NULL, "a string of the context is 4 GiB or longer"};
 
-tv v_cstr(const char *s)
+tv tpl_value_cstr(const char *s)
 {
-    return v_str(s, strlen(s));
+    return tpl_value_str(s, strlen(s));
 }
 
-tv v_strdup(struct rs *st, const char *p, size_t n)
+tv tpl_value_strdup(struct rs *st, const char *p, size_t n)
 {
     char *d;
     if (n > TPL_MAX_STR) {
-        rs_fail(st, "string too long (4 GiB or more)");
+        tpl_render_fail(st, "string too long (4 GiB or more)");
     }
-    d = rs_alloc(st, n + 1);
+    d = tpl_render_alloc(st, n + 1);
     if (n) {
         memcpy(d, p, n);
     }
     d[n] = '\0';
-    return v_str(d, n);
+    return tpl_value_str(d, n);
 }
 
-tv v_big(struct rs *st, struct bigint *b)
+tv tpl_value_big(struct rs *st, struct bigint *b)
 {
     int64_t i;
     tv v = {T_BIG, 0, 0, 0, {0}};
     if (b == NULL) {
-        rs_oom(st);
+        tpl_render_oom(st);
     }
-    if (tpl_big_to_i64(b, &i)) {
-        return v_int(i);
+    if (tpl_bigint_to_i64(b, &i)) {
+        return tpl_value_int(i);
     }
     v.u.big = b;
     return v;
@@ -54,27 +47,27 @@ tv v_big(struct rs *st, struct bigint *b)
 static tv mklist(struct rs *st, int t, size_t cap)
 {
     tv v = {(uint8_t)t, 0, 0, 0, {0}};
-    struct tlist *l = rs_alloc(st, sizeof(*l));
+    struct tlist *l = tpl_render_alloc(st, sizeof(*l));
     memset(l, 0, sizeof(*l));
     if (cap) {
-        l->it = rs_alloc(st, cap * sizeof(tv));
+        l->it = tpl_render_alloc(st, cap * sizeof(tv));
         l->cap = cap;
     }
     v.u.l = l;
     return v;
 }
 
-tv v_list_new(struct rs *st, size_t cap)
+tv tpl_value_list_new(struct rs *st, size_t cap)
 {
     return mklist(st, T_LIST, cap);
 }
 
-tv v_tuple_new(struct rs *st, size_t cap)
+tv tpl_value_tuple_new(struct rs *st, size_t cap)
 {
     return mklist(st, T_TUPLE, cap);
 }
 
-tv v_iter_from(struct rs *st, tv list, int kind)
+tv tpl_value_iter_from(struct rs *st, tv list, int kind)
 {
     tv v = {T_ITER, 0, 0, 0, {0}};
     (void)st;
@@ -83,25 +76,25 @@ tv v_iter_from(struct rs *st, tv list, int kind)
     return v;
 }
 
-tv v_dict_new(struct rs *st, size_t cap)
+tv tpl_value_dict_new(struct rs *st, size_t cap)
 {
     tv v = {T_DICT, 0, 0, 0, {0}};
-    struct tdict *d = rs_alloc(st, sizeof(*d));
+    struct tdict *d = tpl_render_alloc(st, sizeof(*d));
     memset(d, 0, sizeof(*d));
     if (cap) {
-        d->k = rs_alloc(st, cap * sizeof(tv));
-        d->v = rs_alloc(st, cap * sizeof(tv));
+        d->k = tpl_render_alloc(st, cap * sizeof(tv));
+        d->v = tpl_render_alloc(st, cap * sizeof(tv));
         d->cap = cap;
     }
     v.u.d = d;
     return v;
 }
 
-tv v_undef_name(struct rs *st, const char *name, size_t n)
+tv tpl_value_undef_name(struct rs *st, const char *name, size_t n)
 {
-    tv v = v_undef();
-    struct tundef *u = rs_alloc(st, sizeof(*u));
-    u->name = v_str(name, n);
+    tv v = tpl_value_undef();
+    struct tundef *u = tpl_render_alloc(st, sizeof(*u));
+    u->name = tpl_value_str(name, n);
     u->objtype = NULL;
     u->hint = NULL;
     v.u.u = u;
@@ -117,19 +110,19 @@ static const char *objtype_repr(tv obj)
     return NULL;
 }
 
-tv v_undef_attr(struct rs *st, tv obj, tv name)
+tv tpl_value_undef_attr(struct rs *st, tv obj, tv name)
 {
-    tv v = v_undef();
-    struct tundef *u = rs_alloc(st, sizeof(*u));
+    tv v = tpl_value_undef();
+    struct tundef *u = tpl_render_alloc(st, sizeof(*u));
     const char *special = objtype_repr(obj);
     u->name = name;
     u->hint = NULL;
     if (special) {
         u->objtype = special;
     } else {
-        const char *tn = v_typename(obj);
+        const char *tn = tpl_value_typename(obj);
         size_t n = strlen(tn);
-        char *s = rs_alloc(st, n + 8);
+        char *s = tpl_render_alloc(st, n + 8);
         memcpy(s, tn, n);
         memcpy(s + n, " object", 8);
         u->objtype = s;
@@ -138,10 +131,10 @@ tv v_undef_attr(struct rs *st, tv obj, tv name)
     return v;
 }
 
-tv v_func(struct rs *st, int kind, const char *name, tv self)
+tv tpl_value_func(struct rs *st, int kind, const char *name, tv self)
 {
     tv v = {T_FUNC, 0, 0, 0, {0}};
-    struct tfunc *f = rs_alloc(st, sizeof(*f));
+    struct tfunc *f = tpl_render_alloc(st, sizeof(*f));
     memset(f, 0, sizeof(*f));
     f->kind = kind;
     f->name = name;
@@ -150,11 +143,11 @@ tv v_func(struct rs *st, int kind, const char *name, tv self)
     return v;
 }
 
-void tpl_list_push(struct rs *st, struct tlist *l, tv x)
+void tpl_value_list_push(struct rs *st, struct tlist *l, tv x)
 {
     if (l->n == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 8;
-        tv *ni = rs_alloc(st, nc * sizeof(tv));
+        tv *ni = tpl_render_alloc(st, nc * sizeof(tv));
         if (l->n) {
             memcpy(ni, l->it, l->n * sizeof(tv));
         }
@@ -164,126 +157,33 @@ void tpl_list_push(struct rs *st, struct tlist *l, tv x)
     l->it[l->n++] = x;
 }
 
-int tpl_dict_find(struct tdict *d, tv k, size_t *idx)
-{
-    size_t i;
-    uint64_t h;
-    if (d->idx != NULL && v_hash(NULL, k, &h, 0)) {
-        return tpl_dict_find_indexed(d, k, h, idx);
-    }
-    for (i = 0; i < d->n; i++) {
-        tv *c = &d->k[i];
-        if (k.t == T_STR) {
-            if (c->t == T_STR && c->sn == k.sn && memcmp(c->u.s.p, k.u.s.p, k.sn) == 0) {
-                *idx = i;
-                return 1;
-            }
-        } else if (c->t != T_STR && v_eq(NULL, *c, k)) {
-            *idx = i;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-int tpl_dict_get_str(struct tdict *d, const char *k, size_t n, tv *out)
-{
-    size_t i;
-    if (d->idx != NULL) {
-        uint64_t h;
-        tv key = v_str(k, n);
-        v_hash(NULL, key, &h, 0);
-        if (tpl_dict_find_indexed(d, key, h, &i)) {
-            *out = d->v[i];
-            return 1;
-        }
-        return 0;
-    }
-    for (i = 0; i < d->n; i++) {
-        tv *c = &d->k[i];
-        if (c->t == T_STR && c->sn == n && memcmp(c->u.s.p, k, n) == 0) {
-            *out = d->v[i];
-            return 1;
-        }
-    }
-    return 0;
-}
-
-void tpl_dict_set(struct rs *st, struct tdict *d, tv k, tv x)
-{
-    size_t i;
-    if (tpl_dict_find(d, k, &i)) {
-        d->v[i] = x;
-        return;
-    }
-    tpl_dict_add_new(st, d, k, x);
-}
-
-void tpl_dict_add_new(struct rs *st, struct tdict *d, tv k, tv x)
-{
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 8;
-        tv *nk = rs_alloc(st, nc * sizeof(tv));
-        tv *nv = rs_alloc(st, nc * sizeof(tv));
-        if (d->n) {
-            memcpy(nk, d->k, d->n * sizeof(tv));
-            memcpy(nv, d->v, d->n * sizeof(tv));
-        }
-        d->k = nk;
-        d->v = nv;
-        d->cap = nc;
-    }
-    d->k[d->n] = k;
-    d->v[d->n] = x;
-    d->n++;
-    if (d->idx != NULL) {
-        uint64_t h = 0;
-        v_hash(st, k, &h, 0);
-        tpl_dict_index_add(st, d, h, d->n - 1);
-    } else if (d->n > 8) {
-        tpl_dict_reindex(st, d);
-    }
-}
-
-void tpl_dict_drop_index(struct tdict *d)
-{
-    d->idx = NULL;
-    d->hashes = NULL;
-    d->icap = d->hcap = 0;
-}
-
-int v_is_str(tv v)
-{
-    return v.t == T_STR;
-}
-
-int v_is_int(tv v)
+int tpl_value_is_int(tv v)
 {
     return v.t == T_INT || v.t == T_BIG || v.t == T_BOOL;
 }
 
-int v_is_num(tv v)
+int tpl_value_is_num(tv v)
 {
-    return v_is_int(v) || v.t == T_FLOAT;
+    return tpl_value_is_int(v) || v.t == T_FLOAT;
 }
 
-int v_is_seq(tv v)
+int tpl_value_is_seq(tv v)
 {
     return v.t == T_LIST || v.t == T_TUPLE || v.t == T_JLIST || (v.t == T_ITER && v.sub == IT_RANGE);
 }
 
-int v_is_map(tv v)
+int tpl_value_is_map(tv v)
 {
     return v.t == T_DICT || v.t == T_JDICT;
 }
 
-int v_is_iterable(tv v)
+int tpl_value_is_iterable(tv v)
 {
-    return v.t == T_STR || v_is_seq(v) || v_is_map(v) || v.t == T_ITER || v.t == T_UNDEF ||
-           (v.t == T_OBJ && v.u.o->kind == O_LOOP);
+    return v.t == T_STR || tpl_value_is_seq(v) || tpl_value_is_map(v) || v.t == T_ITER ||
+           v.t == T_UNDEF || (v.t == T_OBJ && v.u.o->kind == O_LOOP);
 }
 
-const char *v_typename(tv v)
+const char *tpl_value_typename(tv v)
 {
     switch (v.t) {
     case T_UNDEF: return "Undefined";
@@ -328,7 +228,7 @@ const char *v_typename(tv v)
     }
 }
 
-size_t tpl_seq_len(tv v)
+size_t tpl_value_seq_len(tv v)
 {
     if (v.t == T_JLIST) {
         return json_array_size(v.u.j);
@@ -336,15 +236,15 @@ size_t tpl_seq_len(tv v)
     return v.u.l->n;
 }
 
-tv tpl_seq_at(tv v, size_t i)
+tv tpl_value_seq_at(tv v, size_t i)
 {
     if (v.t == T_JLIST) {
-        return v_from_json(json_array_get(v.u.j, i));
+        return tpl_value_from_json(json_array_get(v.u.j, i));
     }
     return v.u.l->it[i];
 }
 
-size_t tpl_map_len(tv v)
+size_t tpl_value_map_len(tv v)
 {
     if (v.t == T_JDICT) {
         return json_object_size(v.u.j);
@@ -352,25 +252,25 @@ size_t tpl_map_len(tv v)
     return v.u.d->n;
 }
 
-int tpl_map_get_str(tv m, const char *k, size_t n, tv *out)
+static int map_get_str(tv m, const char *k, size_t n, tv *out)
 {
     if (m.t == T_JDICT) {
         json_t *j = json_object_getn(m.u.j, k, n);
         if (j == NULL) {
             return 0;
         }
-        *out = v_from_json(j);
+        *out = tpl_value_from_json(j);
         return 1;
     }
     return tpl_dict_get_str(m.u.d, k, n, out);
 }
 
-int tpl_map_get(struct rs *st, tv m, tv key, tv *out)
+int tpl_value_map_get(struct rs *st, tv m, tv key, tv *out)
 {
     size_t i;
     (void)st;
     if (key.t == T_STR) {
-        return tpl_map_get_str(m, key.u.s.p, key.sn, out);
+        return map_get_str(m, key.u.s.p, key.sn, out);
     }
     if (m.t == T_JDICT) {
         return 0;
@@ -382,9 +282,9 @@ int tpl_map_get(struct rs *st, tv m, tv key, tv *out)
     return 0;
 }
 
-void tpl_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
+void tpl_value_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
 {
-    size_t cnt = tpl_map_len(m);
+    size_t cnt = tpl_value_map_len(m);
     *n = cnt;
     if (m.t == T_DICT) {
         *keys = m.u.d->k;
@@ -394,15 +294,15 @@ void tpl_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
         return;
     }
     {
-        tv *k = rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
-        tv *v = vals ? rs_alloc(st, (cnt ? cnt : 1) * sizeof(tv)) : NULL;
+        tv *k = tpl_render_alloc(st, (cnt ? cnt : 1) * sizeof(tv));
+        tv *v = vals ? tpl_render_alloc(st, (cnt ? cnt : 1) * sizeof(tv)) : NULL;
         size_t i = 0;
         void *it;
         for (it = json_object_iter(m.u.j); it != NULL && i < cnt;
              it = json_object_iter_next(m.u.j, it), i++) {
-            k[i] = v_str(json_object_iter_key(it), json_object_iter_key_len(it));
+            k[i] = tpl_value_str(json_object_iter_key(it), json_object_iter_key_len(it));
             if (v) {
-                v[i] = v_from_json(json_object_iter_value(it));
+                v[i] = tpl_value_from_json(json_object_iter_value(it));
             }
         }
         *keys = k;
@@ -412,34 +312,37 @@ void tpl_map_items(struct rs *st, tv m, tv **keys, tv **vals, size_t *n)
     }
 }
 
-int v_has_len(tv v)
+int tpl_value_has_len(tv v)
 {
-    return v.t == T_STR || v_is_seq(v) || v_is_map(v) || v.t == T_UNDEF ||
+    return v.t == T_STR || tpl_value_is_seq(v) || tpl_value_is_map(v) || v.t == T_UNDEF ||
            (v.t == T_ITER && v.sub != IT_GEN && v.sub != IT_REVERSE && v.sub != IT_KEYITER) ||
            (v.t == T_OBJ && v.u.o->kind == O_LOOP);
 }
 
-size_t v_len(struct rs *st, tv v)
+size_t tpl_value_len(struct rs *st, tv v)
 {
     switch (v.t) {
-    case T_STR: return u_len(v.u.s.p, v.sn);
+    case T_STR:
+        return tpl_ustr_len(v.u.s.p, v.sn);
     case T_UNDEF: return 0;
     case T_LIST:
     case T_TUPLE:
-    case T_JLIST: return tpl_seq_len(v);
+    case T_JLIST:
+        return tpl_value_seq_len(v);
     case T_DICT:
-    case T_JDICT: return tpl_map_len(v);
+    case T_JDICT:
+        return tpl_value_map_len(v);
     case T_ITER:
-        if (v_has_len(v)) {
+        if (tpl_value_has_len(v)) {
             return v.u.l->n;
         }
         break;
     default: break;
     }
-    rs_fail(st, "object of type '%s' has no len()", v_typename(v));
+    tpl_render_fail(st, "object of type '%s' has no len()", tpl_value_typename(v));
 }
 
-int v_truthy(struct rs *st, tv v)
+int tpl_value_truthy(struct rs *st, tv v)
 {
     switch (v.t) {
     case T_UNDEF:
@@ -453,24 +356,27 @@ int v_truthy(struct rs *st, tv v)
     case T_TUPLE:
     case T_JLIST:
     case T_DICT:
-    case T_JDICT: return v_len(st, v) != 0;
-    case T_ITER: return v_has_len(v) ? v.u.l->n != 0 : 1;
+    case T_JDICT:
+        return tpl_value_len(st, v) != 0;
+    case T_ITER:
+        return tpl_value_has_len(v) ? v.u.l->n != 0 : 1;
     default: return 1;
     }
 }
 
-double v_to_double(tv v)
+double tpl_value_to_double(tv v)
 {
     switch (v.t) {
     case T_BOOL: return v.u.b;
     case T_INT: return (double)v.u.i;
-    case T_BIG: return tpl_big_to_double(v.u.big);
+    case T_BIG:
+        return tpl_bigint_to_double(v.u.big);
     case T_FLOAT: return v.u.f;
     default: return 0;
     }
 }
 
-tv *v_iterate(struct rs *st, tv v, size_t *n)
+tv *tpl_value_iterate(struct rs *st, tv v, size_t *n)
 {
     tv *r;
     size_t i;
@@ -485,13 +391,13 @@ tv *v_iterate(struct rs *st, tv v, size_t *n)
         return v.u.l->it;
     case T_JLIST:
         *n = json_array_size(v.u.j);
-        tpl_charge(st, *n);
-        r = rs_alloc(st, (*n ? *n : 1) * sizeof(tv));
+        tpl_render_charge(st, *n);
+        r = tpl_render_alloc(st, (*n ? *n : 1) * sizeof(tv));
         for (i = 0; i < *n; i++) {
             if (i + 8 < *n) {
                 __builtin_prefetch(json_array_get(v.u.j, i + 8));
             }
-            r[i] = v_from_json(json_array_get(v.u.j, i));
+            r[i] = tpl_value_from_json(json_array_get(v.u.j, i));
         }
         return r;
     case T_DICT:
@@ -499,32 +405,32 @@ tv *v_iterate(struct rs *st, tv v, size_t *n)
         return v.u.d->k;
     case T_JDICT: {
         tv *ks;
-        tpl_map_items(st, v, &ks, NULL, n);
+        tpl_value_map_items(st, v, &ks, NULL, n);
         return ks;
     }
     case T_STR: {
         size_t pos = 0;
         size_t cnt = 0;
-        r = rs_alloc(st, (v.sn ? v.sn : 1) * sizeof(tv));
+        r = tpl_render_alloc(st, (v.sn ? v.sn : 1) * sizeof(tv));
         while (pos < v.sn) {
             size_t start = pos;
-            u_next(v.u.s.p, v.sn, &pos);
-            r[cnt] = v_str(v.u.s.p + start, pos - start); /* plain str, even from Markup */
+            tpl_ustr_next(v.u.s.p, v.sn, &pos);
+            r[cnt] = tpl_value_str(v.u.s.p + start, pos - start); /* plain str, even from Markup */
             cnt++;
         }
         *n = cnt;
         return r;
     }
     default:
-        rs_fail(st, "'%s' object is not iterable", v_typename(v));
+        tpl_render_fail(st, "'%s' object is not iterable", tpl_value_typename(v));
     }
 }
 
-tv v_to_list(struct rs *st, tv v)
+tv tpl_value_to_list(struct rs *st, tv v)
 {
     size_t n;
-    tv *it = v_iterate(st, v, &n);
-    tv l = v_list_new(st, n);
+    tv *it = tpl_value_iterate(st, v, &n);
+    tv l = tpl_value_list_new(st, n);
     if (n) {
         memcpy(l.u.l->it, it, n * sizeof(tv));
     }

@@ -56,14 +56,14 @@ def main():
     out.write(" * Python %s (Unicode %s) and Jinja2's name pattern: do not edit.\n"
               % (sys.version.split()[0], unicodedata.unidata_version))
     out.write(" * Ranges of code points >= 0x80 with the same classes: range i is\n")
-    out.write(" * [ident_start[i], ident_start[i + 1]) and has the bits ident_bits[i]. */\n")
+    out.write(" * [tpl_ident_start[i], tpl_ident_start[i + 1]) and has the bits tpl_ident_bits[i]. */\n")
     out.write('#include "ident.h"\n\n')
-    out.write("const unsigned ident_nranges = %d;\n\n" % len(starts))
-    out.write("const uint32_t ident_start[%d] = {\n" % len(starts))
+    out.write("const unsigned tpl_ident_nranges = %d;\n\n" % len(starts))
+    out.write("const uint32_t tpl_ident_start[%d] = {\n" % len(starts))
     for i in range(0, len(starts), 8):
         out.write("    " + ", ".join("0x%X" % s for s in starts[i:i + 8]) + ",\n")
     out.write("};\n\n")
-    out.write("const uint8_t ident_bits[%d] = {\n" % len(bits))
+    out.write("const uint8_t tpl_ident_bits[%d] = {\n" % len(bits))
     for i in range(0, len(bits), 16):
         out.write("    " + ", ".join(str(b) for b in bits[i:i + 16]) + ",\n")
     out.write("};\n")
