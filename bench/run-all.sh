@@ -20,7 +20,7 @@
 #
 # Environment: ONLY="launch memory" (a subset, in this order), RESULTS_DIR
 # (kept; default: a temporary directory removed at the end), DURATION (5 s
-# per wrk run), LAUNCHES (100000), SOAK_SECONDS (60); each script documents
+# per wrk run), LAUNCHES (100000), SOAK_SECONDS (180); each script documents
 # its own variables. To regenerate docs/performance.md from a run:
 #   RESULTS_DIR=/tmp/perf bench/run-all.sh build
 #   bench/report.py markdown /tmp/perf > docs/performance.md
@@ -33,7 +33,7 @@ PY=/usr/bin/python3
 ONLY=${ONLY:-"api_ceiling launch jobs jq_storm memory bigdata soak template runner flow_loop api metrics"}
 export DURATION=${DURATION:-5}
 export LAUNCHES=${LAUNCHES:-100000}
-SOAK_SECONDS=${SOAK_SECONDS:-60}
+SOAK_SECONDS=${SOAK_SECONDS:-180}
 if [ -n "${RESULTS_DIR:-}" ]; then
     KEEP=1
     mkdir -p "$RESULTS_DIR"

@@ -50,7 +50,10 @@ def run_once(build, data, workers, items):
     out = json.loads(p.stdout)
     if len(out["loop"]) != items or out["loop"][-1]["shape"]["id"] != items:
         raise RuntimeError("unexpected loop output")
-    m = re.findall(r"Flow %s finished successfully in ([\d.]+) ms" % re.escape(flow), p.stderr)
+    # the run's summary line on stderr: "success loop_2.yml in 123.45 ms (...)"
+    m = re.findall(r"^success %s in ([\d.]+) ms" % re.escape(flow), p.stderr, re.M)
+    if not m:
+        raise RuntimeError("no summary line in the run's stderr: %s" % p.stderr[-400:])
     return float(m[-1])
 
 
