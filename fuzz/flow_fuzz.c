@@ -22,7 +22,7 @@
  * libFuzzer's byte mutations. LLVMFuzzerCustomCrossOver splices the steps
  * of two flows. With fuzz/flows.dict and the seeds in fuzz/corpus/flows.
  *
- * Build: CC=clang cmake -S . -B BUILD -DOCTO_FUZZ=ON -DOCTO_BUILD_TESTS=OFF
+ * Build: CC=clang cmake -S . -B BUILD -DOCTO_FUZZ=ON -DBUILD_TESTING=OFF
  *        && cmake --build BUILD --target flow_fuzz
  * Run:   make fuzz-flows FUZZ_SECONDS=60
  */

@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yaml_io.h" /* octo_yaml_resolve_plain */
+
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
