@@ -43,6 +43,12 @@
 #include "yaml_io.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+/* the entry points libFuzzer calls (it has no header for them) */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+                                 uint8_t *out, size_t max_out, unsigned int seed);
 
 static char g_root[64];
 

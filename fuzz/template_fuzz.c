@@ -12,6 +12,9 @@
 
 #include "template.h"
 
+/* the entry point libFuzzer calls (it has no header for it) */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static const char *const FILES[][2] = {
     {"a", "A{{ x }}{% block b %}[{{ n }}]{% endblock %}"},
     {"b", "{% extends 'a' %}{% block b %}<{{ super() }}>{% endblock %}"},
