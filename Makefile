@@ -48,12 +48,14 @@ asan:
 # The tests that exercise threads sharing state, under ThreadSanitizer: the
 # worker pool, locks across threads, one jq program / regex / time zone
 # shared by threads, parallel runs of one compiled flow, the file cache,
-# and `octoflow run` with flow_loop workers, nesting and cancellation
-# (e2e_test_subflows: also the job store's writer thread). The service
-# itself (log writer, scheduler, supervisor) is not: under TSan it dies in
-# the runtime (a SEGV in TSan's stack depot on a civetweb thread).
-# Only what these need is built. .ci/run runs it.
-TSAN_TESTS ?= ^(test_pool|test_locks|test_jq|test_plugin_jq_debug|test_file_cache|test_regex|test_tz|e2e_test_subflows)$$
+# `octoflow run` with flow_loop workers, nesting and cancellation
+# (e2e_test_subflows), and the service: simultaneous launches, locks and
+# worker processes (e2e_test_api_launch), the scheduler firing while runs
+# are launched (e2e_test_api_scheduler). The other service tests are left
+# out until the races they show are fixed (issue 14's TSan report: job
+# events, orphan logging, queued count, the log's reopen flag). Only what
+# these need is built. .ci/run runs it.
+TSAN_TESTS ?= ^(test_pool|test_locks|test_jq|test_plugin_jq_debug|test_file_cache|test_regex|test_tz|e2e_test_subflows|e2e_test_api_launch|e2e_test_api_scheduler)$$
 TSAN_TARGETS ?= test_pool test_locks test_jq test_plugin_jq_debug test_file_cache test_regex test_tz octoflow
 tsan:
 	cmake -S . -B build-tsan -DOCTO_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
