@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,54 +17,26 @@
 
 #include "config.h"
 #include "errors.h"
+#include "file_cache.h"
 #include "paths.h"
 #include "xalloc.h"
 
-struct entry {
-    char *abs;
-    struct octo_flow *flow;
-};
+static void *flow_ref(void *f)
+{
+    return octo_flow_ref(f);
+}
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static void flow_unref(void *f)
+{
+    octo_flow_unref(f);
+}
+
+static struct octo_file_cache g_cache = OCTO_FILE_CACHE_INIT(flow_ref, flow_unref);
 static unsigned g_flags; /* set once at start-up: OCTO_FLOW_SHALLOW in the service */
 
 void octo_flow_cache_set_flags(unsigned flags)
 {
     g_flags = flags;
-}
-static struct entry *g_entries;
-static size_t g_n;
-static size_t g_cap;
-
-static int same_file(const struct octo_flow *f, const struct stat *st)
-{
-    return f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-           f->size == st->st_size && f->ino == st->st_ino;
-}
-
-static void store(const char *abs, struct octo_flow *f)
-{
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        if (strcmp(g_entries[i].abs, abs) == 0) {
-            octo_flow_unref(g_entries[i].flow);
-            g_entries[i].flow = octo_flow_ref(f);
-            pthread_mutex_unlock(&g_mu);
-            return;
-        }
-    }
-    if (g_n == g_cap) {
-        size_t cap = g_cap ? g_cap * 2 : 16;
-
-        g_entries = octo_xrealloc(g_entries, cap * sizeof(*g_entries));
-        g_cap = cap;
-    }
-    g_entries[g_n].abs = octo_xstrdup(abs);
-    g_entries[g_n].flow = octo_flow_ref(f);
-    g_n++;
-    pthread_mutex_unlock(&g_mu);
 }
 
 int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *diags,
@@ -73,8 +44,8 @@ int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *di
 {
     char abs[PATH_MAX];
     struct stat st;
+    struct octo_file_id id;
     struct octo_flow *f = NULL;
-    size_t i;
     int rc;
 
     *out = NULL;
@@ -85,14 +56,8 @@ int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *di
     if (stat(abs, &st) != 0 || !S_ISREG(st.st_mode)) {
         return octo_error_set(err, OCTO_ENOENT, NULL, "flow %s not found", rel);
     }
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        if (strcmp(g_entries[i].abs, abs) == 0 && same_file(g_entries[i].flow, &st)) {
-            f = octo_flow_ref(g_entries[i].flow);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
+    id = octo_file_id_of(&st);
+    f = octo_file_cache_get(&g_cache, abs, &id);
     if (f != NULL) {
         if (diags != NULL && diags->warnings != NULL) {
             json_array_extend(diags->warnings, f->warnings);
@@ -111,25 +76,18 @@ int octo_flow_get(const char *rel, struct octo_flow **out, struct octo_diags *di
     if (rc != OCTO_OK) {
         return rc;
     }
-    store(abs, f);
+    /* cached under the identity of what was read, not of the stat above */
+    id.mtime = f->mtime;
+    id.size = f->size;
+    id.ino = f->ino;
+    octo_file_cache_put(&g_cache, abs, &id, f);
     *out = f;
     return OCTO_OK;
 }
 
 void octo_flow_cache_clear(void)
 {
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_n; i++) {
-        free(g_entries[i].abs);
-        octo_flow_unref(g_entries[i].flow);
-    }
-    free(g_entries);
-    g_entries = NULL;
-    g_n = 0;
-    g_cap = 0;
-    pthread_mutex_unlock(&g_mu);
+    octo_file_cache_clear(&g_cache);
 }
 
 int octo_flow_open_arg(const char *arg, unsigned flags, struct octo_flow **out,

@@ -28,9 +28,6 @@ static int render_load(void *ud, const char *name, struct octo_tpl **out, octo_e
 {
     char abs[PATH_MAX];
     struct octo_buf src = OCTO_BUF_INIT;
-    FILE *fp;
-    char chunk[8192];
-    size_t n;
     int rc;
 
     (void)ud;
@@ -43,33 +40,30 @@ static int render_load(void *ud, const char *name, struct octo_tpl **out, octo_e
     if (rc != OCTO_OK) {
         return rc;
     }
-    fp = fopen(abs, "rb");
-    if (fp == NULL) {
-        return octo_error_set(err, OCTO_ENOENT, NULL, "template %s not found", name);
+    rc = octo_buf_read_file(&src, abs);
+    if (rc != 0) {
+        octo_buf_free(&src);
+        return rc == -1 ? octo_error_set(err, OCTO_ENOENT, NULL, "template %s not found", name)
+                        : octo_error_set(err, OCTO_EIO, NULL, "template %s cannot be read: %s",
+                                         name, strerror(errno));
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-        octo_buf_append(&src, chunk, n);
-    }
-    fclose(fp);
     rc = octo_tpl_compile(octo_buf_cstr(&src), src.len, name, &g_render_env, out, err);
     octo_buf_free(&src);
     return rc;
 }
 
+/* The whole file (new, free()), or NULL with errno set. */
 static char *read_all(const char *path, size_t *len)
 {
     struct octo_buf b = OCTO_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    FILE *fp = fopen(path, "rb");
 
-    if (fp == NULL) {
+    if (octo_buf_read_file(&b, path) != 0) {
+        int e = errno;
+
+        octo_buf_free(&b);
+        errno = e;
         return NULL;
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-        octo_buf_append(&b, chunk, n);
-    }
-    fclose(fp);
     return octo_buf_steal(&b, len);
 }
 

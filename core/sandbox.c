@@ -19,8 +19,8 @@
  *     and name-service files, the plugins and Octoflow's directories;
  *     writes to DATA_PATH only. /etc/shadow, /proc (the environment of
  *     any process), home directories: unreachable. Plus no_new_privs.
- * ASan reserves terabytes of address space: under it RLIMIT_AS is left
- * off and the supervisor's RSS watchdog does that job.
+ * ASan and TSan reserve terabytes of address space: under them RLIMIT_AS
+ * is left off and the supervisor's RSS watchdog does that job.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +104,7 @@ static void scrub_environment(void)
 static void limits(const struct octo_config *c)
 {
     mallopt(M_ARENA_MAX, 4);
-    if (c->worker_max_memory_mb > 0 && !OCTO_ASAN) {
+    if (c->worker_max_memory_mb > 0 && !OCTO_ASAN && !OCTO_TSAN) {
         struct rlimit rl;
 
         rl.rlim_cur = rl.rlim_max = (rlim_t)c->worker_max_memory_mb << 20;

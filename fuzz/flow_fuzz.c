@@ -22,7 +22,7 @@
  * libFuzzer's byte mutations. LLVMFuzzerCustomCrossOver splices the steps
  * of two flows. With fuzz/flows.dict and the seeds in fuzz/corpus/flows.
  *
- * Build: CC=clang cmake -S . -B BUILD -DOCTO_FUZZ=ON -DOCTO_BUILD_TESTS=OFF
+ * Build: CC=clang cmake -S . -B BUILD -DOCTO_FUZZ=ON -DBUILD_TESTING=OFF
  *        && cmake --build BUILD --target flow_fuzz
  * Run:   make fuzz-flows FUZZ_SECONDS=60
  */
@@ -43,6 +43,12 @@
 #include "yaml_io.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+/* the entry points libFuzzer calls (it has no header for them) */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+                                 uint8_t *out, size_t max_out, unsigned int seed);
 
 static char g_root[64];
 

@@ -3,7 +3,7 @@
  *
  * Build: CC=clang cmake -S . -B BUILD -DOCTO_FUZZ=ON && cmake --build
  *        BUILD --target template_fuzz
- * Run:   BUILD/core/template/template_fuzz -max_total_time=60 -max_len=4096 \
+ * Run:   BUILD/fuzz/template_fuzz -max_total_time=60 -max_len=4096 \
  *        -dict=fuzz/template.dict fuzz/corpus/template   (corpus dir optional)
  */
 #include <stddef.h>
@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "template.h"
+
+/* the entry point libFuzzer calls (it has no header for it) */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const FILES[][2] = {
     {"a", "A{{ x }}{% block b %}[{{ n }}]{% endblock %}"},

@@ -19,9 +19,9 @@ BUILD=$(cd "$1" && pwd)
 [ -x "$BUILD/octoflow" ] || { echo "no $BUILD/octoflow: build first" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh --bench" >&2; exit 2; }
 mkdir -p "$BUILD/bench-metrics"
-cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/core" -I"$SRC/core/include" -I"$SRC/sdk/include" \
+cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/core" -I"$SRC/core/util" -I"$SRC/core/include" -I"$SRC/sdk/include" \
    -o "$BUILD/bench-metrics/metrics_bench" "$HERE/metrics_bench.c" "$SRC/core/metrics.c" \
-   "$SRC/core/buf.c" -ljansson -lpthread
+   "$SRC/core/util/buf.c" "$SRC/core/util/xalloc.c" -ljansson -lpthread
 echo "== one observation (core/metrics.c)"
 "$BUILD/bench-metrics/metrics_bench"
 echo

@@ -15,7 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 TMP=$(mktemp -d /tmp/octo-bench-redact.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT INT TERM
-cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/core" -I"$SRC/sdk/include" -o "$TMP/redact_bench" \
-    "$HERE/redact_bench.c" "$BUILD/core/libocto_core.a" "$BUILD/libocto_util.a" \
+cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/core" -I"$SRC/core/util" -I"$SRC/core/include" \
+    -I"$SRC/sdk/include" -o "$TMP/redact_bench" \
+    "$HERE/redact_bench.c" "$BUILD/core/libocto_core.a" "$BUILD/core/util/libocto_util.a" \
     $(pkg-config --libs jansson) -lpthread
 "$TMP/redact_bench" "${2:-200000}"

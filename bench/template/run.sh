@@ -1,13 +1,13 @@
 #!/bin/sh
 # Template engine benchmark: octo_tpl_render vs Python Jinja2 on the same
 # templates and context. Builds nothing.
-# usage: bench/template/run.sh BUILD_DIR   (BUILD_DIR holds core/template/octo_tpl_bench;
+# usage: bench/template/run.sh BUILD_DIR   (BUILD_DIR holds bench/octo_tpl_bench: -DOCTO_BUILD_BENCH=ON;
 #        use an optimized build without sanitizers, e.g. -DCMAKE_BUILD_TYPE=Release)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
-bench="$build/core/template/octo_tpl_bench"
-[ -x "$bench" ] || { echo "no $bench (build the octo_tpl_bench target)" >&2; exit 2; }
+bench="$build/bench/octo_tpl_bench"
+[ -x "$bench" ] || { echo "no $bench (configure with -DOCTO_BUILD_BENCH=ON: make bench does)" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 "$here/gen_context.py" "$tmp/ctx.json"

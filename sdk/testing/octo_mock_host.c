@@ -1,7 +1,7 @@
 /* octo_mock_host.c - the SDK's mock host (see octoflow/octo_mock_host.h).
  *
  * The Python text forms, YAML and regular expressions are the core's own
- * modules (core/pyjson.c, pyfmt.c, yaml_*.c, pyregex.c), linked into the
+ * modules (core/util/: pyjson.c, pyfmt.c, yaml_*.c, pyregex.c), linked into the
  * mock's library: a plugin tested here sees byte for byte what it sees
  * in the core. Everything that needs the engine (templates, jq, flows)
  * is a stub that fails with a message naming the member, so a test that

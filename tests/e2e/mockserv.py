@@ -50,7 +50,8 @@ BIN = os.environ.get("OCTO_BIN", "")
 PLUGINS = os.environ.get("OCTO_PLUGIN_DIR", "")
 SRC = os.environ.get("OCTO_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-SANITIZE = os.environ.get("OCTO_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
+SANITIZE = os.environ.get("OCTO_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES") or \
+    os.environ.get("OCTO_TSAN", "OFF").upper() in ("ON", "1", "TRUE", "YES")
 # Multiplier for time bounds: the ASan build starts and runs slower.
 SLOW = 3.0 if SANITIZE else 1.0
 

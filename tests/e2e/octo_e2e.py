@@ -9,7 +9,8 @@ Environment (set by tests/e2e/CMakeLists.txt):
   OCTO_BIN          the octoflow executable
   OCTO_PLUGIN_DIR   the built step plugins
   OCTO_SOURCE_DIR   the source tree
-  OCTO_SANITIZE     ON for the ASan/UBSan build (timeouts are stretched)
+  OCTO_SANITIZE     ON for the ASan/UBSan build (timeouts are stretched;
+                    OCTO_TSAN=ON, the ThreadSanitizer build, likewise)
   OCTO_VALGRIND     1: run the server under valgrind (memcheck; any error or
                     definite leak makes it exit 99, which fails the test).
                     Use with a build without sanitizers, by hand:
@@ -36,7 +37,8 @@ BIN = os.environ.get("OCTO_BIN", "")
 PLUGINS = os.environ.get("OCTO_PLUGIN_DIR", "")
 SRC = os.environ.get("OCTO_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-SANITIZE = os.environ.get("OCTO_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
+SANITIZE = os.environ.get("OCTO_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES") or \
+    os.environ.get("OCTO_TSAN", "OFF").upper() in ("ON", "1", "TRUE", "YES")
 # Timeouts are multiplied by SLOW: the ASan build starts and runs slower, and
 # CI runs two tests at once on two cores.
 SLOW = 3.0 if SANITIZE else 1.5

@@ -1,6 +1,7 @@
 /* buf.c - growable byte buffer (see buf.h). */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +169,31 @@ void octo_utf8_trim_tail(char *s)
     if (i + len > n) {
         s[i] = '\0'; /* a character cut by the buffer's end */
     }
+}
+
+int octo_buf_read_file(struct octo_buf *b, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char chunk[8192];
+    size_t n;
+    int e = 0;
+
+    if (fp == NULL) {
+        return -1;
+    }
+    errno = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        octo_buf_append(b, chunk, n);
+    }
+    if (ferror(fp)) {
+        e = errno != 0 ? errno : EIO;
+    } else if (octo_buf_failed(b)) {
+        e = b->over ? EFBIG : ENOMEM;
+    }
+    fclose(fp);
+    if (e != 0) {
+        errno = e;
+        return -2;
+    }
+    return 0;
 }

@@ -707,35 +707,27 @@ int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **ou
 int octo_yaml_load_file(const char *path, const char *origin, json_t **out, json_t **marks,
                         octo_error *err)
 {
-    FILE *fp;
     struct octo_buf b = OCTO_BUF_INIT;
-    char chunk[8192];
-    size_t n;
     int rc;
 
     *out = NULL;
     if (marks != NULL) {
         *marks = NULL;
     }
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
+    rc = octo_buf_read_file(&b, path);
+    if (rc == -1) {
         int e = errno;
 
         err->code = e == ENOENT ? OCTO_ENOENT : OCTO_EIO;
         snprintf(err->msg, sizeof(err->msg), "%s: %s", origin, strerror(e));
         return err->code;
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-        octo_buf_append(&b, chunk, n);
-    }
-    if (ferror(fp) || octo_buf_failed(&b)) {
-        fclose(fp);
+    if (rc != 0) {
         octo_buf_free(&b);
         err->code = OCTO_EIO;
         snprintf(err->msg, sizeof(err->msg), "%s: read error", origin);
         return OCTO_EIO;
     }
-    fclose(fp);
     rc = octo_yaml_load(b.data != NULL ? b.data : "", b.len, origin, out, marks, err);
     octo_buf_free(&b);
     return rc;

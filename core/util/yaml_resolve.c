@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "xalloc.h"
+#include "yaml_io.h" /* octo_yaml_resolve_plain */
 
 static int is_digit(char c)
 {

@@ -45,6 +45,11 @@ void octo_buf_reset(struct octo_buf *b); /* len = 0, keeps storage */
 void octo_buf_free(struct octo_buf *b);
 /* Non-zero when the buffer is unusable (oom or over the limit). */
 int octo_buf_failed(const struct octo_buf *b);
+/* Append the whole file at path (binary, any size up to b's limit).
+ * Returns 0; -1 when it cannot be opened; -2 when reading it failed
+ * (ENOMEM / EFBIG when the buffer did), b then holding part of it.
+ * errno is set on failure. */
+int octo_buf_read_file(struct octo_buf *b, const char *path);
 
 /* Cut a UTF-8 character left incomplete at the end of s (a message
  * truncated by its buffer), so the text stays valid UTF-8. */
