@@ -13,7 +13,8 @@
 
 #include "runner.h"
 
-#define MAX_TIMEOUT (366.0 * 86400.0) /* callers check OCTO_SECONDS_MAX; (time_t) of larger values overflowed */
+#define MAX_TIMEOUT                                                                                \
+    (366.0 * 86400.0) /* callers check OCTO_SECONDS_MAX; (time_t) of larger values overflowed */
 
 void octo_cancel_init(struct octo_cancel *c, double timeout_seconds)
 {

@@ -75,8 +75,8 @@ static int env_int(const char *name, int def, int min, int max, int *out, octo_e
     n = strtol(v, &end, 10);
     if (errno != 0 || *end != '\0' || n < min || n > max) {
         return octo_error_set(err, OCTO_EINVAL, name,
-                              "environment variable %s=\"%s\" is not an integer in %d..%d", name,
-                              v, min, max);
+                              "environment variable %s=\"%s\" is not an integer in %d..%d", name, v,
+                              min, max);
     }
     *out = (int)n;
     return OCTO_OK;
@@ -96,8 +96,8 @@ int octo_env_long(const char *name, long def, long min, long max, long *out, oct
     n = strtol(v, &end, 10);
     if (errno != 0 || *end != '\0' || n < min || n > max) {
         return octo_error_set(err, OCTO_EINVAL, name,
-                              "environment variable %s=\"%s\" is not an integer in %ld..%ld",
-                              name, v, min, max);
+                              "environment variable %s=\"%s\" is not an integer in %ld..%ld", name,
+                              v, min, max);
     }
     *out = n;
     return OCTO_OK;
@@ -125,8 +125,8 @@ static int make_dir(char *path, size_t cap, const char *what, int create, octo_e
     char abs[PATH_MAX];
 
     if (create && octo_mkdirs(path, 0755) != 0) {
-        return octo_error_set(err, OCTO_EIO, what, "cannot create %s directory %s: %s", what,
-                              path, strerror(errno));
+        return octo_error_set(err, OCTO_EIO, what, "cannot create %s directory %s: %s", what, path,
+                              strerror(errno));
     }
     absolutize(abs, sizeof(abs), path);
     snprintf(path, cap, "%s", abs);
@@ -183,10 +183,10 @@ int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err
     if (rc != OCTO_OK) {
         return rc;
     }
-#define DERIVED(field, env, sub)                                                       \
-    do {                                                                                \
-        snprintf(def, sizeof(def), "%s/%s", cfg->data_path, sub);                       \
-        snprintf(cfg->field, sizeof(cfg->field), "%s", env_or(env, def));               \
+#define DERIVED(field, env, sub)                                                                   \
+    do {                                                                                           \
+        snprintf(def, sizeof(def), "%s/%s", cfg->data_path, sub);                                  \
+        snprintf(cfg->field, sizeof(cfg->field), "%s", env_or(env, def));                          \
     } while (0)
     DERIVED(lock_path, "LOCK_PATH", "locks");
     DERIVED(log_path, "LOG_PATH", "logs");
@@ -198,12 +198,11 @@ int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err
 #undef DERIVED
     if ((rc = make_dir(cfg->lock_path, sizeof(cfg->lock_path), "LOCK_PATH", create, err)) !=
             OCTO_OK ||
-        (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", create, err)) !=
-            OCTO_OK ||
+        (rc = make_dir(cfg->log_path, sizeof(cfg->log_path), "LOG_PATH", create, err)) != OCTO_OK ||
         (rc = make_dir(cfg->flows_path, sizeof(cfg->flows_path), "FLOWS_PATH", create, err)) !=
             OCTO_OK ||
-        (rc = make_dir(cfg->templates_path, sizeof(cfg->templates_path), "TEMPLATES_PATH",
-                       create, err)) != OCTO_OK) {
+        (rc = make_dir(cfg->templates_path, sizeof(cfg->templates_path), "TEMPLATES_PATH", create,
+                       err)) != OCTO_OK) {
         return rc;
     }
     absolutize(def, sizeof(def), cfg->secrets_path);
@@ -227,11 +226,11 @@ int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err
     }
 
     if ((rc = env_int("API_PORT", 5000, 0, 65535, &cfg->api_port, err)) != OCTO_OK ||
-        (rc = env_int("API_HTTPS_PORT", cfg->api_port + 1, 0, 65535, &cfg->api_https_port,
-                      err)) != OCTO_OK ||
+        (rc = env_int("API_HTTPS_PORT", cfg->api_port + 1, 0, 65535, &cfg->api_https_port, err)) !=
+            OCTO_OK ||
         (rc = env_int("API_THREADS", 16, 1, 512, &cfg->api_threads, err)) != OCTO_OK ||
-        (rc = env_int("API_CLIENT_CONNECTIONS", 8, 1, 1024, &cfg->api_client_connections,
-                      err)) != OCTO_OK ||
+        (rc = env_int("API_CLIENT_CONNECTIONS", 8, 1, 1024, &cfg->api_client_connections, err)) !=
+            OCTO_OK ||
         (rc = env_int("FLOW_TIMEOUT", 600, 0, 86400 * 7, &cfg->flow_timeout, err)) != OCTO_OK ||
         (rc = env_int("FLOW_MAX_WORKERS", 8, 1, 256, &cfg->flow_max_workers, err)) != OCTO_OK ||
         (rc = env_int("FLOW_MAX_DEPTH", 16, 1, 100, &cfg->max_depth, err)) != OCTO_OK ||
@@ -263,8 +262,7 @@ int octo_config_load_ex(struct octo_config *cfg, unsigned flags, octo_error *err
     snprintf(cfg->api_cors_origins, sizeof(cfg->api_cors_origins), "%s",
              env_or("API_CORS_ORIGINS", "*"));
     snprintf(cfg->timezone, sizeof(cfg->timezone), "%s", env_or("TIMEZONE", ""));
-    snprintf(cfg->vault_token, sizeof(cfg->vault_token), "%s",
-             env_or("HASHICORP_VAULT_TOKEN", ""));
+    snprintf(cfg->vault_token, sizeof(cfg->vault_token), "%s", env_or("HASHICORP_VAULT_TOKEN", ""));
     snprintf(cfg->connect_to, sizeof(cfg->connect_to), "%s", env_or("OCTO_CONNECT_TO", ""));
     snprintf(cfg->ca_file, sizeof(cfg->ca_file), "%s", env_or("OCTO_CA_FILE", ""));
     verify = env_or("OCTO_TLS_VERIFY", "true");

@@ -18,7 +18,6 @@
 
 /* struct octo_config is public: octoflow/core.h */
 
-
 /* An integer environment variable in min..max (def when unset or "").
  * Returns OCTO_OK or fills err naming the variable. */
 int octo_env_long(const char *name, long def, long min, long max, long *out, octo_error *err);

@@ -30,11 +30,11 @@ static int env_bool(const char *name, int def, int *out, octo_error *err)
 
     if (v == NULL || v[0] == '\0') {
         *out = def;
-    } else if (strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-               strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0) {
+    } else if (strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+               strcasecmp(v, "on") == 0) {
         *out = 1;
-    } else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
-               strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0) {
+    } else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
+               strcasecmp(v, "off") == 0) {
         *out = 0;
     } else {
         return octo_error_set(err, OCTO_EINVAL, name, "%s=\"%s\" must be true or false", name, v);
@@ -42,13 +42,13 @@ static int env_bool(const char *name, int def, int *out, octo_error *err)
     return OCTO_OK;
 }
 
-#define LONG_VAR(name, field, def, min, max)                                       \
-    do {                                                                           \
-        long v_;                                                                   \
-        if (octo_env_long(name, def, min, max, &v_, err) != OCTO_OK) {             \
-            return err->code;                                                      \
-        }                                                                          \
-        cfg->field = v_;                                                           \
+#define LONG_VAR(name, field, def, min, max)                                                       \
+    do {                                                                                           \
+        long v_;                                                                                   \
+        if (octo_env_long(name, def, min, max, &v_, err) != OCTO_OK) {                             \
+            return err->code;                                                                      \
+        }                                                                                          \
+        cfg->field = v_;                                                                           \
     } while (0)
 
 int octo_config_load_runs(struct octo_config *cfg, octo_error *err)

@@ -55,8 +55,10 @@ static int start_executor(const struct octo_core_opts *opts, octo_error *err)
     if (g_role == OCTO_ROLE_SERVICE && g_cfg.isolation == OCTO_ISOLATION_PROCESS) {
         if (opts->exe_path == NULL ||
             octo_supervisor_start(opts->exe_path, g_cfg.flow_max_workers, err) != OCTO_OK) {
-            octo_log(OCTO_LOG_ERROR, "worker processes unavailable (%s): runs execute in the "
-                     "service's threads", err->msg[0] != '\0' ? err->msg : "no executable");
+            octo_log(OCTO_LOG_ERROR,
+                     "worker processes unavailable (%s): runs execute in the "
+                     "service's threads",
+                     err->msg[0] != '\0' ? err->msg : "no executable");
             memset(err, 0, sizeof(*err));
         } else {
             octo_launch_set_mode(OCTO_EXEC_PROCESSES);
@@ -150,8 +152,7 @@ int octo_core_init(const struct octo_core_opts *opts, octo_error *err)
             int n = octo_jobs_abandon_orphans();
 
             if (n > 0) {
-                octo_log(OCTO_LOG_WARN, "%d job(s) left unfinished by a crash marked abandoned",
-                         n);
+                octo_log(OCTO_LOG_WARN, "%d job(s) left unfinished by a crash marked abandoned", n);
             }
         }
     }

@@ -30,5 +30,4 @@ struct octo_cron {
     unsigned wildcard : 1;
 };
 
-
 #endif

@@ -11,7 +11,6 @@
 
 #include "xalloc.h"
 
-
 struct field_def {
     const char *name;
     int lo, hi; /* accepted values (day-of-week: 0-7, 7 = Sunday) */
@@ -565,4 +564,3 @@ int octo_cron_is_wildcard(const struct octo_cron *c)
 {
     return c->wildcard ? 1 : 0;
 }
-

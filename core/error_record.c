@@ -88,7 +88,8 @@ json_t *octo_error_record(const char *step, const octo_error *err)
 
     json_object_set_new(e, "type", json_string(octo_error_type(err->code)));
     json_object_set_new(e, "message", json_string(err->msg));
-    json_object_foreach(d, k, v) {
+    json_object_foreach(d, k, v)
+    {
         if (strcmp(k, "type") != 0 && strcmp(k, "message") != 0) {
             json_object_set_new(e, k, octo_redact_json(v));
         }
@@ -122,8 +123,8 @@ char *octo_failure_text(json_t *data, const char *step, const char *message)
     }
     if (hit != NULL && json_is_string(json_object_get(hit, "file")) &&
         json_integer_value(json_object_get(hit, "line")) > 0) {
-        const char *type = json_string_value(json_object_get(json_object_get(hit, "error"),
-                                                             "type"));
+        const char *type =
+            json_string_value(json_object_get(json_object_get(hit, "error"), "type"));
 
         octo_buf_printf(&b, "%s:%lld: step \"%s\": %s%s%s",
                         json_string_value(json_object_get(hit, "file")),

@@ -12,8 +12,8 @@ const char *octo_strerror(int code)
     switch (code) {
     case OCTO_OK:
         return "success";
-#define XX(name, value, type, text) \
-    case OCTO_##name:               \
+#define XX(name, value, type, text)                                                                \
+    case OCTO_##name:                                                                              \
         return text;
         OCTO_ERRNO_MAP(XX)
 #undef XX
@@ -25,8 +25,8 @@ const char *octo_strerror(int code)
 const char *octo_error_type(int code)
 {
     switch (code) {
-#define XX(name, value, type, text) \
-    case OCTO_##name:               \
+#define XX(name, value, type, text)                                                                \
+    case OCTO_##name:                                                                              \
         return type;
         OCTO_ERRNO_MAP(XX)
 #undef XX

@@ -30,7 +30,6 @@ struct octo_jq_prog;
 struct octo_steptype;
 struct octo_retry;
 
-
 /* A check without running anything foreign: the YAML, the flow and step
  * keys, the option schemas and the templates are checked; jq programs
  * are not compiled and plugins' prepare() is not called. The service
@@ -40,8 +39,8 @@ struct octo_retry;
 
 /* A templated option value: where it sits in the block and its template. */
 struct octo_tmpl_opt {
-    char *option;  /* top-level option name ("uri", "query") */
-    char *key;     /* for OBJECT options: the member name; NULL otherwise */
+    char *option; /* top-level option name ("uri", "query") */
+    char *key;    /* for OBJECT options: the member name; NULL otherwise */
     struct octo_tpl *tpl;
 };
 
@@ -49,25 +48,25 @@ struct octo_step {
     size_t index;
     int line;
     char *name;
-    char *label;         /* steps[i] ("name") for messages */
+    char *label; /* steps[i] ("name") for messages */
     const struct octo_steptype *type;
-    char *block_key;     /* the key the block was written under */
+    char *block_key; /* the key the block was written under */
     char *result_key;
     struct octo_tpl **when;
     size_t nwhen;
     struct octo_regex **ignore;
     char **ignore_src;
     size_t nignore;
-    struct octo_jq_prog *jq; /* jq_expression, or NULL */
+    struct octo_jq_prog *jq;  /* jq_expression, or NULL */
     struct octo_retry *retry; /* retry policy, or NULL */
-    json_t *options;     /* the validated block, defaults applied (owned) */
-    const char *data_key; /* borrowed from options, NULL when absent or "" */
+    json_t *options;          /* the validated block, defaults applied (owned) */
+    const char *data_key;     /* borrowed from options, NULL when absent or "" */
     struct octo_tmpl_opt *tmpl;
     size_t ntmpl;
-    int path_data_opt;   /* index of a PATH_DATA option in the schema, or -1 */
-    void *inst;          /* plugin instance */
+    int path_data_opt; /* index of a PATH_DATA option in the schema, or -1 */
+    void *inst;        /* plugin instance */
     int prepared;
-    char *on_error_goto;  /* continue at this step after an error, or NULL */
+    char *on_error_goto;        /* continue at this step after an error, or NULL */
     struct octo_nested *nested; /* NESTED_STEPS options, compiled */
     size_t nnested;
 };
@@ -82,10 +81,10 @@ struct octo_nested {
 
 struct octo_flow {
     atomic_int refs;
-    char *path;          /* as resolved: relative to FLOWS_PATH when under it */
+    char *path; /* as resolved: relative to FLOWS_PATH when under it */
     char *abs_path;
-    char *file_name;     /* base name: lock files and messages */
-    char *name;          /* the flow's name: key, or the file name */
+    char *file_name; /* base name: lock files and messages */
+    char *name;      /* the flow's name: key, or the file name */
     struct timespec mtime;
     off_t size;
     ino_t ino;
@@ -93,18 +92,18 @@ struct octo_flow {
     size_t nsteps;
     json_t *first_named; /* step name -> index of its first / last step */
     json_t *last_named;
-    long finally_index;  /* -1: none */
-    long max_steps;      /* the flow's `max_steps` (0: MAX_STEPS_PER_RUN) */
+    long finally_index;   /* -1: none */
+    long max_steps;       /* the flow's `max_steps` (0: MAX_STEPS_PER_RUN) */
     int undefined_strict; /* `undefined: strict`: undefined variables in options fail */
-    int shallow;         /* loaded with OCTO_FLOW_SHALLOW: not runnable */
+    int shallow;          /* loaded with OCTO_FLOW_SHALLOW: not runnable */
     /* the full check of a shallow flow, done once by a worker (flow_check.c;
      * under its mutex): 0 not yet, 1 valid, -1 invalid */
     int deep_state;
     char *deep_error;
     json_t *deep_warnings;
-    char *cron;          /* NULL when absent */
-    long every_seconds;  /* 0 when absent */
-    json_t *warnings;    /* array of strings */
+    char *cron;         /* NULL when absent */
+    long every_seconds; /* 0 when absent */
+    json_t *warnings;   /* array of strings */
 };
 
 /* Diagnostics of a load: arrays of message strings (new references, the
@@ -141,9 +140,9 @@ long octo_flow_step_index(const struct octo_flow *f, const char *name);
  * original's table), or -1. */
 long octo_flow_goto_index(const struct octo_flow *f, const char *name);
 /* The special goto targets. */
-#define OCTO_GOTO_END "__end__"
+#define OCTO_GOTO_END   "__end__"
 #define OCTO_GOTO_START "__start__"
-#define OCTO_GOTO_EXIT "__exit__"
+#define OCTO_GOTO_EXIT  "__exit__"
 
 /* The cache: the flow at rel (relative to FLOWS_PATH, confined), loaded
  * or reused when the file's mtime, size and inode are unchanged. *out new

@@ -11,8 +11,7 @@
 #include "yaml_io.h"
 
 static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, const char *where,
-                const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
+                const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 static void add(struct octo_loadctx *lc, int is_error, const char *mark_path, const char *where,
                 const char *fmt, va_list ap)
@@ -95,8 +94,8 @@ static size_t distance(const char *a, const char *b)
         for (j = 1; j <= lb; j++) {
             size_t cost = a[i - 1] != b[j - 1];
 
-            d[i][j] = (unsigned short)min3(d[i - 1][j] + 1u, d[i][j - 1] + 1u,
-                                           d[i - 1][j - 1] + cost);
+            d[i][j] =
+                (unsigned short)min3(d[i - 1][j] + 1u, d[i][j - 1] + 1u, d[i - 1][j - 1] + cost);
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
                 d[i - 2][j - 2] + 1 < d[i][j]) {
                 d[i][j] = (unsigned short)(d[i - 2][j - 2] + 1);

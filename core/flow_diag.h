@@ -15,12 +15,12 @@
 #include "flow.h"
 
 struct octo_loadctx {
-    const char *display;   /* file name for messages */
-    json_t *marks;         /* YAML marks (borrowed) */
-    unsigned flags;        /* OCTO_FLOW_* */
+    const char *display; /* file name for messages */
+    json_t *marks;       /* YAML marks (borrowed) */
+    unsigned flags;      /* OCTO_FLOW_* */
     struct octo_diags *diags;
     int nerrors;
-    int key_line;          /* the message names a key: its own line */
+    int key_line; /* the message names a key: its own line */
     char first_error[OCTO_ERROR_MSG_LEN];
 };
 

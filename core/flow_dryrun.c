@@ -52,8 +52,8 @@ static json_t *initial_data(const struct octo_flow *f, json_t *input)
 static json_t *plan_step(const struct octo_flow *f, const struct octo_step *st, json_t *data,
                          json_t *warnings, int strict)
 {
-    json_t *row = json_pack("{s:s, s:s, s:i}", "name", st->name, "type", st->type->t.name,
-                            "line", st->line);
+    json_t *row =
+        json_pack("{s:s, s:s, s:i}", "name", st->name, "type", st->type->t.name, "line", st->line);
     struct octo_buf text = OCTO_BUF_INIT;
     json_t *opts;
     octo_error err;

@@ -157,8 +157,8 @@ static json_t *block_schema(const struct octo_steptype *t)
         }
     }
     return json_pack("{s:s, s:s, s:o, s:o, s:b}", "type", "object", "description",
-                     t->t.summary != NULL ? t->t.summary : "", "properties", props, "required",
-                     req, "additionalProperties", 0);
+                     t->t.summary != NULL ? t->t.summary : "", "properties", props, "required", req,
+                     "additionalProperties", 0);
 }
 
 /* The keys every step has (flow_step.c's COMMON_KEYS). */
@@ -167,9 +167,9 @@ static json_t *common_properties(void)
     json_t *scalar = json_pack("{s:[s,s,s,s]}", "type", "string", "number", "boolean", "null");
     json_t *p = json_object();
 
-    json_object_set_new(p, "name", json_pack("{s:[s,s,s], s:s}", "type", "string", "number",
-                                             "boolean", "description",
-                                             "the step's name; its result is stored under it"));
+    json_object_set_new(p, "name",
+                        json_pack("{s:[s,s,s], s:s}", "type", "string", "number", "boolean",
+                                  "description", "the step's name; its result is stored under it"));
     json_object_set_new(p, "description", json_pack("{s:s}", "type", "string"));
     json_object_set_new(p, "when",
                         json_pack("{s:[O, {s:s, s:O}], s:s}", "anyOf", scalar, "type", "array",
@@ -195,9 +195,9 @@ static json_t *common_properties(void)
         json_pack("{s:[{s:s, s:i, s:i}, {s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, "
                   "s:{s:[s,s]}}, s:b}, {s:s}], s:s}",
                   "anyOf", "type", "integer", "minimum", 1, "maximum", 100, "type", "object",
-                  "properties", "attempts", "type", "integer", "delay", "type", "number",
-                  "backoff", "type", "number", "max_delay", "type", "number", "when", "type",
-                  "string", "array", "additionalProperties", 0, "type", "null", "description",
+                  "properties", "attempts", "type", "integer", "delay", "type", "number", "backoff",
+                  "type", "number", "max_delay", "type", "number", "when", "type", "string",
+                  "array", "additionalProperties", 0, "type", "null", "description",
                   "retry a failed step: attempts, or {attempts, delay, backoff, max_delay, "
                   "when}"));
     json_decref(scalar);
@@ -224,7 +224,8 @@ static json_t *type_branch(const struct octo_steptype *t, json_t *names_out)
     for (a = t->t.block_aliases; a != NULL && *a != NULL; a++) {
         json_array_append_new(blocks, json_string(*a));
     }
-    json_array_foreach(blocks, i, n) {
+    json_array_foreach(blocks, i, n)
+    {
         json_object_set(props, json_string_value(n), block);
     }
     json_object_set_new(props, "type", json_pack("{s:O}", "enum", names));
@@ -232,8 +233,8 @@ static json_t *type_branch(const struct octo_steptype *t, json_t *names_out)
     json_decref(block);
     json_decref(blocks);
     return json_pack("{s:{s:{s:{s:o}}, s:[s]}, s:{s:o, s:b}}", "if", "properties", "type", "enum",
-                     names, "required", "type", "then", "properties", props,
-                     "additionalProperties", 0);
+                     names, "required", "type", "then", "properties", props, "additionalProperties",
+                     0);
 }
 
 json_t *octo_flow_json_schema(void)
@@ -254,31 +255,34 @@ json_t *octo_flow_json_schema(void)
                      "required", "type", "properties", "type", "enum", names, "description",
                      "the step type (octoflow plugins lists them)", "allOf", branches);
     props = json_object();
-    json_object_set_new(props, "name", json_pack("{s:s, s:s}", "type", "string", "description",
-                                                 "the flow's name (default: the file name)"));
+    json_object_set_new(props, "name",
+                        json_pack("{s:s, s:s}", "type", "string", "description",
+                                  "the flow's name (default: the file name)"));
     json_object_set_new(props, "description", json_pack("{s:s}", "type", "string"));
-    json_object_set_new(props, "steps", json_pack("{s:s, s:{s:s}}", "type", "array", "items",
-                                                  "$ref", "#/$defs/step"));
+    json_object_set_new(
+        props, "steps",
+        json_pack("{s:s, s:{s:s}}", "type", "array", "items", "$ref", "#/$defs/step"));
     json_object_set_new(props, "finally_step",
                         json_pack("{s:[s,s], s:s}", "type", "string", "null", "description",
                                   "the step that runs when the flow fails"));
-    json_object_set_new(props, "cron", json_pack("{s:[s,s], s:s}", "type", "string", "null",
-                                                 "description", "a cron expression (schedules)"));
+    json_object_set_new(props, "cron",
+                        json_pack("{s:[s,s], s:s}", "type", "string", "null", "description",
+                                  "a cron expression (schedules)"));
     json_object_set_new(props, "every_seconds",
-                        json_pack("{s:[s,s], s:i, s:i, s:s}", "type", "integer", "null",
-                                  "minimum", 0, "maximum", OCTO_SECONDS_MAX, "description",
+                        json_pack("{s:[s,s], s:i, s:i, s:s}", "type", "integer", "null", "minimum",
+                                  0, "maximum", OCTO_SECONDS_MAX, "description",
                                   "run every N seconds (schedules)"));
     json_object_set_new(props, "max_steps",
-                        json_pack("{s:s, s:i, s:s}", "type", "integer", "minimum", 1,
-                                  "description", "the most steps one run may execute"));
+                        json_pack("{s:s, s:i, s:s}", "type", "integer", "minimum", 1, "description",
+                                  "the most steps one run may execute"));
     json_object_set_new(props, "undefined",
                         json_pack("{s:[s,s,n], s:s}", "enum", "warn", "strict", "description",
                                   "strict: an undefined variable in a templated option fails "
                                   "the step"));
-    flow = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:o, s:b, s:{s:o}}", "$schema",
-                     "https://json-schema.org/draft/2020-12/schema", "$id",
-                     "urn:octoflow:flow-schema", "title", "Octoflow flow", "type", "object",
-                     "required", "steps", "properties", props, "additionalProperties", 0,
-                     "$defs", "step", step);
+    flow =
+        json_pack("{s:s, s:s, s:s, s:s, s:[s], s:o, s:b, s:{s:o}}", "$schema",
+                  "https://json-schema.org/draft/2020-12/schema", "$id", "urn:octoflow:flow-schema",
+                  "title", "Octoflow flow", "type", "object", "required", "steps", "properties",
+                  props, "additionalProperties", 0, "$defs", "step", step);
     return flow;
 }

@@ -58,7 +58,8 @@ json_t *octo_flows_report(int full)
     size_t i;
     json_t *p;
 
-    json_array_foreach(files, i, p) {
+    json_array_foreach(files, i, p)
+    {
         const char *path = json_string_value(p);
         json_t *report = NULL;
         json_t *sched = json_null();
@@ -85,7 +86,8 @@ json_t *octo_flows_report(int full)
                 full_check(path, report);
             }
         }
-        json_array_foreach(scheds, k, s) {
+        json_array_foreach(scheds, k, s)
+        {
             if (strcmp(json_string_value(json_object_get(s, "path")), path) == 0) {
                 sched = json_incref(s);
                 break;

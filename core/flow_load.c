@@ -24,9 +24,9 @@
 
 /* Any other key warns with a did-you-mean rather than fails: the original
  * ignored unknown keys, and flows written for it carry some. */
-static const char *const FLOW_KEYS[] = {"name",          "steps",       "finally_step",
-                                        "cron",          "every_seconds", "description",
-                                        "max_steps",     "undefined",   NULL};
+static const char *const FLOW_KEYS[] = {"name",      "steps",         "finally_step",
+                                        "cron",      "every_seconds", "description",
+                                        "max_steps", "undefined",     NULL};
 
 struct octo_flow *octo_flow_ref(struct octo_flow *f)
 {
@@ -188,7 +188,8 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
                         json_is_array(root) ? "list" : "scalar");
         goto done;
     }
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         size_t k;
 
         for (k = 0; FLOW_KEYS[k] != NULL; k++) {
@@ -221,7 +222,8 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
         octo_diag_error(&lc, "steps", "steps", "must be a list of steps");
     } else {
         f->steps = octo_xcalloc(json_array_size(steps) + 1, sizeof(*f->steps));
-        json_array_foreach(steps, i, v) {
+        json_array_foreach(steps, i, v)
+        {
             octo_flow_check_step(&lc, &f->steps[i], v, i);
             f->nsteps = i + 1;
         }
@@ -240,8 +242,7 @@ static int load_parsed(json_t *root, json_t *marks, const char *abs_path, const 
     }
     v = json_object_get(root, "max_steps");
     if (v != NULL && !json_is_null(v)) {
-        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > 100000000) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100000000) {
             octo_diag_error(&lc, "max_steps", "max_steps",
                             "must be a number of steps in 1..100000000");
         } else {

@@ -50,9 +50,9 @@ int octo_flow_check(const char *flow, unsigned flags, json_t **report, octo_erro
         size_t i;
 
         for (i = 0; i < f->nsteps; i++) {
-            json_array_append_new(steps, json_pack("{s:s, s:s, s:i}", "name", f->steps[i].name,
-                                                   "type", f->steps[i].type->t.name, "line",
-                                                   f->steps[i].line));
+            json_array_append_new(steps,
+                                  json_pack("{s:s, s:s, s:i}", "name", f->steps[i].name, "type",
+                                            f->steps[i].type->t.name, "line", f->steps[i].line));
         }
         json_object_set_new(r, "name", json_string(f->name));
         json_object_set_new(r, "steps", steps);

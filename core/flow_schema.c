@@ -146,7 +146,7 @@ static json_t *check_value(struct octo_loadctx *lc, const octo_option *o, json_t
         }
         for (val = o->values; val != NULL && *val != NULL; val++) {
             if ((o->flags & OCTO_OPT_NOCASE) ? strcasecmp(*val, json_string_value(v)) == 0
-                                              : strcmp(*val, json_string_value(v)) == 0) {
+                                             : strcmp(*val, json_string_value(v)) == 0) {
                 return json_string(*val);
             }
         }
@@ -199,8 +199,10 @@ static int check_path(struct octo_loadctx *lc, const octo_option *o, const char 
     /* a template or sub-flow that is not there (yet): said at validation,
      * by name under its root, never by absolute path */
     if (root != OCTO_ROOT_DATA && access(abs, F_OK) != 0) {
-        octo_diag_warn(lc, mark, where, "%s \"%s\" does not exist under %s (the step will fail "
-                       "when it runs)", root == OCTO_ROOT_TEMPLATES ? "template" : "flow", s,
+        octo_diag_warn(lc, mark, where,
+                       "%s \"%s\" does not exist under %s (the step will fail "
+                       "when it runs)",
+                       root == OCTO_ROOT_TEMPLATES ? "template" : "flow", s,
                        root == OCTO_ROOT_TEMPLATES ? "TEMPLATES_PATH" : "FLOWS_PATH");
     }
     return 0;
@@ -230,7 +232,8 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
     names[i] = NULL;
     /* keys the schema does not know */
     if (block != NULL && json_is_object(block)) {
-        json_object_foreach(block, key, v) {
+        json_object_foreach(block, key, v)
+        {
             size_t k;
 
             for (k = 0; k < t->nopts; k++) {
@@ -246,8 +249,8 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
     }
     for (i = 0; i < t->nopts; i++) {
         const octo_option *o = &t->opts[i];
-        json_t *val = block != NULL && json_is_object(block) ? json_object_get(block, o->name)
-                                                             : NULL;
+        json_t *val =
+            block != NULL && json_is_object(block) ? json_object_get(block, o->name) : NULL;
         json_t *stored = NULL;
 
         snprintf(mark, sizeof(mark), "%s.%s", mark_base, o->name);
@@ -268,10 +271,9 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
             continue;
         }
         if (o->flags & OCTO_OPT_DEPRECATED) {
-            octo_diag_warn(lc, mark, where, "is deprecated%s%s%s",
-                           o->replaced_by != NULL ? " (use \"" : "",
-                           o->replaced_by != NULL ? o->replaced_by : "",
-                           o->replaced_by != NULL ? "\")" : "");
+            octo_diag_warn(
+                lc, mark, where, "is deprecated%s%s%s", o->replaced_by != NULL ? " (use \"" : "",
+                o->replaced_by != NULL ? o->replaced_by : "", o->replaced_by != NULL ? "\")" : "");
         }
         stored = check_value(lc, o, val, mark, where);
         if (stored == NULL) {
@@ -290,7 +292,8 @@ int octo_flow_check_block(struct octo_loadctx *lc, struct octo_step *st, json_t 
             const char *mk;
             json_t *mv;
 
-            json_object_foreach(stored, mk, mv) {
+            json_object_foreach(stored, mk, mv)
+            {
                 char m2[600];
                 char w2[600];
 

@@ -35,10 +35,9 @@
 #include "tplcache.h"
 #include "xalloc.h"
 
-static const char *const COMMON_KEYS[] = {"name",          "type",          "when",
-                                          "result_key",    "ignore_errors", "jq_expression",
-                                          "description",   "retry",         "on_error_goto",
-                                          NULL};
+static const char *const COMMON_KEYS[] = {
+    "name",          "type",        "when",  "result_key",    "ignore_errors",
+    "jq_expression", "description", "retry", "on_error_goto", NULL};
 
 /* The text of a scalar written where text was expected (a name, a
  * condition, a pattern): booleans as true/false - a Jinja literal in a
@@ -114,7 +113,8 @@ static int compile_when(struct octo_loadctx *lc, struct octo_step *st, json_t *w
         list = json_pack("[O]", when);
     }
     st->when = octo_xcalloc(json_array_size(list) + 1, sizeof(*st->when));
-    json_array_foreach(list, i, c) {
+    json_array_foreach(list, i, c)
+    {
         struct octo_buf src = OCTO_BUF_INIT;
         char *text;
         char name[128];
@@ -168,7 +168,8 @@ static int compile_ignore(struct octo_loadctx *lc, struct octo_step *st, json_t 
     }
     st->ignore = octo_xcalloc(json_array_size(list) + 1, sizeof(*st->ignore));
     st->ignore_src = octo_xcalloc(json_array_size(list) + 1, sizeof(*st->ignore_src));
-    json_array_foreach(list, i, p) {
+    json_array_foreach(list, i, p)
+    {
         octo_error err;
         char *text;
 
@@ -320,19 +321,23 @@ int octo_flow_check_step_at(struct octo_loadctx *lc, struct octo_step *st, json_
             /* the plugin is there but was refused: say so where it matters */
             octo_diag_error(lc, m2, where, "unknown step type \"%s\": %s", type_used, why);
         } else if (hint != NULL) {
-            octo_diag_error(lc, m2, where, "unknown step type \"%s\" (did you mean \"%s\"? "
-                            "known: %s)", type_used, hint, known);
+            octo_diag_error(lc, m2, where,
+                            "unknown step type \"%s\" (did you mean \"%s\"? "
+                            "known: %s)",
+                            type_used, hint, known);
         } else {
             /* no directory in the message: it goes to API clients too
              * (`octoflow plugins` shows where plugins are looked for) */
-            octo_diag_error(lc, m2, where, "unknown step type \"%s\" (known: %s; `octoflow "
+            octo_diag_error(lc, m2, where,
+                            "unknown step type \"%s\" (known: %s; `octoflow "
                             "plugins` lists the plugins and where they are loaded from)",
                             type_used, known[0] != '\0' ? known : "none");
         }
         return -1;
     }
     /* common keys */
-    json_object_foreach(def, key, v) {
+    json_object_foreach(def, key, v)
+    {
         size_t k;
         const char *cands[16];
         size_t n = 0;

@@ -23,10 +23,10 @@ json_t *octo_health(void)
     if (octo_launch_mode() == OCTO_EXEC_PROCESSES && octo_supervisor_running()) {
         json_object_set_new(h, "workers", octo_supervisor_status());
     } else {
-        json_object_set_new(h, "workers",
-                            json_pack("{s:s}", "isolation",
-                                      octo_launch_mode() == OCTO_EXEC_THREADS ? "thread"
-                                                                              : "inline"));
+        json_object_set_new(
+            h, "workers",
+            json_pack("{s:s}", "isolation",
+                      octo_launch_mode() == OCTO_EXEC_THREADS ? "thread" : "inline"));
     }
     return h;
 }

@@ -249,8 +249,8 @@ static int h_sleep(octo_ctx *ctx, double seconds, octo_error *err)
     int why;
 
     if (!(seconds >= 0) || seconds > (double)OCTO_SECONDS_MAX) {
-        return octo_error_set(err, OCTO_EINVAL, NULL,
-                              "cannot sleep %g seconds (0 to %d)", seconds, OCTO_SECONDS_MAX);
+        return octo_error_set(err, OCTO_EINVAL, NULL, "cannot sleep %g seconds (0 to %d)", seconds,
+                              OCTO_SECONDS_MAX);
     }
     why = octo_cancel_sleep(ctx != NULL && ctx->run != NULL ? ctx->run->cancel : NULL, seconds);
     if (why == OCTO_DEADLINE) {
@@ -262,8 +262,7 @@ static int h_sleep(octo_ctx *ctx, double seconds, octo_error *err)
     return OCTO_OK;
 }
 
-static int h_flow_run2(octo_ctx *ctx, const char *rel, json_t *input, json_t **out,
-                       octo_error *err)
+static int h_flow_run2(octo_ctx *ctx, const char *rel, json_t *input, json_t **out, octo_error *err)
 {
     int failed = 0;
     int rc = octo_run_subflow(ctx, rel, input, out, &failed, err);
@@ -279,16 +278,14 @@ _Static_assert(OCTO_REGEX_IGNORECASE == OCTO_RE_IGNORECASE &&
                    OCTO_REGEX_MULTILINE == OCTO_RE_MULTILINE && OCTO_REGEX_DOTALL == OCTO_RE_DOTALL,
                "regex flags");
 
-static int h_regex_compile(const char *pattern, unsigned flags, octo_regex **out,
-                           octo_error *err)
+static int h_regex_compile(const char *pattern, unsigned flags, octo_regex **out, octo_error *err)
 {
     *out = NULL;
     if (pattern == NULL) {
         return octo_error_set(err, OCTO_EINVAL, NULL, "no regular expression");
     }
-    return octo_regex_compile(pattern, flags & (OCTO_RE_IGNORECASE | OCTO_RE_MULTILINE |
-                                                OCTO_RE_DOTALL),
-                              out, err);
+    return octo_regex_compile(
+        pattern, flags & (OCTO_RE_IGNORECASE | OCTO_RE_MULTILINE | OCTO_RE_DOTALL), out, err);
 }
 
 static int h_regex_match(const octo_regex *re, const char *subject, size_t len, int how,

@@ -25,16 +25,16 @@
 #include "timeline.h"
 #include "xalloc.h"
 
-#define RECENT 256            /* finished jobs kept in memory */
-#define FLUSH_ROWS 100        /* timeline rows per store write while running */
-#define SUB_QUEUE_MAX 10000   /* events a slow subscriber may lag behind */
+#define RECENT        256   /* finished jobs kept in memory */
+#define FLUSH_ROWS    100   /* timeline rows per store write while running */
+#define SUB_QUEUE_MAX 10000 /* events a slow subscriber may lag behind */
 
 struct octo_job_sub {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    json_t *queue;   /* events not yet taken */
-    int ended;       /* the final event is queued */
-    int lost;        /* events dropped for a slow reader */
+    json_t *queue; /* events not yet taken */
+    int ended;     /* the final event is queued */
+    int lost;      /* events dropped for a slow reader */
     struct octo_job_sub *next;
 };
 
@@ -255,8 +255,8 @@ void octo_job_record(struct octo_job *j)
     json_object_set_new(row, "id", json_string(j->id));
     json_object_set_new(row, "flow_path", json_string(j->flow_path));
     json_object_set_new(row, "source", json_string(j->source));
-    json_object_set_new(row, "schedule_id", j->schedule_id ? json_string(j->schedule_id)
-                                                           : json_null());
+    json_object_set_new(row, "schedule_id",
+                        j->schedule_id ? json_string(j->schedule_id) : json_null());
     json_object_set_new(row, "state", json_string("queued"));
     json_object_set_new(row, "status", json_null());
     json_object_set_new(row, "input", json_string(input));
@@ -278,8 +278,8 @@ static void publish(struct octo_job *j, const char *event, json_t *data, int fin
         pthread_mutex_lock(&s->mu);
         if (!s->ended) {
             if (json_array_size(s->queue) < SUB_QUEUE_MAX || final) {
-                json_array_append_new(s->queue, json_pack("{s:s, s:O}", "event", event, "data",
-                                                          data));
+                json_array_append_new(s->queue,
+                                      json_pack("{s:s, s:O}", "event", event, "data", data));
             } else {
                 s->lost++;
             }
@@ -328,9 +328,8 @@ void octo_job_step(struct octo_job *j, struct octo_step_row *row)
 
     octo_metrics_step(row->type, row->outcome, running ? 0 : row->duration_us, row->error);
     pthread_mutex_lock(&j->mu);
-    if (j->state == OCTO_JOB_FINISHED ||
-        (j->rows.n >= OCTO_TIMELINE_MAX_ROWS + 100 &&
-         octo_row_table_get(&j->rows, row->seq) == NULL)) {
+    if (j->state == OCTO_JOB_FINISHED || (j->rows.n >= OCTO_TIMELINE_MAX_ROWS + 100 &&
+                                          octo_row_table_get(&j->rows, row->seq) == NULL)) {
         pthread_mutex_unlock(&j->mu);
         octo_step_row_unref(row);
         return;
@@ -470,8 +469,8 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     }
     json_object_set_new(row, "id", json_string(j->id));
     json_object_set_new(row, "state", json_string("finished"));
-    json_object_set_new(row, "status", json_string(j->abandoned ? "abandoned"
-                                                                : octo_run_status_name(status)));
+    json_object_set_new(row, "status",
+                        json_string(j->abandoned ? "abandoned" : octo_run_status_name(status)));
     json_object_set_new(row, "error", j->error != NULL ? json_string(j->error) : json_null());
     json_object_set_new(row, "result", text != NULL ? json_string(text) : json_null());
     json_object_set_new(row, "result_truncated", json_integer(truncated));
@@ -485,8 +484,8 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     free(text);
     octo_store_job_update(row);
     octo_log(status == OCTO_RUN_SUCCESS ? OCTO_LOG_INFO : OCTO_LOG_WARN,
-             "[job %.8s] Job %s (%s, %s) finished: %s%s%s", j->id, j->id, j->flow_path,
-             j->source, octo_run_status_name(status), j->error != NULL ? ": " : "",
+             "[job %.8s] Job %s (%s, %s) finished: %s%s%s", j->id, j->id, j->flow_path, j->source,
+             octo_run_status_name(status), j->error != NULL ? ": " : "",
              j->error != NULL ? j->error : "");
 
     pthread_mutex_lock(&g_mu);
@@ -572,14 +571,14 @@ static json_t *as_row(struct octo_job *j, int detail, json_t **steps)
     json_object_set_new(row, "id", json_string(j->id));
     json_object_set_new(row, "flow_path", json_string(j->flow_path));
     json_object_set_new(row, "source", json_string(j->source));
-    json_object_set_new(row, "schedule_id", j->schedule_id ? json_string(j->schedule_id)
-                                                           : json_null());
+    json_object_set_new(row, "schedule_id",
+                        j->schedule_id ? json_string(j->schedule_id) : json_null());
     json_object_set_new(row, "state", json_string(state_name(j->state)));
-    json_object_set_new(row, "status",
-                        j->state == OCTO_JOB_FINISHED
-                            ? json_string(j->abandoned ? "abandoned"
-                                                       : octo_run_status_name(j->status))
-                            : json_null());
+    json_object_set_new(
+        row, "status",
+        j->state == OCTO_JOB_FINISHED
+            ? json_string(j->abandoned ? "abandoned" : octo_run_status_name(j->status))
+            : json_null());
     json_object_set_new(row, "error", j->error != NULL ? json_string(j->error) : json_null());
     json_object_set_new(row, "created", json_real(j->created));
     json_object_set_new(row, "started", j->started > 0 ? json_real(j->started) : json_null());
@@ -820,7 +819,8 @@ int octo_jobs_abandon_orphans(void)
         if (octo_store_job_list(&q, &rows, NULL, &err) != OCTO_OK) {
             continue;
         }
-        json_array_foreach(rows, i, row) {
+        json_array_foreach(rows, i, row)
+        {
             json_t *full = NULL;
             const char *node = json_string_value(json_object_get(row, "node"));
             json_t *upd;
@@ -831,8 +831,7 @@ int octo_jobs_abandon_orphans(void)
             }
             if (octo_store_job_get(json_string_value(json_object_get(row, "id")), &full, NULL,
                                    &err) != OCTO_OK ||
-                full == NULL ||
-                owner_alive(json_string_value(json_object_get(full, "owner")))) {
+                full == NULL || owner_alive(json_string_value(json_object_get(full, "owner")))) {
                 json_decref(full);
                 continue;
             }
@@ -843,9 +842,8 @@ int octo_jobs_abandon_orphans(void)
                          ? json_string_value(json_object_get(full, "owner"))
                          : "?",
                      states[s]);
-            upd = json_pack("{s:O, s:s, s:s, s:s, s:f}", "id", json_object_get(row, "id"),
-                            "state", "finished", "status", "abandoned", "error", msg, "ended",
-                            now_real());
+            upd = json_pack("{s:O, s:s, s:s, s:s, s:f}", "id", json_object_get(row, "id"), "state",
+                            "finished", "status", "abandoned", "error", msg, "ended", now_real());
             octo_store_job_update(upd);
             octo_log(OCTO_LOG_WARN, "Job %s (%s) %s", json_string_value(json_object_get(row, "id")),
                      json_string_value(json_object_get(row, "flow_path")), msg);
@@ -919,7 +917,8 @@ void octo_jobs_forget_ids(json_t *ids)
         if (j == NULL) {
             continue;
         }
-        json_array_foreach(ids, k, id) {
+        json_array_foreach(ids, k, id)
+        {
             if (json_is_string(id) && strcmp(json_string_value(id), j->id) == 0) {
                 g_recent[i] = NULL;
                 gone[n++] = j;

@@ -34,36 +34,36 @@ struct octo_job_sub;
 struct octo_job {
     atomic_int refs;
     char id[37];
-    char *flow_path;          /* relative to FLOWS_PATH (display and store) */
-    char *flow_abs;           /* canonical path */
+    char *flow_path; /* relative to FLOWS_PATH (display and store) */
+    char *flow_abs;  /* canonical path */
     char lock_name[1024];
-    char source[16];          /* "api", "schedule", "cli" */
-    char *schedule_id;        /* or NULL */
-    json_t *input;            /* the caller's input (owned; may be JSON null) */
-    double timeout;           /* seconds, 0: none */
-    double created;           /* epoch seconds */
+    char source[16];   /* "api", "schedule", "cli" */
+    char *schedule_id; /* or NULL */
+    json_t *input;     /* the caller's input (owned; may be JSON null) */
+    double timeout;    /* seconds, 0: none */
+    double created;    /* epoch seconds */
     double started;
     double ended;
-    struct octo_lock *lock;   /* held while not finished */
+    struct octo_lock *lock; /* held while not finished */
 
-    pthread_mutex_t mu;       /* everything below */
-    pthread_cond_t cv;        /* state changes (waiters) */
+    pthread_mutex_t mu; /* everything below */
+    pthread_cond_t cv;  /* state changes (waiters) */
     int state;
-    int status;               /* enum octo_run_status, when finished */
+    int status; /* enum octo_run_status, when finished */
     int abandoned;
-    char *error;              /* finished: the failure message, or NULL */
+    char *error; /* finished: the failure message, or NULL */
     char *failed_step;
-    json_t *result;           /* finished: the final flow data (redacted) */
+    json_t *result;                 /* finished: the final flow data (redacted) */
     struct octo_row_table rows;     /* the timeline */
     struct octo_step_row **pending; /* ended rows not yet handed to the store */
     size_t npending;
     size_t cap_pending;
-    struct octo_step_row *current;  /* the running top-level step's row (a
-                                       reference), or NULL */
+    struct octo_step_row *current; /* the running top-level step's row (a
+                                      reference), or NULL */
     long steps_dropped;
     int cancel_requested;
     struct octo_job_sub *subs;
-    int worker_pid;           /* the process running it (0: this one) */
+    int worker_pid; /* the process running it (0: this one) */
 
     /* set by the executor that runs it */
     struct octo_cancel cancel;

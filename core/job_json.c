@@ -112,16 +112,17 @@ json_t *octo_job_api_json(json_t *row, json_t *steps, int detail)
 
         json_object_set_new(meta, "payload", parsed(json_object_get(row, "input")));
         json_object_set_new(o, "input", parsed(json_object_get(row, "input")));
-        json_object_set_new(o, "input_truncated",
-                            json_boolean(json_is_true(json_object_get(row, "input_truncated")) ||
-                                         json_integer_value(json_object_get(
-                                             row, "input_truncated")) != 0));
+        json_object_set_new(
+            o, "input_truncated",
+            json_boolean(json_is_true(json_object_get(row, "input_truncated")) ||
+                         json_integer_value(json_object_get(row, "input_truncated")) != 0));
         json_object_set_new(o, "result", parsed(json_object_get(row, "result")));
-        json_object_set_new(o, "result_truncated",
-                            json_boolean(json_is_true(json_object_get(row, "result_truncated")) ||
-                                         json_integer_value(json_object_get(
-                                             row, "result_truncated")) != 0));
-        json_array_foreach(steps, i, s) {
+        json_object_set_new(
+            o, "result_truncated",
+            json_boolean(json_is_true(json_object_get(row, "result_truncated")) ||
+                         json_integer_value(json_object_get(row, "result_truncated")) != 0));
+        json_array_foreach(steps, i, s)
+        {
             json_array_append_new(tl, octo_job_step_api_json(s));
         }
         json_object_set_new(o, "timeline", tl);

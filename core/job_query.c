@@ -13,7 +13,6 @@
 #include "store.h"
 #include "timeout_check.h"
 
-
 const char *octo_job_id(const struct octo_job *j)
 {
     return j->id;
@@ -93,7 +92,8 @@ int octo_jobs_query(const struct octo_job_query *q, json_t **jobs, long *total, 
         return rc;
     }
     *jobs = json_array();
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         /* a job still running here is shown live (its current step) */
         struct octo_job *j = octo_job_find(json_string_value(json_object_get(row, "id")));
 

@@ -155,7 +155,8 @@ static struct octo_jq_prog *evict(void)
     size_t best = g_n;
 
     for (i = 0; i < g_n; i++) {
-        if (g_progs[i]->refs == 0 && (best == g_n || g_progs[i]->released < g_progs[best]->released)) {
+        if (g_progs[i]->refs == 0 &&
+            (best == g_n || g_progs[i]->released < g_progs[best]->released)) {
             best = i;
         }
     }

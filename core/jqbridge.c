@@ -22,9 +22,9 @@
  * set the slot's stop flag and keep calling jq_next: the prelude follows
  * every output with a check of that flag (read through the input
  * callback, the one channel from C into a running program) that raises
- * an error, and raising unwinds every fork point through its handler. `halt` and `halt_error` are redefined the same way: they tell
- * the debug callback and raise, instead of leaving the state halted.
- * Outputs and errors seen after a stop request are ignored.
+ * an error, and raising unwinds every fork point through its handler. `halt` and `halt_error` are
+ * redefined the same way: they tell the debug callback and raise, instead of leaving the state
+ * halted. Outputs and errors seen after a stop request are ignored.
  */
 #include "jqbridge.h"
 
@@ -35,8 +35,8 @@
 
 #include "buf.h"
 #include "errors.h"
-#include "jqconv.h"
 #include "jq_programs.h"
+#include "jqconv.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -44,9 +44,9 @@
  * slot is used by one thread at a time (borrowed from the pool). */
 struct jq_slot {
     jq_state *jq;
-    int stop;        /* the stop check raises (read through the input callback) */
-    int halted;      /* halt / halt_error ran (reported through the debug callback) */
-    jv halt_code;    /* null for halt, the number for halt_error */
+    int stop;     /* the stop check raises (read through the input callback) */
+    int halted;   /* halt / halt_error ran (reported through the debug callback) */
+    jv halt_code; /* null for halt, the number for halt_error */
     jv halt_msg;
 };
 
@@ -79,7 +79,7 @@ static void error_cb(void *data, jv msg)
 #define STOP_MARK "__octo_stop__"
 /* Outputs read after the ones a run needs before stopping it by force. */
 #define DRAIN_OUTPUTS 1000
-#define HALT_MARK "__octo_halt__"
+#define HALT_MARK     "__octo_halt__"
 /* Above this index an assignment would make libjq 1.6 allocate and fill
  * every element before it (16 bytes each): setpath([1e9]; 1) asks for
  * 16 GB and aborts the process. */
@@ -191,8 +191,8 @@ static void debug_cb(void *data, jv v)
 
     if (jv_get_kind(v) == JV_KIND_ARRAY && jv_array_length(jv_copy(v)) == 3) {
         jv tag = jv_array_get(jv_copy(v), 0);
-        int is_halt = jv_get_kind(tag) == JV_KIND_STRING &&
-                      strcmp(jv_string_value(tag), HALT_MARK) == 0;
+        int is_halt =
+            jv_get_kind(tag) == JV_KIND_STRING && strcmp(jv_string_value(tag), HALT_MARK) == 0;
 
         jv_free(tag);
         if (is_halt) {
@@ -404,9 +404,8 @@ struct jq_slot *octo__jq_slot_new(const char *wrapped, const char *source, octo_
             }
             jq_teardown(&b);
         }
-        compile_error(source, bare.text.len > 0 ? octo_buf_cstr(&bare.text)
-                                                : octo_buf_cstr(&ec.text),
-                      err);
+        compile_error(source,
+                      bare.text.len > 0 ? octo_buf_cstr(&bare.text) : octo_buf_cstr(&ec.text), err);
         pthread_mutex_unlock(&g_compile_mu);
         octo_buf_free(&bare.text);
         octo_buf_free(&ec.text);
@@ -445,14 +444,14 @@ static int halted(const struct jq_slot *s, const struct octo_jq_prog *p, octo_er
         return OCTO_OK;
     }
     if (jv_get_kind(msg) == JV_KIND_STRING) {
-        return octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s", octo_jq_source(p),
-                              jv_string_value(msg));
+        return octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted: %s",
+                              octo_jq_source(p), jv_string_value(msg));
     }
     {
         jv text = jv_dump_string(jv_copy(msg), 0);
-        int rc = octo_error_set(err, OCTO_EJQ, NULL,
-                                "jq expression \"%s\" halted with an error: %s", octo_jq_source(p),
-                                jv_string_value(text));
+        int rc =
+            octo_error_set(err, OCTO_EJQ, NULL, "jq expression \"%s\" halted with an error: %s",
+                           octo_jq_source(p), jv_string_value(text));
 
         jv_free(text);
         return rc;

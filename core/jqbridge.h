@@ -34,8 +34,8 @@ const char *octo_jq_source(const struct octo_jq_prog *p);
 /* Run on input (borrowed). mode: OCTO_JQ_SINGLE / FIRST / ALL. *out new.
  * *n_outputs (may be NULL) receives how many outputs were seen (for
  * SINGLE: 0, 1 or 2 meaning "two or more"). Runtime errors: OCTO_EJQ. */
-int octo_jq_run(const struct octo_jq_prog *p, json_t *input, int mode, json_t **out,
-                int *n_outputs, octo_error *err);
+int octo_jq_run(const struct octo_jq_prog *p, json_t *input, int mode, json_t **out, int *n_outputs,
+                octo_error *err);
 
 /* Conversions (exposed for tests). */
 json_t *octo_jq_to_json(void *jv_ptr); /* takes a jv* and consumes it */

@@ -21,7 +21,8 @@ static jv to_jv(json_t *v, int depth)
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         out = jv_object();
-        json_object_foreach(v, k, item) {
+        json_object_foreach(v, k, item)
+        {
             jv iv = to_jv(item, depth + 1);
 
             if (!jv_is_valid(iv)) {
@@ -33,7 +34,8 @@ static jv to_jv(json_t *v, int depth)
         return out;
     case JSON_ARRAY:
         out = jv_array_sized((int)json_array_size(v));
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             jv iv = to_jv(item, depth + 1);
 
             if (!jv_is_valid(iv)) {
@@ -151,4 +153,3 @@ json_t *octo__jq_to_json(jv v)
 {
     return from_jv(v, 0);
 }
-

@@ -17,9 +17,9 @@
 #include "pool.h"
 #include "redact.h"
 #include "runner.h"
+#include "step_row.h"
 #include "store.h"
 #include "supervisor.h"
-#include "step_row.h"
 #include "timeline.h"
 #include "xalloc.h"
 
@@ -163,8 +163,7 @@ int octo_launch(const struct octo_launch_req *req, struct octo_job **out, octo_e
                  req->flow, req->source, err->msg);
         return OCTO_LAUNCH_INVALID;
     }
-    j = octo_job_new(f->path, f->abs_path, req->source, req->schedule_id, req->input,
-                     req->timeout);
+    j = octo_job_new(f->path, f->abs_path, req->source, req->schedule_id, req->input, req->timeout);
     rc = octo_lock_acquire(j->lock_name, j->id, &j->lock, err);
     if (rc != OCTO_OK) {
         /* never recorded: a refused launch is not a job (the original did

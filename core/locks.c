@@ -170,8 +170,7 @@ static void make_parent(const char *path)
     }
 }
 
-int octo_lock_acquire(const char *name, const char *job_id, struct octo_lock **out,
-                      octo_error *err)
+int octo_lock_acquire(const char *name, const char *job_id, struct octo_lock **out, octo_error *err)
 {
     char path[PATH_MAX];
     int attempt;
@@ -200,15 +199,14 @@ int octo_lock_acquire(const char *name, const char *job_id, struct octo_lock **o
 
             if (e != EAGAIN && e != EACCES) {
                 close(fd);
-                return octo_error_set(err, OCTO_EIO, NULL, "cannot lock %s: %s", name,
-                                      strerror(e));
+                return octo_error_set(err, OCTO_EIO, NULL, "cannot lock %s: %s", name, strerror(e));
             }
             h = read_holder(fd, path);
             close(fd);
             if (json_is_integer(json_object_get(h, "pid"))) {
                 octo_error_set(err, OCTO_EACCES, NULL,
-                               "Flow %s is already running (process %lld on %s, since %s).",
-                               name, (long long)json_integer_value(json_object_get(h, "pid")),
+                               "Flow %s is already running (process %lld on %s, since %s).", name,
+                               (long long)json_integer_value(json_object_get(h, "pid")),
                                json_string_value(json_object_get(h, "host")) != NULL
                                    ? json_string_value(json_object_get(h, "host"))
                                    : "?",
@@ -228,8 +226,7 @@ int octo_lock_acquire(const char *name, const char *job_id, struct octo_lock **o
 
             octo_timestamp_compact(time(NULL), stamp, sizeof(stamp));
             len = snprintf(text, sizeof(text), "%s\npid=%ld host=%s job=%s\n", stamp,
-                           (long)getpid(), octo_config()->node_name,
-                           job_id != NULL ? job_id : "");
+                           (long)getpid(), octo_config()->node_name, job_id != NULL ? job_id : "");
             /* Written first, then cut to its length: never truncated to
              * zero, which makes ext4 flush the file to disk when it is
              * closed (auto_da_alloc), a disk write per run for a file

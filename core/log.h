@@ -52,5 +52,4 @@ int octo_log_start_writer(void);
 /* Return once every line logged before the call is written. */
 void octo_log_flush(void);
 
-
 #endif

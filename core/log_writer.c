@@ -26,7 +26,7 @@
 
 #include "xalloc.h"
 
-#define QCAP 4096u /* lines; a power of two (96 KiB of slots) */
+#define QCAP  4096u  /* lines; a power of two (96 KiB of slots) */
 #define BATCH 65536u /* bytes written at once */
 
 struct slot {
@@ -37,12 +37,12 @@ struct slot {
 
 static struct slot *g_q;
 static atomic_size_t g_enq;
-static size_t g_deq;             /* the writer's */
-static atomic_size_t g_written;  /* positions written (== g_deq after a batch) */
-static atomic_int g_running;     /* producers may queue */
-static atomic_int g_active;      /* producers inside octo__logq_push */
+static size_t g_deq;            /* the writer's */
+static atomic_size_t g_written; /* positions written (== g_deq after a batch) */
+static atomic_int g_running;    /* producers may queue */
+static atomic_int g_active;     /* producers inside octo__logq_push */
 static atomic_int g_stop;
-static atomic_int g_sleeping;    /* futex word: the writer sleeps on 1 */
+static atomic_int g_sleeping; /* futex word: the writer sleeps on 1 */
 static pthread_t g_thread;
 static atomic_int g_started;
 static pthread_mutex_t g_flush_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -80,8 +80,7 @@ static int try_push(char *line, size_t len)
         s = &g_q[pos & (QCAP - 1)];
         dif = (intptr_t)atomic_load_explicit(&s->seq, memory_order_acquire) - (intptr_t)pos;
         if (dif == 0) {
-            if (atomic_compare_exchange_weak_explicit(&g_enq, &pos, pos + 1,
-                                                      memory_order_relaxed,
+            if (atomic_compare_exchange_weak_explicit(&g_enq, &pos, pos + 1, memory_order_relaxed,
                                                       memory_order_relaxed)) {
                 break;
             }

@@ -20,8 +20,8 @@
 #include <jansson.h>
 #include <octoflow/core.h>
 
-#define LABELS_MAX 320   /* preformatted label text of one series */
-#define VALUE_MAX 200    /* one label value (longer ones are cut) */
+#define LABELS_MAX  320 /* preformatted label text of one series */
+#define VALUE_MAX   200 /* one label value (longer ones are cut) */
 #define BUCKETS_MAX 16
 
 struct series {
@@ -46,10 +46,9 @@ struct family {
 };
 
 static const double JOB_BOUNDS[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
-static const double STEP_BOUNDS[] = {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60,
-                                     300};
-static const double HTTP_BOUNDS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                     0.5, 1, 2.5, 5, 10};
+static const double STEP_BOUNDS[] = {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300};
+static const double HTTP_BOUNDS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 #define NB(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -61,35 +60,76 @@ static struct series g_http_s[1024];
 static struct series g_http_dur_s[128];
 static struct series g_store_s[1];
 
-static struct family g_jobs = {"octoflow_jobs_total", "Jobs finished, by flow, status and source.",
-                               0, NULL, 0, 3, {"flow", "status", "source"}, 1024, g_jobs_s};
+static struct family g_jobs = {"octoflow_jobs_total",
+                               "Jobs finished, by flow, status and source.",
+                               0,
+                               NULL,
+                               0,
+                               3,
+                               {"flow", "status", "source"},
+                               1024,
+                               g_jobs_s};
 static struct family g_job_dur = {"octoflow_job_duration_seconds",
                                   "Job run time from start to end, by flow.",
-                                  1, JOB_BOUNDS, NB(JOB_BOUNDS), 1, {"flow"}, 256, g_job_dur_s};
+                                  1,
+                                  JOB_BOUNDS,
+                                  NB(JOB_BOUNDS),
+                                  1,
+                                  {"flow"},
+                                  256,
+                                  g_job_dur_s};
 static struct family g_step_dur = {"octoflow_step_duration_seconds",
                                    "Step run time (steps skipped by `when` are not counted), by "
                                    "step type.",
-                                   1, STEP_BOUNDS, NB(STEP_BOUNDS), 1, {"type"}, 128,
+                                   1,
+                                   STEP_BOUNDS,
+                                   NB(STEP_BOUNDS),
+                                   1,
+                                   {"type"},
+                                   128,
                                    g_step_dur_s};
 static struct family g_step_err = {"octoflow_step_errors_total",
                                    "Step attempts that ended with an error (failed, retried, "
                                    "ignored or aborted), by step type and error type.",
-                                   0, NULL, 0, 2, {"type", "error_type"}, 256, g_step_err_s};
+                                   0,
+                                   NULL,
+                                   0,
+                                   2,
+                                   {"type", "error_type"},
+                                   256,
+                                   g_step_err_s};
 static struct family g_http = {"octoflow_http_requests_total",
                                "API requests answered, by method, route template and status code.",
-                               0, NULL, 0, 3, {"method", "route", "code"}, 1024, g_http_s};
+                               0,
+                               NULL,
+                               0,
+                               3,
+                               {"method", "route", "code"},
+                               1024,
+                               g_http_s};
 static struct family g_http_dur = {"octoflow_http_request_duration_seconds",
                                    "Time to answer an API request, by route template (event "
                                    "streams last as long as their job).",
-                                   1, HTTP_BOUNDS, NB(HTTP_BOUNDS), 1, {"route"}, 128,
+                                   1,
+                                   HTTP_BOUNDS,
+                                   NB(HTTP_BOUNDS),
+                                   1,
+                                   {"route"},
+                                   128,
                                    g_http_dur_s};
 static struct family g_store = {"octoflow_store_errors_total",
                                 "Job store operations that failed (the run goes on; see "
                                 "/api/health).",
-                                0, NULL, 0, 0, {NULL}, 1, g_store_s};
+                                0,
+                                NULL,
+                                0,
+                                0,
+                                {NULL},
+                                1,
+                                g_store_s};
 
-static struct family *const FAMILIES[] = {&g_jobs,     &g_job_dur,  &g_step_dur, &g_step_err,
-                                          &g_http,     &g_http_dur, &g_store};
+static struct family *const FAMILIES[] = {&g_jobs, &g_job_dur,  &g_step_dur, &g_step_err,
+                                          &g_http, &g_http_dur, &g_store};
 
 static uint64_t fnv1a(const char *s)
 {
@@ -232,8 +272,8 @@ void octo_metrics_store_error(void)
 /* Methods are user input: anything else is "other". */
 static const char *method_label(const char *m)
 {
-    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                        "OPTIONS", NULL};
+    static const char *const known[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                        "PATCH", "DELETE", "OPTIONS", NULL};
     int i;
 
     for (i = 0; m != NULL && known[i] != NULL; i++) {

@@ -59,7 +59,8 @@ static void write_schedules(struct octo_buf *b)
 
     gauge_head(b, "octoflow_schedule_lag_seconds", "gauge",
                "Delay between a schedule's last fire time and the launch of its run.");
-    json_array_foreach(list, i, s) {
+    json_array_foreach(list, i, s)
+    {
         json_t *lag = json_object_get(s, "last_lag_seconds");
 
         if (!json_is_number(lag)) {
@@ -73,7 +74,8 @@ static void write_schedules(struct octo_buf *b)
     {
         long paused = 0;
 
-        json_array_foreach(list, i, s) {
+        json_array_foreach(list, i, s)
+        {
             paused += json_is_true(json_object_get(s, "paused"));
         }
         octo_buf_printf(b, "octoflow_schedules{state=\"active\"} %ld\n",
@@ -172,7 +174,8 @@ static void write_process(struct octo_buf *b)
                         (double)(v[13] + v[14]) / (double)(tick > 0 ? tick : 100));
         gauge_head(b, "process_resident_memory_bytes", "gauge",
                    "Resident memory of the service process (workers are not counted).");
-        octo_buf_printf(b, "process_resident_memory_bytes %llu\n", v[23] * (unsigned long long)page);
+        octo_buf_printf(b, "process_resident_memory_bytes %llu\n",
+                        v[23] * (unsigned long long)page);
         gauge_head(b, "process_virtual_memory_bytes", "gauge",
                    "Virtual memory of the service process.");
         octo_buf_printf(b, "process_virtual_memory_bytes %llu\n", v[22]);

@@ -68,8 +68,8 @@ void octo_path_relative(const char *root_dir, const char *p, char *out, size_t c
     snprintf(out, cap, "%s", base != NULL ? base + 1 : p);
 }
 
-int octo_path_resolve_in(const char *root_dir, const char *root_name, const char *rel,
-                         char *out, size_t cap, octo_error *err)
+int octo_path_resolve_in(const char *root_dir, const char *root_name, const char *rel, char *out,
+                         size_t cap, octo_error *err)
 {
     char joined[PATH_MAX];
     char probe[PATH_MAX];
@@ -103,8 +103,7 @@ int octo_path_resolve_in(const char *root_dir, const char *root_name, const char
         }
         if (n > 0 && !(n == 1 && p[0] == '.')) {
             if (len + 1 + n >= sizeof(joined)) {
-                return octo_error_set(err, OCTO_EPATH, NULL, "path \"%.64s...\" is too long",
-                                      rel);
+                return octo_error_set(err, OCTO_EPATH, NULL, "path \"%.64s...\" is too long", rel);
             }
             joined[len++] = '/';
             memcpy(joined + len, p, n);
@@ -117,8 +116,7 @@ int octo_path_resolve_in(const char *root_dir, const char *root_name, const char
         }
     }
     if (strcmp(joined, root_real) == 0) {
-        return octo_error_set(err, OCTO_EPATH, NULL, "path \"%s\" names %s itself", rel,
-                              root_name);
+        return octo_error_set(err, OCTO_EPATH, NULL, "path \"%s\" names %s itself", rel, root_name);
     }
     /* the longest existing prefix must resolve inside the root */
     snprintf(probe, sizeof(probe), "%s", joined);

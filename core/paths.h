@@ -25,8 +25,8 @@ int octo_path_resolve(int root, const char *rel, unsigned flags, char *out, size
                       octo_error *err);
 
 /* Resolve under an explicit root directory (tests, tools). */
-int octo_path_resolve_in(const char *root_dir, const char *root_name, const char *rel,
-                         char *out, size_t cap, octo_error *err);
+int octo_path_resolve_in(const char *root_dir, const char *root_name, const char *rel, char *out,
+                         size_t cap, octo_error *err);
 
 /* The absolute directory of a root, and its name ("DATA_PATH"). */
 const char *octo_root_dir(int root);

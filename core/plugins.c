@@ -3,8 +3,8 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
-#include <limits.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +25,8 @@
 /* Where the administrator puts third-party plugins (also searched). */
 #define OCTO_LOCAL_PLUGINDIR "/usr/local/lib/octoflow/plugins"
 
-#define MAX_PLUGINS 256
-#define MAX_TYPES 1024
+#define MAX_PLUGINS  256
+#define MAX_TYPES    1024
 #define MAX_PROBLEMS 64
 
 static struct octo_plugin_info g_plugins[MAX_PLUGINS];
@@ -125,8 +125,7 @@ const struct octo_steptype *octo_plugins_find(const char *name)
     return name != NULL ? find_in(g_types, g_ntypes, name) : NULL;
 }
 
-static int check_default(const octo_option *o, const char *file, const char *type,
-                         octo_error *err)
+static int check_default(const octo_option *o, const char *file, const char *type, octo_error *err)
 {
     json_error_t je;
     json_t *v;
@@ -201,17 +200,15 @@ static int take_type(const octo_step_type *src, const char *file, size_t plugin_
                               file, src != NULL ? src->struct_size : 0,
                               offsetof(octo_step_type, destroy) + sizeof(src->destroy));
     }
-    memcpy(&dst->t, src,
-           src->struct_size < sizeof(dst->t) ? src->struct_size : sizeof(dst->t));
+    memcpy(&dst->t, src, src->struct_size < sizeof(dst->t) ? src->struct_size : sizeof(dst->t));
     if (!valid_name(dst->t.name)) {
         return octo_error_set(err, OCTO_EABI, NULL,
                               "%s: step type name \"%s\" is not [a-z][a-z0-9_]*", file,
                               dst->t.name != NULL ? dst->t.name : "(null)");
     }
     if (dst->t.run == NULL || dst->t.prepare == NULL) {
-        return octo_error_set(err, OCTO_EABI, NULL,
-                              "%s: step type \"%s\" has no %s function", file, dst->t.name,
-                              dst->t.run == NULL ? "run" : "prepare");
+        return octo_error_set(err, OCTO_EABI, NULL, "%s: step type \"%s\" has no %s function", file,
+                              dst->t.name, dst->t.run == NULL ? "run" : "prepare");
     }
     if (dst->t.options != NULL) {
         if (dst->t.option_size < offsetof(octo_option, replaced_by) + sizeof(void *)) {
@@ -237,12 +234,11 @@ static int take_type(const octo_step_type *src, const char *file, size_t plugin_
         int rc;
 
         memcpy(&dst->opts[i], o,
-               dst->t.option_size < sizeof(octo_option) ? dst->t.option_size
-                                                        : sizeof(octo_option));
+               dst->t.option_size < sizeof(octo_option) ? dst->t.option_size : sizeof(octo_option));
         if (dst->opts[i].type < OCTO_OPT_STRING || dst->opts[i].type > OCTO_OPT_ANY) {
             octo_error_set(err, OCTO_EABI, NULL,
-                           "%s: step type \"%s\" option \"%s\": unknown type %d", file,
-                           dst->t.name, o->name, (int)o->type);
+                           "%s: step type \"%s\" option \"%s\": unknown type %d", file, dst->t.name,
+                           o->name, (int)o->type);
             free(dst->opts);
             dst->opts = NULL;
             return OCTO_EABI;
@@ -304,8 +300,7 @@ int octo_plugins_load_file(const char *path, octo_error *err)
     if (entry == NULL) {
         dlclose(h);
         return octo_error_set(err, OCTO_EABI, NULL,
-                              "%s: not an Octoflow plugin (no " OCTO_PLUGIN_ENTRY_SYMBOL ")",
-                              path);
+                              "%s: not an Octoflow plugin (no " OCTO_PLUGIN_ENTRY_SYMBOL ")", path);
     }
     rc = entry(octo_host_table(), &desc, &perr);
     if (rc != OCTO_OK || desc == NULL) {
@@ -316,15 +311,15 @@ int octo_plugins_load_file(const char *path, octo_error *err)
         return octo_error_set(err, OCTO_EABI, NULL,
                               "%s: plugin descriptor too small (struct_size %u, need at least "
                               "%zu)",
-                              path, desc->struct_size, offsetof(octo_plugin, steps) + sizeof(void *));
+                              path, desc->struct_size,
+                              offsetof(octo_plugin, steps) + sizeof(void *));
     }
     memset(&local, 0, sizeof(local));
     memcpy(&local, desc, desc->struct_size < sizeof(local) ? desc->struct_size : sizeof(local));
     if (local.abi_major != OCTO_ABI_MAJOR || local.abi_minor > OCTO_ABI_MINOR) {
-        return octo_error_set(err, OCTO_EABI, NULL,
-                              "%s: built for step ABI %u.%u, core provides %d.%d", path,
-                              (unsigned)local.abi_major, (unsigned)local.abi_minor,
-                              OCTO_ABI_MAJOR, OCTO_ABI_MINOR);
+        return octo_error_set(
+            err, OCTO_EABI, NULL, "%s: built for step ABI %u.%u, core provides %d.%d", path,
+            (unsigned)local.abi_major, (unsigned)local.abi_minor, OCTO_ABI_MAJOR, OCTO_ABI_MINOR);
     }
     if (local.steps == NULL || local.steps[0] == NULL) {
         return octo_error_set(err, OCTO_EABI, NULL, "%s: provides no step type", path);
@@ -346,12 +341,10 @@ int octo_plugins_load_file(const char *path, octo_error *err)
             dup = find_in(staged, nstaged - 1, staged[nstaged - 1].t.name);
         }
         if (dup != NULL) {
-            rc = octo_error_set(err, OCTO_EABI, NULL,
-                                "%s: step type \"%s\" is already provided by %s", path,
-                                staged[nstaged - 1].t.name,
-                                dup >= g_types && dup < g_types + g_ntypes
-                                    ? g_plugins[dup->plugin].file
-                                    : path);
+            rc = octo_error_set(
+                err, OCTO_EABI, NULL, "%s: step type \"%s\" is already provided by %s", path,
+                staged[nstaged - 1].t.name,
+                dup >= g_types && dup < g_types + g_ntypes ? g_plugins[dup->plugin].file : path);
             goto refuse;
         }
         for (const char *const *a = staged[nstaged - 1].t.aliases; a != NULL && *a != NULL; a++) {

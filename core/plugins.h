@@ -33,12 +33,12 @@ struct octo_plugin_info {
 };
 
 struct octo_steptype {
-    octo_step_type t;    /* zero-extended copy of the plugin's descriptor */
-    octo_option *opts;   /* zero-extended copies, nopts entries */
+    octo_step_type t;  /* zero-extended copy of the plugin's descriptor */
+    octo_option *opts; /* zero-extended copies, nopts entries */
     size_t nopts;
-    int data_key_opt;    /* index of the DATA_KEY option, or -1 */
-    size_t plugin;       /* index into the plugin list */
-    unsigned abi_minor;  /* the minor its plugin was built for (1.1 members) */
+    int data_key_opt;   /* index of the DATA_KEY option, or -1 */
+    size_t plugin;      /* index into the plugin list */
+    unsigned abi_minor; /* the minor its plugin was built for (1.1 members) */
 };
 
 /* Load every plugin from the configured search path (see above). exe_dir

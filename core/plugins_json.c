@@ -21,11 +21,16 @@ static json_t *option_json(const octo_option *o)
     static const struct {
         unsigned flag;
         const char *name;
-    } flags[] = {{OCTO_OPT_REQUIRED, "required"},   {OCTO_OPT_TEMPLATE, "template"},
-                 {OCTO_OPT_PATH_DATA, "path_data"}, {OCTO_OPT_PATH_TPL, "path_templates"},
-                 {OCTO_OPT_PATH_FLOWS, "path_flows"}, {OCTO_OPT_DATA_KEY, "data_key"},
-                 {OCTO_OPT_SECRET, "secret"},       {OCTO_OPT_JQ, "jq"},
-                 {OCTO_OPT_DEPRECATED, "deprecated"}, {OCTO_OPT_NOCASE, "nocase"},
+    } flags[] = {{OCTO_OPT_REQUIRED, "required"},
+                 {OCTO_OPT_TEMPLATE, "template"},
+                 {OCTO_OPT_PATH_DATA, "path_data"},
+                 {OCTO_OPT_PATH_TPL, "path_templates"},
+                 {OCTO_OPT_PATH_FLOWS, "path_flows"},
+                 {OCTO_OPT_DATA_KEY, "data_key"},
+                 {OCTO_OPT_SECRET, "secret"},
+                 {OCTO_OPT_JQ, "jq"},
+                 {OCTO_OPT_DEPRECATED, "deprecated"},
+                 {OCTO_OPT_NOCASE, "nocase"},
                  {OCTO_OPT_INPUT_NEEDED, "input_needed"}};
     json_t *j = json_object();
     json_t *fl = json_array();

@@ -17,9 +17,9 @@ struct batch {
     void (*fn)(void *arg, size_t i);
     void *arg;
     size_t n;
-    atomic_size_t next;     /* next index to claim */
-    size_t done;            /* finished items, under mu */
-    atomic_int refs;        /* the caller + queued tickets */
+    atomic_size_t next; /* next index to claim */
+    size_t done;        /* finished items, under mu */
+    atomic_int refs;    /* the caller + queued tickets */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 };

@@ -44,7 +44,7 @@
 #include "xalloc.h"
 
 #define MIN_SECRET_LEN 4
-#define MAX_PASSES 4
+#define MAX_PASSES     4
 
 struct form {
     char *text;
@@ -161,8 +161,8 @@ static void index_set(struct index *ix, struct form *forms, size_t n)
  * Python, Java and JavaScript alike; "~" is encoded by some). */
 static int unescaped(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
 }
 
 /* The longest run of unescaped characters of value, when it has
@@ -496,7 +496,8 @@ static json_t *redact_value_locked(json_t *v)
         octo_buf_free(&out);
         return copy != NULL ? copy : json_incref(v);
     case JSON_ARRAY:
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             json_t *r = redact_value_locked(item);
 
             if (r != item && copy == NULL) {
@@ -509,7 +510,8 @@ static json_t *redact_value_locked(json_t *v)
         }
         return copy != NULL ? copy : json_incref(v);
     case JSON_OBJECT:
-        json_object_foreach(v, k, item) {
+        json_object_foreach(v, k, item)
+        {
             json_t *r = redact_value_locked(item);
             int key_changed;
 
@@ -520,7 +522,8 @@ static json_t *redact_value_locked(json_t *v)
                 /* re-insert every key in order, redacting as we go */
                 json_decref(r);
                 octo_buf_free(&out);
-                json_object_foreach(v, k, item) {
+                json_object_foreach(v, k, item)
+                {
                     json_t *rv = redact_value_locked(item);
                     struct octo_buf kb = OCTO_BUF_INIT;
 

@@ -309,8 +309,8 @@ static size_t dec_fold(const char *s, size_t len, char *o, size_t *no)
 }
 
 /* Bytes that may start an encoding: everything else is copied. */
-static const unsigned char SPECIAL[256] = {['\\'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-                                           ['\n'] = 1, ['\r'] = 1};
+static const unsigned char SPECIAL[256] = {
+    ['\\'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['\n'] = 1, ['\r'] = 1};
 
 unsigned octo__redact_decodable(const char *s, size_t len)
 {
@@ -340,8 +340,9 @@ unsigned octo__redact_decodable(const char *s, size_t len)
             }
             break;
         case '&':
-            if (i + 3 < len && (s[i + 1] == '#' || s[i + 1] == 'a' || s[i + 1] == 'l' ||
-                                s[i + 1] == 'g' || s[i + 1] == 'q') &&
+            if (i + 3 < len &&
+                (s[i + 1] == '#' || s[i + 1] == 'a' || s[i + 1] == 'l' || s[i + 1] == 'g' ||
+                 s[i + 1] == 'q') &&
                 memchr(s + i + 2, ';', len - i - 2 < 10 ? len - i - 2 : 10) != NULL) {
                 found |= OCTO_RD_OTHER;
             }
@@ -480,8 +481,8 @@ char *octo__redact_utf8_fold(const char *s)
         size_t r = 0;
 
         /* a run of U+0080..U+00FF (C2 80..C3 BF in UTF-8), as bytes */
-        while (n < sizeof(run) && i + 1 < len && (u[0] == 0xC2 || u[0] == 0xC3) &&
-               u[1] >= 0x80 && u[1] <= 0xBF) {
+        while (n < sizeof(run) && i + 1 < len && (u[0] == 0xC2 || u[0] == 0xC3) && u[1] >= 0x80 &&
+               u[1] <= 0xBF) {
             run[n++] = (unsigned char)(((u[0] & 0x03) << 6) | (u[1] & 0x3F));
             i += 2;
             u += 2;

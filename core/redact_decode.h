@@ -45,7 +45,7 @@ size_t octo__redact_view_end(const struct octo_rdview *v, size_t i, size_t n);
 
 /* Flags of octo__redact_decode, and bits of octo__redact_decodable. */
 #define OCTO_RD_BACKSLASH 1u /* backslash escapes */
-#define OCTO_RD_OTHER 2u     /* %XX, entities, '', line folds */
+#define OCTO_RD_OTHER     2u /* %XX, entities, '', line folds */
 
 /* What s holds that a pass could decode: OCTO_RD_BACKSLASH for a
  * backslash, OCTO_RD_OTHER for %XX, an entity, '' or a line break; 0 and

@@ -140,8 +140,10 @@ int octo_render_template(const char *name, const char *data_file)
         src = read_all(name, &len);
     }
     if (src == NULL) {
-        fprintf(stderr, "octoflow render: template %s not found (neither under TEMPLATES_PATH "
-                        "nor as a file)\n", name);
+        fprintf(stderr,
+                "octoflow render: template %s not found (neither under TEMPLATES_PATH "
+                "nor as a file)\n",
+                name);
         return 1;
     }
     if (data_file != NULL && (ctx = load_context(data_file)) == NULL) {

@@ -12,8 +12,7 @@
 #include "pyregex.h"
 #include "xalloc.h"
 
-static const char *const RETRY_KEYS[] = {"attempts", "delay", "backoff", "max_delay", "when",
-                                         NULL};
+static const char *const RETRY_KEYS[] = {"attempts", "delay", "backoff", "max_delay", "when", NULL};
 
 /* What is worth retrying when the flow does not say: the failures that
  * are usually transient. A step's own "timeout" type is one (the run's
@@ -85,7 +84,8 @@ int octo_retry_compile(struct octo_loadctx *lc, json_t *v, const char *mark, con
         free(r);
         return -1;
     }
-    json_object_foreach(v, key, m) {
+    json_object_foreach(v, key, m)
+    {
         size_t k;
 
         for (k = 0; RETRY_KEYS[k] != NULL && strcmp(RETRY_KEYS[k], key) != 0; k++) {
@@ -115,8 +115,7 @@ int octo_retry_compile(struct octo_loadctx *lc, json_t *v, const char *mark, con
     }
     if ((m = json_object_get(v, "max_delay")) != NULL &&
         number_in(m, 0, 86400, &r->max_delay) != 0) {
-        octo_diag_error(lc, mark, where,
-                        "retry.max_delay must be a number of seconds in 0..86400");
+        octo_diag_error(lc, mark, where, "retry.max_delay must be a number of seconds in 0..86400");
         bad = 1;
     }
     when = json_object_get(v, "when");
@@ -137,18 +136,17 @@ int octo_retry_compile(struct octo_loadctx *lc, json_t *v, const char *mark, con
 
         r->when = octo_xcalloc(json_array_size(when) + 1, sizeof(*r->when));
         r->when_src = octo_xcalloc(json_array_size(when) + 1, sizeof(*r->when_src));
-        json_array_foreach(when, i, p) {
+        json_array_foreach(when, i, p)
+        {
             octo_error err;
 
             memset(&err, 0, sizeof(err));
             if (!json_is_string(p)) {
-                octo_diag_error(lc, mark, where, "retry.when[%zu] must be a regular expression",
-                                i);
+                octo_diag_error(lc, mark, where, "retry.when[%zu] must be a regular expression", i);
                 bad = 1;
                 continue;
             }
-            if (octo_regex_compile(json_string_value(p), 0, &r->when[r->nwhen], &err) !=
-                OCTO_OK) {
+            if (octo_regex_compile(json_string_value(p), 0, &r->when[r->nwhen], &err) != OCTO_OK) {
                 octo_diag_error(lc, mark, where, "retry.when[%zu]: %s", i, err.msg);
                 bad = 1;
                 continue;

@@ -21,13 +21,13 @@ struct octo_loadctx;
 struct octo_regex;
 
 struct octo_retry {
-    int attempts;       /* total, the first included (>= 1) */
-    double delay;       /* seconds before the second attempt */
-    double backoff;     /* factor per further attempt (>= 1) */
-    double max_delay;   /* cap of any wait, Retry-After included */
+    int attempts;     /* total, the first included (>= 1) */
+    double delay;     /* seconds before the second attempt */
+    double backoff;   /* factor per further attempt (>= 1) */
+    double max_delay; /* cap of any wait, Retry-After included */
     struct octo_regex **when;
     char **when_src;
-    size_t nwhen;       /* 0: the default patterns */
+    size_t nwhen; /* 0: the default patterns */
 };
 
 /* Validate and compile a step's `retry` value (an attempts count or a

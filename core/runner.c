@@ -145,7 +145,6 @@ static const char *ignored_by(const struct octo_step *st, const octo_error *err)
     return hit;
 }
 
-
 /* The error of a run stopped by its deadline (type "timeout"), a cancel
  * request (type "cancelled") or a job-wide limit (its own message). */
 static void cancel_error(struct octo_run *run, int why, octo_error *err)
@@ -240,16 +239,16 @@ static int retry_wait(struct octo_run *run, const struct octo_step *st, int atte
 struct failed_attempt {
     struct octo_step_event ev;
     long long t0;
-    json_t *input;   /* borrowed from the flow data */
+    json_t *input; /* borrowed from the flow data */
     octo_error err;
-    int why;         /* the run was stopped: OCTO_CANCELLED, ... */
+    int why; /* the run was stopped: OCTO_CANCELLED, ... */
 };
 
 /* One execution of st: its attempts (retries), their events, its result
  * stored. Returns OCTO_OK (everything reported), or an error with the
  * failed attempt in fa (its end event not yet emitted). */
-static int execute(struct octo_run *run, const struct octo_step *st, int ignore_when,
-                   long parent, struct octo_control_result *cr, struct failed_attempt *fa)
+static int execute(struct octo_run *run, const struct octo_step *st, int ignore_when, long parent,
+                   struct octo_control_result *cr, struct failed_attempt *fa)
 {
     const struct octo_run_hooks *hooks = run->job->hooks;
     int no_result = (st->type->t.flags & OCTO_STEP_NO_RESULT) != 0;
@@ -275,8 +274,7 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
             rc = fa->err.code;
         } else {
             memset(cr, 0, sizeof(*cr));
-            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &fa->input, &out, cr,
-                               &fa->err);
+            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &fa->input, &out, cr, &fa->err);
             fa->why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : OCTO_GO_ON;
             if (fa->why != OCTO_GO_ON) { /* the step failed because the run was stopped */
                 cancel_error(run, fa->why, &fa->err);
@@ -312,8 +310,8 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
                 int why;
 
                 memset(&stop, 0, sizeof(stop));
-                emit_end(run, &fa->ev, fa->t0, "retried", json_object_get(rec, "error"),
-                         fa->input, NULL);
+                emit_end(run, &fa->ev, fa->t0, "retried", json_object_get(rec, "error"), fa->input,
+                         NULL);
                 json_decref(rec);
                 why = retry_wait(run, st, attempt, &fa->err, &stop);
                 if (why == OCTO_GO_ON) {
@@ -358,7 +356,8 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
     /* where the step is written, for people (additions to the original's record) */
     json_object_set_new(rec, "file", json_string(run->flow->path));
     json_object_set_new(rec, "line", json_integer(st->line));
-    pattern = fa.why != OCTO_GO_ON ? NULL : ignored_by(st, &fa.err); /* a stopped run cannot go on */
+    pattern =
+        fa.why != OCTO_GO_ON ? NULL : ignored_by(st, &fa.err); /* a stopped run cannot go on */
     if (pattern != NULL) {
         char note[600];
 
@@ -385,8 +384,7 @@ static int step_with_errors(struct octo_run *run, const struct octo_step *st, in
     return FLOW_FAILS;
 }
 
-int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out,
-                    octo_error *err)
+int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out, octo_error *err)
 {
     const struct octo_step *outer;
     const struct octo_step *st = NULL;
@@ -410,8 +408,7 @@ int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **ou
     if (execute(ctx->run, st, 0, ctx->seq, ctx->control, &fa) != OCTO_OK) {
         json_t *rec = octo_error_record(st->name, &fa.err);
 
-        emit_end(ctx->run, &fa.ev, fa.t0, "failed", json_object_get(rec, "error"), fa.input,
-                 NULL);
+        emit_end(ctx->run, &fa.ev, fa.t0, "failed", json_object_get(rec, "error"), fa.input, NULL);
         json_decref(rec);
         *err = fa.err; /* the outer step's ignore_errors and on_error_goto apply */
         return err->code;
@@ -610,14 +607,14 @@ int octo_run_flow(struct octo_flow *f, const struct octo_run_opts *o, struct oct
             memset(&fcr, 0, sizeof(fcr));
             step_with_errors(&run, &f->steps[f->finally_index], 1, &fr, &fcr, &ignored_jump);
             if (fr.failed) {
-                octo_log(OCTO_LOG_ERROR, "%s Error in finally step %s: %s", run.prefix,
-                         fr.step, fr.message);
+                octo_log(OCTO_LOG_ERROR, "%s Error in finally step %s: %s", run.prefix, fr.step,
+                         fr.message);
             }
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    octo_log(o->depth == 0 ? OCTO_LOG_INFO : OCTO_LOG_DEBUG, "%s Flow %s %s in %.1f ms",
-             run.prefix, f->path, r->failed ? "failed" : "finished successfully",
+    octo_log(o->depth == 0 ? OCTO_LOG_INFO : OCTO_LOG_DEBUG, "%s Flow %s %s in %.1f ms", run.prefix,
+             f->path, r->failed ? "failed" : "finished successfully",
              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     octo_log_set_tag(saved_tag);
     if (own_cancel_used) {

@@ -39,10 +39,10 @@ enum { OCTO_GO_ON = 0, OCTO_CANCELLED = 1, OCTO_DEADLINE = 2, OCTO_ABORTED = 3 }
 
 /* Cancellation shared by a top-level run and all its sub-flows. */
 struct octo_cancel {
-    atomic_int flag;            /* OCTO_CANCELLED or OCTO_ABORTED once set */
-    struct timespec deadline;   /* CLOCK_MONOTONIC; tv_sec 0: none */
-    double timeout;             /* seconds, for messages */
-    pthread_mutex_t mu;         /* with cv: interruptible waits */
+    atomic_int flag;          /* OCTO_CANCELLED or OCTO_ABORTED once set */
+    struct timespec deadline; /* CLOCK_MONOTONIC; tv_sec 0: none */
+    double timeout;           /* seconds, for messages */
+    pthread_mutex_t mu;       /* with cv: interruptible waits */
     pthread_cond_t cv;
     char abort_msg[OCTO_ERROR_MSG_LEN]; /* OCTO_ABORTED: why (set before the flag) */
 };
@@ -66,16 +66,16 @@ double octo_cancel_remaining(const struct octo_cancel *c);
 /* One step execution, as the timeline records it. Borrowed pointers are
  * valid during the hook call only. */
 struct octo_step_event {
-    long seq;           /* unique in the job, from 1 */
-    long parent;        /* seq of the step that ran this sub-flow; 0 at top */
-    long item;          /* loop index (1-based) of the run; 0 when none */
-    int depth;          /* 0: the job's own flow */
-    long index;         /* the step's index in its flow */
+    long seq;    /* unique in the job, from 1 */
+    long parent; /* seq of the step that ran this sub-flow; 0 at top */
+    long item;   /* loop index (1-based) of the run; 0 when none */
+    int depth;   /* 0: the job's own flow */
+    long index;  /* the step's index in its flow */
     const char *name;
     const char *type;
-    const char *flow;   /* the flow's path */
-    int attempt;        /* 1, 2, ... */
-    double started;     /* epoch seconds */
+    const char *flow; /* the flow's path */
+    int attempt;      /* 1, 2, ... */
+    double started;   /* epoch seconds */
     /* end events only */
     long long duration_us;
     const char *outcome; /* "ok" "skipped" "ignored" "failed" "retried"; NULL: start */
@@ -99,8 +99,8 @@ struct octo_job_ctx {
     struct octo_cancel *cancel;         /* may be NULL */
     const struct octo_run_hooks *hooks; /* may be NULL */
     char job_id[40];
-    atomic_long subruns;                /* sub-flow runs and loop items so far */
-    atomic_long seq;                    /* step event numbers */
+    atomic_long subruns; /* sub-flow runs and loop items so far */
+    atomic_long seq;     /* step event numbers */
     /* steps that already warned of an undefined variable in this job
      * (runner_undef.c): claimed lock-free, zeroed by octo_job_ctx_init */
     _Atomic(const void *) undef_warned[32];
@@ -112,24 +112,24 @@ void octo_job_ctx_init(struct octo_job_ctx *j, const char *job_id, struct octo_c
 /* How a run ended: enum octo_run_status (octoflow/core.h). */
 
 struct octo_run_opts {
-    json_t *input;               /* borrowed; NULL is null */
-    struct octo_job_ctx *job;    /* NULL: a job of its own (cancel, job_id below) */
-    struct octo_cancel *cancel;  /* without job: may be NULL */
-    const char *job_id;          /* without job: NULL makes a new id at depth 0 */
-    int depth;                   /* 0 for a top-level run */
-    json_int_t loop_index;       /* 0: not a loop item */
-    long parent_seq;             /* the step event that started this sub-run */
+    json_t *input;              /* borrowed; NULL is null */
+    struct octo_job_ctx *job;   /* NULL: a job of its own (cancel, job_id below) */
+    struct octo_cancel *cancel; /* without job: may be NULL */
+    const char *job_id;         /* without job: NULL makes a new id at depth 0 */
+    int depth;                  /* 0 for a top-level run */
+    json_int_t loop_index;      /* 0: not a loop item */
+    long parent_seq;            /* the step event that started this sub-run */
 };
 
 struct octo_run_result {
-    json_t *data;                /* new: the final flow data */
+    json_t *data; /* new: the final flow data */
     int failed;
-    int cancelled;               /* failed because cancelled, timed out or aborted */
-    int status;                  /* enum octo_run_status */
-    char step[256];              /* the failing step's name */
+    int cancelled;                    /* failed because cancelled, timed out or aborted */
+    int status;                       /* enum octo_run_status */
+    char step[256];                   /* the failing step's name */
     char message[OCTO_ERROR_MSG_LEN]; /* its error message */
     char job_id[40];
-    long steps_run;              /* steps executed (skipped ones included) */
+    long steps_run; /* steps executed (skipped ones included) */
 };
 
 /* Run flow f. Returns OCTO_OK when the flow ran (r->status tells how it
@@ -142,24 +142,24 @@ struct octo_run {
     struct octo_flow *flow;
     json_t *data;
     struct octo_job_ctx *job;
-    struct octo_cancel *cancel;  /* job->cancel */
+    struct octo_cancel *cancel; /* job->cancel */
     int depth;
     json_int_t loop_index;
     long parent_seq;
-    char prefix[300];            /* "[name]" or "[name][3]" */
+    char prefix[300]; /* "[name]" or "[name][3]" */
 };
 
 /* What a control step asked for (host->control), read by the runner
  * once run() returned. */
 struct octo_control_result {
-    int what;                    /* 0, OCTO_CONTROL_GOTO, OCTO_CONTROL_EXIT */
+    int what; /* 0, OCTO_CONTROL_GOTO, OCTO_CONTROL_EXIT */
     char arg[OCTO_ERROR_MSG_LEN];
 };
 
 struct octo_ctx {
     struct octo_run *run;
     const struct octo_step *step;
-    long seq;                    /* the step event of this execution */
+    long seq;                            /* the step event of this execution */
     struct octo_control_result *control; /* where host->control writes */
 };
 
@@ -178,15 +178,13 @@ int octo_render_option(struct octo_run *run, const struct octo_step *st,
                        const struct octo_tmpl_opt *t, struct octo_buf *out, octo_error *err);
 
 /* host->run_nested (runner.c). */
-int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out,
-                    octo_error *err);
+int octo_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t **out, octo_error *err);
 
 /* Sub-flow services behind host->flow_run / flow_run_each. */
-int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
-                     int *failed, octo_error *err);
-int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
-                          unsigned max_parallel, json_t **out, size_t *failed_items,
-                          octo_error *err);
+int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out, int *failed,
+                     octo_error *err);
+int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items, unsigned max_parallel,
+                          json_t **out, size_t *failed_items, octo_error *err);
 
 /* The Python str()-like one-line text ignore_errors patterns are searched
  * in: "<type>: <message>" (plus " {'status_code': N, 'response_content':

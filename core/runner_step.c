@@ -46,8 +46,7 @@ static int truthy(const char *s, size_t len)
     return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
 }
 
-static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_it,
-                     octo_error *err)
+static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_it, octo_error *err)
 {
     struct octo_buf out = OCTO_BUF_INIT;
     size_t i;
@@ -127,8 +126,7 @@ static int render_options(struct octo_run *run, const struct octo_step *st, json
  * threw the result away); since 1.1 the plugin gets them in args->paths,
  * resolved for reading (a writer still asks path_resolve with
  * OCTO_PATH_WRITE, which also refuses the protected directories). */
-static int resolve_paths(const struct octo_step *st, json_t *opts, json_t **paths,
-                         octo_error *err)
+static int resolve_paths(const struct octo_step *st, json_t *opts, json_t **paths, octo_error *err)
 {
     static const struct {
         unsigned flag;
@@ -210,7 +208,8 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
      * a warning says so), those that need input refuse with a step error
      * rather than act on nothing (write an empty file, loop zero times). */
     if (st->data_key != NULL) {
-        input = strcmp(st->data_key, ".") == 0 ? run->data : json_object_get(run->data, st->data_key);
+        input =
+            strcmp(st->data_key, ".") == 0 ? run->data : json_object_get(run->data, st->data_key);
         if (input == NULL) {
             if (st->type->opts[st->type->data_key_opt].flags & OCTO_OPT_INPUT_NEEDED) {
                 json_decref(opts);

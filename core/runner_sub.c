@@ -40,8 +40,7 @@ static int check_limits(octo_ctx *ctx, const char *rel, size_t n, octo_error *er
                        "sub-flow depth limit (FLOW_MAX_DEPTH=%d) reached calling %s: does a "
                        "flow call itself?",
                        max, rel);
-    } else if ((total = atomic_fetch_add(&ctx->run->job->subruns, (long)n) + (long)n) >
-               max_runs) {
+    } else if ((total = atomic_fetch_add(&ctx->run->job->subruns, (long)n) + (long)n) > max_runs) {
         octo_error_set(err, OCTO_ESUBFLOW, "path",
                        "the job would run %ld sub-flows and loop items, more than "
                        "MAX_SUBRUNS_PER_RUN=%ld (calling %s)",
@@ -55,8 +54,8 @@ static int check_limits(octo_ctx *ctx, const char *rel, size_t n, octo_error *er
     return OCTO_ESUBFLOW;
 }
 
-int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
-                     int *failed, octo_error *err)
+int octo_run_subflow(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out, int *failed,
+                     octo_error *err)
 {
     struct octo_flow *f = NULL;
     struct octo_run_opts o;
@@ -117,7 +116,7 @@ struct loop {
     json_t *items;
     struct octo_job_ctx *job;
     long parent_seq;
-    const char *tag;  /* the caller's log tag, for the pool threads */
+    const char *tag; /* the caller's log tag, for the pool threads */
     int depth;
     json_t **results;
     unsigned char *failed;
@@ -146,9 +145,8 @@ static void loop_item(void *arg, size_t i)
     octo_log_set_tag(saved);
 }
 
-int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
-                          unsigned max_parallel, json_t **out, size_t *failed_items,
-                          octo_error *err)
+int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items, unsigned max_parallel,
+                          json_t **out, size_t *failed_items, octo_error *err)
 {
     struct loop l;
     size_t n;
@@ -163,7 +161,8 @@ int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
                               "flow_run_each needs the ctx of a running step");
     }
     if (!json_is_array(items)) {
-        return octo_error_set(err, OCTO_EINVAL, "data_key", "the items to loop over must be a list");
+        return octo_error_set(err, OCTO_EINVAL, "data_key",
+                              "the items to loop over must be a list");
     }
     rc = check_limits(ctx, rel_path, json_array_size(items), err);
     if (rc != OCTO_OK) {
@@ -195,7 +194,8 @@ int octo_run_subflow_each(octo_ctx *ctx, const char *rel_path, json_t *items,
         if (l.failed[i]) {
             (*failed_items)++;
         }
-        json_array_foreach(ie, k, e) {
+        json_array_foreach(ie, k, e)
+        {
             json_t *copy = json_copy(e);
 
             json_object_set_new(copy, "loop_index", json_integer((json_int_t)i + 1));

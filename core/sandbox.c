@@ -45,7 +45,6 @@
 #include "sanitizer.h"
 #include "worker.h"
 
-
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
@@ -54,8 +53,8 @@ extern char **environ;
 
 static int credential_name(const char *name, size_t len)
 {
-    static const char *const words[] = {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL",
-                                        "PRIVATE", "API_KEY", "APIKEY", NULL};
+    static const char *const words[] = {"TOKEN",   "SECRET",  "PASSWORD", "PASSWD", "CREDENTIAL",
+                                        "PRIVATE", "API_KEY", "APIKEY",   NULL};
     char up[256];
     size_t i;
 
@@ -127,8 +126,7 @@ void octo_sandbox_job_cpu(void)
     if (getrlimit(RLIMIT_CPU, &rl) != 0) {
         return;
     }
-    rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 +
-                           c->worker_max_cpu_seconds);
+    rl.rlim_cur = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + c->worker_max_cpu_seconds);
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
     }
@@ -185,8 +183,7 @@ static int bind_readonly(const char *path)
         return 0; /* nothing there to protect */
     }
     if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0 ||
-        mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(path), NULL) !=
-            0) {
+        mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(path), NULL) != 0) {
         return -1;
     }
     return 0;
@@ -281,12 +278,28 @@ static void ll_add(int ruleset, const char *path, __u64 access, __u64 handled)
 /* Layer 4. Returns the Landlock ABI used, 0 when unavailable. */
 static int landlock(const struct octo_config *c)
 {
-    static const char *const system_read[] = {
-        "/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc/ssl", "/etc/ca-certificates",
-        "/etc/pki", "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/host.conf",
-        "/etc/gai.conf", "/etc/localtime", "/etc/services", "/etc/protocols",
-        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/dev/urandom",
-        "/dev/random", NULL};
+    static const char *const system_read[] = {"/usr",
+                                              "/lib",
+                                              "/lib64",
+                                              "/lib32",
+                                              "/bin",
+                                              "/etc/ssl",
+                                              "/etc/ca-certificates",
+                                              "/etc/pki",
+                                              "/etc/hosts",
+                                              "/etc/resolv.conf",
+                                              "/etc/nsswitch.conf",
+                                              "/etc/host.conf",
+                                              "/etc/gai.conf",
+                                              "/etc/localtime",
+                                              "/etc/services",
+                                              "/etc/protocols",
+                                              "/etc/ld.so.cache",
+                                              "/etc/ld.so.conf",
+                                              "/etc/ld.so.conf.d",
+                                              "/dev/urandom",
+                                              "/dev/random",
+                                              NULL};
     const __u64 read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
     const __u64 exec = read | LANDLOCK_ACCESS_FS_EXECUTE;
     __u64 write = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |

@@ -45,32 +45,32 @@
 #include "timefmt.h"
 #include "xalloc.h"
 
-#define MAX_EVERY ((long)OCTO_SECONDS_MAX)
+#define MAX_EVERY   ((long)OCTO_SECONDS_MAX)
 #define QUEUE_RETRY 1.0
 
 struct entry {
     char id[37];
     char *path;
-    char *abs;          /* canonical path: the duplicate check */
+    char *abs; /* canonical path: the duplicate check */
     char *cron_text;
     struct octo_cron *cron;
     long every;
     double timeout;
-    int overlap_queue;  /* overlap: queue */
-    int missed_last;    /* missed: last */
+    int overlap_queue; /* overlap: queue */
+    int missed_last;   /* missed: last */
     int paused;
     int from_config;
     double created;
-    double next;        /* epoch seconds; INFINITY when paused */
-    double last_run;    /* end of the last run; 0: never */
-    double last_fire;   /* the fire time the last run was for */
-    double last_lag;    /* seconds between a fire time and its launch */
+    double next;      /* epoch seconds; INFINITY when paused */
+    double last_run;  /* end of the last run; 0: never */
+    double last_fire; /* the fire time the last run was for */
+    double last_lag;  /* seconds between a fire time and its launch */
     char last_job_id[37];
     char last_status[16];
-    int running;        /* a run of this schedule is in progress */
-    int queued;         /* one more run is waiting (overlap: queue) */
+    int running; /* a run of this schedule is in progress */
+    int queued;  /* one more run is waiting (overlap: queue) */
     int removed;
-    int refs;           /* under g_mu */
+    int refs; /* under g_mu */
     struct entry *next_entry;
 };
 
@@ -209,8 +209,10 @@ static void fire_locked(struct entry *e, double due)
         if (e->overlap_queue) {
             e->queued = 1;
             e->next = now_epoch() + QUEUE_RETRY;
-            octo_log(OCTO_LOG_INFO, "Flow %s is already running: the scheduled run waits "
-                     "(overlap: queue)", e->path);
+            octo_log(OCTO_LOG_INFO,
+                     "Flow %s is already running: the scheduled run waits "
+                     "(overlap: queue)",
+                     e->path);
         } else {
             snprintf(e->last_status, sizeof(e->last_status), "skipped");
             e->next = next_after(e, fmax(now_epoch(), due));
@@ -400,8 +402,8 @@ static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int f
     cron_text = (spec->cron != NULL && spec->cron[0] != '\0')
                     ? spec->cron
                     : (spec->every_seconds > 0 ? NULL : f->cron);
-    every = cron_text != NULL ? 0 : (spec->every_seconds > 0 ? spec->every_seconds
-                                                             : f->every_seconds);
+    every =
+        cron_text != NULL ? 0 : (spec->every_seconds > 0 ? spec->every_seconds : f->every_seconds);
     e = octo_xcalloc(1, sizeof(*e));
     e->refs = 1;
     e->path = octo_xstrdup(spec->path);
@@ -471,13 +473,16 @@ static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int f
              * however many were missed (a catch-up burst after a long
              * outage would run the same work N times at once) */
             double since = e->last_fire > 0 ? e->last_fire : e->created;
-            double due = e->cron != NULL ? next_after(e, since)
-                                         : (e->last_run > 0 ? e->last_run : since) + (double)e->every;
+            double due = e->cron != NULL
+                             ? next_after(e, since)
+                             : (e->last_run > 0 ? e->last_run : since) + (double)e->every;
 
             if (due < now) {
                 e->next = now;
-                octo_log(OCTO_LOG_INFO, "Schedule %s (%s) missed a run while the service was "
-                         "down: running it now (missed: last)", e->id, e->path);
+                octo_log(OCTO_LOG_INFO,
+                         "Schedule %s (%s) missed a run while the service was "
+                         "down: running it now (missed: last)",
+                         e->id, e->path);
             }
         }
     }
@@ -501,8 +506,7 @@ static enum octo_sched_error add_entry(const struct octo_sched_spec *spec, int f
     return OCTO_SCHED_OK;
 }
 
-enum octo_sched_error octo_sched_add(const struct octo_sched_spec *spec, char *id,
-                                     octo_error *err)
+enum octo_sched_error octo_sched_add(const struct octo_sched_spec *spec, char *id, octo_error *err)
 {
     return add_entry(spec, 0, NULL, id, err);
 }
@@ -589,8 +593,8 @@ static json_t *entry_json(const struct entry *e)
                         e->last_job_id[0] != '\0' ? json_string(e->last_job_id) : json_null());
     json_object_set_new(o, "last_status",
                         e->last_status[0] != '\0' ? json_string(e->last_status) : json_null());
-    json_object_set_new(o, "last_lag_seconds", e->last_fire > 0 ? json_real(e->last_lag)
-                                                                : json_null());
+    json_object_set_new(o, "last_lag_seconds",
+                        e->last_fire > 0 ? json_real(e->last_lag) : json_null());
     json_object_set_new(o, "running", json_boolean(e->running));
     json_object_set_new(o, "queued", json_boolean(e->queued));
     return o;
@@ -650,8 +654,10 @@ static int autostart_one(json_t *item, size_t i, const char *list)
             return 0;
         }
         if (every != NULL && !json_is_null(every) && !json_is_integer(every)) {
-            octo_log(OCTO_LOG_ERROR, "Failed to add flow: %s[%zu].every_seconds must be an "
-                     "integer", list, i);
+            octo_log(OCTO_LOG_ERROR,
+                     "Failed to add flow: %s[%zu].every_seconds must be an "
+                     "integer",
+                     list, i);
             return 0;
         }
         if (octo_seconds_check(json_object_get(item, "timeout_seconds"), "timeout_seconds",
@@ -687,7 +693,8 @@ int octo_sched_autostart(json_t *config)
             octo_log(OCTO_LOG_ERROR, "config.yml: %s must be a list", lists[k]);
             continue;
         }
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
             if (k == 0 && !json_is_string(item)) {
                 octo_log(OCTO_LOG_ERROR, "Failed to add flow: autostart[%zu] is not a path", i);
                 continue;
@@ -711,7 +718,8 @@ int octo_sched_restore(void)
         octo_log(OCTO_LOG_ERROR, "Stored schedules not restored: %s", err.msg);
         return 0;
     }
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         struct octo_sched_spec spec;
         char id[37];
 

@@ -36,8 +36,8 @@
 
 struct snapshot {
     int refs;
-    json_t *list;          /* array of objects, or NULL when unreadable */
-    char problem[256];     /* why list is NULL */
+    json_t *list;      /* array of objects, or NULL when unreadable */
+    char problem[256]; /* why list is NULL */
 };
 
 struct cached {
@@ -72,9 +72,8 @@ static struct snapshot *load_snapshot(const char *path)
     s->refs = 1;
     memset(&err, 0, sizeof(err));
     if (octo_yaml_load_file(path, "secrets.yml", &v, NULL, &err) != OCTO_OK) {
-        snprintf(s->problem, sizeof(s->problem), "%s", err.code == OCTO_ENOENT
-                                                          ? "secrets.yml does not exist"
-                                                          : err.msg);
+        snprintf(s->problem, sizeof(s->problem), "%s",
+                 err.code == OCTO_ENOENT ? "secrets.yml does not exist" : err.msg);
         return s;
     }
     if (json_is_null(v)) {
@@ -148,7 +147,8 @@ static json_t *find(struct snapshot *s, const char *name)
     size_t i;
     json_t *e;
 
-    json_array_foreach(s->list, i, e) {
+    json_array_foreach(s->list, i, e)
+    {
         if (json_is_object(e) && json_is_string(json_object_get(e, "name")) &&
             strcmp(json_string_value(json_object_get(e, "name")), name) == 0) {
             return e;
@@ -167,7 +167,8 @@ static int suggest(struct snapshot *s, const char *name, char *out, size_t cap)
     size_t n = 0;
     json_t *e;
 
-    json_array_foreach(s->list, i, e) {
+    json_array_foreach(s->list, i, e)
+    {
         const char *nm = json_string_value(json_object_get(e, "name"));
 
         if (nm != NULL && n < 256) {
@@ -219,7 +220,8 @@ static void register_values(json_t *obj)
     const char *k;
     json_t *v;
 
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         if (json_is_string(v) && strcmp(k, "name") != 0 && strcmp(k, "type") != 0) {
             octo_redact_add(json_string_value(v));
         } else if (json_is_object(v)) {
@@ -373,8 +375,10 @@ int octo_secrets_get(const char *name, json_t **out, octo_error *err)
         char hint[128];
 
         if (suggest(s, name, hint, sizeof(hint))) {
-            rc = octo_error_set(err, OCTO_ESECRET, NULL, "Secret %s not found (did you mean "
-                                "\"%s\"?)", name, hint);
+            rc = octo_error_set(err, OCTO_ESECRET, NULL,
+                                "Secret %s not found (did you mean "
+                                "\"%s\"?)",
+                                name, hint);
         } else {
             rc = octo_error_set(err, OCTO_ESECRET, NULL, "Secret %s not found", name);
         }
@@ -391,8 +395,7 @@ int octo_secrets_get(const char *name, json_t **out, octo_error *err)
             goto out;
         }
         res = json_pack("{s:s, s:s, s:O, s:O}", "name", name, "type", type, "username",
-                        json_object_get(e, "username"), "password",
-                        json_object_get(e, "password"));
+                        json_object_get(e, "username"), "password", json_object_get(e, "password"));
         register_basic(json_string_value(json_object_get(e, "username")),
                        json_string_value(json_object_get(e, "password")));
     } else if (strcmp(type, "token") == 0) {

@@ -15,8 +15,7 @@ enum { F_NAME, F_TYPE, F_FLOW, F_ERROR, F_INPUT, F_OUTPUT, NFIELDS };
 
 /* A row with its texts copied after it, in one allocation. */
 static struct octo_step_row *row_new(const struct octo_step_row *fields,
-                                     const char *const text[NFIELDS],
-                                     const uint32_t len[NFIELDS])
+                                     const char *const text[NFIELDS], const uint32_t len[NFIELDS])
 {
     size_t total = sizeof(struct octo_step_row);
     struct octo_step_row *r;
@@ -260,8 +259,8 @@ struct octo_step_row *octo_step_row_decode(const char *data, size_t len)
         return NULL;
     }
     memcpy(&h, data, sizeof(h));
-    if (memchr(h.outcome, '\0', sizeof(h.outcome)) == NULL || h.outcome[0] == '\0' ||
-        h.seq <= 0 || h.depth < 0 || h.attempt < 0 || h.duration_us < -1) {
+    if (memchr(h.outcome, '\0', sizeof(h.outcome)) == NULL || h.outcome[0] == '\0' || h.seq <= 0 ||
+        h.depth < 0 || h.attempt < 0 || h.duration_us < -1) {
         return NULL;
     }
     for (i = 0; i < NFIELDS; i++) {

@@ -22,8 +22,8 @@
 struct octo_step_row {
     atomic_int refs;
     long long seq;
-    long long parent;      /* 0: none (null) */
-    long long item;        /* 0: none (null) */
+    long long parent; /* 0: none (null) */
+    long long item;   /* 0: none (null) */
     long long idx;
     long long duration_us; /* -1: running */
     double started;        /* epoch seconds */

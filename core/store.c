@@ -20,8 +20,8 @@
 #include "store.h"
 
 #include <limits.h>
-#include <math.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,16 +36,16 @@
 #include "step_row.h"
 #include "xalloc.h"
 
-#define MAX_QUEUED 200000  /* ops; beyond, writes are dropped (a stuck disk) */
+#define MAX_QUEUED 200000 /* ops; beyond, writes are dropped (a stuck disk) */
 /* Launches are refused (503) while JOBS_QUEUE_MAX writes wait (below
  * MAX_QUEUED): a burst of launches faster than the disk (or a starved
  * writer thread) slows the clients down instead of growing the queue until
  * writes are dropped. */
 #define BEHIND_QUEUED_DEFAULT 20000
-#define MAX_BATCH 4000
-#define NREADERS 8
-#define REOPEN_INTERVAL 60.0
-#define LOG_INTERVAL 60.0
+#define MAX_BATCH             4000
+#define NREADERS              8
+#define REOPEN_INTERVAL       60.0
+#define LOG_INTERVAL          60.0
 
 enum op_type {
     OP_JOB_INSERT,
@@ -58,11 +58,11 @@ enum op_type {
 
 struct op {
     enum op_type type;
-    int merged;    /* its columns went into an earlier op of its job (coalesce) */
-    json_t *row;   /* owned */
+    int merged;                   /* its columns went into an earlier op of its job (coalesce) */
+    json_t *row;                  /* owned */
     struct octo_step_row **steps; /* OP_STEPS: owned references */
     size_t nsteps;
-    char *id;      /* owned */
+    char *id; /* owned */
     /* synchronous ops: the caller waits for done */
     const struct octo_job_query *q;
     long *count;
@@ -84,17 +84,17 @@ static struct {
     unsigned long applied_seq;
     pthread_t thread;
     int started;
-    int disabled;           /* JOBS_DB=none: no store, nothing to report */
+    int disabled; /* JOBS_DB=none: no store, nothing to report */
     int stop;
     int prune_requested;
     const struct octo_store_backend *be;
     char path[PATH_MAX];
     int readonly;
-    void *wconn;           /* writer thread only */
-    int have_writer;       /* wconn != NULL, readable under mu */
+    void *wconn;     /* writer thread only */
+    int have_writer; /* wconn != NULL, readable under mu */
     void *readers[NREADERS];
-    int nfree;              /* readers[0..nfree) are idle connections */
-    int nreaders;           /* connections opened in all */
+    int nfree;    /* readers[0..nfree) are idle connections */
+    int nreaders; /* connections opened in all */
     /* health */
     int ok;
     char error[OCTO_ERROR_MSG_LEN];
@@ -401,8 +401,8 @@ static void prune(void)
         memset(&err, 0, sizeof(err));
         n = 0;
         if (g.be->begin(g.wconn, &err) != OCTO_OK ||
-            g.be->prune(g.wconn, days > 0 ? now_real() - days * 86400.0 : 0, keep, 500, gone,
-                        &n, &err) != OCTO_OK ||
+            g.be->prune(g.wconn, days > 0 ? now_real() - days * 86400.0 : 0, keep, 500, gone, &n,
+                        &err) != OCTO_OK ||
             g.be->commit(g.wconn, &err) != OCTO_OK) {
             g.be->rollback(g.wconn);
             store_error(&err, 0);
@@ -414,8 +414,10 @@ static void prune(void)
     if (total > 0) {
         void (*fn)(json_t *) = g_on_prune;
 
-        octo_log(OCTO_LOG_INFO, "job store: %ld old job(s) pruned (JOBS_RETENTION_DAYS=%g, "
-                 "JOBS_MAX=%ld)", total, days, keep);
+        octo_log(OCTO_LOG_INFO,
+                 "job store: %ld old job(s) pruned (JOBS_RETENTION_DAYS=%g, "
+                 "JOBS_MAX=%ld)",
+                 total, days, keep);
         if (fn != NULL) { /* what is gone from the store is gone from memory too */
             fn(gone);
         }
@@ -593,8 +595,8 @@ int octo_store_is_open(void)
 size_t octo_store_behind(void)
 {
     const struct octo_config *c = octo_config();
-    size_t limit = c != NULL && c->jobs_queue_max > 0 ? (size_t)c->jobs_queue_max
-                                                      : BEHIND_QUEUED_DEFAULT;
+    size_t limit =
+        c != NULL && c->jobs_queue_max > 0 ? (size_t)c->jobs_queue_max : BEHIND_QUEUED_DEFAULT;
     size_t n;
 
     pthread_mutex_lock(&g.mu);
@@ -734,9 +736,9 @@ static void reader_put(void *c)
 static int reader_begin(void **c, octo_error *err)
 {
     if (!g.started) {
-        return octo_error_set(err, OCTO_EIO, NULL, g.disabled
-                                                       ? "there is no job store (JOBS_DB=none)"
-                                                       : "the job store is not open");
+        return octo_error_set(err, OCTO_EIO, NULL,
+                              g.disabled ? "there is no job store (JOBS_DB=none)"
+                                         : "the job store is not open");
     }
     octo_store_sync(2.0);
     *c = reader_get(err);
@@ -767,8 +769,7 @@ int octo_store_job_get(const char *id, json_t **job, json_t **steps, octo_error 
     return rc;
 }
 
-int octo_store_job_list(const struct octo_job_query *q, json_t **rows, long *total,
-                        octo_error *err)
+int octo_store_job_list(const struct octo_job_query *q, json_t **rows, long *total, octo_error *err)
 {
     void *c;
     int rc;
@@ -835,10 +836,9 @@ json_t *octo_store_health(void)
         return json_pack("{s:b, s:s}", "ok", 1, "backend", "none");
     }
     h = json_pack("{s:b, s:s, s:s?, s:I, s:I, s:I}", "ok", g.started && g.ok && g.have_writer,
-                  "backend", g.be != NULL ? g.be->name : "none",
-                  "error", g.error[0] != '\0' ? g.error : NULL, "errors_total",
-                  (json_int_t)g.errors_total, "dropped_writes", (json_int_t)g.dropped,
-                  "queued_writes", (json_int_t)g.queued);
+                  "backend", g.be != NULL ? g.be->name : "none", "error",
+                  g.error[0] != '\0' ? g.error : NULL, "errors_total", (json_int_t)g.errors_total,
+                  "dropped_writes", (json_int_t)g.dropped, "queued_writes", (json_int_t)g.queued);
     if (g.last_error_at > 0) {
         json_object_set_new(h, "last_error_at", json_real(g.last_error_at));
     }

@@ -56,8 +56,7 @@ struct octo_store_backend {
     int (*job_list)(void *conn, const struct octo_job_query *q, json_t **rows, octo_error *err);
     /* *total: jobs matching q without limit/offset */
     int (*job_count)(void *conn, const struct octo_job_query *q, long *total, octo_error *err);
-    int (*job_delete)(void *conn, const struct octo_job_query *q, long *deleted,
-                      octo_error *err);
+    int (*job_delete)(void *conn, const struct octo_job_query *q, long *deleted, octo_error *err);
     /* delete finished jobs ended before t, then the oldest finished ones
      * beyond keep (keep 0: no bound); at most batch jobs per call */
     /* ids of what it deleted appended to gone (an array) */

@@ -14,9 +14,9 @@
  */
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -87,15 +87,15 @@ static const char *const MIGRATIONS[] = {
 #define NMIGRATIONS (sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]))
 
 static const char *const JOB_COLS[] = {
-    "id",    "flow_path", "source", "schedule_id", "state",   "status", "input",
-    "input_truncated", "result", "result_truncated", "error", "created", "started",
-    "ended", "timeout",   "node",   "owner",       "steps_dropped", NULL};
-static const char *const SCHED_COLS[] = {"id",     "path",   "cron",        "every_seconds",
-                                         "timeout", "overlap", "missed",    "paused",
-                                         "created", "last_job_id", "last_status", "last_run",
-                                         "last_fire", NULL};
+    "id",     "flow_path", "source",          "schedule_id", "state",
+    "status", "input",     "input_truncated", "result",      "result_truncated",
+    "error",  "created",   "started",         "ended",       "timeout",
+    "node",   "owner",     "steps_dropped",   NULL};
+static const char *const SCHED_COLS[] = {
+    "id",     "path",    "cron",        "every_seconds", "timeout",  "overlap",   "missed",
+    "paused", "created", "last_job_id", "last_status",   "last_run", "last_fire", NULL};
 
-#define NCACHE 12
+#define NCACHE  12
 #define NINSERT 8
 
 struct conn {
@@ -246,8 +246,7 @@ static int exec(struct conn *c, const char *sql, octo_error *err)
 
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         octo_error_set(err, OCTO_EIO, NULL, "job store: %s (SQLite %d)",
-                       msg != NULL ? msg : sqlite3_errmsg(c->db),
-                       sqlite3_extended_errcode(c->db));
+                       msg != NULL ? msg : sqlite3_errmsg(c->db), sqlite3_extended_errcode(c->db));
         sqlite3_free(msg);
         return OCTO_EIO;
     }
@@ -434,8 +433,8 @@ static sqlite3_stmt *insert_stmt(struct conn *c, const char *verb, const char *t
     }
     octo_buf_printf(&sql, ") VALUES (%s)", octo_buf_cstr(&vals));
     octo_buf_free(&vals);
-    if (sqlite3_prepare_v3(c->db, octo_buf_cstr(&sql), -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(c->db, octo_buf_cstr(&sql), -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+        SQLITE_OK) {
         octo_buf_free(&sql);
         fail(c, err, "prepare");
         return NULL;
@@ -451,9 +450,8 @@ static sqlite3_stmt *insert_stmt(struct conn *c, const char *verb, const char *t
 
 /* INSERT [OR REPLACE] INTO table (cols of row) VALUES (:cols). A column
  * the row lacks keeps the table's default. */
-static int insert(struct conn *c, const char *verb, const char *table,
-                  const char *const *cols, json_t *row, const char *extra_col,
-                  const char *extra_val, octo_error *err)
+static int insert(struct conn *c, const char *verb, const char *table, const char *const *cols,
+                  json_t *row, const char *extra_col, const char *extra_val, octo_error *err)
 {
     sqlite3_stmt *st;
     uint32_t mask = 0;
@@ -489,7 +487,8 @@ static int sq_job_insert(void *p, json_t *row, octo_error *err)
 
 static int bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
 {
-    return s != NULL ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+    return s != NULL ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC)
+                     : sqlite3_bind_null(st, idx);
 }
 
 /* A timeline row, bound field by field: no JSON, one prepared statement. */
@@ -572,8 +571,7 @@ static int sq_job_update(void *p, json_t *row, octo_error *err)
         octo_buf_puts(&sql, "UPDATE jobs SET ");
         for (i = 0; JOB_COLS[i] != NULL; i++) {
             if (mask & (1u << i)) {
-                octo_buf_printf(&sql, "%s%s = :%s", n++ > 0 ? ", " : "", JOB_COLS[i],
-                                JOB_COLS[i]);
+                octo_buf_printf(&sql, "%s%s = :%s", n++ > 0 ? ", " : "", JOB_COLS[i], JOB_COLS[i]);
             }
         }
         octo_buf_puts(&sql, " WHERE id = :id");
@@ -655,13 +653,13 @@ static void where(const struct octo_job_query *q, struct octo_buf *sql, json_t *
 {
     const char *sep = " WHERE ";
 
-#define COND(test, text, value)                                               \
-    do {                                                                      \
-        if (test) {                                                           \
-            json_array_append_new(params, value);                             \
-            octo_buf_printf(sql, "%s" text, sep, json_array_size(params));    \
-            sep = " AND ";                                                    \
-        }                                                                     \
+#define COND(test, text, value)                                                                    \
+    do {                                                                                           \
+        if (test) {                                                                                \
+            json_array_append_new(params, value);                                                  \
+            octo_buf_printf(sql, "%s" text, sep, json_array_size(params));                         \
+            sep = " AND ";                                                                         \
+        }                                                                                          \
     } while (0)
     COND(q->id != NULL, "id = ?%zu", json_string(q->id));
     COND(q->flow != NULL, "flow_path = ?%zu", json_string(q->flow));
@@ -756,7 +754,8 @@ static int delete_ids(struct conn *c, json_t *ids, octo_error *err)
     if (ds == NULL) {
         return OCTO_EIO;
     }
-    json_array_foreach(ids, i, id) {
+    json_array_foreach(ids, i, id)
+    {
         sqlite3_reset(ds);
         sqlite3_bind_text(ds, 1, json_string_value(id), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(ds) != SQLITE_DONE) {
@@ -769,7 +768,8 @@ static int delete_ids(struct conn *c, json_t *ids, octo_error *err)
     if (ds == NULL) {
         return OCTO_EIO;
     }
-    json_array_foreach(ids, i, id) {
+    json_array_foreach(ids, i, id)
+    {
         sqlite3_reset(ds);
         sqlite3_bind_text(ds, 1, json_string_value(id), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(ds) != SQLITE_DONE) {
@@ -857,8 +857,7 @@ static int sq_prune(void *p, double ended_before, long keep, long batch, json_t 
 
             json_decref(ids);
             ids = NULL;
-            st = stmt(c,
-                      "SELECT id FROM jobs WHERE state = 'finished' ORDER BY created LIMIT ?1",
+            st = stmt(c, "SELECT id FROM jobs WHERE state = 'finished' ORDER BY created LIMIT ?1",
                       err);
             if (st == NULL) {
                 return OCTO_EIO;

@@ -86,9 +86,9 @@
 #include "worker.h"
 #include "xalloc.h"
 
-#define MAX_WORKERS 256
-#define RSS_CHECK_EVERY 0.25   /* seconds, busy workers */
-#define RECENT_FLOWS 8
+#define MAX_WORKERS     256
+#define RSS_CHECK_EVERY 0.25 /* seconds, busy workers */
+#define RECENT_FLOWS    8
 
 enum { W_DEAD = 0, W_STARTING, W_IDLE, W_BUSY, W_EXITING };
 enum { K_NONE = 0, K_TIMEOUT, K_CANCEL, K_MEMORY, K_SHUTDOWN, K_STUCK };
@@ -102,13 +102,13 @@ struct wproc {
     int errfd;
     struct octo_worker_page *page;
     struct octo_job *job;
-    double hard_deadline;   /* monotonic seconds; 0: none */
-    double kill_at;         /* end of a cancel/shutdown grace; 0: none */
-    int killed;             /* K_*: why we sent SIGKILL */
-    long rss_mb;            /* at the kill, for the message */
+    double hard_deadline; /* monotonic seconds; 0: none */
+    double kill_at;       /* end of a cancel/shutdown grace; 0: none */
+    int killed;           /* K_*: why we sent SIGKILL */
+    long rss_mb;          /* at the kill, for the message */
     double next_rss;
     struct octo_wire_in in;
-    char tail[3][256];      /* the last stderr lines */
+    char tail[3][256]; /* the last stderr lines */
     int ntail;
     char partial[512];
     size_t npartial;
@@ -123,11 +123,11 @@ struct wproc {
 struct check {
     long id;
     char *flow;
-    int sent_to;            /* worker index, -1 while not sent */
+    int sent_to; /* worker index, -1 while not sent */
     pid_t pid;
     int done;
     int ok;
-    int abandoned;          /* the asker gave up: whoever finishes it frees it */
+    int abandoned; /* the asker gave up: whoever finishes it frees it */
     char msg[OCTO_ERROR_MSG_LEN];
     json_t *errors;
     json_t *warnings;
@@ -135,8 +135,8 @@ struct check {
 };
 
 struct cmd {
-    int cancel;             /* 0: submit */
-    struct octo_job *job;   /* a reference */
+    int cancel;           /* 0: submit */
+    struct octo_job *job; /* a reference */
     struct cmd *next;
 };
 
@@ -155,14 +155,14 @@ static struct {
     pid_t zpid;
     struct octo_wire_in zin;
     int pending_spawns;
-    double next_spawn;      /* backoff after failures */
-    int start_failures;     /* workers that died before READY, in a row */
+    double next_spawn;  /* backoff after failures */
+    int start_failures; /* workers that died before READY, in a row */
     double zygote_restart_at;
     struct octo_job **queue;
     size_t nqueue;
     size_t capqueue;
-    struct wproc *w;          /* target slots, allocated at start (untouched
-                                 static slots cost 395 KiB of dirty memory) */
+    struct wproc *w; /* target slots, allocated at start (untouched
+                        static slots cost 395 KiB of dirty memory) */
     /* stats, read by other threads under mu */
     long spawned;
     long crashes;
@@ -176,8 +176,8 @@ static struct {
     struct check *checks;
     long next_check_id;
     pthread_cond_t check_cv;
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .check_cv = PTHREAD_COND_INITIALIZER, .zctl = -1,
-       .wake = -1};
+} S = {
+    .mu = PTHREAD_MUTEX_INITIALIZER, .check_cv = PTHREAD_COND_INITIALIZER, .zctl = -1, .wake = -1};
 
 static unsigned long long fnv(const char *s);
 
@@ -248,8 +248,10 @@ static void checks_of_dead(pid_t pid, const char *why)
         next = c->next;
         if (!c->done && c->sent_to >= 0 && c->pid == pid) {
             c->ok = 0;
-            snprintf(c->msg, sizeof(c->msg), "checking the flow crashed the worker that loaded it "
-                     "(%s): a plugin's prepare() or libjq's compiler failed on it", why);
+            snprintf(c->msg, sizeof(c->msg),
+                     "checking the flow crashed the worker that loaded it "
+                     "(%s): a plugin's prepare() or libjq's compiler failed on it",
+                     why);
             check_done_locked(c);
         }
     }
@@ -321,8 +323,8 @@ static int start_zygote(void)
                 env[k++] = environ[i];
             }
         }
-        snprintf(opt, sizeof(opt), "ASAN_OPTIONS=%s%sleak_check_at_exit=0",
-                 old != NULL ? old : "", old != NULL && old[0] != '\0' ? ":" : "");
+        snprintf(opt, sizeof(opt), "ASAN_OPTIONS=%s%sleak_check_at_exit=0", old != NULL ? old : "",
+                 old != NULL && old[0] != '\0' ? ":" : "");
         env[k] = opt;
         rc = posix_spawn(&pid, S.exe, &fa, NULL, argv, env);
         free(env);
@@ -501,8 +503,7 @@ static int death_message(struct wproc *w, char *msg, size_t cap, char *step, siz
     } else if (sig != 0) {
         snprintf(msg, cap, "worker crashed: %s%s%s", signame(sig), where, last);
     } else {
-        snprintf(msg, cap, "worker exited with status %d%s%s", WEXITSTATUS(w->status), where,
-                 last);
+        snprintf(msg, cap, "worker exited with status %d%s%s", WEXITSTATUS(w->status), where, last);
     }
     return OCTO_RUN_FAILED;
 }
@@ -573,8 +574,7 @@ static void on_result(struct wproc *w, const char *data, size_t len)
         return;
     }
     if (m == NULL) { /* a huge integer, or a worker gone mad: fail the job */
-        octo_job_finish(j, OCTO_RUN_FAILED, "the worker's result could not be read", NULL, NULL,
-                        0);
+        octo_job_finish(j, OCTO_RUN_FAILED, "the worker's result could not be read", NULL, NULL, 0);
     } else {
         json_t *data_v = json_object_get(m, "data");
 
@@ -715,8 +715,8 @@ static void on_death(struct wproc *w)
     {
         char why[160];
 
-        snprintf(why, sizeof(why), "%s%s", WIFSIGNALED(w->status) ? signame(WTERMSIG(w->status))
-                                                                 : "exit",
+        snprintf(why, sizeof(why), "%s%s",
+                 WIFSIGNALED(w->status) ? signame(WTERMSIG(w->status)) : "exit",
                  w->ntail > 0 ? "" : "");
         checks_of_dead(w->pid, why);
     }
@@ -757,7 +757,7 @@ static void on_zygote(void)
         int i;
 
         octo_log(OCTO_LOG_ERROR, "the worker zygote exited: its workers are gone too; "
-                 "starting a new one");
+                                 "starting a new one");
         close(S.zctl);
         S.zctl = -1;
         waitpid(S.zpid, NULL, 0);
@@ -932,8 +932,7 @@ static void dispatch(void)
             struct octo_job *j = S.queue[--S.nqueue];
 
             octo_job_finish(j, OCTO_RUN_FAILED,
-                            "no worker process could start (see the service log)", NULL, NULL,
-                            0);
+                            "no worker process could start (see the service log)", NULL, NULL, 0);
             octo_job_unref(j);
         }
         return;
@@ -992,11 +991,11 @@ static void dispatch(void)
         pick->state = W_BUSY;
         pick->killed = K_NONE;
         pick->next_rss = mono() + RSS_CHECK_EVERY;
-        pick->hard_deadline =
-            j->cancel.deadline.tv_sec != 0
-                ? (double)j->cancel.deadline.tv_sec + (double)j->cancel.deadline.tv_nsec / 1e9 +
-                      (double)c->kill_grace
-                : 0;
+        pick->hard_deadline = j->cancel.deadline.tv_sec != 0
+                                  ? (double)j->cancel.deadline.tv_sec +
+                                        (double)j->cancel.deadline.tv_nsec / 1e9 +
+                                        (double)c->kill_grace
+                                  : 0;
         remember_flow(pick, j->flow_path);
         octo_log(OCTO_LOG_DEBUG, "[job %.8s] to worker %ld%s", j->id, (long)pick->pid,
                  knows_flow(pick, h) && pick->jobs_done > 0 ? " (warm)" : "");
@@ -1415,11 +1414,11 @@ json_t *octo_supervisor_status(void)
     json_t *o;
 
     pthread_mutex_lock(&S.mu);
-    o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:{s:i, s:b}}", "isolation",
-                  "process", "workers", S.target, "idle", S.n_idle, "busy", S.n_busy,
-                  "starting", S.n_starting, "spawned", (json_int_t)S.spawned, "crashes",
-                  (json_int_t)S.crashes, "killed", (json_int_t)S.killed, "sandbox", "landlock",
-                  S.landlock, "protected_files", S.protected_ro);
+    o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:{s:i, s:b}}", "isolation", "process",
+                  "workers", S.target, "idle", S.n_idle, "busy", S.n_busy, "starting", S.n_starting,
+                  "spawned", (json_int_t)S.spawned, "crashes", (json_int_t)S.crashes, "killed",
+                  (json_int_t)S.killed, "sandbox", "landlock", S.landlock, "protected_files",
+                  S.protected_ro);
     pthread_mutex_unlock(&S.mu);
     return o;
 }

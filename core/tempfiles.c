@@ -158,8 +158,7 @@ static int walk(int dfd, const char *rel, int depth, size_t *removed)
             continue;
         }
         if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
-            int sub = openat(dirfd(d), de->d_name,
-                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             char subrel[4096];
 
             if (sub >= 0) {
@@ -175,8 +174,10 @@ static int walk(int dfd, const char *rel, int depth, size_t *removed)
         }
         if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
             (*removed)++;
-            octo_log(OCTO_LOG_INFO, "removed %s%s%s, the temporary file of a writer that died "
-                     "(pid %d)", rel, rel[0] != '\0' ? "/" : "", de->d_name, (int)pid);
+            octo_log(OCTO_LOG_INFO,
+                     "removed %s%s%s, the temporary file of a writer that died "
+                     "(pid %d)",
+                     rel, rel[0] != '\0' ? "/" : "", de->d_name, (int)pid);
         } else {
             octo_log(OCTO_LOG_WARN, "cannot remove the stale temporary file %s%s%s: %s", rel,
                      rel[0] != '\0' ? "/" : "", de->d_name, strerror(errno));

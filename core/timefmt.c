@@ -83,9 +83,8 @@ void octo_timestamp_iso_us(double t, char *out, size_t cap)
         snprintf(frac, sizeof(frac), ".%06ld", us);
     }
     snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02ld:%02ld", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
-             off < 0 ? '-' : '+', (off < 0 ? -off : off) / 3600,
-             ((off < 0 ? -off : off) % 3600) / 60);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac, off < 0 ? '-' : '+',
+             (off < 0 ? -off : off) / 3600, ((off < 0 ? -off : off) % 3600) / 60);
 }
 
 /* n digits at *p into *v; advances p. */

@@ -25,10 +25,10 @@
 
 #include "runner.h"
 
-#define OCTO_TIMELINE_ITEMS 20
+#define OCTO_TIMELINE_ITEMS        20
 #define OCTO_TIMELINE_FAILED_ITEMS 100
-#define OCTO_TIMELINE_MAX_ROWS 5000
-#define OCTO_STEP_DATA_BYTES (64 * 1024)
+#define OCTO_TIMELINE_MAX_ROWS     5000
+#define OCTO_STEP_DATA_BYTES       (64 * 1024)
 
 struct octo_timeline_policy {
     atomic_long rows;

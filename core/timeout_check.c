@@ -94,15 +94,15 @@ int octo_timeout_from_text(const char *field, const char *text, double *out, oct
     if (p == NULL || !((*p >= '0' && *p <= '9') || *p == '.') ||
         (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))) {
         return octo_error_set(err, OCTO_EINVAL, field,
-                              "%s must be a number of seconds " RANGE_TEXT ", not \"%.40s\"",
-                              field, text != NULL ? text : "");
+                              "%s must be a number of seconds " RANGE_TEXT ", not \"%.40s\"", field,
+                              text != NULL ? text : "");
     }
     errno = 0;
     s = strtod(text, &end);
     if (end == text || *end != '\0') {
         return octo_error_set(err, OCTO_EINVAL, field,
-                              "%s must be a number of seconds " RANGE_TEXT ", not \"%.40s\"",
-                              field, text);
+                              "%s must be a number of seconds " RANGE_TEXT ", not \"%.40s\"", field,
+                              text);
     }
     rc = octo_timeout_check(field, s, err); /* ERANGE gives inf or 0: refused here */
     if (rc == OCTO_OK) {

@@ -41,7 +41,8 @@ static int loader(void *ud, const char *name, struct octo_tpl **out, octo_error 
     return octo_tplcache_get(name, out, err);
 }
 
-static const struct octo_tpl_env g_env = {.load = loader, .max_output = 16u << 20, .max_depth = 100};
+static const struct octo_tpl_env g_env = {
+    .load = loader, .max_output = 16u << 20, .max_depth = 100};
 
 const struct octo_tpl_env *octo_flow_tpl_env(void)
 {

@@ -131,9 +131,9 @@ int octo_vault_read(const char *name, const char *uri, const char *token, json_t
     }
     data = json_object_get(json_object_get(doc, "data"), "data");
     if (data == NULL) {
-        rc = octo_error_set(err, OCTO_ESECRET, NULL,
-                            "Hashicorp Vault secret '%s' data has no data key (is it KV v2?)",
-                            name);
+        rc =
+            octo_error_set(err, OCTO_ESECRET, NULL,
+                           "Hashicorp Vault secret '%s' data has no data key (is it KV v2?)", name);
         goto out;
     }
     *out = json_incref(data);

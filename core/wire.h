@@ -16,15 +16,15 @@
 
 enum octo_wire_type {
     /* service -> worker */
-    W_JOB = 1,     /* {"id", "flow", "input", "deadline_sec", "deadline_nsec", "source"} */
-    W_CANCEL = 2,  /* {"id"} */
-    W_EXIT = 3,    /* exit once idle (a job still running is cancelled first) */
-    W_CHECK = 4,   /* {"id", "flow"}: load and check a flow (compile, prepare) */
+    W_JOB = 1,    /* {"id", "flow", "input", "deadline_sec", "deadline_nsec", "source"} */
+    W_CANCEL = 2, /* {"id"} */
+    W_EXIT = 3,   /* exit once idle (a job still running is cancelled first) */
+    W_CHECK = 4,  /* {"id", "flow"}: load and check a flow (compile, prepare) */
     /* worker -> service */
-    W_READY = 10,  /* {"pid"} once initialised */
-    W_STEP = 11,   /* a timeline row */
-    W_LOG = 12,    /* level byte + line */
-    W_RESULT = 13, /* {"id", "status", "message", "step", "steps_dropped", "data"} */
+    W_READY = 10,   /* {"pid"} once initialised */
+    W_STEP = 11,    /* a timeline row */
+    W_LOG = 12,     /* level byte + line */
+    W_RESULT = 13,  /* {"id", "status", "message", "step", "steps_dropped", "data"} */
     W_CHECKED = 14, /* {"id", "ok", "message", "errors", "warnings"} */
     /* zygote <-> service (control socket) */
     Z_SPAWN = 20,   /* service asks for a worker */
@@ -42,16 +42,15 @@ int octo_wire_send(int fd, int type, const void *data, size_t len);
 /* Write raw bytes (a batch from octo_wire_put). 0 or -1. */
 int octo_wire_write_all(int fd, const char *data, size_t len);
 /* Send a frame with file descriptors attached (SCM_RIGHTS). */
-int octo_wire_send_fds(int fd, int type, const void *data, size_t len, const int *fds,
-                       int nfds);
+int octo_wire_send_fds(int fd, int type, const void *data, size_t len, const int *fds, int nfds);
 
 /* Incoming bytes of one peer. */
 struct octo_wire_in {
     char *buf;
     size_t len;
     size_t cap;
-    size_t off;      /* start of the next unread frame */
-    int fds[8];      /* descriptors received and not yet taken */
+    size_t off; /* start of the next unread frame */
+    int fds[8]; /* descriptors received and not yet taken */
     int nfds;
 };
 

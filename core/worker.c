@@ -21,12 +21,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,13 +42,13 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define FLUSH_MS 20
+#define FLUSH_MS    20
 #define FLUSH_BYTES (256 * 1024)
 
 static struct {
     int sock;
-    int wake[2];              /* a pipe: a frame queued between jobs wakes the control thread */
-    atomic_int busy;          /* a job runs: the control thread flushes every FLUSH_MS */
+    int wake[2];     /* a pipe: a frame queued between jobs wakes the control thread */
+    atomic_int busy; /* a job runs: the control thread flushes every FLUSH_MS */
     struct octo_worker_page *page;
     pthread_mutex_t page_mu;
     pthread_mutex_t out_mu;
@@ -56,7 +56,7 @@ static struct {
     struct timespec out_since;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    json_t *job;              /* the next job, taken by the main thread */
+    json_t *job; /* the next job, taken by the main thread */
     int exit_requested;
     struct octo_cancel *cancel; /* the running job's */
     char job_id[40];
@@ -175,8 +175,8 @@ static void crash_handler(int sig)
         unsigned long try_mb;
 
         for (try_mb = limit_mb / 2; try_mb >= 1; try_mb /= 2) {
-            void *p = mmap(NULL, (size_t)try_mb << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+            void *p =
+                mmap(NULL, (size_t)try_mb << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
             if (p != MAP_FAILED) {
                 munmap(p, (size_t)try_mb << 20);

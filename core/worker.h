@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 struct octo_worker_page {
-    atomic_uint gen;        /* odd while being written */
+    atomic_uint gen; /* odd while being written */
     char job_id[40];
     long seq;
     int depth;

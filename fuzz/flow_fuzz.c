@@ -248,8 +248,9 @@ static void check_yaml_round_trip(const uint8_t *data, size_t size)
             char *a = json_dumps(v, JSON_ENCODE_ANY);
             char *c = back != NULL ? json_dumps(back, JSON_ENCODE_ANY) : NULL;
 
-            fprintf(stderr, "YAML round trip differs:\n  value: %s\n  dump:  %s\n  back:  %s (%s)\n",
-                    a, octo_buf_cstr(&b), c != NULL ? c : "-", err.msg);
+            fprintf(stderr,
+                    "YAML round trip differs:\n  value: %s\n  dump:  %s\n  back:  %s (%s)\n", a,
+                    octo_buf_cstr(&b), c != NULL ? c : "-", err.msg);
             abort();
         }
     }
@@ -291,14 +292,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (f != NULL || err.msg[0] == '\0' || json_array_size(d.errors) == 0) {
             abort(); /* a failure without its message */
         }
-        json_array_foreach(d.errors, i, e) {
+        json_array_foreach(d.errors, i, e)
+        {
             if (strncmp(json_string_value(e), "fuzz.yml", 8) != 0) {
                 fprintf(stderr, "error without the file's name: %s\n", json_string_value(e));
                 abort();
             }
         }
     }
-    json_array_foreach(d.warnings, i, e) {
+    json_array_foreach(d.warnings, i, e)
+    {
         if (strncmp(json_string_value(e), "fuzz.yml", 8) != 0) {
             fprintf(stderr, "warning without the file's name: %s\n", json_string_value(e));
             abort();
@@ -322,29 +325,150 @@ static uint32_t rnd(uint32_t n)
 }
 
 static const char *const KEYS[] = {
-    "name", "steps", "finally_step", "cron", "every_seconds", "description", "type", "when",
-    "result_key", "ignore_errors", "jq_expression", "file", "jq", "rest", "jinja", "debug",
-    "flow", "flow_loop", "jira_names_merge", "path", "mode", "data_key", "expression", "uri",
-    "method", "headers", "query", "body", "authentication", "secret", "bearer", "verify",
-    "ca_file", "timeout", "connect_timeout", "max_redirects", "max_response_bytes", "max_workers",
-    "fail_on_error", "<<", "unknown_key", "on_error_goto", "max_steps", "retry", "goto",
-    "switch", "set_fact", "sleep", "exit", "step_name", "cases", "default", "step", "value",
-    "values", "seconds", "message",
+    "name",
+    "steps",
+    "finally_step",
+    "cron",
+    "every_seconds",
+    "description",
+    "type",
+    "when",
+    "result_key",
+    "ignore_errors",
+    "jq_expression",
+    "file",
+    "jq",
+    "rest",
+    "jinja",
+    "debug",
+    "flow",
+    "flow_loop",
+    "jira_names_merge",
+    "path",
+    "mode",
+    "data_key",
+    "expression",
+    "uri",
+    "method",
+    "headers",
+    "query",
+    "body",
+    "authentication",
+    "secret",
+    "bearer",
+    "verify",
+    "ca_file",
+    "timeout",
+    "connect_timeout",
+    "max_redirects",
+    "max_response_bytes",
+    "max_workers",
+    "fail_on_error",
+    "<<",
+    "unknown_key",
+    "on_error_goto",
+    "max_steps",
+    "retry",
+    "goto",
+    "switch",
+    "set_fact",
+    "sleep",
+    "exit",
+    "step_name",
+    "cases",
+    "default",
+    "step",
+    "value",
+    "values",
+    "seconds",
+    "message",
 };
 
 static const char *const STRINGS[] = {
-    "", " ", "jq", "file", "rest", "jinja", "debug", "flow", "flow_loop", "jira_names_merge",
-    "nosuchtype", "read", "write", "append", "yaml", "json", "text", "GET", "post", "PATCH",
-    "basic", "token", "api_key", "tok", "key", "awx_credential", "missing_secret", ".", "__input__",
-    "__errors__", "{{ x }}", "{{ __input__.id }}", "{{", "}}", "{% if x %}y{% endif %}",
-    "{% include 'a.j2' %}", "{% for i in range(3) %}{{ i }}{% endfor %}", "{{ 2 ** 64 }}",
-    "tickets | length > 0", ".[]", "[paths]", "first(paths)", ".a |", "def f: f; f",
-    "gsub(\"\"; \"x\")", "1e1000 | todate", "$ENV.PATH", "a.j2", "self.j2", "bad.j2", "nope.j2",
-    "sub/summarize.yml", "fuzz.yml", "missing.yml", "out/x.yml", "../x", "/etc/passwd",
-    "secrets.yml", "config.yml", "octoflow.db-wal", "templates/a.j2", "*/5 * * * *",
-    "61 * * * *", "@hourly", "0 0 31 2 *", ".*404.*", "(", "[a-", "(?<n>x)", "\\", "\xc3\xa9",
-    "http://127.0.0.1:9/x", "file:///etc/passwd", "https://{{ host }}/api", "goto", "switch",
-    "set_fact", "sleep", "exit", "__end__", "__start__", "__exit__", "None$", "new|open",
+    "",
+    " ",
+    "jq",
+    "file",
+    "rest",
+    "jinja",
+    "debug",
+    "flow",
+    "flow_loop",
+    "jira_names_merge",
+    "nosuchtype",
+    "read",
+    "write",
+    "append",
+    "yaml",
+    "json",
+    "text",
+    "GET",
+    "post",
+    "PATCH",
+    "basic",
+    "token",
+    "api_key",
+    "tok",
+    "key",
+    "awx_credential",
+    "missing_secret",
+    ".",
+    "__input__",
+    "__errors__",
+    "{{ x }}",
+    "{{ __input__.id }}",
+    "{{",
+    "}}",
+    "{% if x %}y{% endif %}",
+    "{% include 'a.j2' %}",
+    "{% for i in range(3) %}{{ i }}{% endfor %}",
+    "{{ 2 ** 64 }}",
+    "tickets | length > 0",
+    ".[]",
+    "[paths]",
+    "first(paths)",
+    ".a |",
+    "def f: f; f",
+    "gsub(\"\"; \"x\")",
+    "1e1000 | todate",
+    "$ENV.PATH",
+    "a.j2",
+    "self.j2",
+    "bad.j2",
+    "nope.j2",
+    "sub/summarize.yml",
+    "fuzz.yml",
+    "missing.yml",
+    "out/x.yml",
+    "../x",
+    "/etc/passwd",
+    "secrets.yml",
+    "config.yml",
+    "octoflow.db-wal",
+    "templates/a.j2",
+    "*/5 * * * *",
+    "61 * * * *",
+    "@hourly",
+    "0 0 31 2 *",
+    ".*404.*",
+    "(",
+    "[a-",
+    "(?<n>x)",
+    "\\",
+    "\xc3\xa9",
+    "http://127.0.0.1:9/x",
+    "file:///etc/passwd",
+    "https://{{ host }}/api",
+    "goto",
+    "switch",
+    "set_fact",
+    "sleep",
+    "exit",
+    "__end__",
+    "__start__",
+    "__exit__",
+    "None$",
+    "new|open",
 };
 
 /* A fresh value from the pool. */
@@ -356,8 +480,16 @@ static json_t *pool_value(void)
     case 1:
         return json_boolean(rnd(2));
     case 2: {
-        static const json_int_t ints[] = {0, 1, -1, 2, 31536000, 31536001, 9223372036854775807LL,
-                                          (-9223372036854775807LL - 1), 1000000, 65536};
+        static const json_int_t ints[] = {0,
+                                          1,
+                                          -1,
+                                          2,
+                                          31536000,
+                                          31536001,
+                                          9223372036854775807LL,
+                                          (-9223372036854775807LL - 1),
+                                          1000000,
+                                          65536};
 
         return json_integer(ints[rnd(sizeof(ints) / sizeof(ints[0]))]);
     }
@@ -384,9 +516,9 @@ static json_t *pool_value(void)
 
 /* Every node of the tree: its parent and its place there. */
 struct slot {
-    json_t *parent; /* NULL for the root */
+    json_t *parent;  /* NULL for the root */
     const char *key; /* object member, or NULL */
-    size_t index;   /* array index */
+    size_t index;    /* array index */
     json_t *node;
 };
 
@@ -411,11 +543,13 @@ static void collect(json_t *parent, const char *key, size_t index, json_t *node,
     s->v[s->n].node = node;
     s->n++;
     if (json_is_object(node)) {
-        json_object_foreach(node, k, c) {
+        json_object_foreach(node, k, c)
+        {
             collect(node, k, 0, c, s, depth + 1);
         }
     } else if (json_is_array(node)) {
-        json_array_foreach(node, i, c) {
+        json_array_foreach(node, i, c)
+        {
             collect(node, NULL, i, c, s, depth + 1);
         }
     }
@@ -477,9 +611,9 @@ static void mutate_tree(json_t **root, unsigned int seed)
         break;
     case 4: /* wrap */
         if (a->parent != NULL) {
-            json_t *w = rnd(2) ? json_pack("[O]", a->node)
-                               : json_pack("{sO}", KEYS[rnd(sizeof(KEYS) / sizeof(KEYS[0]))],
-                                           a->node);
+            json_t *w = rnd(2)
+                            ? json_pack("[O]", a->node)
+                            : json_pack("{sO}", KEYS[rnd(sizeof(KEYS) / sizeof(KEYS[0]))], a->node);
 
             if (w != NULL) {
                 replace(a, w);
@@ -559,7 +693,8 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     g_rng = ((uint64_t)seed << 1) | 1;
     memset(&err, 0, sizeof(err));
     /* a quarter of the time, and for inputs that are not YAML: bytes */
-    if (rnd(4) == 0 || octo_yaml_load((const char *)data, size, "m", &root, NULL, &err) != OCTO_OK ||
+    if (rnd(4) == 0 ||
+        octo_yaml_load((const char *)data, size, "m", &root, NULL, &err) != OCTO_OK ||
         root == NULL || json_is_null(root)) {
         json_decref(root);
         return LLVMFuzzerMutate(data, size, max_size);

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const FILES[][2] = {
     {"a", "A{{ x }}{% block b %}[{{ n }}]{% endblock %}"},
     {"b", "{% extends 'a' %}{% block b %}<{{ super() }}>{% endblock %}"},
-    {"m", "{% macro f(v, w=2) %}{{ v }}-{{ w }}{{ caller() if caller }}{% endmacro %}{% set k = 1 %}"},
+    {"m",
+     "{% macro f(v, w=2) %}{{ v }}-{{ w }}{{ caller() if caller }}{% endmacro %}{% set k = 1 %}"},
     {"self", "{% include 'self' %}"},
 };
 
@@ -45,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_error_t je;
         ctx = json_loads("{\"x\": 1, \"s\": \"h\\u00e9llo\", \"n\": null, \"l\": [3, 1, 2], "
                          "\"d\": {\"a\": {\"b\": [1, 2.5, true]}, \"k\": \"v\"}, "
-                         "\"u\": [{\"name\": \"a\", \"age\": 3}, {\"name\": \"B\", \"age\": 1}]}", 0, &je);
+                         "\"u\": [{\"name\": \"a\", \"age\": 3}, {\"name\": \"B\", \"age\": 1}]}",
+                         0, &je);
         env.load = load;
         env.ud = &env;
         env.max_output = 1u << 20;

@@ -10,7 +10,7 @@ pkgs="build-essential cmake pkg-config git ca-certificates \
   libyaml-dev libjansson-dev libcurl4-openssl-dev libjq-dev \
   libcivetweb-dev libcmocka-dev libpcre2-dev libssl-dev openssl \
   tzdata curl python3 python3-jinja2 python3-yaml \
-  clang libclang-rt-14-dev binutils procps \
+  clang clang-format libclang-rt-14-dev binutils procps \
   chromium prometheus python3-jsonschema fonts-dejavu-core \
   zsh groff-base"
 # The dashboard's browser tests and the OpenAPI validation run on node

@@ -46,8 +46,8 @@
 #define OCTO_INSTALLED_TLSCOMPAT "/usr/local/lib/octoflow/tlscompat/libssl.so"
 #endif
 
-#define AUTH_NONE 0
-#define AUTH_TOKEN 1
+#define AUTH_NONE    0
+#define AUTH_TOKEN   1
 #define AUTH_METRICS 2 /* the token, unless METRICS_PUBLIC=true */
 
 struct route {
@@ -233,12 +233,11 @@ static void access_log(struct octo_req *req)
     char uri[2048];
     char query[2048];
 
-    octo_log(OCTO_LOG_INFO, "%s - - \"%s %s%s%s HTTP/%s\" %d -", ri->remote_addr,
-             ri->request_method,
-             log_safe(ri->local_uri_raw != NULL ? ri->local_uri_raw : ri->local_uri, uri,
-                      sizeof(uri)),
-             ri->query_string != NULL ? "?" : "", log_safe(ri->query_string, query, sizeof(query)),
-             ri->http_version, req->status);
+    octo_log(
+        OCTO_LOG_INFO, "%s - - \"%s %s%s%s HTTP/%s\" %d -", ri->remote_addr, ri->request_method,
+        log_safe(ri->local_uri_raw != NULL ? ri->local_uri_raw : ri->local_uri, uri, sizeof(uri)),
+        ri->query_string != NULL ? "?" : "", log_safe(ri->query_string, query, sizeof(query)),
+        ri->http_version, req->status);
 }
 
 /* One request answered: its access line and its metrics (route: the
@@ -253,8 +252,7 @@ static void answered(struct octo_req *req)
     access_log(req);
     if (!g_metrics_off) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        octo_metrics_http(req->ri->request_method, req->route,
-                          req->status,
+        octo_metrics_http(req->ri->request_method, req->route, req->status,
                           (double)(t1.tv_sec - req->t0.tv_sec) +
                               (double)(t1.tv_nsec - req->t0.tv_nsec) / 1e9);
     }
@@ -394,8 +392,8 @@ static void load_tls_compat(const char *exe_dir)
 
     if (env != NULL && env[0] != '\0') {
         snprintf(path, sizeof(path), "%s", env);
-    } else if (exe_dir != NULL &&
-               (snprintf(path, sizeof(path), "%s/tlscompat/libssl.so", exe_dir), stat(path, &st) == 0)) {
+    } else if (exe_dir != NULL && (snprintf(path, sizeof(path), "%s/tlscompat/libssl.so", exe_dir),
+                                   stat(path, &st) == 0)) {
         /* the build tree */
     } else if (exe_dir != NULL &&
                (snprintf(path, sizeof(path), "%s/%s", exe_dir, OCTO_TLSCOMPAT_FROM_BINDIR),
@@ -413,8 +411,7 @@ static void load_tls_compat(const char *exe_dir)
 }
 
 /* Write cert+key into one private PEM file (civetweb wants both in one). */
-static int combined_pem(const char *cert, const char *key, char *out, size_t cap,
-                        octo_error *err)
+static int combined_pem(const char *cert, const char *key, char *out, size_t cap, octo_error *err)
 {
     char tmpl[] = "/tmp/octoflow-tls-XXXXXX";
     int fd = mkstemp(tmpl);
@@ -470,8 +467,8 @@ int octo_api_start(const char *exe_dir, char *listening, size_t cap, octo_error 
         return err->code;
     }
     g_metrics_public = listen.metrics_public;
-    g_metrics_off = getenv("OCTO_METRICS_OFF") != NULL &&
-                    strcmp(getenv("OCTO_METRICS_OFF"), "1") == 0;
+    g_metrics_off =
+        getenv("OCTO_METRICS_OFF") != NULL && strcmp(getenv("OCTO_METRICS_OFF"), "1") == 0;
     want_http = listen.http;
     want_https = listen.https;
     host = listen.host;

@@ -12,9 +12,9 @@
 #include <octoflow/core.h>
 
 struct octo_api_listen {
-    int http;       /* serve plain HTTP on api_port */
-    int https;      /* serve HTTPS (on api_port, or api_https_port with both) */
-    char host[300]; /* for civetweb's listening_ports ("[::1]" for IPv6) */
+    int http;           /* serve plain HTTP on api_port */
+    int https;          /* serve HTTPS (on api_port, or api_https_port with both) */
+    char host[300];     /* for civetweb's listening_ports ("[::1]" for IPv6) */
     int metrics_public; /* METRICS_PUBLIC=true: GET /metrics needs no token */
 };
 

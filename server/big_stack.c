@@ -40,7 +40,7 @@
 #define STACK_SIZE ((size_t)8 << 20)
 
 struct fiber {
-    char *map;   /* guard page, then the stack */
+    char *map; /* guard page, then the stack */
     size_t map_size;
     ucontext_t caller;
     ucontext_t callee;
@@ -92,8 +92,8 @@ static struct fiber *this_fiber(void)
     pthread_once(&g_once, make_key);
     f = octo_xcalloc(1, sizeof(*f));
     f->map_size = STACK_SIZE + page;
-    f->map = mmap(NULL, f->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-                  -1, 0);
+    f->map = mmap(NULL, f->map_size, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (f->map == MAP_FAILED) {
         free(f);
         return NULL;
@@ -118,7 +118,8 @@ static struct fiber *this_fiber(void)
 #ifdef OCTO_TSAN
 __attribute__((no_sanitize("thread")))
 #endif
-static void trampoline(void)
+static void
+trampoline(void)
 {
     struct fiber *f = t_fiber;
 

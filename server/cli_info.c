@@ -23,7 +23,8 @@ static int has_flag(json_t *opt, const char *flag)
     size_t i;
     json_t *f;
 
-    json_array_foreach(json_object_get(opt, "flags"), i, f) {
+    json_array_foreach(json_object_get(opt, "flags"), i, f)
+    {
         if (strcmp(json_string_value(f), flag) == 0) {
             return 1;
         }
@@ -51,12 +52,15 @@ static void print_text(json_t *j)
 
     printf("octoflow %s, step ABI %s, plugins from %s\n", str(j, "core_version"), str(j, "abi"),
            str(j, "searched"));
-    json_array_foreach(json_object_get(j, "plugins"), i, p) {
+    json_array_foreach(json_object_get(j, "plugins"), i, p)
+    {
         printf("\n%s %s (ABI %s) %s\n", str(p, "name"), str(p, "version"), str(p, "abi"),
                str(p, "file"));
-        json_array_foreach(json_object_get(p, "steps"), k, t) {
+        json_array_foreach(json_object_get(p, "steps"), k, t)
+        {
             printf("  type %-18s %s\n", str(t, "name"), str(t, "summary"));
-            json_array_foreach(json_object_get(t, "options"), n, op) {
+            json_array_foreach(json_object_get(t, "options"), n, op)
+            {
                 json_t *def = json_object_get(op, "default");
 
                 printf("    %-16s %-7s%s%s %s", str(op, "name"), str(op, "type"),
@@ -72,7 +76,8 @@ static void print_text(json_t *j)
             }
         }
     }
-    json_array_foreach(json_object_get(j, "problems"), i, p) {
+    json_array_foreach(json_object_get(j, "problems"), i, p)
+    {
         printf("\nrefused: %s\n", json_string_value(p));
     }
 }
@@ -146,7 +151,8 @@ int octo_cmd_list(int argc, char **argv)
         return OCTO_EXIT_USAGE;
     }
     names = strcmp(argv[1], "flows") == 0 ? octo_flow_files() : octo_template_files();
-    json_array_foreach(names, i, n) {
+    json_array_foreach(names, i, n)
+    {
         printf("%s\n", json_string_value(n));
     }
     json_decref(names);

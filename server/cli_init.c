@@ -147,13 +147,11 @@ int octo_cmd_init(int argc, char **argv, const char *exe_dir)
     }
     dir = a.npos > 0 ? a.pos[0] : "data";
     printf("octoflow init %s\n", dir);
-    if (make_dir(dir, "") != 0 || make_dir(dir, "flows") != 0 ||
-        make_dir(dir, "templates") != 0 ||
+    if (make_dir(dir, "") != 0 || make_dir(dir, "flows") != 0 || make_dir(dir, "templates") != 0 ||
         write_new(dir, "flows/hello.yml", HELLO_FLOW, 0644, dir) != 0 ||
         write_new(dir, "templates/hello.j2", HELLO_TEMPLATE, 0644, dir) != 0 ||
         write_new(dir, "config.yml", CONFIG, 0644, dir) != 0 ||
-        write_new(dir, "secrets.yml", SECRETS, 0600, dir) != 0 ||
-        write_schema(dir, exe_dir) != 0) {
+        write_new(dir, "secrets.yml", SECRETS, 0600, dir) != 0 || write_schema(dir, exe_dir) != 0) {
         return OCTO_EXIT_FAILED;
     }
     printf("\nnext:\n  DATA_PATH=%s octoflow run hello.yml --data '{\"name\": \"you\"}'\n"

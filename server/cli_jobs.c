@@ -60,9 +60,10 @@ static int list(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
         printf("%s\n", text != NULL ? text : "[]");
         free(text);
     } else {
-        printf("%-36s  %-25s  %-9s  %-9s  %-8s  %s\n", "ID", "CREATED", "STATE", "STATUS",
-               "SOURCE", "FLOW");
-        json_array_foreach(jobs, k, j) {
+        printf("%-36s  %-25s  %-9s  %-9s  %-8s  %s\n", "ID", "CREATED", "STATE", "STATUS", "SOURCE",
+               "FLOW");
+        json_array_foreach(jobs, k, j)
+        {
             printf("%-36s  %-25.25s  %-9s  %-9s  %-8s  %s\n", str(j, "id"), str(j, "created"),
                    str(j, "state"), str(j, "status"), str(j, "source"), str(j, "flow_path"));
         }
@@ -79,7 +80,8 @@ static void timeline_table(json_t *tl)
 
     printf("\n%5s  %-6s  %-28s  %-16s  %-8s  %7s  %12s  %s\n", "SEQ", "PARENT", "STEP", "TYPE",
            "OUTCOME", "ATTEMPT", "DURATION", "ERROR");
-    json_array_foreach(tl, k, s) {
+    json_array_foreach(tl, k, s)
+    {
         char name[64];
         char dur[32] = "-";
         json_t *err = json_object_get(s, "error");
@@ -98,9 +100,8 @@ static void timeline_table(json_t *tl)
         }
         printf("%5lld  %-6s  %-28.28s  %-16.16s  %-8s  %7lld  %12s  %s\n",
                (long long)json_integer_value(json_object_get(s, "seq")),
-               json_is_integer(json_object_get(s, "parent")) ? "sub" : "",
-               name, str(s, "type"), str(s, "outcome"),
-               (long long)json_integer_value(json_object_get(s, "attempt")), dur,
+               json_is_integer(json_object_get(s, "parent")) ? "sub" : "", name, str(s, "type"),
+               str(s, "outcome"), (long long)json_integer_value(json_object_get(s, "attempt")), dur,
                json_is_object(err) ? str(err, "message") : "");
     }
 }

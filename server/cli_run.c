@@ -7,10 +7,10 @@
  */
 #include <pthread.h>
 #include <signal.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <octoflow/core.h>
 
@@ -42,7 +42,8 @@ void octo_cli_print_messages(json_t *list, const char *kind, FILE *fp)
     size_t i;
     json_t *m;
 
-    json_array_foreach(list, i, m) {
+    json_array_foreach(list, i, m)
+    {
         fprintf(fp, "%s: %s\n", kind, json_string_value(m));
     }
 }
@@ -99,8 +100,8 @@ static void print_json(json_t *v, FILE *fp)
 {
     char *text = NULL;
 
-    if (octo_json_text(v != NULL ? v : json_null(), OCTO_JSON_INDENT(2) | OCTO_JSON_UNICODE,
-                       &text, NULL) == 0) {
+    if (octo_json_text(v != NULL ? v : json_null(), OCTO_JSON_INDENT(2) | OCTO_JSON_UNICODE, &text,
+                       NULL) == 0) {
         fprintf(fp, "%s\n", text);
     }
     free(text);
@@ -190,8 +191,7 @@ static int launch_and_report(const struct run_opts *ro, json_t *input)
         octo_cli_run_summary(detail, stderr);
         json_decref(detail);
     }
-    code = status == OCTO_RUN_SUCCESS || status == OCTO_RUN_EXIT ? OCTO_EXIT_OK
-                                                                   : OCTO_EXIT_FAILED;
+    code = status == OCTO_RUN_SUCCESS || status == OCTO_RUN_EXIT ? OCTO_EXIT_OK : OCTO_EXIT_FAILED;
     if (ro->output != NULL) {
         if (print_output(data, ro->output) != 0) {
             code = OCTO_EXIT_FAILED;

@@ -32,15 +32,28 @@ const char octo_cli_exit_statuses[] =
     "2\tusage error, invalid flow or configuration\n"
     "3\tthe flow is already running (run)";
 
-#define END {NULL, 0, NULL, NULL, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, NULL, NULL, NULL                                                                  \
+    }
 
 const struct octo_cli_cmd octo_cli_cmds[] = {
-    {"serve", "", 0, 0, NULL, "run the service: the REST API and the schedules",
+    {"serve",
+     "",
+     0,
+     0,
+     NULL,
+     "run the service: the REST API and the schedules",
      "Starts the service: the REST API (API_PORT, default 5000) and the schedules of "
      "config.yml and of the job store. Configured by environment variables only. SIGHUP "
      "reopens the log file; SIGTERM stops after running flows finish (SHUTDOWN_GRACE).",
      {END}},
-    {"run", "FLOW", 1, 1, "flows", "run a flow once and print its final data",
+    {"run",
+     "FLOW",
+     1,
+     1,
+     "flows",
+     "run a flow once and print its final data",
      "Runs FLOW in this process (a job like any other: it takes the flow's lock and is "
      "recorded in the job store). The final flow data goes to stdout as JSON; a summary "
      "(one line per step, its outcome and duration) goes to stderr.",
@@ -49,29 +62,53 @@ const struct octo_cli_cmd octo_cli_cmds[] = {
       {"--timeout", 't', "SECONDS", "cancel the run after SECONDS", NULL},
       {"--output", 'o', "KEY", "print only this key of the final data (text as is)", NULL},
       {"--quiet", 'q', NULL, "no summary on stderr", NULL},
-      {"--dry-run", 'n', NULL, "show what each step would do (when, options); call nothing",
-       NULL},
+      {"--dry-run", 'n', NULL, "show what each step would do (when, options); call nothing", NULL},
       END}},
-    {"validate", "[FLOW...]", 0, -1, "flows", "check flows without running them",
+    {"validate",
+     "[FLOW...]",
+     0,
+     -1,
+     "flows",
+     "check flows without running them",
      "Checks the YAML, the flow and step keys, each step's options against its plugin's "
      "schema, templates (also the template files a step names), jq programs and "
      "secret names. Without FLOW: every flow under FLOWS_PATH.",
      {{"--strict", 0, NULL, "unknown keys are errors, not warnings", NULL}, END}},
-    {"plugins", "", 0, 0, NULL, "list the plugins, step types and their options",
+    {"plugins",
+     "",
+     0,
+     0,
+     NULL,
+     "list the plugins, step types and their options",
      "Lists the plugins found (and those refused, with the reason), their step types and "
      "each option: type, required, templated, default.",
      {{"--json", 0, NULL, "the same as JSON", NULL}, END}},
-    {"schema", "", 0, 0, NULL, "print a JSON Schema for flow files",
+    {"schema",
+     "",
+     0,
+     0,
+     NULL,
+     "print a JSON Schema for flow files",
      "Prints a JSON Schema (draft 2020-12) for flow files, generated from the loaded "
      "plugins' option schemas. Editors complete and check flows with it: save it as "
      "octoflow.schema.json and start a flow with the line\n\n"
      "# yaml-language-server: $schema=octoflow.schema.json",
      {END}},
-    {"render", "TEMPLATE", 1, 1, "templates", "render a Jinja2 template to stdout",
+    {"render",
+     "TEMPLATE",
+     1,
+     1,
+     "templates",
+     "render a Jinja2 template to stdout",
      "Renders TEMPLATE (looked up under TEMPLATES_PATH first, then as a file path, as the "
      "jinja step does) with the JSON object of --data as its context.",
      {{"--data", 'd', "FILE", "the context: a JSON object in FILE (or @FILE)", "files"}, END}},
-    {"jobs list", "", 0, 0, NULL, "the job history",
+    {"jobs list",
+     "",
+     0,
+     0,
+     NULL,
+     "the job history",
      "Lists jobs from the job store, newest first (the service may be running).",
      {{"--flow", 0, "FLOW", "only this flow (its path under FLOWS_PATH)", "flows"},
       {"--status", 0, "STATUS", "success, failed, cancelled, timeout, exit, ...", NULL},
@@ -80,16 +117,32 @@ const struct octo_cli_cmd octo_cli_cmds[] = {
       {"--limit", 0, "N", "at most N jobs (default 50)", NULL},
       {"--json", 0, NULL, "as JSON", NULL},
       END}},
-    {"jobs show", "ID", 1, 1, NULL, "one job and its step timeline",
+    {"jobs show",
+     "ID",
+     1,
+     1,
+     NULL,
+     "one job and its step timeline",
      "Shows one job from the job store: its state, outcome, and one line per step "
      "execution (sub-flows and loop items indented).",
      {{"--json", 0, NULL, "as JSON (with input, result and timeline)", NULL}, END}},
-    {"init", "[DIR]", 0, 1, "dirs", "create a starter data directory",
+    {"init",
+     "[DIR]",
+     0,
+     1,
+     "dirs",
+     "create a starter data directory",
      "Writes a working starter data directory in DIR (default ./data): a flow, a template, "
-     "config.yml, secrets.yml (mode 0600) and octoflow.schema.json for editors. Existing files are never overwritten. Then: "
+     "config.yml, secrets.yml (mode 0600) and octoflow.schema.json for editors. Existing files are "
+     "never overwritten. Then: "
      "DATA_PATH=DIR octoflow run hello.yml",
      {END}},
-    {"completion", "bash|zsh", 1, 1, NULL, "print a shell completion script",
+    {"completion",
+     "bash|zsh",
+     1,
+     1,
+     NULL,
+     "print a shell completion script",
      "Prints the completion script for bash or zsh (installed with the package: bash "
      "completes `octoflow` after a new login). By hand: source <(octoflow completion bash)",
      {END}},

@@ -11,24 +11,24 @@
 #include <stdio.h>
 
 #define OCTO_CLI_MAX_OPTS 12
-#define OCTO_CLI_MAX_POS 64
+#define OCTO_CLI_MAX_POS  64
 
 struct octo_cli_opt {
-    const char *name;  /* "--data" */
-    char short_name;   /* 'q' or 0 */
-    const char *arg;   /* metavariable ("JSON|@FILE"), NULL for a flag */
-    const char *help;  /* one line */
+    const char *name;     /* "--data" */
+    char short_name;      /* 'q' or 0 */
+    const char *arg;      /* metavariable ("JSON|@FILE"), NULL for a flag */
+    const char *help;     /* one line */
     const char *complete; /* completion of the value: "flows", "files", "dirs", or NULL */
 };
 
 struct octo_cli_cmd {
-    const char *name;     /* "run", "jobs list" */
-    const char *args;     /* positional synopsis: "FLOW" */
-    int min_pos;          /* positional arguments required ... */
-    int max_pos;          /* ... and allowed (-1: any number) */
+    const char *name;         /* "run", "jobs list" */
+    const char *args;         /* positional synopsis: "FLOW" */
+    int min_pos;              /* positional arguments required ... */
+    int max_pos;              /* ... and allowed (-1: any number) */
     const char *pos_complete; /* completion of positionals: "flows", "dirs", ... */
-    const char *summary;  /* one line, for the command list */
-    const char *description; /* paragraphs, for --help and the man page */
+    const char *summary;      /* one line, for the command list */
+    const char *description;  /* paragraphs, for --help and the man page */
     struct octo_cli_opt opts[OCTO_CLI_MAX_OPTS]; /* ends with a NULL name */
 };
 

@@ -17,8 +17,7 @@ struct palette {
 
 static struct palette palette_for(FILE *fp)
 {
-    static const struct palette colour = {"\033[32m", "\033[31m", "\033[33m", "\033[2m",
-                                          "\033[0m"};
+    static const struct palette colour = {"\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m"};
     static const struct palette plain = {"", "", "", "", ""};
     const char *nc = getenv("NO_COLOR");
 
@@ -56,7 +55,8 @@ void octo_cli_run_summary(json_t *job, FILE *fp)
     const char *status = str(job, "status", "?");
     char total[32];
 
-    json_array_foreach(tl, i, row) {
+    json_array_foreach(tl, i, row)
+    {
         const char *outcome = str(row, "outcome", "?");
         const char *colour = strcmp(outcome, "ok") == 0        ? p.ok
                              : strcmp(outcome, "failed") == 0  ? p.bad
@@ -100,7 +100,8 @@ static void print_options(json_t *opts, FILE *fp)
     const char *k;
     json_t *v;
 
-    json_object_foreach(opts, k, v) {
+    json_object_foreach(opts, k, v)
+    {
         char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
 
         fprintf(fp, "      %s: %s\n", k, text != NULL ? text : "?");
@@ -129,10 +130,12 @@ int octo_cli_dry_run(const char *flow, json_t *input, FILE *fp)
         json_decref(plan);
         return OCTO_EXIT_USAGE;
     }
-    fprintf(fp, "dry run of %s: nothing is called; later steps see the data as it is before "
-                "the first step\n",
+    fprintf(fp,
+            "dry run of %s: nothing is called; later steps see the data as it is before "
+            "the first step\n",
             str(plan, "flow", flow));
-    json_array_foreach(json_object_get(plan, "steps"), i, st) {
+    json_array_foreach(json_object_get(plan, "steps"), i, st)
+    {
         const char *what = str(st, "would", "run");
         const char *colour = strcmp(what, "run") == 0    ? p.ok
                              : strcmp(what, "skip") == 0 ? p.dim

@@ -38,7 +38,8 @@ int octo_cmd_validate(int argc, char **argv, const char *exe_dir)
         json_decref(names);
         names = octo_flow_files();
     }
-    json_array_foreach(names, i, name) {
+    json_array_foreach(names, i, name)
+    {
         json_t *report = NULL;
         octo_error err;
         int valid;

@@ -57,7 +57,6 @@ static int origin_allowed(const char *origin)
     return 0;
 }
 
-
 void octo_http_raw(struct octo_req *req, int status, const char *content_type, const char *body,
                    size_t len)
 {

@@ -19,8 +19,7 @@ void octo_cli_usage(FILE *fp)
 {
     const struct octo_cli_cmd *c;
 
-    fprintf(fp, "usage: octoflow COMMAND [OPTIONS] [ARGS]\n\n%s\n\ncommands:\n",
-            octo_cli_overview);
+    fprintf(fp, "usage: octoflow COMMAND [OPTIONS] [ARGS]\n\n%s\n\ncommands:\n", octo_cli_overview);
     for (c = octo_cli_cmds; c->name != NULL; c++) {
         char left[48];
 

@@ -59,8 +59,10 @@ int octo_route_sched_spec(struct octo_req *req, json_t *body, const char *missin
     if (every != NULL && !json_is_null(every) &&
         (!json_is_integer(every) || json_integer_value(every) <= 0 ||
          json_integer_value(every) > OCTO_SECONDS_MAX)) {
-        octo_http_error(req, 400, "every_seconds must be a positive integer, at most a year "
-                        "(%d)", OCTO_SECONDS_MAX);
+        octo_http_error(req, 400,
+                        "every_seconds must be a positive integer, at most a year "
+                        "(%d)",
+                        OCTO_SECONDS_MAX);
         return -1;
     }
     if (cron != NULL && !json_is_null(cron) && !json_is_string(cron)) {
@@ -76,10 +78,10 @@ int octo_route_sched_spec(struct octo_req *req, json_t *body, const char *missin
     spec->every_seconds = (long)json_integer_value(every);
     spec->overlap = json_string_value(json_object_get(body, "overlap"));
     spec->missed = json_string_value(json_object_get(body, "missed"));
-    if ((json_object_get(body, "overlap") != NULL && !json_is_null(json_object_get(body, "overlap")) &&
-         spec->overlap == NULL) ||
-        (json_object_get(body, "missed") != NULL && !json_is_null(json_object_get(body, "missed")) &&
-         spec->missed == NULL)) {
+    if ((json_object_get(body, "overlap") != NULL &&
+         !json_is_null(json_object_get(body, "overlap")) && spec->overlap == NULL) ||
+        (json_object_get(body, "missed") != NULL &&
+         !json_is_null(json_object_get(body, "missed")) && spec->missed == NULL)) {
         octo_http_error(req, 400, "overlap must be skip or queue, missed must be none or last");
         return -1;
     }
@@ -115,8 +117,8 @@ void octo_route_flows_add(struct octo_req *req)
     case OCTO_SCHED_OK:
         octo_http_json(req, 201,
                        json_pack("{s:o, s:s}", "status",
-                                 json_sprintf("Flow '%s' added successfully", spec.path),
-                                 "flow_id", id));
+                                 json_sprintf("Flow '%s' added successfully", spec.path), "flow_id",
+                                 id));
         break;
     case OCTO_SCHED_NOT_FOUND:
         octo_http_error(req, 404, "Flow file '%s' does not exist", spec.path);
@@ -134,10 +136,10 @@ void octo_route_flows_add(struct octo_req *req)
 void octo_route_flows_delete(struct octo_req *req)
 {
     if (octo_sched_remove(req->param) == OCTO_OK) {
-        octo_http_json(req, 200,
-                       json_pack("{s:o}", "status",
-                                 json_sprintf("Flow with ID '%s' removed successfully",
-                                              req->param)));
+        octo_http_json(
+            req, 200,
+            json_pack("{s:o}", "status",
+                      json_sprintf("Flow with ID '%s' removed successfully", req->param)));
     } else {
         octo_http_error(req, 404, "Flow with ID '%s' not found", req->param);
     }

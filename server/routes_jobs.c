@@ -17,8 +17,8 @@
 
 #include "routes.h"
 
-#define MAX_LIMIT 1000
-#define MAX_WAIT 3600.0
+#define MAX_LIMIT     1000
+#define MAX_WAIT      3600.0
 #define SSE_KEEPALIVE 15.0
 
 static atomic_int g_sse_streams;
@@ -40,8 +40,8 @@ static const char *state_value(const char *v)
 
 static const char *status_value(const char *v)
 {
-    static const char *const ok[] = {"success", "failed", "exit", "cancelled", "timeout",
-                                     "abandoned", NULL};
+    static const char *const ok[] = {"success", "failed",    "exit", "cancelled",
+                                     "timeout", "abandoned", NULL};
     size_t i;
 
     if (strcmp(v, "error") == 0) {
@@ -82,7 +82,8 @@ static int read_filters(struct octo_req *req, struct octo_job_query *q, char buf
     if (octo_http_query(req, "state", v, sizeof(v)) >= 0 && v[0] != '\0') {
         q->state = state_value(v);
         if (q->state == NULL) {
-            octo_http_error(req, 400, "Invalid parameter 'state': one of queued, running, "
+            octo_http_error(req, 400,
+                            "Invalid parameter 'state': one of queued, running, "
                             "finished");
             return -1;
         }
@@ -90,7 +91,8 @@ static int read_filters(struct octo_req *req, struct octo_job_query *q, char buf
     if (octo_http_query(req, "status", v, sizeof(v)) >= 0 && v[0] != '\0') {
         q->status = status_value(v);
         if (q->status == NULL) {
-            octo_http_error(req, 400, "Invalid parameter 'status': one of success, failed, "
+            octo_http_error(req, 400,
+                            "Invalid parameter 'status': one of success, failed, "
                             "exit, cancelled, timeout, abandoned");
             return -1;
         }
@@ -300,8 +302,10 @@ void octo_route_v1_job_delete(struct octo_req *req)
 
         octo_job_unref(j);
         if (running) {
-            octo_http_error(req, 409, "Job %s has not finished: cancel it first "
-                            "(POST /api/v1/jobs/%s/cancel)", req->param, req->param);
+            octo_http_error(req, 409,
+                            "Job %s has not finished: cancel it first "
+                            "(POST /api/v1/jobs/%s/cancel)",
+                            req->param, req->param);
             return;
         }
     }

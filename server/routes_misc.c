@@ -62,7 +62,8 @@ void octo_route_locks_delete_all(struct octo_req *req)
     if (cancel) {
         json_t *ids = json_array();
 
-        json_array_foreach(held, i, h) {
+        json_array_foreach(held, i, h)
+        {
             char *id = cancel_holder(h);
 
             if (id != NULL) {
@@ -94,9 +95,9 @@ void octo_route_locks_delete(struct octo_req *req)
 
     if (rc == OCTO_OK) {
         octo_log(OCTO_LOG_INFO, "stale lock file %s removed through the API", removed);
-        octo_http_json(req, 200,
-                       json_pack("{s:o}", "status",
-                                 json_sprintf("Lock for %s released.", req->param)));
+        octo_http_json(
+            req, 200,
+            json_pack("{s:o}", "status", json_sprintf("Lock for %s released.", req->param)));
     } else if (rc == OCTO_EACCES) {
         const char *job = json_string_value(json_object_get(holder, "job_id"));
         json_int_t pid = json_integer_value(json_object_get(holder, "pid"));
@@ -125,8 +126,8 @@ void octo_route_locks_delete(struct octo_req *req)
                                  json_sprintf("The lock of %s is held by a running flow "
                                               "(job %s, process %lld on %s): it is released "
                                               "when the run ends%s",
-                                              req->param, job != NULL ? job : "?",
-                                              (long long)pid, host != NULL ? host : "?",
+                                              req->param, job != NULL ? job : "?", (long long)pid,
+                                              host != NULL ? host : "?",
                                               ours ? "; ?cancel=true cancels it" : ""),
                                  "holder", holder));
     } else {
@@ -208,7 +209,8 @@ void octo_route_logs(struct octo_req *req)
         size_t i;
         json_t *l;
 
-        json_array_foreach(lines, i, l) {
+        json_array_foreach(lines, i, l)
+        {
             if (line_level(json_string_value(l)) <= min_level) {
                 json_array_append(kept, l);
             }
@@ -227,11 +229,13 @@ void octo_route_jobs(struct octo_req *req)
     size_t i;
     json_t *j;
 
-    json_array_foreach(active, i, j) {
+    json_array_foreach(active, i, j)
+    {
         json_object_set(j, "path", json_object_get(j, "flow_path"));
-        json_object_set(j, "started", json_is_null(json_object_get(j, "started"))
-                                          ? json_object_get(j, "created")
-                                          : json_object_get(j, "started"));
+        json_object_set(j, "started",
+                        json_is_null(json_object_get(j, "started"))
+                            ? json_object_get(j, "created")
+                            : json_object_get(j, "started"));
     }
     octo_http_json(req, 200, json_pack("{s:o}", "running", active));
 }

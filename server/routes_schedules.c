@@ -73,9 +73,9 @@ void octo_route_v1_schedule_get(struct octo_req *req)
 void octo_route_v1_schedule_delete(struct octo_req *req)
 {
     if (octo_sched_remove(req->param) == OCTO_OK) {
-        octo_http_json(req, 200,
-                       json_pack("{s:o}", "status", json_sprintf("Removed flow with ID: %s",
-                                                                 req->param)));
+        octo_http_json(
+            req, 200,
+            json_pack("{s:o}", "status", json_sprintf("Removed flow with ID: %s", req->param)));
     } else {
         octo_http_error(req, 404, "Flow with ID %s not found.", req->param);
     }

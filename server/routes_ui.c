@@ -21,9 +21,10 @@ static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'sel
 
 static const char *content_type(const char *name)
 {
-    static const char *const types[][2] = {
-        {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"}, {".svg", "image/svg+xml"}};
+    static const char *const types[][2] = {{".html", "text/html; charset=utf-8"},
+                                           {".css", "text/css; charset=utf-8"},
+                                           {".js", "text/javascript; charset=utf-8"},
+                                           {".svg", "image/svg+xml"}};
     size_t n = strlen(name);
     size_t i;
 
@@ -73,12 +74,18 @@ void octo_route_ui(struct octo_req *req)
     }
     snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)h);
     {
-        const char *const headers[] = {"Content-Security-Policy", CSP,
-                                       "X-Content-Type-Options", "nosniff",
-                                       "Referrer-Policy", "no-referrer",
-                                       "X-Frame-Options", "DENY",
-                                       "Cache-Control", "no-cache",
-                                       "ETag", etag,
+        const char *const headers[] = {"Content-Security-Policy",
+                                       CSP,
+                                       "X-Content-Type-Options",
+                                       "nosniff",
+                                       "Referrer-Policy",
+                                       "no-referrer",
+                                       "X-Frame-Options",
+                                       "DENY",
+                                       "Cache-Control",
+                                       "no-cache",
+                                       "ETag",
+                                       etag,
                                        NULL};
 
         if (inm != NULL && strcmp(inm, etag) == 0) {

@@ -65,7 +65,8 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_
         octo_core_shutdown();
         return OCTO_EXIT_USAGE;
     }
-    octo_log(OCTO_LOG_INFO, "Octoflow %s starting (step ABI %d.%d, %zu plugins, %d workers, %s "
+    octo_log(OCTO_LOG_INFO,
+             "Octoflow %s starting (step ABI %d.%d, %zu plugins, %d workers, %s "
              "isolation)",
              octo_version(), OCTO_ABI_MAJOR, OCTO_ABI_MINOR, octo_plugins_count(),
              c->flow_max_workers, c->isolation == OCTO_ISOLATION_PROCESS ? "process" : "thread");

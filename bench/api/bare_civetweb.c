@@ -68,8 +68,17 @@ static int handler(struct mg_connection *conn, void *cbdata)
 int main(int argc, char **argv)
 {
     char ports[64];
-    const char *opts[] = {"listening_ports", ports, "num_threads", "16", "enable_keep_alive", "yes",
-                          "keep_alive_timeout_ms", "5000", "tcp_nodelay", "1", NULL};
+    const char *opts[] = {"listening_ports",
+                          ports,
+                          "num_threads",
+                          "16",
+                          "enable_keep_alive",
+                          "yes",
+                          "keep_alive_timeout_ms",
+                          "5000",
+                          "tcp_nodelay",
+                          "1",
+                          NULL};
     struct mg_callbacks cb;
     struct mg_context *ctx;
 

@@ -55,9 +55,19 @@ static int handler(struct mg_connection *conn, void *ud)
 
 int main(int argc, char **argv)
 {
-    const char *options[] = {"listening_ports", "127.0.0.1:0", "num_threads", "64",
-                             "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000",
-                             "request_timeout_ms", "30000", "tcp_nodelay", "1", NULL};
+    const char *options[] = {"listening_ports",
+                             "127.0.0.1:0",
+                             "num_threads",
+                             "64",
+                             "enable_keep_alive",
+                             "yes",
+                             "keep_alive_timeout_ms",
+                             "30000",
+                             "request_timeout_ms",
+                             "30000",
+                             "tcp_nodelay",
+                             "1",
+                             NULL};
     struct mg_callbacks cb;
     struct mg_context *ctx;
     struct mg_server_port ports[4];

@@ -58,8 +58,8 @@ int main(int argc, char **argv)
     }
     octo_redact_add("tok-7f3a9c2e-5b1d-4c8e-9a0f-12ab34cd56ef");
     octo_redact_add("p\xc3\xa4ss\\w\"ord-9!x");
-    printf("%zu secrets registered, %ld lines per round, best of 5 rounds\n",
-           octo_redact_count(), n);
+    printf("%zu secrets registered, %ld lines per round, best of 5 rounds\n", octo_redact_count(),
+           n);
     printf("%-10s %6s %10s\n", "case", "bytes", "ns/line");
     for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         double best = 1e9;
@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 
             octo_buf_puts(&b, cases[c][1]);
             octo_redact_buf(&b);
-            if ((strstr(cases[c][0], "hit") != NULL) != (strstr(octo_buf_cstr(&b), "***") != NULL)) {
+            if ((strstr(cases[c][0], "hit") != NULL) !=
+                (strstr(octo_buf_cstr(&b), "***") != NULL)) {
                 fprintf(stderr, "%s: unexpected result: %s\n", cases[c][0], octo_buf_cstr(&b));
             }
             octo_buf_free(&b);
@@ -103,7 +104,8 @@ int main(int argc, char **argv)
             octo_buf_puts(&b, cases[0][1]);
             octo_buf_free(&b);
         }
-        printf("%-10s %6zu %10.0f\n", "(copy)", strlen(cases[0][1]), (now() - t0) / (double)n * 1e9);
+        printf("%-10s %6zu %10.0f\n", "(copy)", strlen(cases[0][1]),
+               (now() - t0) / (double)n * 1e9);
     }
     octo_redact_clear();
     return 0;

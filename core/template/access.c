@@ -47,7 +47,8 @@ static tv obj_attr(struct rs *st, tv obj, const char *name, size_t n, int *found
         }
         break;
     }
-    default: break;
+    default:
+        break;
     }
     *found = 0;
     return tpl_value_undef();
@@ -58,7 +59,8 @@ static tv py_getattr(struct rs *st, tv obj, const char *name, size_t n, int *fou
 {
     *found = 0;
     switch (obj.t) {
-    case T_OBJ: return obj_attr(st, obj, name, n, found);
+    case T_OBJ:
+        return obj_attr(st, obj, name, n, found);
     case T_TUPLE:
         if (obj.sub == 1 && obj.u.l->n == 2) {
             if (n == 7 && memcmp(name, "grouper", 7) == 0) {
@@ -102,7 +104,8 @@ static tv py_getattr(struct rs *st, tv obj, const char *name, size_t n, int *fou
     case T_INT:
     case T_BOOL:
     case T_BIG:
-        if ((n == 4 && memcmp(name, "real", 4) == 0) || (n == 9 && memcmp(name, "numerator", 9) == 0)) {
+        if ((n == 4 && memcmp(name, "real", 4) == 0) ||
+            (n == 9 && memcmp(name, "numerator", 9) == 0)) {
             *found = 1;
             return obj.t == T_BOOL ? tpl_value_int(obj.u.b) : obj;
         }
@@ -125,7 +128,8 @@ static tv py_getattr(struct rs *st, tv obj, const char *name, size_t n, int *fou
             return tpl_value_float(0.0);
         }
         break;
-    default: break;
+    default:
+        break;
     }
     if (tpl_methods_has(obj, name, n)) {
         char *nm = tpl_render_alloc(st, n + 1);
@@ -187,7 +191,8 @@ static tv py_getitem(struct rs *st, tv obj, tv key, int *found)
             }
         }
         break;
-    default: break;
+    default:
+        break;
     }
     *found = 0;
     return tpl_value_undef();
@@ -347,7 +352,8 @@ tv tpl_access_slice(struct rs *st, tv obj, tv start, tv stop, tv step)
     }
     {
         /* a, b are clamped to [-1, len]: the count cannot overflow */
-        int64_t cnt = k > 0 ? (b > a ? (b - a + k - 1) / k : 0) : (a > b ? (a - b - k - 1) / -k : 0);
+        int64_t cnt =
+            k > 0 ? (b > a ? (b - a + k - 1) / k : 0) : (a > b ? (a - b - k - 1) / -k : 0);
         tv r = obj.t == T_TUPLE ? tpl_value_tuple_new(st, (size_t)cnt)
                                 : tpl_value_list_new(st, (size_t)cnt);
         struct tlist *l = r.u.l;

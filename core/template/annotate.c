@@ -77,7 +77,8 @@ static void annotate(struct interner *in, struct node *n, int depth)
     case N_MACRO:
         n->str = intern(in, n->str, n->slen);
         break;
-    default: break;
+    default:
+        break;
     }
     if ((n->kind == N_MACRO || n->kind == N_CALLBLOCK) && n->names != NULL) {
         for (i = 0; i < n->nnames; i++) {

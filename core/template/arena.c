@@ -12,7 +12,7 @@
  * render on the thread takes them from there: a render that needs a few
  * hundred KB does not have malloc map, unmap and fault them in every time.
  * The cache is per thread (no locking) and freed when the thread ends. */
-#define CACHE_MAX ((size_t)2u << 20) /* bytes kept per thread */
+#define CACHE_MAX       ((size_t)2u << 20) /* bytes kept per thread */
 #define CACHE_BLOCK_MAX ((size_t)1u << 20)
 
 struct blk_cache {

@@ -109,7 +109,7 @@ struct bigint *tpl_bigint_parse(const struct bigalloc *ba, const char *s, size_t
     b->n = 0;
     for (i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
-        int dv = (c >= '0' && c <= '9') ? c - '0'
+        int dv = (c >= '0' && c <= '9')   ? c - '0'
                  : (c >= 'a' && c <= 'z') ? c - 'a' + 10
                  : (c >= 'A' && c <= 'Z') ? c - 'A' + 10
                                           : 99;

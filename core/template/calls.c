@@ -81,9 +81,15 @@ static tv g_range(struct rs *st, struct tfunc *f, struct callargs *a)
         tpl_render_fail(st, "range() arg 3 must not be zero");
     }
     if (step > 0) {
-        cnt = stop > start ? (int64_t)(((uint64_t)stop - (uint64_t)start - 1u) / (uint64_t)step + 1u) : 0;
+        cnt = stop > start
+                  ? (int64_t)(((uint64_t)stop - (uint64_t)start - 1u) / (uint64_t)step + 1u)
+                  : 0;
     } else {
-        cnt = start > stop ? (int64_t)(((uint64_t)start - (uint64_t)stop - 1u) / (uint64_t)(-(step + 1) + 1) + 1u) : 0;
+        cnt =
+            start > stop
+                ? (int64_t)(((uint64_t)start - (uint64_t)stop - 1u) / (uint64_t)(-(step + 1) + 1) +
+                            1u)
+                : 0;
     }
     if (cnt < 0 || cnt > TPL_MAX_RANGE) {
         tpl_render_fail(st, "Range too big. The maximum is %d items.", TPL_MAX_RANGE);
@@ -212,12 +218,17 @@ static tv g_lipsum(struct rs *st, struct tfunc *f, struct callargs *a)
     tpl_render_fail(st, "lipsum() is not supported (its output is random)");
 }
 
-static struct tfunc G_LIPSUM = {F_BUILTIN, "generate_lorem_ipsum", g_lipsum, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
-static struct tfunc G_RANGE = {F_BUILTIN, "range", g_range, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_LIPSUM = {
+    F_BUILTIN, "generate_lorem_ipsum", g_lipsum, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_RANGE = {F_BUILTIN, "range", g_range, {0}, NULL, NULL,
+                               NULL,      NULL,    0,       0,   0,    0};
 static struct tfunc G_DICT = {F_BUILTIN, "dict", g_dict, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
-static struct tfunc G_NS = {F_BUILTIN, "namespace", g_namespace, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
-static struct tfunc G_CYC = {F_BUILTIN, "cycler", g_cycler, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
-static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
+static struct tfunc G_NS = {F_BUILTIN, "namespace", g_namespace, {0}, NULL, NULL,
+                            NULL,      NULL,        0,           0,   0,    0};
+static struct tfunc G_CYC = {F_BUILTIN, "cycler", g_cycler, {0}, NULL, NULL,
+                             NULL,      NULL,     0,        0,   0,    0};
+static struct tfunc G_JOIN = {F_BUILTIN, "joiner", g_joiner, {0}, NULL, NULL,
+                              NULL,      NULL,     0,        0,   0,    0};
 
 tv tpl_calls_global(const char *name, size_t n, struct rs *st, int *found)
 {
@@ -262,7 +273,8 @@ tv tpl_calls_value(struct rs *st, tv fn, struct callargs *a)
     {
         struct tfunc *f = fn.u.fn;
         switch (f->kind) {
-        case F_BUILTIN: return f->fn(st, f, a);
+        case F_BUILTIN:
+            return f->fn(st, f, a);
         case F_METHOD:
             return tpl_methods_call(st, f->self, f->name, a);
         case F_MACRO:
@@ -291,7 +303,8 @@ tv tpl_calls_value(struct rs *st, tv fn, struct callargs *a)
             }
             return o->items;
         }
-        default: break;
+        default:
+            break;
         }
     }
     tpl_render_fail(st, "object is not callable");

@@ -65,7 +65,8 @@ static int folded_away(struct checker *c, const struct frame *fr)
 
 static void check_expr(struct checker *c, struct node *n, const struct frame *fr, int depth);
 
-static void check_expr_list(struct checker *c, struct node **v, int k, const struct frame *fr, int depth)
+static void check_expr_list(struct checker *c, struct node **v, int k, const struct frame *fr,
+                            int depth)
 {
     int i;
     for (i = 0; i < k; i++) {
@@ -244,8 +245,11 @@ static void ud_stmt(struct undecl *u, struct node *n, int depth)
         ud_loads(u, n->b, depth + 1);
         ud_stmts(u, n->items, n->n, depth + 1);
         return;
-    case N_BLOCK: return; /* Jinja2 does not look into blocks */
-    default: ud_loads(u, n->a, depth + 1); return; /* include, import, extends */
+    case N_BLOCK:
+        return; /* Jinja2 does not look into blocks */
+    default:
+        ud_loads(u, n->a, depth + 1);
+        return; /* include, import, extends */
     }
 }
 
@@ -289,7 +293,8 @@ static void macro_flags(struct checker *c, struct node *n)
 }
 
 /* ---- statements ------------------------------------------------------------ */
-static void check_stmts(struct checker *c, struct node **v, int k, const struct frame *fr, int depth);
+static void check_stmts(struct checker *c, struct node **v, int k, const struct frame *fr,
+                        int depth);
 
 static void set_mode(struct node *n, const struct frame *fr)
 {
@@ -351,7 +356,9 @@ static void check_stmt(struct checker *c, struct node *n, const struct frame *fr
             check_stmts(c, n->d->items, n->d->n, &inner, depth + 1);
         }
         return;
-    case N_SET: check_expr_root(c, n->b, fr); return;
+    case N_SET:
+        check_expr_root(c, n->b, fr);
+        return;
     case N_SETBLOCK:
     case N_FILTERBLOCK:
         check_stmts(c, n->items, n->n, &inner, depth + 1);
@@ -379,11 +386,14 @@ static void check_stmt(struct checker *c, struct node *n, const struct frame *fr
         check_stmts(c, n->items, n->n, &bf, depth + 1);
         return;
     }
-    default: check_expr_root(c, n->a, fr); return; /* include, import, from, extends */
+    default:
+        check_expr_root(c, n->a, fr);
+        return; /* include, import, from, extends */
     }
 }
 
-static void check_stmts(struct checker *c, struct node **v, int k, const struct frame *fr, int depth)
+static void check_stmts(struct checker *c, struct node **v, int k, const struct frame *fr,
+                        int depth)
 {
     int i;
     for (i = 0; i < k && !c->failed; i++) {

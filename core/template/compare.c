@@ -100,15 +100,19 @@ static int eq_depth(struct rs *st, tv a, tv b, int depth)
     }
     switch (a.t) {
     case T_NONE:
-    case T_UNDEF: return 1;
+    case T_UNDEF:
+        return 1;
     case T_ITER:
         if (a.sub == IT_RANGE && b.sub == IT_RANGE) {
             return a.u.l->r0 == b.u.l->r0 && a.u.l->r1 == b.u.l->r1 && a.u.l->r2 == b.u.l->r2;
         }
         return a.u.l == b.u.l;
-    case T_FUNC: return a.u.fn == b.u.fn;
-    case T_OBJ: return a.u.o == b.u.o;
-    default: return 0;
+    case T_FUNC:
+        return a.u.fn == b.u.fn;
+    case T_OBJ:
+        return a.u.o == b.u.o;
+    default:
+        return 0;
     }
 }
 
@@ -177,7 +181,8 @@ int tpl_compare_contains(struct rs *st, tv c, tv item)
         }
         return tpl_value_map_get(st, c, item, &o);
     }
-    case T_UNDEF: return 0;
+    case T_UNDEF:
+        return 0;
     case T_LIST:
     case T_TUPLE:
     case T_JLIST:
@@ -202,4 +207,3 @@ int tpl_compare_contains(struct rs *st, tv c, tv item)
         tpl_render_fail(st, "argument of type '%s' is not iterable", tpl_value_typename(c));
     }
 }
-

@@ -222,7 +222,8 @@ static int compare(struct rs *st, int op, tv l, tv r)
         return tpl_compare_contains(st, r, l);
     case CMP_NOTIN:
         return !tpl_compare_contains(st, r, l);
-    default: break;
+    default:
+        break;
     }
     if (l.t == T_UNDEF) {
         tpl_render_undefined(st, l);
@@ -244,10 +245,14 @@ static int compare(struct rs *st, int op, tv l, tv r)
             return 0; /* nan */
         }
         switch (op) {
-        case CMP_LT: return c < 0;
-        case CMP_LE: return c <= 0;
-        case CMP_GT: return c > 0;
-        default: return c >= 0;
+        case CMP_LT:
+            return c < 0;
+        case CMP_LE:
+            return c <= 0;
+        case CMP_GT:
+            return c > 0;
+        default:
+            return c >= 0;
         }
     }
 }
@@ -343,8 +348,10 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
     tv r;
     int i;
     switch (n->kind) {
-    case N_CONST: return n->val;
-    case N_NAME: return lookup(st, sc, n);
+    case N_CONST:
+        return n->val;
+    case N_NAME:
+        return lookup(st, sc, n);
     case N_GETATTR:
         /* a NAME is never folded: look it up without the recursion */
         l = n->a->kind == N_NAME ? lookup(st, sc, n->a) : tpl_eval(st, n->a, sc);
@@ -387,7 +394,8 @@ tv tpl_eval_node(struct rs *st, struct node *n, struct scope *sc)
         r = tpl_eval(st, n->b, sc);
         st->line = n->line;
         return tpl_access_getitem(st, l, r);
-    case N_CALL: return eval_call(st, n, sc);
+    case N_CALL:
+        return eval_call(st, n, sc);
     case N_FILTER: {
         struct callargs a;
         if (st->folding && (st->fold_volatile || (n->flags & NF_PASSCTX))) {

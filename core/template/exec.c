@@ -68,8 +68,7 @@ static void note_undefined(struct rs *st, tv v)
         return;
     }
     if (d->objtype == NULL) {
-        snprintf(st->undef->name, sizeof(st->undef->name), "%.*s", (int)d->name.sn,
-                 d->name.u.s.p);
+        snprintf(st->undef->name, sizeof(st->undef->name), "%.*s", (int)d->name.sn, d->name.u.s.p);
     } else {
         snprintf(st->undef->name, sizeof(st->undef->name), "attribute '%.*s' of a %s",
                  (int)d->name.sn, d->name.u.s.p, d->objtype);
@@ -558,13 +557,17 @@ void tpl_exec_body(struct rs *st, struct node *body, struct scope *sc)
             }
             break;
         }
-        case N_IF: exec_if(st, n, sc); break;
+        case N_IF:
+            exec_if(st, n, sc);
+            break;
         case N_FOR: {
             tv it = tpl_eval(st, n->b, sc);
             run_for(st, n, it, sc, 0);
             break;
         }
-        case N_SET: assign(st, sc, n->a, tpl_eval(st, n->b, sc)); break;
+        case N_SET:
+            assign(st, sc, n->a, tpl_eval(st, n->b, sc));
+            break;
         case N_SETBLOCK: {
             /* the block body has its own scope in Jinja2 (sets do not leak) */
             tv v = capture_body(st, n, tpl_eval_scope_new(st, sc, NULL));

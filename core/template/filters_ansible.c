@@ -53,7 +53,8 @@ static tv f_from_json(struct rs *st, tv v, struct callargs *a)
     v = tpl_repr_str(st, v);
     j = json_loadb(v.u.s.p, v.sn, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (j == NULL) {
-        j = json_loadb(v.u.s.p, v.sn, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+        j = json_loadb(v.u.s.p, v.sn, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
+                       &je);
     }
     if (j == NULL) {
         tpl_render_fail(st, "from_json: %s", je.text);
@@ -201,7 +202,8 @@ static tv merge_lists(struct rs *st, tv x, tv y, int lm)
     size_t k;
     tv out = tpl_value_list_new(st, nx + ny);
     switch (lm) {
-    case LM_KEEP: return x;
+    case LM_KEEP:
+        return x;
     case LM_APPEND:
     case LM_PREPEND: {
         tv first = lm == LM_APPEND ? x : y;
@@ -242,7 +244,8 @@ static tv merge_lists(struct rs *st, tv x, tv y, int lm)
             }
         }
         return out;
-    default: return y;
+    default:
+        return y;
     }
 }
 
@@ -286,8 +289,8 @@ static tv f_combine(struct rs *st, tv v, struct callargs *a)
         if (strcmp(a->kwn[i], "recursive") == 0) {
             recursive = tpl_value_truthy(st, a->kwv[i]);
         } else if (strcmp(a->kwn[i], "list_merge") == 0) {
-            static const char *const modes[] = {"replace", "keep", "append", "prepend", "append_rp",
-                                                "prepend_rp"};
+            static const char *const modes[] = {"replace", "keep",      "append",
+                                                "prepend", "append_rp", "prepend_rp"};
             tv m = tpl_repr_str(st, a->kwv[i]);
             size_t k;
             for (k = 0; k < 6; k++) {

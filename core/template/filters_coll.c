@@ -415,7 +415,8 @@ static tv f_sum(struct rs *st, tv v, struct callargs *a)
             }
             if (acc.t == T_FLOAT && x.t == T_FLOAT) {
                 acc.u.f += x.u.f;
-            } else if (acc.t == T_INT && x.t == T_INT && !__builtin_add_overflow(acc.u.i, x.u.i, &r)) {
+            } else if (acc.t == T_INT && x.t == T_INT &&
+                       !__builtin_add_overflow(acc.u.i, x.u.i, &r)) {
                 acc.u.i = r;
             } else {
                 acc = tpl_ops_binary(st, OP_ADD, acc, x);

@@ -46,14 +46,16 @@ static int has_bigint_mark(json_t *j, int depth)
     case JSON_OBJECT: {
         const char *k;
         json_t *x;
-        json_object_foreach(j, k, x) {
+        json_object_foreach(j, k, x)
+        {
             if (has_bigint_mark(x, depth + 1)) {
                 return 1;
             }
         }
         return 0;
     }
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -65,8 +67,10 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
         tpl_render_fail(st, "maximum recursion depth exceeded while encoding a JSON object");
     }
     switch (v.t) {
-    case T_NONE: return json_null();
-    case T_BOOL: return json_boolean(v.u.b);
+    case T_NONE:
+        return json_null();
+    case T_BOOL:
+        return json_boolean(v.u.b);
     case T_INT:
         return tpl_filters_own(st, json_integer(v.u.i));
     case T_BIG: {
@@ -106,7 +110,8 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
             const char *key;
             json_t *x;
             j = tpl_filters_own(st, json_object());
-            json_object_foreach(v.u.j, key, x) {
+            json_object_foreach(v.u.j, key, x)
+            {
                 json_object_set(j, key, to_json_rec(st, tpl_value_from_json(x), depth + 1));
             }
         }
@@ -138,7 +143,8 @@ static json_t *to_json_rec(struct rs *st, tv v, int depth)
             if (memchr(k.u.s.p, '\0', k.sn) != NULL) {
                 tpl_render_fail(st, "JSON object keys containing NUL characters are not supported");
             }
-            if (json_object_setn_nocheck(j, k.u.s.p, k.sn, to_json_rec(st, v.u.d->v[i], depth + 1)) != 0) {
+            if (json_object_setn_nocheck(j, k.u.s.p, k.sn,
+                                         to_json_rec(st, v.u.d->v[i], depth + 1)) != 0) {
                 tpl_render_oom(st);
             }
         }
@@ -292,11 +298,20 @@ tv tpl_filters_json_text(struct rs *st, tv v, unsigned flags, int htmlsafe)
         for (i = 0; i < b->len; i++) {
             const char *rep;
             switch (b->data[i]) {
-            case '<': rep = "\\u003c"; break;
-            case '>': rep = "\\u003e"; break;
-            case '&': rep = "\\u0026"; break;
-            case '\'': rep = "\\u0027"; break;
-            default: continue;
+            case '<':
+                rep = "\\u003c";
+                break;
+            case '>':
+                rep = "\\u003e";
+                break;
+            case '&':
+                rep = "\\u0026";
+                break;
+            case '\'':
+                rep = "\\u0027";
+                break;
+            default:
+                continue;
             }
             tpl_tbuf_append(o, b->data + from, i - from);
             tpl_tbuf_append(o, rep, 6);

@@ -48,7 +48,8 @@ static int py_parse_float(struct rs *st, tv s, double *out)
         if (*q == '+' || *q == '-') {
             q++;
         }
-        if (strcasecmp(q, "inf") == 0 || strcasecmp(q, "infinity") == 0 || strcasecmp(q, "nan") == 0) {
+        if (strcasecmp(q, "inf") == 0 || strcasecmp(q, "infinity") == 0 ||
+            strcasecmp(q, "nan") == 0) {
             double v = (q[0] == 'n' || q[0] == 'N') ? NAN : INFINITY;
             *out = buf[0] == '-' ? -v : v;
             return 1;
@@ -81,7 +82,8 @@ static tv f_int(struct rs *st, tv v, struct callargs *a)
     }
     switch (v.t) {
     case T_INT:
-    case T_BIG: return v;
+    case T_BIG:
+        return v;
     case T_BOOL:
         return tpl_value_int(v.u.b);
     case T_FLOAT:
@@ -121,7 +123,8 @@ static tv f_int(struct rs *st, tv v, struct callargs *a)
     }
     case T_UNDEF:
         tpl_render_undefined(st, v);
-    default: return dflt;
+    default:
+        return dflt;
     }
 }
 
@@ -138,7 +141,8 @@ static tv f_float(struct rs *st, tv v, struct callargs *a)
     case T_BIG:
     case T_BOOL:
         return tpl_value_float(tpl_value_to_double(v));
-    case T_FLOAT: return v;
+    case T_FLOAT:
+        return v;
     case T_STR:
         if (py_parse_float(st, v, &d)) {
             return tpl_value_float(d);
@@ -146,7 +150,8 @@ static tv f_float(struct rs *st, tv v, struct callargs *a)
         return dflt;
     case T_UNDEF:
         tpl_render_undefined(st, v);
-    default: return dflt;
+    default:
+        return dflt;
     }
 }
 

@@ -125,8 +125,9 @@ static tv f_title(struct rs *st, tv v, struct callargs *a)
     if (tpl_ustr_is_ascii(s.u.s.p, s.sn) && (fast = tpl_render_alloc_text(st, s.sn)) != NULL) {
         /* title_sep for ASCII: - ( { [ < and the ASCII whitespace of str.isspace */
         static const unsigned char sep[128] = {
-            [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [0x1C] = 1, [0x1D] = 1, [0x1E] = 1,
-            [0x1F] = 1, [' '] = 1, ['-'] = 1, ['('] = 1, ['{'] = 1, ['['] = 1, ['<'] = 1};
+            [9] = 1,    [10] = 1,   [11] = 1,   [12] = 1,   [13] = 1,
+            [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
+            ['-'] = 1,  ['('] = 1,  ['{'] = 1,  ['['] = 1,  ['<'] = 1};
         const unsigned char *p = (const unsigned char *)s.u.s.p;
         size_t n = s.sn;
         size_t k; /* not i: that one's address is taken below, it would live in memory */
@@ -313,8 +314,8 @@ static void split_lines_keep(struct rs *st, tv s, tv **lines, size_t *n)
     while (i < s.sn) {
         size_t k = i;
         unsigned c = tpl_ustr_next(s.u.s.p, s.sn, &k);
-        if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e ||
-            c == 0x85 || c == 0x2028 || c == 0x2029) {
+        if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d ||
+            c == 0x1e || c == 0x85 || c == 0x2028 || c == 0x2029) {
             size_t e = k;
             tpl_value_list_push(st, l.u.l, tpl_value_str(s.u.s.p + start, i - start));
             if (c == '\r' && e < s.sn && s.u.s.p[e] == '\n') {
@@ -400,9 +401,10 @@ static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
     static const struct {
         const char *name;
         unsigned cp;
-    } ents[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
-                {"nbsp", 0xA0}, {"raquo", 0xBB}, {"laquo", 0xAB}, {"copy", 0xA9}, {"reg", 0xAE},
-                {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013}, {"euro", 0x20AC}};
+    } ents[] = {{"amp", '&'},      {"lt", '<'},     {"gt", '>'},        {"quot", '"'},
+                {"apos", '\''},    {"nbsp", 0xA0},  {"raquo", 0xBB},    {"laquo", 0xAB},
+                {"copy", 0xA9},    {"reg", 0xAE},   {"hellip", 0x2026}, {"mdash", 0x2014},
+                {"ndash", 0x2013}, {"euro", 0x20AC}};
     size_t i = 0;
     (void)st;
     while (i < s.sn) {
@@ -418,9 +420,10 @@ static void html_unescape(struct rs *st, tv s, struct octo_buf *b)
                     int hex = nm[1] == 'x' || nm[1] == 'X';
                     for (k = hex ? 2 : 1; k < len; k++) {
                         char c = nm[k];
-                        int d = (c >= '0' && c <= '9') ? c - '0'
+                        int d = (c >= '0' && c <= '9')          ? c - '0'
                                 : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
-                                : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+                                : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                                : -1;
                         if (d < 0 || cp > 0x10FFFF) {
                             ok = 0;
                             break;
@@ -520,8 +523,8 @@ static void url_quote(struct octo_buf *b, tv s, int for_qs)
     size_t i;
     for (i = 0; i < s.sn; i++) {
         unsigned char c = (unsigned char)s.u.s.p[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-            c == '.' || c == '-' || c == '~' || (c == '/' && !for_qs)) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '_' || c == '.' || c == '-' || c == '~' || (c == '/' && !for_qs)) {
             tpl_tbuf_putc(b, (char)c);
         } else if (c == ' ' && for_qs) {
             tpl_tbuf_putc(b, '+');

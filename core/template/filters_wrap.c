@@ -375,7 +375,8 @@ static tv f_urlize(struct rs *st, tv v, struct callargs *a)
                         st, tpl_value_str(m.u.s.p, tpl_ustr_offset(m.u.s.p, m.sn, (size_t)trim)),
                         tpl_value_str("...", 3));
                 }
-                octo_buf_printf(out, "<a href=\"%s%.*s\"", full ? "" : "https://", (int)m.sn, m.u.s.p);
+                octo_buf_printf(out, "<a href=\"%s%.*s\"", full ? "" : "https://", (int)m.sn,
+                                m.u.s.p);
                 if (rel.sn) {
                     octo_buf_printf(out, " rel=\"%.*s\"", (int)rel.sn, rel.u.s.p);
                 }
@@ -385,8 +386,8 @@ static tv f_urlize(struct rs *st, tv v, struct callargs *a)
                 octo_buf_printf(out, ">%.*s</a>", (int)shown.sn, shown.u.s.p);
             } else if (tpl_ustr_startswith(m, tpl_value_cstr("mailto:")) &&
                        tpl_tre_search(st, email, m.u.s.p + 7, m.sn - 7, 0, 1, ov, 1)) {
-                octo_buf_printf(out, "<a href=\"%.*s\">%.*s</a>", (int)m.sn, m.u.s.p,
-                                (int)m.sn - 7, m.u.s.p + 7);
+                octo_buf_printf(out, "<a href=\"%.*s\">%.*s</a>", (int)m.sn, m.u.s.p, (int)m.sn - 7,
+                                m.u.s.p + 7);
             } else if (memchr(m.u.s.p, '@', m.sn) &&
                        !tpl_ustr_startswith(m, tpl_value_cstr("www.")) &&
                        !memchr(m.u.s.p, ':', m.sn) &&

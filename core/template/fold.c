@@ -31,7 +31,7 @@ static void fold_reset(struct rs *st, octo_error *err)
 }
 
 /* the compile-time eval context of a statement (flags set by check.c) */
-#define AE_OF(n) (((n)->flags & NF_AE_ON) != 0)
+#define AE_OF(n)  (((n)->flags & NF_AE_ON) != 0)
 #define VOL_OF(n) (((n)->flags & NF_AE_VOL) != 0)
 
 /* an output expression: Jinja2 writes its value (escaped when autoescape
@@ -98,8 +98,10 @@ static int safe_repr(tv v, int depth)
     case T_INT:
     case T_BIG:
     case T_FLOAT:
-    case T_STR: return 1;
-    case T_ITER: return v.sub == IT_RANGE;
+    case T_STR:
+        return 1;
+    case T_ITER:
+        return v.sub == IT_RANGE;
     case T_LIST:
     case T_TUPLE:
         for (i = 0; i < v.u.l->n; i++) {
@@ -115,7 +117,8 @@ static int safe_repr(tv v, int depth)
             }
         }
         return 1;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -181,7 +184,9 @@ static void fold_node(struct folder *f, struct node *n, int depth)
             }
         }
         return;
-    case N_BODY: fold_body(f, n->items, n->n, depth + 1); return;
+    case N_BODY:
+        fold_body(f, n->items, n->n, depth + 1);
+        return;
     case N_IF:
         fold_sub(f, n->a, depth + 1, AE_OF(n), VOL_OF(n));
         fold_body(f, n->items, n->n, depth + 1);
@@ -201,8 +206,11 @@ static void fold_node(struct folder *f, struct node *n, int depth)
     case N_CALLBLOCK:
     case N_FILTERBLOCK:
     case N_WITH:
-    case N_BLOCK: fold_body(f, n->items, n->n, depth + 1); return;
-    default: return;
+    case N_BLOCK:
+        fold_body(f, n->items, n->n, depth + 1);
+        return;
+    default:
+        return;
     }
 }
 

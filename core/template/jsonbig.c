@@ -81,10 +81,12 @@ static void fix_tree(json_t *j, int depth)
         const char *k;
         json_t *v;
         void *tmp;
-        json_object_foreach_safe(j, tmp, k, v) {
+        json_object_foreach_safe(j, tmp, k, v)
+        {
             if (json_is_string(v) && json_string_length(v) > 10 &&
                 memcmp(json_string_value(v), "\0OCTBIGINT", 10) == 0) {
-                json_t *b = octo_tpl_json_bigint(json_string_value(v) + 10, json_string_length(v) - 10);
+                json_t *b =
+                    octo_tpl_json_bigint(json_string_value(v) + 10, json_string_length(v) - 10);
                 if (b) {
                     json_object_set_new(j, k, b);
                 }
@@ -98,7 +100,8 @@ static void fix_tree(json_t *j, int depth)
             json_t *v = json_array_get(j, i);
             if (json_is_string(v) && json_string_length(v) > 10 &&
                 memcmp(json_string_value(v), "\0OCTBIGINT", 10) == 0) {
-                json_t *b = octo_tpl_json_bigint(json_string_value(v) + 10, json_string_length(v) - 10);
+                json_t *b =
+                    octo_tpl_json_bigint(json_string_value(v) + 10, json_string_length(v) - 10);
                 if (b) {
                     json_array_set_new(j, i, b);
                 }
@@ -138,7 +141,8 @@ json_t *octo_tpl_json_loads(const char *text, size_t len, size_t flags, json_err
                 k++;
             }
             e = k;
-            if ((k < len && (text[k] == '.' || text[k] == 'e' || text[k] == 'E')) || fits_i64(text + i, e - i)) {
+            if ((k < len && (text[k] == '.' || text[k] == 'e' || text[k] == 'E')) ||
+                fits_i64(text + i, e - i)) {
                 while (k < len && strchr("0123456789.eE+-", text[k])) {
                     k++;
                 }

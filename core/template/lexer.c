@@ -18,7 +18,8 @@ void tpl_lexer_error(octo_error *err, const struct octo_tpl *t, int line, const 
         return;
     }
     err->code = OCTO_ETEMPLATE;
-    k = snprintf(err->msg, sizeof(err->msg), "%s:%d: ", t && t->name ? t->name : "<template>", line);
+    k = snprintf(err->msg, sizeof(err->msg), "%s:%d: ", t && t->name ? t->name : "<template>",
+                 line);
     if (k < 0 || (size_t)k >= sizeof(err->msg)) {
         k = 0;
     }
@@ -113,11 +114,13 @@ int tpl_lexer_fail(struct lx *l, const char *fmt, ...)
 static const struct {
     const char *s;
     int type;
-} ops[] = {{"//", K_FLOORDIV}, {"**", K_POW}, {"==", K_EQ}, {"!=", K_NE}, {">=", K_GTEQ},
-           {"<=", K_LTEQ}, {"+", K_ADD}, {"-", K_SUB}, {"/", K_DIV}, {"*", K_MUL}, {"%", K_MOD},
-           {"~", K_TILDE}, {"[", K_LBRACKET}, {"]", K_RBRACKET}, {"(", K_LPAREN}, {")", K_RPAREN},
-           {"{", K_LBRACE}, {"}", K_RBRACE}, {">", K_GT}, {"<", K_LT}, {"=", K_ASSIGN},
-           {".", K_DOT}, {":", K_COLON}, {"|", K_PIPE}, {",", K_COMMA}, {";", K_SEMICOLON}};
+} ops[] = {{"//", K_FLOORDIV}, {"**", K_POW},     {"==", K_EQ},    {"!=", K_NE},
+           {">=", K_GTEQ},     {"<=", K_LTEQ},    {"+", K_ADD},    {"-", K_SUB},
+           {"/", K_DIV},       {"*", K_MUL},      {"%", K_MOD},    {"~", K_TILDE},
+           {"[", K_LBRACKET},  {"]", K_RBRACKET}, {"(", K_LPAREN}, {")", K_RPAREN},
+           {"{", K_LBRACE},    {"}", K_RBRACE},   {">", K_GT},     {"<", K_LT},
+           {"=", K_ASSIGN},    {".", K_DOT},      {":", K_COLON},  {"|", K_PIPE},
+           {",", K_COMMA},     {";", K_SEMICOLON}};
 
 /* inside {{ }} or {% %}: tokens until the end delimiter */
 static int lex_inner(struct lx *l, int block)
@@ -439,7 +442,8 @@ int tpl_lexer_tokenize(struct octo_tpl *t, const char *src, size_t len, struct t
                         l.line = line_tag;
                         return tpl_lexer_fail(&l, "%s", "Missing end of comment tag");
                     }
-                    if ((s[k] == '-' || s[k] == '+') && k + 2 < n && s[k + 1] == '#' && s[k + 2] == '}') {
+                    if ((s[k] == '-' || s[k] == '+') && k + 2 < n && s[k + 1] == '#' &&
+                        s[k + 2] == '}') {
                         size_t e = k + 3;
                         if (s[k] == '-') {
                             e = skip_ws(s, n, e);
@@ -475,16 +479,27 @@ int tpl_lexer_tokenize(struct octo_tpl *t, const char *src, size_t len, struct t
 const char *tpl_lexer_describe(int type)
 {
     switch (type) {
-    case K_DATA: return "template data / text";
-    case K_VAR_BEGIN: return "begin of print statement";
-    case K_VAR_END: return "end of print statement";
-    case K_BLOCK_BEGIN: return "begin of statement block";
-    case K_BLOCK_END: return "end of statement block";
-    case K_NAME: return "name";
-    case K_STRING: return "string";
-    case K_INT: return "integer";
-    case K_FLOAT: return "float";
-    case K_EOF: return "end of template";
-    default: return "operator";
+    case K_DATA:
+        return "template data / text";
+    case K_VAR_BEGIN:
+        return "begin of print statement";
+    case K_VAR_END:
+        return "end of print statement";
+    case K_BLOCK_BEGIN:
+        return "begin of statement block";
+    case K_BLOCK_END:
+        return "end of statement block";
+    case K_NAME:
+        return "name";
+    case K_STRING:
+        return "string";
+    case K_INT:
+        return "integer";
+    case K_FLOAT:
+        return "float";
+    case K_EOF:
+        return "end of template";
+    default:
+        return "operator";
     }
 }

@@ -7,12 +7,43 @@
 #include "tpl.h"
 
 enum {
-    K_DATA, K_VAR_BEGIN, K_VAR_END, K_BLOCK_BEGIN, K_BLOCK_END, K_NAME, K_STRING, K_INT,
-    K_FLOAT, K_EOF,
+    K_DATA,
+    K_VAR_BEGIN,
+    K_VAR_END,
+    K_BLOCK_BEGIN,
+    K_BLOCK_END,
+    K_NAME,
+    K_STRING,
+    K_INT,
+    K_FLOAT,
+    K_EOF,
     /* operators */
-    K_ADD, K_SUB, K_DIV, K_FLOORDIV, K_MUL, K_POW, K_MOD, K_TILDE, K_LBRACKET, K_RBRACKET,
-    K_LPAREN, K_RPAREN, K_LBRACE, K_RBRACE, K_EQ, K_NE, K_GT, K_GTEQ, K_LT, K_LTEQ, K_ASSIGN,
-    K_DOT, K_COLON, K_PIPE, K_COMMA, K_SEMICOLON
+    K_ADD,
+    K_SUB,
+    K_DIV,
+    K_FLOORDIV,
+    K_MUL,
+    K_POW,
+    K_MOD,
+    K_TILDE,
+    K_LBRACKET,
+    K_RBRACKET,
+    K_LPAREN,
+    K_RPAREN,
+    K_LBRACE,
+    K_RBRACE,
+    K_EQ,
+    K_NE,
+    K_GT,
+    K_GTEQ,
+    K_LT,
+    K_LTEQ,
+    K_ASSIGN,
+    K_DOT,
+    K_COLON,
+    K_PIPE,
+    K_COMMA,
+    K_SEMICOLON
 };
 
 struct token {
@@ -20,7 +51,7 @@ struct token {
     int line;
     const char *s; /* name text, string value (unescaped), data text */
     size_t n;
-    tv val;        /* K_INT / K_FLOAT */
+    tv val; /* K_INT / K_FLOAT */
 };
 
 struct tokens {

@@ -24,18 +24,46 @@ int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
         c = s[i + 1];
         i += 2;
         switch (c) {
-        case '\n': break;
-        case '\\': o[k++] = '\\'; break;
-        case '\'': o[k++] = '\''; break;
-        case '"': o[k++] = '"'; break;
-        case 'a': o[k++] = '\a'; break;
-        case 'b': o[k++] = '\b'; break;
-        case 'f': o[k++] = '\f'; break;
-        case 'n': o[k++] = '\n'; break;
-        case 'r': o[k++] = '\r'; break;
-        case 't': o[k++] = '\t'; break;
-        case 'v': o[k++] = '\v'; break;
-        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+        case '\n':
+            break;
+        case '\\':
+            o[k++] = '\\';
+            break;
+        case '\'':
+            o[k++] = '\'';
+            break;
+        case '"':
+            o[k++] = '"';
+            break;
+        case 'a':
+            o[k++] = '\a';
+            break;
+        case 'b':
+            o[k++] = '\b';
+            break;
+        case 'f':
+            o[k++] = '\f';
+            break;
+        case 'n':
+            o[k++] = '\n';
+            break;
+        case 'r':
+            o[k++] = '\r';
+            break;
+        case 't':
+            o[k++] = '\t';
+            break;
+        case 'v':
+            o[k++] = '\v';
+            break;
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7': {
             unsigned v = (unsigned)(c - '0');
             int d = 1;
             char tmp[4];
@@ -51,7 +79,9 @@ int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
             }
             break;
         }
-        case 'x': case 'u': case 'U': {
+        case 'x':
+        case 'u':
+        case 'U': {
             int need = c == 'x' ? 2 : c == 'u' ? 4 : 8;
             unsigned v = 0;
             int d;
@@ -59,8 +89,10 @@ int tpl_lexer_unescape(struct lx *l, const char *s, size_t n, struct token *tk)
             size_t e;
             for (d = 0; d < need; d++) {
                 int h = i + (size_t)d < n ? s[i + (size_t)d] : 0;
-                int hv = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                         : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
+                int hv = (h >= '0' && h <= '9')   ? h - '0'
+                         : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                         : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                                  : -1;
                 if (hv < 0) {
                     return tpl_lexer_fail(l, "%s",
                                           c == 'x'   ? "truncated \\xXX escape"
@@ -187,8 +219,9 @@ int tpl_lexer_number(struct lx *l, size_t *pos)
         int base = 10;
         size_t ds = i;
         size_t de;
-        if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X' || s[i + 1] == 'o' ||
-                                         s[i + 1] == 'O' || s[i + 1] == 'b' || s[i + 1] == 'B')) {
+        if (s[i] == '0' && i + 1 < n &&
+            (s[i + 1] == 'x' || s[i + 1] == 'X' || s[i + 1] == 'o' || s[i + 1] == 'O' ||
+             s[i + 1] == 'b' || s[i + 1] == 'B')) {
             char p = (char)(s[i + 1] | 0x20);
             int (*ok)(char) = p == 'x' ? ishex : p == 'o' ? isoct : isbin;
             size_t x = i + 2;
@@ -242,4 +275,3 @@ int tpl_lexer_number(struct lx *l, size_t *pos)
         return 0;
     }
 }
-

@@ -209,7 +209,8 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
                 tpl_render_fail(st, "(34, 'Numerical result out of range')");
             }
             return tpl_value_float(r);
-        default: break;
+        default:
+            break;
         }
         unsupported(st, sym, a, b);
     }
@@ -255,8 +256,10 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
                 }
                 return tpl_value_int(op == OP_MOD ? m : q);
             }
-        case OP_POW: return int_pow(st, a, b);
-        default: break;
+        case OP_POW:
+            return int_pow(st, a, b);
+        default:
+            break;
         }
     }
     {
@@ -294,8 +297,10 @@ static tv num_op(struct rs *st, int op, tv a, tv b, const char *sym)
                 tpl_render_oom(st);
             }
             return tpl_value_big(st, op == OP_MOD ? m : q);
-        case OP_POW: return int_pow(st, a, b);
-        default: break;
+        case OP_POW:
+            return int_pow(st, a, b);
+        default:
+            break;
         }
     }
     unsupported(st, sym, a, b);
@@ -375,7 +380,8 @@ tv tpl_ops_binary(struct rs *st, int op, tv a, tv b)
             return tpl_pformat_percent(st, a, b);
         }
         break;
-    default: break;
+    default:
+        break;
     }
     unsupported(st, sym, a, b);
 }

@@ -64,9 +64,9 @@ int tpl_parser_is_name(struct token *t, const char *v)
 
 static const char *op_text(int type)
 {
-    static const char *const txt[] = {"+", "-", "/", "//", "*", "**", "%", "~", "[", "]", "(", ")",
-                                      "{", "}", "==", "!=", ">", ">=", "<", "<=", "=", ".", ":",
-                                      "|", ",", ";"};
+    static const char *const txt[] = {
+        "+", "-",  "/",  "//", "*",  "**", "%",  "~", "[", "]", "(", ")", "{",
+        "}", "==", "!=", ">",  ">=", "<",  "<=", "=", ".", ":", "|", ",", ";"};
     if (type >= K_ADD && type <= K_SEMICOLON) {
         return txt[type - K_ADD];
     }
@@ -318,8 +318,11 @@ static struct node *parse_math2(struct ps *p)
     int chain = 0;
     for (;;) {
         int ty = tpl_parser_cur(p)->type;
-        int op = ty == K_MUL ? OP_MUL : ty == K_DIV ? OP_DIV : ty == K_FLOORDIV ? OP_FLOORDIV
-                 : ty == K_MOD ? OP_MOD : -1;
+        int op = ty == K_MUL        ? OP_MUL
+                 : ty == K_DIV      ? OP_DIV
+                 : ty == K_FLOORDIV ? OP_FLOORDIV
+                 : ty == K_MOD      ? OP_MOD
+                                    : -1;
         int line;
         if (op < 0) {
             return l;
@@ -377,8 +380,12 @@ static struct node *parse_compare(struct ps *p)
         int ty = tpl_parser_cur(p)->type;
         int op;
         if (ty == K_EQ || ty == K_NE || ty == K_LT || ty == K_LTEQ || ty == K_GT || ty == K_GTEQ) {
-            op = ty == K_EQ ? CMP_EQ : ty == K_NE ? CMP_NE : ty == K_LT ? CMP_LT
-                 : ty == K_LTEQ ? CMP_LE : ty == K_GT ? CMP_GT : CMP_GE;
+            op = ty == K_EQ     ? CMP_EQ
+                 : ty == K_NE   ? CMP_NE
+                 : ty == K_LT   ? CMP_LT
+                 : ty == K_LTEQ ? CMP_LE
+                 : ty == K_GT   ? CMP_GT
+                                : CMP_GE;
             tpl_parser_next(p);
         } else if (tpl_parser_is_name(tpl_parser_cur(p), "in")) {
             op = CMP_IN;
@@ -516,4 +523,3 @@ struct node *tpl_parser_tuple(struct ps *p, int simplified, int condexpr,
     n->n = args.n;
     return n;
 }
-

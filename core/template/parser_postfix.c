@@ -274,4 +274,3 @@ struct node *tpl_parser_filter_expr(struct ps *p, struct node *n)
         }
     }
 }
-

@@ -33,7 +33,8 @@ static void append_list(char *buf, size_t cap, const char *const *ends)
     }
 }
 
-_Noreturn static void fail_ut_eof(struct ps *p, const char *name, int line, const char *const *extra)
+_Noreturn static void fail_ut_eof(struct ps *p, const char *name, int line,
+                                  const char *const *extra)
 {
     char msg[450];
     const char *const *looking = extra ? extra : (p->nends ? p->ends[p->nends - 1] : NULL);
@@ -54,10 +55,13 @@ _Noreturn static void fail_ut_eof(struct ps *p, const char *name, int line, cons
     }
     if (looking) {
         if (name && expected) {
-            strncat(msg, " You probably made a nesting mistake. Jinja is expecting this tag, but "
-                         "currently looking for ", sizeof(msg) - strlen(msg) - 1);
+            strncat(msg,
+                    " You probably made a nesting mistake. Jinja is expecting this tag, but "
+                    "currently looking for ",
+                    sizeof(msg) - strlen(msg) - 1);
         } else {
-            strncat(msg, " Jinja was looking for the following tags: ", sizeof(msg) - strlen(msg) - 1);
+            strncat(msg,
+                    " Jinja was looking for the following tags: ", sizeof(msg) - strlen(msg) - 1);
         }
         append_list(msg, sizeof(msg), looking);
         strncat(msg, ".", sizeof(msg) - strlen(msg) - 1);
@@ -123,14 +127,22 @@ static int target_has_loop(struct node *t)
 static const char *node_kind_name(struct node *n)
 {
     switch (n->kind) {
-    case N_CONST: return "const";
-    case N_CALL: return "call";
-    case N_GETATTR: return "getattr";
-    case N_GETITEM: return "getitem";
-    case N_LIST: return "list";
-    case N_DICT: return "dict";
-    case N_FILTER: return "filter";
-    default: return "expression";
+    case N_CONST:
+        return "const";
+    case N_CALL:
+        return "call";
+    case N_GETATTR:
+        return "getattr";
+    case N_GETITEM:
+        return "getitem";
+    case N_LIST:
+        return "list";
+    case N_DICT:
+        return "dict";
+    case N_FILTER:
+        return "filter";
+    default:
+        return "expression";
     }
 }
 
@@ -152,7 +164,8 @@ struct node *tpl_parser_assign_target(struct ps *p, int with_tuple, int name_onl
     }
     if (name_only) {
         struct token *a = tpl_parser_expect(p, K_NAME);
-        static const char *const consts[] = {"true", "false", "none", "True", "False", "None", NULL};
+        static const char *const consts[] = {"true",  "false", "none", "True",
+                                             "False", "None",  NULL};
         int k;
         for (k = 0; consts[k]; k++) {
             if (tpl_parser_is_name(a, consts[k])) {

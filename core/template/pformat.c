@@ -21,8 +21,8 @@ static tv next_arg(struct rs *st, struct fargs *fa)
     return fa->items[fa->used++];
 }
 
-static void pad(struct octo_buf *out, const char *body, size_t blen, size_t bcp, int width, int left,
-                char fill)
+static void pad(struct octo_buf *out, const char *body, size_t blen, size_t bcp, int width,
+                int left, char fill)
 {
     size_t w = width > 0 ? (size_t)width : 0;
     size_t k;
@@ -138,9 +138,21 @@ static size_t fmt_fixed(double d, int prec, char *buf)
 {
 #ifdef __SIZEOF_INT128__
     __extension__ typedef unsigned __int128 u128;
-    static const uint64_t p10[] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
-                                   100000000u, 1000000000u, 10000000000u, 100000000000u,
-                                   1000000000000u, 10000000000000u, 100000000000000u,
+    static const uint64_t p10[] = {1u,
+                                   10u,
+                                   100u,
+                                   1000u,
+                                   10000u,
+                                   100000u,
+                                   1000000u,
+                                   10000000u,
+                                   100000000u,
+                                   1000000000u,
+                                   10000000000u,
+                                   100000000000u,
+                                   1000000000000u,
+                                   10000000000000u,
+                                   100000000000000u,
                                    1000000000000000u};
     uint64_t bits;
     uint64_t m;
@@ -272,12 +284,18 @@ tv tpl_pformat_percent(struct rs *st, tv fmt, tv args)
             i = k;
         }
         for (; i < n; i++) {
-            if (s[i] == '-') fl_left = 1;
-            else if (s[i] == '+') fl_plus = 1;
-            else if (s[i] == ' ') fl_space = 1;
-            else if (s[i] == '0') fl_zero = 1;
-            else if (s[i] == '#') fl_alt = 1;
-            else break;
+            if (s[i] == '-')
+                fl_left = 1;
+            else if (s[i] == '+')
+                fl_plus = 1;
+            else if (s[i] == ' ')
+                fl_space = 1;
+            else if (s[i] == '0')
+                fl_zero = 1;
+            else if (s[i] == '#')
+                fl_alt = 1;
+            else
+                break;
         }
         if (i < n && s[i] == '*') {
             tv w = next_arg(st, &fa);
@@ -367,18 +385,28 @@ tv tpl_pformat_percent(struct rs *st, tv fmt, tv args)
             }
             fmt_int(st, out, v, conv, width, prec, fl_left, fl_plus, fl_space, fl_zero, fl_alt);
             break;
-        case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': {
+        case 'e':
+        case 'E':
+        case 'f':
+        case 'F':
+        case 'g':
+        case 'G': {
             char spec[32];
             char tmp[512];
             int k = 0;
             double d = tpl_value_to_double(get_num(st, v, conv, 0));
             int len;
             spec[k++] = '%';
-            if (fl_left) spec[k++] = '-';
-            if (fl_plus) spec[k++] = '+';
-            if (fl_space) spec[k++] = ' ';
-            if (fl_zero) spec[k++] = '0';
-            if (fl_alt) spec[k++] = '#';
+            if (fl_left)
+                spec[k++] = '-';
+            if (fl_plus)
+                spec[k++] = '+';
+            if (fl_space)
+                spec[k++] = ' ';
+            if (fl_zero)
+                spec[k++] = '0';
+            if (fl_alt)
+                spec[k++] = '#';
             spec[k] = '\0';
             if (k == 1 && (conv == 'f' || conv == 'F') &&
                 (len = (int)fmt_fixed(d, prec < 0 ? 6 : prec, tmp)) > 0) {
@@ -390,7 +418,7 @@ tv tpl_pformat_percent(struct rs *st, tv fmt, tv args)
                 snprintf(full, sizeof(full), "%s*.*%c", spec, conv);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-            /* the format is built from validated flag and type characters */
+                /* the format is built from validated flag and type characters */
                 len = snprintf(tmp, sizeof(tmp), full, width < 0 ? 0 : (width > 400 ? 400 : width),
                                prec < 0 ? 6 : (prec > 100 ? 100 : prec), d);
 #pragma GCC diagnostic pop

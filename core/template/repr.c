@@ -112,7 +112,9 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
         tpl_tbuf_puts(out, v.u.b ? "True" : "False");
         return;
     case T_INT:
-    case T_BIG: int_to(st, v, out); return;
+    case T_BIG:
+        int_to(st, v, out);
+        return;
     case T_FLOAT:
         tpl_tbuf_append(out, fb, octo_py_float_repr(v.u.f, fb));
         return;
@@ -140,8 +142,12 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
         tpl_tbuf_putc(out, ')');
         return;
     case T_DICT:
-    case T_JDICT: dict_repr(st, v, out, depth); return;
-    case T_ITER: iter_repr(st, v, out, depth); return;
+    case T_JDICT:
+        dict_repr(st, v, out, depth);
+        return;
+    case T_ITER:
+        iter_repr(st, v, out, depth);
+        return;
     case T_FUNC:
         if (v.u.fn->kind == F_MACRO || v.u.fn->kind == F_CALLER) {
             tpl_tbuf_puts(out, "<Macro ");
@@ -191,7 +197,8 @@ static void repr_rec(struct rs *st, tv v, struct octo_buf *out, int depth)
                             tpl_value_typename(v));
             return;
         }
-    default: return;
+    default:
+        return;
     }
 }
 
@@ -206,8 +213,11 @@ void tpl_repr_str_to(struct rs *st, tv v, struct octo_buf *out)
     case T_STR:
         tpl_tbuf_append(out, v.u.s.p, v.sn);
         return;
-    case T_UNDEF: return;
-    default: repr_rec(st, v, out, 0); return;
+    case T_UNDEF:
+        return;
+    default:
+        repr_rec(st, v, out, 0);
+        return;
     }
 }
 

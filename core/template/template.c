@@ -10,8 +10,8 @@
 #include "lexer.h"
 #include "tpl.h"
 
-#define DEFAULT_MAX_OUTPUT (16u * 1024u * 1024u)
-#define DEFAULT_MAX_DEPTH 100
+#define DEFAULT_MAX_OUTPUT  (16u * 1024u * 1024u)
+#define DEFAULT_MAX_DEPTH   100
 #define RENDER_MEMORY_LIMIT ((size_t)1024u * 1024u * 1024u)
 
 int octo_tpl_is_template(const char *s)
@@ -125,8 +125,9 @@ int octo_tpl_render_ex(const struct octo_tpl *tpl, json_t *ctx, struct octo_buf 
         snprintf(err->msg, sizeof(err->msg), "out of memory");
         return OCTO_ENOMEM;
     }
-    tpl_arena_init_with(&st->ar, tpl->env && tpl->env->max_memory ? tpl->env->max_memory : RENDER_MEMORY_LIMIT,
-                    st->first_block, sizeof(st->first_block));
+    tpl_arena_init_with(
+        &st->ar, tpl->env && tpl->env->max_memory ? tpl->env->max_memory : RENDER_MEMORY_LIMIT,
+        st->first_block, sizeof(st->first_block));
     tpl_arena_reuse_blocks(&st->ar);
     st->max_steps = tpl->env && tpl->env->max_steps ? tpl->env->max_steps : 50000000u;
     st->err = err;

@@ -79,7 +79,8 @@ static int t_escaped(struct rs *st, tv v, struct callargs *a)
 static int t_callable(struct rs *st, tv v, struct callargs *a)
 {
     NOARGS("callable");
-    return v.t == T_FUNC || v.t == T_UNDEF || (v.t == T_OBJ && (v.u.o->kind == O_LOOP || v.u.o->kind == O_JOINER));
+    return v.t == T_FUNC || v.t == T_UNDEF ||
+           (v.t == T_OBJ && (v.u.o->kind == O_LOOP || v.u.o->kind == O_JOINER));
 }
 
 static int t_iterable(struct rs *st, tv v, struct callargs *a)
@@ -146,19 +147,41 @@ static int cmp_test(struct rs *st, tv v, struct callargs *a, int op)
         return 0;
     }
     switch (op) {
-    case 2: return c < 0;
-    case 3: return c <= 0;
-    case 4: return c > 0;
-    default: return c >= 0;
+    case 2:
+        return c < 0;
+    case 3:
+        return c <= 0;
+    case 4:
+        return c > 0;
+    default:
+        return c >= 0;
     }
 }
 
-static int t_eq(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v, a, 0); }
-static int t_ne(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v, a, 1); }
-static int t_lt(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v, a, 2); }
-static int t_le(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v, a, 3); }
-static int t_gt(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v, a, 4); }
-static int t_ge(struct rs *st, tv v, struct callargs *a) { return cmp_test(st, v, a, 5); }
+static int t_eq(struct rs *st, tv v, struct callargs *a)
+{
+    return cmp_test(st, v, a, 0);
+}
+static int t_ne(struct rs *st, tv v, struct callargs *a)
+{
+    return cmp_test(st, v, a, 1);
+}
+static int t_lt(struct rs *st, tv v, struct callargs *a)
+{
+    return cmp_test(st, v, a, 2);
+}
+static int t_le(struct rs *st, tv v, struct callargs *a)
+{
+    return cmp_test(st, v, a, 3);
+}
+static int t_gt(struct rs *st, tv v, struct callargs *a)
+{
+    return cmp_test(st, v, a, 4);
+}
+static int t_ge(struct rs *st, tv v, struct callargs *a)
+{
+    return cmp_test(st, v, a, 5);
+}
 
 static int t_in(struct rs *st, tv v, struct callargs *a)
 {
@@ -172,16 +195,23 @@ static int t_sameas(struct rs *st, tv v, struct callargs *a)
         return 0;
     }
     switch (v.t) {
-    case T_NONE: return 1;
-    case T_UNDEF: return 0;
-    case T_BOOL: return v.u.b == o.u.b;
-    case T_INT: return v.u.i == o.u.i && v.u.i >= -5 && v.u.i <= 256;
+    case T_NONE:
+        return 1;
+    case T_UNDEF:
+        return 0;
+    case T_BOOL:
+        return v.u.b == o.u.b;
+    case T_INT:
+        return v.u.i == o.u.i && v.u.i >= -5 && v.u.i <= 256;
     case T_STR:
         return tpl_compare_eq(st, v, o); /* equal constants are one object in CPython */
-    case T_FLOAT: return 0;
+    case T_FLOAT:
+        return 0;
     case T_JLIST:
-    case T_JDICT: return v.u.j == o.u.j;
-    default: return v.u.l == o.u.l;
+    case T_JDICT:
+        return v.u.j == o.u.j;
+    default:
+        return v.u.l == o.u.l;
     }
 }
 

@@ -134,8 +134,8 @@ struct arena_cleanup {
 };
 struct arena {
     struct arena_blk *head;
-    size_t total;   /* bytes allocated from the system */
-    size_t limit;   /* 0 none; else tpl_arena_alloc fails past it */
+    size_t total; /* bytes allocated from the system */
+    size_t limit; /* 0 none; else tpl_arena_alloc fails past it */
     struct arena_cleanup *cleanups;
     struct arena_blk *first; /* caller-provided block, not freed */
     int reuse;               /* blocks go to / come from the thread's cache */
@@ -152,8 +152,21 @@ TPL_INTERNAL void tpl_arena_on_free(struct arena *a, void (*fn)(void *), void *p
 
 /* ---- values ----------------------------------------------------------- */
 enum {
-    T_UNDEF, T_NONE, T_BOOL, T_INT, T_BIG, T_FLOAT, T_STR,
-    T_LIST, T_TUPLE, T_DICT, T_JLIST, T_JDICT, T_ITER, T_FUNC, T_OBJ
+    T_UNDEF,
+    T_NONE,
+    T_BOOL,
+    T_INT,
+    T_BIG,
+    T_FLOAT,
+    T_STR,
+    T_LIST,
+    T_TUPLE,
+    T_DICT,
+    T_JLIST,
+    T_JDICT,
+    T_ITER,
+    T_FUNC,
+    T_OBJ
 };
 /* T_ITER kinds (sub) */
 enum { IT_GEN, IT_REVERSE, IT_DICT_ITEMS, IT_DICT_KEYS, IT_DICT_VALUES, IT_RANGE, IT_KEYITER };
@@ -174,7 +187,7 @@ typedef struct tv {
     uint8_t t;
     uint8_t safe; /* T_STR: a Markup string */
     uint16_t sub;
-    uint32_t sn;  /* T_STR: length in bytes (strings are shorter than 4 GiB) */
+    uint32_t sn; /* T_STR: length in bytes (strings are shorter than 4 GiB) */
     union {
         int b;
         int64_t i;
@@ -219,8 +232,20 @@ struct callargs {
     tv *kwv;
 };
 
-enum { F_BUILTIN, F_METHOD, F_MACRO, F_CALLER, F_LOOP, F_SUPER, F_BLOCK, F_LOOPCYCLE,
-       F_LOOPCHANGED, F_CYCNEXT, F_CYCRESET, F_JOINER };
+enum {
+    F_BUILTIN,
+    F_METHOD,
+    F_MACRO,
+    F_CALLER,
+    F_LOOP,
+    F_SUPER,
+    F_BLOCK,
+    F_LOOPCYCLE,
+    F_LOOPCHANGED,
+    F_CYCNEXT,
+    F_CYCRESET,
+    F_JOINER
+};
 struct node;
 struct scope;
 struct tfunc {
@@ -228,7 +253,7 @@ struct tfunc {
     const char *name;
     tv (*fn)(struct rs *, struct tfunc *, struct callargs *);
     tv self;
-    struct node *node;   /* macro / call block / loop body */
+    struct node *node; /* macro / call block / loop body */
     struct scope *closure;
     const struct octo_tpl *tpl; /* template defining the macro / block */
     void *data;
@@ -253,17 +278,50 @@ struct tobj {
 /* ---- AST ---------------------------------------------------------------- */
 enum {
     /* expressions */
-    N_CONST, N_NAME, N_GETATTR, N_GETITEM, N_SLICE, N_CALL, N_FILTER, N_TEST, N_LIST, N_TUPLE,
-    N_DICT, N_BINOP, N_NEG, N_POS, N_NOT, N_AND, N_OR, N_CONCAT, N_COMPARE, N_COND, N_NSREF,
+    N_CONST,
+    N_NAME,
+    N_GETATTR,
+    N_GETITEM,
+    N_SLICE,
+    N_CALL,
+    N_FILTER,
+    N_TEST,
+    N_LIST,
+    N_TUPLE,
+    N_DICT,
+    N_BINOP,
+    N_NEG,
+    N_POS,
+    N_NOT,
+    N_AND,
+    N_OR,
+    N_CONCAT,
+    N_COMPARE,
+    N_COND,
+    N_NSREF,
     /* statements */
-    N_BODY, N_DATA, N_OUTPUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_CALLBLOCK, N_FILTERBLOCK,
-    N_WITH, N_INCLUDE, N_IMPORT, N_FROMIMPORT, N_EXTENDS, N_BLOCK
+    N_BODY,
+    N_DATA,
+    N_OUTPUT,
+    N_IF,
+    N_FOR,
+    N_SET,
+    N_SETBLOCK,
+    N_MACRO,
+    N_CALLBLOCK,
+    N_FILTERBLOCK,
+    N_WITH,
+    N_INCLUDE,
+    N_IMPORT,
+    N_FROMIMPORT,
+    N_EXTENDS,
+    N_BLOCK
 };
 #define NF_FOLDED 0x100 /* constant sub-expression (fold.c) */
 /* Jinja2's compile-time eval context where the node is (check.c): autoescape
  * on (output escaped, ~ is markup_join), or volatile (an {% autoescape %}
  * whose value was not constant: decided at run time) */
-#define NF_AE_ON 0x200
+#define NF_AE_ON  0x200
 #define NF_AE_VOL 0x400
 /* N_FILTER: a FILTER_PASS_CONTEXT filter (never constant) */
 #define NF_PASSCTX 0x800
@@ -317,8 +375,18 @@ struct node {
 /* N_GETATTR aux: the loop attribute (LA_*; names in exec.c) in the low
  * byte, and whether the name is a dict method (then a.name is not a plain
  * key lookup) */
-enum { LA_NONE, LA_INDEX, LA_INDEX0, LA_LENGTH, LA_REVINDEX, LA_REVINDEX0, LA_FIRST, LA_LAST,
-       LA_DEPTH, LA_DEPTH0 };
+enum {
+    LA_NONE,
+    LA_INDEX,
+    LA_INDEX0,
+    LA_LENGTH,
+    LA_REVINDEX,
+    LA_REVINDEX0,
+    LA_FIRST,
+    LA_LAST,
+    LA_DEPTH,
+    LA_DEPTH0
+};
 #define AUX_LOOPATTR 0xff
 #define AUX_DICTMETH 0x100
 /* N_FILTER aux: x|list|length (or count), both without arguments */
@@ -373,8 +441,8 @@ struct rs {
     size_t max_output;
     int depth, max_depth;
     int line;
-    int autoescape; /* inside {% autoescape true %} */
-    int folding;    /* compile-time evaluation of a constant {{ expression }} */
+    int autoescape;    /* inside {% autoescape true %} */
+    int folding;       /* compile-time evaluation of a constant {{ expression }} */
     int fold_volatile; /* ... in a volatile eval context: filters and tests are not constant */
     uint64_t steps, max_steps;
     struct blockchain *blocks;
@@ -450,7 +518,7 @@ TPL_INTERNAL void tpl_render_charge(struct rs *st, size_t n);
 /* ---- values (value.c, tvjson.h) -------------------------------------------- */
 /* A JSON integer beyond int64 is carried in the context as a JSON string
  * holding this 8-byte mark then a struct bigint (see octo_tpl_json_bigint). */
-#define BIGINT_MARK "\0OCTBIG"
+#define BIGINT_MARK     "\0OCTBIG"
 #define BIGINT_MARK_LEN 8
 
 static inline tv tpl_value_none(void)
@@ -648,9 +716,9 @@ struct tentry {
     const char *name;
     test_fn fn;
 };
-TPL_INTERNAL filter_fn tpl_filters_lookup(const char *name); /* NULL: no such filter */
+TPL_INTERNAL filter_fn tpl_filters_lookup(const char *name);          /* NULL: no such filter */
 TPL_INTERNAL const struct fentry *tpl_filters_find(const char *name); /* NULL: none */
-TPL_INTERNAL tv tpl_filters_escape(struct rs *st, tv s);     /* markupsafe.escape */
+TPL_INTERNAL tv tpl_filters_escape(struct rs *st, tv s);              /* markupsafe.escape */
 TPL_INTERNAL void tpl_filters_sort_values(struct rs *st, tv *items, size_t n, int reverse,
                                           int case_sensitive, tv *keys);
 TPL_INTERNAL test_fn tpl_tests_lookup(const char *name); /* NULL: no such test */
@@ -724,8 +792,8 @@ TPL_INTERNAL void tpl_inherit_exec_template(struct rs *st, const struct octo_tpl
 TPL_INTERNAL void tpl_inherit_exec_stmt(struct rs *st, struct node *n, struct scope *sc);
 TPL_INTERNAL tv tpl_inherit_call_block(struct rs *st, struct tfunc *f); /* self.x(), super() */
 
-#define TPL_MAX_RANGE 1000000
+#define TPL_MAX_RANGE       1000000
 #define TPL_MAX_PARSE_DEPTH 200
-#define TPL_MAX_CHAIN 1000
+#define TPL_MAX_CHAIN       1000
 
 #endif

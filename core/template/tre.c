@@ -103,7 +103,8 @@ void tpl_tre_expand(struct rs *st, struct tre *r, const char *repl, size_t rn, c
         c = repl[++i];
         if (c >= '0' && c <= '9') {
             g = c - '0';
-            if (i + 1 < rn && repl[i + 1] >= '0' && repl[i + 1] <= '9' && g * 10 + (repl[i + 1] - '0') <= ng) {
+            if (i + 1 < rn && repl[i + 1] >= '0' && repl[i + 1] <= '9' &&
+                g * 10 + (repl[i + 1] - '0') <= ng) {
                 g = g * 10 + (repl[++i] - '0');
             }
         } else if (c == 'g' && i + 1 < rn && repl[i + 1] == '<') {

@@ -4,11 +4,11 @@
 
 #include "tpl.h"
 
-#define TRE_ICASE 1u
+#define TRE_ICASE     1u
 #define TRE_MULTILINE 2u
-#define TRE_DOTALL 4u
-#define TRE_EXTENDED 8u
-#define TRE_MAXG 33
+#define TRE_DOTALL    4u
+#define TRE_EXTENDED  8u
+#define TRE_MAXG      33
 
 struct tre;
 /* Compile (fails the render with a message on a bad pattern). */

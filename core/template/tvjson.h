@@ -52,7 +52,8 @@ static inline tv tpl_value_from_json(json_t *j)
     case JSON_FALSE:
         v.t = T_BOOL;
         return v;
-    default: return v;
+    default:
+        return v;
     }
 }
 
@@ -64,13 +65,20 @@ static inline int tpl_value_json_truthy(json_t *j)
         return t == JSON_TRUE; /* no branch on the value: keeps loops predictable */
     }
     switch (t) {
-    case JSON_OBJECT: return json_object_size(j) != 0;
-    case JSON_ARRAY: return json_array_size(j) != 0;
-    case JSON_STRING: return json_string_length(j) != 0;
-    case JSON_INTEGER: return json_integer_value(j) != 0;
-    case JSON_REAL: return json_real_value(j) != 0.0;
-    case JSON_TRUE: return 1;
-    default: return 0;
+    case JSON_OBJECT:
+        return json_object_size(j) != 0;
+    case JSON_ARRAY:
+        return json_array_size(j) != 0;
+    case JSON_STRING:
+        return json_string_length(j) != 0;
+    case JSON_INTEGER:
+        return json_integer_value(j) != 0;
+    case JSON_REAL:
+        return json_real_value(j) != 0.0;
+    case JSON_TRUE:
+        return 1;
+    default:
+        return 0;
     }
 }
 

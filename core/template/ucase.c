@@ -114,9 +114,9 @@ unsigned tpl_ucase_lower(unsigned c)
 
 int tpl_ucase_isspace(unsigned c)
 {
-    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1C && c <= 0x1F) || c == 0x85 ||
-           c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
-           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1C && c <= 0x1F) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 int tpl_ucase_isupper(unsigned c)
@@ -142,7 +142,8 @@ int tpl_ucase_isalpha(unsigned c)
     }
     if ((c >= 0x370 && c <= 0x3FF) || (c >= 0x400 && c <= 0x52F) || (c >= 0x5D0 && c <= 0x5EA) ||
         (c >= 0x620 && c <= 0x64A) || (c >= 0x3040 && c <= 0x30FF && c != 0x30FB) ||
-        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1E00 && c <= 0x1FFF)) {
+        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3) ||
+        (c >= 0x1E00 && c <= 0x1FFF)) {
         return c != 0x37E && c != 0x387 && c != 0x3F6;
     }
     return 0;
@@ -158,4 +159,3 @@ int tpl_ucase_isalnum(unsigned c)
 {
     return tpl_ucase_isalpha(c) || tpl_ucase_isdigit(c) || c == 0xBC || c == 0xBD || c == 0xBE;
 }
-

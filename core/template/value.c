@@ -104,8 +104,10 @@ tv tpl_value_undef_name(struct rs *st, const char *name, size_t n)
 static const char *objtype_repr(tv obj)
 {
     switch (obj.t) {
-    case T_NONE: return "None";
-    default: break;
+    case T_NONE:
+        return "None";
+    default:
+        break;
     }
     return NULL;
 }
@@ -169,7 +171,8 @@ int tpl_value_is_num(tv v)
 
 int tpl_value_is_seq(tv v)
 {
-    return v.t == T_LIST || v.t == T_TUPLE || v.t == T_JLIST || (v.t == T_ITER && v.sub == IT_RANGE);
+    return v.t == T_LIST || v.t == T_TUPLE || v.t == T_JLIST ||
+           (v.t == T_ITER && v.sub == IT_RANGE);
 }
 
 int tpl_value_is_map(tv v)
@@ -186,45 +189,71 @@ int tpl_value_is_iterable(tv v)
 const char *tpl_value_typename(tv v)
 {
     switch (v.t) {
-    case T_UNDEF: return "Undefined";
-    case T_NONE: return "NoneType";
-    case T_BOOL: return "bool";
+    case T_UNDEF:
+        return "Undefined";
+    case T_NONE:
+        return "NoneType";
+    case T_BOOL:
+        return "bool";
     case T_INT:
-    case T_BIG: return "int";
-    case T_FLOAT: return "float";
-    case T_STR: return v.safe ? "Markup" : "str";
+    case T_BIG:
+        return "int";
+    case T_FLOAT:
+        return "float";
+    case T_STR:
+        return v.safe ? "Markup" : "str";
     case T_LIST:
-    case T_JLIST: return "list";
-    case T_TUPLE: return "tuple";
+    case T_JLIST:
+        return "list";
+    case T_TUPLE:
+        return "tuple";
     case T_DICT:
-    case T_JDICT: return "dict";
+    case T_JDICT:
+        return "dict";
     case T_ITER:
         switch (v.sub) {
-        case IT_REVERSE: return "list_reverseiterator";
-        case IT_DICT_ITEMS: return "dict_items";
-        case IT_DICT_KEYS: return "dict_keys";
-        case IT_DICT_VALUES: return "dict_values";
-        case IT_RANGE: return "range";
-        case IT_KEYITER: return "dict_keyiterator";
-        default: return "generator";
+        case IT_REVERSE:
+            return "list_reverseiterator";
+        case IT_DICT_ITEMS:
+            return "dict_items";
+        case IT_DICT_KEYS:
+            return "dict_keys";
+        case IT_DICT_VALUES:
+            return "dict_values";
+        case IT_RANGE:
+            return "range";
+        case IT_KEYITER:
+            return "dict_keyiterator";
+        default:
+            return "generator";
         }
     case T_FUNC:
         switch (v.u.fn->kind) {
         case F_MACRO:
-        case F_CALLER: return "Macro";
-        case F_METHOD: return "builtin_function_or_method";
-        default: return "function";
+        case F_CALLER:
+            return "Macro";
+        case F_METHOD:
+            return "builtin_function_or_method";
+        default:
+            return "function";
         }
     case T_OBJ:
         switch (v.u.o->kind) {
-        case O_NAMESPACE: return "Namespace";
-        case O_LOOP: return "LoopContext";
-        case O_CYCLER: return "Cycler";
-        case O_JOINER: return "Joiner";
-        case O_SELF: return "TemplateReference";
-        default: return "TemplateModule";
+        case O_NAMESPACE:
+            return "Namespace";
+        case O_LOOP:
+            return "LoopContext";
+        case O_CYCLER:
+            return "Cycler";
+        case O_JOINER:
+            return "Joiner";
+        case O_SELF:
+            return "TemplateReference";
+        default:
+            return "TemplateModule";
         }
-    default: return "object";
+    default:
+        return "object";
     }
 }
 
@@ -324,7 +353,8 @@ size_t tpl_value_len(struct rs *st, tv v)
     switch (v.t) {
     case T_STR:
         return tpl_ustr_len(v.u.s.p, v.sn);
-    case T_UNDEF: return 0;
+    case T_UNDEF:
+        return 0;
     case T_LIST:
     case T_TUPLE:
     case T_JLIST:
@@ -337,7 +367,8 @@ size_t tpl_value_len(struct rs *st, tv v)
             return v.u.l->n;
         }
         break;
-    default: break;
+    default:
+        break;
     }
     tpl_render_fail(st, "object of type '%s' has no len()", tpl_value_typename(v));
 }
@@ -346,12 +377,18 @@ int tpl_value_truthy(struct rs *st, tv v)
 {
     switch (v.t) {
     case T_UNDEF:
-    case T_NONE: return 0;
-    case T_BOOL: return v.u.b;
-    case T_INT: return v.u.i != 0;
-    case T_BIG: return 1;
-    case T_FLOAT: return v.u.f != 0.0;
-    case T_STR: return v.sn != 0;
+    case T_NONE:
+        return 0;
+    case T_BOOL:
+        return v.u.b;
+    case T_INT:
+        return v.u.i != 0;
+    case T_BIG:
+        return 1;
+    case T_FLOAT:
+        return v.u.f != 0.0;
+    case T_STR:
+        return v.sn != 0;
     case T_LIST:
     case T_TUPLE:
     case T_JLIST:
@@ -360,19 +397,24 @@ int tpl_value_truthy(struct rs *st, tv v)
         return tpl_value_len(st, v) != 0;
     case T_ITER:
         return tpl_value_has_len(v) ? v.u.l->n != 0 : 1;
-    default: return 1;
+    default:
+        return 1;
     }
 }
 
 double tpl_value_to_double(tv v)
 {
     switch (v.t) {
-    case T_BOOL: return v.u.b;
-    case T_INT: return (double)v.u.i;
+    case T_BOOL:
+        return v.u.b;
+    case T_INT:
+        return (double)v.u.i;
     case T_BIG:
         return tpl_bigint_to_double(v.u.big);
-    case T_FLOAT: return v.u.f;
-    default: return 0;
+    case T_FLOAT:
+        return v.u.f;
+    default:
+        return 0;
     }
 }
 

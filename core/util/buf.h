@@ -24,7 +24,10 @@ struct octo_buf {
     int over;     /* the limit was hit */
 };
 
-#define OCTO_BUF_INIT {NULL, 0, 0, 0, 0, 0}
+#define OCTO_BUF_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0, 0                                                                        \
+    }
 
 void octo_buf_init(struct octo_buf *b);
 /* Make room for n more bytes. Returns 0, or -1 (and sets oom/over). */

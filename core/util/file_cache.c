@@ -45,8 +45,7 @@ static struct octo_file_cache_entry *find(struct octo_file_cache *c, const char 
     return NULL;
 }
 
-void *octo_file_cache_get(struct octo_file_cache *c, const char *abs,
-                          const struct octo_file_id *id)
+void *octo_file_cache_get(struct octo_file_cache *c, const char *abs, const struct octo_file_id *id)
 {
     struct octo_file_cache_entry *e;
     void *value = NULL;
@@ -60,8 +59,8 @@ void *octo_file_cache_get(struct octo_file_cache *c, const char *abs,
     return value;
 }
 
-void octo_file_cache_put(struct octo_file_cache *c, const char *abs,
-                         const struct octo_file_id *id, void *value)
+void octo_file_cache_put(struct octo_file_cache *c, const char *abs, const struct octo_file_id *id,
+                         void *value)
 {
     struct octo_file_cache_entry *e;
 

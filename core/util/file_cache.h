@@ -33,8 +33,8 @@ struct octo_file_cache_entry; /* file_cache.c */
 
 struct octo_file_cache {
     pthread_mutex_t mu;
-    void *(*ref)(void *value);   /* returns value with one more reference */
-    void (*unref)(void *value);  /* drops one reference */
+    void *(*ref)(void *value);  /* returns value with one more reference */
+    void (*unref)(void *value); /* drops one reference */
     struct octo_file_cache_entry *entries;
     size_t n;
     size_t cap;
@@ -42,8 +42,10 @@ struct octo_file_cache {
 
 /* A cache with static storage: static struct octo_file_cache c =
  * OCTO_FILE_CACHE_INIT(my_ref, my_unref); */
-#define OCTO_FILE_CACHE_INIT(ref_fn, unref_fn) \
-    {PTHREAD_MUTEX_INITIALIZER, (ref_fn), (unref_fn), NULL, 0, 0}
+#define OCTO_FILE_CACHE_INIT(ref_fn, unref_fn)                                                     \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, (ref_fn), (unref_fn), NULL, 0, 0                                \
+    }
 
 /* The value cached for abs if it was made from a file of identity id: a
  * new reference (the caller unrefs it), else NULL. */
@@ -51,8 +53,8 @@ void *octo_file_cache_get(struct octo_file_cache *c, const char *abs,
                           const struct octo_file_id *id);
 /* Cache value (the cache takes its own reference) as made from the file
  * abs of identity id, replacing what was cached for abs. */
-void octo_file_cache_put(struct octo_file_cache *c, const char *abs,
-                         const struct octo_file_id *id, void *value);
+void octo_file_cache_put(struct octo_file_cache *c, const char *abs, const struct octo_file_id *id,
+                         void *value);
 /* Drop every entry (their references released); the cache stays usable. */
 void octo_file_cache_clear(struct octo_file_cache *c);
 

@@ -198,7 +198,8 @@ size_t octo_utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
         }
         c = (c << 6) | (s[i] & 0x3F);
     }
-    if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (n == 4 && (c < 0x10000 || c > 0x10FFFF))) {
+    if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+        (n == 4 && (c < 0x10000 || c > 0x10FFFF))) {
         return 0;
     }
     *cp = c;
@@ -327,7 +328,8 @@ static void value_text(json_t *v, struct octo_buf *out, int repr)
         break;
     case JSON_ARRAY:
         octo_buf_putc(out, '[');
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             if (i > 0) {
                 octo_buf_puts(out, ", ");
             }
@@ -337,7 +339,8 @@ static void value_text(json_t *v, struct octo_buf *out, int repr)
         break;
     case JSON_OBJECT:
         octo_buf_putc(out, '{');
-        json_object_foreach(v, key, item) {
+        json_object_foreach(v, key, item)
+        {
             if (!first) {
                 octo_buf_puts(out, ", ");
             }

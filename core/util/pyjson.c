@@ -190,7 +190,8 @@ static int dump(json_t *v, unsigned flags, int level, struct octo_buf *out)
         }
         m = octo_xmalloc(n * sizeof(*m));
         i = 0;
-        json_object_keylen_foreach(v, key, klen, item) {
+        json_object_keylen_foreach(v, key, klen, item)
+        {
             m[i].key = key;
             m[i].len = klen;
             m[i].value = item;

@@ -229,8 +229,8 @@ static int run(const struct octo_regex *re, const char *subject, size_t len, siz
     return 1;
 }
 
-int octo_regex_search(const struct octo_regex *re, const char *subject, size_t len,
-                      size_t start, struct octo_match *m, octo_error *err)
+int octo_regex_search(const struct octo_regex *re, const char *subject, size_t len, size_t start,
+                      struct octo_match *m, octo_error *err)
 {
     return run(re, subject, len, start, 0, m, err);
 }
@@ -310,7 +310,8 @@ static int expand(const struct octo_regex *re, const char *repl, const char *sub
         if (c >= '0' && c <= '9') {
             group = c - '0';
             i += 2;
-            if (i < n && repl[i] >= '0' && repl[i] <= '9' && group * 10 + (repl[i] - '0') <= re->ngroups) {
+            if (i < n && repl[i] >= '0' && repl[i] <= '9' &&
+                group * 10 + (repl[i] - '0') <= re->ngroups) {
                 group = group * 10 + (repl[i] - '0');
                 i++;
             }
@@ -319,9 +320,11 @@ static int expand(const struct octo_regex *re, const char *repl, const char *sub
             char name[128];
             size_t nl;
 
-            if (close == NULL || (nl = (size_t)(close - (repl + i + 3))) == 0 || nl >= sizeof(name)) {
+            if (close == NULL || (nl = (size_t)(close - (repl + i + 3))) == 0 ||
+                nl >= sizeof(name)) {
                 err->code = OCTO_EINVAL;
-                snprintf(err->msg, sizeof(err->msg), "bad group reference in replacement '%s'", repl);
+                snprintf(err->msg, sizeof(err->msg), "bad group reference in replacement '%s'",
+                         repl);
                 return OCTO_EINVAL;
             }
             memcpy(name, repl + i + 3, nl);
@@ -341,15 +344,32 @@ static int expand(const struct octo_regex *re, const char *repl, const char *sub
             const char *esc = NULL;
 
             switch (c) {
-            case 'n': esc = "\n"; break;
-            case 't': esc = "\t"; break;
-            case 'r': esc = "\r"; break;
-            case 'f': esc = "\f"; break;
-            case 'v': esc = "\v"; break;
-            case 'a': esc = "\a"; break;
-            case 'b': esc = "\b"; break;
-            case '\\': esc = "\\"; break;
-            default: break;
+            case 'n':
+                esc = "\n";
+                break;
+            case 't':
+                esc = "\t";
+                break;
+            case 'r':
+                esc = "\r";
+                break;
+            case 'f':
+                esc = "\f";
+                break;
+            case 'v':
+                esc = "\v";
+                break;
+            case 'a':
+                esc = "\a";
+                break;
+            case 'b':
+                esc = "\b";
+                break;
+            case '\\':
+                esc = "\\";
+                break;
+            default:
+                break;
             }
             if (esc != NULL) {
                 octo_buf_puts(out, esc);
@@ -376,8 +396,8 @@ static int expand(const struct octo_regex *re, const char *repl, const char *sub
     return OCTO_OK;
 }
 
-int octo_regex_sub(const struct octo_regex *re, const char *repl, const char *subject,
-                   size_t len, size_t count, struct octo_buf *out, octo_error *err)
+int octo_regex_sub(const struct octo_regex *re, const char *repl, const char *subject, size_t len,
+                   size_t count, struct octo_buf *out, octo_error *err)
 {
     struct octo_regex_iter it = {0, 0, 0};
     struct octo_match m;

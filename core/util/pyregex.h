@@ -19,8 +19,8 @@
 struct octo_regex;
 
 #define OCTO_RE_IGNORECASE (1u << 0)
-#define OCTO_RE_MULTILINE (1u << 1)
-#define OCTO_RE_DOTALL (1u << 2)
+#define OCTO_RE_MULTILINE  (1u << 1)
+#define OCTO_RE_DOTALL     (1u << 2)
 
 #define OCTO_RE_MAX_GROUPS 32
 
@@ -40,8 +40,8 @@ void octo_regex_free(struct octo_regex *re);
 /* Search (unanchored) / match (anchored at start, as re.match) subject
  * from byte offset start. Returns 1 matched, 0 not, negative on a limit
  * or other failure (err filled when not NULL). */
-int octo_regex_search(const struct octo_regex *re, const char *subject, size_t len,
-                      size_t start, struct octo_match *m, octo_error *err);
+int octo_regex_search(const struct octo_regex *re, const char *subject, size_t len, size_t start,
+                      struct octo_match *m, octo_error *err);
 int octo_regex_match(const struct octo_regex *re, const char *subject, size_t len,
                      struct octo_match *m, octo_error *err);
 
@@ -63,7 +63,7 @@ int octo_regex_group_index(const struct octo_regex *re, const char *name);
 
 /* re.sub(pattern, repl, subject, count): repl in Python syntax (\1, \g<1>,
  * \g<name>, \n, \\). count 0 = all. Returns 0 or negative (err filled). */
-int octo_regex_sub(const struct octo_regex *re, const char *repl, const char *subject,
-                   size_t len, size_t count, struct octo_buf *out, octo_error *err);
+int octo_regex_sub(const struct octo_regex *re, const char *repl, const char *subject, size_t len,
+                   size_t count, struct octo_buf *out, octo_error *err);
 
 #endif

@@ -110,13 +110,15 @@ static int best_flow_style(json_t *v)
     json_t *item;
 
     if (json_is_array(v)) {
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             if (!is_scalar(item)) {
                 return 0;
             }
         }
     } else {
-        json_object_foreach(v, k, item) {
+        json_object_foreach(v, k, item)
+        {
             if (!is_scalar(item)) {
                 return 0;
             }
@@ -138,7 +140,8 @@ static const char **object_keys(struct emitter *e, json_t *v, size_t *n)
         return NULL;
     }
     keys = octo_xmalloc(*n * sizeof(*keys));
-    json_object_foreach(v, k, item) {
+    json_object_foreach(v, k, item)
+    {
         keys[i++] = k;
     }
     if (!(e->flags & OCTO_YAML_NO_SORT)) {
@@ -367,7 +370,7 @@ int octo_yaml_dump(json_t *value, unsigned flags, struct octo_buf *out, octo_err
     emit_node(&e, value != NULL ? value : json_null(), 1, 0, 0, 0, 0);
     if (!e.failed) {
         octo__yaml_write_indent(&e); /* expect_document_end */
-        if (e.open_ended) { /* a plain root scalar: "..." at the stream end */
+        if (e.open_ended) {          /* a plain root scalar: "..." at the stream end */
             octo__yaml_write_indicator(&e, "...", 1, 0, 0);
             octo__yaml_write_indent(&e);
         }

@@ -85,7 +85,7 @@ void octo__yaml_increase_indent(struct emitter *e, int flow, int indentless)
 }
 
 void octo__yaml_write_indicator(struct emitter *e, const char *indicator, int need_whitespace,
-                            int whitespace, int indention)
+                                int whitespace, int indention)
 {
     size_t n = strlen(indicator);
 
@@ -444,7 +444,8 @@ void octo__yaml_write_double_quoted(struct emitter *e, const struct text *t, int
         if (!have || ch == '"' || ch == '\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 ||
             ch == 0xFEFF ||
             !((ch >= 0x20 && ch <= 0x7E) ||
-              (e->allow_unicode && ((ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD))))) {
+              (e->allow_unicode &&
+               ((ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD))))) {
             if (start < end) {
                 put_range(e, t, start, end);
                 start = end;
@@ -488,4 +489,3 @@ void octo__yaml_write_double_quoted(struct emitter *e, const struct text *t, int
     }
     octo__yaml_write_indicator(e, "\"", 0, 0, 0);
 }
-

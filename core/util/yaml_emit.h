@@ -48,13 +48,13 @@ struct text {
     size_t len;
 };
 
-
 void octo__yaml_text_init(struct text *t, const char *s, size_t n);
 void octo__yaml_analyze_scalar(const struct emitter *e, const struct text *t, struct analysis *a);
 void octo__yaml_increase_indent(struct emitter *e, int flow, int indentless);
 void octo__yaml_pop_indent(struct emitter *e);
 void octo__yaml_write_indent(struct emitter *e);
-void octo__yaml_write_indicator(struct emitter *e, const char *indicator, int need_whitespace, int whitespace, int indention);
+void octo__yaml_write_indicator(struct emitter *e, const char *indicator, int need_whitespace,
+                                int whitespace, int indention);
 void octo__yaml_write_plain(struct emitter *e, const struct text *t, int split);
 void octo__yaml_write_single_quoted(struct emitter *e, const struct text *t, int split);
 void octo__yaml_write_double_quoted(struct emitter *e, const struct text *t, int split);

@@ -27,8 +27,8 @@
  * joined with ".", array items as "[i]"). Errors (syntax, more than one
  * document, alias expansion over the cap, a non-string-able key) fill err
  * with "origin:line:column: message" and return OCTO_EINVAL. */
-int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **out,
-                   json_t **marks, octo_error *err);
+int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **out, json_t **marks,
+                   octo_error *err);
 
 /* Read and parse a file (path absolute or relative to the cwd). A missing
  * file gives OCTO_ENOENT. */

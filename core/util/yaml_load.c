@@ -42,11 +42,11 @@
 #include "xalloc.h"
 #include "yaml_resolve.h"
 
-#define MAX_DEPTH 512
+#define MAX_DEPTH       512
 #define MAX_ALIAS_NODES 1000000
 
 struct frame {
-    json_t *value;     /* the collection being built */
+    json_t *value; /* the collection being built */
     int is_map;
     json_t *key;       /* map: pending key (string), NULL when expecting one */
     int pending_merge; /* map: the pending key is "<<" */
@@ -55,7 +55,7 @@ struct frame {
     size_t path_len;   /* length of the path prefix of this collection */
     size_t index;      /* seq: next item index */
     int line;
-    json_t *keylines;  /* map, with marks: the line of each key, for duplicates */
+    json_t *keylines; /* map, with marks: the line of each key, for duplicates */
 };
 
 struct anchor {
@@ -66,7 +66,7 @@ struct anchor {
 
 struct loader {
     const char *origin;
-    const char *text;  /* the source, for the line quoted in errors */
+    const char *text; /* the source, for the line quoted in errors */
     size_t len;
     octo_error *err;
     struct frame stack[MAX_DEPTH];
@@ -168,8 +168,8 @@ static int fail(struct loader *l, int line, int col, const char *fmt, ...)
         char quote[300];
 
         quote_line(l, line, col, quote, sizeof(quote));
-        if (snprintf(l->err->msg, sizeof(l->err->msg), "%s:%d:%d: %s%s", l->origin, line, col,
-                     msg, quote) >= (int)sizeof(l->err->msg)) {
+        if (snprintf(l->err->msg, sizeof(l->err->msg), "%s:%d:%d: %s%s", l->origin, line, col, msg,
+                     quote) >= (int)sizeof(l->err->msg)) {
             octo_utf8_trim_tail(l->err->msg);
         }
     } else {
@@ -186,11 +186,13 @@ static size_t count_nodes(json_t *v)
     json_t *item;
 
     if (json_is_array(v)) {
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             n += count_nodes(item);
         }
     } else if (json_is_object(v)) {
-        json_object_foreach(v, k, item) {
+        json_object_foreach(v, k, item)
+        {
             n += count_nodes(item);
         }
     }
@@ -390,7 +392,8 @@ static int attach(struct loader *l, json_t *value, int line, int col, int is_mer
             size_t i;
             json_t *item;
 
-            json_array_foreach(value, i, item) {
+            json_array_foreach(value, i, item)
+            {
                 if (!json_is_object(item)) {
                     /* Fix (test_yaml.c, test_merge_keys): name the item's
                      * kind before releasing the list that owns it (this
@@ -444,11 +447,13 @@ static void apply_merge(struct frame *f)
     merged = json_object();
     /* later sources win; a key keeps the place of its first source */
     for (i = 0; i < json_array_size(f->merge); i++) {
-        json_object_foreach(json_array_get(f->merge, i), k, v) {
+        json_object_foreach(json_array_get(f->merge, i), k, v)
+        {
             json_object_set(merged, k, v);
         }
     }
-    json_object_foreach(f->value, k, v) {
+    json_object_foreach(f->value, k, v)
+    {
         json_object_set(merged, k, v);
     }
     json_object_clear(f->value);
@@ -625,8 +630,8 @@ static void loader_cleanup(struct loader *l)
     octo_buf_free(&l->path);
 }
 
-int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **out,
-                   json_t **marks, octo_error *err)
+int octo_yaml_load(const char *text, size_t len, const char *origin, json_t **out, json_t **marks,
+                   octo_error *err)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
@@ -741,8 +746,9 @@ int octo_yaml_key_line(json_t *marks, const char *path)
         return 0;
     }
     snprintf(buf, sizeof(buf), "%s\001k", path);
-    return json_object_get(marks, buf) != NULL ? (int)json_integer_value(json_object_get(marks, buf))
-                                               : octo_yaml_line(marks, path);
+    return json_object_get(marks, buf) != NULL
+               ? (int)json_integer_value(json_object_get(marks, buf))
+               : octo_yaml_line(marks, path);
 }
 
 int octo_yaml_line(json_t *marks, const char *path)

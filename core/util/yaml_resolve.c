@@ -52,10 +52,10 @@ static int eq_any(const char *s, size_t len, const char *const *words)
     return 0;
 }
 
-static const char *const TRUE_WORDS[] = {"yes", "Yes", "YES", "true", "True", "TRUE",
-                                         "on",  "On",  "ON",  NULL};
-static const char *const FALSE_WORDS[] = {"no",    "No", "NO",  "false", "False", "FALSE",
-                                          "off",   "Off", "OFF", NULL};
+static const char *const TRUE_WORDS[] = {"yes",  "Yes", "YES", "true", "True",
+                                         "TRUE", "on",  "On",  "ON",   NULL};
+static const char *const FALSE_WORDS[] = {"no",    "No",  "NO",  "false", "False",
+                                          "FALSE", "off", "Off", "OFF",   NULL};
 static const char *const NULL_WORDS[] = {"~", "null", "Null", "NULL", NULL};
 
 /* [0-9_]* from i; returns the new index */
@@ -209,8 +209,7 @@ static int match_timestamp(const char *s, size_t len)
     if (len < 8 || digits(s, len, 0, 4, 4) != 4 || s[4] != '-') {
         return 0;
     }
-    if (len == 10 && digits(s, len, 5, 2, 2) == 2 && s[7] == '-' &&
-        digits(s, len, 8, 2, 2) == 2) {
+    if (len == 10 && digits(s, len, 5, 2, 2) == 2 && s[7] == '-' && digits(s, len, 8, 2, 2) == 2) {
         return 1;
     }
     i = 5;
@@ -304,8 +303,8 @@ enum octo_yaml_kind octo_yaml_resolve(const char *s, size_t len)
 
 const char *octo_yaml_resolve_plain(const char *s, size_t len)
 {
-    static const char *const names[] = {"str", "null", "bool", "int", "float",
-                                        "timestamp", "merge", "value"};
+    static const char *const names[] = {"str",   "null",      "bool",  "int",
+                                        "float", "timestamp", "merge", "value"};
 
     return names[octo_yaml_resolve(s, len)];
 }
@@ -372,8 +371,7 @@ static json_t *construct_int(const char *s, size_t len)
         if (errno == ERANGE || u > (unsigned long long)INT64_MAX + (neg ? 1u : 0u)) {
             v = json_real(neg ? -strtod(p, NULL) : strtod(p, NULL));
         } else if (neg) {
-            v = json_integer(u == (unsigned long long)INT64_MAX + 1u ? INT64_MIN
-                                                                    : -(json_int_t)u);
+            v = json_integer(u == (unsigned long long)INT64_MAX + 1u ? INT64_MIN : -(json_int_t)u);
         } else {
             v = json_integer((json_int_t)u);
         }

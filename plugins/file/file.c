@@ -56,12 +56,13 @@ static int file_prepare(const octo_host *h, json_t *options, void **inst, octo_e
     if (s == NULL) {
         return h->error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
-    s->mode = strcmp(mode, "write") == 0 ? MODE_WRITE
+    s->mode = strcmp(mode, "write") == 0    ? MODE_WRITE
               : strcmp(mode, "append") == 0 ? MODE_APPEND
                                             : MODE_READ;
     s->sync = !json_is_false(json_object_get(options, "sync"));
-    s->type = strcmp(type, "json") == 0 ? TYPE_JSON : strcmp(type, "text") == 0 ? TYPE_TEXT
-                                                                                : TYPE_YAML;
+    s->type = strcmp(type, "json") == 0   ? TYPE_JSON
+              : strcmp(type, "text") == 0 ? TYPE_TEXT
+                                          : TYPE_YAML;
     if (s->mode != MODE_READ && (dk == NULL || dk[0] == '\0')) {
         free(s);
         return h->error_set(err, OCTO_EINVAL, "data_key",
@@ -72,8 +73,8 @@ static int file_prepare(const octo_host *h, json_t *options, void **inst, octo_e
     return OCTO_OK;
 }
 
-static int read_all(const octo_host *h, const char *abs, const char *rel, char **text,
-                    size_t *len, octo_error *err)
+static int read_all(const octo_host *h, const char *abs, const char *rel, char **text, size_t *len,
+                    octo_error *err)
 {
     FILE *fp = fopen(abs, "rb");
     char *buf = NULL;
@@ -85,8 +86,8 @@ static int read_all(const octo_host *h, const char *abs, const char *rel, char *
     if (fp == NULL) {
         int e = errno;
 
-        return h->error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, "path",
-                            "cannot read %s: %s", rel, strerror(e));
+        return h->error_set(err, e == ENOENT ? OCTO_ENOENT : OCTO_EIO, "path", "cannot read %s: %s",
+                            rel, strerror(e));
     }
     for (;;) {
         if (n + 8192 + 1 > cap) {
@@ -119,8 +120,8 @@ static int read_all(const octo_host *h, const char *abs, const char *rel, char *
     return OCTO_OK;
 }
 
-static int do_read(const octo_host *h, const struct file_step *s, const char *abs,
-                   const char *rel, json_t **out, octo_error *err)
+static int do_read(const octo_host *h, const struct file_step *s, const char *abs, const char *rel,
+                   json_t **out, octo_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -327,8 +328,7 @@ static int replace(const octo_host *h, const char *abs, const char *rel, const c
     int e = 0;
 
     if (dfd < 0) {
-        return h->error_set(err, OCTO_EIO, "path", "cannot %s %s: %s", verb, rel,
-                            strerror(errno));
+        return h->error_set(err, OCTO_EIO, "path", "cannot %s %s: %s", verb, rel, strerror(errno));
     }
     if (stat(abs, &st) == 0) {
         mode = st.st_mode & 07777;
@@ -383,8 +383,8 @@ static int file_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
     int rc;
 
     *out = NULL;
-    rc = h->path_resolve(OCTO_ROOT_DATA, rel, s->mode == MODE_READ ? 0 : OCTO_PATH_WRITE, &abs,
-                         err);
+    rc =
+        h->path_resolve(OCTO_ROOT_DATA, rel, s->mode == MODE_READ ? 0 : OCTO_PATH_WRITE, &abs, err);
     if (rc != OCTO_OK) {
         snprintf(err->field, sizeof(err->field), "path");
         return rc;

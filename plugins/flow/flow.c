@@ -50,11 +50,17 @@ static int flow_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
 }
 
 static const octo_option flow_options[] = {
-    {.name = "path", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_FLOWS,
+    {.name = "path",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_FLOWS,
      .summary = "the sub-flow, relative to FLOWS_PATH"},
-    {.name = "data_key", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_DATA_KEY,
+    {.name = "data_key",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_DATA_KEY,
      .summary = "key of the flow data passed as the sub-flow's __input__"},
-    {.name = "fail_on_error", .type = OCTO_OPT_BOOL, .def = "true",
+    {.name = "fail_on_error",
+     .type = OCTO_OPT_BOOL,
+     .def = "true",
      .summary = "a failed sub-flow fails this step (false: return its data anyway)"},
     {.name = NULL},
 };

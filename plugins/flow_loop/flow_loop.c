@@ -68,22 +68,29 @@ static int loop_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
         if (json_is_true(json_object_get(opts, "fail_on_item_error"))) {
             json_decref(*out);
             *out = NULL;
-            return h->error_set(err, OCTO_ESUBFLOW, NULL, "%zu of %zu item(s) of %s failed",
-                                failed, json_array_size(args->input), path);
+            return h->error_set(err, OCTO_ESUBFLOW, NULL, "%zu of %zu item(s) of %s failed", failed,
+                                json_array_size(args->input), path);
         }
     }
     return OCTO_OK;
 }
 
 static const octo_option loop_options[] = {
-    {.name = "path", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_FLOWS,
+    {.name = "path",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_FLOWS,
      .summary = "the sub-flow run for each item, relative to FLOWS_PATH"},
-    {.name = "data_key", .type = OCTO_OPT_STRING,
+    {.name = "data_key",
+     .type = OCTO_OPT_STRING,
      .flags = OCTO_OPT_REQUIRED | OCTO_OPT_DATA_KEY | OCTO_OPT_INPUT_NEEDED,
      .summary = "key of the flow data holding the list of items"},
-    {.name = "max_workers", .type = OCTO_OPT_INT, .def = "0",
+    {.name = "max_workers",
+     .type = OCTO_OPT_INT,
+     .def = "0",
      .summary = "items run at once (0: FLOW_MAX_WORKERS)"},
-    {.name = "fail_on_item_error", .type = OCTO_OPT_BOOL, .def = "false",
+    {.name = "fail_on_item_error",
+     .type = OCTO_OPT_BOOL,
+     .def = "false",
      .summary = "a failed item fails the step (default false, as the original)"},
     {.name = NULL},
 };

@@ -76,9 +76,9 @@ static int jinja_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_r
             h->template_free(tpl);
             return h->error_set(err, OCTO_EINVAL, "data_key",
                                 "data_key \"%s\" %s: the context of %s must be a mapping", dk,
-                                args->input == NULL          ? "is not in the flow data"
-                                : json_is_null(args->input)  ? "is null"
-                                : json_is_array(args->input) ? "is a list"
+                                args->input == NULL           ? "is not in the flow data"
+                                : json_is_null(args->input)   ? "is null"
+                                : json_is_array(args->input)  ? "is a list"
                                 : json_is_string(args->input) ? "is a string"
                                                               : "is not a mapping",
                                 path);
@@ -100,8 +100,8 @@ static int jinja_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_r
         *out = json_loadb(text, len, JSON_DECODE_ANY, &je);
         if (*out == NULL) {
             rc = h->error_set(err, OCTO_ETEMPLATE, "parse",
-                              "the output of %s is not JSON: %s (line %d, column %d)", path, je.text,
-                              je.line, je.column);
+                              "the output of %s is not JSON: %s (line %d, column %d)", path,
+                              je.text, je.line, je.column);
         }
     } else if (parse != NULL && strcmp(parse, "yaml") == 0) {
         rc = h->yaml_load(text, len, path, out, err);
@@ -121,12 +121,19 @@ static int jinja_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_r
 static const char *const parse_values[] = {"json", "yaml", NULL};
 
 static const octo_option jinja_options[] = {
-    {.name = "path", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_TPL,
+    {.name = "path",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_REQUIRED | OCTO_OPT_PATH_TPL,
      .summary = "template file relative to TEMPLATES_PATH"},
-    {.name = "data_key", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_DATA_KEY,
+    {.name = "data_key",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_DATA_KEY,
      .summary = "a mapping laid over the flow data as the context (null or not a mapping: an "
                 "error); also bound as __data__"},
-    {.name = "parse", .type = OCTO_OPT_ENUM, .flags = OCTO_OPT_NOCASE, .values = parse_values,
+    {.name = "parse",
+     .type = OCTO_OPT_ENUM,
+     .flags = OCTO_OPT_NOCASE,
+     .values = parse_values,
      .summary = "parse the output as json or yaml (absent: the text)"},
     {.name = NULL},
 };

@@ -120,7 +120,8 @@ static int merge_fields(json_t *fields, json_t *names, json_t **out)
         free(vals);
         return -1;
     }
-    json_object_foreach(fields, k, v) { /* the snapshot */
+    json_object_foreach(fields, k, v)
+    { /* the snapshot */
         keys[i] = k;
         vals[i] = v;
         i++;
@@ -183,7 +184,8 @@ static int merge_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_r
                             list_key);
     }
     result = json_array();
-    json_array_foreach(issues, i, issue) {
+    json_array_foreach(issues, i, issue)
+    {
         json_t *fields = json_object_get(issue, "fields");
         json_t *copy;
         json_t *merged = NULL;
@@ -205,12 +207,17 @@ static int merge_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_r
 }
 
 static const octo_option merge_options[] = {
-    {.name = "data_key", .type = OCTO_OPT_STRING,
+    {.name = "data_key",
+     .type = OCTO_OPT_STRING,
      .flags = OCTO_OPT_REQUIRED | OCTO_OPT_DATA_KEY | OCTO_OPT_INPUT_NEEDED,
      .summary = "key of the flow data holding the Jira search response (expand=names)"},
-    {.name = "list_key", .type = OCTO_OPT_STRING, .def = "\"issues\"",
+    {.name = "list_key",
+     .type = OCTO_OPT_STRING,
+     .def = "\"issues\"",
      .summary = "key of the list of issues in the response"},
-    {.name = "names", .type = OCTO_OPT_ANY, .flags = OCTO_OPT_DEPRECATED,
+    {.name = "names",
+     .type = OCTO_OPT_ANY,
+     .flags = OCTO_OPT_DEPRECATED,
      .summary = "ignored (the first version required it and never used it)",
      .replaced_by = "expand=names in the Jira query"},
     {.name = NULL},

@@ -151,10 +151,9 @@ static int rest_prepare(const octo_host *h, json_t *options, void **inst, octo_e
     } else {
         /* the same words as the core's config (core/config.c): "off" was
          * missing here, so OCTO_TLS_VERIFY=off still verified */
-        s->verify = !(env_verify != NULL && (strcasecmp(env_verify, "false") == 0 ||
-                                             strcmp(env_verify, "0") == 0 ||
-                                             strcasecmp(env_verify, "no") == 0 ||
-                                             strcasecmp(env_verify, "off") == 0));
+        s->verify = !(env_verify != NULL &&
+                      (strcasecmp(env_verify, "false") == 0 || strcmp(env_verify, "0") == 0 ||
+                       strcasecmp(env_verify, "no") == 0 || strcasecmp(env_verify, "off") == 0));
     }
     if (ca == NULL || ca[0] == '\0') {
         ca = getenv("OCTO_CA_FILE");
@@ -235,7 +234,8 @@ static int build_url(const octo_host *h, const char *uri, json_t *query, char **
     if (rest_append(uri, strlen(uri), &out, &len, &cap) != 0) {
         return h->error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
-    json_object_foreach(query, k, v) {
+    json_object_foreach(query, k, v)
+    {
         char *t = text_of(h, v);
 
         if (t == NULL) {
@@ -474,7 +474,8 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
     if (rc != OCTO_OK) {
         return rc;
     }
-    json_object_foreach(headers_opt, k, v) {
+    json_object_foreach(headers_opt, k, v)
+    {
         char *t = text_of(h, v);
         size_t n = strlen(k) + (t != NULL ? strlen(t) : 0) + 4;
         char *line = malloc(n);
@@ -543,8 +544,8 @@ static int rest_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_ru
     {
         const char *q = strchr(url, '?');
 
-        h->log(ctx, OCTO_LOG_INFO, "-> %s %.*s", method, q != NULL ? (int)(q - url) : (int)strlen(url),
-               url);
+        h->log(ctx, OCTO_LOG_INFO, "-> %s %.*s", method,
+               q != NULL ? (int)(q - url) : (int)strlen(url), url);
         h->log(ctx, OCTO_LOG_DEBUG, "-> %s %s", method, url);
     }
     memset(&reply, 0, sizeof(reply));
@@ -571,32 +572,58 @@ done:
 static const char *const rest_methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", NULL};
 
 static const octo_option rest_options[] = {
-    {.name = "uri", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_REQUIRED | OCTO_OPT_TEMPLATE,
+    {.name = "uri",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_REQUIRED | OCTO_OPT_TEMPLATE,
      .summary = "URL to call (templated)"},
-    {.name = "method", .type = OCTO_OPT_ENUM, .flags = OCTO_OPT_NOCASE, .def = "\"GET\"",
-     .values = rest_methods, .summary = "HTTP method, any case"},
-    {.name = "headers", .type = OCTO_OPT_OBJECT, .flags = OCTO_OPT_TEMPLATE,
+    {.name = "method",
+     .type = OCTO_OPT_ENUM,
+     .flags = OCTO_OPT_NOCASE,
+     .def = "\"GET\"",
+     .values = rest_methods,
+     .summary = "HTTP method, any case"},
+    {.name = "headers",
+     .type = OCTO_OPT_OBJECT,
+     .flags = OCTO_OPT_TEMPLATE,
      .summary = "request headers (string values templated)"},
-    {.name = "query", .type = OCTO_OPT_OBJECT, .flags = OCTO_OPT_TEMPLATE,
+    {.name = "query",
+     .type = OCTO_OPT_OBJECT,
+     .flags = OCTO_OPT_TEMPLATE,
      .summary = "query parameters, URL-encoded as Python's urlencode (string values templated)"},
-    {.name = "body", .type = OCTO_OPT_ANY,
-     .summary = "request body, sent as JSON (a string is sent as is when headers set Content-Type)"},
-    {.name = "data_key", .type = OCTO_OPT_STRING, .flags = OCTO_OPT_DATA_KEY,
+    {.name = "body",
+     .type = OCTO_OPT_ANY,
+     .summary =
+         "request body, sent as JSON (a string is sent as is when headers set Content-Type)"},
+    {.name = "data_key",
+     .type = OCTO_OPT_STRING,
+     .flags = OCTO_OPT_DATA_KEY,
      .summary = "key of the flow data to send as the body (wins over body)"},
-    {.name = "authentication", .type = OCTO_OPT_OBJECT, .flags = OCTO_OPT_SECRET,
+    {.name = "authentication",
+     .type = OCTO_OPT_OBJECT,
+     .flags = OCTO_OPT_SECRET,
      .summary = "{type: basic | token | api_key, secret: <name in secrets.yml>, bearer: Bearer}"},
-    {.name = "verify", .type = OCTO_OPT_BOOL,
+    {.name = "verify",
+     .type = OCTO_OPT_BOOL,
      .summary = "verify the server's TLS certificate (default: OCTO_TLS_VERIFY, true)"},
-    {.name = "ca_file", .type = OCTO_OPT_STRING,
+    {.name = "ca_file",
+     .type = OCTO_OPT_STRING,
      .summary = "CA bundle to verify the server with, absolute or under DATA_PATH (default: "
                 "OCTO_CA_FILE, the system's)"},
-    {.name = "timeout", .type = OCTO_OPT_NUMBER, .def = "30",
+    {.name = "timeout",
+     .type = OCTO_OPT_NUMBER,
+     .def = "30",
      .summary = "seconds for the whole request"},
-    {.name = "connect_timeout", .type = OCTO_OPT_NUMBER, .def = "10",
+    {.name = "connect_timeout",
+     .type = OCTO_OPT_NUMBER,
+     .def = "10",
      .summary = "seconds to connect"},
-    {.name = "max_redirects", .type = OCTO_OPT_INT, .def = "10",
+    {.name = "max_redirects",
+     .type = OCTO_OPT_INT,
+     .def = "10",
      .summary = "redirects followed at most (credentials go to the first origin only)"},
-    {.name = "max_response_bytes", .type = OCTO_OPT_INT, .def = "67108864",
+    {.name = "max_response_bytes",
+     .type = OCTO_OPT_INT,
+     .def = "67108864",
      .summary = "largest response accepted"},
     {.name = NULL},
 };

@@ -18,10 +18,10 @@ enum rest_auth { AUTH_NONE = 0, AUTH_BASIC, AUTH_TOKEN, AUTH_API_KEY };
  * (DNS cache and TLS sessions are shared through a locked CURLSH). */
 struct rest_step {
     enum rest_auth auth;
-    const char *secret;       /* borrowed from the options */
-    const char *bearer;       /* token auth: the scheme word */
-    int verify;               /* TLS verification */
-    char *ca_file;            /* NULL: system CAs; absolute (owned) */
+    const char *secret; /* borrowed from the options */
+    const char *bearer; /* token auth: the scheme word */
+    int verify;         /* TLS verification */
+    char *ca_file;      /* NULL: system CAs; absolute (owned) */
     long timeout_ms;
     long connect_timeout_ms;
     long max_redirects;
@@ -40,12 +40,12 @@ struct rest_reply {
 
 /* One request's inputs, resolved by rest.c. */
 struct rest_call {
-    const char *method;       /* "GET", ... */
+    const char *method; /* "GET", ... */
     const char *url;
     struct curl_slist *headers; /* the step's and the defaults, no credential */
-    const char *auth_line;    /* the authentication header ("Authorization: ...",
-                                 "<key>: <value>"), or NULL */
-    const char *body;         /* NULL: none */
+    const char *auth_line;      /* the authentication header ("Authorization: ...",
+                                   "<key>: <value>"), or NULL */
+    const char *body;           /* NULL: none */
     size_t body_len;
 };
 

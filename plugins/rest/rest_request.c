@@ -181,8 +181,7 @@ static int same_origin(const struct origin *o, const char *url)
 /* Headers that carry a credential besides the step's authentication. */
 static int is_credential_header(const char *line)
 {
-    static const char *const names[] = {"Authorization:", "Proxy-Authorization:", "Cookie:",
-                                        NULL};
+    static const char *const names[] = {"Authorization:", "Proxy-Authorization:", "Cookie:", NULL};
     size_t i;
 
     for (i = 0; names[i] != NULL; i++) {

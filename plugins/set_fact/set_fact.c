@@ -41,17 +41,17 @@
 enum fact_type { T_STRING = 0, T_JSON, T_YAML };
 
 struct fact {
-    const char *key;      /* borrowed from the options */
-    octo_template *tpl;   /* NULL: literal */
-    json_t *literal;      /* borrowed from the options */
+    const char *key;    /* borrowed from the options */
+    octo_template *tpl; /* NULL: literal */
+    json_t *literal;    /* borrowed from the options */
     enum fact_type type;
     char field[OCTO_ERROR_FIELD_LEN]; /* "values.<key>" for messages */
 };
 
 struct set_fact_step {
-    enum fact_type type;  /* of value, and the keys' default */
+    enum fact_type type; /* of value, and the keys' default */
     size_t n;
-    struct fact *facts;   /* values */
+    struct fact *facts; /* values */
 };
 
 static int type_of(const char *s, enum fact_type *t)
@@ -99,7 +99,8 @@ static int prepare_fact(const octo_host *h, struct set_fact_step *s, struct fact
         const char *k;
         json_t *m;
 
-        json_object_foreach(v, k, m) {
+        json_object_foreach(v, k, m)
+        {
             if (strcmp(k, "value") != 0 && strcmp(k, "type") != 0) {
                 return h->error_set(err, OCTO_EINVAL, f->field,
                                     "unknown key \"%s\" (a key is a template, or {value, type})",
@@ -113,8 +114,7 @@ static int prepare_fact(const octo_host *h, struct set_fact_step *s, struct fact
         }
         m = json_object_get(v, "type");
         if (m != NULL && (!json_is_string(m) || type_of(json_string_value(m), &f->type) != 0)) {
-            return h->error_set(err, OCTO_EINVAL, f->field,
-                                "type must be string, json or yaml");
+            return h->error_set(err, OCTO_EINVAL, f->field, "type must be string, json or yaml");
         }
         snprintf(f->field, sizeof(f->field), "values.%s.value", key);
     }
@@ -164,7 +164,8 @@ static int set_fact_prepare(const octo_host *h, json_t *options, void **inst, oc
             free(s);
             return h->error_set(err, OCTO_ENOMEM, NULL, "out of memory");
         }
-        json_object_foreach(values, key, v) {
+        json_object_foreach(values, key, v)
+        {
             int rc = prepare_fact(h, s, &s->facts[i], key, v, err);
 
             s->n = ++i; /* destroy frees what was compiled so far */

@@ -38,8 +38,8 @@
 
 struct switch_step {
     size_t ncases;
-    octo_regex **re;  /* one per case */
-    char **pattern;   /* their text, for the log */
+    octo_regex **re; /* one per case */
+    char **pattern;  /* their text, for the log */
     int has_default;
 };
 
@@ -103,7 +103,8 @@ static int switch_prepare(const octo_host *h, json_t *options, void **inst, octo
         switch_destroy(h, s);
         return h->error_set(err, OCTO_ENOMEM, NULL, "out of memory");
     }
-    json_array_foreach(cases, i, c) {
+    json_array_foreach(cases, i, c)
+    {
         int rc;
 
         if (!json_is_object(c)) {

@@ -17,12 +17,12 @@ struct nested_call {
 };
 
 struct octo_mock {
-    octo_host host;             /* first: the table handed to plugins */
+    octo_host host; /* first: the table handed to plugins */
     struct octo_ctx ctx;
     pthread_mutex_t mu;
     json_t *data;
-    json_t *secrets;            /* name -> object */
-    char *roots[4];             /* by octo_root */
+    json_t *secrets; /* name -> object */
+    char *roots[4];  /* by octo_root */
     atomic_int cancelled;
     /* records (under mu) */
     char **lines;
@@ -45,8 +45,7 @@ struct octo_mock {
 int octo_mock_error_set(octo_error *err, int code, const char *field, const char *fmt, ...)
     OCTO_PRINTF(4, 5);
 json_t *octo_mock_data_get(octo_ctx *ctx, const char *key);
-int octo_mock_path_resolve(int root, const char *rel, unsigned flags, char **abs,
-                           octo_error *err);
+int octo_mock_path_resolve(int root, const char *rel, unsigned flags, char **abs, octo_error *err);
 
 /* Make m the mock of this thread's calls without a ctx. */
 void octo_mock_make_current(octo_mock *m);

@@ -110,8 +110,8 @@ static const char *m_strerror(int code)
     switch (code) {
     case OCTO_OK:
         return "success";
-#define XX(name, value, type, text) \
-    case value:                     \
+#define XX(name, value, type, text)                                                                \
+    case value:                                                                                    \
         return text;
         OCTO_ERRNO_MAP(XX)
 #undef XX
@@ -181,8 +181,10 @@ static int m_secret_get(octo_ctx *ctx, const char *name, json_t **out, octo_erro
 
     *out = NULL;
     if (s == NULL) {
-        return octo_mock_error_set(err, OCTO_ESECRET, NULL, "Secret '%s' not found (mock host: "
-                           "octo_mock_set_secret)", name != NULL ? name : "");
+        return octo_mock_error_set(err, OCTO_ESECRET, NULL,
+                                   "Secret '%s' not found (mock host: "
+                                   "octo_mock_set_secret)",
+                                   name != NULL ? name : "");
     }
     *out = json_deep_copy(s);
     return OCTO_OK;
@@ -200,14 +202,15 @@ int octo_mock_path_resolve(int root, const char *rel, unsigned flags, char **abs
     *abs = NULL;
     if (dir == NULL) {
         return octo_mock_error_set(err, OCTO_EPATH, NULL,
-                           "the mock host has no directory for root %d: octo_mock_set_root",
-                           root);
+                                   "the mock host has no directory for root %d: octo_mock_set_root",
+                                   root);
     }
     if (rel == NULL || rel[0] == '\0') {
         return octo_mock_error_set(err, OCTO_EPATH, NULL, "empty path");
     }
     if (rel[0] == '/') {
-        return octo_mock_error_set(err, OCTO_EPATH, NULL, "absolute paths are not allowed: %s", rel);
+        return octo_mock_error_set(err, OCTO_EPATH, NULL, "absolute paths are not allowed: %s",
+                                   rel);
     }
     for (p = rel; *p != '\0'; p += strcspn(p, "/"), p += *p == '/') {
         if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0')) {
@@ -270,8 +273,8 @@ static int m_sleep(octo_ctx *ctx, double seconds, octo_error *err)
     octo_mock *m = of_ctx(ctx);
 
     if (!(seconds >= 0) || seconds > MOCK_SECONDS_MAX) {
-        return octo_mock_error_set(err, OCTO_EINVAL, NULL, "cannot sleep %g seconds (0 to %.0f)", seconds,
-                           MOCK_SECONDS_MAX);
+        return octo_mock_error_set(err, OCTO_EINVAL, NULL, "cannot sleep %g seconds (0 to %.0f)",
+                                   seconds, MOCK_SECONDS_MAX);
     }
     if (m == NULL) {
         return OCTO_OK;
@@ -281,7 +284,8 @@ static int m_sleep(octo_ctx *ctx, double seconds, octo_error *err)
     m->slept += seconds;
     pthread_mutex_unlock(&m->mu);
     if (atomic_load(&m->cancelled)) {
-        return octo_mock_error_set(err, OCTO_ECANCELED, NULL, "the run was cancelled while sleeping");
+        return octo_mock_error_set(err, OCTO_ECANCELED, NULL,
+                                   "the run was cancelled while sleeping");
     }
     return OCTO_OK;
 }
@@ -294,7 +298,8 @@ static int m_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t 
 
     *out = NULL;
     if (m == NULL || option == NULL) {
-        return octo_mock_error_set(err, OCTO_EINVAL, NULL, "run_nested needs the ctx of a running step");
+        return octo_mock_error_set(err, OCTO_EINVAL, NULL,
+                                   "run_nested needs the ctx of a running step");
     }
     pthread_mutex_lock(&m->mu);
     m->nested = realloc(m->nested, (m->nnested + 1) * sizeof(*m->nested));
@@ -314,16 +319,14 @@ static int m_run_nested(octo_ctx *ctx, const char *option, size_t index, json_t 
     return rc;
 }
 
-static int m_regex_compile(const char *pattern, unsigned flags, octo_regex **out,
-                           octo_error *err)
+static int m_regex_compile(const char *pattern, unsigned flags, octo_regex **out, octo_error *err)
 {
     *out = NULL;
     if (pattern == NULL) {
         return octo_mock_error_set(err, OCTO_EINVAL, NULL, "no regular expression");
     }
-    return octo_regex_compile(pattern, flags & (OCTO_RE_IGNORECASE | OCTO_RE_MULTILINE |
-                                                OCTO_RE_DOTALL),
-                              out, err);
+    return octo_regex_compile(
+        pattern, flags & (OCTO_RE_IGNORECASE | OCTO_RE_MULTILINE | OCTO_RE_DOTALL), out, err);
 }
 
 static int m_regex_match(const octo_regex *re, const char *subject, size_t len, int how,
@@ -333,8 +336,9 @@ static int m_regex_match(const octo_regex *re, const char *subject, size_t len, 
 
     if (re == NULL || (subject == NULL && len > 0) ||
         (how != OCTO_REGEX_MATCH && how != OCTO_REGEX_SEARCH)) {
-        return err != NULL ? octo_mock_error_set(err, OCTO_EINVAL, NULL, "regex_match: bad arguments")
-                           : OCTO_EINVAL;
+        return err != NULL
+                   ? octo_mock_error_set(err, OCTO_EINVAL, NULL, "regex_match: bad arguments")
+                   : OCTO_EINVAL;
     }
     if (how == OCTO_REGEX_MATCH) {
         return octo_regex_match(re, subject != NULL ? subject : "", len, &mt, err);
@@ -344,10 +348,10 @@ static int m_regex_match(const octo_regex *re, const char *subject, size_t len, 
 
 /* ---- stubs ------------------------------------------------------------ */
 
-#define NOT_HERE(err, member)                                                                \
-    octo_mock_error_set(err, OCTO_ENOTSUP, NULL,                                                     \
-                "the mock host has no %s: replace octo_mock_host(m)->%s in the test", member, \
-                member)
+#define NOT_HERE(err, member)                                                                      \
+    octo_mock_error_set(err, OCTO_ENOTSUP, NULL,                                                   \
+                        "the mock host has no %s: replace octo_mock_host(m)->%s in the test",      \
+                        member, member)
 
 static int s_template_compile(const char *source, const char *origin, octo_template **out,
                               octo_error *err)
@@ -404,8 +408,8 @@ static void s_jq_free(octo_jq *prog)
     (void)prog;
 }
 
-static int s_flow_run(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
-                      int *failed, octo_error *err)
+static int s_flow_run(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out, int *failed,
+                      octo_error *err)
 {
     (void)ctx;
     (void)rel_path;

@@ -88,7 +88,7 @@ int octo_mock_prepare(octo_mock *m, const octo_step_type *t, json_t *options, vo
             if (d == NULL) {
                 json_decref(opts);
                 return octo_mock_error_set(err, OCTO_EINVAL, o->name, "the default is not JSON: %s",
-                                   o->def);
+                                           o->def);
             }
             json_object_set_new(opts, o->name, d);
         } else if (v != NULL) {
@@ -166,8 +166,8 @@ int octo_mock_run_prepared(octo_mock *m, const octo_step_type *t, void *inst, js
         }
         args.input = octo_mock_data_get(octo_mock_ctx(m), key);
         if (args.input == NULL && (o->flags & OCTO_OPT_INPUT_NEEDED)) {
-            return octo_mock_error_set(err, OCTO_EINVAL, o->name, "data_key \"%s\" is not in the flow data",
-                               key);
+            return octo_mock_error_set(err, OCTO_EINVAL, o->name,
+                                       "data_key \"%s\" is not in the flow data", key);
         }
     }
     rc = resolve_paths(m, t, mi->options, &paths, err);
@@ -218,4 +218,3 @@ int octo_mock_run_step(octo_mock *m, const octo_step_type *t, json_t *options, j
     octo_mock_destroy(m, t, inst);
     return rc;
 }
-

@@ -308,8 +308,8 @@ static void test_mixed_dir(void **state)
     assert_int_equal(octo_plugins_load_dir(dir, &err), OCTO_OK);
     assert_int_equal(octo_plugins_count(), nplugins);
     assert_int_equal(octo_plugins_problem_count(), problems + 4);
-    snprintf(expected, sizeof(expected), "%s/a_major2.so: built for step ABI 2.1, core provides 1.1",
-             dir);
+    snprintf(expected, sizeof(expected),
+             "%s/a_major2.so: built for step ABI 2.1, core provides 1.1", dir);
     assert_string_equal(octo_plugins_problem(problems), expected);
     snprintf(expected, sizeof(expected),
              "%s/b_noentry.so: not an Octoflow plugin (no octo_plugin_entry)", dir);
@@ -376,44 +376,46 @@ static void test_v11_plugin_uses_every_member(void **state)
     }
     assert_int_equal(octo_plugins_at(octo_plugins_find("abi_v11")->plugin)->abi_minor, 1);
     octo_test_write("flows/v11sub_ok.yml", "name: ok\nsteps: []\n");
-    octo_test_write("flows/v11sub_bad.yml",
-                    "name: bad\nsteps:\n- {name: b, type: jq, jq: {expression: 'error(\"no\")'}}\n");
-    octo_test_write("flows/v11.yml",
-                    "name: v11\n"
-                    "steps:\n"
-                    "- {name: has, type: abi_v11, abi_v11: {mode: has}}\n"
-                    /* a detail object merged into the record, any code; its
-                     * status_code joins the text ignore_errors searches */
-                    "- name: detail\n"
-                    "  type: abi_v11\n"
-                    "  ignore_errors: [\"^io: fixture failed with details \\\\{'status_code': 418, "
-                    "'response_content': 'teapot'\\\\}$\"]\n"
-                    "  abi_v11: {mode: detail}\n"
-                    /* retry_after_ms replaces the delay (capped by max_delay) */
-                    "- name: again\n"
-                    "  type: abi_v11\n"
-                    "  retry: {attempts: 2, delay: 30, max_delay: 0.25}\n"
-                    "  abi_v11: {mode: retry_after}\n"
-                    "- {name: slept, type: abi_v11, abi_v11: {mode: sleep}}\n"
-                    "- {name: sub_ok, type: abi_v11, abi_v11: {mode: subflow, flow: v11sub_ok.yml}}\n"
-                    "- {name: sub_bad, type: abi_v11, abi_v11: {mode: subflow, flow: v11sub_bad.yml}}\n"
-                    "- {name: paths, type: abi_v11, abi_v11: {mode: paths, path: o/x.json, "
-                    "flow: v11sub_ok.yml}}\n"
-                    "- {name: re, type: abi_v11, abi_v11: {mode: regex, pattern: 'b\\d\\Z', "
-                    "subject: ab1}}\n"
-                    /* a control step: its nested step runs, its output (a
-                     * mapping with a goto key) is neither stored nor a jump;
-                     * its own goto is */
-                    "- name: ctl\n"
-                    "  type: abi_v11_ctl\n"
-                    "  abi_v11_ctl:\n"
-                    "    target: last\n"
-                    "    cases: [{step: {name: inner, type: jq, jq: {expression: '41 + 1'}}}]\n"
-                    "- {name: skipped, type: jq, jq: {expression: '1'}}\n"
-                    "- name: last\n"
-                    "  type: abi_v11_ctl\n"
-                    "  abi_v11_ctl: {exit: done here}\n"
-                    "- {name: never, type: jq, jq: {expression: '1'}}\n");
+    octo_test_write(
+        "flows/v11sub_bad.yml",
+        "name: bad\nsteps:\n- {name: b, type: jq, jq: {expression: 'error(\"no\")'}}\n");
+    octo_test_write(
+        "flows/v11.yml",
+        "name: v11\n"
+        "steps:\n"
+        "- {name: has, type: abi_v11, abi_v11: {mode: has}}\n"
+        /* a detail object merged into the record, any code; its
+         * status_code joins the text ignore_errors searches */
+        "- name: detail\n"
+        "  type: abi_v11\n"
+        "  ignore_errors: [\"^io: fixture failed with details \\\\{'status_code': 418, "
+        "'response_content': 'teapot'\\\\}$\"]\n"
+        "  abi_v11: {mode: detail}\n"
+        /* retry_after_ms replaces the delay (capped by max_delay) */
+        "- name: again\n"
+        "  type: abi_v11\n"
+        "  retry: {attempts: 2, delay: 30, max_delay: 0.25}\n"
+        "  abi_v11: {mode: retry_after}\n"
+        "- {name: slept, type: abi_v11, abi_v11: {mode: sleep}}\n"
+        "- {name: sub_ok, type: abi_v11, abi_v11: {mode: subflow, flow: v11sub_ok.yml}}\n"
+        "- {name: sub_bad, type: abi_v11, abi_v11: {mode: subflow, flow: v11sub_bad.yml}}\n"
+        "- {name: paths, type: abi_v11, abi_v11: {mode: paths, path: o/x.json, "
+        "flow: v11sub_ok.yml}}\n"
+        "- {name: re, type: abi_v11, abi_v11: {mode: regex, pattern: 'b\\d\\Z', "
+        "subject: ab1}}\n"
+        /* a control step: its nested step runs, its output (a
+         * mapping with a goto key) is neither stored nor a jump;
+         * its own goto is */
+        "- name: ctl\n"
+        "  type: abi_v11_ctl\n"
+        "  abi_v11_ctl:\n"
+        "    target: last\n"
+        "    cases: [{step: {name: inner, type: jq, jq: {expression: '41 + 1'}}}]\n"
+        "- {name: skipped, type: jq, jq: {expression: '1'}}\n"
+        "- name: last\n"
+        "  type: abi_v11_ctl\n"
+        "  abi_v11_ctl: {exit: done here}\n"
+        "- {name: never, type: jq, jq: {expression: '1'}}\n");
     octo_test_log_start();
     r = octo_test_run_flow("v11.yml", NULL);
     log = octo_test_log_end();
@@ -451,7 +453,7 @@ static void test_v11_plugin_uses_every_member(void **state)
     assert_null(json_object_get(r.data, "ctl"));     /* NO_RESULT */
     assert_null(json_object_get(r.data, "skipped")); /* jumped over */
     assert_null(json_object_get(r.data, "last"));
-    assert_null(json_object_get(r.data, "never"));   /* exited before */
+    assert_null(json_object_get(r.data, "never")); /* exited before */
     octo_run_result_free(&r);
     free(log);
 
@@ -459,9 +461,9 @@ static void test_v11_plugin_uses_every_member(void **state)
     octo_test_write("flows/v11bad.yml",
                     "name: v11bad\nsteps:\n"
                     "- {name: c, type: abi_v11_ctl, abi_v11_ctl: {target: nowhere}}\n");
-    assert_int_not_equal(octo_test_load_flow("v11bad.yml", 0, msg, sizeof(msg), warnings,
-                                             sizeof(warnings)),
-                         OCTO_OK);
+    assert_int_not_equal(
+        octo_test_load_flow("v11bad.yml", 0, msg, sizeof(msg), warnings, sizeof(warnings)),
+        OCTO_OK);
     octo_test_assert_contains(msg, "v11bad.yml:3: steps[0] (\"c\"): target: no step is named "
                                    "\"nowhere\"");
     assert_others_work(1);

@@ -13,9 +13,9 @@
  * At run time the test prints the layout and repeats the checks with
  * cmocka so a failure also reads as a test failure.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -32,10 +32,10 @@
 /* the live header may only have grown (appended members) */
 #define SIZE_1_0(type, n) _Static_assert(sizeof(type) >= (n), #type ": shrank below its 1.0 size")
 #endif
-#define AT(type, member, off)                                                                \
-    _Static_assert(offsetof(type, member) == (off), #type "." #member " moved: append new "  \
+#define AT(type, member, off)                                                                      \
+    _Static_assert(offsetof(type, member) == (off), #type "." #member " moved: append new "        \
                                                           "members at the end, never insert")
-#define WIDTH(type, member, n)                                                               \
+#define WIDTH(type, member, n)                                                                     \
     _Static_assert(sizeof(((type *)0)->member) == (n), #type "." #member " changed type")
 
 /* ---- octo_error: frozen for the whole major ----------------------------- */
@@ -210,8 +210,8 @@ static void test_layout(void **state)
     (void)state;
     print_message("octo_error %zu, octo_host %zu, octo_option %zu, octo_run_args %zu, "
                   "octo_step_type %zu, octo_plugin %zu (%s header)\n",
-                  sizeof(octo_error), sizeof(octo_host), sizeof(octo_option),
-                  sizeof(octo_run_args), sizeof(octo_step_type), sizeof(octo_plugin),
+                  sizeof(octo_error), sizeof(octo_host), sizeof(octo_option), sizeof(octo_run_args),
+                  sizeof(octo_step_type), sizeof(octo_plugin),
 #ifdef OCTO_LAYOUT_FROZEN_1_0
                   "frozen 1.0"
 #else

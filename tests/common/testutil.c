@@ -241,7 +241,8 @@ int octo_test_load_flow(const char *name, unsigned flags, char *msg, size_t cap,
     snprintf(msg, cap, "%s", rc == OCTO_OK ? "" : err.msg);
     if (warnings != NULL) {
         warnings[0] = '\0';
-        json_array_foreach(d.warnings, i, w) {
+        json_array_foreach(d.warnings, i, w)
+        {
             len += (size_t)snprintf(warnings + len, len < wcap ? wcap - len : 0, "%s%s",
                                     i > 0 ? "\n" : "", json_string_value(w));
         }

@@ -8,9 +8,9 @@
 #ifndef OCTO_TESTUTIL_H
 #define OCTO_TESTUTIL_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 
 #include <cmocka.h>

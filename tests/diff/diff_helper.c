@@ -78,8 +78,10 @@ int main(int argc, char **argv)
     size_t len;
 
     if (argc != 2) {
-        fprintf(stderr, "usage: octo_diff_helper yaml|yaml-u|yaml-flow|yaml-i4|yaml-nosort|json|json-sort|repr|"
-                        "str|float|load\n");
+        fprintf(
+            stderr,
+            "usage: octo_diff_helper yaml|yaml-u|yaml-flow|yaml-i4|yaml-nosort|json|json-sort|repr|"
+            "str|float|load\n");
         return 2;
     }
     mode = argv[1];
@@ -90,9 +92,9 @@ int main(int argc, char **argv)
 
         memset(&err, 0, sizeof(err));
         if (strncmp(mode, "yaml", 4) == 0) {
-            unsigned flags = strcmp(mode, "yaml-u") == 0       ? OCTO_YAML_UNICODE
-                             : strcmp(mode, "yaml-flow") == 0  ? OCTO_YAML_FLOW_LEAVES
-                             : strcmp(mode, "yaml-i4") == 0    ? OCTO_YAML_INDENT(4)
+            unsigned flags = strcmp(mode, "yaml-u") == 0        ? OCTO_YAML_UNICODE
+                             : strcmp(mode, "yaml-flow") == 0   ? OCTO_YAML_FLOW_LEAVES
+                             : strcmp(mode, "yaml-i4") == 0     ? OCTO_YAML_INDENT(4)
                              : strcmp(mode, "yaml-nosort") == 0 ? OCTO_YAML_NO_SORT
                                                                 : 0;
 

@@ -2,9 +2,9 @@
 #ifndef OCTO_MOCK_TEST_H
 #define OCTO_MOCK_TEST_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +43,8 @@ static inline const octo_step_type *load_type(octo_mock *m, const char *type)
 
 /* Run the step with options given as JSON text: prepare, run, destroy.
  * err is zeroed first. */
-static inline int run_json(octo_mock *m, const octo_step_type *t, const char *options,
-                           json_t **out, octo_error *err)
+static inline int run_json(octo_mock *m, const octo_step_type *t, const char *options, json_t **out,
+                           octo_error *err)
 {
     json_t *o = J(options);
     int rc;

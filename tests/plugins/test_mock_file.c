@@ -64,19 +64,19 @@ static void test_write_read_json(void **state)
     char *text;
 
     (void)state;
-    assert_int_equal(run_json(m, t, "{\"path\": \"out/sub/x.json\", \"mode\": \"write\","
-                                    " \"type\": \"json\", \"data_key\": \"rec\"}",
+    assert_int_equal(run_json(m, t,
+                              "{\"path\": \"out/sub/x.json\", \"mode\": \"write\","
+                              " \"type\": \"json\", \"data_key\": \"rec\"}",
                               &out, &err),
                      OCTO_OK);
     assert_json(out, "{}"); /* a write returns {} (the original) */
     json_decref(out);
-    text = slurp("out/sub/x.json"); /* parents created */
+    text = slurp("out/sub/x.json");                                          /* parents created */
     assert_string_equal(text, "{\"a\": 1, \"u\": \"\\u00e9\", \"f\": 2.0}"); /* json.dump */
     free(text);
     assert_true(octo_mock_log_find(m, "-> write out/sub/x.json") >= 0);
-    assert_int_equal(run_json(m, t, "{\"path\": \"out/sub/x.json\", \"type\": \"json\"}", &out,
-                              &err),
-                     OCTO_OK);
+    assert_int_equal(
+        run_json(m, t, "{\"path\": \"out/sub/x.json\", \"type\": \"json\"}", &out, &err), OCTO_OK);
     assert_json(out, "{\"a\": 1, \"u\": \"\\u00e9\", \"f\": 2.0}");
     json_decref(out);
     assert_true(octo_mock_log_find(m, "-> read out/sub/x.json") >= 0);
@@ -93,8 +93,9 @@ static void test_yaml_default_and_text_append(void **state)
 
     (void)state;
     /* type and mode default to yaml and read; "." writes everything */
-    assert_int_equal(run_json(m, t, "{\"path\": \"d.yml\", \"mode\": \"write\", \"data_key\":"
-                                    " \"doc\"}",
+    assert_int_equal(run_json(m, t,
+                              "{\"path\": \"d.yml\", \"mode\": \"write\", \"data_key\":"
+                              " \"doc\"}",
                               &out, &err),
                      OCTO_OK);
     json_decref(out);
@@ -105,13 +106,15 @@ static void test_yaml_default_and_text_append(void **state)
     assert_json(out, "{\"a\": \"x\", \"b\": [1, 2]}");
     json_decref(out);
     /* text appends Python's str(), with no separator (as the original) */
-    assert_int_equal(run_json(m, t, "{\"path\": \"t.txt\", \"mode\": \"append\", \"type\":"
-                                    " \"text\", \"data_key\": \"n\"}",
+    assert_int_equal(run_json(m, t,
+                              "{\"path\": \"t.txt\", \"mode\": \"append\", \"type\":"
+                              " \"text\", \"data_key\": \"n\"}",
                               &out, &err),
                      OCTO_OK);
     json_decref(out);
-    assert_int_equal(run_json(m, t, "{\"path\": \"t.txt\", \"mode\": \"append\", \"type\":"
-                                    " \"text\", \"data_key\": \"none\"}",
+    assert_int_equal(run_json(m, t,
+                              "{\"path\": \"t.txt\", \"mode\": \"append\", \"type\":"
+                              " \"text\", \"data_key\": \"none\"}",
                               &out, &err),
                      OCTO_OK);
     json_decref(out);
@@ -137,8 +140,9 @@ static void test_errors(void **state)
     assert_string_equal(err.field, "data_key");
     assert_has(err.msg, "is required to write");
     /* a data_key missing from the data */
-    assert_int_equal(run_json(m, t, "{\"path\": \"a.yml\", \"mode\": \"write\", \"data_key\":"
-                                    " \"nope\"}",
+    assert_int_equal(run_json(m, t,
+                              "{\"path\": \"a.yml\", \"mode\": \"write\", \"data_key\":"
+                              " \"nope\"}",
                               &out, &err),
                      OCTO_EINVAL);
     assert_string_equal(err.msg, "data_key \"nope\" is not in the flow data");

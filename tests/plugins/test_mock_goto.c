@@ -66,8 +66,7 @@ static void test_errors(void **state)
     assert_int_equal(run_json(m, t, "{}", &out, &err), OCTO_EINVAL);
     assert_string_equal(err.field, "step_name");
     /* a template that rendered to blanks: run() with the rendered options */
-    assert_int_equal(t->prepare(octo_mock_host(m), tpl, &inst, &err),
-                     OCTO_OK);
+    assert_int_equal(t->prepare(octo_mock_host(m), tpl, &inst, &err), OCTO_OK);
     memset(&args, 0, sizeof(args));
     args.struct_size = sizeof(args);
     args.options = opts;

@@ -75,9 +75,9 @@ static void test_step_helpers(void **state)
     octo_mock_set_data(m, data);
     json_decref(data); /* the mock keeps its own reference */
     octo_mock_set_root(m, OCTO_ROOT_DATA, "/srv/data");
-    assert_int_equal(run_json(m, t, "{\"need\": 1, \"data_key\": \"who\", \"path\": \"o/x.yml\"}",
-                              &out, &err),
-                     OCTO_OK);
+    assert_int_equal(
+        run_json(m, t, "{\"need\": 1, \"data_key\": \"who\", \"path\": \"o/x.yml\"}", &out, &err),
+        OCTO_OK);
     assert_json(out, "{\"options\": {\"need\": 1, \"data_key\": \"who\", \"path\": \"o/x.yml\","
                      " \"word\": \"hi\"}, \"input\": {\"n\": 1},"
                      " \"paths\": {\"path\": \"/srv/data/o/x.yml\"}, \"has_paths\": true,"
@@ -307,10 +307,10 @@ static void test_stubs_fail_naming_the_member(void **state)
     assert_int_equal(h->struct_size, sizeof(octo_host));
     assert_int_equal(h->abi_minor, OCTO_ABI_MINOR);
     assert_true(OCTO_HOST_HAS(h, regex_free));
-#define STUB(call, member)                               \
-    memset(&err, 0, sizeof(err));                        \
-    assert_int_equal(call, OCTO_ENOTSUP);                \
-    assert_int_equal(err.code, OCTO_ENOTSUP);            \
+#define STUB(call, member)                                                                         \
+    memset(&err, 0, sizeof(err));                                                                  \
+    assert_int_equal(call, OCTO_ENOTSUP);                                                          \
+    assert_int_equal(err.code, OCTO_ENOTSUP);                                                      \
     assert_has(err.msg, "the mock host has no " member)
     STUB(h->template_compile("x", "o", &tpl, &err), "template_compile");
     assert_null(tpl);

@@ -85,9 +85,8 @@ static void test_input_and_mode(void **state)
 
     (void)state;
     assert_true(t->flags & OCTO_STEP_PURE);
-    assert_int_equal(run_json(m, t, "{\"expression\": \".[0]\", \"data_key\": \"items\"}", &out,
-                              &err),
-                     OCTO_OK);
+    assert_int_equal(
+        run_json(m, t, "{\"expression\": \".[0]\", \"data_key\": \"items\"}", &out, &err), OCTO_OK);
     assert_json(out, "{\"program\": \".[0]\", \"input\": [1, 2]}");
     assert_int_equal(g_mode, OCTO_JQ_SINGLE);
     json_decref(out);
@@ -100,8 +99,7 @@ static void test_input_and_mode(void **state)
     assert_json(json_object_get(out, "input"), "{\"items\": [1, 2], \"n\": 3}");
     json_decref(out);
     /* a key missing from the data: null input, not the whole data */
-    assert_int_equal(run_json(m, t, "{\"expression\": \".\", \"data_key\": \"nope\"}", &out,
-                              &err),
+    assert_int_equal(run_json(m, t, "{\"expression\": \".\", \"data_key\": \"nope\"}", &out, &err),
                      OCTO_OK);
     assert_true(json_is_null(json_object_get(out, "input")));
     json_decref(out);

@@ -106,13 +106,12 @@ static void test_value_is_a_string(void **state)
     assert_int_equal(run_json(m, t, "{\"value\": \"3\"}", &out, &err), OCTO_OK);
     assert_json(out, "\"3\"");
     json_decref(out);
-    assert_int_equal(run_json(m, t, "{\"value\": \"3\", \"type\": \"json\"}", &out, &err),
-                     OCTO_OK);
+    assert_int_equal(run_json(m, t, "{\"value\": \"3\", \"type\": \"json\"}", &out, &err), OCTO_OK);
     assert_json(out, "3");
     json_decref(out);
-    assert_int_equal(run_json(m, t, "{\"value\": \"a: [1]\\nb: off\", \"type\": \"yaml\"}", &out,
-                              &err),
-                     OCTO_OK);
+    assert_int_equal(
+        run_json(m, t, "{\"value\": \"a: [1]\\nb: off\", \"type\": \"yaml\"}", &out, &err),
+        OCTO_OK);
     assert_json(out, "{\"a\": [1], \"b\": false}"); /* PyYAML's YAML 1.1 */
     json_decref(out);
     assert_int_equal(run_json(m, t, "{\"value\": \"[1,\", \"type\": \"json\"}", &out, &err),
@@ -152,8 +151,9 @@ static void test_values_typed(void **state)
     assert_int_equal(g_compiles, 6);
     assert_int_equal(g_frees, 6);
     /* type: the keys' default */
-    assert_int_equal(run_json(m, t, "{\"values\": {\"a\": \"{{ n }}\", \"b\": {\"value\":"
-                                    " \"{{ s }}\", \"type\": \"string\"}}, \"type\": \"json\"}",
+    assert_int_equal(run_json(m, t,
+                              "{\"values\": {\"a\": \"{{ n }}\", \"b\": {\"value\":"
+                              " \"{{ s }}\", \"type\": \"string\"}}, \"type\": \"json\"}",
                               &out, &err),
                      OCTO_OK);
     assert_json(out, "{\"a\": 3, \"b\": \"x y\"}");
@@ -173,14 +173,16 @@ static void test_errors(void **state)
         {"{\"value\": \"\"}", OCTO_EINVAL, "value", "set_fact value is required"},
         {"{\"value\": \"a\", \"values\": {\"b\": \"c\"}}", OCTO_EINVAL, "values", "not both"},
         {"{\"values\": {}}", OCTO_EINVAL, "values", "at least one key"},
-        {"{\"values\": {\"k\": {\"type\": \"json\"}}}", OCTO_EINVAL, "values.k", "value is required"},
+        {"{\"values\": {\"k\": {\"type\": \"json\"}}}", OCTO_EINVAL, "values.k",
+         "value is required"},
         {"{\"values\": {\"k\": {\"value\": \"x\", \"type\": \"xml\"}}}", OCTO_EINVAL, "values.k",
          "string, json or yaml"},
         {"{\"values\": {\"k\": {\"value\": \"x\", \"kind\": \"json\"}}}", OCTO_EINVAL, "values.k",
          "unknown key \"kind\""},
         {"{\"values\": {\"ok\": \"{{ n }}\", \"k\": \"{{ n\"}}", OCTO_ETEMPLATE, "values.k",
          "set_fact.values.k:1: unexpected end"},
-        {"{\"values\": {\"k\": \"{{ nope }}\"}}", OCTO_ETEMPLATE, "values.k", "'nope' is undefined"},
+        {"{\"values\": {\"k\": \"{{ nope }}\"}}", OCTO_ETEMPLATE, "values.k",
+         "'nope' is undefined"},
         {"{\"values\": {\"k\": {\"value\": \"{{ bad }}\", \"type\": \"json\"}}}", OCTO_ETEMPLATE,
          "values.k.value", "is not JSON"},
         {"{\"values\": {\"k\": {\"value\": \"{{ bad }}\", \"type\": \"yaml\"}}}", OCTO_EINVAL,

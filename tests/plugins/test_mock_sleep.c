@@ -28,9 +28,9 @@ static void test_sleeps_through_the_host(void **state)
 
 static void test_validation(void **state)
 {
-    static const char *const bad[] = {"{\"seconds\": -1}", "{\"seconds\": 31536001}",
+    static const char *const bad[] = {"{\"seconds\": -1}",       "{\"seconds\": 31536001}",
                                       "{\"seconds\": \"soon\"}", "{\"seconds\": true}",
-                                      "{\"seconds\": [1]}", "{}"};
+                                      "{\"seconds\": [1]}",      "{}"};
     octo_mock *m = octo_mock_new();
     const octo_step_type *t = load_type(m, "sleep");
     json_t *out = NULL;

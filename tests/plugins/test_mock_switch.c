@@ -7,18 +7,17 @@
 #include "mock_test.h"
 
 static const char *CASES =
-    "[{\"when\": \"None$\", \"step\": {}},"             /* 0 */
-    " {\"when\": \"True\", \"step\": {}},"              /* 1 */
-    " {\"when\": \"1\\\\.0$\", \"step\": {}},"          /* 2 */
+    "[{\"when\": \"None$\", \"step\": {}},"                       /* 0 */
+    " {\"when\": \"True\", \"step\": {}},"                        /* 1 */
+    " {\"when\": \"1\\\\.0$\", \"step\": {}},"                    /* 2 */
     " {\"when\": \"\\\\{'k': \\\\[1, None\\\\]\", \"step\": {}}," /* 3 */
-    " {\"when\": \"new\", \"step\": {}},"               /* 4 */
-    " {\"when\": 200, \"step\": {}},"                   /* 5: a number: its text */
-    " {\"when\": \"(?P<d>\\\\d)(?P=d)\\\\Z\", \"step\": {}}]"; /* 6: Python-only syntax */
+    " {\"when\": \"new\", \"step\": {}},"                         /* 4 */
+    " {\"when\": 200, \"step\": {}},"                             /* 5: a number: its text */
+    " {\"when\": \"(?P<d>\\\\d)(?P=d)\\\\Z\", \"step\": {}}]";    /* 6: Python-only syntax */
 
 /* Which nested step the switch ran for value (JSON text; NULL: the key
  * is missing): "cases[i]", "default" or "none". */
-static const char *which(octo_mock *m, const octo_step_type *t, const char *value,
-                         int with_default)
+static const char *which(octo_mock *m, const octo_step_type *t, const char *value, int with_default)
 {
     static char buf[32];
     json_t *data = value != NULL ? json_pack("{s:o}", "v", J(value)) : json_object();
@@ -58,21 +57,21 @@ static void test_python_str_and_re_match(void **state)
 
     (void)state;
     assert_true(t->flags & OCTO_STEP_NO_RESULT);
-    assert_string_equal(which(m, t, "null", 1), "cases[0]");     /* str(None) */
-    assert_string_equal(which(m, t, NULL, 1), "cases[0]");       /* missing key: None */
-    assert_string_equal(which(m, t, "true", 1), "cases[1]");     /* str(True) */
+    assert_string_equal(which(m, t, "null", 1), "cases[0]");           /* str(None) */
+    assert_string_equal(which(m, t, NULL, 1), "cases[0]");             /* missing key: None */
+    assert_string_equal(which(m, t, "true", 1), "cases[1]");           /* str(True) */
     assert_string_equal(which(m, t, "\"True story\"", 1), "cases[1]"); /* a prefix */
-    assert_string_equal(which(m, t, "1.0", 1), "cases[2]");      /* str(1.0), not "1" */
+    assert_string_equal(which(m, t, "1.0", 1), "cases[2]");            /* str(1.0), not "1" */
     assert_string_equal(which(m, t, "1", 1), "default");
     assert_string_equal(which(m, t, "{\"k\": [1, null]}", 1), "cases[3]"); /* repr of a dict */
-    assert_string_equal(which(m, t, "\"newer\"", 1), "cases[4]"); /* re.match: prefix */
-    assert_string_equal(which(m, t, "\"renew\"", 1), "default");  /* not a search */
+    assert_string_equal(which(m, t, "\"newer\"", 1), "cases[4]");          /* re.match: prefix */
+    assert_string_equal(which(m, t, "\"renew\"", 1), "default");           /* not a search */
     assert_string_equal(which(m, t, "200", 1), "cases[5]");
     assert_string_equal(which(m, t, "\"2001\"", 1), "cases[5]");
     assert_string_equal(which(m, t, "\"77\"", 1), "cases[6]");
-    assert_string_equal(which(m, t, "\"77\\n\"", 1), "default");  /* \Z is the very end */
+    assert_string_equal(which(m, t, "\"77\\n\"", 1), "default"); /* \Z is the very end */
     assert_string_equal(which(m, t, "false", 1), "default");
-    assert_string_equal(which(m, t, "false", 0), "none");         /* no default: next step */
+    assert_string_equal(which(m, t, "false", 0), "none"); /* no default: next step */
     assert_string_equal(which(m, t, "\"new\"", 0), "cases[4]");
     assert_true(octo_mock_log_find(m, "-> case 5 matches (when: new)") >= 0);
     octo_mock_free(m);
@@ -90,10 +89,12 @@ static void test_first_match_wins(void **state)
     (void)state;
     octo_mock_set_data(m, data);
     json_decref(data);
-    assert_int_equal(run_json(m, t, "{\"data_key\": \"s\", \"cases\": [{\"when\": \"x\", \"step\": {}},"
-                                    " {\"when\": \"a\", \"step\": {}}, {\"when\": \"ab\", \"step\": {}}]}",
-                              &out, &err),
-                     OCTO_OK);
+    assert_int_equal(
+        run_json(m, t,
+                 "{\"data_key\": \"s\", \"cases\": [{\"when\": \"x\", \"step\": {}},"
+                 " {\"when\": \"a\", \"step\": {}}, {\"when\": \"ab\", \"step\": {}}]}",
+                 &out, &err),
+        OCTO_OK);
     json_decref(out);
     assert_int_equal(octo_mock_nested_calls(m), 1);
     octo_mock_nested_call(m, 0, &index);
@@ -110,8 +111,9 @@ static void test_case_error_is_the_switch_error(void **state)
 
     (void)state;
     octo_mock_set_nested_result(m, OCTO_EHTTP, NULL, "REST request failed with status code 500");
-    assert_int_equal(run_json(m, t, "{\"data_key\": \"v\", \"cases\": [{\"when\": \"None\", \"step\":"
-                                    " {}}]}",
+    assert_int_equal(run_json(m, t,
+                              "{\"data_key\": \"v\", \"cases\": [{\"when\": \"None\", \"step\":"
+                              " {}}]}",
                               &out, &err),
                      OCTO_EHTTP);
     assert_null(out);

@@ -12,15 +12,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const VARS[] = {
-    "DATA_PATH", "LOCK_PATH", "LOG_PATH", "LOG_FILE_NAME", "LOG_LEVEL", "FLOWS_PATH",
-    "TEMPLATES_PATH", "SECRETS_PATH", "CONFIG_FILE", "PLUGINS_PATH", "FLOW_MAX_WORKERS",
-    "FLOW_MAX_DEPTH", "FLOW_TIMEOUT", "TIMEZONE", "API_PORT", "API_HTTPS_PORT", "API_THREADS",
-    "API_TOKEN", "API_PROTOCOL", "API_HOST", "SHUTDOWN_GRACE", "OCTO_TLS_VERIFY",
-    "OCTO_CONNECT_TO", "OCTO_CA_FILE", "HASHICORP_VAULT_TOKEN", "HASHICORP_VAULT_CACHE_TTL",
-    "API_MAX_BODY", "API_CORS_ORIGINS", "API_CLIENT_CONNECTIONS", "JOBS_DB", NULL};
+static const char *const VARS[] = {"DATA_PATH",
+                                   "LOCK_PATH",
+                                   "LOG_PATH",
+                                   "LOG_FILE_NAME",
+                                   "LOG_LEVEL",
+                                   "FLOWS_PATH",
+                                   "TEMPLATES_PATH",
+                                   "SECRETS_PATH",
+                                   "CONFIG_FILE",
+                                   "PLUGINS_PATH",
+                                   "FLOW_MAX_WORKERS",
+                                   "FLOW_MAX_DEPTH",
+                                   "FLOW_TIMEOUT",
+                                   "TIMEZONE",
+                                   "API_PORT",
+                                   "API_HTTPS_PORT",
+                                   "API_THREADS",
+                                   "API_TOKEN",
+                                   "API_PROTOCOL",
+                                   "API_HOST",
+                                   "SHUTDOWN_GRACE",
+                                   "OCTO_TLS_VERIFY",
+                                   "OCTO_CONNECT_TO",
+                                   "OCTO_CA_FILE",
+                                   "HASHICORP_VAULT_TOKEN",
+                                   "HASHICORP_VAULT_CACHE_TTL",
+                                   "API_MAX_BODY",
+                                   "API_CORS_ORIGINS",
+                                   "API_CLIENT_CONNECTIONS",
+                                   "JOBS_DB",
+                                   NULL};
 
-static char g_tmp[PATH_MAX];   /* canonical temporary directory of the test */
+static char g_tmp[PATH_MAX]; /* canonical temporary directory of the test */
 static char g_cwd[PATH_MAX];
 static struct octo_config *g_cfg;
 
@@ -292,7 +316,8 @@ static void test_bad_environment(void **state)
     check_env_error("FLOW_MAX_DEPTH", "1000",
                     "environment variable FLOW_MAX_DEPTH=\"1000\" is not an integer in 1..100");
     check_env_error("LOG_FILE_NAME", "../x.log", "LOG_FILE_NAME must be a file name, not a path");
-    check_env_error("API_CLIENT_CONNECTIONS", "0", "environment variable "
+    check_env_error("API_CLIENT_CONNECTIONS", "0",
+                    "environment variable "
                     "API_CLIENT_CONNECTIONS=\"0\" is not an integer in 1..1024");
 }
 
@@ -346,8 +371,7 @@ static void test_config_file(void **state)
     load_ok(); /* creates data/ */
     write_file("data/config.yml", "autostart:\n- flow: a.yml\n  data: {x: 1}\nother: yes\n");
     load_ok();
-    assert_string_equal(json_string_value(octo_test_get(g_cfg->file, "autostart.0.flow")),
-                        "a.yml");
+    assert_string_equal(json_string_value(octo_test_get(g_cfg->file, "autostart.0.flow")), "a.yml");
     assert_int_equal(json_integer_value(octo_test_get(g_cfg->file, "autostart.0.data.x")), 1);
     assert_true(json_is_true(json_object_get(g_cfg->file, "other")));
 

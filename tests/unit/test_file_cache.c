@@ -291,10 +291,8 @@ static void test_buf_read_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identity),
-        cmocka_unit_test(test_get_put_replace_clear),
-        cmocka_unit_test(test_many_entries),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_identity),      cmocka_unit_test(test_get_put_replace_clear),
+        cmocka_unit_test(test_many_entries),  cmocka_unit_test(test_threads),
         cmocka_unit_test(test_buf_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

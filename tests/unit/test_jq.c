@@ -32,8 +32,8 @@ static struct octo_jq_prog *compile(const char *program)
 static json_t *run(const char *program, const char *input_json, int mode, int *n)
 {
     struct octo_jq_prog *p = compile(program);
-    json_t *in = input_json != NULL ? json_loads(input_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)
-                                    : NULL;
+    json_t *in =
+        input_json != NULL ? json_loads(input_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) : NULL;
     json_t *out = NULL;
     octo_error err;
 
@@ -63,8 +63,9 @@ static void test_lossless_values(void **state)
           "[9007199254740992, -9007199254740992, 0, 1, -1, 123456789012345]");
     check(".", "[1.5, -0.25, 0.1, 1e-300, 1.7976931348623157e308, 3.141592653589793]",
           "[1.5, -0.25, 0.1, 1e-300, 1.7976931348623157e308, 3.141592653589793]");
-    check(".", "{\"s\": \"caf\\u00e9 \\u65e5\\u672c \\ud83d\\ude00\", \"nul\": \"a\\u0000b\", "
-               "\"e\": \"\", \"t\": true, \"f\": false, \"n\": null}",
+    check(".",
+          "{\"s\": \"caf\\u00e9 \\u65e5\\u672c \\ud83d\\ude00\", \"nul\": \"a\\u0000b\", "
+          "\"e\": \"\", \"t\": true, \"f\": false, \"n\": null}",
           "{\"s\": \"caf\\u00e9 \\u65e5\\u672c \\ud83d\\ude00\", \"nul\": \"a\\u0000b\", "
           "\"e\": \"\", \"t\": true, \"f\": false, \"n\": null}");
     check(".", "{\"a\": [{\"b\": [[[{\"c\": {}}]]]}, []], \"z\": {\"y\": {\"x\": [null]}}}",
@@ -194,7 +195,8 @@ static void test_runtime_errors(void **state)
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_jq_run(p, in, OCTO_JQ_SINGLE, &out, NULL, &err), OCTO_EJQ);
     assert_null(out);
-    assert_string_equal(err.msg, "jq expression \".a.b\" failed: Cannot index string with string \"a\"");
+    assert_string_equal(err.msg,
+                        "jq expression \".a.b\" failed: Cannot index string with string \"a\"");
     /* the program (and its pooled state) still works afterwards */
     json_decref(in);
     in = json_pack("{s:{s:i}}", "a", "b", 5);
@@ -292,7 +294,7 @@ static void test_source(void **state)
 /* ---- 8 threads, one compiled program ------------------------------------- */
 
 #define THREADS 8
-#define RUNS 300
+#define RUNS    300
 
 struct worker {
     const struct octo_jq_prog *prog;

@@ -249,12 +249,9 @@ static void test_race(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_acquire_release),
-        cmocka_unit_test(test_nested_flow_names),
-        cmocka_unit_test(test_other_process_and_death),
-        cmocka_unit_test(test_remove_held_refused),
-        cmocka_unit_test(test_remove_stale_keeps_held),
-        cmocka_unit_test(test_race),
+        cmocka_unit_test(test_acquire_release),         cmocka_unit_test(test_nested_flow_names),
+        cmocka_unit_test(test_other_process_and_death), cmocka_unit_test(test_remove_held_refused),
+        cmocka_unit_test(test_remove_stale_keeps_held), cmocka_unit_test(test_race),
     };
 
     return cmocka_run_group_tests(tests, octo_test_group_setup, octo_test_group_teardown);

@@ -163,16 +163,19 @@ static void test_secrets_and_config(void **state)
     assert_refused(OCTO_ROOT_DATA, "secrets.yml", 0,
                    "path \"secrets.yml\" is the secrets, configuration or job store file, which "
                    "steps and templates may not touch");
-    assert_refused(OCTO_ROOT_DATA, "secrets.yml", OCTO_PATH_WRITE, "secrets, configuration or job store");
+    assert_refused(OCTO_ROOT_DATA, "secrets.yml", OCTO_PATH_WRITE,
+                   "secrets, configuration or job store");
     assert_refused(OCTO_ROOT_DATA, "./secrets.yml", 0, "secrets, configuration or job store");
     assert_refused(OCTO_ROOT_DATA, "config.yml", 0, "secrets, configuration or job store");
     /* even when they do not exist yet */
-    assert_refused(OCTO_ROOT_DATA, "config.yml", OCTO_PATH_WRITE, "secrets, configuration or job store");
+    assert_refused(OCTO_ROOT_DATA, "config.yml", OCTO_PATH_WRITE,
+                   "secrets, configuration or job store");
     /* and through a directory link back to the root */
     data_path(p, sizeof(p), "");
     make_link(g_data, "root");
     assert_refused(OCTO_ROOT_DATA, "root/secrets.yml", 0, "secrets, configuration or job store");
-    assert_refused(OCTO_ROOT_DATA, "root/config.yml", OCTO_PATH_WRITE, "secrets, configuration or job store");
+    assert_refused(OCTO_ROOT_DATA, "root/config.yml", OCTO_PATH_WRITE,
+                   "secrets, configuration or job store");
 }
 
 static void test_protected_directories(void **state)
@@ -208,9 +211,9 @@ static void test_resolve_in_and_relative(void **state)
                      OCTO_OK);
     snprintf(rel, sizeof(rel), "%s/a/b", g_outside);
     assert_string_equal(out, rel);
-    assert_int_equal(octo_path_resolve_in("/nonexistent/octo", "MYROOT", "a", out, sizeof(out),
-                                          &err),
-                     OCTO_EPATH);
+    assert_int_equal(
+        octo_path_resolve_in("/nonexistent/octo", "MYROOT", "a", out, sizeof(out), &err),
+        OCTO_EPATH);
     assert_string_equal(err.msg, "MYROOT does not exist");
     /* output capacity and overlong input */
     assert_int_equal(octo_path_resolve(OCTO_ROOT_DATA, "abc", 0, small, sizeof(small), &err),

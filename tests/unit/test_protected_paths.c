@@ -19,8 +19,9 @@
 #include "paths.h"
 #include "tplcache.h"
 
-#define REFUSED "is the secrets, configuration or job store file, which steps and templates " \
-                "may not touch"
+#define REFUSED                                                                                    \
+    "is the secrets, configuration or job store file, which steps and templates "                  \
+    "may not touch"
 
 static int setup(void **state)
 {
@@ -141,15 +142,14 @@ static void test_file_step_refuses_job_store(void **state)
         octo_error err;
 
         memset(&err, 0, sizeof(err));
-        assert_int_equal(octo_path_resolve(OCTO_ROOT_DATA, "octoflow.db", 0, out, sizeof(out),
-                                           &err),
-                         OCTO_OK);
-        assert_int_equal(octo_path_resolve(OCTO_ROOT_DATA, "state/jobs.sqlite-walx", 0, out,
-                                           sizeof(out), &err),
-                         OCTO_OK);
-        assert_int_equal(octo_path_resolve(OCTO_ROOT_DATA, "other/jobs.sqlite", 0,
-                                           out, sizeof(out), &err),
-                         OCTO_OK);
+        assert_int_equal(
+            octo_path_resolve(OCTO_ROOT_DATA, "octoflow.db", 0, out, sizeof(out), &err), OCTO_OK);
+        assert_int_equal(
+            octo_path_resolve(OCTO_ROOT_DATA, "state/jobs.sqlite-walx", 0, out, sizeof(out), &err),
+            OCTO_OK);
+        assert_int_equal(
+            octo_path_resolve(OCTO_ROOT_DATA, "other/jobs.sqlite", 0, out, sizeof(out), &err),
+            OCTO_OK);
     }
 }
 

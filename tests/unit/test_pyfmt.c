@@ -80,10 +80,13 @@ static void test_str_repr(void **state)
     check_str_repr("both ' and \"", 12, "'both \\' and \"'");
     check_str_repr("\n\t\r\\", 4, "'\\n\\t\\r\\\\'");
     check_str_repr("\x00\x7f\xc2\x85\xc2\xa0\xc2\xad", 8, "'\\x00\\x7f\\x85\\xa0\\xad'");
-    check_str_repr("\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80", 9, "'\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80'");
+    check_str_repr("\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80", 9,
+                   "'\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80'");
     check_str_repr("\xe2\x80\xa8\xf3\xa0\x80\x81\xef\xbb\xbf", 10, "'\\u2028\\U000e0001\\ufeff'");
     /* bytes that are not UTF-8 are written as \x escapes */
-    check_str_repr("a\xff" "b", 3, "'a\\xffb'");
+    check_str_repr("a\xff"
+                   "b",
+                   3, "'a\\xffb'");
 }
 
 static void check_value(const char *json_text, const char *str_expected, const char *repr_expected)
@@ -175,8 +178,8 @@ static void test_isprintable(void **state)
     assert_false(octo_py_isprintable('\n'));
     assert_false(octo_py_isprintable(0x7F));
     assert_false(octo_py_isprintable(0x85));
-    assert_false(octo_py_isprintable(0xA0));  /* no-break space: Zs */
-    assert_false(octo_py_isprintable(0xAD));  /* soft hyphen: Cf */
+    assert_false(octo_py_isprintable(0xA0)); /* no-break space: Zs */
+    assert_false(octo_py_isprintable(0xAD)); /* soft hyphen: Cf */
     assert_false(octo_py_isprintable(0x2028));
     assert_false(octo_py_isprintable(0x200B));
     assert_false(octo_py_isprintable(0xFEFF));

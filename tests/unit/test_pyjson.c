@@ -168,16 +168,11 @@ static void test_depth_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default),
-        cmocka_unit_test(test_sort_keys),
-        cmocka_unit_test(test_nul_in_keys),
-        cmocka_unit_test(test_unicode),
-        cmocka_unit_test(test_compact),
-        cmocka_unit_test(test_indent),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_controls_and_scalars),
-        cmocka_unit_test(test_string_literal),
-        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_default),        cmocka_unit_test(test_sort_keys),
+        cmocka_unit_test(test_nul_in_keys),    cmocka_unit_test(test_unicode),
+        cmocka_unit_test(test_compact),        cmocka_unit_test(test_indent),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_controls_and_scalars),
+        cmocka_unit_test(test_string_literal), cmocka_unit_test(test_depth_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

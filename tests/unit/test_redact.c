@@ -22,7 +22,7 @@
 
 /* Non-ASCII, backslash, both quotes, spaces, > 80 bytes: YAML folds it.
  * Start9f, Mid3q and End7z are markers that survive every encoding. */
-#define SECRET                                                                                  \
+#define SECRET                                                                                     \
     "Start9f Z\xc3\xbcrich \"quo\\ted\" it's a p\xc3\xa4ss phrase \xe2\x82\xac with spaces Mid3q " \
     "long enough to be folded by YAML End7z"
 
@@ -241,13 +241,13 @@ static void test_redact_yaml_folded(void **state)
                                      "line is longer than eighty End7z"),
                      0);
     json_decref(w);
-    w = json_pack("{s:s}", "k", "plain words Start9f that go on and on Mid3q until the line is "
-                                "longer than eighty End7z");
+    w = json_pack("{s:s}", "k",
+                  "plain words Start9f that go on and on Mid3q until the line is "
+                  "longer than eighty End7z");
     octo_buf_reset(&b);
     assert_int_equal(octo_yaml_dump(w, 0, &b, &err), OCTO_OK);
-    assert_non_null(strchr(octo_buf_cstr(&b), '\n') != strrchr(octo_buf_cstr(&b), '\n')
-                        ? "folded"
-                        : NULL);
+    assert_non_null(strchr(octo_buf_cstr(&b), '\n') != strrchr(octo_buf_cstr(&b), '\n') ? "folded"
+                                                                                        : NULL);
     check_gone("YAML plain, folded", octo_buf_cstr(&b));
     octo_buf_free(&b);
     octo_buf_free(&nested);

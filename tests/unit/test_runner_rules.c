@@ -60,7 +60,8 @@ static void test_error_subject_text(void **state)
     snprintf(err.detail, sizeof(err.detail), "%s", big);
     s = octo_error_subject(&err);
     assert_true(strlen(s) < strlen("http: GET https://x/api answered 404 {'status_code': 400, "
-                                   "'response_content': }") + 1024 + 1);
+                                   "'response_content': }") +
+                                1024 + 1);
     free(s);
 }
 
@@ -76,12 +77,11 @@ static void test_cancel_and_timeout(void **state)
     json_t *e;
 
     (void)state;
-    octo_test_write("flows/cancel.yml",
-                    "name: cancel\n"
-                    "finally_step: fin\n"
-                    "steps:\n"
-                    "- {name: a, type: jq, jq: {expression: '1'}}\n"
-                    "- {name: fin, type: jq, jq: {expression: '\"ran\"'}}\n");
+    octo_test_write("flows/cancel.yml", "name: cancel\n"
+                                        "finally_step: fin\n"
+                                        "steps:\n"
+                                        "- {name: a, type: jq, jq: {expression: '1'}}\n"
+                                        "- {name: fin, type: jq, jq: {expression: '\"ran\"'}}\n");
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_flow_get("cancel.yml", &f, NULL, &err), OCTO_OK);
 

@@ -36,10 +36,10 @@ static void test_tempfile_parse(void **state)
         {".out.yml.octo-tmp.0123.Ab3xYz", 0, 0},    /* leading zero */
         {".out.yml.octo-tmp..Ab3xYz", 0, 0},
         {".out.yml.octo-tmp.12x4.Ab3xYz", 0, 0},
-        {".out.yml.octo-tmp.1234.Ab3xY", 0, 0},     /* 5 characters */
-        {".out.yml.octo-tmp.1234.Ab3xYz1", 0, 0},   /* 7 characters */
+        {".out.yml.octo-tmp.1234.Ab3xY", 0, 0},   /* 5 characters */
+        {".out.yml.octo-tmp.1234.Ab3xYz1", 0, 0}, /* 7 characters */
         {".out.yml.octo-tmp.1234.Ab-xYz", 0, 0},
-        {".out.yml.tmp.ABCDEF", 0, 0},              /* the old anonymous name */
+        {".out.yml.tmp.ABCDEF", 0, 0}, /* the old anonymous name */
         {"", 0, 0},
     };
     size_t i;
@@ -120,11 +120,11 @@ static void test_tempfiles_clean_dead_writers_only(void **state)
         pause();
         _exit(0);
     }
-    touch("out/.a.yml", dead, 0);              /* dead writer: removed */
-    touch("out/deep/er/.b.json", dead, 0);     /* in a subdirectory: removed */
-    touch("out/.c.yml", me, 0);                /* alive (this process): kept */
-    touch("out/.d.yml", young, 946684800);     /* written in 2000 by a pid that started now */
-    touch("out/.e.yml", 1, 0);                 /* init, alive since boot, file newer: kept */
+    touch("out/.a.yml", dead, 0);               /* dead writer: removed */
+    touch("out/deep/er/.b.json", dead, 0);      /* in a subdirectory: removed */
+    touch("out/.c.yml", me, 0);                 /* alive (this process): kept */
+    touch("out/.d.yml", young, 946684800);      /* written in 2000 by a pid that started now */
+    touch("out/.e.yml", 1, 0);                  /* init, alive since boot, file newer: kept */
     touch("out/e.yml.octo-tmp.1.Zz9yY8", 0, 0); /* not hidden: not the pattern */
     touch("out/.f.yml.tmp.Zz9yY8", 0, 0);       /* not the pattern */
     touch("out/plain.yml", 0, 0);

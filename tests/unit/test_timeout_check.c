@@ -21,8 +21,9 @@ static void refused(double v, const char *msg)
     assert_string_equal(err.msg, msg);
 }
 
-#define RANGE "timeout_seconds must be a number of seconds greater than 0 and at most 31536000 " \
-              "(one year), not "
+#define RANGE                                                                                      \
+    "timeout_seconds must be a number of seconds greater than 0 and at most 31536000 "             \
+    "(one year), not "
 
 static void test_timeout_check_range(void **state)
 {
@@ -48,9 +49,15 @@ static void test_timeout_check_range(void **state)
 static void test_timeout_from_json(void **state)
 {
     static const char *const bad[][2] = {
-        {"\"10\"", "text"},   {"true", "a boolean"}, {"null", "null"},
-        {"[1]", "a list"},    {"{}", "a mapping"},   {"0", "0"},
-        {"-5", "-5"},         {"1e19", "1e+19"},     {"31536001", "31536001"},
+        {"\"10\"", "text"},
+        {"true", "a boolean"},
+        {"null", "null"},
+        {"[1]", "a list"},
+        {"{}", "a mapping"},
+        {"0", "0"},
+        {"-5", "-5"},
+        {"1e19", "1e+19"},
+        {"31536001", "31536001"},
         {"9223372036854775807", "9.2233720368547758e+18"},
     };
     octo_error err;
@@ -88,9 +95,9 @@ static void test_timeout_from_json(void **state)
 
 static void test_timeout_from_text(void **state)
 {
-    static const char *const bad[] = {"", "abc", "5s", " 5", "0x10", "nan", "inf", "-inf",
-                                      "1e19", "1e999", "-1", "0", "0.0", "+", ".", "1e",
-                                      "31536001"};
+    static const char *const bad[] = {"",    "abc",  "5s",   " 5",    "0x10",    "nan",
+                                      "inf", "-inf", "1e19", "1e999", "-1",      "0",
+                                      "0.0", "+",    ".",    "1e",    "31536001"};
     octo_error err;
     double out = -1;
     size_t i;
@@ -124,9 +131,15 @@ static void test_timeout_from_text(void **state)
 static void test_interval_from_json(void **state)
 {
     static const char *const bad[][2] = {
-        {"0", "0"},         {"-1", "-1"},         {"31536001", "31536001"},
-        {"1.5", "1.5"},     {"60.0", "60"},       {"\"60\"", "text"},
-        {"true", "a boolean"}, {"null", "null"},  {"9223372036854775807", "9223372036854775807"},
+        {"0", "0"},
+        {"-1", "-1"},
+        {"31536001", "31536001"},
+        {"1.5", "1.5"},
+        {"60.0", "60"},
+        {"\"60\"", "text"},
+        {"true", "a boolean"},
+        {"null", "null"},
+        {"9223372036854775807", "9223372036854775807"},
         {"1e19", "1e+19"},
     };
     octo_error err;

@@ -57,7 +57,8 @@ static int has(json_t *list, const char *msg)
     size_t i;
     json_t *v;
 
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (strcmp(json_string_value(v), msg) == 0) {
             return 1;
         }
@@ -70,7 +71,8 @@ static void dump_list(const char *what, json_t *list)
     size_t i;
     json_t *v;
 
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         print_message("  %s: %s\n", what, json_string_value(v));
     }
 }
@@ -121,8 +123,10 @@ static void test_valid_flow(void **state)
     assert_int_equal(r.flow->steps[0].line, 4);
     assert_int_equal(r.flow->steps[1].line, 9);
     /* defaults applied, NOCASE enums stored lower-cased */
-    assert_string_equal(json_string_value(json_object_get(r.flow->steps[0].options, "mode")), "read");
-    assert_string_equal(json_string_value(json_object_get(r.flow->steps[0].options, "type")), "json");
+    assert_string_equal(json_string_value(json_object_get(r.flow->steps[0].options, "mode")),
+                        "read");
+    assert_string_equal(json_string_value(json_object_get(r.flow->steps[0].options, "type")),
+                        "json");
     assert_string_equal(r.flow->steps[1].result_key, "out");
     assert_string_equal(r.flow->steps[1].data_key, ".");
     assert_int_equal(r.flow->steps[0].nignore, 1);
@@ -160,8 +164,7 @@ static void test_unknown_step_type(void **state)
              "typo.yml:3: steps[0] (\"s\"): unknown step type \"fiel\" (did you mean \"file\"? "
              "known: %s)",
              known);
-    expect_error("typo.yml", "name: t\nsteps:\n- {name: s, type: fiel, fiel: {path: x}}\n", 0,
-                 msg);
+    expect_error("typo.yml", "name: t\nsteps:\n- {name: s, type: fiel, fiel: {path: x}}\n", 0, msg);
 }
 
 static void test_option_types(void **state)
@@ -175,9 +178,8 @@ static void test_option_types(void **state)
                                     0);
 
         assert_int_equal(r.rc, OCTO_OK);
-        assert_string_equal(json_string_value(json_object_get(r.flow->steps[0].options,
-                                                              "expression")),
-                            "1");
+        assert_string_equal(
+            json_string_value(json_object_get(r.flow->steps[0].options, "expression")), "1");
         assert_string_equal(r.flow->steps[0].data_key, "True");
         result_free(&r);
     }
@@ -246,8 +248,9 @@ static void test_finally_step(void **state)
     struct result r;
 
     (void)state;
-    r = load_text("fin2.yml", "name: f\nfinally_step: b\nsteps:\n- {name: a, type: debug}\n"
-                              "- {name: b, type: debug}\n",
+    r = load_text("fin2.yml",
+                  "name: f\nfinally_step: b\nsteps:\n- {name: a, type: debug}\n"
+                  "- {name: b, type: debug}\n",
                   0);
     assert_int_equal(r.rc, OCTO_OK);
     assert_int_equal(r.flow->finally_index, 1);

@@ -148,7 +148,7 @@ static void test_integers(void **state)
     check_scalar("12", "12");
     check_scalar("-12", "-12");
     check_scalar("+12", "12");
-    check_scalar("012", "10");       /* YAML 1.1 octal */
+    check_scalar("012", "10"); /* YAML 1.1 octal */
     check_scalar("0755", "493");
     check_scalar("0o17", "\"0o17\""); /* YAML 1.2 octal is a string here */
     check_scalar("0x1F", "31");
@@ -158,10 +158,10 @@ static void test_integers(void **state)
     check_scalar("-0b11", "-3");
     check_scalar("1_000", "1000");
     check_scalar("0b1_0", "2");
-    check_scalar("1:30", "90");        /* sexagesimal */
+    check_scalar("1:30", "90"); /* sexagesimal */
     check_scalar("-1:30", "-90");
     check_scalar("190:20:30", "685230");
-    check_scalar("08", "\"08\"");     /* not octal, not decimal */
+    check_scalar("08", "\"08\""); /* not octal, not decimal */
     check_scalar("0x", "\"0x\"");
     check_scalar("1:60", "\"1:60\"");
     check_scalar("9223372036854775807", "9223372036854775807");
@@ -258,7 +258,8 @@ static void test_structure_and_order(void **state)
 
     (void)state;
     v = load_ok("zeta: 1\nalpha:\n  - a\n  - {x: [1, 2], y: {}}\n  - []\nmid: null\n");
-    octo_test_assert_json(v, "{\"zeta\": 1, \"alpha\": [\"a\", {\"x\": [1, 2], \"y\": {}}, []], \"mid\": null}");
+    octo_test_assert_json(
+        v, "{\"zeta\": 1, \"alpha\": [\"a\", {\"x\": [1, 2], \"y\": {}}, []], \"mid\": null}");
     /* the file's key order is kept (Python dicts keep insertion order) */
     it = json_object_iter(v);
     assert_string_equal(json_object_iter_key(it), "zeta");
@@ -279,7 +280,8 @@ static void test_structure_and_order(void **state)
     v = load_ok("# only a comment\n");
     assert_true(json_is_null(v));
     json_decref(v);
-    v = load_ok("\xef\xbb\xbf" "a: 1\r\nb: [x, y]\r\n");
+    v = load_ok("\xef\xbb\xbf"
+                "a: 1\r\nb: [x, y]\r\n");
     octo_test_assert_json(v, "{\"a\": 1, \"b\": [\"x\", \"y\"]}");
     json_decref(v);
     v = load_ok("--- \nk: v\n...\n");
@@ -300,8 +302,9 @@ static void test_non_string_keys(void **state)
     (void)state;
     /* keys become text the way json.dumps writes Python keys */
     v = load_ok("1: int\n1.5: float\n~: none\nyes: bool\nno: other\n0x10: hex\n2024-01-01: date\n");
-    octo_test_assert_json(v, "{\"1\": \"int\", \"1.5\": \"float\", \"null\": \"none\", \"true\": \"bool\", "
-                   "\"false\": \"other\", \"16\": \"hex\", \"2024-01-01\": \"date\"}");
+    octo_test_assert_json(
+        v, "{\"1\": \"int\", \"1.5\": \"float\", \"null\": \"none\", \"true\": \"bool\", "
+           "\"false\": \"other\", \"16\": \"hex\", \"2024-01-01\": \"date\"}");
     json_decref(v);
     /* a step key written "on:" is the boolean true, as PyYAML reads it */
     v = load_ok("on: push\n");
@@ -318,9 +321,10 @@ static void test_tags(void **state)
     v = load_ok("s: !!str 123\nb: !!str yes\ni: !!int \"42\"\nf: !!float 1\nt: !!bool yes\n"
                 "n: !!null ''\nx: ! 12\nlong: !<tag:yaml.org,2002:str> 7\n"
                 "m: !!map {a: 1}\nq: !!seq [1]\nbin: !!binary aGk=\n");
-    octo_test_assert_json(v, "{\"s\": \"123\", \"b\": \"yes\", \"i\": 42, \"f\": 1.0, \"t\": true, "
-                   "\"n\": null, \"x\": \"12\", \"long\": \"7\", \"m\": {\"a\": 1}, \"q\": [1], "
-                   "\"bin\": \"aGk=\"}");
+    octo_test_assert_json(
+        v, "{\"s\": \"123\", \"b\": \"yes\", \"i\": 42, \"f\": 1.0, \"t\": true, "
+           "\"n\": null, \"x\": \"12\", \"long\": \"7\", \"m\": {\"a\": 1}, \"q\": [1], "
+           "\"bin\": \"aGk=\"}");
     json_decref(v);
 
     /* unknown and Python tags are refused, as safe_load refuses them */
@@ -345,9 +349,10 @@ static void test_anchors_and_aliases(void **state)
 
     (void)state;
     v = load_ok("base: &b {x: 1, y: [a, b]}\nname: &n hello\ncopy: *b\nlist: [*n, *n, *b]\n");
-    octo_test_assert_json(v, "{\"base\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, \"name\": \"hello\", "
-                   "\"copy\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, "
-                   "\"list\": [\"hello\", \"hello\", {\"x\": 1, \"y\": [\"a\", \"b\"]}]}");
+    octo_test_assert_json(v,
+                          "{\"base\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, \"name\": \"hello\", "
+                          "\"copy\": {\"x\": 1, \"y\": [\"a\", \"b\"]}, "
+                          "\"list\": [\"hello\", \"hello\", {\"x\": 1, \"y\": [\"a\", \"b\"]}]}");
     json_decref(v);
 
     /* an anchor may be redefined: later aliases see the new value */
@@ -383,7 +388,7 @@ static void test_merge_keys(void **state)
                 "b: &b {k: from_b, only_b: 2}\n"
                 "m:\n  <<: [*a, *b]\n  own: 0\n");
     octo_test_assert_json(json_object_get(v, "m"),
-                "{\"k\": \"from_a\", \"only_a\": 1, \"only_b\": 2, \"own\": 0}");
+                          "{\"k\": \"from_a\", \"only_a\": 1, \"only_b\": 2, \"own\": 0}");
     json_decref(v);
 
     /* two "<<" keys in one mapping: the later wins (PyYAML's flatten order);
@@ -540,16 +545,15 @@ static void test_depth_limit(void **state)
 static void test_alias_bomb(void **state)
 {
     /* "billion laughs": 10 levels of 10 aliases each would be 10^10 nodes */
-    static const char *bomb =
-        "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
-        "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-        "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
-        "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
-        "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+    static const char *bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                              "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                              "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                              "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                              "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                              "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                              "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+                              "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+                              "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
     char msg[OCTO_ERROR_MSG_LEN];
     json_t *v;
 
@@ -565,20 +569,20 @@ static void test_alias_bomb(void **state)
 
 static void test_marks(void **state)
 {
-    static const char *text = "name: demo\n"           /* 1 */
-                              "steps:\n"               /* 2 */
-                              "- name: one\n"          /* 3 */
-                              "  type: rest\n"         /* 4 */
-                              "  rest:\n"              /* 5 */
-                              "    uri: http://x\n"    /* 6 */
-                              "    headers:\n"         /* 7 */
-                              "      Accept: json\n"   /* 8 */
-                              "- name: two\n"          /* 9 */
-                              "  list:\n"              /* 10 */
-                              "  - a\n"                /* 11 */
-                              "  - [b, c]\n"           /* 12 */
-                              "  when: [x,\n"          /* 13 */
-                              "    y]\n";              /* 14 */
+    static const char *text = "name: demo\n"         /* 1 */
+                              "steps:\n"             /* 2 */
+                              "- name: one\n"        /* 3 */
+                              "  type: rest\n"       /* 4 */
+                              "  rest:\n"            /* 5 */
+                              "    uri: http://x\n"  /* 6 */
+                              "    headers:\n"       /* 7 */
+                              "      Accept: json\n" /* 8 */
+                              "- name: two\n"        /* 9 */
+                              "  list:\n"            /* 10 */
+                              "  - a\n"              /* 11 */
+                              "  - [b, c]\n"         /* 12 */
+                              "  when: [x,\n"        /* 13 */
+                              "    y]\n";            /* 14 */
     json_t *v = NULL;
     json_t *marks = NULL;
     octo_error err;
@@ -704,11 +708,12 @@ static void test_dump_flags(void **state)
 
 static void test_dump_round_trip(void **state)
 {
-    static const char *doc = "{\"s\": [\"yes\", \"No\", \"~\", \"null\", \"0x1F\", \"1:30\", "
-                             "\"1.0e+3\", \"1e3\", \"2024-01-01\", \" pad \", \"a: b\", \"#x\", "
-                             "\"it's\", \"\\\"q\\\"\", \"l1\\nl2\\n\", \"\\t\", \"\\u00e9\\u65e5\", "
-                             "\"<<\", \"=\", \"-\", \"---\", \"\"], \"n\": [0, -7, 1.5, 1e300, "
-                             "true, false, null], \"yes\": {\"1\": {}}}";
+    static const char *doc =
+        "{\"s\": [\"yes\", \"No\", \"~\", \"null\", \"0x1F\", \"1:30\", "
+        "\"1.0e+3\", \"1e3\", \"2024-01-01\", \" pad \", \"a: b\", \"#x\", "
+        "\"it's\", \"\\\"q\\\"\", \"l1\\nl2\\n\", \"\\t\", \"\\u00e9\\u65e5\", "
+        "\"<<\", \"=\", \"-\", \"---\", \"\"], \"n\": [0, -7, 1.5, 1e300, "
+        "true, false, null], \"yes\": {\"1\": {}}}";
     json_t *v = json_loads(doc, 0, NULL);
     json_t *back = NULL;
     octo_error err;

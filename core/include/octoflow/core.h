@@ -50,7 +50,7 @@ struct octo_core_opts {
     int log_level;        /* 0: LOG_LEVEL from the environment */
     int log_to_file;      /* open LOG_PATH/LOG_FILE_NAME */
     int load_plugins;
-    int open_store;       /* TOOL role: open the job store read-only */
+    int open_store; /* TOOL role: open the job store read-only */
 };
 
 /* Initialise the core: configuration, log, time zone, library inits,
@@ -98,24 +98,24 @@ struct octo_config {
 
     /* API (server) */
     int api_port;
-    char api_protocol[32];  /* "http", "https", "http,https" */
+    char api_protocol[32]; /* "http", "https", "http,https" */
     char api_token[OCTO_API_TOKEN_MAX + 1];
     int api_token_is_default;
-    char api_host[256];     /* "" : decided by the server */
-    int api_https_port;     /* second port when both protocols (default port+1) */
+    char api_host[256]; /* "" : decided by the server */
+    int api_https_port; /* second port when both protocols (default port+1) */
     char api_tls_cert[PATH_MAX];
     char api_tls_key[PATH_MAX];
     char api_cors_origins[1024];
-    long api_max_body;      /* bytes */
+    long api_max_body; /* bytes */
     int api_threads;
     int api_client_connections; /* API_CLIENT_CONNECTIONS: per client address */
 
     /* runs */
-    int flow_timeout;       /* seconds, scheduled runs (FLOW_TIMEOUT) */
-    int flow_max_workers;   /* FLOW_MAX_WORKERS */
-    int max_depth;          /* sub-flow depth limit */
-    int shutdown_grace;     /* seconds */
-    char timezone[128];     /* TIMEZONE ("" = system) */
+    int flow_timeout;     /* seconds, scheduled runs (FLOW_TIMEOUT) */
+    int flow_max_workers; /* FLOW_MAX_WORKERS */
+    int max_depth;        /* sub-flow depth limit */
+    int shutdown_grace;   /* seconds */
+    char timezone[128];   /* TIMEZONE ("" = system) */
 
     /* secrets and REST */
     char vault_token[1024];
@@ -125,24 +125,24 @@ struct octo_config {
     int tls_verify;         /* OCTO_TLS_VERIFY (default 1) */
 
     /* jobs, workers and limits */
-    char jobs_db[PATH_MAX];      /* JOBS_DB (DATA_PATH/octoflow.db) */
-    long jobs_max_data_bytes;    /* JOBS_MAX_DATA_BYTES (1 MiB) */
-    int jobs_retention_days;     /* JOBS_RETENTION_DAYS (30; 0: keep) */
-    long jobs_max;               /* JOBS_MAX (100000; 0: no bound) */
-    long jobs_queue_max;         /* JOBS_QUEUE_MAX (20000): store writes waiting before launches get 503 */
-    int jobs_prune_interval;     /* JOBS_PRUNE_INTERVAL seconds (3600) */
-    char node_name[256];         /* NODE_NAME (the host name) */
-    int kill_grace;              /* KILL_GRACE_SECONDS (5) */
-    int worker_max_memory_mb;    /* WORKER_MAX_MEMORY_MB (1024; 0: none) */
-    int worker_max_cpu_seconds;  /* WORKER_MAX_CPU_SECONDS (0: none) */
-    int worker_max_jobs;         /* WORKER_MAX_JOBS: replace after N jobs (0: never) */
-    int worker_sandbox;          /* WORKER_SANDBOX (1: Landlock + read-only protected files) */
-    int isolation;               /* FLOW_ISOLATION: OCTO_ISOLATION_* */
-    long max_subruns;            /* MAX_SUBRUNS_PER_RUN (100000) */
-    long max_steps;              /* MAX_STEPS_PER_RUN (10000) */
-    int template_strict;         /* TEMPLATE_UNDEFINED=strict (default warn) */
+    char jobs_db[PATH_MAX];   /* JOBS_DB (DATA_PATH/octoflow.db) */
+    long jobs_max_data_bytes; /* JOBS_MAX_DATA_BYTES (1 MiB) */
+    int jobs_retention_days;  /* JOBS_RETENTION_DAYS (30; 0: keep) */
+    long jobs_max;            /* JOBS_MAX (100000; 0: no bound) */
+    long jobs_queue_max; /* JOBS_QUEUE_MAX (20000): store writes waiting before launches get 503 */
+    int jobs_prune_interval;    /* JOBS_PRUNE_INTERVAL seconds (3600) */
+    char node_name[256];        /* NODE_NAME (the host name) */
+    int kill_grace;             /* KILL_GRACE_SECONDS (5) */
+    int worker_max_memory_mb;   /* WORKER_MAX_MEMORY_MB (1024; 0: none) */
+    int worker_max_cpu_seconds; /* WORKER_MAX_CPU_SECONDS (0: none) */
+    int worker_max_jobs;        /* WORKER_MAX_JOBS: replace after N jobs (0: never) */
+    int worker_sandbox;         /* WORKER_SANDBOX (1: Landlock + read-only protected files) */
+    int isolation;              /* FLOW_ISOLATION: OCTO_ISOLATION_* */
+    long max_subruns;           /* MAX_SUBRUNS_PER_RUN (100000) */
+    long max_steps;             /* MAX_STEPS_PER_RUN (10000) */
+    int template_strict;        /* TEMPLATE_UNDEFINED=strict (default warn) */
 
-    json_t *file;           /* config.yml content (object; owned) */
+    json_t *file; /* config.yml content (object; owned) */
 };
 
 enum { OCTO_ISOLATION_PROCESS = 0, OCTO_ISOLATION_THREAD = 1 };
@@ -345,16 +345,16 @@ void octo_job_unsubscribe(struct octo_job *j, struct octo_job_sub *s);
 /* A filter over the job history. NULL / 0 members do not filter. */
 struct octo_job_query {
     const char *id;
-    const char *flow;        /* flow_path, exact */
-    const char *state;       /* queued | running | finished */
+    const char *flow;  /* flow_path, exact */
+    const char *state; /* queued | running | finished */
     const char *status;
     const char *source;
-    double started_from;     /* epoch seconds: started (created while queued) >= */
+    double started_from; /* epoch seconds: started (created while queued) >= */
     double started_to;
     double ended_from;
     double ended_to;
-    double ended_before;     /* DELETE older_than_days: ended < */
-    int finished_only;       /* never touch queued/running jobs */
+    double ended_before; /* DELETE older_than_days: ended < */
+    int finished_only;   /* never touch queued/running jobs */
     long limit;
     long offset;
 };
@@ -380,19 +380,18 @@ enum octo_sched_error {
 };
 
 struct octo_sched_spec {
-    const char *path;        /* relative to FLOWS_PATH */
-    const char *cron;        /* NULL: every_seconds, or the flow file's own */
-    long every_seconds;      /* 0: none */
-    double timeout;          /* 0: FLOW_TIMEOUT */
-    const char *overlap;     /* "skip" (default) or "queue" */
-    const char *missed;      /* "none" (default) or "last" */
+    const char *path;    /* relative to FLOWS_PATH */
+    const char *cron;    /* NULL: every_seconds, or the flow file's own */
+    long every_seconds;  /* 0: none */
+    double timeout;      /* 0: FLOW_TIMEOUT */
+    const char *overlap; /* "skip" (default) or "queue" */
+    const char *missed;  /* "none" (default) or "last" */
     int paused;
 };
 
 /* Add a schedule; it is stored (it survives restarts) unless it comes
  * from config.yml. id receives its UUID (37 bytes). */
-enum octo_sched_error octo_sched_add(const struct octo_sched_spec *spec, char *id,
-                                     octo_error *err);
+enum octo_sched_error octo_sched_add(const struct octo_sched_spec *spec, char *id, octo_error *err);
 int octo_sched_remove(const char *id);
 int octo_sched_pause(const char *id, int paused);
 /* [{"id", "path", "cron", "every_seconds", "timeout_seconds", "overlap",

@@ -64,9 +64,12 @@ static void hello_destroy(const octo_host *h, void *inst)
 }
 
 static const octo_option hello_options[] = {
-    {.name = "greeting", .type = OCTO_OPT_STRING, .def = "\"Hello\"",
+    {.name = "greeting",
+     .type = OCTO_OPT_STRING,
+     .def = "\"Hello\"",
      .summary = "word put before the name"},
-    {.name = "data_key", .type = OCTO_OPT_STRING,
+    {.name = "data_key",
+     .type = OCTO_OPT_STRING,
      .flags = OCTO_OPT_REQUIRED | OCTO_OPT_DATA_KEY | OCTO_OPT_INPUT_NEEDED,
      .summary = "key of the flow data holding the name"},
     {.name = NULL},

@@ -51,10 +51,10 @@
 #define OCTO_STEP_H
 
 #include <errno.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <jansson.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,8 +71,8 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__)
-#define OCTO_EXPORT __attribute__((visibility("default")))
-#define OCTO_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define OCTO_EXPORT                 __attribute__((visibility("default")))
+#define OCTO_PRINTF(f, a)           __attribute__((format(printf, f, a)))
 #define OCTO_DEPRECATED(since, msg) __attribute__((deprecated("since " #since ": " msg)))
 #else
 #define OCTO_EXPORT
@@ -86,23 +86,23 @@ extern "C" {
  * puts first in the text that ignore_errors patterns are searched in
  * ("<type>: <message>"). Append only.
  * ---------------------------------------------------------------------- */
-#define OCTO_ERRNO_MAP(XX)                                                   \
-    XX(EINVAL, -EINVAL, "validation", "invalid argument or option")          \
-    XX(ENOMEM, -ENOMEM, "internal", "out of memory")                         \
-    XX(ENOENT, -ENOENT, "io", "not found")                                   \
-    XX(EIO, -EIO, "io", "input/output error")                                \
-    XX(EACCES, -EACCES, "path", "permission denied")                         \
-    XX(ETIMEDOUT, -ETIMEDOUT, "timeout", "timed out")                        \
-    XX(ECANCELED, -ECANCELED, "cancelled", "cancelled")                      \
-    XX(ETEMPLATE, -4000, "template", "template error")                       \
-    XX(EJQ, -4001, "jq", "jq error")                                         \
-    XX(EHTTP, -4002, "http", "remote service answered with an error status") \
-    XX(EABI, -4003, "internal", "plugin ABI mismatch")                       \
-    XX(EPATH, -4004, "path", "path refused")                                 \
-    XX(ESECRET, -4005, "secret", "secret error")                             \
-    XX(ENETWORK, -4006, "network", "network error")                          \
-    XX(ESUBFLOW, -4007, "subflow", "sub-flow failed")                        \
-    XX(EINTERNAL, -4008, "internal", "internal error")                       \
+#define OCTO_ERRNO_MAP(XX)                                                                         \
+    XX(EINVAL, -EINVAL, "validation", "invalid argument or option")                                \
+    XX(ENOMEM, -ENOMEM, "internal", "out of memory")                                               \
+    XX(ENOENT, -ENOENT, "io", "not found")                                                         \
+    XX(EIO, -EIO, "io", "input/output error")                                                      \
+    XX(EACCES, -EACCES, "path", "permission denied")                                               \
+    XX(ETIMEDOUT, -ETIMEDOUT, "timeout", "timed out")                                              \
+    XX(ECANCELED, -ECANCELED, "cancelled", "cancelled")                                            \
+    XX(ETEMPLATE, -4000, "template", "template error")                                             \
+    XX(EJQ, -4001, "jq", "jq error")                                                               \
+    XX(EHTTP, -4002, "http", "remote service answered with an error status")                       \
+    XX(EABI, -4003, "internal", "plugin ABI mismatch")                                             \
+    XX(EPATH, -4004, "path", "path refused")                                                       \
+    XX(ESECRET, -4005, "secret", "secret error")                                                   \
+    XX(ENETWORK, -4006, "network", "network error")                                                \
+    XX(ESUBFLOW, -4007, "subflow", "sub-flow failed")                                              \
+    XX(EINTERNAL, -4008, "internal", "internal error")                                             \
     XX(ENOTSUP, -4009, "internal", "not available in this build")
 
 enum octo_status {
@@ -118,28 +118,28 @@ enum octo_status {
  * boundary with an ownership transfer, nothing to free. The layout is
  * frozen for the whole major; new information goes into reserved[].
  * ---------------------------------------------------------------------- */
-#define OCTO_ERROR_FIELD_LEN 128
-#define OCTO_ERROR_MSG_LEN 512
+#define OCTO_ERROR_FIELD_LEN  128
+#define OCTO_ERROR_MSG_LEN    512
 #define OCTO_ERROR_DETAIL_LEN 2048
 typedef struct octo_error {
-    int code;                          /* OCTO_E*; 0 while unset */
-    int http_status;                   /* EHTTP: the response status, else 0 */
-    char field[OCTO_ERROR_FIELD_LEN];  /* option path relative to the step's
-                                          block: "uri", "headers.Accept" */
-    char msg[OCTO_ERROR_MSG_LEN];      /* one sentence for humans; the core
-                                          adds file, line and step */
+    int code;                           /* OCTO_E*; 0 while unset */
+    int http_status;                    /* EHTTP: the response status, else 0 */
+    char field[OCTO_ERROR_FIELD_LEN];   /* option path relative to the step's
+                                           block: "uri", "headers.Accept" */
+    char msg[OCTO_ERROR_MSG_LEN];       /* one sentence for humans; the core
+                                           adds file, line and step */
     char detail[OCTO_ERROR_DETAIL_LEN]; /* EHTTP: the response content as
                                           JSON text (a JSON string when the
                                           body was not JSON); "" if none */
-    uint32_t retry_after_ms;           /* since 1.1: the server asked to wait this
-                                          long before trying again (HTTP
-                                          Retry-After); 0: no advice */
-    uint32_t detail_is_object;         /* since 1.1: non-zero when detail holds a
-                                          JSON object (host->error_detail) that the
-                                          core merges into the error's record in
-                                          __errors__, whatever the code; 0: the 1.0
-                                          meaning (EHTTP response content) */
-    uint32_t reserved[6];              /* zero; room to grow in place */
+    uint32_t retry_after_ms;            /* since 1.1: the server asked to wait this
+                                           long before trying again (HTTP
+                                           Retry-After); 0: no advice */
+    uint32_t detail_is_object;          /* since 1.1: non-zero when detail holds a
+                                           JSON object (host->error_detail) that the
+                                           core merges into the error's record in
+                                           __errors__, whatever the code; 0: the 1.0
+                                           meaning (EHTTP response content) */
+    uint32_t reserved[6];               /* zero; room to grow in place */
 } octo_error;
 
 typedef struct octo_ctx octo_ctx;           /* one run of one step */
@@ -170,29 +170,30 @@ enum octo_jq_mode {
 };
 
 /* path_resolve flags. */
-#define OCTO_PATH_WRITE (1u << 0) /* the caller will write: refuse protected
-                                     files and directories (flows, templates,
-                                     locks, logs, secrets, config) */
+#define OCTO_PATH_WRITE                                                                            \
+    (1u << 0) /* the caller will write: refuse protected                                           \
+                 files and directories (flows, templates,                                          \
+                 locks, logs, secrets, config) */
 
 /* json_dump flags (Python json.dumps compatible output). */
-#define OCTO_JSON_SORT_KEYS (1u << 0) /* sort_keys=True */
-#define OCTO_JSON_UNICODE (1u << 1)   /* ensure_ascii=False */
-#define OCTO_JSON_COMPACT (1u << 2)   /* separators=(",", ":") */
+#define OCTO_JSON_SORT_KEYS (1u << 0)                    /* sort_keys=True */
+#define OCTO_JSON_UNICODE   (1u << 1)                    /* ensure_ascii=False */
+#define OCTO_JSON_COMPACT   (1u << 2)                    /* separators=(",", ":") */
 #define OCTO_JSON_INDENT(n) (((uint32_t)(n)&0xffu) << 8) /* indent=n (0: none) */
 
 /* yaml_dump flags (PyYAML yaml.dump compatible output). 0 gives
  * yaml.dump(v, default_flow_style=False): block style, sorted keys, ASCII
  * with escapes, width 80, indent 2. */
-#define OCTO_YAML_UNICODE (1u << 0)    /* allow_unicode=True */
-#define OCTO_YAML_FLOW_LEAVES (1u << 1) /* default_flow_style=None */
-#define OCTO_YAML_NO_SORT (1u << 2)    /* sort_keys=False */
-#define OCTO_YAML_INDENT(n) (((uint32_t)(n)&0xfu) << 8) /* indent (0: 2) */
+#define OCTO_YAML_UNICODE     (1u << 0)                   /* allow_unicode=True */
+#define OCTO_YAML_FLOW_LEAVES (1u << 1)                   /* default_flow_style=None */
+#define OCTO_YAML_NO_SORT     (1u << 2)                   /* sort_keys=False */
+#define OCTO_YAML_INDENT(n)   (((uint32_t)(n)&0xfu) << 8) /* indent (0: 2) */
 
 /* regex_compile flags (since 1.1), as Python's re.IGNORECASE, re.MULTILINE,
  * re.DOTALL; inline flags ("(?i)") work too. */
 #define OCTO_REGEX_IGNORECASE (1u << 0)
-#define OCTO_REGEX_MULTILINE (1u << 1)
-#define OCTO_REGEX_DOTALL (1u << 2)
+#define OCTO_REGEX_MULTILINE  (1u << 1)
+#define OCTO_REGEX_DOTALL     (1u << 2)
 
 /* regex_match modes (since 1.1). */
 enum octo_regex_how {
@@ -272,8 +273,7 @@ typedef struct octo_host {
      * paths, "..", NUL, symlinks leaving the root; with OCTO_PATH_WRITE
      * also protected files. *abs is new (host->free). Messages name the
      * path relative to its root, never an absolute path. */
-    int (*path_resolve)(int root, const char *rel, unsigned flags, char **abs,
-                        octo_error *err);
+    int (*path_resolve)(int root, const char *rel, unsigned flags, char **abs, octo_error *err);
 
     /* Run the flow at rel_path (under FLOWS_PATH) synchronously on this
      * thread with __input__ = input (borrowed; NULL means null). Returns
@@ -282,8 +282,8 @@ typedef struct octo_host {
      * ("<step>: <message>"). Returns a negative code, *out NULL, when it
      * could not run (not found, invalid, depth limit, cancelled).
      * Sub-flows take no lock. */
-    int (*flow_run)(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out,
-                    int *failed, octo_error *err);
+    int (*flow_run)(octo_ctx *ctx, const char *rel_path, json_t *input, json_t **out, int *failed,
+                    octo_error *err);
 
     /* Run the flow at rel_path once per element of items (borrowed array)
      * with __input__ = the element and __loop_index__ = its 1-based index,
@@ -293,9 +293,8 @@ typedef struct octo_host {
      * caller's flow __errors__, each marked with "loop_index", and sets
      * *failed_items to the number of items whose flow failed. Returns a
      * negative code, *out NULL, when the loop could not run at all. */
-    int (*flow_run_each)(octo_ctx *ctx, const char *rel_path, json_t *items,
-                         unsigned max_parallel, json_t **out, size_t *failed_items,
-                         octo_error *err);
+    int (*flow_run_each)(octo_ctx *ctx, const char *rel_path, json_t *items, unsigned max_parallel,
+                         json_t **out, size_t *failed_items, octo_error *err);
 
     /* Non-zero once this run is cancelled (API, timeout, shutdown). Cheap:
      * an atomic load. Poll it in long loops and transfer callbacks, then
@@ -372,8 +371,7 @@ typedef struct octo_host {
      * match: how is an octo_regex_how; subject is UTF-8 of len bytes.
      * Returns 1 (matched), 0 (not), or a negative code with err filled
      * (err may be NULL): invalid UTF-8, the backtracking limit. Since 1.1. */
-    int (*regex_compile)(const char *pattern, unsigned flags, octo_regex **out,
-                         octo_error *err);
+    int (*regex_compile)(const char *pattern, unsigned flags, octo_regex **out, octo_error *err);
     int (*regex_match)(const octo_regex *re, const char *subject, size_t len, int how,
                        octo_error *err);
     void (*regex_free)(octo_regex *re);
@@ -382,13 +380,10 @@ typedef struct octo_host {
 } octo_host;
 
 /* host->control what */
-enum octo_control {
-    OCTO_CONTROL_GOTO = 1,
-    OCTO_CONTROL_EXIT = 2
-};
+enum octo_control { OCTO_CONTROL_GOTO = 1, OCTO_CONTROL_EXIT = 2 };
 
 /* Non-zero when the running core provides member m. */
-#define OCTO_HOST_HAS(h, m) \
+#define OCTO_HOST_HAS(h, m)                                                                        \
     ((h)->struct_size >= offsetof(octo_host, m) + sizeof((h)->m) && (h)->m != NULL)
 
 /* ------------------------------------------------------------------------
@@ -410,36 +405,45 @@ typedef enum octo_opt_type {
     /* append only */
 } octo_opt_type;
 
-#define OCTO_OPT_REQUIRED (1u << 0)   /* must be present and not null */
-#define OCTO_OPT_TEMPLATE (1u << 1)   /* STRING: Jinja text rendered per run with
-                                         the flow data; OBJECT: each string value
-                                         is. Compiled at load. */
-#define OCTO_OPT_PATH_DATA (1u << 2)  /* checked to stay under DATA_PATH (after
-                                         rendering, before run()); run() sees it as
-                                         rendered: resolve it with path_resolve */
-#define OCTO_OPT_PATH_TPL (1u << 3)   /* checked to stay under TEMPLATES_PATH;
-                                         run() sees it as written */
-#define OCTO_OPT_PATH_FLOWS (1u << 4) /* checked to stay under FLOWS_PATH;
-                                         run() sees it as written */
-#define OCTO_OPT_DATA_KEY (1u << 5)   /* key in flow data: its value becomes
-                                         args->input ("." = whole flow data) */
-#define OCTO_OPT_SECRET (1u << 6)     /* STRING: names a secret; OBJECT: its "secret"
+#define OCTO_OPT_REQUIRED (1u << 0) /* must be present and not null */
+#define OCTO_OPT_TEMPLATE                                                                          \
+    (1u << 1) /* STRING: Jinja text rendered per run with                                          \
+                 the flow data; OBJECT: each string value                                          \
+                 is. Compiled at load. */
+#define OCTO_OPT_PATH_DATA                                                                         \
+    (1u << 2) /* checked to stay under DATA_PATH (after                                            \
+                 rendering, before run()); run() sees it as                                        \
+                 rendered: resolve it with path_resolve */
+#define OCTO_OPT_PATH_TPL                                                                          \
+    (1u << 3) /* checked to stay under TEMPLATES_PATH;                                             \
+                 run() sees it as written */
+#define OCTO_OPT_PATH_FLOWS                                                                        \
+    (1u << 4) /* checked to stay under FLOWS_PATH;                                                 \
+                 run() sees it as written */
+#define OCTO_OPT_DATA_KEY                                                                          \
+    (1u << 5) /* key in flow data: its value becomes                                               \
+                 args->input ("." = whole flow data) */
+#define OCTO_OPT_SECRET                                                                            \
+    (1u << 6)                         /* STRING: names a secret; OBJECT: its "secret"              \
                                          member does. Unknown names warn at load */
-#define OCTO_OPT_JQ (1u << 7)         /* STRING: jq program, compiled at load */
+#define OCTO_OPT_JQ         (1u << 7) /* STRING: jq program, compiled at load */
 #define OCTO_OPT_DEPRECATED (1u << 8) /* accepted with a warning naming replaced_by */
-#define OCTO_OPT_NOCASE (1u << 9)     /* ENUM: case-insensitive */
-#define OCTO_OPT_INPUT_NEEDED (1u << 10) /* DATA_KEY: a key missing from the flow
-                                            data is a step error, not a warning */
-#define OCTO_OPT_STEP_NAME (1u << 11)    /* since 1.1, STRING: names a step of the flow
-                                            (or __end__, __start__, __exit__); a
-                                            literal unknown name is a load error */
-#define OCTO_OPT_NESTED_STEPS (1u << 12) /* since 1.1: OBJECT: the value is a full step;
-                                            ARRAY: each element's "step" member is.
-                                            Compiled by the core at load, run with
-                                            host->run_nested */
+#define OCTO_OPT_NOCASE     (1u << 9) /* ENUM: case-insensitive */
+#define OCTO_OPT_INPUT_NEEDED                                                                      \
+    (1u << 10) /* DATA_KEY: a key missing from the flow                                            \
+                  data is a step error, not a warning */
+#define OCTO_OPT_STEP_NAME                                                                         \
+    (1u << 11) /* since 1.1, STRING: names a step of the flow                                      \
+                  (or __end__, __start__, __exit__); a                                             \
+                  literal unknown name is a load error */
+#define OCTO_OPT_NESTED_STEPS                                                                      \
+    (1u << 12) /* since 1.1: OBJECT: the value is a full step;                                     \
+                  ARRAY: each element's "step" member is.                                          \
+                  Compiled by the core at load, run with                                           \
+                  host->run_nested */
 
 typedef struct octo_option {
-    const char *name;          /* key in the step's block: "uri" */
+    const char *name; /* key in the step's block: "uri" */
     octo_opt_type type;
     uint32_t flags;            /* OCTO_OPT_* */
     const char *def;           /* default as JSON text ("\"GET\"", "30"), or NULL */
@@ -457,27 +461,27 @@ typedef struct octo_run_args {
                               NULL when the step has none or the key is absent */
     const char *step_name; /* for messages */
     /* ---- 1.1 ---- */
-    json_t *paths;         /* since 1.1, borrowed: option name -> absolute path
-                              for the PATH_DATA, PATH_TPL and PATH_FLOWS options
-                              present, resolved and confined under their root
-                              (1.0: resolve them with path_resolve) */
+    json_t *paths; /* since 1.1, borrowed: option name -> absolute path
+                      for the PATH_DATA, PATH_TPL and PATH_FLOWS options
+                      present, resolved and confined under their root
+                      (1.0: resolve them with path_resolve) */
 } octo_run_args;
 
 /* Non-zero when the core filled member m of args (a 1.0 core does not). */
-#define OCTO_ARGS_HAS(a, m) \
-    ((a)->struct_size >= offsetof(octo_run_args, m) + sizeof((a)->m))
+#define OCTO_ARGS_HAS(a, m) ((a)->struct_size >= offsetof(octo_run_args, m) + sizeof((a)->m))
 
-#define OCTO_STEP_PURE (1u << 0)      /* no side effects (informative) */
-#define OCTO_STEP_NO_RESULT (1u << 1) /* since 1.1: the core stores nothing under
-                                         result_key and applies no jq_expression
-                                         (goto, switch, exit) */
+#define OCTO_STEP_PURE (1u << 0) /* no side effects (informative) */
+#define OCTO_STEP_NO_RESULT                                                                        \
+    (1u << 1) /* since 1.1: the core stores nothing under                                          \
+                 result_key and applies no jq_expression                                           \
+                 (goto, switch, exit) */
 
 typedef struct octo_step_type {
-    uint32_t struct_size; /* sizeof(octo_step_type) as compiled */
-    uint32_t flags;       /* OCTO_STEP_* */
-    const char *name;     /* the YAML `type:` value, [a-z][a-z0-9_]* */
-    const char *summary;  /* one line */
-    const char *doc;      /* Markdown, may be NULL */
+    uint32_t struct_size;       /* sizeof(octo_step_type) as compiled */
+    uint32_t flags;             /* OCTO_STEP_* */
+    const char *name;           /* the YAML `type:` value, [a-z][a-z0-9_]* */
+    const char *summary;        /* one line */
+    const char *doc;            /* Markdown, may be NULL */
     const octo_option *options; /* ends with an entry whose name is NULL */
     uint32_t option_size;       /* sizeof(octo_option) as compiled */
 
@@ -521,8 +525,7 @@ typedef int (*octo_plugin_entry_fn)(const octo_host *host, const octo_plugin **o
 
 /* Called once, on the loading thread, before any prepare(). Returns OCTO_OK
  * and sets *out to a static descriptor, or fills err. */
-OCTO_EXPORT int octo_plugin_entry(const octo_host *host, const octo_plugin **out,
-                                  octo_error *err);
+OCTO_EXPORT int octo_plugin_entry(const octo_host *host, const octo_plugin **out, octo_error *err);
 
 /* Compiled into each plugin: refuse a core of another major or too old a
  * minor, reading only the frozen header. */
@@ -536,33 +539,32 @@ static inline int octo_host_check(const octo_host *host, octo_error *err)
     if (host->abi_major != OCTO_ABI_MAJOR || too_old) {
         err->code = OCTO_EABI;
         snprintf(err->msg, sizeof(err->msg),
-                 "plugin needs step ABI %d.%d or a later 1.x, core has %u.%u",
-                 OCTO_ABI_MAJOR, OCTO_ABI_MINOR_REQUIRED, (unsigned)host->abi_major,
-                 (unsigned)host->abi_minor);
+                 "plugin needs step ABI %d.%d or a later 1.x, core has %u.%u", OCTO_ABI_MAJOR,
+                 OCTO_ABI_MINOR_REQUIRED, (unsigned)host->abi_major, (unsigned)host->abi_minor);
         return OCTO_EABI;
     }
     return OCTO_OK;
 }
 
 /* Declare a plugin descriptor. */
-#define OCTO_PLUGIN_DESCRIPTOR(var, name_, version_, steps_)                                 \
-    static const octo_plugin var = {.struct_size = sizeof(octo_plugin),                     \
-                                    .abi_major = OCTO_ABI_MAJOR,                            \
-                                    .abi_minor = OCTO_ABI_MINOR_REQUIRED,                   \
-                                    .name = (name_),                                        \
-                                    .version = (version_),                                  \
+#define OCTO_PLUGIN_DESCRIPTOR(var, name_, version_, steps_)                                       \
+    static const octo_plugin var = {.struct_size = sizeof(octo_plugin),                            \
+                                    .abi_major = OCTO_ABI_MAJOR,                                   \
+                                    .abi_minor = OCTO_ABI_MINOR_REQUIRED,                          \
+                                    .name = (name_),                                               \
+                                    .version = (version_),                                         \
                                     .steps = (steps_)}
 
 /* The usual entry point: check the host, hand out the descriptor. */
-#define OCTO_PLUGIN_DEFINE_ENTRY(var)                                                       \
-    OCTO_EXPORT int octo_plugin_entry(const octo_host *host, const octo_plugin **out,       \
-                                      octo_error *err)                                      \
-    {                                                                                       \
-        int rc_ = octo_host_check(host, err);                                               \
-        if (rc_ == OCTO_OK) {                                                               \
-            *out = &(var);                                                                  \
-        }                                                                                   \
-        return rc_;                                                                         \
+#define OCTO_PLUGIN_DEFINE_ENTRY(var)                                                              \
+    OCTO_EXPORT int octo_plugin_entry(const octo_host *host, const octo_plugin **out,              \
+                                      octo_error *err)                                             \
+    {                                                                                              \
+        int rc_ = octo_host_check(host, err);                                                      \
+        if (rc_ == OCTO_OK) {                                                                      \
+            *out = &(var);                                                                         \
+        }                                                                                          \
+        return rc_;                                                                                \
     }
 
 #ifdef __cplusplus

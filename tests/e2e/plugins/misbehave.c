@@ -61,7 +61,8 @@ static json_t *hostile(void)
     json_object_set_new(o, "read_shadow", try_open("/etc/shadow", O_RDONLY));
     json_object_set_new(o, "read_own_environ", try_open("/proc/self/environ", O_RDONLY));
     json_object_set_new(o, "read_parent_environ", try_open("/proc/1/environ", O_RDONLY));
-    json_object_set_new(o, "write_tmp", try_open("/tmp/octoflow-hostile-probe", O_WRONLY | O_CREAT));
+    json_object_set_new(o, "write_tmp",
+                        try_open("/tmp/octoflow-hostile-probe", O_WRONLY | O_CREAT));
     if (data != NULL) {
         snprintf(path, sizeof(path), "%s/secrets.yml", data);
         json_object_set_new(o, "write_secrets", try_open(path, O_WRONLY | O_APPEND));
@@ -71,7 +72,8 @@ static json_t *hostile(void)
         json_object_set_new(o, "write_data", try_open(path, O_WRONLY | O_CREAT));
     }
     json_object_set_new(o, "env_api_token",
-                        getenv("API_TOKEN") != NULL ? json_string("present") : json_string("absent"));
+                        getenv("API_TOKEN") != NULL ? json_string("present")
+                                                    : json_string("absent"));
     return o;
 }
 
@@ -115,9 +117,14 @@ static int m_run(const octo_host *h, octo_ctx *ctx, void *inst, const octo_run_a
 static const char *const HOW[] = {"segv", "abort", "exit", "oom", "spin", "hostile", "ok", NULL};
 
 static const octo_option OPTIONS[] = {
-    {.name = "how", .type = OCTO_OPT_ENUM, .flags = OCTO_OPT_REQUIRED, .values = HOW,
+    {.name = "how",
+     .type = OCTO_OPT_ENUM,
+     .flags = OCTO_OPT_REQUIRED,
+     .values = HOW,
      .summary = "what to do wrong"},
-    {.name = "crash_in_prepare", .type = OCTO_OPT_BOOL, .def = "false",
+    {.name = "crash_in_prepare",
+     .type = OCTO_OPT_BOOL,
+     .def = "false",
      .summary = "segfault when the flow is loaded"},
     {.name = NULL},
 };

@@ -41,9 +41,11 @@ static void test_unknown_names(void **state)
     RENDER_ERR("a\n{{ x|nope }}", NULL, "t:2: No filter named 'nope'.");
     RENDER_ERR("{% if true %}{{ 1 is nope }}{% endif %}", NULL, "t:1: No test named 'nope' found.");
     RENDER_EQ("{% if false %}{{ x|nope }}{% endif %}ok", NULL, "ok");
-    RENDER_ERR("{% macro m(caller) %}{{ caller() }}{% endmacro %}", NULL, "\"caller\" argument must be omitted");
+    RENDER_ERR("{% macro m(caller) %}{{ caller() }}{% endmacro %}", NULL,
+               "\"caller\" argument must be omitted");
     RENDER_ERR("{% block b required %}{% endblock %}", NULL, "Required block 'b' not found");
-    RENDER_ERR("{{ {1: 'a', 'b': 2}|tojson }}", NULL, "'<' not supported between instances of 'str' and 'int'");
+    RENDER_ERR("{{ {1: 'a', 'b': 2}|tojson }}", NULL,
+               "'<' not supported between instances of 'str' and 'int'");
 }
 
 /* env.autoescape is Environment(autoescape=True) */
@@ -54,8 +56,9 @@ static void test_autoescape_env(void **state)
     (void)state;
     memset(&env, 0, sizeof(env));
     env.autoescape = 1;
-    r = tpl_render_env("{{ x }}|{{ '<' }}|{{ x|safe }}|{% macro m() %}<{{ x }}>{% endmacro %}{{ m() }}",
-                       "{\"x\": \"<&>\"}", &env);
+    r = tpl_render_env(
+        "{{ x }}|{{ '<' }}|{{ x|safe }}|{% macro m() %}<{{ x }}>{% endmacro %}{{ m() }}",
+        "{\"x\": \"<&>\"}", &env);
     assert_string_equal(r, "&lt;&amp;&gt;|&lt;|<&>|<&lt;&amp;&gt;>");
     free(r);
     r = tpl_render_env("{% autoescape false %}{{ x }}{% endautoescape %}", "{\"x\": \"<\"}", &env);
@@ -75,9 +78,11 @@ static void test_limits(void **state)
     RENDER_EQ("[{{ '' * 9223372036854775807 }}{{ [] * 9223372036854775807 }}]", NULL, "[[]]");
     RENDER_ERR("{{ [1]|batch(10**15, 0)|list }}", NULL, "too large");
     RENDER_ERR("{{ '%*d' % (10**12, 1) }}", NULL, "width too big");
-    RENDER_ERR("{% set l = range(100000)|list %}{% for i in l %}{% if i in l %}{% endif %}{% endfor %}", NULL,
-               "evaluation budget");
-    RENDER_ERR("{% for i in range(1000000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}", NULL, "output exceeds");
+    RENDER_ERR(
+        "{% set l = range(100000)|list %}{% for i in l %}{% if i in l %}{% endif %}{% endfor %}",
+        NULL, "evaluation budget");
+    RENDER_ERR("{% for i in range(1000000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}", NULL,
+               "output exceeds");
     memset(&env, 0, sizeof(env));
     env.max_output = 10;
     env.max_depth = 5;
@@ -159,7 +164,8 @@ static void *big_worker(void *p)
         struct octo_buf out = OCTO_BUF_INIT;
         octo_error err;
         memset(&err, 0, sizeof(err));
-        if (octo_tpl_render(j->t, j->ctx, &out, &err) != OCTO_OK || strcmp(out.data, j->want) != 0) {
+        if (octo_tpl_render(j->t, j->ctx, &out, &err) != OCTO_OK ||
+            strcmp(out.data, j->want) != 0) {
             j->ok = 0;
         }
         octo_buf_free(&out);
@@ -172,7 +178,8 @@ static void test_threads_big(void **state)
     const char *src = "{% for r in recs %}{{ loop.index }}. {{ r.name|title }} {{ app.domain }} "
                       "{{ '%.2f'|format(r.score) }} {{ r.tags|join('/') }}{% if not loop.last %},"
                       "{% endif %}{% endfor %}|{{ recs|selectattr('on')|list|length }}|"
-                      "{{ recs|sum(attribute='score')|round(2) }}|{{ recs|map(attribute='name')|map('upper')|join }}";
+                      "{{ recs|sum(attribute='score')|round(2) }}|{{ "
+                      "recs|map(attribute='name')|map('upper')|join }}";
     struct octo_tpl *t = NULL;
     octo_error err;
     pthread_t th[4];
@@ -197,7 +204,9 @@ static void test_threads_big(void **state)
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_tpl_compile(src, strlen(src), "mtbig", NULL, &t, &err), OCTO_OK);
     assert_int_equal(octo_tpl_render(t, ctx, &want, &err), OCTO_OK);
-    assert_non_null(strstr(want.data, "400. User 399 Alpha-Beta example.org 548.62 a/b|134|109725.0|USER 0 ALPHA-BETAUSER 1"));
+    assert_non_null(strstr(
+        want.data,
+        "400. User 399 Alpha-Beta example.org 548.62 a/b|134|109725.0|USER 0 ALPHA-BETAUSER 1"));
     for (i = 0; i < 4; i++) {
         jobs[i].t = octo_tpl_ref(t);
         jobs[i].ctx = ctx;
@@ -216,16 +225,18 @@ static void test_threads_big(void **state)
 
 static void test_threads(void **state)
 {
-    const char *src = "{% for u in users %}{{ u.name }}:{{ u.age }},{% endfor %}|{{ users|length }}|"
-                      "{{ {'n': users|length}|tojson }}";
+    const char *src =
+        "{% for u in users %}{{ u.name }}:{{ u.age }},{% endfor %}|{{ users|length }}|"
+        "{{ {'n': users|length}|tojson }}";
     struct octo_tpl *t = NULL;
     octo_error err;
     json_error_t je;
     pthread_t th[8];
     struct job jobs[8];
     int i;
-    json_t *ctx = json_loads("{\"users\": [{\"name\": \"alice\", \"age\": 31}, {\"name\": \"bob\", \"age\": 25}]}",
-                             0, &je);
+    json_t *ctx = json_loads(
+        "{\"users\": [{\"name\": \"alice\", \"age\": 31}, {\"name\": \"bob\", \"age\": 25}]}", 0,
+        &je);
     (void)state;
     memset(&err, 0, sizeof(err));
     assert_int_equal(octo_tpl_compile(src, strlen(src), "mt", NULL, &t, &err), OCTO_OK);
@@ -246,8 +257,8 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_is_template), cmocka_unit_test(test_messages),
-        cmocka_unit_test(test_limits),      cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_is_template),   cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_unknown_names), cmocka_unit_test(test_autoescape_env),
         cmocka_unit_test(test_threads_big),
     };

@@ -15,7 +15,8 @@
 
 /* Render tpl with the JSON context ctx_json (NULL: empty) through env (may be
  * NULL). Returns a malloc'd string: the output, or "ERR:" + the message. */
-static inline char *tpl_render_env(const char *tpl, const char *ctx_json, const struct octo_tpl_env *env)
+static inline char *tpl_render_env(const char *tpl, const char *ctx_json,
+                                   const struct octo_tpl_env *env)
 {
     struct octo_tpl *t = NULL;
     struct octo_buf out = OCTO_BUF_INIT;
@@ -56,27 +57,28 @@ static inline char *tpl_render(const char *tpl, const char *ctx_json)
 }
 
 /* assert that tpl renders to expect */
-#define RENDER_EQ(tpl, ctx, expect)                                                \
-    do {                                                                           \
-        char *got_ = tpl_render((tpl), (ctx));                                     \
-        if (strcmp(got_, (expect)) != 0) {                                         \
+#define RENDER_EQ(tpl, ctx, expect)                                                                \
+    do {                                                                                           \
+        char *got_ = tpl_render((tpl), (ctx));                                                     \
+        if (strcmp(got_, (expect)) != 0) {                                                         \
             print_error("template %s\n  expected [%s]\n  got      [%s]\n", (tpl), (expect), got_); \
-            free(got_);                                                            \
-            fail();                                                                \
-        }                                                                          \
-        free(got_);                                                                \
+            free(got_);                                                                            \
+            fail();                                                                                \
+        }                                                                                          \
+        free(got_);                                                                                \
     } while (0)
 
 /* assert that tpl fails with a message containing needle */
-#define RENDER_ERR(tpl, ctx, needle)                                               \
-    do {                                                                           \
-        char *got_ = tpl_render((tpl), (ctx));                                     \
-        if (strncmp(got_, "ERR:", 4) != 0 || strstr(got_, (needle)) == NULL) {     \
-            print_error("template %s\n  expected an error with [%s]\n  got [%s]\n", (tpl), (needle), got_); \
-            free(got_);                                                            \
-            fail();                                                                \
-        }                                                                          \
-        free(got_);                                                                \
+#define RENDER_ERR(tpl, ctx, needle)                                                               \
+    do {                                                                                           \
+        char *got_ = tpl_render((tpl), (ctx));                                                     \
+        if (strncmp(got_, "ERR:", 4) != 0 || strstr(got_, (needle)) == NULL) {                     \
+            print_error("template %s\n  expected an error with [%s]\n  got [%s]\n", (tpl),         \
+                        (needle), got_);                                                           \
+            free(got_);                                                                            \
+            fail();                                                                                \
+        }                                                                                          \
+        free(got_);                                                                                \
     } while (0)
 
 #endif
