@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <octoflow/core.h>
 
@@ -22,8 +23,42 @@ static const char *str(json_t *o, const char *k)
     return v != NULL ? v : "-";
 }
 
+/* No store file yet (no job ever ran with this JOBS_DB): an empty history,
+ * not SQLite's "unable to open database file". */
+static int store_missing(void)
+{
+    const struct octo_config *cfg = octo_config();
+
+    return cfg != NULL && cfg->jobs_db[0] != '\0' && access(cfg->jobs_db, F_OK) != 0;
+}
+
+/* value is one of the NULL-terminated names, or NULL: else exit 2 naming them */
+static int check_choice(const char *option, const char *value, const char *const *names)
+{
+    size_t i;
+
+    if (value == NULL) {
+        return 0;
+    }
+    for (i = 0; names[i] != NULL; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            return 0;
+        }
+    }
+    fprintf(stderr, "octoflow jobs list: %s '%s' is not one of", option, value);
+    for (i = 0; names[i] != NULL; i++) {
+        fprintf(stderr, "%s %s", i > 0 ? "," : "", names[i]);
+    }
+    fputc('\n', stderr);
+    return -1;
+}
+
 static int list(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
 {
+    static const char *const statuses[] = {"success", "failed",    "exit", "cancelled",
+                                           "timeout", "abandoned", NULL};
+    static const char *const states[] = {"queued", "running", "finished", NULL};
+    static const char *const sources[] = {"api", "schedule", "cli", NULL};
     struct octo_job_query q;
     json_t *jobs = NULL;
     long total = 0;
@@ -48,8 +83,18 @@ static int list(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
             return OCTO_EXIT_USAGE;
         }
     }
+    if (q.status != NULL && strcmp(q.status, "error") == 0) {
+        q.status = "failed"; /* the original's word, as the API takes it */
+    }
+    if (check_choice("--status", q.status, statuses) != 0 ||
+        check_choice("--state", q.state, states) != 0 ||
+        check_choice("--source", q.source, sources) != 0) {
+        return OCTO_EXIT_USAGE;
+    }
     memset(&err, 0, sizeof(err));
-    if (octo_jobs_query(&q, &jobs, &total, &err) != OCTO_OK) {
+    if (store_missing()) {
+        jobs = json_array(); /* nothing recorded yet */
+    } else if (octo_jobs_query(&q, &jobs, &total, &err) != OCTO_OK) {
         fprintf(stderr, "octoflow jobs: %s\n", err.msg);
         return OCTO_EXIT_FAILED;
     }
@@ -114,6 +159,10 @@ static int show(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
     octo_error err;
 
     memset(&err, 0, sizeof(err));
+    if (store_missing()) {
+        fprintf(stderr, "octoflow jobs: no such job (no job has been recorded yet)\n");
+        return OCTO_EXIT_FAILED;
+    }
     if (octo_job_lookup(id, &job, &err) != OCTO_OK) {
         fprintf(stderr, "octoflow jobs: %s\n", err.code == OCTO_ENOENT ? "no such job" : err.msg);
         return OCTO_EXIT_FAILED;

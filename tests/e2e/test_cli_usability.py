@@ -148,6 +148,26 @@ def test_read_only_commands_create_no_directory():
     eq(cli(["render", "--data", ctx, tpl], env=env, cwd=base).stdout, "1", "render output")
 
 
+def test_jobs_list_before_any_job_and_bad_filters():
+    data = tempfile.mkdtemp(dir=TMP)
+    os.makedirs(os.path.join(data, "flows"))
+    env = {"DATA_PATH": data}
+    p = cli(["jobs", "list"], env=env)
+    eq(p.returncode, 0, "an empty history is not an error: %r" % p)
+    check(p.stdout.strip().endswith("0 of 0 job(s)"), p.stdout)
+    eq(cli(["jobs", "list", "--json"], env=env).stdout.strip(), "[]", "--json of an empty history")
+    p = cli(["jobs", "show", "0f4d1c1e-0000-4000-8000-000000000000"], env=env)
+    eq((p.returncode, p.stderr.strip()), (1, "octoflow jobs: no such job (no job has been recorded yet)"),
+       "show before any job")
+    for opt, bad, names in (("--status", "bogus", "success, failed, exit, cancelled, timeout, abandoned"),
+                            ("--state", "done", "queued, running, finished"),
+                            ("--source", "web", "api, schedule, cli")):
+        p = cli(["jobs", "list", opt, bad], env=env)
+        eq((p.returncode, p.stderr.strip()),
+           (2, "octoflow jobs list: %s '%s' is not one of %s" % (opt, bad, names)), "%s %s" % (opt, bad))
+    eq(os.listdir(data), ["flows"], "jobs list created no store")
+
+
 def test_run_summary_quiet_output():
     o = octo()
     r = o.cmd(["run", "hello.yml", "--data", '{"name": "you"}'])
