@@ -842,8 +842,10 @@ int octo_jobs_abandon_orphans(void)
                          ? json_string_value(json_object_get(full, "owner"))
                          : "?",
                      states[s]);
-            upd = json_pack("{s:O, s:s, s:s, s:s, s:f}", "id", json_object_get(row, "id"), "state",
-                            "finished", "status", "abandoned", "error", msg, "ended", now_real());
+            /* the id copied, not shared: the store's writer thread owns upd */
+            upd = json_pack("{s:s, s:s, s:s, s:s, s:f}", "id",
+                            json_string_value(json_object_get(row, "id")), "state", "finished",
+                            "status", "abandoned", "error", msg, "ended", now_real());
             octo_store_job_update(upd);
             octo_log(OCTO_LOG_WARN, "Job %s (%s) %s", json_string_value(json_object_get(row, "id")),
                      json_string_value(json_object_get(row, "flow_path")), msg);

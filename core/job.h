@@ -48,8 +48,8 @@ struct octo_job {
 
     pthread_mutex_t mu; /* everything below */
     pthread_cond_t cv;  /* state changes (waiters) */
-    int state;
-    int status; /* enum octo_run_status, when finished */
+    _Atomic int state;  /* written under mu; read without it by the counts */
+    int status;         /* enum octo_run_status, when finished */
     int abandoned;
     char *error; /* finished: the failure message, or NULL */
     char *failed_step;

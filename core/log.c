@@ -31,7 +31,7 @@ static char g_path[PATH_MAX];
 static atomic_int g_level = OCTO_LOG_INFO;
 static atomic_int g_stderr = 1;
 static atomic_int g_stderr_level = OCTO_LOG_DEBUG; /* the most verbose level stderr gets */
-static volatile sig_atomic_t g_reopen;
+static atomic_int g_reopen; /* set by SIGHUP's handler (lock-free: async-signal-safe) */
 static _Thread_local const char *t_tag;
 static void (*_Atomic g_sink)(int level, const char *line, size_t len);
 
@@ -155,7 +155,7 @@ int octo_log_enabled(int level)
 
 void octo_log_request_reopen(void)
 {
-    g_reopen = 1;
+    atomic_store(&g_reopen, 1);
 }
 
 /* The writer thread's queue knows no levels: a line stderr would filter
@@ -239,10 +239,9 @@ void octo_log_flush(void)
 void octo__log_emit(int level, const char *data, size_t len)
 {
     pthread_mutex_lock(&g_mutex);
-    if (g_reopen && g_path[0] != '\0') {
+    if (g_path[0] != '\0' && atomic_exchange(&g_reopen, 0)) {
         FILE *fp = fopen(g_path, "ae");
 
-        g_reopen = 0;
         if (fp != NULL) {
             setvbuf(fp, NULL, _IOFBF, 1 << 16); /* a batch at a time: fflush after each */
             if (g_file != NULL) {
