@@ -80,6 +80,46 @@ int octo_job_lookup(const char *id, json_t **job, octo_error *err)
     return OCTO_OK;
 }
 
+const char *octo_job_filter_value(const char *field, const char *v, const char **names)
+{
+    static const struct {
+        const char *field;
+        const char *list;
+        const char *values[7];
+    } filters[] = {
+        {"state", "queued, running, finished", {"queued", "running", "finished", NULL}},
+        {"status",
+         "success, failed, exit, cancelled, timeout, abandoned",
+         {"success", "failed", "exit", "cancelled", "timeout", "abandoned", NULL}},
+        {"source", "api, schedule, cli", {"api", "schedule", "cli", NULL}},
+    };
+    /* the original's names, each for the value it stands for */
+    static const char *const aliases[][2] = {
+        {"pending", "queued"}, {"stopping", "running"}, {"error", "failed"}};
+    size_t f;
+    size_t i;
+
+    for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+        if (strcmp(v, aliases[i][0]) == 0) {
+            v = aliases[i][1];
+        }
+    }
+    for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
+        if (strcmp(field, filters[f].field) != 0) {
+            continue;
+        }
+        if (names != NULL) {
+            *names = filters[f].list;
+        }
+        for (i = 0; filters[f].values[i] != NULL; i++) {
+            if (strcmp(v, filters[f].values[i]) == 0) {
+                return filters[f].values[i];
+            }
+        }
+    }
+    return NULL;
+}
+
 int octo_jobs_query(const struct octo_job_query *q, json_t **jobs, long *total, octo_error *err)
 {
     json_t *rows = NULL;

@@ -32,33 +32,26 @@ static int store_missing(void)
     return cfg != NULL && cfg->jobs_db[0] != '\0' && access(cfg->jobs_db, F_OK) != 0;
 }
 
-/* value is one of the NULL-terminated names, or NULL: else exit 2 naming them */
-static int check_choice(const char *option, const char *value, const char *const *names)
+/* *value (when set) made canonical, or exit 2 naming the filter's values */
+static int check_filter(const char *field, const char **value)
 {
-    size_t i;
+    const char *names = "";
+    const char *v;
 
-    if (value == NULL) {
+    if (*value == NULL) {
         return 0;
     }
-    for (i = 0; names[i] != NULL; i++) {
-        if (strcmp(value, names[i]) == 0) {
-            return 0;
-        }
+    v = octo_job_filter_value(field, *value, &names);
+    if (v == NULL) {
+        fprintf(stderr, "octoflow jobs list: --%s '%s' is not one of %s\n", field, *value, names);
+        return -1;
     }
-    fprintf(stderr, "octoflow jobs list: %s '%s' is not one of", option, value);
-    for (i = 0; names[i] != NULL; i++) {
-        fprintf(stderr, "%s %s", i > 0 ? "," : "", names[i]);
-    }
-    fputc('\n', stderr);
-    return -1;
+    *value = v;
+    return 0;
 }
 
 static int list(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
 {
-    static const char *const statuses[] = {"success", "failed",    "exit", "cancelled",
-                                           "timeout", "abandoned", NULL};
-    static const char *const states[] = {"queued", "running", "finished", NULL};
-    static const char *const sources[] = {"api", "schedule", "cli", NULL};
     struct octo_job_query q;
     json_t *jobs = NULL;
     long total = 0;
@@ -83,12 +76,8 @@ static int list(const struct octo_cli_cmd *c, const struct octo_cli_args *a)
             return OCTO_EXIT_USAGE;
         }
     }
-    if (q.status != NULL && strcmp(q.status, "error") == 0) {
-        q.status = "failed"; /* the original's word, as the API takes it */
-    }
-    if (check_choice("--status", q.status, statuses) != 0 ||
-        check_choice("--state", q.state, states) != 0 ||
-        check_choice("--source", q.source, sources) != 0) {
+    if (check_filter("status", &q.status) != 0 || check_filter("state", &q.state) != 0 ||
+        check_filter("source", &q.source) != 0) {
         return OCTO_EXIT_USAGE;
     }
     memset(&err, 0, sizeof(err));

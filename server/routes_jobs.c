@@ -23,38 +23,6 @@
 
 static atomic_int g_sse_streams;
 
-/* The original's names for states and statuses are accepted too. */
-static const char *state_value(const char *v)
-{
-    if (strcmp(v, "queued") == 0 || strcmp(v, "pending") == 0) {
-        return "queued";
-    }
-    if (strcmp(v, "running") == 0 || strcmp(v, "stopping") == 0) {
-        return "running";
-    }
-    if (strcmp(v, "finished") == 0) {
-        return "finished";
-    }
-    return NULL;
-}
-
-static const char *status_value(const char *v)
-{
-    static const char *const ok[] = {"success", "failed",    "exit", "cancelled",
-                                     "timeout", "abandoned", NULL};
-    size_t i;
-
-    if (strcmp(v, "error") == 0) {
-        return "failed";
-    }
-    for (i = 0; ok[i] != NULL; i++) {
-        if (strcmp(v, ok[i]) == 0) {
-            return ok[i];
-        }
-    }
-    return NULL;
-}
-
 /* A time filter: epoch seconds or ISO 8601; "" and "0" are no filter. */
 static int time_param(struct octo_req *req, const char *name, double *out)
 {
@@ -72,38 +40,32 @@ static int time_param(struct octo_req *req, const char *name, double *out)
     return 0;
 }
 
+/* The query parameter name into *out (canonical, static) when present;
+ * 400 and -1 when it is not a value of that filter. */
+static int filter(struct octo_req *req, const char *name, const char **out, char *buf)
+{
+    const char *names = "";
+
+    if (octo_http_query(req, name, buf, 256) < 0 || buf[0] == '\0') {
+        return 0;
+    }
+    *out = octo_job_filter_value(name, buf, &names);
+    if (*out == NULL) {
+        octo_http_error(req, 400, "Invalid parameter '%s': one of %s", name, names);
+        return -1;
+    }
+    return 0;
+}
+
 /* Read the filters shared by list and delete into q (strings in bufs).
  * Sends the 400 and returns -1 on a bad value. */
 static int read_filters(struct octo_req *req, struct octo_job_query *q, char bufs[4][256])
 {
-    char v[256];
-
     memset(q, 0, sizeof(*q));
-    if (octo_http_query(req, "state", v, sizeof(v)) >= 0 && v[0] != '\0') {
-        q->state = state_value(v);
-        if (q->state == NULL) {
-            octo_http_error(req, 400,
-                            "Invalid parameter 'state': one of queued, running, "
-                            "finished");
-            return -1;
-        }
-    }
-    if (octo_http_query(req, "status", v, sizeof(v)) >= 0 && v[0] != '\0') {
-        q->status = status_value(v);
-        if (q->status == NULL) {
-            octo_http_error(req, 400,
-                            "Invalid parameter 'status': one of success, failed, "
-                            "exit, cancelled, timeout, abandoned");
-            return -1;
-        }
-    }
-    if (octo_http_query(req, "source", bufs[0], 256) >= 0 && bufs[0][0] != '\0') {
-        if (strcmp(bufs[0], "api") != 0 && strcmp(bufs[0], "schedule") != 0 &&
-            strcmp(bufs[0], "cli") != 0) {
-            octo_http_error(req, 400, "Invalid parameter 'source': one of api, schedule, cli");
-            return -1;
-        }
-        q->source = bufs[0];
+    if (filter(req, "state", &q->state, bufs[0]) != 0 ||
+        filter(req, "status", &q->status, bufs[0]) != 0 ||
+        filter(req, "source", &q->source, bufs[0]) != 0) {
+        return -1;
     }
     if (octo_http_query(req, "flow", bufs[1], 256) >= 0 && bufs[1][0] != '\0') {
         q->flow = bufs[1];

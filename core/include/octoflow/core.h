@@ -362,6 +362,11 @@ struct octo_job_query {
 /* History from the job store, newest first (API shape, new array);
  * *total counts every match. */
 int octo_jobs_query(const struct octo_job_query *q, json_t **jobs, long *total, octo_error *err);
+/* A filter of a job query ("state", "status" or "source") as the API and
+ * `jobs list` take it: the canonical value (static), or NULL when v is not
+ * one. The original's names are accepted too (pending, stopping, error).
+ * *names (static, may be NULL): the canonical values, for a message. */
+const char *octo_job_filter_value(const char *field, const char *v, const char **names);
 /* One job with its timeline, from memory or the store (new); OCTO_ENOENT
  * when unknown. */
 int octo_job_lookup(const char *id, json_t **job, octo_error *err);
