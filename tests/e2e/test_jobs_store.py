@@ -366,7 +366,7 @@ def test_store_locked_by_another_process():
     try:
         s.start()
         before = J.launch(s, "echo.yml", {"x": 0}, wait=30).json()["id"]
-        db = sqlite3.connect(db_path(s), isolation_level=None, timeout=0)
+        db = sqlite3.connect(db_path(s), isolation_level=None, timeout=10 * E.SLOW)
         db.execute("BEGIN EXCLUSIVE")
         t0 = time.time()
         during = runs_go_on(s)
@@ -410,7 +410,7 @@ def test_launches_refused_while_the_store_is_behind():
     try:
         s.start()
         J.launch(s, "echo.yml", {"x": 0}, wait=30)
-        db = sqlite3.connect(db_path(s), isolation_level=None, timeout=0)
+        db = sqlite3.connect(db_path(s), isolation_level=None, timeout=10 * E.SLOW)
         db.execute("BEGIN EXCLUSIVE")
         accepted, refused = 0, None
         t_end = time.time() + 20 * E.SLOW
