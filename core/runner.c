@@ -258,11 +258,34 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
         long seq = atomic_fetch_add(&run->job->seq, 1) + 1;
         json_t *out = NULL;
         int skipped = 0;
+        int when_done = ignore_when;
         int rc;
 
         memset(fa, 0, sizeof(*fa));
         fa->t0 = mono_us();
         event_base(run, st, seq, parent, attempt, &fa->ev);
+        /* `when` first, so a skipped step is one finished event (one
+         * timeline row) rather than a start and an end. An error in the
+         * condition takes the ordinary path, which evaluates it again
+         * and fails the step there. */
+        if (!when_done && st->nwhen > 0 && octo_cancel_check(run->cancel) == OCTO_GO_ON) {
+            int run_it = 1;
+
+            if (octo_run_step_when(run, st, &run_it, &fa->err) == OCTO_OK) {
+                if (!run_it) {
+                    octo_log(OCTO_LOG_DEBUG, "%s[%s // %s] skipped: its `when` is false",
+                             run->prefix, st->name, st->type->t.name);
+                    if (hooks != NULL && hooks->step_start != NULL) {
+                        fa->ev.outcome = "skipped";
+                        fa->ev.duration_us = mono_us() - fa->t0;
+                        hooks->step_start(hooks->ud, &fa->ev);
+                    }
+                    return OCTO_OK;
+                }
+                when_done = 1;
+            }
+            memset(&fa->err, 0, sizeof(fa->err));
+        }
         if (hooks != NULL && hooks->step_start != NULL) {
             hooks->step_start(hooks->ud, &fa->ev);
         }
@@ -274,7 +297,7 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
             rc = fa->err.code;
         } else {
             memset(cr, 0, sizeof(*cr));
-            rc = octo_run_step(run, st, seq, ignore_when, &skipped, &fa->input, &out, cr, &fa->err);
+            rc = octo_run_step(run, st, seq, when_done, &skipped, &fa->input, &out, cr, &fa->err);
             fa->why = rc != OCTO_OK ? octo_cancel_check(run->cancel) : OCTO_GO_ON;
             if (fa->why != OCTO_GO_ON) { /* the step failed because the run was stopped */
                 cancel_error(run, fa->why, &fa->err);

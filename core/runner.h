@@ -87,7 +87,10 @@ struct octo_step_event {
 };
 
 /* Called from any run thread of the job (loop items run in parallel):
- * implementations are thread-safe and do not block for long. */
+ * implementations are thread-safe and do not block for long.
+ * A step whose `when` is false never starts: it gets one step_start
+ * call with its outcome ("skipped") already set and no step_end, so a
+ * skipped step costs one timeline row instead of two. */
 struct octo_run_hooks {
     void (*step_start)(void *ud, struct octo_step_event *ev);
     void (*step_end)(void *ud, const struct octo_step_event *ev);
@@ -169,6 +172,10 @@ struct octo_ctx {
 int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, int ignore_when,
                   int *skipped, json_t **input, json_t **out, struct octo_control_result *cr,
                   octo_error *err);
+/* Evaluate st's `when` conditions alone (the first phase above): *run_it
+ * is 0 when one of them is false. */
+int octo_run_step_when(struct octo_run *run, const struct octo_step *st, int *run_it,
+                       octo_error *err);
 
 /* Render one templated option of st (runner_undef.c): an undefined
  * variable written into it is a warning naming the variable, the step and

@@ -46,7 +46,8 @@ static int truthy(const char *s, size_t len)
     return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
 }
 
-static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_it, octo_error *err)
+int octo_run_step_when(struct octo_run *run, const struct octo_step *st, int *run_it,
+                       octo_error *err)
 {
     struct octo_buf out = OCTO_BUF_INIT;
     size_t i;
@@ -54,6 +55,16 @@ static int eval_when(struct octo_run *run, const struct octo_step *st, int *run_
 
     *run_it = 1;
     for (i = 0; i < st->nwhen; i++) {
+        const char *text;
+        size_t len;
+
+        if (octo_tpl_static_text(st->when[i], &text, &len)) { /* when: false */
+            if (!truthy(text, len)) {
+                *run_it = 0;
+                break;
+            }
+            continue;
+        }
         octo_buf_reset(&out);
         rc = octo_tpl_render(st->when[i], run->data, &out, err);
         if (rc != OCTO_OK) {
@@ -184,7 +195,7 @@ int octo_run_step(struct octo_run *run, const struct octo_step *st, long seq, in
     *skipped = 0;
     *input_out = NULL;
     if (!ignore_when) {
-        rc = eval_when(run, st, &run_it, err);
+        rc = octo_run_step_when(run, st, &run_it, err);
         if (rc != OCTO_OK) {
             return rc;
         }

@@ -38,6 +38,9 @@ static int take_row(struct octo_timeline_policy *p)
 int octo_timeline_keep_start(struct octo_timeline_policy *p, struct octo_step_event *ev)
 {
     ev->recorded = ordinary(ev) && take_row(p);
+    if (!ev->recorded && ev->outcome != NULL) { /* a skipped step: it has no end */
+        atomic_fetch_add(&p->dropped, 1);
+    }
     return ev->recorded;
 }
 

@@ -37,7 +37,8 @@ struct octo_timeline_policy {
 };
 
 void octo_timeline_policy_init(struct octo_timeline_policy *p);
-/* At a step's start: keep it? Sets ev->recorded. */
+/* At a step's start: keep it? Sets ev->recorded. A skipped step's only
+ * event (outcome set) not kept counts as dropped. */
 int octo_timeline_keep_start(struct octo_timeline_policy *p, struct octo_step_event *ev);
 /* At its end (ev->recorded as the start left it). */
 int octo_timeline_keep_end(struct octo_timeline_policy *p, const struct octo_step_event *ev);

@@ -245,7 +245,7 @@ static void send_row(struct octo_step_row *row)
 static void hook_start(void *ud, struct octo_step_event *ev)
 {
     (void)ud;
-    if (ev->depth == 0 || ev->item <= 1) {
+    if (ev->outcome == NULL && (ev->depth == 0 || ev->item <= 1)) {
         page_set(NULL, ev);
     }
     if (octo_timeline_keep_start(&w.policy, ev)) {

@@ -175,3 +175,27 @@ int octo_tpl_render_string(const char *src, size_t len, const char *name,
     octo_tpl_unref(t);
     return rc;
 }
+
+int octo_tpl_static_text(const struct octo_tpl *tpl, const char **text, size_t *len)
+{
+    const struct node *root = tpl->root;
+    const struct node *out;
+
+    if (tpl->has_extends || tpl->nblocks > 0 || root == NULL) {
+        return 0;
+    }
+    if (root->n == 0) {
+        *text = "";
+        *len = 0;
+        return 1;
+    }
+    /* one output node holding one piece of text: what a folded
+     * condition ({{ false }}, {{ 1 > 2 }}) or a plain word compiles to */
+    out = root->items[0];
+    if (root->n != 1 || out->kind != N_OUTPUT || out->n != 1 || out->items[0]->kind != N_DATA) {
+        return 0;
+    }
+    *text = out->items[0]->str;
+    *len = out->items[0]->slen;
+    return 1;
+}

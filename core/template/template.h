@@ -71,6 +71,11 @@ void octo_tpl_unref(struct octo_tpl *tpl);
 /* The template's name as given to octo_tpl_compile. */
 const char *octo_tpl_name(const struct octo_tpl *tpl);
 
+/* Non-zero when every render of tpl writes the same text - plain text, and
+ * {{ expressions }} folded at compile time - with that text in *text and
+ * *len (borrowed from tpl). A caller may then skip rendering it. */
+int octo_tpl_static_text(const struct octo_tpl *tpl, const char **text, size_t *len);
+
 /* Non-zero when s contains "{{", "{%" or "{#" (i.e. it needs rendering). */
 int octo_tpl_is_template(const char *s);
 

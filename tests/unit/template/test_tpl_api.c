@@ -33,6 +33,60 @@ static void test_messages(void **state)
     octo_buf_free(&out);
 }
 
+/* octo_tpl_static_text: a template whose every render writes the same text
+ * says so, with that text (what rendering it writes); anything that reads
+ * a name, or has more than one piece, is not static. */
+static void test_static_text(void **state)
+{
+    static const struct {
+        const char *src;
+        const char *text; /* NULL: not static */
+    } cases[] = {
+        {"{{ false }}", "False"},
+        {"{{ 1 > 2 }}", "False"},
+        {"{{ 'a' ~ 1 }}", "a1"},
+        {"yes", "yes"},
+        {"", ""},
+        {"{{ x }}", NULL},
+        {"{{ x > 1 }}", NULL},
+        {"a {{ x }} b", NULL},
+        {"{% if x %}1{% endif %}", NULL},
+        {"{{ range(3) | list }}", NULL},
+        {"{{ [1, 2] | list }}", "[1, 2]"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct octo_tpl *t = NULL;
+        octo_error err;
+        struct octo_buf out = OCTO_BUF_INIT;
+        const char *text = NULL;
+        size_t len = 0;
+        int is_static;
+
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(
+            octo_tpl_compile(cases[i].src, strlen(cases[i].src), "when", NULL, &t, &err), OCTO_OK);
+        is_static = octo_tpl_static_text(t, &text, &len);
+        if (cases[i].text == NULL) {
+            assert_false(is_static);
+        } else {
+            if (!is_static) {
+                print_error("not static: %s\n", cases[i].src);
+            }
+            assert_true(is_static);
+            assert_int_equal(len, strlen(cases[i].text));
+            assert_memory_equal(text, cases[i].text, len);
+            /* the same text a render writes */
+            assert_int_equal(octo_tpl_render(t, NULL, &out, &err), OCTO_OK);
+            assert_int_equal(out.len, len);
+            assert_memory_equal(octo_buf_cstr(&out), text, len);
+        }
+        octo_buf_free(&out);
+        octo_tpl_unref(t);
+    }
+}
+
 /* Jinja2's messages and their time: compile for unknown names outside if /
  * conditional expressions, render when reached inside them */
 static void test_unknown_names(void **state)
@@ -260,7 +314,7 @@ int main(void)
         cmocka_unit_test(test_is_template),   cmocka_unit_test(test_messages),
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_unknown_names), cmocka_unit_test(test_autoescape_env),
-        cmocka_unit_test(test_threads_big),
+        cmocka_unit_test(test_threads_big),   cmocka_unit_test(test_static_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
