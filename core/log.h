@@ -49,7 +49,5 @@ void octo_log_write_raw(int level, const char *line, size_t len);
 /* From now on a writer thread writes the lines (log_writer.h): the
  * service's. octo_log_close stops it after writing what is queued. */
 int octo_log_start_writer(void);
-/* Return once every line logged before the call is written. */
-void octo_log_flush(void);
 
 #endif

@@ -90,6 +90,8 @@ int octo_cmd_serve(int argc, char **argv, const char *exe_path, const char *exe_
             continue;
         }
         if (sig == SIGHUP) {
+            /* lines logged before the signal belong to the renamed file */
+            octo_log_flush();
             octo_log_request_reopen();
             octo_log(OCTO_LOG_INFO, "SIGHUP: log file reopened");
             continue;

@@ -164,6 +164,9 @@ void octo_log_set_stderr(int on);
 void octo_log_set_stderr_level(int level);
 /* Async-signal-safe: reopen the file before the next line (SIGHUP). */
 void octo_log_request_reopen(void);
+/* Return once every line logged before the call is written (the
+ * service's writer thread may hold lines for a few milliseconds). */
+void octo_log_flush(void);
 /* Absolute path of the log file, or NULL. */
 const char *octo_log_file(void);
 /* The last n lines of the log file, each with its newline (new array),
@@ -437,5 +440,10 @@ char *octo_metrics_text(size_t *len);
 /* {"status": "ok"|"degraded", "version", "abi", "running_flows",
  *  "queued", "plugins", "store": {...}, "workers": {...}} (new). */
 json_t *octo_health(void);
+/* The same document as the API sends it: compact JSON with sorted keys,
+ * redacted, and a newline (new malloc'd text, its length in *len; NULL
+ * only if it cannot be written as JSON). Thread-safe; the text is
+ * rebuilt only when a value in it changed. */
+char *octo_health_text(size_t *len);
 
 #endif
