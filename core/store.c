@@ -826,25 +826,37 @@ int octo_store_job_delete(const struct octo_job_query *q, long *deleted, octo_er
     return rc;
 }
 
-json_t *octo_store_health(void)
+void octo_store_stats(struct octo_store_stats *s)
 {
-    json_t *h;
-
+    memset(s, 0, sizeof(*s));
     pthread_mutex_lock(&g.mu);
-    if (g.disabled) {
-        pthread_mutex_unlock(&g.mu);
-        return json_pack("{s:b, s:s}", "ok", 1, "backend", "none");
-    }
-    h = json_pack("{s:b, s:s, s:s?, s:I, s:I, s:I}", "ok", g.started && g.ok && g.have_writer,
-                  "backend", g.be != NULL ? g.be->name : "none", "error",
-                  g.error[0] != '\0' ? g.error : NULL, "errors_total", (json_int_t)g.errors_total,
-                  "dropped_writes", (json_int_t)g.dropped, "queued_writes", (json_int_t)g.queued);
-    if (g.last_error_at > 0) {
-        json_object_set_new(h, "last_error_at", json_real(g.last_error_at));
-    }
-    if (!g.started) {
-        json_object_set_new(h, "ok", json_false());
+    s->disabled = g.disabled;
+    if (!g.disabled) {
+        s->ok = g.started && g.ok && g.have_writer;
+        snprintf(s->backend, sizeof(s->backend), "%s", g.be != NULL ? g.be->name : "none");
+        snprintf(s->error, sizeof(s->error), "%s", g.error);
+        s->errors_total = g.errors_total;
+        s->dropped = g.dropped;
+        s->queued = g.queued;
+        s->last_error_at = g.last_error_at;
     }
     pthread_mutex_unlock(&g.mu);
+}
+
+json_t *octo_store_health(void)
+{
+    struct octo_store_stats s;
+    json_t *h;
+
+    octo_store_stats(&s);
+    if (s.disabled) {
+        return json_pack("{s:b, s:s}", "ok", 1, "backend", "none");
+    }
+    h = json_pack("{s:b, s:s, s:s?, s:I, s:I, s:I}", "ok", s.ok, "backend", s.backend, "error",
+                  s.error[0] != '\0' ? s.error : NULL, "errors_total", (json_int_t)s.errors_total,
+                  "dropped_writes", (json_int_t)s.dropped, "queued_writes", (json_int_t)s.queued);
+    if (s.last_error_at > 0) {
+        json_object_set_new(h, "last_error_at", json_real(s.last_error_at));
+    }
     return h;
 }

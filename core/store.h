@@ -112,5 +112,19 @@ size_t octo_store_behind(void);
 /* {"ok", "backend", "error", "errors_total", "dropped_writes",
  *  "queued_writes", "last_error_at"} (new). */
 json_t *octo_store_health(void);
+/* The values octo_store_health reports, as a struct (compared by the
+ * health document's cache: health.c). Zero-filled first, so two fills of
+ * the same state compare equal with memcmp. */
+struct octo_store_stats {
+    int disabled; /* JOBS_DB=none */
+    int ok;
+    char backend[32];
+    char error[OCTO_ERROR_MSG_LEN];
+    unsigned long errors_total;
+    unsigned long dropped;
+    unsigned long queued;
+    double last_error_at;
+};
+void octo_store_stats(struct octo_store_stats *s);
 
 #endif

@@ -1409,16 +1409,30 @@ int octo_supervisor_check(const char *flow, double timeout, json_t *diags, octo_
     return ok ? OCTO_OK : OCTO_EINVAL;
 }
 
+void octo_supervisor_stats(struct octo_supervisor_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_lock(&S.mu);
+    s->workers = S.target;
+    s->idle = S.n_idle;
+    s->busy = S.n_busy;
+    s->starting = S.n_starting;
+    s->spawned = S.spawned;
+    s->crashes = S.crashes;
+    s->killed = S.killed;
+    s->landlock = S.landlock;
+    s->protected_ro = S.protected_ro;
+    pthread_mutex_unlock(&S.mu);
+}
+
 json_t *octo_supervisor_status(void)
 {
-    json_t *o;
+    struct octo_supervisor_stats s;
 
-    pthread_mutex_lock(&S.mu);
-    o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:{s:i, s:b}}", "isolation", "process",
-                  "workers", S.target, "idle", S.n_idle, "busy", S.n_busy, "starting", S.n_starting,
-                  "spawned", (json_int_t)S.spawned, "crashes", (json_int_t)S.crashes, "killed",
-                  (json_int_t)S.killed, "sandbox", "landlock", S.landlock, "protected_files",
-                  S.protected_ro);
-    pthread_mutex_unlock(&S.mu);
-    return o;
+    octo_supervisor_stats(&s);
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:{s:i, s:b}}", "isolation",
+                     "process", "workers", s.workers, "idle", s.idle, "busy", s.busy, "starting",
+                     s.starting, "spawned", (json_int_t)s.spawned, "crashes", (json_int_t)s.crashes,
+                     "killed", (json_int_t)s.killed, "sandbox", "landlock", s.landlock,
+                     "protected_files", s.protected_ro);
 }

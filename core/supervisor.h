@@ -34,5 +34,13 @@ void octo_supervisor_stop(void);
 /* {"workers", "idle", "busy", "starting", "queued", "spawned", "crashes",
  *  "killed", "sandbox": {"landlock", "protected_files"}} (new). */
 json_t *octo_supervisor_status(void);
+/* What octo_supervisor_status reports, as a struct (zero-filled first:
+ * compared with memcmp by health.c). */
+struct octo_supervisor_stats {
+    int workers, idle, busy, starting;
+    long spawned, crashes, killed;
+    int landlock, protected_ro;
+};
+void octo_supervisor_stats(struct octo_supervisor_stats *s);
 
 #endif

@@ -242,7 +242,15 @@ void octo_route_jobs(struct octo_req *req)
 
 void octo_route_health(struct octo_req *req)
 {
-    octo_http_json(req, 200, octo_health());
+    size_t len = 0;
+    char *text = octo_health_text(&len);
+
+    if (text == NULL) {
+        octo_http_json(req, 200, octo_health());
+        return;
+    }
+    octo_http_raw(req, 200, "application/json", text, len);
+    free(text);
 }
 
 void octo_route_swagger(struct octo_req *req)
