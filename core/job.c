@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,22 @@ static unsigned long long proc_start(long pid)
     return v;
 }
 
+/* This process's start time, read once per process (a launch used to read
+ * /proc for it): the pid is stored after the start time, so a thread that
+ * sees its own pid also sees the start time that goes with it, and a
+ * forked child, whose pid differs, reads its own. */
+static atomic_ullong g_self_start;
+static atomic_long g_self_pid;
+
 static void owner_of_self(char *out, size_t cap)
 {
-    snprintf(out, cap, "%ld:%llu", (long)getpid(), proc_start((long)getpid()));
+    long pid = (long)getpid();
+
+    if (atomic_load(&g_self_pid) != pid) {
+        atomic_store(&g_self_start, proc_start(pid));
+        atomic_store(&g_self_pid, pid);
+    }
+    snprintf(out, cap, "%ld:%llu", pid, atomic_load(&g_self_start));
 }
 
 struct octo_job *octo_job_new(const char *flow_path, const char *flow_abs, const char *source,
