@@ -35,10 +35,10 @@
 
 #include "xalloc.h"
 
-#define QCAP   4096u  /* lines; a power of two (96 KiB of slots) */
-#define BATCH  65536u /* bytes written at once */
-#define NAP_MS    2 /* a busy writer's pause between batches */
-#define NAP_BATCH 8 /* lines in one batch that make the writer busy */
+#define QCAP      4096u  /* lines; a power of two (96 KiB of slots) */
+#define BATCH     65536u /* bytes written at once */
+#define NAP_MS    2      /* a busy writer's pause between batches */
+#define NAP_BATCH 8      /* lines in one batch that make the writer busy */
 
 enum { AWAKE, ASLEEP, NAPPING }; /* g_sleeping */
 
