@@ -82,25 +82,22 @@ static char *value_text(json_t *v, size_t cap)
     return text != NULL ? text : octo_xstrdup("null");
 }
 
-struct octo_step_row *octo_step_row_from_event(const struct octo_step_event *ev, size_t cap)
+/* The numbers and texts of ev's row; texts the caller frees are in
+ * owned[] (the capped, redacted values of an ended step). */
+static void event_fields(const struct octo_step_event *ev, size_t cap, struct octo_step_row *f,
+                         const char *text[NFIELDS], char *owned[3])
 {
-    struct octo_step_row f;
-    const char *text[NFIELDS];
-    uint32_t len[NFIELDS];
-    char *owned[3] = {NULL, NULL, NULL};
-    struct octo_step_row *r;
-    int i;
-
-    memset(&f, 0, sizeof(f));
-    f.seq = ev->seq;
-    f.parent = ev->parent > 0 ? ev->parent : 0;
-    f.item = ev->item > 0 ? ev->item : 0;
-    f.idx = ev->index;
-    f.depth = ev->depth;
-    f.attempt = ev->attempt;
-    f.started = ev->started;
-    f.duration_us = ev->outcome != NULL ? (ev->duration_us >= 0 ? ev->duration_us : 0) : -1;
-    snprintf(f.outcome, sizeof(f.outcome), "%s", ev->outcome != NULL ? ev->outcome : "running");
+    memset(f, 0, sizeof(*f));
+    f->seq = ev->seq;
+    f->parent = ev->parent > 0 ? ev->parent : 0;
+    f->item = ev->item > 0 ? ev->item : 0;
+    f->idx = ev->index;
+    f->depth = ev->depth;
+    f->attempt = ev->attempt;
+    f->started = ev->started;
+    f->duration_us = ev->outcome != NULL ? (ev->duration_us >= 0 ? ev->duration_us : 0) : -1;
+    snprintf(f->outcome, sizeof(f->outcome), "%s", ev->outcome != NULL ? ev->outcome : "running");
+    owned[0] = owned[1] = owned[2] = NULL;
     text[F_NAME] = ev->name;
     text[F_TYPE] = ev->type;
     text[F_FLOW] = ev->flow;
@@ -114,6 +111,18 @@ struct octo_step_row *octo_step_row_from_event(const struct octo_step_event *ev,
     text[F_ERROR] = owned[0];
     text[F_INPUT] = owned[1];
     text[F_OUTPUT] = owned[2];
+}
+
+struct octo_step_row *octo_step_row_from_event(const struct octo_step_event *ev, size_t cap)
+{
+    struct octo_step_row f;
+    const char *text[NFIELDS];
+    uint32_t len[NFIELDS];
+    char *owned[3];
+    struct octo_step_row *r;
+    int i;
+
+    event_fields(ev, cap, &f, text, owned);
     for (i = 0; i < NFIELDS; i++) {
         len[i] = text_len(text[i]);
     }
@@ -208,13 +217,12 @@ struct wire_head {
     uint32_t len[NFIELDS]; /* ABSENT: NULL */
 };
 
-int octo_step_row_encode(const struct octo_step_row *r, char **out, size_t *len)
+/* Append the wire form of a row (its numbers in r, its texts in text)
+ * to out. */
+static void encode_into(const struct octo_step_row *r, const char *const text[NFIELDS],
+                        struct octo_buf *out)
 {
-    const char *text[NFIELDS] = {r->name, r->type, r->flow, r->error, r->input, r->output};
     struct wire_head h;
-    size_t total = sizeof(h);
-    char *buf;
-    char *p;
     int i;
 
     memset(&h, 0, sizeof(h));
@@ -229,22 +237,37 @@ int octo_step_row_encode(const struct octo_step_row *r, char **out, size_t *len)
     memcpy(h.outcome, r->outcome, sizeof(h.outcome));
     for (i = 0; i < NFIELDS; i++) {
         h.len[i] = text_len(text[i]);
-        if (h.len[i] != ABSENT) {
-            total += h.len[i];
-        }
     }
-    buf = octo_xmalloc(total);
-    memcpy(buf, &h, sizeof(h));
-    p = buf + sizeof(h);
+    octo_buf_append(out, (const char *)&h, sizeof(h));
     for (i = 0; i < NFIELDS; i++) {
         if (h.len[i] != ABSENT) {
-            memcpy(p, text[i], h.len[i]);
-            p += h.len[i];
+            octo_buf_append(out, text[i], h.len[i]);
         }
     }
-    *out = buf;
-    *len = total;
+}
+
+int octo_step_row_encode(const struct octo_step_row *r, char **out, size_t *len)
+{
+    const char *text[NFIELDS] = {r->name, r->type, r->flow, r->error, r->input, r->output};
+    struct octo_buf b = OCTO_BUF_INIT;
+
+    encode_into(r, text, &b);
+    *out = octo_buf_steal(&b, len);
     return 0;
+}
+
+void octo_step_event_encode(const struct octo_step_event *ev, size_t cap, struct octo_buf *out)
+{
+    struct octo_step_row f;
+    const char *text[NFIELDS];
+    char *owned[3];
+    int i;
+
+    event_fields(ev, cap, &f, text, owned);
+    encode_into(&f, text, out);
+    for (i = 0; i < 3; i++) {
+        free(owned[i]);
+    }
 }
 
 struct octo_step_row *octo_step_row_decode(const char *data, size_t len)

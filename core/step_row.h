@@ -17,6 +17,8 @@
 
 #include "runner.h"
 
+struct octo_buf;
+
 #define OCTO_STEP_OUTCOME_LEN 16
 
 struct octo_step_row {
@@ -66,6 +68,9 @@ json_t *octo_step_row_json(const struct octo_step_row *r);
  * decode: a new row, or NULL when the bytes are not a well-formed row
  * (a worker is not trusted to send one). */
 int octo_step_row_encode(const struct octo_step_row *r, char **out, size_t *len);
+/* The wire form of octo_step_row_from_event(ev, cap), appended to out
+ * without making the row (a worker sends every event it keeps). */
+void octo_step_event_encode(const struct octo_step_event *ev, size_t cap, struct octo_buf *out);
 struct octo_step_row *octo_step_row_decode(const char *data, size_t len);
 
 /* A job's rows by seq (open addressing; no lock of its own: the job's

@@ -231,15 +231,19 @@ static void log_sink(int level, const char *line, size_t len)
     octo_buf_free(&b);
 }
 
-static void send_row(struct octo_step_row *row)
+/* An event's row, encoded straight into a buffer kept per thread (loop
+ * items run on several): no row is built, nothing allocated for the
+ * common small row. A buffer grown by a large row is let go. */
+static void send_event(const struct octo_step_event *ev)
 {
-    char *wire = NULL;
-    size_t len = 0;
+    static _Thread_local struct octo_buf b = OCTO_BUF_INIT;
 
-    octo_step_row_encode(row, &wire, &len);
-    queue_frame(W_STEP, wire, len);
-    free(wire);
-    octo_step_row_unref(row);
+    octo_buf_reset(&b);
+    octo_step_event_encode(ev, OCTO_STEP_DATA_BYTES, &b);
+    queue_frame(W_STEP, b.data, b.len);
+    if (b.cap > 64 * 1024) {
+        octo_buf_free(&b);
+    }
 }
 
 static void hook_start(void *ud, struct octo_step_event *ev)
@@ -249,7 +253,7 @@ static void hook_start(void *ud, struct octo_step_event *ev)
         page_set(NULL, ev);
     }
     if (octo_timeline_keep_start(&w.policy, ev)) {
-        send_row(octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
+        send_event(ev);
     }
 }
 
@@ -257,7 +261,7 @@ static void hook_end(void *ud, const struct octo_step_event *ev)
 {
     (void)ud;
     if (octo_timeline_keep_end(&w.policy, ev)) {
-        send_row(octo_step_row_from_event(ev, OCTO_STEP_DATA_BYTES));
+        send_event(ev);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "redact.h"
 #include "step_row.h"
 
@@ -132,6 +133,44 @@ static void test_wire_round_trip(void **state)
     octo_step_row_unref(back);
 }
 
+/* The worker encodes events straight to the wire: the same bytes as the
+ * row made from the event, for a start, an end with values (redacted and
+ * capped alike) and a skipped step's only event. */
+static void test_event_encode_is_the_rows_wire_form(void **state)
+{
+    const char *outcomes[] = {NULL, "ok", "skipped", "failed"};
+    size_t i;
+
+    (void)state;
+    octo_redact_add("s3cr3t-value-for-row");
+    for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+        struct octo_step_event ev = event(outcomes[i]);
+        struct octo_step_row *r;
+        struct octo_buf direct = OCTO_BUF_INIT;
+        char *wire = NULL;
+        size_t len = 0;
+
+        ev.input = json_pack("{s:s, s:i}", "password", "s3cr3t-value-for-row", "n", 5);
+        ev.output = json_pack("{s:[s,s]}", "rows", "a", "b");
+        ev.error = outcomes[i] != NULL && strcmp(outcomes[i], "failed") == 0
+                       ? json_pack("{s:s}", "message", "bad")
+                       : NULL;
+        r = octo_step_row_from_event(&ev, 64);
+        assert_int_equal(octo_step_row_encode(r, &wire, &len), 0);
+        octo_buf_putc(&direct, '#'); /* appended after what is there */
+        octo_step_event_encode(&ev, 64, &direct);
+        assert_int_equal(direct.len, len + 1);
+        assert_memory_equal(direct.data + 1, wire, len);
+        assert_null(memmem(direct.data, direct.len, "s3cr3t", 6));
+        free(wire);
+        octo_buf_free(&direct);
+        octo_step_row_unref(r);
+        json_decref(ev.input);
+        json_decref(ev.output);
+        json_decref(ev.error);
+    }
+}
+
 /* Every truncation and every corrupted length of a good frame is refused
  * or decodes to a row that stays within the frame (ASan checks reads). */
 static void test_wire_malformed_refused(void **state)
@@ -188,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_end_row_values_redacted_and_capped),
         cmocka_unit_test(test_ended_copy),
         cmocka_unit_test(test_wire_round_trip),
+        cmocka_unit_test(test_event_encode_is_the_rows_wire_form),
         cmocka_unit_test(test_wire_malformed_refused),
     };
 
