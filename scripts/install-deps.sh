@@ -2,17 +2,17 @@
 # Install everything Octoflow needs to build, test and benchmark on Debian 12.
 # Run as root (or with sudo). Safe to run again: apt-get skips what is there.
 #
-#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh          build + test dependencies (valgrind included: .ci/run)
 #   scripts/install-deps.sh --bench  also wrk and hyperfine for bench/
 set -eu
 
 pkgs="build-essential cmake pkg-config git ca-certificates \
   libyaml-dev libjansson-dev libcurl4-openssl-dev libjq-dev \
-  libcivetweb-dev libcmocka-dev libpcre2-dev libssl-dev openssl \
+  libcivetweb-dev libcmocka-dev libpcre2-dev libsqlite3-dev libssl-dev openssl \
   tzdata curl python3 python3-jinja2 python3-yaml \
   clang clang-format libclang-rt-14-dev binutils procps \
   chromium prometheus python3-jsonschema fonts-dejavu-core \
-  zsh groff-base"
+  zsh groff-base valgrind"
 # The dashboard's browser tests and the OpenAPI validation run on node
 # (tests/browser/package.json): Debian's nodejs and npm, unless a node is
 # already installed (another packaging's nodejs ships its own npm).
@@ -21,7 +21,7 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 if [ "${1:-}" = "--bench" ]; then
-  pkgs="$pkgs wrk hyperfine valgrind"
+  pkgs="$pkgs wrk hyperfine"
 fi
 
 SUDO=""
