@@ -1,5 +1,9 @@
-/* job.c - jobs of this process: lifecycle, registry, waiting, live
- * events (see job.h).
+/* job.c - a job's lifecycle: creation, the executor's reports (started,
+ * steps, finish), cancel, waiting, and its JSON (see job.h).
+ *
+ * The registry of jobs (job_registry.c), the live-event subscribers
+ * (job_events.c) and the owner/orphan checks (job_owner.c) are split off
+ * so each stays one concern; what they share is in job_int.h.
  *
  * Each job has its own mutex; the registry has one for its lists. Lock
  * order: registry, then a job (never the reverse). Store writes and
@@ -7,17 +11,13 @@
  */
 #include "job.h"
 
-#include <errno.h>
-#include <math.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "job_int.h"
 #include "job_json.h"
 #include "locks.h"
 #include "log.h"
@@ -26,30 +26,9 @@
 #include "timeline.h"
 #include "xalloc.h"
 
-#define RECENT        256   /* finished jobs kept in memory */
-#define FLUSH_ROWS    100   /* timeline rows per store write while running */
-#define SUB_QUEUE_MAX 10000 /* events a slow subscriber may lag behind */
+#define FLUSH_ROWS 100 /* timeline rows per store write while running */
 
-struct octo_job_sub {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    json_t *queue; /* events not yet taken */
-    int ended;     /* the final event is queued */
-    int lost;      /* events dropped for a slow reader */
-    struct octo_job_sub *next;
-};
-
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_idle = PTHREAD_COND_INITIALIZER;
-static struct octo_job **g_active;
-static size_t g_nactive;
-static size_t g_capactive;
-static struct octo_job *g_recent[RECENT];
-static size_t g_recent_next;
-
-static json_t *job_json_locked(struct octo_job *j, int with_detail);
-
-static double now_real(void)
+double octo_job_now(void)
 {
     struct timespec ts;
 
@@ -60,58 +39,6 @@ static double now_real(void)
 static const char *state_name(int s)
 {
     return s == OCTO_JOB_QUEUED ? "queued" : s == OCTO_JOB_RUNNING ? "running" : "finished";
-}
-
-/* The start time of a process in clock ticks since boot (field 22 of
- * /proc/PID/stat), 0 when it does not exist. With the pid it names a
- * process uniquely: pids are reused, (pid, start time) pairs are not. */
-static unsigned long long proc_start(long pid)
-{
-    char path[64];
-    char buf[1024];
-    FILE *fp;
-    size_t n;
-    char *p;
-    int field;
-    unsigned long long v = 0;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-    fp = fopen(path, "re");
-    if (fp == NULL) {
-        return 0;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    fclose(fp);
-    buf[n] = '\0';
-    p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
-    if (p == NULL) {
-        return 0;
-    }
-    for (field = 2; field < 22 && p != NULL; field++) {
-        p = strchr(p + 1, ' ');
-    }
-    if (p != NULL) {
-        v = strtoull(p + 1, NULL, 10);
-    }
-    return v;
-}
-
-/* This process's start time, read once per process (a launch used to read
- * /proc for it): the pid is stored after the start time, so a thread that
- * sees its own pid also sees the start time that goes with it, and a
- * forked child, whose pid differs, reads its own. */
-static atomic_ullong g_self_start;
-static atomic_long g_self_pid;
-
-static void owner_of_self(char *out, size_t cap)
-{
-    long pid = (long)getpid();
-
-    if (atomic_load(&g_self_pid) != pid) {
-        atomic_store(&g_self_start, proc_start(pid));
-        atomic_store(&g_self_pid, pid);
-    }
-    snprintf(out, cap, "%ld:%llu", pid, atomic_load(&g_self_start));
 }
 
 struct octo_job *octo_job_new(const char *flow_path, const char *flow_abs, const char *source,
@@ -128,38 +55,21 @@ struct octo_job *octo_job_new(const char *flow_path, const char *flow_abs, const
     j->schedule_id = schedule_id != NULL ? octo_xstrdup(schedule_id) : NULL;
     j->input = input != NULL ? json_incref(input) : json_null();
     j->timeout = timeout;
-    j->created = now_real();
+    j->created = octo_job_now();
     j->state = OCTO_JOB_QUEUED;
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     /* the deadline counts from the launch: time spent queued counts, as
      * the later original's did */
     octo_cancel_init(&j->cancel, timeout);
-    pthread_mutex_lock(&g_mu);
-    if (g_nactive == g_capactive) {
-        g_capactive = g_capactive ? g_capactive * 2 : 64;
-        g_active = octo_xrealloc(g_active, g_capactive * sizeof(*g_active));
-    }
-    g_active[g_nactive++] = j;
-    pthread_mutex_unlock(&g_mu);
+    octo_job_registry_add(j);
     return j;
 }
 
 void octo_job_discard(struct octo_job *j)
 {
-    size_t i;
-    int found = 0;
+    int found = octo_job_registry_remove(j);
 
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive; i++) {
-        if (g_active[i] == j) {
-            g_active[i] = g_active[--g_nactive];
-            found = 1;
-            break;
-        }
-    }
-    pthread_cond_broadcast(&g_idle);
-    pthread_mutex_unlock(&g_mu);
     pthread_mutex_lock(&j->mu);
     j->state = OCTO_JOB_FINISHED;
     pthread_mutex_unlock(&j->mu);
@@ -186,8 +96,6 @@ struct octo_job *octo_job_ref(struct octo_job *j)
 
 void octo_job_unref(struct octo_job *j)
 {
-    struct octo_job_sub *s;
-
     if (j == NULL || atomic_fetch_sub(&j->refs, 1) != 1) {
         return;
     }
@@ -202,52 +110,11 @@ void octo_job_unref(struct octo_job *j)
     octo_row_table_free(&j->rows);
     release_rows(j->pending, j->npending);
     octo_step_row_unref(j->current);
-    while ((s = j->subs) != NULL) { /* unsubscribed subscribers are gone */
-        j->subs = s->next;
-        json_decref(s->queue);
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->cv);
-        free(s);
-    }
+    octo_job_subs_free(j);
     octo_cancel_destroy(&j->cancel);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
     free(j);
-}
-
-struct octo_job *octo_job_find(const char *id)
-{
-    struct octo_job *found = NULL;
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive && found == NULL; i++) {
-        if (strcmp(g_active[i]->id, id) == 0) {
-            found = octo_job_ref(g_active[i]);
-        }
-    }
-    for (i = 0; i < RECENT && found == NULL; i++) {
-        if (g_recent[i] != NULL && strcmp(g_recent[i]->id, id) == 0) {
-            found = octo_job_ref(g_recent[i]);
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
-    return found;
-}
-
-struct octo_job *octo_job_find_by_lock(const char *lock_name)
-{
-    struct octo_job *found = NULL;
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive && found == NULL; i++) {
-        if (strcmp(g_active[i]->lock_name, lock_name) == 0) {
-            found = octo_job_ref(g_active[i]);
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
-    return found;
 }
 
 static long data_cap(void)
@@ -265,7 +132,7 @@ void octo_job_record(struct octo_job *j)
     char *input = octo_json_capped(j->input, (size_t)data_cap(), &truncated);
     const struct octo_config *c = octo_config();
 
-    owner_of_self(owner, sizeof(owner));
+    octo_job_owner_of_self(owner, sizeof(owner));
     json_object_set_new(row, "id", json_string(j->id));
     json_object_set_new(row, "flow_path", json_string(j->flow_path));
     json_object_set_new(row, "source", json_string(j->source));
@@ -283,27 +150,6 @@ void octo_job_record(struct octo_job *j)
     octo_store_job_insert(row);
 }
 
-/* Queue an event to every subscriber. Caller holds j->mu. */
-static void publish(struct octo_job *j, const char *event, json_t *data, int final)
-{
-    struct octo_job_sub *s;
-
-    for (s = j->subs; s != NULL; s = s->next) {
-        pthread_mutex_lock(&s->mu);
-        if (!s->ended) {
-            if (json_array_size(s->queue) < SUB_QUEUE_MAX || final) {
-                json_array_append_new(s->queue,
-                                      json_pack("{s:s, s:O}", "event", event, "data", data));
-            } else {
-                s->lost++;
-            }
-            s->ended = final;
-            pthread_cond_signal(&s->cv);
-        }
-        pthread_mutex_unlock(&s->mu);
-    }
-}
-
 void octo_job_started(struct octo_job *j, int worker_pid)
 {
     json_t *row = json_object();
@@ -311,10 +157,10 @@ void octo_job_started(struct octo_job *j, int worker_pid)
 
     pthread_mutex_lock(&j->mu);
     j->state = OCTO_JOB_RUNNING;
-    j->started = now_real();
+    j->started = octo_job_now();
     j->worker_pid = worker_pid;
     ev = json_pack("{s:s, s:s}", "id", j->id, "state", "running");
-    publish(j, "state", ev, 0);
+    octo_job_publish(j, "state", ev, 0);
     json_decref(ev);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
@@ -367,7 +213,7 @@ void octo_job_step(struct octo_job *j, struct octo_step_row *row)
         json_t *stored = octo_step_row_json(row);
         json_t *api = octo_job_step_api_json(stored);
 
-        publish(j, "step", api, 0);
+        octo_job_publish(j, "step", api, 0);
         json_decref(api);
         json_decref(stored);
     }
@@ -436,8 +282,6 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     json_t *ev;
     char *text = NULL;
     int truncated = 0;
-    size_t i;
-    int found = 0;
 
     pthread_mutex_lock(&j->mu);
     if (j->state == OCTO_JOB_FINISHED) {
@@ -448,7 +292,7 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     }
     j->state = OCTO_JOB_FINISHED;
     j->status = status;
-    j->ended = now_real();
+    j->ended = octo_job_now();
     if (j->started <= 0) {
         j->started = 0;
     }
@@ -502,31 +346,11 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
              octo_run_status_name(status), j->error != NULL ? ": " : "",
              j->error != NULL ? j->error : "");
 
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive; i++) {
-        if (g_active[i] == j) {
-            g_active[i] = g_active[--g_nactive];
-            found = 1;
-            break;
-        }
-    }
-    if (found) {
-        struct octo_job *old = g_recent[g_recent_next];
-
-        g_recent[g_recent_next] = j; /* the registry's reference moves here */
-        g_recent_next = (g_recent_next + 1) % RECENT;
-        if (old != NULL) {
-            pthread_mutex_unlock(&g_mu);
-            octo_job_unref(old);
-            pthread_mutex_lock(&g_mu);
-        }
-    }
-    pthread_cond_broadcast(&g_idle);
-    pthread_mutex_unlock(&g_mu);
+    octo_job_registry_retire(j);
 
     pthread_mutex_lock(&j->mu);
-    ev = job_json_locked(j, 0);
-    publish(j, "end", ev, 1);
+    ev = octo_job_json_locked(j, 0);
+    octo_job_publish(j, "end", ev, 1);
     json_decref(ev);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
@@ -558,7 +382,7 @@ int octo_job_wait(struct octo_job *j, double seconds)
     int done;
 
     if (seconds >= 0) {
-        double t = now_real() + seconds;
+        double t = octo_job_now() + seconds;
 
         until.tv_sec = (time_t)t;
         until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
@@ -627,7 +451,7 @@ static json_t *as_row(struct octo_job *j, int detail, json_t **steps)
 }
 
 /* Caller holds j->mu. */
-static json_t *job_json_locked(struct octo_job *j, int with_detail)
+json_t *octo_job_json_locked(struct octo_job *j, int with_detail)
 {
     json_t *steps = NULL;
     json_t *row = as_row(j, with_detail, &steps);
@@ -649,319 +473,7 @@ json_t *octo_job_json(struct octo_job *j, int with_detail)
     json_t *out;
 
     pthread_mutex_lock(&j->mu);
-    out = job_json_locked(j, with_detail);
+    out = octo_job_json_locked(j, with_detail);
     pthread_mutex_unlock(&j->mu);
     return out;
-}
-
-json_t *octo_jobs_active_json(void)
-{
-    json_t *a = json_array();
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive; i++) {
-        json_array_append_new(a, octo_job_json(g_active[i], 0));
-    }
-    pthread_mutex_unlock(&g_mu);
-    return a;
-}
-
-size_t octo_jobs_active_count(void)
-{
-    size_t n;
-
-    pthread_mutex_lock(&g_mu);
-    n = g_nactive;
-    pthread_mutex_unlock(&g_mu);
-    return n;
-}
-
-size_t octo_jobs_queued_count(void)
-{
-    size_t n = 0;
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive; i++) {
-        n += g_active[i]->state == OCTO_JOB_QUEUED;
-    }
-    pthread_mutex_unlock(&g_mu);
-    return n;
-}
-
-size_t octo_jobs_wait_idle(double seconds)
-{
-    struct timespec until;
-    double t = now_real() + seconds;
-    size_t n;
-
-    until.tv_sec = (time_t)t;
-    until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
-    pthread_mutex_lock(&g_mu);
-    while (g_nactive > 0) {
-        if (pthread_cond_timedwait(&g_idle, &g_mu, &until) != 0) {
-            break;
-        }
-    }
-    n = g_nactive;
-    pthread_mutex_unlock(&g_mu);
-    return n;
-}
-
-void octo_jobs_cancel_all(void)
-{
-    struct octo_job **list;
-    size_t n;
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    n = g_nactive;
-    list = octo_xcalloc(n + 1, sizeof(*list));
-    for (i = 0; i < n; i++) {
-        list[i] = octo_job_ref(g_active[i]);
-    }
-    pthread_mutex_unlock(&g_mu);
-    for (i = 0; i < n; i++) {
-        octo_job_cancel(list[i]);
-        octo_job_unref(list[i]);
-    }
-    free(list);
-}
-
-struct octo_job_sub *octo_job_subscribe(struct octo_job *j)
-{
-    struct octo_job_sub *s = octo_xcalloc(1, sizeof(*s));
-
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    s->queue = json_array();
-    pthread_mutex_lock(&j->mu);
-    if (j->state == OCTO_JOB_FINISHED) {
-        json_t *ev = job_json_locked(j, 0);
-
-        json_array_append_new(s->queue, json_pack("{s:s, s:o}", "event", "end", "data", ev));
-        s->ended = 1;
-    }
-    s->next = j->subs;
-    j->subs = s;
-    pthread_mutex_unlock(&j->mu);
-    return s;
-}
-
-json_t *octo_job_sub_next(struct octo_job_sub *s, double timeout, int *closed)
-{
-    struct timespec until;
-    double t = now_real() + timeout;
-    json_t *ev = NULL;
-
-    until.tv_sec = (time_t)t;
-    until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
-    *closed = 0;
-    pthread_mutex_lock(&s->mu);
-    while (json_array_size(s->queue) == 0 && !s->ended) {
-        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0) {
-            break;
-        }
-    }
-    if (json_array_size(s->queue) > 0) {
-        ev = json_incref(json_array_get(s->queue, 0));
-        json_array_remove(s->queue, 0);
-    }
-    *closed = s->ended && json_array_size(s->queue) == 0 && ev == NULL;
-    if (ev != NULL && s->ended && json_array_size(s->queue) == 0) {
-        *closed = 1; /* this was the final event */
-    }
-    pthread_mutex_unlock(&s->mu);
-    return ev;
-}
-
-void octo_job_unsubscribe(struct octo_job *j, struct octo_job_sub *s)
-{
-    struct octo_job_sub **p;
-
-    pthread_mutex_lock(&j->mu);
-    for (p = &j->subs; *p != NULL; p = &(*p)->next) {
-        if (*p == s) {
-            *p = s->next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&j->mu);
-    json_decref(s->queue);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    free(s);
-}
-
-/* Is the process named by an owner text ("pid:start") still alive? */
-static int owner_alive(const char *owner)
-{
-    long pid = 0;
-    unsigned long long start = 0;
-
-    if (owner == NULL || sscanf(owner, "%ld:%llu", &pid, &start) != 2 || pid <= 0) {
-        return 0;
-    }
-    if (pid == (long)getpid() && start == proc_start(pid)) {
-        return 1;
-    }
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-        return 0;
-    }
-    return proc_start(pid) == start;
-}
-
-int octo_jobs_abandon_orphans(void)
-{
-    static const char *const states[] = {"queued", "running"};
-    const struct octo_config *c = octo_config();
-    int n = 0;
-    size_t s;
-
-    for (s = 0; s < 2; s++) {
-        struct octo_job_query q;
-        json_t *rows = NULL;
-        json_t *row;
-        size_t i;
-        octo_error err;
-
-        memset(&q, 0, sizeof(q));
-        memset(&err, 0, sizeof(err));
-        q.state = states[s];
-        q.limit = 100000;
-        if (octo_store_job_list(&q, &rows, NULL, &err) != OCTO_OK) {
-            continue;
-        }
-        json_array_foreach(rows, i, row)
-        {
-            json_t *full = NULL;
-            const char *node = json_string_value(json_object_get(row, "node"));
-            json_t *upd;
-            char msg[300];
-
-            if (c == NULL || node == NULL || strcmp(node, c->node_name) != 0) {
-                continue; /* another node's job: that node decides */
-            }
-            if (octo_store_job_get(json_string_value(json_object_get(row, "id")), &full, NULL,
-                                   &err) != OCTO_OK ||
-                full == NULL || owner_alive(json_string_value(json_object_get(full, "owner")))) {
-                json_decref(full);
-                continue;
-            }
-            snprintf(msg, sizeof(msg),
-                     "abandoned: the process that ran it (%s) ended while it was %s (crash, "
-                     "kill -9 or power loss)",
-                     json_string_value(json_object_get(full, "owner")) != NULL
-                         ? json_string_value(json_object_get(full, "owner"))
-                         : "?",
-                     states[s]);
-            /* the id copied, not shared: the store's writer thread owns upd */
-            upd = json_pack("{s:s, s:s, s:s, s:s, s:f}", "id",
-                            json_string_value(json_object_get(row, "id")), "state", "finished",
-                            "status", "abandoned", "error", msg, "ended", now_real());
-            octo_store_job_update(upd);
-            octo_log(OCTO_LOG_WARN, "Job %s (%s) %s", json_string_value(json_object_get(row, "id")),
-                     json_string_value(json_object_get(row, "flow_path")), msg);
-            json_decref(full);
-            n++;
-        }
-        json_decref(rows);
-    }
-    return n;
-}
-
-/* Does finished job j match q as the store's WHERE clause would
- * (store_sqlite.c, where())? Caller holds j->mu. */
-static int matches_locked(const struct octo_job *j, const struct octo_job_query *q)
-{
-    double start = j->started > 0 ? j->started : j->created;
-    const char *status = j->abandoned ? "abandoned" : octo_run_status_name(j->status);
-
-    return (q->id == NULL || strcmp(q->id, j->id) == 0) &&
-           (q->flow == NULL || strcmp(q->flow, j->flow_path) == 0) &&
-           (q->state == NULL || strcmp(q->state, "finished") == 0) &&
-           (q->status == NULL || strcmp(q->status, status) == 0) &&
-           (q->source == NULL || strcmp(q->source, j->source) == 0) &&
-           (q->started_from <= 0 || start >= q->started_from) &&
-           (q->started_to <= 0 || start <= q->started_to) &&
-           (q->ended_from <= 0 || j->ended >= q->ended_from) &&
-           (q->ended_to <= 0 || j->ended <= q->ended_to) &&
-           (q->ended_before <= 0 || j->ended < q->ended_before);
-}
-
-void octo_jobs_forget(const struct octo_job_query *q)
-{
-    struct octo_job *gone[RECENT];
-    size_t n = 0;
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < RECENT; i++) {
-        struct octo_job *j = g_recent[i];
-        int hit;
-
-        if (j == NULL) {
-            continue;
-        }
-        pthread_mutex_lock(&j->mu);
-        hit = j->state == OCTO_JOB_FINISHED && matches_locked(j, q);
-        pthread_mutex_unlock(&j->mu);
-        if (hit) {
-            g_recent[i] = NULL;
-            gone[n++] = j;
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
-    for (i = 0; i < n; i++) {
-        octo_job_unref(gone[i]); /* the registry's reference */
-    }
-}
-
-void octo_jobs_forget_ids(json_t *ids)
-{
-    struct octo_job *gone[RECENT];
-    size_t n = 0;
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < RECENT; i++) {
-        struct octo_job *j = g_recent[i];
-        size_t k;
-        json_t *id;
-
-        if (j == NULL) {
-            continue;
-        }
-        json_array_foreach(ids, k, id)
-        {
-            if (json_is_string(id) && strcmp(json_string_value(id), j->id) == 0) {
-                g_recent[i] = NULL;
-                gone[n++] = j;
-                break;
-            }
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
-    for (i = 0; i < n; i++) {
-        octo_job_unref(gone[i]); /* the registry's reference */
-    }
-}
-
-void octo_jobs_clear(void)
-{
-    size_t i;
-
-    pthread_mutex_lock(&g_mu);
-    for (i = 0; i < RECENT; i++) {
-        if (g_recent[i] != NULL) {
-            struct octo_job *j = g_recent[i];
-
-            g_recent[i] = NULL;
-            pthread_mutex_unlock(&g_mu);
-            octo_job_unref(j);
-            pthread_mutex_lock(&g_mu);
-        }
-    }
-    pthread_mutex_unlock(&g_mu);
 }
