@@ -27,7 +27,7 @@ void octo_metrics_job_finished(const char *flow, const char *status, const char 
                                double seconds);
 void octo_metrics_step(const char *type, const char *outcome, long long duration_us,
                        const char *error_json);
-/* A store write that failed (store.c): n writes dropped or retried. */
+/* A store write that failed (store_writer.c): n writes dropped or retried. */
 void octo_metrics_store_error(void);
 
 /* Append every family kept here, in text format 0.0.4, to b. */

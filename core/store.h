@@ -1,6 +1,6 @@
 /* store.h - the job store: jobs, their step timelines, API schedules.
  *
- * Two layers. store.c is backend-neutral: it owns one writer thread that
+ * Two layers. store*.c is backend-neutral: one writer thread (store_writer.c)
  * applies queued writes in group commits (one transaction per batch, no
  * fsync per step), a small pool of reader connections, the
  * "read your writes" barrier, retention pruning, and degraded mode: a

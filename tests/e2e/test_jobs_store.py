@@ -72,7 +72,7 @@ ITEM = "name: item\nsteps:\n- name: double\n  type: jq\n  jq: {expression: '. * 
 
 
 def store_error_lines(srv):
-    """Log lines of the store's own error report (store.c: once a minute)."""
+    """Log lines of the store's own error report (store_writer.c: once a minute)."""
     return [m for lvl, m in J.log_lines(srv.log()) if lvl == "ERROR" and m.startswith("job store: ")]
 
 
