@@ -59,9 +59,12 @@
  *   (sandbox.c) is the first line, but ASan's reservations force it off
  *   in sanitizer builds.
  * - A worker is recycled (W_EXIT) after WORKER_MAX_JOBS jobs, which
- *   bounds what a leak in a plugin can grow to; an idle worker that ran a
- *   flow recently is picked for it (RECENT_FLOWS): its flow cache holds
- *   the compiled flow, jq programs included.
+ *   bounds what a leak in a plugin can grow to.
+ * - A job goes to an idle worker that has loaded its flow (its flow cache
+ *   holds it compiled, jq programs included), and among those, or when
+ *   none has, to the one that ran a job last: its memory is still in the
+ *   CPU's caches. Sequential launches of 128 flows took ~150 us more when
+ *   the first idle slot was picked, moving between 4 processes.
  */
 #include "supervisor.h"
 
@@ -177,13 +180,21 @@ static void dispatch(void)
             finish_queued(j, "the job was cancelled before it started");
             continue;
         }
-        for (i = 0; i < octo_sup.target; i++) {
-            if (octo_sup.w[i].state == W_IDLE) {
-                if (pick == NULL || octo_sup_knows_flow(&octo_sup.w[i], h)) {
-                    pick = &octo_sup.w[i];
+        {
+            int pick_knows = 0;
+
+            for (i = 0; i < octo_sup.target; i++) {
+                struct wproc *w = &octo_sup.w[i];
+                int knows;
+
+                if (w->state != W_IDLE) {
+                    continue;
                 }
-                if (octo_sup_knows_flow(&octo_sup.w[i], h)) {
-                    break;
+                knows = octo_sup_knows_flow(w, h);
+                if (pick == NULL || knows > pick_knows ||
+                    (knows == pick_knows && w->last_job > pick->last_job)) {
+                    pick = w;
+                    pick_knows = knows;
                 }
             }
         }
@@ -220,6 +231,7 @@ static void dispatch(void)
                                         (double)c->kill_grace
                                   : 0;
         octo_sup_remember_flow(pick, j->flow_path);
+        pick->last_job = octo_sup_mono();
         octo_log(OCTO_LOG_DEBUG, "[job %.8s] to worker %ld%s", j->id, (long)pick->pid,
                  octo_sup_knows_flow(pick, h) && pick->jobs_done > 0 ? " (warm)" : "");
         octo_job_started(j, (int)pick->pid);

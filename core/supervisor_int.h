@@ -27,7 +27,7 @@
 
 #define MAX_WORKERS     256
 #define RSS_CHECK_EVERY 0.25 /* seconds, busy workers */
-#define RECENT_FLOWS    8
+#define FLOW_BITS       2048 /* per worker: the flows it has loaded (a Bloom filter) */
 
 enum { W_DEAD = 0, W_STARTING, W_IDLE, W_BUSY, W_EXITING };
 enum { K_NONE = 0, K_TIMEOUT, K_CANCEL, K_MEMORY, K_SHUTDOWN, K_STUCK };
@@ -54,8 +54,8 @@ struct wproc {
     char partial[512];
     size_t npartial;
     long jobs_done;
-    unsigned long long recent[RECENT_FLOWS];
-    int nrecent;
+    unsigned long long seen[FLOW_BITS / 64]; /* octo_sup_remember_flow */
+    double last_job;                         /* monotonic: when it was last given one */
     int exited;
     int status;
 };
