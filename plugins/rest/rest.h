@@ -1,4 +1,6 @@
-/* rest.h - internals of the rest step plugin (rest*.c). */
+/* rest.h - internals of the rest step plugin, private to its files
+ * (rest*.c here); nothing else includes it, and none of it is exported
+ * (hidden visibility: the plugin exports only octo_plugin_entry). */
 #ifndef OCTO_REST_H
 #define OCTO_REST_H
 
@@ -38,7 +40,7 @@ struct rest_reply {
                                 final answer; 0 when absent, past or bad */
 };
 
-/* One request's inputs, resolved by rest.c. */
+/* One request's inputs, resolved by rest.c (with rest_build.c). */
 struct rest_call {
     const char *method; /* "GET", ... */
     const char *url;
@@ -48,6 +50,29 @@ struct rest_call {
     const char *body;           /* NULL: none */
     size_t body_len;
 };
+
+/* rest_prepare.c: the step's prepare and destroy (octo_step_type). The
+ * prepared step (new, owned by the core until destroy) borrows strings of
+ * options. */
+int rest_prepare(const octo_host *h, json_t *options, void **inst, octo_error *err);
+void rest_destroy(const octo_host *h, void *inst);
+
+/* rest_build.c: Python's str() of v (borrowed) as a string the caller
+ * frees with h->free; NULL when out of memory. */
+char *rest_text_of(const octo_host *h, json_t *v);
+/* uri with query (borrowed; may be NULL) appended as urlencode does, in
+ * *url (malloc'd). */
+int rest_build_url(const octo_host *h, const char *uri, json_t *query, char **url, octo_error *err);
+/* The Authorization (or api key) header line from the step's secret, in
+ * *out (malloc'd; the caller clears and frees it). */
+int rest_auth_header(const octo_host *h, octo_ctx *ctx, const struct rest_step *s, char **out,
+                     octo_error *err);
+
+/* rest_response.c: the answer (body, len bytes) as the step's output
+ * (*out new), or an http error with status_code, response_content and
+ * Retry-After. */
+int rest_response(const octo_host *h, const struct rest_reply *reply, const char *method,
+                  const char *body, size_t len, json_t **out, octo_error *err);
 
 /* Perform the request, following redirects itself (at most
  * s->max_redirects): the credential headers - auth_line and any
