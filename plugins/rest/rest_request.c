@@ -4,7 +4,7 @@
  * whose destructor cleans both up); the easy handle is reset before every
  * call. The multi handle holds the connection cache, so the calls a pool
  * worker makes reuse their connections without sharing a cache between
- * threads, which libcurl does not support (see rest.c). The step's DNS
+ * threads, which libcurl does not support (see rest_prepare.c). The step's DNS
  * cache and TLS sessions are shared through its locked CURLSH.
  *
  * Cancellation: curl_easy_perform checks its progress callback about once
