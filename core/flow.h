@@ -54,6 +54,10 @@ struct octo_step {
     char *result_key;
     struct octo_tpl **when;
     size_t nwhen;
+    /* decided at load: a condition compiled to fixed false text (when:
+     * false, {{ 1 > 2 }}) with only fixed true ones before it - the step
+     * never runs, and nothing is rendered to know it */
+    int when_false;
     struct octo_regex **ignore;
     char **ignore_src;
     size_t nignore;
@@ -164,5 +168,11 @@ void octo_flow_cache_clear(void);
  * path. Loads through the cache when under FLOWS_PATH. */
 int octo_flow_open_arg(const char *arg, unsigned flags, struct octo_flow **out,
                        struct octo_diags *diags, octo_error *err);
+
+/* Does the rendered text of a `when` condition hold? "true", "1" or
+ * "yes" in any case: the text, not Python truthiness ("2" or "[1]" do not
+ * hold), because the original compared the rendered string and flows were
+ * written against that. */
+int octo_flow_when_holds(const char *text, size_t len);
 
 #endif

@@ -20,6 +20,7 @@
  */
 #include "flow_diag.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,34 @@ static int compile_when(struct octo_loadctx *lc, struct octo_step *st, json_t *w
         octo_buf_free(&src);
     }
     json_decref(list);
+    for (i = 0; !bad && i < st->nwhen; i++) {
+        const char *fixed;
+        size_t len;
+
+        if (!octo_tpl_static_text(st->when[i], &fixed, &len)) {
+            break; /* rendered at run time, and may fail there: it comes first */
+        }
+        if (!octo_flow_when_holds(fixed, len)) {
+            st->when_false = 1;
+            break;
+        }
+    }
     return bad ? -1 : 0;
+}
+
+int octo_flow_when_holds(const char *text, size_t len)
+{
+    char low[8];
+    size_t i;
+
+    if (len == 0 || len > 4) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        low[i] = (char)tolower((unsigned char)text[i]);
+    }
+    low[len] = '\0';
+    return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
 }
 
 static int compile_ignore(struct octo_loadctx *lc, struct octo_step *st, json_t *ign,

@@ -269,9 +269,9 @@ static int execute(struct octo_run *run, const struct octo_step *st, int ignore_
          * condition takes the ordinary path, which evaluates it again
          * and fails the step there. */
         if (!when_done && st->nwhen > 0 && octo_cancel_check(run->cancel) == OCTO_GO_ON) {
-            int run_it = 1;
+            int run_it = 0; /* when_false: decided at load, nothing to render */
 
-            if (octo_run_step_when(run, st, &run_it, &fa->err) == OCTO_OK) {
+            if (st->when_false || octo_run_step_when(run, st, &run_it, &fa->err) == OCTO_OK) {
                 if (!run_it) {
                     octo_log(OCTO_LOG_DEBUG, "%s[%s // %s] skipped: its `when` is false",
                              run->prefix, st->name, st->type->t.name);

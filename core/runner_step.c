@@ -28,24 +28,6 @@
 #include "plugins.h"
 #include "template/template.h"
 
-/* Is the rendered text of a `when` condition true? The text, not Python
- * truthiness: "2" or "[1]" do not hold, because the original compared
- * the rendered string too and flows were written against that. */
-static int truthy(const char *s, size_t len)
-{
-    char low[8];
-    size_t i;
-
-    if (len == 0 || len > 4) {
-        return 0;
-    }
-    for (i = 0; i < len; i++) {
-        low[i] = (char)tolower((unsigned char)s[i]);
-    }
-    low[len] = '\0';
-    return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
-}
-
 int octo_run_step_when(struct octo_run *run, const struct octo_step *st, int *run_it,
                        octo_error *err)
 {
@@ -59,7 +41,7 @@ int octo_run_step_when(struct octo_run *run, const struct octo_step *st, int *ru
         size_t len;
 
         if (octo_tpl_static_text(st->when[i], &text, &len)) { /* when: false */
-            if (!truthy(text, len)) {
+            if (!octo_flow_when_holds(text, len)) {
                 *run_it = 0;
                 break;
             }
@@ -70,7 +52,7 @@ int octo_run_step_when(struct octo_run *run, const struct octo_step *st, int *ru
         if (rc != OCTO_OK) {
             break;
         }
-        if (!truthy(octo_buf_cstr(&out), out.len)) {
+        if (!octo_flow_when_holds(octo_buf_cstr(&out), out.len)) {
             *run_it = 0;
             break;
         }

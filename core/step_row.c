@@ -96,7 +96,14 @@ static void event_fields(const struct octo_step_event *ev, size_t cap, struct oc
     f->attempt = ev->attempt;
     f->started = ev->started;
     f->duration_us = ev->outcome != NULL ? (ev->duration_us >= 0 ? ev->duration_us : 0) : -1;
-    snprintf(f->outcome, sizeof(f->outcome), "%s", ev->outcome != NULL ? ev->outcome : "running");
+    {
+        /* a copy, not snprintf: this runs for every step a worker keeps */
+        const char *o = ev->outcome != NULL ? ev->outcome : "running";
+        size_t n = strnlen(o, sizeof(f->outcome) - 1);
+
+        memcpy(f->outcome, o, n);
+        f->outcome[n] = '\0';
+    }
     owned[0] = owned[1] = owned[2] = NULL;
     text[F_NAME] = ev->name;
     text[F_TYPE] = ev->type;

@@ -134,6 +134,40 @@ static void test_valid_flow(void **state)
     result_free(&r);
 }
 
+/* A `when` decided at load: a fixed false condition with only fixed true
+ * ones before it. A condition rendered at run time that comes first keeps
+ * its turn (it may fail), so the step is not decided then. */
+static void test_when_decided_at_load(void **state)
+{
+    static const struct {
+        const char *when;
+        int decided_false;
+    } cases[] = {
+        {"false", 1},          {"'1 > 2'", 1},         {"[true, '\"no\"']", 1},
+        {"[false, 'x.y']", 1}, {"['x.y', false]", 0},  {"'x > 1'", 0},
+        {"true", 0},           {"[true, '2 > 1']", 0},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        struct result r;
+
+        snprintf(text, sizeof(text),
+                 "steps:\n- name: s\n  type: jq\n  when: %s\n  jq: {expression: '1'}\n",
+                 cases[i].when);
+        r = load_text("when.yml", text, 0);
+        if (r.rc != OCTO_OK) {
+            fail_msg("when: %s refused: %s", cases[i].when, r.first);
+        }
+        if (r.flow->steps[0].when_false != cases[i].decided_false) {
+            fail_msg("when: %s: when_false %d", cases[i].when, r.flow->steps[0].when_false);
+        }
+        result_free(&r);
+    }
+}
+
 static void test_unknown_step_type(void **state)
 {
     char known[1024];
@@ -413,6 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_flow),
+        cmocka_unit_test(test_when_decided_at_load),
         cmocka_unit_test(test_unknown_step_type),
         cmocka_unit_test(test_option_types),
         cmocka_unit_test(test_bad_regex_and_jq),
