@@ -159,9 +159,11 @@ void octo_job_started(struct octo_job *j, int worker_pid)
     j->state = OCTO_JOB_RUNNING;
     j->started = octo_job_now();
     j->worker_pid = worker_pid;
-    ev = json_pack("{s:s, s:s}", "id", j->id, "state", "running");
-    octo_job_publish(j, "state", ev, 0);
-    json_decref(ev);
+    if (j->subs != NULL) { /* built for live readers only: most jobs have none */
+        ev = json_pack("{s:s, s:s}", "id", j->id, "state", "running");
+        octo_job_publish(j, "state", ev, 0);
+        json_decref(ev);
+    }
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     json_object_set_new(row, "id", json_string(j->id));
@@ -349,9 +351,11 @@ void octo_job_finish(struct octo_job *j, int status, const char *message, const 
     octo_job_registry_retire(j);
 
     pthread_mutex_lock(&j->mu);
-    ev = octo_job_json_locked(j, 0);
-    octo_job_publish(j, "end", ev, 1);
-    json_decref(ev);
+    if (j->subs != NULL) { /* the whole job as JSON: only for live readers */
+        ev = octo_job_json_locked(j, 0);
+        octo_job_publish(j, "end", ev, 1);
+        json_decref(ev);
+    }
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     if (j->on_finish != NULL) {
