@@ -36,19 +36,27 @@ void octo_job_registry_add(struct octo_job *j)
     pthread_mutex_unlock(&g_mu);
 }
 
-int octo_job_registry_remove(struct octo_job *j)
+/* Take j off the active list. Caller holds g_mu. Returns 1 when it was
+ * there. */
+static int take_active_locked(struct octo_job *j)
 {
     size_t i;
-    int found = 0;
 
-    pthread_mutex_lock(&g_mu);
     for (i = 0; i < g_nactive; i++) {
         if (g_active[i] == j) {
             g_active[i] = g_active[--g_nactive];
-            found = 1;
-            break;
+            return 1;
         }
     }
+    return 0;
+}
+
+int octo_job_registry_remove(struct octo_job *j)
+{
+    int found;
+
+    pthread_mutex_lock(&g_mu);
+    found = take_active_locked(j);
     pthread_cond_broadcast(&g_idle);
     pthread_mutex_unlock(&g_mu);
     return found;
@@ -56,17 +64,10 @@ int octo_job_registry_remove(struct octo_job *j)
 
 void octo_job_registry_retire(struct octo_job *j)
 {
-    size_t i;
-    int found = 0;
+    int found;
 
     pthread_mutex_lock(&g_mu);
-    for (i = 0; i < g_nactive; i++) {
-        if (g_active[i] == j) {
-            g_active[i] = g_active[--g_nactive];
-            found = 1;
-            break;
-        }
-    }
+    found = take_active_locked(j);
     if (found) {
         struct octo_job *old = g_recent[g_recent_next];
 

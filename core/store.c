@@ -14,7 +14,7 @@
  * Failures degrade, they do not propagate. A batch that fails is retried
  * op by op (one bad row must not cost the others); what still fails is
  * dropped and counted. The first error of each minute is logged; the
- * current state is in octo_store_health() for /api/health. A store that
+ * current state is in octo_store_stats() for /api/health. A store that
  * could not be opened is retried once a minute by the writer thread.
  *
  * FILES
@@ -283,22 +283,4 @@ void octo_store_stats(struct octo_store_stats *s)
         s->last_error_at = octo_store_g.last_error_at;
     }
     pthread_mutex_unlock(&octo_store_g.mu);
-}
-
-json_t *octo_store_health(void)
-{
-    struct octo_store_stats s;
-    json_t *h;
-
-    octo_store_stats(&s);
-    if (s.disabled) {
-        return json_pack("{s:b, s:s}", "ok", 1, "backend", "none");
-    }
-    h = json_pack("{s:b, s:s, s:s?, s:I, s:I, s:I}", "ok", s.ok, "backend", s.backend, "error",
-                  s.error[0] != '\0' ? s.error : NULL, "errors_total", (json_int_t)s.errors_total,
-                  "dropped_writes", (json_int_t)s.dropped, "queued_writes", (json_int_t)s.queued);
-    if (s.last_error_at > 0) {
-        json_object_set_new(h, "last_error_at", json_real(s.last_error_at));
-    }
-    return h;
 }

@@ -7,7 +7,7 @@
  * store that cannot be opened or written (full disk, read-only file,
  * corruption, a lock held too long) never fails a run - the write is
  * dropped and counted, the error is logged at most once a minute and
- * shown by octo_store_health(). A backend (store_sqlite.c today,
+ * shown by octo_store_stats() (/api/health). A backend (store_sqlite.c today,
  * PostgreSQL next) implements struct octo_store_backend and keeps every
  * SQL dialect detail to itself.
  *
@@ -109,12 +109,9 @@ void octo_store_prune_request(void);
  * be refused until the writer catches up (JOBS_QUEUE_MAX), else 0. */
 size_t octo_store_behind(void);
 
-/* {"ok", "backend", "error", "errors_total", "dropped_writes",
- *  "queued_writes", "last_error_at"} (new). */
-json_t *octo_store_health(void);
-/* The values octo_store_health reports, as a struct (compared by the
- * health document's cache: health.c). Zero-filled first, so two fills of
- * the same state compare equal with memcmp. */
+/* The store's state for /api/health (health.c writes it as JSON and
+ * compares two fills to keep its text). Zero-filled first, so two fills
+ * of the same state compare equal with memcmp. */
 struct octo_store_stats {
     int disabled; /* JOBS_DB=none */
     int ok;

@@ -536,15 +536,3 @@ void octo_supervisor_stats(struct octo_supervisor_stats *s)
     s->protected_ro = octo_sup.protected_ro;
     pthread_mutex_unlock(&octo_sup.mu);
 }
-
-json_t *octo_supervisor_status(void)
-{
-    struct octo_supervisor_stats s;
-
-    octo_supervisor_stats(&s);
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:{s:i, s:b}}", "isolation",
-                     "process", "workers", s.workers, "idle", s.idle, "busy", s.busy, "starting",
-                     s.starting, "spawned", (json_int_t)s.spawned, "crashes", (json_int_t)s.crashes,
-                     "killed", (json_int_t)s.killed, "sandbox", "landlock", s.landlock,
-                     "protected_files", s.protected_ro);
-}

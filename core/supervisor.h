@@ -31,11 +31,8 @@ void octo_supervisor_submit(struct octo_job *j);
 int octo_supervisor_check(const char *rel, double timeout, json_t *diags, octo_error *err);
 /* Stop every worker (jobs still running are killed) and the zygote. */
 void octo_supervisor_stop(void);
-/* {"workers", "idle", "busy", "starting", "queued", "spawned", "crashes",
- *  "killed", "sandbox": {"landlock", "protected_files"}} (new). */
-json_t *octo_supervisor_status(void);
-/* What octo_supervisor_status reports, as a struct (zero-filled first:
- * compared with memcmp by health.c). */
+/* The workers' state for /api/health (health.c writes it as JSON;
+ * zero-filled first: compared with memcmp there). */
 struct octo_supervisor_stats {
     int workers, idle, busy, starting;
     long spawned, crashes, killed;
