@@ -324,7 +324,12 @@ static void handle(int type, const char *data, size_t len)
     pthread_mutex_lock(&w.mu);
     if (type == W_JOB && m != NULL) {
         json_decref(w.job);
-        w.job = json_incref(m);
+        /* the reference moves to the job thread (m stolen): a count
+         * shared by two threads is decremented by both, and jansson's
+         * plain read of it beside the other's atomic decrement is a
+         * data race (ThreadSanitizer in api_launch) */
+        w.job = m;
+        m = NULL;
         /* Set here, not only by the job thread: this thread is about to
          * poll again and must already use the short FLUSH_MS timeout, or a
          * job's first lines would wait for its end (up to 1 s). */
