@@ -19,14 +19,14 @@
 #include "step_row.h"
 #include "store_int.h"
 
-#define MAX_BATCH       4000
+#define MAX_BATCH 4000
 /* The least time between two commits, unless a reader or a synchronous op
  * waits. Each commit rewrites the pages it touches (the table's last leaf,
  * every index's) into the WAL whatever it carries: one commit per launch
  * wrote ~40 KB per launch and held the store to ~55% of the launches/s
  * without it. Idle, the first op after a quiet spell is still committed
  * at once. */
-#define COMMIT_GAP 0.002
+#define COMMIT_GAP      0.002
 #define REOPEN_INTERVAL 60.0
 #define LOG_INTERVAL    60.0
 
