@@ -2,8 +2,15 @@
  * worker.h).
  *
  * Two threads (plus the loop pool): the main thread runs one job at a
- * time; the control thread reads the socket (a new job, a cancel, exit)
- * and flushes the outbound buffer. Step events and log lines are not
+ * time; the socket (a new job, a cancel, a check, exit) is read by one
+ * of the two at a time, the "reader". Between jobs and during a job's
+ * first HANDOVER_MS the main thread reads it itself: a job that arrives
+ * runs on the thread that read it, with no hand-over from thread to
+ * thread - each such wake-up cost a launch 30-70 us. A job still running
+ * after HANDOVER_MS (a timerfd, armed per job: no wake-up for short
+ * jobs) hands the socket to the control thread, which reads cancels and
+ * checks and flushes events until the worker is idle again, then hands
+ * it back. Step events and log lines are not
  * written one syscall each: they are appended to one buffer and sent
  * together - with the result when a job is short, within FLUSH_MS when
  * it is long - so the worker model adds tens of microseconds to a
@@ -27,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,11 +52,14 @@
 
 #define FLUSH_MS    20
 #define FLUSH_BYTES (256 * 1024)
+#define HANDOVER_MS 5
 
 static struct {
     int sock;
-    int wake[2];     /* a pipe: a frame queued between jobs wakes the control thread */
-    atomic_int busy; /* a job runs: the control thread flushes every FLUSH_MS */
+    int wake[2];            /* a pipe: a frame queued between jobs wakes the reader */
+    int tfd;                /* a timerfd: a job running past HANDOVER_MS wakes the control thread */
+    atomic_int busy;        /* a job runs: the reader flushes every FLUSH_MS */
+    struct octo_wire_in in; /* what the socket gave: the reader's */
     struct octo_worker_page *page;
     pthread_mutex_t page_mu;
     pthread_mutex_t out_mu;
@@ -56,12 +67,17 @@ static struct {
     struct timespec out_since;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    json_t *job; /* the next job, taken by the main thread */
+    json_t *job;    /* the next job, taken by the main thread */
+    int main_reads; /* the main thread is the reader (else the control thread) */
+    int armed;      /* the main thread runs a job and the timer may hand over */
     int exit_requested;
     struct octo_cancel *cancel; /* the running job's */
     char job_id[40];
+    char next_id[40];   /* the id of the job taken but not started yet */
+    int cancel_pending; /* and a cancel for it came */
     struct octo_timeline_policy policy;
-} w = {.page_mu = PTHREAD_MUTEX_INITIALIZER,
+} w = {.main_reads = 1,
+       .page_mu = PTHREAD_MUTEX_INITIALIZER,
        .out_mu = PTHREAD_MUTEX_INITIALIZER,
        .mu = PTHREAD_MUTEX_INITIALIZER,
        .cv = PTHREAD_COND_INITIALIZER};
@@ -129,10 +145,10 @@ static void queue_frame(int type, const char *data, size_t len)
     pthread_mutex_lock(&w.out_mu);
     if (w.out.len == 0) {
         clock_gettime(CLOCK_MONOTONIC, &w.out_since);
-        /* Between jobs the control thread may be in a long poll: wake it.
-         * During a job it looks every FLUSH_MS anyway, and a short job
-         * sends its events with its result: no wake-up (a context switch
-         * per launch) for that. */
+        /* Between jobs the reader may be in a long poll: wake it. During
+         * a job the control thread takes over within HANDOVER_MS and
+         * looks every FLUSH_MS, and a short job sends its events with its
+         * result: no wake-up (a context switch per launch) for that. */
         if (!atomic_load(&w.busy) && write(w.wake[1], "", 1) < 0) {
             /* the pipe is full: it is awake anyway */
         }
@@ -323,6 +339,10 @@ static void handle(int type, const char *data, size_t len)
 
     pthread_mutex_lock(&w.mu);
     if (type == W_JOB && m != NULL) {
+        const char *id = json_string_value(json_object_get(m, "id"));
+
+        snprintf(w.next_id, sizeof(w.next_id), "%s", id != NULL ? id : "");
+        w.cancel_pending = 0;
         json_decref(w.job);
         /* the reference moves to the job thread (m stolen): a count
          * shared by two threads is decremented by both, and jansson's
@@ -340,6 +360,8 @@ static void handle(int type, const char *data, size_t len)
 
         if (w.cancel != NULL && id != NULL && strcmp(id, w.job_id) == 0) {
             octo_cancel_request(w.cancel);
+        } else if (id != NULL && w.next_id[0] != '\0' && strcmp(id, w.next_id) == 0) {
+            w.cancel_pending = 1; /* sent right behind its job: honoured when it starts */
         }
     } else if (type == W_EXIT) {
         /* the service sends it only to idle workers; were a job running,
@@ -354,53 +376,109 @@ static void handle(int type, const char *data, size_t len)
     json_decref(m);
 }
 
+/* One round of the reader's duty: send what is due, wait for the socket
+ * (or the wake pipe, or the flush timeout), handle the frames that came.
+ * Only the reader calls it (w.main_reads says which thread). */
+static void reader_round(void)
+{
+    struct pollfd p[2] = {{w.sock, POLLIN, 0}, {w.wake[0], POLLIN, 0}};
+    int timeout = atomic_load(&w.busy) ? FLUSH_MS : 1000;
+    int type;
+    const char *data;
+    size_t len;
+    int rc;
+
+    pthread_mutex_lock(&w.out_mu);
+    if (w.out.len > 0) {
+        double age = ms_since(&w.out_since);
+
+        if (age >= FLUSH_MS) {
+            flush_locked();
+        } else if ((int)(FLUSH_MS - age) + 1 < timeout) {
+            timeout = (int)(FLUSH_MS - age) + 1;
+        }
+    }
+    pthread_mutex_unlock(&w.out_mu);
+    rc = poll(p, 2, timeout);
+    if (rc <= 0) {
+        return;
+    }
+    if (p[1].revents & POLLIN) {
+        char drain[64];
+
+        while (read(w.wake[0], drain, sizeof(drain)) > 0) {
+        }
+    }
+    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+        return;
+    }
+    rc = (int)octo_wire_fill(w.sock, &w.in);
+    if (rc == 0 || rc == -2) {
+        _exit(0); /* the service closed our socket: it is gone or done with us */
+    }
+    while ((rc = octo_wire_next(&w.in, &type, &data, &len)) == 1) {
+        handle(type, data, len);
+    }
+    if (rc < 0) {
+        _exit(3);
+    }
+}
+
+static void timer_set(int ms)
+{
+    struct itimerspec its;
+
+    memset(&its, 0, sizeof(its));
+    its.it_value.tv_nsec = (long)ms * 1000000L;
+    timerfd_settime(w.tfd, 0, &its, NULL);
+}
+
+/* Off duty it sleeps on the timer; on duty (a job ran past HANDOVER_MS,
+ * or the main thread is busy with a job the control thread gave it) it is
+ * the reader until the worker is idle, then hands the socket back. */
 static void *control_main(void *unused)
 {
-    struct octo_wire_in in;
-
     (void)unused;
-    memset(&in, 0, sizeof(in));
     for (;;) {
-        struct pollfd p[2] = {{w.sock, POLLIN, 0}, {w.wake[0], POLLIN, 0}};
-        int timeout = atomic_load(&w.busy) ? FLUSH_MS : 1000;
-        int type;
-        const char *data;
-        size_t len;
-        int rc;
+        int take;
 
-        pthread_mutex_lock(&w.out_mu);
-        if (w.out.len > 0) {
-            double age = ms_since(&w.out_since);
+        pthread_mutex_lock(&w.mu);
+        take = !w.main_reads;
+        pthread_mutex_unlock(&w.mu);
+        if (!take) {
+            struct pollfd p = {w.tfd, POLLIN, 0};
+            uint64_t ticks;
 
-            if (age >= FLUSH_MS) {
-                flush_locked();
-            } else if ((int)(FLUSH_MS - age) + 1 < timeout) {
-                timeout = (int)(FLUSH_MS - age) + 1;
+            if (poll(&p, 1, -1) <= 0) {
+                continue;
+            }
+            if (read(w.tfd, &ticks, sizeof(ticks)) < 0) {
+                /* disarmed since: the job ended */
+            }
+            pthread_mutex_lock(&w.mu);
+            if (w.main_reads && w.armed) {
+                w.main_reads = 0;
+            }
+            take = !w.main_reads;
+            pthread_mutex_unlock(&w.mu);
+            if (!take) {
+                continue;
             }
         }
-        pthread_mutex_unlock(&w.out_mu);
-        rc = poll(p, 2, timeout);
-        if (rc <= 0) {
-            continue;
-        }
-        if (p[1].revents & POLLIN) {
-            char drain[64];
+        for (;;) {
+            int back;
 
-            while (read(w.wake[0], drain, sizeof(drain)) > 0) {
+            reader_round();
+            pthread_mutex_lock(&w.mu);
+            back = !atomic_load(&w.busy) && w.job == NULL && !w.exit_requested;
+            if (back) {
+                w.main_reads = 1;
+                pthread_cond_signal(&w.cv);
             }
-        }
-        if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            continue;
-        }
-        rc = (int)octo_wire_fill(w.sock, &in);
-        if (rc == 0 || rc == -2) {
-            _exit(0); /* the service closed our socket: it is gone or done with us */
-        }
-        while ((rc = octo_wire_next(&in, &type, &data, &len)) == 1) {
-            handle(type, data, len);
-        }
-        if (rc < 0) {
-            _exit(3);
+            pthread_mutex_unlock(&w.mu);
+            if (back) {
+                break;
+            }
         }
     }
     return NULL;
@@ -437,9 +515,11 @@ static void run_job(json_t *m)
     w.cancel = &cancel;
     atomic_store(&w.busy, 1);
     snprintf(w.job_id, sizeof(w.job_id), "%s", id != NULL ? id : "");
-    if (w.exit_requested) {
+    if (w.exit_requested || (w.cancel_pending && strcmp(w.next_id, w.job_id) == 0)) {
         octo_cancel_request(&cancel);
     }
+    w.next_id[0] = '\0';
+    w.cancel_pending = 0;
     pthread_mutex_unlock(&w.mu);
     page_set(w.job_id, NULL);
     octo_sandbox_job_cpu();
@@ -493,7 +573,8 @@ void octo_worker_main(int sock, struct octo_worker_page *page)
 
     w.sock = sock;
     w.page = page;
-    if (pipe2(w.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+    w.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (pipe2(w.wake, O_CLOEXEC | O_NONBLOCK) != 0 || w.tfd < 0) {
         _exit(4);
     }
     sigemptyset(&all);
@@ -520,20 +601,38 @@ void octo_worker_main(int sock, struct octo_worker_page *page)
     pthread_mutex_unlock(&w.out_mu);
     for (;;) {
         json_t *m;
+        int reading;
 
         pthread_mutex_lock(&w.mu);
-        while (w.job == NULL && !w.exit_requested) {
+        while (w.job == NULL && !w.exit_requested && !w.main_reads) {
             pthread_cond_wait(&w.cv, &w.mu);
         }
         m = w.job;
         w.job = NULL;
+        reading = w.main_reads;
+        if (m == NULL && w.exit_requested) {
+            pthread_mutex_unlock(&w.mu);
+            break; /* exit requested with no job */
+        }
+        w.armed = m != NULL && reading;
         pthread_mutex_unlock(&w.mu);
         if (m == NULL) {
-            break; /* exit requested with no job */
+            reader_round(); /* may take a job (handle) */
+            continue;
+        }
+        if (reading) {
+            timer_set(HANDOVER_MS);
         }
         run_job(m);
         json_decref(m);
         pthread_mutex_lock(&w.mu);
+        if (w.armed) {
+            w.armed = 0;
+            timer_set(0);
+        }
+        if (!w.main_reads && write(w.wake[1], "", 1) < 0) {
+            /* the control thread is awake anyway: it hands the socket back */
+        }
         if (w.exit_requested && w.job == NULL) {
             pthread_mutex_unlock(&w.mu);
             break;
