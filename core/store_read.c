@@ -50,7 +50,7 @@ static int reader_begin(void **c, octo_error *err)
 
 int octo_store_job_get(const char *id, json_t **job, json_t **steps, octo_error *err)
 {
-    void *c;
+    void *c = NULL;
     int rc;
 
     *job = NULL;
@@ -74,7 +74,7 @@ int octo_store_job_get(const char *id, json_t **job, json_t **steps, octo_error 
 
 int octo_store_job_list(const struct octo_job_query *q, json_t **rows, long *total, octo_error *err)
 {
-    void *c;
+    void *c = NULL;
     int rc;
 
     *rows = NULL;
@@ -95,7 +95,7 @@ int octo_store_job_list(const struct octo_job_query *q, json_t **rows, long *tot
 
 int octo_store_sched_list(json_t **rows, octo_error *err)
 {
-    void *c;
+    void *c = NULL;
     int rc;
 
     *rows = NULL;

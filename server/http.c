@@ -287,6 +287,9 @@ void octo_http_error_raw(struct octo_req *req, int status, const char *fmt, ...)
                       "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
     }
     n += snprintf(head + n, sizeof(head) - (size_t)n, "Connection: close\r\n\r\n");
+    if (n < 0 || (size_t)n >= sizeof(head)) { /* cannot be with these bounds; never read past */
+        n = n < 0 ? 0 : (int)sizeof(head) - 1;
+    }
     req->status = status;
     req->close = 1;
     {
