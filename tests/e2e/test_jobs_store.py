@@ -5,7 +5,9 @@ lock died with the process), retention (JOBS_MAX, JOBS_RETENTION_DAYS),
 a broken store - a corrupt file, a database locked by another process, a
 full disk (RLIMIT_FSIZE on the running service) - under which runs go on,
 /api/health says "degraded" and the error is logged once a minute, and
-`octoflow run` recording a job that `octoflow jobs list/show` print.
+`octoflow run` recording a job that `octoflow jobs list/show` print, and
+schema versions (a version 1 file upgraded with its jobs, a newer file
+left alone).
 
 Old rows are written into the SQLite file with Python's sqlite3 while the
 service is stopped; slow flows wait on a recording HTTP server on
@@ -333,6 +335,97 @@ def runs_go_on(s, n=3):
 def degraded(s, contains):
     h = s.get("/api/health").json()
     return h if h["status"] == "degraded" and contains in (h["store"]["error"] or "") else None
+
+
+# The schema a store file had at version 1 (store_sqlite.c's first
+# migration), written here as an older Octoflow left it.
+SCHEMA_V1 = """
+CREATE TABLE octo_schema (version INTEGER NOT NULL);
+INSERT INTO octo_schema(version) VALUES (1);
+CREATE TABLE jobs (id TEXT PRIMARY KEY, flow_path TEXT NOT NULL, source TEXT NOT NULL,
+ schedule_id TEXT, state TEXT NOT NULL, status TEXT, input TEXT,
+ input_truncated INTEGER NOT NULL DEFAULT 0, result TEXT, result_truncated INTEGER NOT NULL DEFAULT 0,
+ error TEXT, created REAL NOT NULL, started REAL, ended REAL, timeout REAL, node TEXT, owner TEXT,
+ steps_dropped INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX jobs_created ON jobs(created);
+CREATE INDEX jobs_flow ON jobs(flow_path, created);
+CREATE INDEX jobs_state ON jobs(state, created);
+CREATE TABLE job_steps (job_id TEXT NOT NULL, seq INTEGER NOT NULL, parent INTEGER, item INTEGER,
+ depth INTEGER NOT NULL DEFAULT 0, idx INTEGER, name TEXT, type TEXT, flow TEXT, started REAL,
+ duration_us INTEGER, outcome TEXT, attempt INTEGER, error TEXT, input TEXT, output TEXT,
+ PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+CREATE TABLE schedules (id TEXT PRIMARY KEY, path TEXT NOT NULL, cron TEXT, every_seconds INTEGER,
+ timeout REAL, overlap TEXT NOT NULL DEFAULT 'skip', missed TEXT NOT NULL DEFAULT 'none',
+ paused INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL, last_job_id TEXT, last_status TEXT,
+ last_run REAL, last_fire REAL);
+"""
+
+
+def test_a_version_1_store_is_migrated_with_its_jobs_and_timelines():
+    s = J.server(flows={"echo.yml": ECHO}, name="migrate", env={"NODE_NAME": NODE})
+    try:
+        os.makedirs(s.data, exist_ok=True)
+        old = str(uuid.uuid4())
+        db = sqlite3.connect(db_path(s))
+        try:
+            db.executescript(SCHEMA_V1)
+            old_row(db, old, 1, steps=3)
+            db.commit()
+        finally:
+            db.close()
+        s.start()
+        j = J.job(s, old)
+        check(j["status"] == "success" and j["input"] == {"old": 1}, "the old job: %r" % j)
+        check([(x["name"], x["outcome"], x["duration_us"]) for x in j["timeline"]]
+              == [("s0", "ok", 10), ("s1", "ok", 10), ("s2", "ok", 10)], "its timeline: %r" % j["timeline"])
+        fresh = J.launch(s, "echo.yml", {"x": 5}, wait=30).json()["id"]
+        j = J.job(s, fresh)
+        check(j["status"] == "success" and [x["name"] for x in j["timeline"]] == ["got"],
+              "a new job's timeline: %r" % j)
+        check(s.get("/api/health").json()["status"] == "ok", "health after the migration")
+        s.stop()
+        db = sqlite3.connect(db_path(s))
+        try:
+            version = db.execute("SELECT max(version) FROM octo_schema").fetchone()[0]
+            sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'job_steps'").fetchone()[0]
+            n_old = db.execute("SELECT count(*) FROM job_steps WHERE job_id = ?", (old,)).fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            db.close()
+        check(version == 2, "schema version %r" % version)
+        check("WITHOUT ROWID" not in sql.upper(), "job_steps is still keyed by job: %s" % sql)
+        check(n_old == 3 and "job_steps_v2" not in tables, "steps %d, tables %r" % (n_old, tables))
+        # a second start finds version 2 and migrates nothing
+        s.start()
+        check(len(J.job(s, old)["timeline"]) == 3, "the old timeline after a restart")
+        s.stop()
+    finally:
+        s.cleanup()
+
+
+def test_a_store_from_a_newer_octoflow_is_not_written():
+    s = J.server(flows={"echo.yml": ECHO}, name="newer")
+    try:
+        os.makedirs(s.data, exist_ok=True)
+        db = sqlite3.connect(db_path(s))
+        try:
+            db.executescript(SCHEMA_V1)
+            db.execute("INSERT INTO octo_schema(version) VALUES (99)")
+            db.commit()
+        finally:
+            db.close()
+        s.start()
+        h = wait_for(lambda: degraded(s, "schema version 99"), 5 * E.SLOW, what="health to say why")
+        check("refusing to write" in h["store"]["error"], h)
+        runs_go_on(s)
+        s.stop()
+        db = sqlite3.connect(db_path(s))
+        try:
+            check(db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0, "jobs written to a newer file")
+        finally:
+            db.close()
+    finally:
+        s.cleanup()
 
 
 def test_corrupt_store_file():
