@@ -166,6 +166,21 @@ class Server:
         except FileNotFoundError:
             return ""
 
+    def log_has(self, text, count=None, timeout=None):
+        """Wait until the log file holds text (count times, when given):
+        lines are written by the service's log writer thread, after the
+        request or event that made them was already observable - reading
+        the file once right after an API answer races it (valgrind
+        showed it). Returns the log."""
+        def ok():
+            log = self.log()
+            n = log.count(text)
+            return log if (n >= 1 if count is None else n >= count) else None
+        log = wait_for(ok, 5 * SLOW if timeout is None else timeout, what="the log line %r" % text)
+        if count is not None and log.count(text) != count:
+            raise AssertionError("the log line %r appears %d times, not %d" % (text, log.count(text), count))
+        return log
+
     def stderr(self):
         try:
             with open(self.out_path, errors="replace") as f:

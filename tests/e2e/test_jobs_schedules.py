@@ -163,13 +163,12 @@ def test_overlap_when_another_run_holds_the_lock():
         e = wait_for(lambda: (lambda e: e if e["last_status"] == "skipped" else None)(sched(s, sk)), 10 * E.SLOW,
                      what="the skip schedule's fire")
         check(not e["running"] and not e["queued"] and e["last_job_id"] is None, e)
-        check("Flow skiplock.yml is already running. Skipping." in s.log(), "skip logged")
+        s.log_has("Flow skiplock.yml is already running. Skipping.")
         # queue: one run waits
         e = wait_for(lambda: (lambda e: e if e["queued"] else None)(sched(s, qu)), 10 * E.SLOW,
                      what="the queue schedule's run to wait")
         check(e["last_status"] is None, e)
-        check("Flow queuelock.yml is already running: the scheduled run waits (overlap: queue)" in s.log(),
-              "queue logged")
+        s.log_has("Flow queuelock.yml is already running: the scheduled run waits (overlap: queue)")
         check(jobs_of(s, "skiplock.yml") == [] and jobs_of(s, "queuelock.yml") == [],
               "no scheduled job while the API runs hold the locks")
         ended = {f: J.epoch(J.wait_job(s, jid, 20 * E.SLOW)["ended"]) for f, jid in api.items()}
