@@ -33,38 +33,38 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return octo_buf_failed(b) ? 0 : size * n;
 }
 
-/* Append s to *l. -1: out of memory (curl_slist_append returns NULL
- * then and the list is kept as it was: assigning its result directly
- * would lose and leak the list, and send the request without it). */
-static int append(struct curl_slist **l, const char *s)
+/* Append s to *l. curl_slist_append returns NULL for memory only and
+ * keeps the list as it was: assigning its result directly lost (and
+ * leaked) the list and sent the request without it - no token, or to the
+ * real host instead of OCTO_CONNECT_TO's. Out of memory aborts, as every
+ * allocation does (docs/code-layout.md). */
+static void append(struct curl_slist **l, const char *s)
 {
     struct curl_slist *n = curl_slist_append(*l, s);
 
     if (n == NULL) {
-        return -1;
+        octo_oom(strlen(s) + 1);
     }
     *l = n;
-    return 0;
 }
 
-static int connect_to_list(const char *spec, struct curl_slist **l)
+static struct curl_slist *connect_to_list(const char *spec)
 {
+    struct curl_slist *l = NULL;
     char *copy = octo_xstrdup(spec);
     char *save = NULL;
     char *tok;
-    int rc = 0;
 
-    for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ') {
             tok++;
         }
         if (*tok != '\0') {
-            rc = append(l, tok);
+            append(&l, tok);
         }
     }
     free(copy);
-    return rc;
+    return l;
 }
 
 int octo_vault_read(const char *name, const char *uri, const char *token, json_t **out,
@@ -96,15 +96,8 @@ int octo_vault_read(const char *name, const char *uri, const char *token, json_t
                               name);
     }
     snprintf(header, sizeof(header), "X-Vault-Token: %s", token);
-    if (append(&headers, header) != 0 || append(&headers, "Accept: application/json") != 0 ||
-        (octo_config() != NULL && octo_config()->connect_to[0] != '\0' &&
-         connect_to_list(octo_config()->connect_to, &connect_to) != 0)) {
-        rc = octo_error_set(err, OCTO_EINTERNAL, NULL,
-                            "Failed to fetch secret '%s' from Hashicorp Vault: out of memory "
-                            "building the request",
-                            name);
-        goto out;
-    }
+    append(&headers, header);
+    append(&headers, "Accept: application/json");
     curl_easy_setopt(h, CURLOPT_URL, uri);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -122,7 +115,8 @@ int octo_vault_read(const char *name, const char *uri, const char *token, json_t
     if (cacert != NULL && cacert[0] != '\0') {
         curl_easy_setopt(h, CURLOPT_CAINFO, cacert);
     }
-    if (connect_to != NULL) {
+    if (octo_config() != NULL && octo_config()->connect_to[0] != '\0') {
+        connect_to = connect_to_list(octo_config()->connect_to);
         curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to);
     }
     cc = curl_easy_perform(h);
