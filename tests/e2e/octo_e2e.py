@@ -23,6 +23,7 @@ A test fails by raising (assert, or check()).
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -180,6 +181,11 @@ class Server:
         if count is not None and log.count(text) != count:
             raise AssertionError("the log line %r appears %d times, not %d" % (text, log.count(text), count))
         return log
+
+    def log_match(self, pattern, timeout=None):
+        """log_has for a regular expression: waits for a match; returns it."""
+        return wait_for(lambda: re.search(pattern, self.log()), 5 * SLOW if timeout is None else timeout,
+                        what="a log line matching %r" % pattern)
 
     def stderr(self):
         try:

@@ -433,7 +433,7 @@ def test_launch_body_nesting_limit():
         r = s.request("POST", "/api/flows/add", raw='{"path": %s}' % ("[" * 1000 + "]" * 1000),
                       headers={"Content-Type": "application/json"})
         assert_json_error(r, 400, "nested deeper than 999 levels")
-        check(re.search(r'"POST /api/flows/launch HTTP/1.1" 400', s.log()), "access line")
+        s.log_match(r'"POST /api/flows/launch HTTP/1.1" 400')  # the access line
         assert_healthy(s)
         s.stop()
     finally:

@@ -113,7 +113,11 @@ def test_different_flows_run_at_the_same_time():
     check(srv.launch("slow_b.yml").status == 200, "warm-up (flow cache)")
     ra, rb = simultaneous_launches(["slow.yml", "slow_b.yml"], 2)
     check(ra[0] == 200 and rb[0] == 200, (ra, rb))
-    log = srv.log()
+    # the runs' last lines reach the file through the log writer thread,
+    # maybe after the answers
+    log = wait_for(lambda: (lambda l: l if l.rfind("Flow slow.yml finished") > l.rfind("[slow] Flow slow.yml started")
+                            and l.rfind("Flow slow_b.yml finished") > l.rfind("[slow b] Flow slow_b.yml started")
+                            else None)(srv.log()), 5 * E.SLOW, what="both runs' end lines")
     # both started before either finished: they overlapped
     last_a = log.rindex("[slow] Flow slow.yml started")
     last_b = log.rindex("[slow b] Flow slow_b.yml started")
@@ -218,7 +222,12 @@ def test_scheduled_run_skipped_while_launched():
     wait_for(lambda: srv.lock_files() == [], 20 * E.SLOW, what="a scheduled run to end")
     # no run of long.yml started while the launched one was going: the
     # scheduler skipped (afterwards it may have run the flow normally)
-    lines = srv.log().splitlines()
+    def launch_ended():
+        ls = srv.log().splitlines()
+        st = [i for i, l in enumerate(ls) if "[long] Flow long.yml started" in l][before:]
+        return ls if st and any(re.search(r"Flow long\.yml (finished successfully|failed) in", l)
+                                for l in ls[st[0]:]) else None
+    lines = wait_for(launch_ended, 5 * E.SLOW, what="the launched run's end line")
     starts = [i for i, l in enumerate(lines) if "[long] Flow long.yml started" in l][before:]
     ends = [i for i, l in enumerate(lines) if re.search(r"Flow long\.yml (finished successfully|failed) in", l)]
     launch_start = starts[0]

@@ -172,7 +172,7 @@ def test_kill_9_during_a_run():
                   and "kill -9" in j["error"] and str(pid) in j["error"], j["error"])
             check(j["ended"] is not None and J.epoch(j["ended"]) >= J.epoch(j["created"]), j)
         check(J.job(s, running)["input"] == {"r": 1}, "input kept")
-        check(re.search(r"WARNING - Job %s \(slow\.yml\) abandoned" % running, s.log()), "abandon logged")
+        s.log_match(r"WARNING - Job %s \(slow\.yml\) abandoned" % running)  # abandon logged
         v = J.list_jobs(s, "?status=abandoned")
         check(sorted(x["id"] for x in v["jobs"]) == sorted([running, queued]), v)
         # the finished jobs are intact: the same job, now from the store
@@ -233,8 +233,7 @@ def test_jobs_max_prunes_the_oldest_finished_jobs():
         # a pruned job is gone everywhere, not still answered from memory
         for jid in ids[:-4]:
             check(s.get("/api/v1/jobs/%s" % jid).status == 404, "pruned job %s still answered" % jid)
-        check(re.search(r"job store: \d+ old job\(s\) pruned \(JOBS_RETENTION_DAYS=30, JOBS_MAX=5\)", s.log()),
-              "pruning logged")
+        s.log_match(r"job store: \d+ old job\(s\) pruned \(JOBS_RETENTION_DAYS=30, JOBS_MAX=5\)")  # pruning logged
         check(J.job(s, running)["state"] == "running", "the running job is intact")
         check(J.wait_job(s, running, 20 * E.SLOW)["status"] == "success", "and ends normally")
         # its end was recorded (it was not pruned under it), then it may go
@@ -306,8 +305,7 @@ def test_retention_days_prunes_old_jobs_at_start():
         for k in ("d400", "d40"):
             E.assert_json_error(s.get("/api/v1/jobs/%s" % ids[k]), 404)
         check(J.job(s, ids["d10"])["input"] == {"old": 10}, "a kept job is whole")
-        check(re.search(r"job store: 2 old job\(s\) pruned \(JOBS_RETENTION_DAYS=30, JOBS_MAX=100000\)", s.log()),
-              "pruning logged")
+        s.log_match(r"job store: 2 old job\(s\) pruned \(JOBS_RETENTION_DAYS=30, JOBS_MAX=100000\)")  # pruning logged
         s.stop()
         db = sqlite3.connect(db_path(s))
         try:
