@@ -198,8 +198,8 @@ def test_timeout_seconds_cancels_a_launch():
     r = srv.launch("slow.yml", extra={"timeout_seconds": 60})
     check(r.status == 200, r)
     # the log says why
-    check(re.search(r"ERROR - \[job [0-9a-f]{8}\] \[long\]\[spin\d+ // jq\] Error in step spin\d+: "
-                    r"timeout: the run timed out", srv.log()), "timeout error line in the log")
+    srv.log_match(r"ERROR - \[job [0-9a-f]{8}\] \[long\]\[spin\d+ // jq\] Error in step spin\d+: "
+                  r"timeout: the run timed out")  # the timeout error line in the log
 
 
 def test_scheduled_run_skipped_while_launched():
