@@ -8,7 +8,6 @@
  * sees it undefined, and the plan says so). Nothing is called, locked,
  * recorded or written. Rendered values are redacted like any output.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,21 +21,6 @@
 #include "plugins.h"
 #include "template/template.h"
 #include "timefmt.h"
-
-static int truthy(const char *s, size_t len)
-{
-    char low[8];
-    size_t i;
-
-    if (len == 0 || len > 4) {
-        return 0;
-    }
-    for (i = 0; i < len; i++) {
-        low[i] = (char)tolower((unsigned char)s[i]);
-    }
-    low[len] = '\0';
-    return strcmp(low, "true") == 0 || strcmp(low, "1") == 0 || strcmp(low, "yes") == 0;
-}
 
 static json_t *initial_data(const struct octo_flow *f, json_t *input)
 {
@@ -68,7 +52,7 @@ static json_t *plan_step(const struct octo_flow *f, const struct octo_step *st, 
             octo_buf_free(&text);
             return row;
         }
-        if (!truthy(octo_buf_cstr(&text), text.len)) {
+        if (!octo_flow_when_holds(octo_buf_cstr(&text), text.len)) {
             json_object_set_new(row, "would", json_string("skip"));
             json_object_set_new(row, "why", json_string("its `when` is false"));
             octo_buf_free(&text);

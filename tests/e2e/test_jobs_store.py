@@ -364,18 +364,23 @@ CREATE TABLE schedules (id TEXT PRIMARY KEY, path TEXT NOT NULL, cron TEXT, ever
 """
 
 
+def write_v1_store(s, fill):
+    """The store file as a version 1 Octoflow left it; fill(db) adds rows."""
+    os.makedirs(s.data, exist_ok=True)
+    db = sqlite3.connect(db_path(s))
+    try:
+        db.executescript(SCHEMA_V1)
+        fill(db)
+        db.commit()
+    finally:
+        db.close()
+
+
 def test_a_version_1_store_is_migrated_with_its_jobs_and_timelines():
     s = J.server(flows={"echo.yml": ECHO}, name="migrate", env={"NODE_NAME": NODE})
     try:
-        os.makedirs(s.data, exist_ok=True)
         old = str(uuid.uuid4())
-        db = sqlite3.connect(db_path(s))
-        try:
-            db.executescript(SCHEMA_V1)
-            old_row(db, old, 1, steps=3)
-            db.commit()
-        finally:
-            db.close()
+        write_v1_store(s, lambda db: old_row(db, old, 1, steps=3))
         s.start()
         j = J.job(s, old)
         check(j["status"] == "success" and j["input"] == {"old": 1}, "the old job: %r" % j)
@@ -409,14 +414,7 @@ def test_a_version_1_store_is_migrated_with_its_jobs_and_timelines():
 def test_a_store_from_a_newer_octoflow_is_not_written():
     s = J.server(flows={"echo.yml": ECHO}, name="newer")
     try:
-        os.makedirs(s.data, exist_ok=True)
-        db = sqlite3.connect(db_path(s))
-        try:
-            db.executescript(SCHEMA_V1)
-            db.execute("INSERT INTO octo_schema(version) VALUES (99)")
-            db.commit()
-        finally:
-            db.close()
+        write_v1_store(s, lambda db: db.execute("INSERT INTO octo_schema(version) VALUES (99)"))
         s.start()
         h = wait_for(lambda: degraded(s, "schema version 99"), 5 * E.SLOW, what="health to say why")
         check("refusing to write" in h["store"]["error"], h)
